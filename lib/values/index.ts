@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './image';
+export * from './load';
+export * from './quantity';
+export * from './schema';
+export * from './targets';
