@@ -24,7 +24,13 @@ export interface ImageReference {
 export function parseImageReference(text: string): ImageReference | string {
   const match = REFERENCE.exec(text);
   if (!match) return `"${text}" is not a valid image reference (expected [registry/]name:tag or name@sha256:…)`;
-  const [, domain, path, tag, digest] = match;
+  let [, domain, path, tag, digest] = match; // eslint-disable-line prefer-const
+  // As docker does: a first component is a registry only when it looks like a host (has "." or ":", is
+  // "localhost", or has upper case); otherwise it is part of the path (restatedev/restate on Docker Hub).
+  if (domain && !/[.:]/.test(domain) && domain !== 'localhost' && domain.toLowerCase() === domain) {
+    path = `${domain}/${path}`;
+    domain = undefined;
+  }
   if (path.length + (domain ? domain.length + 1 : 0) > 255) return `"${text}" has a name longer than 255 characters`;
   if (!tag && !digest) return `"${text}" names no tag or digest; pin one, e.g. ${text}:1.4`;
   if (tag === 'latest' && !digest) return `"${text}" uses the moving tag "latest"; pin a version`;

@@ -30,13 +30,13 @@ export function displayPath(file: string): string {
 /** Parses one YAML values file; syntax errors carry the file, line and column. */
 export function readLayer(file: string): Layer {
   const shown = displayPath(file);
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(readFileSync(file, 'utf8'), { uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ValuesError(
       doc.errors.map((error) => {
         const at = error.linePos?.[0];
         const where = at ? `${shown}:${at.line}:${at.col}` : shown;
-        return { file: where, keyPath: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` };
+        return { file: where, keyPath: '', message: `YAML syntax error: ${error.message.split('\n')[0].replace(/ at line \d+, column \d+:$/, '')}` };
       }),
     );
   }

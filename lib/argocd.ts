@@ -1,0 +1,14 @@
+/**
+ * Argo CD annotations shared by the stack's objects. They are inert under plain `kubectl apply`.
+ * https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/
+ * https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/
+ */
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
+/** Operator (and its CRDs) first, then the cluster, then the one-time provisioning step. */
+export const Wave = {
+  OPERATOR: '-1',
+  CLUSTER: '0',
+  PROVISIONING: '1',
+} as const;

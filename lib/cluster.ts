@@ -1,0 +1,98 @@
+import { Construct } from 'constructs';
+import * as restate from '../imports/restate.dev';
+import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd';
+
+/** A NetworkPolicy peer as the RestateCluster CRD takes it. */
+export type NetworkPeer = restate.RestateClusterSpecSecurityNetworkPeersMetrics;
+
+export interface RestateClusterProps {
+  /**
+   * Name of the RestateCluster. The operator creates a namespace of this name and owns it: deleting the
+   * cluster deletes the namespace, the pods and their volumes.
+   */
+  readonly name: string;
+
+  /** Restate server image; it also provides `restatectl` for provisioning. */
+  readonly image: string;
+
+  /**
+   * Pods in the StatefulSet. Every pod runs every role.
+   * @default 3 - the smallest Raft metadata store that survives losing a node
+   */
+  readonly replicas?: number;
+
+  /** Volume per pod in bytes. The CRD takes an integer, and it may never decrease. */
+  readonly storageRequestBytes: number;
+
+  /**
+   * StorageClass of the volumes. Immutable once the cluster exists.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+
+  /** The server configuration, as TOML text. The operator writes it verbatim to `config.toml`. */
+  readonly config: string;
+
+  /**
+   * Requests and limits of the Restate container.
+   * @default - none (best effort)
+   */
+  readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
+
+  /**
+   * Extra pods allowed to reach the fabric port 5122 (`security.networkPeers.metrics`), besides the
+   * cluster's own pods. Keep it narrow: 5122 also serves the control plane `restatectl` talks to.
+   * @default - only the cluster's own pods
+   */
+  readonly fabricPeers?: readonly NetworkPeer[];
+
+  /** Labels on the RestateCluster object. @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * One Restate cluster, managed by the Restate operator.
+ *
+ * The object is cluster-scoped, so it carries no namespace. It is applied after the operator (Argo CD sync
+ * wave 0, after the operator's -1) and is protected from Argo CD pruning and deletion: deleting it deletes
+ * its namespace and volumes. Its annotations are copied onto the pod template by the operator, so they are
+ * kept static here; anything that changes per sync would restart every pod.
+ */
+export class RestateCluster extends Construct {
+  public readonly resource: restate.RestateCluster;
+
+  constructor(scope: Construct, id: string, props: RestateClusterProps) {
+    super(scope, id);
+    const replicas = props.replicas ?? 3;
+    const fabricPeers = props.fabricPeers ?? [];
+
+    this.resource = new restate.RestateCluster(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        labels: props.labels,
+        annotations: {
+          [SYNC_WAVE]: Wave.CLUSTER,
+          // Prune/Delete=false: never let Argo CD delete the cluster (and with it, the data).
+          // ServerSideApply: client-side apply writes last-applied-configuration, which the operator copies
+          //   onto the pods, restarting all of them on every edit.
+          // SkipDryRunOnMissingResource: under the argocd/flux deliveries the CRD comes from another
+          //   Application/HelmRelease and may not exist yet when this one is dry-run.
+          [SYNC_OPTIONS]: 'Prune=false,Delete=false,ServerSideApply=true,SkipDryRunOnMissingResource=true',
+        },
+      },
+      spec: {
+        compute: {
+          image: props.image,
+          replicas,
+          ...(props.resources ? { resources: { requests: props.resources.requests, limits: props.resources.limits } } : {}),
+        },
+        storage: {
+          storageRequestBytes: props.storageRequestBytes,
+          ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
+        },
+        config: props.config,
+        ...(fabricPeers.length > 0 ? { security: { networkPeers: { metrics: [...fabricPeers] } } } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { ValuesError } from '../values';
+
+export interface SynthArgs {
+  /** Build only this target (with `provider`), even one not in targets.yaml. */
+  readonly environment?: string;
+  readonly provider?: string;
+  readonly valuesDir: string;
+  readonly outdir: string;
+  /** Accept a storage change that the API server would refuse for an existing cluster. */
+  readonly allowStorageChange: boolean;
+}
+
+export const SYNTH_USAGE = `usage: npm run synth -- [--environment ENV --provider PROVIDER] [--values-dir DIR] [--outdir DIR] [--allow-storage-change]
+
+  Without --environment/--provider, builds every target listed in <values-dir>/targets.yaml.
+  --values-dir DIR         values folder (default: values)
+  --outdir DIR             output folder (default: dist)
+  --allow-storage-change   accept a smaller storage.size or another storageClassName than the committed output
+                           (only for a cluster you will delete and recreate: the API server refuses the change)`;
+
+/** Parses synth's command line; mistakes are ValuesErrors naming the flag. */
+export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        environment: { type: 'string', short: 'e' },
+        provider: { type: 'string', short: 'p' },
+        'values-dir': { type: 'string', default: 'values' },
+        outdir: { type: 'string', short: 'o', default: 'dist' },
+        'allow-storage-change': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw ValuesError.single('(command line)', '', `${(error as Error).message}\n${SYNTH_USAGE}`);
+  }
+  const { values } = parsed;
+  if (values.help) return 'help';
+  if ((values.environment === undefined) !== (values.provider === undefined)) {
+    throw ValuesError.single('(command line)', '', '--environment and --provider go together: name both, or neither to build every target');
+  }
+  return {
+    environment: values.environment,
+    provider: values.provider,
+    valuesDir: values['values-dir']!,
+    outdir: values.outdir!,
+    allowStorageChange: values['allow-storage-change']!,
+  };
+}
