@@ -1,3 +1,4 @@
+import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as restate from '../imports/restate.dev';
 import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd';
@@ -94,5 +95,7 @@ export class RestateCluster extends Construct {
         ...(fabricPeers.length > 0 ? { security: { networkPeers: { metrics: [...fabricPeers] } } } : {}),
       },
     });
+    // cdk8s stamps a chart's namespace onto every object in it; a cluster-scoped object must carry none.
+    if (Chart.of(this).namespace) this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }
