@@ -24,7 +24,8 @@ export interface ImageReference {
 export function parseImageReference(text: string): ImageReference | string {
   const match = REFERENCE.exec(text);
   if (!match) return `"${text}" is not a valid image reference (expected [registry/]name:tag or name@sha256:…)`;
-  let [, domain, path, tag, digest] = match; // eslint-disable-line prefer-const
+  const [, tag, digest] = [match[0], match[3], match[4]];
+  let [domain, path]: [string | undefined, string] = [match[1], match[2]];
   // As docker does: a first component is a registry only when it looks like a host (has "." or ":", is
   // "localhost", or has upper case); otherwise it is part of the path (restatedev/restate on Docker Hub).
   if (domain && !/[.:]/.test(domain) && domain !== 'localhost' && domain.toLowerCase() === domain) {
