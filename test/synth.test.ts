@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runSynth } from '../lib/synth/run';
 import { loadTargets, ValuesError } from '../lib/values';
 import { readObjects, readTree } from './support/tree';
+import { validateManifests } from './support/validate';
 import { ValuesDir, REPO_VALUES } from './support/values-dir';
 
 let scratch: string;
@@ -42,6 +43,12 @@ describe('every shipped target', () => {
       expect(objects.filter((o) => o.kind === 'Namespace' && o.metadata.name === clusterNamespace)).toEqual([]);
     },
   );
+
+  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s: every object passes its upstream schema', (folder) => {
+    const objects = readObjects(join(outdir, folder)).map(({ object }) => object);
+    expect(objects.length).toBeGreaterThanOrEqual(2);
+    expect(validateManifests(objects)).toEqual([]);
+  });
 
   test('the output folder holds exactly the targets of targets.yaml', () => {
     const folders = [...new Set(Object.keys(readTree(outdir)).map((f) => f.split('/').slice(0, 2).join('/')))];
