@@ -46,9 +46,6 @@ export interface RestateClusterProps {
    * @default - only the cluster's own pods
    */
   readonly fabricPeers?: readonly NetworkPeer[];
-
-  /** Labels on the RestateCluster object. @default - none */
-  readonly labels?: Record<string, string>;
 }
 
 /**
@@ -70,7 +67,9 @@ export class RestateCluster extends Construct {
     this.resource = new restate.RestateCluster(this, 'Resource', {
       metadata: {
         name: props.name,
-        labels: props.labels,
+        // No labels: the operator copies the CR's labels onto everything it creates, including the
+        // StatefulSet's volume claim templates, which are immutable. A label changed later would make the
+        // StatefulSet impossible to update.
         annotations: {
           [SYNC_WAVE]: Wave.CLUSTER,
           // Prune/Delete=false: never let Argo CD delete the cluster (and with it, the data).

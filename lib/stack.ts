@@ -48,10 +48,5 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     storageClassName: values.storage.storageClassName,
     config: renderRestateConfig(restateServerConfig(values)),
     resources: values.resources,
-    labels: {
-      'app.kubernetes.io/managed-by': 'restate-stack',
-      'restate-stack/environment': values.environment,
-      'restate-stack/provider': values.provider,
-    },
   });
 }
