@@ -1,0 +1,99 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { SYNC_WAVE, Wave } from '../argocd';
+import { type OperatorChartValues, nonEmptyValues } from './chart-values';
+import { parseOciChartRef } from './chart-ref';
+
+/** Media type of the layer that holds a Helm chart in an OCI artifact. */
+export const HELM_CHART_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
+
+/** The part of a Flux `OCIRepository` (source.toolkit.fluxcd.io/v1) this stack writes. */
+export interface FluxOciRepositorySpec {
+  readonly interval: string;
+  readonly url: string;
+  readonly ref: { readonly tag: string };
+  readonly layerSelector: { readonly mediaType: string; readonly operation: 'copy' | 'extract' };
+}
+
+/** The part of a Flux `HelmRelease` (helm.toolkit.fluxcd.io/v2) this stack writes. */
+export interface FluxHelmReleaseSpec {
+  readonly interval: string;
+  readonly chartRef: { readonly kind: 'OCIRepository'; readonly name: string; readonly namespace: string };
+  readonly releaseName: string;
+  readonly targetNamespace: string;
+  readonly install: { readonly createNamespace: boolean; readonly crds: 'Skip' | 'Create' | 'CreateReplace' };
+  readonly upgrade: { readonly crds: 'Skip' | 'Create' | 'CreateReplace' };
+  readonly values?: Record<string, unknown>;
+}
+
+export interface OperatorFluxReleaseProps {
+  /** `oci://` reference of the chart. */
+  readonly chart: string;
+  /** Exact chart version (the OCI tag). */
+  readonly version: string;
+  /** Namespace the chart is installed into (`targetNamespace`). */
+  readonly namespace: string;
+  /** Helm release name; also the name of the OCIRepository and the HelmRelease. */
+  readonly releaseName: string;
+  /** Chart values; empty means the chart's defaults. */
+  readonly chartValues: OperatorChartValues;
+  /** Namespace of the OCIRepository and the HelmRelease (usually Flux's own). */
+  readonly fluxNamespace: string;
+  /** How often Flux checks the source and reconciles the release (a Go duration). */
+  readonly interval: string;
+}
+
+/**
+ * A Flux OCIRepository for the pinned chart and a HelmRelease that installs it through `chartRef`.
+ * OCIRepository is served as `source.toolkit.fluxcd.io/v1` from Flux 2.6 on (v1beta2 before), HelmRelease as
+ * `helm.toolkit.fluxcd.io/v2` from Flux 2.3 on. https://fluxcd.io/blog/2025/05/flux-v2.6.0/
+ * https://fluxcd.io/flux/components/helm/helmreleases/#chart-reference
+ */
+export class OperatorFluxRelease extends Construct {
+  public readonly apiObjects: readonly ApiObject[];
+
+  constructor(scope: Construct, id: string, props: OperatorFluxReleaseProps) {
+    super(scope, id);
+    const chart = parseOciChartRef(props.chart);
+    const values = nonEmptyValues(props.chartValues);
+    const metadata = () => ({
+      name: props.releaseName,
+      namespace: props.fluxNamespace,
+      annotations: { [SYNC_WAVE]: Wave.OPERATOR },
+    });
+
+    const repositorySpec: FluxOciRepositorySpec = {
+      interval: props.interval,
+      url: chart.url,
+      ref: { tag: props.version },
+      // Take the chart layer as-is (`copy`), as the helm-controller expects a packaged chart.
+      layerSelector: { mediaType: HELM_CHART_LAYER_MEDIA_TYPE, operation: 'copy' },
+    };
+    const repository = new ApiObject(this, 'OCIRepository', {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: metadata(),
+      spec: repositorySpec,
+    });
+
+    const releaseSpec: FluxHelmReleaseSpec = {
+      interval: props.interval,
+      chartRef: { kind: 'OCIRepository', name: props.releaseName, namespace: props.fluxNamespace },
+      releaseName: props.releaseName,
+      targetNamespace: props.namespace,
+      // The chart does not template its namespace. CRDs live in the chart's crds/ folder, which Helm only
+      // creates on install and never upgrades; CreateReplace keeps them in step with the chart version.
+      install: { createNamespace: true, crds: 'CreateReplace' },
+      upgrade: { crds: 'CreateReplace' },
+      ...(values ? { values } : {}),
+    };
+    const release = new ApiObject(this, 'HelmRelease', {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: metadata(),
+      spec: releaseSpec,
+    });
+
+    this.apiObjects = [repository, release];
+  }
+}

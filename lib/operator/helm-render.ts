@@ -1,0 +1,90 @@
+import { ApiObject, Helm } from 'cdk8s';
+import { Construct } from 'constructs';
+import { SYNC_OPTIONS, SYNC_WAVE, Wave } from '../argocd';
+import { type OperatorChartValues, nonEmptyValues } from './chart-values';
+import { HelmRenderError } from './errors';
+import { placeInNamespace } from './namespaces';
+import { withPrivateTmpdir } from './private-tmpdir';
+
+export interface OperatorHelmRenderProps {
+  /** `oci://` reference of the chart. */
+  readonly chart: string;
+  /** Exact chart version. */
+  readonly version: string;
+  /** Namespace of the operator; created here, and set on namespaced objects the chart leaves without one. */
+  readonly namespace: string;
+  /** Helm release name (`.Release.Name`). */
+  readonly releaseName: string;
+  /** Chart values; empty means the chart's defaults. */
+  readonly chartValues: OperatorChartValues;
+  /** The program run as `helm template`. */
+  readonly helmExecutable: string;
+}
+
+/**
+ * The operator chart rendered at synth time (`helm template --include-crds`), plus the operator's Namespace,
+ * which the chart does not template.
+ */
+export class OperatorHelmRender extends Construct {
+  /** Every object emitted: the Namespace first, then the chart's objects in helm's order (CRDs first). */
+  public readonly apiObjects: readonly ApiObject[];
+
+  constructor(scope: Construct, id: string, props: OperatorHelmRenderProps) {
+    super(scope, id);
+
+    const namespace = new ApiObject(this, 'Namespace', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: props.namespace },
+    });
+    const chart = renderChart(this, props);
+    this.apiObjects = [namespace, ...chart.apiObjects];
+
+    for (const object of this.apiObjects) {
+      placeInNamespace(object, props.namespace);
+      object.metadata.addAnnotation(SYNC_WAVE, Wave.OPERATOR);
+      if (object.kind === 'CustomResourceDefinition') {
+        // Deleting a CRD deletes every RestateCluster, and with it the cluster's namespace and volumes: never let
+        // Argo CD prune or delete one. Server-side apply keeps the CRD out of the last-applied annotation, which
+        // is capped at 256 KiB (the 1.7.4 RestateCluster CRD is ~73 KB as JSON, the 2.8.1 one ~236 KB).
+        object.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false,Delete=false,ServerSideApply=true');
+      }
+    }
+  }
+}
+
+function renderChart(scope: Construct, props: OperatorHelmRenderProps): Helm {
+  try {
+    return withPrivateTmpdir('restate-operator-helm-', () =>
+      new Helm(scope, 'Chart', {
+        chart: props.chart,
+        version: props.version,
+        namespace: props.namespace,
+        releaseName: props.releaseName,
+        values: nonEmptyValues(props.chartValues),
+        helmExecutable: props.helmExecutable,
+        // The CRDs sit in the chart's crds/ folder, which `helm template` skips by default; the 1.7.4 operator
+        // exits at start-up when they are missing.
+        helmFlags: ['--include-crds'],
+      }),
+    );
+  } catch (error) {
+    throw helmError(error, props);
+  }
+}
+
+function helmError(error: unknown, props: OperatorHelmRenderProps): HelmRenderError {
+  const message = error instanceof Error ? error.message : String(error);
+  // cdk8s turns ENOENT from spawning helm into "unable to execute '<program>' to render Helm chart. ..."
+  if (message.startsWith('unable to execute ')) {
+    return new HelmRenderError(
+      `operator.delivery: helm renders the operator chart at synth time and needs the helm CLI, but ` +
+        `'${props.helmExecutable}' could not be executed (not installed or not on PATH). Install helm 3.8 or later, ` +
+        `or choose a delivery that synthesizes offline and lets the cluster fetch the chart: ` +
+        `operator.delivery: argocd or operator.delivery: flux.`,
+    );
+  }
+  return new HelmRenderError(
+    `helm template ${props.chart} --version ${props.version} failed: ${message.trim() || '(no message)'}`,
+  );
+}

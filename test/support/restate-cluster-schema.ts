@@ -1,0 +1,94 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import schemaFile from '../../imports/restate.dev.schema.json';
+
+type Schema = Record<string, unknown>;
+
+/** Keywords of Kubernetes structural schemas; ajv accepts them as annotations (CEL rules are not evaluated). */
+const KUBERNETES_KEYWORDS = [
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-list-type',
+  'x-kubernetes-map-type',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-validations',
+];
+
+/** Scope of the RestateCluster CRD, from the imported schema file. */
+export const RESTATE_CLUSTER_SCOPE = schemaFile.scope as 'Cluster' | 'Namespaced';
+export const RESTATE_CLUSTER_API_VERSION = `${schemaFile.group}/v1`;
+export const RESTATE_CLUSTER_KIND = schemaFile.kind;
+
+/**
+ * A copy of `schema` in which every object schema that lists `properties` and says nothing about other keys
+ * forbids them. The API server prunes unknown fields of a CRD silently; here a misspelt key is an error.
+ */
+export function forbidUnknownFields(schema: Schema): Schema {
+  const copy: Schema = { ...schema };
+  if (isSchema(copy.properties)) {
+    const open = 'additionalProperties' in copy || copy['x-kubernetes-preserve-unknown-fields'] === true;
+    if (!open) copy.additionalProperties = false;
+    copy.properties = mapValues(copy.properties, forbidUnknownFields);
+  }
+  if (isSchema(copy.items)) copy.items = forbidUnknownFields(copy.items);
+  if (isSchema(copy.additionalProperties)) copy.additionalProperties = forbidUnknownFields(copy.additionalProperties);
+  for (const key of ['anyOf', 'allOf', 'oneOf'] as const) {
+    const branches = copy[key];
+    if (Array.isArray(branches)) copy[key] = branches.map((branch) => (isSchema(branch) ? forbidUnknownFields(branch) : branch));
+  }
+  return copy;
+}
+
+/** The v1 object schema made strict; `metadata` keeps the CRD's (open) schema, as the API server treats it apart. */
+function strictRootSchema(): Schema {
+  const root = schemaFile.versions.v1 as unknown as Schema;
+  const strict = forbidUnknownFields(root);
+  const properties = strict.properties as Record<string, Schema>;
+  strict.properties = {
+    apiVersion: { type: 'string', const: RESTATE_CLUSTER_API_VERSION },
+    kind: { type: 'string', const: RESTATE_CLUSTER_KIND },
+    ...properties,
+    metadata: (root.properties as Record<string, Schema>).metadata,
+  };
+  strict.required = ['apiVersion', 'kind', ...((strict.required as string[] | undefined) ?? [])];
+  return strict;
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictTuples: false });
+    ajv.addVocabulary(KUBERNETES_KEYWORDS);
+    ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+    ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
+    ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i);
+    compiled = ajv.compile(strictRootSchema());
+  }
+  return compiled;
+}
+
+/** Errors of a RestateCluster against the 1.7.4 CRD schema with unknown fields forbidden. */
+export function validateRestateCluster(object: unknown): string[] {
+  const validate = validator();
+  return validate(object) ? [] : (validate.errors ?? []).map(formatAjvError);
+}
+
+export function formatAjvError(error: ErrorObject): string {
+  const path = error.instancePath || '/';
+  if (error.keyword === 'additionalProperties') {
+    return `${error.instancePath}/${String(error.params.additionalProperty)}: unknown field`;
+  }
+  if (error.keyword === 'enum') {
+    return `${path}: ${error.message} (${(error.params.allowedValues as unknown[]).join(', ')})`;
+  }
+  return `${path}: ${error.message}`;
+}
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mapValues(record: Schema, fn: (value: Schema) => Schema): Schema {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, isSchema(value) ? fn(value) : value]));
+}
