@@ -43,6 +43,12 @@ const operatorChartValues = z.strictObject({
   resources: resources.optional(),
   tolerations: z.array(z.record(z.string(), z.unknown())).optional(),
   serviceMonitor: z.strictObject({ enabled: z.boolean().optional(), interval: z.string().optional() }).optional(),
+  serviceAccount: z.strictObject({ annotations: z.record(z.string(), z.string()).optional() }).optional(),
+  awsPodIdentityAssociationCluster: z.string().min(1).optional(),
+  env: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).optional(),
+  affinity: z.record(z.string(), z.unknown()).optional(),
+  podSecurityContext: z.record(z.string(), z.unknown()).optional(),
+  securityContext: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const DELIVERIES = ['argocd', 'flux', 'helm'] as const;
