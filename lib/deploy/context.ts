@@ -1,0 +1,47 @@
+import { DeployError } from './errors';
+
+export interface ContextChoice {
+  /** The context every kubectl call of this run names explicitly. */
+  readonly context: string;
+  /** Set when the check was overridden with `--allow-context-mismatch`. */
+  readonly warning?: string;
+}
+
+export interface ContextInputs {
+  readonly environment: string;
+  /** `--context`, when given. */
+  readonly requested?: string;
+  /** kubectl's current context; undefined when none is set. */
+  readonly current?: string;
+  /** `deploy.kubeContext` of the environment. */
+  readonly configured?: string;
+  readonly allowMismatch: boolean;
+}
+
+/**
+ * Decides which kube context a run talks to, and refuses one that is not the environment's
+ * `deploy.kubeContext` unless `--allow-context-mismatch` says that is meant. Pure.
+ */
+export function chooseContext(inputs: ContextInputs): ContextChoice {
+  const { environment, configured, allowMismatch } = inputs;
+  const used = inputs.requested ?? inputs.current;
+  const where = `deploy.kubeContext of environment "${environment}" (values/environments/${environment}.yaml)`;
+  if (used === undefined) {
+    throw new DeployError(
+      `kubectl has no current context. Pass --context ${configured ?? 'NAME'}, or select one with \`kubectl config use-context ${configured ?? 'NAME'}\`.`,
+    );
+  }
+  if (configured === used) return { context: used };
+
+  const problem =
+    configured === undefined
+      ? `no ${where} is set, so there is nothing to check kube context "${used}" against`
+      : `kube context is "${used}" but ${where} is "${configured}"`;
+  if (allowMismatch) return { context: used, warning: `${problem}; going on because of --allow-context-mismatch` };
+  const fixes =
+    configured === undefined
+      ? `Set deploy.kubeContext for "${environment}", or pass --allow-context-mismatch if "${used}" is the cluster you mean.`
+      : `Run \`kubectl config use-context ${configured}\` or pass --context ${configured}; ` +
+        `pass --allow-context-mismatch only if "${used}" really is the cluster for "${environment}".`;
+  throw new DeployError(`refusing to run: ${problem}. ${fixes}`);
+}

@@ -1,0 +1,53 @@
+import { provisioningNames } from '../provisioning/names';
+import type { DeployTarget } from './target';
+import { clusterPodWaits, clusterReadyWait, operatorWaits, provisioningJobWait, type Wait } from './waits';
+
+/** One step of promote. Pure data: `plan.ts` decides, `promote.ts` does. */
+export type PromoteAction =
+  | { readonly kind: 'apply'; readonly file: string; readonly description: string }
+  | ({ readonly kind: 'wait' } & Wait)
+  | { readonly kind: 'delete'; readonly namespace: string; readonly object: string; readonly description: string }
+  | { readonly kind: 'provision' }
+  | { readonly kind: 'job'; readonly namespace: string; readonly job: string; readonly wait: Wait };
+
+/**
+ * The steps of promote, in order: operator, its CRDs and Deployment; the RestateCluster and its pods;
+ * provisioning (the exec, or the in-cluster Job with automated provisioning); the RestateCluster Ready.
+ */
+export function promotePlan(target: DeployTarget): PromoteAction[] {
+  const { values } = target;
+  const operatorNamespace = values.operator.namespace;
+  const actions: PromoteAction[] = [
+    { kind: 'apply', file: target.operatorFile, description: `operator (${values.operator.delivery} delivery)` },
+    ...operatorWaits({
+      delivery: values.operator.delivery,
+      operatorNamespace,
+      argocdNamespace: values.operator.argocd.namespace,
+      fluxNamespace: values.operator.flux.namespace,
+    }).map((wait) => ({ kind: 'wait' as const, ...wait })),
+    { kind: 'apply', file: target.clusterFile, description: `RestateCluster ${values.clusterName}` },
+    ...clusterPodWaits({
+      clusterName: values.clusterName,
+      replicas: values.replicas,
+      image: values.image,
+      storageClassName: values.storage.storageClassName,
+      operatorNamespace,
+    }).map((wait) => ({ kind: 'wait' as const, ...wait })),
+  ];
+
+  if (target.provisioningFile) {
+    const { job } = provisioningNames(values.clusterName);
+    // A Job's pod template is immutable and a finished Job never runs again: delete the previous run (if its
+    // TTL has not removed it yet) so that the apply creates a fresh one. Provisioning is idempotent.
+    actions.push(
+      { kind: 'delete', namespace: operatorNamespace, object: `job/${job}`, description: `previous provisioning Job ${operatorNamespace}/${job}` },
+      { kind: 'apply', file: target.provisioningFile, description: `provisioning Job ${operatorNamespace}/${job}` },
+      { kind: 'job', namespace: operatorNamespace, job, wait: provisioningJobWait(operatorNamespace, job) },
+    );
+  } else {
+    actions.push({ kind: 'provision' });
+  }
+
+  actions.push({ kind: 'wait', ...clusterReadyWait(values.clusterName) });
+  return actions;
+}

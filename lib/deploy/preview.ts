@@ -1,0 +1,41 @@
+import { diffArgs, type ApplyOptions } from './kubectl';
+import { indent, type Session } from './session';
+import { type DeployTarget, promoteOrder } from './target';
+
+export interface PreviewResult {
+  /** Files that would change the cluster. */
+  readonly changed: readonly string[];
+  /** Files kubectl could not diff, with its message. */
+  readonly failed: ReadonlyArray<{ readonly file: string; readonly message: string }>;
+}
+
+/**
+ * `kubectl diff --server-side` of every file of the target, in promote order. kubectl diff exits 0 when
+ * nothing would change, 1 when something would, and above 1 when it failed. Every file is diffed even when
+ * one fails, so the preview is complete.
+ */
+export function preview(session: Session, target: DeployTarget, options: ApplyOptions = {}): PreviewResult {
+  const changed: string[] = [];
+  const failed: Array<{ file: string; message: string }> = [];
+  for (const file of promoteOrder(target)) {
+    const result = session.run(diffArgs(session.context, file, options));
+    if (result.code === 0) {
+      session.report.info(`${file}: no differences`);
+    } else if (result.code === 1) {
+      changed.push(file);
+      session.report.info(`${file}: differences:`);
+      session.report.info(indent(result.stdout, '  '));
+    } else {
+      const message = (result.stderr || result.stdout).trim();
+      failed.push({ file, message });
+      session.report.warn(`${file}: kubectl diff failed (exit ${result.code}):\n${indent(message)}`);
+    }
+  }
+  return { changed, failed };
+}
+
+/** A hint for a failed diff on a cluster that does not have the operator (and so the CRDs) yet. */
+export const FIRST_DEPLOY_HINT =
+  'On a cluster that has never been promoted, diffs of the RestateCluster (its CRD is not installed yet) and of ' +
+  'objects in namespaces that do not exist yet fail: the server cannot dry-run them. Promote applies in order and ' +
+  'creates them.';

@@ -1,0 +1,54 @@
+import { DeployError } from './errors';
+import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl';
+import { promotePlan } from './plan';
+import { provisionInPod } from './provision';
+import { indent, type Session } from './session';
+import type { DeployTarget } from './target';
+
+export interface PromoteOptions extends ApplyOptions {
+  /** Upper bound of each wait, and the deadline of the provisioning script. */
+  readonly timeoutSeconds: number;
+}
+
+/** Log lines of a failed provisioning Job shown in the error message. */
+const JOB_LOG_LINES = 20;
+
+/** Runs promote's plan step by step; the first step that fails stops it with a DeployError. */
+export function promote(session: Session, target: DeployTarget, options: PromoteOptions): void {
+  const { values } = target;
+  const plan = promotePlan(target);
+  const total = plan.length;
+  plan.forEach((action, index) => {
+    const n = `[${index + 1}/${total}]`;
+    switch (action.kind) {
+      case 'apply': {
+        session.report.info(`${n} applying ${action.description}: ${action.file}`);
+        const result = session.must(`server-side apply of ${action.file}`, applyArgs(session.context, action.file, options));
+        if (result.stdout.trim()) session.report.info(indent(result.stdout));
+        return;
+      }
+      case 'wait':
+        session.wait(action, options.timeoutSeconds, n);
+        return;
+      case 'delete':
+        session.report.info(`${n} removing ${action.description}, if any`);
+        session.must(`deleting ${action.description}`, deleteArgs(session.context, action.namespace, action.object, options.timeoutSeconds));
+        return;
+      case 'provision':
+        session.report.info(`${n} provisioning`);
+        provisionInPod(session, values.clusterName, options.timeoutSeconds);
+        return;
+      case 'job':
+        try {
+          session.wait(action.wait, options.timeoutSeconds, n);
+        } catch (error) {
+          if (!(error instanceof DeployError)) throw error;
+          const logs = session.run(jobLogsArgs(session.context, action.namespace, action.job, JOB_LOG_LINES));
+          const tail = (logs.code === 0 ? logs.stdout : logs.stderr).trim() || '(no log output)';
+          throw new DeployError(`${error.message}\n  last log lines of job/${action.job}:\n${indent(tail)}`);
+        }
+        return;
+    }
+  });
+  session.report.info(`promoted ${values.environment}/${values.provider}: RestateCluster ${values.clusterName} is Ready`);
+}

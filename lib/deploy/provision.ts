@@ -1,0 +1,54 @@
+import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
+import { DeployError } from './errors';
+import { execArgs } from './kubectl';
+import { indent, type Session } from './session';
+import { Upstream } from './waits';
+
+/** Inside the pod the node's fabric port is on loopback, which no NetworkPolicy filters. */
+export const IN_POD_ADDRESS = 'http://127.0.0.1:5122';
+
+/**
+ * `kubectl exec -i restate-0 -- sh -s -- ARGS`: runs the repository's provisioning script (fed on standard
+ * input) in the first pod, with the `restatectl` of the cluster's own image.
+ */
+export function provisionExecArgs(context: string, clusterName: string, deadlineSeconds: number): string[] {
+  const script = provisionScriptArgs({ address: IN_POD_ADDRESS, deadlineSeconds });
+  return execArgs(context, clusterName, Upstream.FIRST_POD, ['sh', '-s', '--', ...script], { stdin: true });
+}
+
+/** `restatectl status` in the first pod: exits 0 only on a provisioned cluster. */
+export function restatectlStatusArgs(context: string, clusterName: string): string[] {
+  return execArgs(context, clusterName, Upstream.FIRST_POD, ['restatectl', 'status', '--address', IN_POD_ADDRESS]);
+}
+
+/**
+ * Provisions the cluster through `restate-0` and shows `restatectl status`. Idempotent: the script reports an
+ * already provisioned cluster and exits 0. Throws with the script's own reason when it does not succeed.
+ */
+export function provisionInPod(session: Session, clusterName: string, deadlineSeconds: number): void {
+  const where = `${clusterName}/${Upstream.FIRST_POD}`;
+  session.report.info(`==> provisioning through pod ${where} (deadline ${deadlineSeconds}s)`);
+  const result = session.run(provisionExecArgs(session.context, clusterName, deadlineSeconds), { stdinFile: PROVISION_SCRIPT_PATH });
+  const said = `${result.stdout}${result.stderr}`.trim();
+  if (said) session.report.info(indent(said));
+  if (result.code !== 0) {
+    throw new DeployError(
+      `provisioning through pod ${where} failed (exit ${result.code}): ${lastLine(said) || 'no output'}\n` +
+        `  Check that every pod is Running (\`kubectl -n ${clusterName} get pods\`) and that the nodes reach each other on 5122 ` +
+        `(\`kubectl -n ${clusterName} logs ${Upstream.FIRST_POD}\`), then run \`mise run provision\` again: it is safe to repeat.`,
+    );
+  }
+
+  session.report.info(`==> restatectl status (${where})`);
+  const status = session.run(restatectlStatusArgs(session.context, clusterName));
+  const shown = `${status.stdout}${status.stderr}`.trim();
+  if (shown) session.report.info(indent(shown));
+  if (status.code !== 0) {
+    throw new DeployError(`restatectl status in pod ${where} exited ${status.code} after provisioning: ${lastLine(shown) || 'no output'}`);
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  return lines[lines.length - 1] ?? '';
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { loadTargetValues, targetDir, ValuesError } from '../values';
+import type { DeployArgs } from './args';
+import { chooseContext } from './context';
+import { DeployError } from './errors';
+import { currentContextArgs } from './kubectl';
+import { FIRST_DEPLOY_HINT, preview } from './preview';
+import { promote } from './promote';
+import { provisionInPod } from './provision';
+import type { Kubectl } from './runner';
+import { type Reporter, Session } from './session';
+import { status } from './status';
+import { locateTarget } from './target';
+
+export interface DeployDeps {
+  readonly kubectl: Kubectl;
+  readonly report: Reporter;
+  /**
+   * The `helm` program for building a target with the `helm` delivery.
+   * @default "helm" from PATH
+   */
+  readonly helmExecutable?: string;
+}
+
+/**
+ * Runs one deploy command and returns the process exit status. Every failure the user can act on is reported
+ * as a message (never a stack trace): 2 for usage mistakes, 1 for everything else.
+ */
+export function runDeploy(args: DeployArgs, deps: DeployDeps): number {
+  const { report } = deps;
+  try {
+    return dispatch(args, deps);
+  } catch (error) {
+    if (error instanceof ValuesError) {
+      report.warn(`${args.command}: invalid values:\n${error.message}`);
+      return 1;
+    }
+    if (error instanceof DeployError) {
+      report.warn(`${args.command}: ${error.message}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+function dispatch(args: DeployArgs, deps: DeployDeps): number {
+  const { report } = deps;
+  if (args.command === 'build') {
+    // Loaded here: the synth pulls in cdk8s and the constructs, which the cluster commands do not need.
+    const { runSynth } = require('../synth/run') as typeof import('../synth/run');
+    const result = runSynth(
+      { environment: args.environment, provider: args.provider, valuesDir: args.valuesDir, outdir: args.dist, allowStorageChange: false },
+      { helmExecutable: deps.helmExecutable },
+    );
+    for (const warning of result.warnings) report.warn(`warning: ${warning}`);
+    for (const folder of result.written) report.info(`synthesized ${join(args.dist, folder)}`);
+    return 0;
+  }
+
+  const { values, warnings } = loadTargetValues(args.valuesDir, args.environment, args.provider);
+  for (const warning of warnings) report.warn(`warning: ${warning}`);
+  // preview and promote work on the synthesized files; provision and status only need the values.
+  const target = args.command === 'preview' || args.command === 'promote' ? locateTarget(args.dist, values) : undefined;
+
+  let current: string | undefined;
+  if (args.context === undefined) {
+    const result = deps.kubectl.run(currentContextArgs());
+    current = result.code === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+  }
+  const choice = chooseContext({
+    environment: values.environment,
+    requested: args.context,
+    current,
+    configured: values.deploy.kubeContext,
+    allowMismatch: args.allowContextMismatch,
+  });
+  if (choice.warning) report.warn(`warning: ${choice.warning}`);
+  const session = new Session(deps.kubectl, choice.context, report);
+  report.info(`${args.command} ${targetDir(values)} (cluster ${values.clusterName}) on kube context "${choice.context}"`);
+
+  switch (args.command) {
+    case 'preview': {
+      const result = preview(session, target!, { forceConflicts: args.forceConflicts });
+      if (result.failed.length > 0) {
+        report.warn(`preview: kubectl diff failed for ${result.failed.length} of the files. ${FIRST_DEPLOY_HINT}`);
+        return 1;
+      }
+      report.info(result.changed.length === 0 ? 'preview: the cluster matches the target' : `preview: ${result.changed.length} file(s) would change the cluster`);
+      return 0;
+    }
+    case 'promote':
+      promote(session, target!, { timeoutSeconds: args.timeoutSeconds, forceConflicts: args.forceConflicts });
+      return 0;
+    case 'provision':
+      provisionInPod(session, values.clusterName, args.timeoutSeconds);
+      report.info(`provision: RestateCluster ${values.clusterName} is provisioned`);
+      return 0;
+    case 'status': {
+      const result = status(session, values.clusterName);
+      return result.ready && result.provisioned ? 0 : 1;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { DeployError } from './errors';
+import { waitArgs } from './kubectl';
+import type { Kubectl, RunOptions, RunResult } from './runner';
+import type { Wait } from './waits';
+
+/** Where progress goes: `info` to standard output, `warn` to standard error. */
+export interface Reporter {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+/** Writes progress to the process's standard streams. */
+export const consoleReporter: Reporter = {
+  info: (line) => process.stdout.write(`${line}\n`),
+  warn: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** One run against one kube context: the kubectl to call, where progress goes. */
+export class Session {
+  constructor(
+    public readonly kubectl: Kubectl,
+    /** Named by every kubectl call (`--context`). */
+    public readonly context: string,
+    public readonly report: Reporter,
+  ) {}
+
+  run(args: readonly string[], options?: RunOptions): RunResult {
+    return this.kubectl.run(args, options);
+  }
+
+  /** Runs a command that must succeed; on failure throws with `what` and kubectl's own message. */
+  must(what: string, args: readonly string[], options?: RunOptions): RunResult {
+    const result = this.run(args, options);
+    if (result.code !== 0) throw new DeployError(`${what} failed (kubectl exit ${result.code}):\n${indent(result.stderr || result.stdout)}`);
+    return result;
+  }
+
+  /** One bounded `kubectl wait`; on failure, the message names the object and the likely cause. */
+  wait(wait: Wait, timeoutSeconds: number, step = '...'): void {
+    this.report.info(`${step} waiting up to ${timeoutSeconds}s for ${wait.description}`);
+    const result = this.run(waitArgs(this.context, wait, timeoutSeconds));
+    if (result.code === 0) return;
+    const said = (result.stderr || result.stdout).trim();
+    if (/timed out/i.test(said)) {
+      throw new DeployError(
+        `timed out after ${timeoutSeconds}s waiting for ${wait.description}.\n` +
+          `  likely cause: ${wait.likelyCause}\n` +
+          `  kubectl: ${said}\n` +
+          `  When it is only slow, run promote again (every step is idempotent), with a larger --timeout if needed.`,
+      );
+    }
+    throw new DeployError(`could not wait for ${wait.description} (kubectl exit ${result.code}):\n${indent(said)}`);
+  }
+}
+
+export function indent(text: string, prefix = '    '): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}

@@ -1,0 +1,162 @@
+import type { Delivery } from '../values';
+import type { WaitTarget } from './kubectl';
+
+/** Names the upstream operator chart 1.7.4 and the operator use (RESTATE-FACTS §1, §3). */
+export const Upstream = {
+  CRDS: ['restateclusters.restate.dev', 'restatedeployments.restate.dev'],
+  /** The chart names its Deployment `restate-operator` whatever the release name. */
+  OPERATOR_DEPLOYMENT: 'restate-operator',
+  /** StatefulSet and pod name prefix of every RestateCluster. */
+  STATEFULSET: 'restate',
+  /** The pod that provisioning and `restatectl status` run in. */
+  FIRST_POD: 'restate-0',
+} as const;
+
+/** One wait of promote: what it waits for, in words, and what most likely holds it up. */
+export interface Wait extends WaitTarget {
+  /** Names the object and the state, e.g. `CRD restateclusters.restate.dev to be Established`. */
+  readonly description: string;
+  /** Shown when the wait times out: the likely cause and where to look. */
+  readonly likelyCause: string;
+}
+
+/** Where the operator comes from under each delivery, for messages about a wait that does not end. */
+function operatorSource(delivery: Delivery, values: OperatorWaitValues): string {
+  switch (delivery) {
+    case 'helm':
+      return `the operator file applied just before`;
+    case 'argocd':
+      return `Argo CD, which may not have synced the operator Application yet (\`kubectl -n ${values.argocdNamespace} get applications\`)`;
+    case 'flux':
+      return `Flux, which may not have reconciled the operator HelmRelease yet (\`kubectl -n ${values.fluxNamespace} get ocirepositories,helmreleases\`)`;
+  }
+}
+
+export interface OperatorWaitValues {
+  readonly delivery: Delivery;
+  readonly operatorNamespace: string;
+  readonly argocdNamespace: string;
+  readonly fluxNamespace: string;
+}
+
+/**
+ * The CRDs Established and the operator Deployment Available. Under the argocd and flux deliveries these
+ * objects come from Argo CD or Flux, some time after our file is applied: wait for them to exist first
+ * (a plain `kubectl wait` fails at once on an object that does not exist yet).
+ */
+export function operatorWaits(values: OperatorWaitValues): Wait[] {
+  const source = operatorSource(values.delivery, values);
+  const installedByController = values.delivery !== 'helm';
+  const waits: Wait[] = [];
+  for (const crd of Upstream.CRDS) {
+    const object = `crd/${crd}`;
+    if (installedByController) {
+      waits.push({ object, condition: 'create', description: `CRD ${crd} to exist`, likelyCause: `it is installed by ${source}.` });
+    }
+    waits.push({
+      object,
+      condition: 'condition=Established',
+      description: `CRD ${crd} to be Established`,
+      likelyCause:
+        `the API server has not accepted the CRD from ${source}; ` +
+        `\`kubectl get crd ${crd} -o yaml\` shows its conditions (NamesAccepted, Established).`,
+    });
+  }
+  const deployment = `deployment/${Upstream.OPERATOR_DEPLOYMENT}`;
+  const inspect =
+    `\`kubectl -n ${values.operatorNamespace} describe ${deployment}\` and ` +
+    `\`kubectl -n ${values.operatorNamespace} logs ${deployment}\``;
+  if (installedByController) {
+    waits.push({
+      namespace: values.operatorNamespace,
+      object: deployment,
+      condition: 'create',
+      description: `operator Deployment ${values.operatorNamespace}/${Upstream.OPERATOR_DEPLOYMENT} to exist`,
+      likelyCause: `it is installed by ${source}.`,
+    });
+  }
+  waits.push({
+    namespace: values.operatorNamespace,
+    object: deployment,
+    condition: 'condition=Available',
+    description: `operator Deployment ${values.operatorNamespace}/${Upstream.OPERATOR_DEPLOYMENT} to be Available`,
+    likelyCause:
+      `the operator pod does not run: image pull failing (ghcr.io/restatedev/restate-operator reachable?), ` +
+      `Pending for lack of cpu/memory, or crash-looping (it exits when a restate.dev CRD is missing); see ${inspect}.`,
+  });
+  return waits;
+}
+
+export interface ClusterWaitValues {
+  readonly clusterName: string;
+  readonly replicas: number;
+  readonly image: string;
+  readonly storageClassName?: string;
+  readonly operatorNamespace: string;
+}
+
+/**
+ * The namespace the operator creates for the cluster, then every pod of the StatefulSet created and Running.
+ * Running, not Ready: the pods only turn Ready once the cluster is provisioned, which comes after this.
+ */
+export function clusterPodWaits(values: ClusterWaitValues): Wait[] {
+  const { clusterName: ns } = values;
+  const operatorLogs = `\`kubectl -n ${values.operatorNamespace} logs deployment/${Upstream.OPERATOR_DEPLOYMENT}\``;
+  const waits: Wait[] = [
+    {
+      object: `namespace/${ns}`,
+      condition: 'create',
+      description: `namespace ${ns} (created by the operator) to exist`,
+      likelyCause:
+        `the operator has not reconciled RestateCluster ${ns}; see \`kubectl get restatecluster ${ns} -o yaml\` (status) and ${operatorLogs}.`,
+    },
+  ];
+  const storage = values.storageClassName ? `StorageClass ${values.storageClassName}` : 'the default StorageClass';
+  for (let i = 0; i < values.replicas; i++) {
+    const pod = `${Upstream.STATEFULSET}-${i}`;
+    waits.push({
+      namespace: ns,
+      object: `pod/${pod}`,
+      condition: 'create',
+      description: `pod ${ns}/${pod} to exist`,
+      likelyCause:
+        `the StatefulSet cannot create it (quota or admission policy?); see \`kubectl -n ${ns} describe statefulset ${Upstream.STATEFULSET}\`, ` +
+        `or the operator has not created the StatefulSet (NameConflict when namespace ${ns} existed before the cluster?); see ${operatorLogs}.`,
+    });
+    waits.push({
+      namespace: ns,
+      object: `pod/${pod}`,
+      condition: 'jsonpath={.status.phase}=Running',
+      description: `pod ${ns}/${pod} to be Running`,
+      likelyCause:
+        `the pod is Pending (its volume not bound: does ${storage} exist? no node with enough cpu/memory?) ` +
+        `or cannot pull ${values.image}; see \`kubectl -n ${ns} describe pod ${pod}\`.`,
+    });
+  }
+  return waits;
+}
+
+/** The RestateCluster `Ready`: every pod Ready, which the pods only are once the cluster is provisioned. */
+export function clusterReadyWait(clusterName: string): Wait {
+  return {
+    object: `restatecluster/${clusterName}`,
+    condition: 'condition=Ready',
+    description: `RestateCluster ${clusterName} to be Ready`,
+    likelyCause:
+      `pods are Running but not Ready: not provisioned, or a partition/metadata problem; see ` +
+      `\`kubectl -n ${clusterName} get pods\`, \`kubectl get restatecluster ${clusterName} -o yaml\` and \`restatectl status\` (mise run status).`,
+  };
+}
+
+/** The in-cluster provisioning Job (automated provisioning) to complete. */
+export function provisioningJobWait(operatorNamespace: string, job: string): Wait {
+  return {
+    namespace: operatorNamespace,
+    object: `job/${job}`,
+    condition: 'condition=Complete',
+    description: `provisioning Job ${operatorNamespace}/${job} to complete`,
+    likelyCause:
+      `the Job's pod cannot reach restate-0 on port 5122 (networkPeers of the RestateCluster?) or provisioning fails; ` +
+      `its last log lines are below, more with \`kubectl -n ${operatorNamespace} logs job/${job}\` and \`kubectl -n ${operatorNamespace} describe job ${job}\`.`,
+  };
+}

@@ -1,0 +1,186 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { SYNC_WAVE, Wave } from '../argocd';
+import { provisioningNames } from './names';
+import { PROVISION_SCRIPT_NAME, provisionScript, provisionScriptArgs } from './script';
+
+export { provisioningPeer } from './names';
+
+/** Argo CD hook annotations. https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/ */
+export const HOOK = 'argocd.argoproj.io/hook';
+export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+
+/** Where the ConfigMap holding the script is mounted in the Job's pod. */
+const SCRIPT_DIR = '/scripts';
+/** The only writable place in the pod (an emptyDir); HOME points here. */
+const TMP_DIR = '/tmp';
+
+export interface ProvisioningResources {
+  readonly requests?: Readonly<Record<string, string>>;
+  readonly limits?: Readonly<Record<string, string>>;
+}
+
+export interface ProvisioningJobProps {
+  /** Name of the RestateCluster to provision (also its namespace). */
+  readonly clusterName: string;
+
+  /**
+   * Namespace the step runs in: the operator's. At operator 1.7.4 it cannot run in the cluster's namespace,
+   * which the operator must create itself and whose deny-all NetworkPolicies would cut the step off.
+   */
+  readonly namespace: string;
+
+  /** The cluster's own Restate image: it ships `restatectl`, matching the server version. */
+  readonly image: string;
+
+  /**
+   * Seconds one attempt of the script keeps trying (node not answering yet, provisioning not confirmed).
+   * Under Argo CD the Job may start before the pods are even scheduled, so this covers volume binding and
+   * image pulls too.
+   * @default 600
+   */
+  readonly deadlineSeconds?: number;
+
+  /**
+   * Pod restarts after a failed attempt (`backoffLimit`).
+   * @default 2 - three attempts in all
+   */
+  readonly backoffLimit?: number;
+
+  /**
+   * Upper bound of the whole Job, every attempt included (`activeDeadlineSeconds`).
+   * @default - every attempt's deadline plus 60 seconds each for pod start-up
+   */
+  readonly activeDeadlineSeconds?: number;
+
+  /**
+   * Seconds a finished Job (and its pods and logs) is kept before Kubernetes deletes it.
+   * @default 3600 - long enough to read the logs of a failed run, and for Argo CD to see the outcome
+   */
+  readonly ttlSecondsAfterFinished?: number;
+
+  /**
+   * Numeric user (and group) the script runs as; numeric so that `runAsNonRoot` can be verified.
+   * @default 65532
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * Requests and limits of the container.
+   * @default - requests 10m cpu / 32Mi memory, limits 200m cpu / 128Mi memory (restatectl is a small client)
+   */
+  readonly resources?: ProvisioningResources;
+
+  /** Extra labels on the Job, ConfigMap and ServiceAccount. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Provisions a Restate cluster once, from inside Kubernetes: the repository's provision.sh (in a ConfigMap),
+ * run by a Job with the cluster's own image against `restate-0` on the fabric port 5122.
+ *
+ * The pods carry the labels of `provisioningPeer`, which the RestateCluster must list in
+ * `security.networkPeers.metrics`: the cluster's deny-all policies let nothing else in on 5122.
+ *
+ * Under Argo CD the Job is a Sync hook in wave 1, after the RestateCluster (wave 0), rather than a plain
+ * resource: a plain Job removed by its TTL would show as missing, and auto-sync would create it again and
+ * again. As a hook it runs on every sync (provisioning is idempotent), Argo CD deletes it once it succeeded
+ * (HookSucceeded), keeps a failed one for inspection until the TTL or the next sync (BeforeHookCreation),
+ * and a failed run fails the sync. Under plain `kubectl apply` the hook annotations are inert and the TTL
+ * cleans up.
+ */
+export class ProvisioningJob extends Construct {
+  public readonly job: k8s.KubeJob;
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+
+  constructor(scope: Construct, id: string, props: ProvisioningJobProps) {
+    super(scope, id);
+    const deadlineSeconds = props.deadlineSeconds ?? 600;
+    const backoffLimit = props.backoffLimit ?? 2;
+    const activeDeadlineSeconds = props.activeDeadlineSeconds ?? (backoffLimit + 1) * (deadlineSeconds + 60);
+    const ttlSecondsAfterFinished = props.ttlSecondsAfterFinished ?? 3600;
+    const runAsUser = props.runAsUser ?? 65532;
+    const resources = props.resources ?? { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
+
+    const { job: name, podLabels } = provisioningNames(props.clusterName);
+    const labels = { ...podLabels, 'app.kubernetes.io/component': 'provisioning', ...props.labels };
+    // ConfigMap and ServiceAccount are plain resources in the hook's wave, so they exist when the Job starts.
+    const metadata = { name, namespace: props.namespace, labels, annotations: { [SYNC_WAVE]: Wave.PROVISIONING } };
+    const address = `http://restate-0.restate-cluster.${props.clusterName}.svc:5122`;
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Script', {
+      metadata,
+      data: { [PROVISION_SCRIPT_NAME]: provisionScript() },
+    });
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata,
+      // The script talks to Restate only, never to the Kubernetes API.
+      automountServiceAccountToken: false,
+    });
+
+    this.job = new k8s.KubeJob(this, 'Resource', {
+      metadata: {
+        ...metadata,
+        annotations: {
+          ...metadata.annotations,
+          [HOOK]: 'Sync',
+          [HOOK_DELETE_POLICY]: 'BeforeHookCreation,HookSucceeded',
+        },
+      },
+      spec: {
+        backoffLimit,
+        activeDeadlineSeconds,
+        ttlSecondsAfterFinished,
+        template: {
+          metadata: { labels: { ...podLabels } },
+          spec: {
+            restartPolicy: 'Never',
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser,
+              runAsGroup: runAsUser,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              {
+                name: 'provision',
+                image: props.image,
+                command: ['sh', `${SCRIPT_DIR}/${PROVISION_SCRIPT_NAME}`],
+                args: provisionScriptArgs({ address, deadlineSeconds }),
+                env: [{ name: 'HOME', value: TMP_DIR }],
+                resources: {
+                  requests: quantities(resources.requests),
+                  limits: quantities(resources.limits),
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [
+                  { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
+                  { name: 'tmp', mountPath: TMP_DIR },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'script', configMap: { name, defaultMode: 0o444 } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}
+
+function quantities(list: Readonly<Record<string, string>> | undefined): Record<string, k8s.Quantity> | undefined {
+  if (!list) return undefined;
+  return Object.fromEntries(Object.entries(list).map(([key, value]) => [key, k8s.Quantity.fromString(value)]));
+}

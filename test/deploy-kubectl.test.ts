@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyArgs, conditionsArgs, currentContextArgs, deleteArgs, diffArgs, execArgs, jobLogsArgs, podsArgs, waitArgs } from '../lib/deploy/kubectl';
+import { provisionExecArgs, restatectlStatusArgs } from '../lib/deploy/provision';
+import { clusterPodWaits, clusterReadyWait, operatorWaits, provisioningJobWait } from '../lib/deploy/waits';
+
+// The real kubectl client (/usr/bin/kubectl) parses every command line the deploy steps build. There is no
+// API server here: the kubeconfig points at a closed loopback port, so a well-formed command gets as far as
+// connecting and fails there, while a malformed one fails on parsing first ("unknown flag", …).
+const KUBECTL = '/usr/bin/kubectl';
+const CTX = 'restate-dev';
+
+let scratch: string;
+let env: NodeJS.ProcessEnv;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'restate-stack-kubeconfig-'));
+  const kubeconfig = join(scratch, 'config');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{ name: closed, cluster: { server: "https://127.0.0.1:9" } }]',
+      'users: [{ name: nobody, user: { token: unused } }]',
+      `contexts: [{ name: ${CTX}, context: { cluster: closed, user: nobody } }]`,
+      `current-context: ${CTX}`,
+    ].join('\n'),
+  );
+  writeFileSync(join(scratch, 'objects.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x, namespace: default }\n');
+  env = { PATH: '/usr/bin:/bin', HOME: scratch, KUBECONFIG: kubeconfig };
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function kubectl(args: readonly string[]) {
+  const result = spawnSync(KUBECTL, [...args], { env, encoding: 'utf8', input: '', timeout: 30_000 });
+  return { code: result.status, stderr: result.stderr, stdout: result.stdout };
+}
+
+/** One command line of each shape the deploy steps use. */
+function commandLines(): Array<[string, string[]]> {
+  const file = join(scratch, 'objects.yaml');
+  const waits = [
+    ...operatorWaits({ delivery: 'argocd', operatorNamespace: 'restate-operator', argocdNamespace: 'argocd', fluxNamespace: 'flux-system' }),
+    ...clusterPodWaits({ clusterName: 'restate-dev', replicas: 1, image: 'restatedev/restate:1.4', operatorNamespace: 'restate-operator' }),
+    clusterReadyWait('restate-dev'),
+    provisioningJobWait('restate-operator', 'restate-dev-provision'),
+  ];
+  return [
+    ['apply', applyArgs(CTX, file)],
+    ['apply --force-conflicts', applyArgs(CTX, file, { forceConflicts: true })],
+    ['diff', diffArgs(CTX, file, { forceConflicts: true })],
+    ...waits.map((wait): [string, string[]] => [`wait ${wait.condition} ${wait.object}`, waitArgs(CTX, wait, 1)]),
+    ['delete', deleteArgs(CTX, 'restate-operator', 'job/restate-dev-provision', 5)],
+    ['exec -i (provision)', provisionExecArgs(CTX, 'restate-dev', 60)],
+    ['exec (restatectl status)', restatectlStatusArgs(CTX, 'restate-dev')],
+    ['exec', execArgs(CTX, 'restate-dev', 'restate-0', ['true'])],
+    ['get conditions', conditionsArgs(CTX, 'restatecluster/restate-dev')],
+    ['get pods', podsArgs(CTX, 'restate-dev')],
+    ['logs', jobLogsArgs(CTX, 'restate-operator', 'restate-dev-provision', 20)],
+  ];
+}
+
+describe('the real kubectl client', () => {
+  test('accepts every command line shape, failing only on the missing server', () => {
+    const lines = commandLines();
+    expect(lines.length).toBeGreaterThan(15);
+    const rejected = lines
+      .map(([name, args]) => ({ name, ...kubectl(args) }))
+      .filter((run) => !(run.code !== 0 && /127\.0\.0\.1:9.*(refused|connect)/s.test(run.stderr)))
+      .map((run) => `${run.name}: exit ${run.code}: ${run.stderr.split('\n').filter(Boolean).pop()}`);
+    expect(rejected).toEqual([]);
+  });
+
+  test('would reject a malformed command line (the check above can fail)', () => {
+    const run = kubectl(['--context', CTX, 'wait', '--for=Established', 'crd/x', '--timeout=1s']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('unrecognized condition');
+    expect(run.stderr).not.toContain('refused');
+  });
+
+  test('reads the current context from the kubeconfig', () => {
+    expect(kubectl(currentContextArgs()).stdout.trim()).toBe(CTX);
+  });
+
+  test('parses the conditions template (checked on the kubeconfig, the same jsonpath printer)', () => {
+    const template = conditionsArgs(CTX, 'x')[5]!;
+    const run = kubectl(['config', 'view', '-o', template]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+});
