@@ -286,6 +286,19 @@ describe('promote', () => {
     expect(run.err).toContain('run promote again');
   });
 
+  test('a wait that fails without timing out shows kubectl\'s reason, not a guessed cause', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*wait --for=create namespace/restate-dev*', exit: 1, stderr: 'Error from server (Forbidden): namespaces "restate-dev" is forbidden\n' },
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    const run = deploy('promote', rules);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('could not wait for namespace restate-dev (created by the operator) to exist (kubectl exit 1).');
+    expect(run.err).toContain('kubectl: Error from server (Forbidden): namespaces "restate-dev" is forbidden');
+    expect(run.err).not.toContain('likely cause');
+  });
+
   test('a pod that never runs names the pod and points at volumes and the image', () => {
     const rules = [
       currentContext('restate-dev'),

@@ -41,15 +41,18 @@ export class Session {
     const result = this.run(waitArgs(this.context, wait, timeoutSeconds));
     if (result.code === 0) return;
     const said = (result.stderr || result.stdout).trim();
-    if (/timed out/i.test(said)) {
-      throw new DeployError(
-        `timed out after ${timeoutSeconds}s waiting for ${wait.description}.\n` +
-          `  likely cause: ${wait.likelyCause}\n` +
-          `  kubectl: ${said}\n` +
-          `  When it is only slow, run promote again (every step is idempotent), with a larger --timeout if needed.`,
-      );
-    }
-    throw new DeployError(`could not wait for ${wait.description} (kubectl exit ${result.code}):\n${indent(said)}`);
+    // kubectl words a timeout differently per --for kind ("timed out waiting for the condition", a context
+    // deadline); anything else (no such resource type, forbidden, no connection) failed before waiting.
+    const timedOut = /timed out|deadline exceeded/i.test(said);
+    throw new DeployError(
+      (timedOut
+        ? `timed out after ${timeoutSeconds}s waiting for ${wait.description}.\n  likely cause: ${wait.likelyCause}\n`
+        : `could not wait for ${wait.description} (kubectl exit ${result.code}).\n`) +
+        `  kubectl: ${said.split('\n').join('\n    ')}\n` +
+        (timedOut
+          ? '  When it is only slow, run promote again (every step is idempotent), with a larger --timeout if needed.'
+          : '  Fix what kubectl reports and run promote again (every step is idempotent).'),
+    );
   }
 }
 
