@@ -1,0 +1,174 @@
+#!/bin/sh
+# Provisions a Restate cluster once, and only reports success when `restatectl status` agrees.
+#
+# POSIX sh (dash in the restatedev/restate image). Needs `restatectl` on PATH, plus date, sed and, when present,
+# timeout. Runs in three places with the same behaviour:
+#   kubectl -n NS exec -i restate-0 -- sh -s -- ARGS < provision.sh     (the `provision` task)
+#   sh /scripts/provision.sh ARGS                                       (the in-cluster provisioning Job)
+#   sh lib/provisioning/provision.sh ARGS                               (verify and the tests, npm restatectl)
+#
+# Why it is careful: `restatectl provision` exits 0 even when it fails, so the outcome is read from its output,
+# and success is only claimed once `restatectl status` (exit 1 while unprovisioned) exits 0.
+#
+# Exit status: 0 provisioned (now or before), 1 not provisioned within the deadline, 2 usage error,
+# 3 restatectl not found.
+
+set -u
+
+usage() {
+  cat <<'EOF'
+usage: provision.sh [--address URL[,URL...]] [--deadline SECONDS] [--interval SECONDS]
+                    [--num-partitions N] [--replication R]
+
+  --address URL        fabric address(es) of the node(s), comma-separated
+                       (default: $RESTATECTL_ADDRESS, else http://127.0.0.1:5122)
+  --deadline SECONDS   give up after this long, counted from the start (default: 300)
+  --interval SECONDS   pause between failed attempts (default: 5)
+  --num-partitions N   partitions to create (default: the node's default-num-partitions)
+  --replication R      replication of logs and partitions, e.g. 2 or "{node: 2}"
+                       (default: the node's default-replication)
+EOF
+}
+
+say() { printf 'provision: %s\n' "$*"; }
+fail() { code=$1; shift; printf 'provision: error: %s\n' "$*" >&2; exit "$code"; }
+usage_error() { printf 'provision: error: %s\n' "$*" >&2; usage >&2; exit 2; }
+
+# A whole number without sign or leading zero (dash reads 08 as a bad octal number in $((...))).
+is_count() { case $1 in '' | 0* | *[!0-9]*) return 1 ;; esac; }
+
+ADDRESS=${RESTATECTL_ADDRESS:-http://127.0.0.1:5122}
+DEADLINE=300
+INTERVAL=5
+NUM_PARTITIONS=
+REPLICATION=
+# The longest a single restatectl call may take (its own defaults are 3 s to connect, 13 s per request).
+CALL_LIMIT=20
+
+while [ $# -gt 0 ]; do
+  opt=$1
+  case $opt in
+    -h | --help) usage; exit 0 ;;
+    --*=*) value=${opt#*=}; opt=${opt%%=*}; shift ;;
+    --*)
+      [ $# -ge 2 ] || usage_error "$opt needs a value"
+      value=$2; shift 2 ;;
+    *) usage_error "unexpected argument: $opt" ;;
+  esac
+  case $opt in
+    --address) ADDRESS=$value ;;
+    --deadline) DEADLINE=$value ;;
+    --interval) INTERVAL=$value ;;
+    --num-partitions) NUM_PARTITIONS=$value ;;
+    --replication) REPLICATION=$value ;;
+    *) usage_error "unknown option: $opt" ;;
+  esac
+done
+
+[ -n "$ADDRESS" ] || usage_error "--address must not be empty"
+is_count "$DEADLINE" || usage_error "--deadline must be a whole number of seconds, at least 1 (got '$DEADLINE')"
+is_count "$INTERVAL" || usage_error "--interval must be a whole number of seconds, at least 1 (got '$INTERVAL')"
+if [ -n "$NUM_PARTITIONS" ]; then
+  { is_count "$NUM_PARTITIONS" && [ "$NUM_PARTITIONS" -le 65535 ]; } ||
+    usage_error "--num-partitions must be a whole number from 1 to 65535 (got '$NUM_PARTITIONS')"
+fi
+case $REPLICATION in
+  '' | '{'*'}') ;;
+  *) is_count "$REPLICATION" || usage_error "--replication must be a number of nodes (at least 1) or a property like '{node: 2}' (got '$REPLICATION')" ;;
+esac
+
+command -v restatectl >/dev/null 2>&1 || fail 3 "restatectl is not on PATH ($PATH)"
+if command -v timeout >/dev/null 2>&1; then HAVE_TIMEOUT=1; else HAVE_TIMEOUT=; fi
+
+ESC=$(printf '\033')
+START=$(date +%s)
+END=$((START + DEADLINE))
+
+left() { echo $((END - $(date +%s))); }
+
+# Runs restatectl against $ADDRESS, bounded by the time left; sets OUT (text, colour codes removed) and RC.
+ctl() {
+  limit=$(left)
+  [ "$limit" -lt 1 ] && give_up
+  [ "$limit" -gt "$CALL_LIMIT" ] && limit=$CALL_LIMIT
+  # stdin from /dev/null: under `sh -s` the script itself arrives on stdin and must not be eaten.
+  if [ -n "$HAVE_TIMEOUT" ]; then
+    OUT=$(RESTATECTL_ADDRESS=$ADDRESS timeout -k 2 "$limit" restatectl "$@" </dev/null 2>&1)
+  else
+    OUT=$(RESTATECTL_ADDRESS=$ADDRESS restatectl "$@" </dev/null 2>&1)
+  fi
+  RC=$?
+  if [ -n "$HAVE_TIMEOUT" ] && { [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; }; then
+    OUT="restatectl $1 gave no answer within ${limit}s"
+  fi
+  OUT=$(printf '%s\n' "$OUT" | sed "s/${ESC}\[[0-9;]*m//g")
+}
+
+# The last non-empty line of OUT: restatectl puts its verdict there.
+last_line() { printf '%s\n' "$OUT" | sed '/^[[:space:]]*$/d' | tail -n 1; }
+
+give_up() {
+  if [ -n "$accepted" ]; then
+    fail 1 "provisioning was accepted, but restatectl status did not confirm it within the deadline of ${DEADLINE}s; last output:
+$OUT"
+  fi
+  fail 1 "the cluster was not provisioned within the deadline of ${DEADLINE}s; last output from restatectl:
+$OUT"
+}
+
+# Sleeps before the next attempt, leaving at least a second for it; gives up when no time is left for one.
+pause() {
+  wait_for=$1
+  remaining=$(left)
+  [ "$remaining" -le 1 ] && give_up
+  [ "$wait_for" -ge "$remaining" ] && wait_for=$((remaining - 1))
+  [ -n "${2:-}" ] && say "$2; retrying in ${wait_for}s (${remaining}s left)"
+  sleep "$wait_for"
+}
+
+set -- provision --yes
+[ -n "$NUM_PARTITIONS" ] && set -- "$@" --num-partitions "$NUM_PARTITIONS"
+[ -n "$REPLICATION" ] && set -- "$@" --replication "$REPLICATION"
+
+say "cluster at $ADDRESS, deadline ${DEADLINE}s, $(restatectl --version </dev/null 2>&1 | head -n 1)"
+
+OUT='(no answer yet)'
+accepted=
+attempt=0
+while :; do
+  ctl status
+  if [ "$RC" -eq 0 ]; then
+    if [ -n "$accepted" ]; then
+      say "done: the cluster is provisioned (restatectl status exits 0)"
+    else
+      say "done: the cluster is already provisioned, nothing to do (restatectl status exits 0)"
+    fi
+    exit 0
+  fi
+
+  if [ -n "$accepted" ]; then
+    # Provisioning was accepted; the status follows within moments.
+    pause 1
+    continue
+  fi
+
+  attempt=$((attempt + 1))
+  say "attempt $attempt: not provisioned yet ($(last_line)); running restatectl $*"
+  ctl "$@"
+  case $OUT in
+    *'Cluster has been successfully provisioned.'*)
+      accepted=1
+      say "restatectl provision: cluster has been successfully provisioned; waiting for restatectl status"
+      ;;
+    *'Cluster has been provisioned by somebody else.'*)
+      accepted=1
+      say "restatectl provision: cluster was provisioned by somebody else; waiting for restatectl status"
+      ;;
+    *)
+      # Exit status 2 is a usage error of restatectl itself (for example a malformed --replication):
+      # retrying cannot help.
+      [ "$RC" -eq 2 ] && fail 2 "restatectl rejected the arguments: $OUT"
+      pause "$INTERVAL" "attempt $attempt failed: $(last_line)"
+      ;;
+  esac
+done

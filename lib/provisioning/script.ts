@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The one provisioning script (POSIX sh). The `provision` task pipes it into `sh -s` on restate-0, the
+ * in-cluster Job mounts it from a ConfigMap, and verify and the tests run it locally with the npm restatectl.
+ */
+export const PROVISION_SCRIPT_PATH = join(__dirname, 'provision.sh');
+
+/** File name of the script, also its key in the Job's ConfigMap. */
+export const PROVISION_SCRIPT_NAME = 'provision.sh';
+
+/** Exit statuses of the script. */
+export const ProvisionExit = {
+  /** The cluster is provisioned (by this run or before it): `restatectl status` exits 0. */
+  OK: 0,
+  /** Not provisioned within the deadline; the reason (last restatectl output) is on stderr. */
+  FAILED: 1,
+  /** Bad arguments, or restatectl rejected them. */
+  USAGE: 2,
+  /** `restatectl` is not on PATH. */
+  NO_RESTATECTL: 3,
+} as const;
+
+/** The script's text, as shipped in the ConfigMap and piped into `kubectl exec`. */
+export function provisionScript(): string {
+  return readFileSync(PROVISION_SCRIPT_PATH, 'utf8');
+}
+
+export interface ProvisionScriptOptions {
+  /**
+   * Fabric address(es) of the node(s) to provision through, e.g. `http://restate-0.restate-cluster:5122`.
+   * @default - `$RESTATECTL_ADDRESS` where the script runs, else http://127.0.0.1:5122 (inside a Restate pod)
+   */
+  readonly address?: string | readonly string[];
+  /**
+   * Give up after this many seconds, counted from the script's start.
+   * @default 300 (the script's default)
+   */
+  readonly deadlineSeconds?: number;
+  /**
+   * Seconds between failed attempts.
+   * @default 5 (the script's default)
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Partitions to create.
+   * @default - the contacted node's `default-num-partitions`
+   */
+  readonly numPartitions?: number;
+  /**
+   * Replication of logs and partitions: a node count or a property such as `{zone: 2, node: 3}`.
+   * @default - the contacted node's `default-replication`
+   */
+  readonly replication?: number | string;
+}
+
+function wholeSeconds(name: string, value: number): string {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds, at least 1 (got ${value})`);
+  return String(value);
+}
+
+/** The script's argument list for these options; options left out are not passed (the script's defaults apply). */
+export function provisionScriptArgs(options: ProvisionScriptOptions = {}): string[] {
+  const args: string[] = [];
+  if (options.address !== undefined) {
+    const list = typeof options.address === 'string' ? [options.address] : [...options.address];
+    if (list.length === 0 || list.some((a) => !/^https?:\/\/[^\s,]+$/.test(a))) {
+      throw new Error(`address must be one or more http(s) URLs without spaces or commas (got ${JSON.stringify(options.address)})`);
+    }
+    args.push('--address', list.join(','));
+  }
+  if (options.deadlineSeconds !== undefined) args.push('--deadline', wholeSeconds('deadlineSeconds', options.deadlineSeconds));
+  if (options.intervalSeconds !== undefined) args.push('--interval', wholeSeconds('intervalSeconds', options.intervalSeconds));
+  if (options.numPartitions !== undefined) {
+    if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1 || options.numPartitions > 65535) {
+      throw new Error(`numPartitions must be a whole number from 1 to 65535 (got ${options.numPartitions})`);
+    }
+    args.push('--num-partitions', String(options.numPartitions));
+  }
+  if (options.replication !== undefined) {
+    const r = options.replication;
+    if (typeof r === 'number' ? !Number.isInteger(r) || r < 1 : !/^\{[^{}]+\}$/.test(r)) {
+      throw new Error(`replication must be a node count (at least 1) or a property like "{node: 2}" (got ${JSON.stringify(r)})`);
+    }
+    args.push('--replication', String(r));
+  }
+  return args;
+}
