@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { ValuesError } from '../values';
+
+export interface VerifyArgs {
+  /** One target (with `provider`); unset with `all`. */
+  readonly environment?: string;
+  readonly provider?: string;
+  /** Every target of values/targets.yaml. */
+  readonly all: boolean;
+  readonly distDir: string;
+  readonly valuesDir: string;
+  /** Only the config lint, no live cluster. */
+  readonly lintOnly: boolean;
+  /** Global deadline of the whole run; unset: 30 s plus 120 s per live target. */
+  readonly deadlineSeconds?: number;
+  /** Bound from starting the nodes until every partition has an active leader. */
+  readonly readySeconds: number;
+  /** Bound from the SIGKILL until every partition has an active leader on a live node again. */
+  readonly failoverSeconds: number;
+}
+
+export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provider PROVIDER | --all) [options]
+
+  Checks what ships: the RestateCluster in <dist>/<environment>/<provider>/0001-cluster.k8s.yaml.
+  1. config lint: every key of spec.config must be known to restate-server and take effect as written in a pod
+  2. live cluster: spec.compute.replicas real restate-server processes in a loopback-only network namespace,
+     provisioned with lib/provisioning/provision.sh; layout, idempotent provisioning, fail-over after SIGKILL
+
+  --environment, -e ENV       target environment (with --provider)
+  --provider, -p PROVIDER     target provider
+  --all                       every target in <values-dir>/targets.yaml
+  --lint-only                 only the config lint (well under a second per target)
+  --dist DIR                  synthesized output (default: dist)
+  --values-dir DIR            values folder, for --all (default: values)
+  --deadline SECONDS          global deadline (default: 30 + 120 per live target)
+  --ready-bound SECONDS       start until every partition has a leader (default: 90)
+  --failover-bound SECONDS    SIGKILL until every partition has a live leader again (default: 20)`;
+
+function seconds(flag: string, text: string | undefined, fallback?: number): number | undefined {
+  if (text === undefined) return fallback;
+  if (!/^[1-9][0-9]*$/.test(text)) throw ValuesError.single('(command line)', '', `--${flag} must be a whole number of seconds, at least 1 (got "${text}")`);
+  return Number(text);
+}
+
+/** Parses verify's command line; mistakes are ValuesErrors naming the flag. */
+export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        environment: { type: 'string', short: 'e' },
+        provider: { type: 'string', short: 'p' },
+        all: { type: 'boolean', default: false },
+        'lint-only': { type: 'boolean', default: false },
+        dist: { type: 'string', default: 'dist' },
+        'values-dir': { type: 'string', default: 'values' },
+        deadline: { type: 'string' },
+        'ready-bound': { type: 'string' },
+        'failover-bound': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw ValuesError.single('(command line)', '', `${(error as Error).message}\n${VERIFY_USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const one = v.environment !== undefined || v.provider !== undefined;
+  if (one && (v.environment === undefined || v.provider === undefined)) {
+    throw ValuesError.single('(command line)', '', '--environment and --provider go together');
+  }
+  if (one === v.all) {
+    throw ValuesError.single('(command line)', '', `name one target (--environment and --provider) or --all\n${VERIFY_USAGE}`);
+  }
+  return {
+    environment: v.environment,
+    provider: v.provider,
+    all: v.all!,
+    distDir: v.dist!,
+    valuesDir: v['values-dir']!,
+    lintOnly: v['lint-only']!,
+    deadlineSeconds: seconds('deadline', v.deadline),
+    readySeconds: seconds('ready-bound', v['ready-bound'], 90)!,
+    failoverSeconds: seconds('failover-bound', v['failover-bound'], 20)!,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * npm run verify: proves the synthesized server config on the real Restate binaries before it ships.
+ *
+ *   npm run verify -- --environment dev --provider vultr     lint + live cluster for one target
+ *   npm run verify -- --all --lint-only                      lint of every target
+ */
+import { execFileSync } from 'node:child_process';
+import { loadTargets, ValuesError } from '../values';
+import { parseVerifyArgs, VERIFY_USAGE } from './args';
+import { binaryVersion, resolveRestateBinaries } from './binaries';
+import { Deadline } from './deadline';
+import { VerifyError } from './errors';
+import { assertNamespacesAvailable, unshareArgs } from './namespaces';
+import { formatSummary, formatTargetReport } from './report';
+import { verifyTargets, type Versions } from './run';
+
+/** `restate-server --version`, run without network like every server start. */
+function serverVersion(server: string): string {
+  const [command, ...prefix] = unshareArgs();
+  const text = execFileSync(command, [...prefix, server, '--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return /(\d+\.\d+\.\d+\S*)/.exec(text)?.[1] ?? text.trim();
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (!interrupted) process.stderr.write('verify: interrupted; stopping what was started\n');
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const args = parseVerifyArgs(argv);
+    if (args === 'help') {
+      process.stdout.write(`${VERIFY_USAGE}\n`);
+      return 0;
+    }
+    const targets = args.all ? loadTargets(args.valuesDir) : [{ environment: args.environment!, provider: args.provider! }];
+    const liveTargets = args.lintOnly ? 0 : targets.length;
+    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + 120 * liveTargets) * 1000);
+
+    assertNamespacesAvailable();
+    const binaries = resolveRestateBinaries();
+    const versions: Versions = { server: serverVersion(binaries.server), restatectl: binaryVersion(binaries.restatectl) };
+
+    const results = await verifyTargets({
+      targets,
+      distDir: args.distDir,
+      lintOnly: args.lintOnly,
+      deadline,
+      readyBoundMs: args.readySeconds * 1000,
+      failoverBoundMs: args.failoverSeconds * 1000,
+      binaries,
+      onTarget: (result) => process.stdout.write(`${formatTargetReport(result, versions)}\n`),
+      stopRequested: () => interrupted || deadline.expired(),
+    });
+    const skipped = targets.length - results.length;
+    process.stdout.write(`${formatSummary(results, skipped)}\n`);
+    if (interrupted) return 130;
+    return results.every((r) => r.ok) && skipped === 0 ? 0 : 1;
+  } catch (error) {
+    if (error instanceof ValuesError) {
+      process.stderr.write(`verify: invalid input:\n${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof VerifyError) {
+      process.stderr.write(`verify: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: Error) => {
+    process.stderr.write(`verify: failed: ${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { displayPath, type Target, targetDir, ValuesError } from '../values';
+
+/** The file of a synthesized target that holds the RestateCluster (see the dist layout in DESIGN.md). */
+export const CLUSTER_FILE = '0001-cluster.k8s.yaml';
+
+/** One `spec.compute.env` entry, as Kubernetes takes it. */
+export interface ClusterEnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: Record<string, unknown>;
+}
+
+/** What verify needs from a synthesized RestateCluster: what ships, not the values it came from. */
+export interface ClusterUnderTest {
+  /** The manifest file it was read from, for messages. */
+  readonly file: string;
+  /** `metadata.name`: also the namespace the operator creates. */
+  readonly name: string;
+  /** `spec.clusterName`, else the object name: what the operator passes as RESTATE_CLUSTER_NAME. */
+  readonly clusterName: string;
+  /** `spec.compute.image`. */
+  readonly image: string;
+  /** `spec.compute.replicas` (the CRD's default is 1). */
+  readonly replicas: number;
+  /** `spec.config`: the TOML the operator writes verbatim to config.toml. */
+  readonly config: string;
+  /** `spec.compute.env`: overrides the operator's own variables of the same name. */
+  readonly env: readonly ClusterEnvVar[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads the one RestateCluster of a manifest text; problems name the file and the key path. */
+export function parseClusterManifest(text: string, file: string): ClusterUnderTest {
+  const docs = parseAllDocuments(text);
+  const clusters: Record<string, unknown>[] = [];
+  for (const doc of docs) {
+    if ('errors' in doc && doc.errors.length > 0) throw ValuesError.single(file, '', `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
+    const data: unknown = doc.toJS();
+    if (isRecord(data) && data.kind === 'RestateCluster' && data.apiVersion === 'restate.dev/v1') clusters.push(data);
+  }
+  if (clusters.length !== 1) {
+    throw ValuesError.single(file, '', `must hold exactly one RestateCluster (restate.dev/v1), found ${clusters.length}`);
+  }
+  const cluster = clusters[0];
+  const metadata = isRecord(cluster.metadata) ? cluster.metadata : {};
+  const spec = isRecord(cluster.spec) ? cluster.spec : {};
+  const compute = isRecord(spec.compute) ? spec.compute : {};
+
+  if (typeof metadata.name !== 'string' || metadata.name === '') throw ValuesError.single(file, 'metadata.name', 'missing');
+  if (typeof compute.image !== 'string' || compute.image === '') throw ValuesError.single(file, 'spec.compute.image', 'missing');
+  if (typeof spec.config !== 'string' || spec.config.trim() === '') {
+    throw ValuesError.single(file, 'spec.config', 'missing: verify checks the server config, and there is none');
+  }
+  const replicas = compute.replicas ?? 1;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1) {
+    throw ValuesError.single(file, 'spec.compute.replicas', `must be a whole number of at least 1, got ${JSON.stringify(replicas)}`);
+  }
+  const envList = compute.env ?? [];
+  if (!Array.isArray(envList)) throw ValuesError.single(file, 'spec.compute.env', 'must be a list');
+  const env = envList.map((entry: unknown, index: number): ClusterEnvVar => {
+    if (!isRecord(entry) || typeof entry.name !== 'string') throw ValuesError.single(file, `spec.compute.env.${index}`, 'must have a name');
+    return {
+      name: entry.name,
+      ...(typeof entry.value === 'string' ? { value: entry.value } : {}),
+      ...(isRecord(entry.valueFrom) ? { valueFrom: entry.valueFrom } : {}),
+    };
+  });
+  const clusterName = typeof spec.clusterName === 'string' && spec.clusterName !== '' ? spec.clusterName : metadata.name;
+  return { file, name: metadata.name, clusterName, image: compute.image, replicas, config: spec.config, env };
+}
+
+/** Reads the RestateCluster of a synthesized target from `<dist>/<environment>/<provider>/0001-cluster.k8s.yaml`. */
+export function readClusterUnderTest(distDir: string, target: Target): ClusterUnderTest {
+  const file = join(distDir, targetDir(target), CLUSTER_FILE);
+  const shown = displayPath(file);
+  if (!existsSync(file)) {
+    throw ValuesError.single(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
+  }
+  return parseClusterManifest(readFileSync(file, 'utf8'), shown);
+}

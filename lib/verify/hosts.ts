@@ -1,0 +1,23 @@
+import { HEADLESS_SERVICE, podHost } from './operator-env';
+
+/** Loopback address of the local stand-in for pod `ordinal`: 127.0.0.1, 127.0.0.2, … */
+export function nodeIp(ordinal: number): string {
+  if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal > 253) throw new RangeError(`node ordinal ${ordinal} is outside 0..253`);
+  return `127.0.0.${ordinal + 1}`;
+}
+
+/**
+ * An /etc/hosts for a loopback-only namespace in which the cluster's DNS names resolve as in its Kubernetes
+ * namespace: `restate-N.restate-cluster` (and the longer `.<ns>.svc[.cluster.local]` forms) to the node's own
+ * loopback address, and the Service names `restate-cluster` and `restate` to every node, in ordinal order,
+ * as the headless Service's DNS answer lists every pod.
+ */
+export function clusterHostsFile(replicas: number, namespace: string): string {
+  const suffixes = ['', `.${namespace}`, `.${namespace}.svc`, `.${namespace}.svc.cluster.local`];
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+  for (let i = 0; i < replicas; i++) lines.push(`${nodeIp(i)}\t${suffixes.map((s) => podHost(i) + s).join(' ')}`);
+  for (const service of [HEADLESS_SERVICE, 'restate']) {
+    for (let i = 0; i < replicas; i++) lines.push(`${nodeIp(i)}\t${suffixes.map((s) => service + s).join(' ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,222 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+import type { ClusterUnderTest } from './cluster-spec';
+import { type Deadline, pollUntil } from './deadline';
+import { VerifyError } from './errors';
+import { nodeIp } from './hosts';
+import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, operatorPodEnv, podName } from './operator-env';
+
+export interface LocalClusterProps {
+  /** The RestateCluster to stand in for: replicas, cluster name, config, env. */
+  readonly cluster: ClusterUnderTest;
+  /** The native `restate-server` binary. */
+  readonly serverBinary: string;
+  /** An empty folder of this run; each node gets `node-N/{data,tmp}` in it. Keep the path short (unix sockets). */
+  readonly workDir: string;
+}
+
+/** One `restate-server` process standing in for pod `restate-N`. */
+export interface LocalNode {
+  readonly ordinal: number;
+  readonly name: string;
+  /** The loopback address its fabric, admin and ingress ports are bound to. */
+  readonly ip: string;
+  /** What other nodes and restatectl use: `http://restate-N.restate-cluster:5122`. */
+  readonly address: string;
+  readonly dir: string;
+  readonly logFile: string;
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+const SERVICES = [
+  ['fabric', FABRIC_PORT],
+  ['admin', ADMIN_PORT],
+  ['ingress', INGRESS_PORT],
+] as const;
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** The most telling lines of a node's JSON log: its last errors and warnings, else its last lines. */
+export function logTail(logFile: string, max = 6): string {
+  if (!existsSync(logFile)) return '(no log)';
+  const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
+  const render = (line: string): string => {
+    try {
+      const entry = JSON.parse(line) as { level?: string; fields?: Record<string, unknown>; target?: string };
+      const { message, ...rest } = entry.fields ?? {};
+      const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+      return `${entry.level ?? ''} ${String(message ?? '')}${extra}`.slice(0, 400);
+    } catch {
+      return line.slice(0, 400);
+    }
+  };
+  const bad = lines.filter((l) => /"level":"(ERROR|WARN)"/.test(l) || !l.startsWith('{'));
+  return (bad.length > 0 ? bad : lines).slice(-max).map(render).join('\n      ') || '(empty log)';
+}
+
+/**
+ * Real `restate-server` processes laid out the way the operator runs pods: node names `restate-N`, advertised
+ * as `http://restate-N.restate-cluster:5122`, the cluster name from the CR, the CR's config file verbatim,
+ * each with its own data and temp folder. Only the listen addresses differ: each node binds its fabric, admin
+ * and ingress ports to its own loopback address (pods have their own IPs). Must run inside a namespace
+ * prepared by `prepareIsolatedNetwork`.
+ */
+export class LocalCluster {
+  public readonly nodes: readonly LocalNode[];
+  private readonly running = new Map<number, Running>();
+  private readonly configFile: string;
+
+  constructor(private readonly props: LocalClusterProps) {
+    this.configFile = join(props.workDir, 'config.toml');
+    this.nodes = Array.from({ length: props.cluster.replicas }, (_, ordinal) => {
+      const dir = join(props.workDir, `node-${ordinal}`);
+      return { ordinal, name: podName(ordinal), ip: nodeIp(ordinal), address: advertisedAddress(ordinal), dir, logFile: join(dir, 'server.log') };
+    });
+  }
+
+  /** Fabric addresses of the nodes that were started and are not stopped or killed. */
+  liveAddresses(): string[] {
+    return this.nodes.filter((n) => this.isRunning(n.ordinal)).map((n) => n.address);
+  }
+
+  isRunning(ordinal: number): boolean {
+    const r = this.running.get(ordinal);
+    return r !== undefined && r.exit === undefined;
+  }
+
+  /** Starts every node and waits until each one's fabric port accepts connections. */
+  async start(deadline: Deadline): Promise<void> {
+    for (const node of this.nodes) {
+      for (const [service, port] of SERVICES) {
+        if (!(await portFree(node.ip, port))) {
+          throw new VerifyError(`port ${node.ip}:${port} (${service} of ${node.name}) is already taken by another process; stop it and run again`);
+        }
+      }
+    }
+    writeFileSync(this.configFile, this.props.cluster.config);
+    for (const node of this.nodes) this.spawnNode(node);
+    await pollUntil(`all ${this.nodes.length} nodes listening on their fabric port ${FABRIC_PORT}`, deadline, 100, async () => {
+      const exited = this.nodes.find((n) => this.running.get(n.ordinal)?.exit !== undefined);
+      if (exited) {
+        const exit = this.running.get(exited.ordinal)!.exit!;
+        throw new VerifyError(
+          `${exited.name} exited during start-up (${exit.signal ?? `exit status ${exit.code}`}); its log says:\n      ${logTail(exited.logFile)}`,
+        );
+      }
+      const waiting: string[] = [];
+      for (const n of this.nodes) if (!(await accepts(n.ip, FABRIC_PORT))) waiting.push(n.name);
+      return waiting.length === 0 ? { done: true, value: undefined } : { done: false, reason: `not listening yet: ${waiting.join(', ')}` };
+    }).catch((error: Error) => {
+      throw error instanceof VerifyError && error.message.includes('exited during start-up') ? error : new VerifyError(`${error.message}\n      ${this.logSummary()}`);
+    });
+  }
+
+  private spawnNode(node: LocalNode): void {
+    const data = join(node.dir, 'data');
+    const tmp = join(node.dir, 'tmp');
+    mkdirSync(data, { recursive: true });
+    mkdirSync(tmp, { recursive: true });
+    const pod = operatorPodEnv(this.props.cluster, node.ordinal, { baseDir: data, configFile: this.configFile });
+    const env: Record<string, string> = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: tmp,
+      TMPDIR: tmp,
+      ...pod.env,
+      // Pods have their own IPs; here each node gets its own loopback address with the pod's ports.
+      RESTATE_BIND_ADDRESS: `${node.ip}:${FABRIC_PORT}`,
+      RESTATE_ADMIN__BIND_ADDRESS: `${node.ip}:${ADMIN_PORT}`,
+      RESTATE_INGRESS__BIND_ADDRESS: `${node.ip}:${INGRESS_PORT}`,
+    };
+    const log = openSync(node.logFile, 'a');
+    try {
+      // detached: its own process group, so a Ctrl-C in the terminal reaches the orchestrator, which stops it.
+      const child = spawn(this.props.serverBinary, [], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log] });
+      if (child.pid === undefined) throw new VerifyError(`cannot start ${this.props.serverBinary} for ${node.name}`);
+      const running: Running = { child, pid: child.pid };
+      child.once('exit', (code, signal) => (running.exit = { code, signal }));
+      this.running.set(node.ordinal, running);
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  /** SIGKILLs one node by its PID and waits until it is gone. */
+  async kill(ordinal: number): Promise<void> {
+    const r = this.running.get(ordinal);
+    if (!r || r.exit) return;
+    const gone = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
+    process.kill(r.pid, 'SIGKILL');
+    await gone;
+  }
+
+  /** SIGKILLs every node still running, by PID, and waits for each (the data is thrown away anyway). */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.kill(n.ordinal)));
+  }
+
+  /**
+   * For signal handlers, where nothing async runs any more: SIGKILLs every node by PID and waits (bounded)
+   * until each is no longer running, so its folder can go.
+   */
+  stopSync(): void {
+    const pids = [...this.running.values()].filter((r) => r.exit === undefined).map((r) => r.pid);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    const until = Date.now() + 3000;
+    const alive = (pid: number): boolean => {
+      try {
+        return !/\)\s+[ZX]\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    while (pids.some(alive) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+
+  /** Removes every folder and file the nodes used. */
+  removeFiles(): void {
+    for (const node of this.nodes) rmSync(node.dir, { recursive: true, force: true });
+    rmSync(this.configFile, { force: true });
+  }
+
+  /** PIDs of the started nodes, for the report and for tests. */
+  pids(): Record<string, number> {
+    return Object.fromEntries(this.nodes.filter((n) => this.running.has(n.ordinal)).map((n) => [n.name, this.running.get(n.ordinal)!.pid]));
+  }
+
+  /** One line per node with its last telling log lines, for failure messages. */
+  logSummary(): string {
+    return this.nodes.map((n) => `${n.name}: ${logTail(n.logFile, 3)}`).join('\n      ');
+  }
+}

@@ -1,0 +1,94 @@
+import type { ClusterEnvVar, ClusterUnderTest } from './cluster-spec';
+
+/** Container ports of the operator's StatefulSet (fixed at operator 1.7.4; its Services and probe use them). */
+export const FABRIC_PORT = 5122;
+export const ADMIN_PORT = 9070;
+export const INGRESS_PORT = 8080;
+
+/** The operator's headless Service: it lists pods before they are Ready. */
+export const HEADLESS_SERVICE = 'restate-cluster';
+
+/** Pod (and node) name of the StatefulSet member with this ordinal. */
+export function podName(ordinal: number): string {
+  return `restate-${ordinal}`;
+}
+
+/** The pod's DNS name inside its namespace, through the headless Service. */
+export function podHost(ordinal: number): string {
+  return `${podName(ordinal)}.${HEADLESS_SERVICE}`;
+}
+
+/** What the operator sets as RESTATE_ADVERTISED_ADDRESS for this pod. */
+export function advertisedAddress(ordinal: number): string {
+  return `http://${podHost(ordinal)}:${FABRIC_PORT}`;
+}
+
+/** Where a pod keeps its data and its config, in the container (the operator's mounts). */
+export interface PodPaths {
+  /** RESTATE_BASE_DIR: the volume `/restate-data` in a pod. */
+  readonly baseDir: string;
+  /** RESTATE_CONFIG: `/config/config.toml` in a pod. */
+  readonly configFile: string;
+}
+
+export const POD_PATHS: PodPaths = { baseDir: '/restate-data', configFile: '/config/config.toml' };
+
+/** An env variable of the pod whose value verify cannot know (a Secret, a ConfigMap, a resource field). */
+export interface UnresolvedEnv {
+  readonly name: string;
+  readonly source: string;
+}
+
+export interface PodEnv {
+  readonly env: Readonly<Record<string, string>>;
+  readonly unresolved: readonly UnresolvedEnv[];
+}
+
+/** Kubernetes' `$(VAR)` expansion against the variables defined before; `$$` escapes. */
+function expand(value: string, defined: Readonly<Record<string, string>>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name: string | undefined) => {
+    if (name === undefined) return '$';
+    return name in defined ? defined[name] : match;
+  });
+}
+
+function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string): string | undefined {
+  const fieldRef = entry.valueFrom?.fieldRef as { fieldPath?: unknown } | undefined;
+  if (fieldRef?.fieldPath === 'metadata.name') return pod;
+  if (fieldRef?.fieldPath === 'metadata.namespace') return namespace;
+  return undefined;
+}
+
+/**
+ * The environment of the Restate container in pod `ordinal`, as operator 1.7.4 builds it (RESTATE-FACTS §3):
+ * its own variables first, except those that `spec.compute.env` names, then `spec.compute.env` in order.
+ */
+export function operatorPodEnv(cluster: ClusterUnderTest, ordinal: number, paths: PodPaths = POD_PATHS): PodEnv {
+  const pod = podName(ordinal);
+  const defaults: [string, string][] = [
+    ['POD_NAME', pod],
+    ['RESTATE_LOG_FORMAT', 'json'],
+    ['RESTATE_CLUSTER_NAME', cluster.clusterName],
+    ['RESTATE_NODE_NAME', pod],
+    ['RESTATE_ADVERTISED_ADDRESS', advertisedAddress(ordinal)],
+    ['RESTATE_BASE_DIR', paths.baseDir],
+    ['RESTATE_CONFIG', paths.configFile],
+  ];
+  const custom = new Set(cluster.env.map((e) => e.name));
+  const env: Record<string, string> = {};
+  for (const [name, value] of defaults) if (!custom.has(name)) env[name] = value;
+  const unresolved: UnresolvedEnv[] = [];
+  for (const entry of cluster.env) {
+    if (entry.valueFrom !== undefined) {
+      const value = fieldRefValue(entry, pod, cluster.name);
+      if (value === undefined) {
+        unresolved.push({ name: entry.name, source: Object.keys(entry.valueFrom).join(', ') || 'valueFrom' });
+        continue;
+      }
+      env[entry.name] = value;
+    } else {
+      env[entry.name] = expand(entry.value ?? '', env);
+    }
+  }
+  return { env, unresolved };
+}

@@ -1,0 +1,54 @@
+import { parseImageReference, targetDir } from '../values';
+import { formatLintProblems } from './config-compare';
+import { seconds } from './live';
+import type { TargetVerification, Versions } from './run';
+
+function imageNote(image: string, versions: Versions): string {
+  const parsed = parseImageReference(image);
+  const tag = typeof parsed === 'string' ? undefined : parsed.tag;
+  const same = tag !== undefined && (versions.server === tag || versions.server.startsWith(`${tag}.`));
+  return same ? `the CR's image ${image} is of the same release` : `the CR's image ${image} may differ from them (npm has no build of it)`;
+}
+
+/** The short report of one target: lint, live result, timings, versions. */
+export function formatTargetReport(result: TargetVerification, versions: Versions): string {
+  const lines = [`verify ${targetDir(result.target)}: ${result.ok ? 'OK' : 'FAILED'}`];
+  if (result.readError) {
+    lines.push(`  manifest:  ${result.readError}`);
+    return lines.join('\n');
+  }
+  const { cluster, lint, live } = result;
+  if (cluster) lines.push(`  cluster:   ${cluster.file}: RestateCluster ${cluster.name}, ${cluster.replicas} replicas, image ${cluster.image}`);
+  if (lint) {
+    lines.push(
+      lint.ok
+        ? `  lint:      ok, all ${lint.checkedKeys} keys take effect as written (${lint.durationMs} ms)`
+        : `  lint:      FAILED, ${lint.problems.length} of ${lint.checkedKeys} keys (${lint.durationMs} ms):\n${formatLintProblems(lint.problems).replace(/^/gm, '    ')}`,
+    );
+    for (const u of lint.unresolvedEnv) lines.push(`  note:      env ${u.name} comes from ${u.source}; its effect on the config is not checked`);
+  }
+  if (result.liveNotRun) lines.push(`  live:      ${result.liveNotRun}`);
+  if (result.liveError) lines.push(`  live:      FAILED: ${result.liveError}`);
+  if (live) {
+    const failed = live.steps.find((s) => !s.ok);
+    lines.push(live.ok ? `  live:      ok, ${live.steps.length} checks` : `  live:      FAILED at "${failed?.name}":\n    ${failed?.detail.replace(/\n/g, '\n    ')}`);
+    if (live.readyMs !== undefined) lines.push(`  ready:     ${seconds(live.readyMs)} from start until every partition had an active leader`);
+    if (live.failoverMs !== undefined) lines.push(`  fail-over: ${seconds(live.failoverMs)} after SIGKILL of ${live.killed} until every partition had a live leader`);
+  }
+  const note = cluster ? `; ${imageNote(cluster.image, versions)}` : '';
+  lines.push(`  versions:  restate-server ${versions.server} and restatectl ${versions.restatectl} from npm${note}`);
+  return lines.join('\n');
+}
+
+/** One line per target, then the verdict. */
+export function formatSummary(results: readonly TargetVerification[], skipped: number): string {
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  const rows = results.map((r) => {
+    const live = r.live ? (r.live.ok ? 'live ok' : 'live FAILED') : r.liveError ? 'live FAILED' : 'no live run';
+    const lint = r.lint ? (r.lint.ok ? 'lint ok' : 'lint FAILED') : 'not read';
+    return `  ${r.ok ? 'ok    ' : 'FAILED'} ${targetDir(r.target)}: ${lint}, ${live}`;
+  });
+  const tail = skipped > 0 ? `, ${skipped} not verified` : '';
+  return `${rows.join('\n')}\nverify: ${passed} passed, ${failed} failed${tail}`;
+}

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { formatProblem, type Target, targetDir, ValuesError } from '../values';
+import type { RestateBinaries } from './binaries';
+import { type ClusterUnderTest, readClusterUnderTest } from './cluster-spec';
+import { expectedLayout } from './cluster-checks';
+import { lintClusterConfig, type LintResult } from './config-lint';
+import type { Deadline } from './deadline';
+import { clusterHostsFile } from './hosts';
+import type { LiveCheckInput, LiveResult } from './live';
+import { runInSandbox } from './sandbox';
+
+/** Versions of the binaries that did the verifying. */
+export interface Versions {
+  readonly server: string;
+  readonly restatectl: string;
+}
+
+/** Everything verify found out about one target. */
+export interface TargetVerification {
+  readonly target: Target;
+  readonly cluster?: ClusterUnderTest;
+  /** The target's manifest could not be read. */
+  readonly readError?: string;
+  readonly lint?: LintResult;
+  readonly live?: LiveResult;
+  /** Why the live check did not run, or could not finish (sandbox failure, interruption, deadline). */
+  readonly liveNotRun?: string;
+  readonly liveError?: string;
+  readonly ok: boolean;
+}
+
+export interface VerifyOptions {
+  readonly targets: readonly Target[];
+  readonly distDir: string;
+  readonly lintOnly: boolean;
+  readonly deadline: Deadline;
+  readonly readyBoundMs: number;
+  readonly failoverBoundMs: number;
+  readonly binaries: RestateBinaries;
+  /** Called with each target's result as soon as it is known. */
+  readonly onTarget?: (result: TargetVerification) => void;
+  /** Checked between targets: true stops the run. */
+  readonly stopRequested?: () => boolean;
+}
+
+const LIVE_ENTRY = join(__dirname, 'live-entry.ts');
+
+/** Lints every target and, unless `lintOnly`, runs the live check of each target whose lint passed. */
+export async function verifyTargets(options: VerifyOptions): Promise<TargetVerification[]> {
+  const results: TargetVerification[] = [];
+  for (const target of options.targets) {
+    if (options.stopRequested?.()) break;
+    const result = await verifyTarget(target, options);
+    results.push(result);
+    options.onTarget?.(result);
+  }
+  return results;
+}
+
+async function verifyTarget(target: Target, options: VerifyOptions): Promise<TargetVerification> {
+  let cluster: ClusterUnderTest;
+  try {
+    cluster = readClusterUnderTest(options.distDir, target);
+  } catch (error) {
+    if (!(error instanceof ValuesError)) throw error;
+    return { target, readError: error.problems.map(formatProblem).join('\n'), ok: false };
+  }
+  const lint = lintClusterConfig(cluster, { serverBinary: options.binaries.server });
+  if (options.lintOnly) return { target, cluster, lint, liveNotRun: 'not asked for (--lint-only)', ok: lint.ok };
+  if (!lint.ok) return { target, cluster, lint, liveNotRun: 'skipped: the lint failed', ok: false };
+  if (options.deadline.expired()) return { target, cluster, lint, liveNotRun: 'skipped: the global deadline passed', ok: false };
+
+  const input: LiveCheckInput = {
+    label: targetDir(target),
+    cluster,
+    expected: expectedLayout(lint.effective),
+    binaries: options.binaries,
+    readyBoundMs: options.readyBoundMs,
+    failoverBoundMs: options.failoverBoundMs,
+  };
+  const outcome = await runInSandbox<LiveCheckInput, LiveResult>({
+    entry: LIVE_ENTRY,
+    input,
+    hosts: clusterHostsFile(cluster.replicas, cluster.name),
+    deadlineMs: options.deadline.remainingMs(),
+  });
+  if (!outcome.result.ok) return { target, cluster, lint, liveError: outcome.result.error, ok: false };
+  return { target, cluster, lint, live: outcome.result.value, ok: outcome.result.value.ok };
+}

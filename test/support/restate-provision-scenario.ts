@@ -1,0 +1,91 @@
+/**
+ * Runs inside the verify sandbox (loopback-only network, private mounts and PIDs) for
+ * test/provision-script.live.test.ts: stands up a real cluster with the code verify uses, runs
+ * lib/provisioning/provision.sh against it in the ways the product does, and records what happened.
+ * The test asserts on the record.
+ */
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../../lib/provisioning/script';
+import type { RestateBinaries } from '../../lib/verify/binaries';
+import type { ClusterUnderTest } from '../../lib/verify/cluster-spec';
+import { isolatedMain } from '../../lib/verify/isolated-main';
+import { LocalCluster } from '../../lib/verify/local-cluster';
+import { type CommandResult, Restatectl, runCommand } from '../../lib/verify/restatectl';
+
+export interface ScenarioInput {
+  readonly cluster: ClusterUnderTest;
+  readonly binaries: RestateBinaries;
+  /** Deadline passed to the run against an unreachable node. */
+  readonly unreachableDeadlineSeconds: number;
+}
+
+export interface ScenarioRecord {
+  /** LocalCluster.start with a port of restate-1 already taken: its error message. */
+  readonly portTakenError: string;
+  /** `restatectl status` exit status on the fresh cluster, before provisioning. */
+  readonly statusBefore: number | null;
+  readonly first: CommandResult;
+  readonly statusAfterFirst: number | null;
+  /** Partition table after the first run: count and versions. */
+  readonly tableAfterFirst: { readonly partitions: number; readonly versions: readonly number[] };
+  /** Second run, through `sh -s` with the script on stdin, as the `provision` task runs it. */
+  readonly second: CommandResult;
+  readonly tableAfterSecond: { readonly partitions: number; readonly versions: readonly number[] };
+  readonly unreachable: CommandResult;
+}
+
+isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
+  const bin = join(context.workDir, 'bin');
+  const home = join(context.workDir, 'home');
+  mkdirSync(bin);
+  mkdirSync(home);
+  symlinkSync(input.binaries.restatectl, join(bin, 'restatectl'));
+  const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: home };
+  const ctl = new Restatectl(input.binaries.restatectl, env);
+
+  // A port of restate-1 taken by someone else: start-up must stop with a clear message, not hang.
+  let portTakenError = '(started)';
+  const squatter = createServer();
+  await new Promise<void>((resolve) => squatter.listen({ host: '127.0.0.2', port: 9070 }, resolve));
+  const blocked = new LocalCluster({ cluster: input.cluster, serverBinary: input.binaries.server, workDir: join(context.workDir, 'blocked') });
+  context.onExit(() => blocked.stopSync());
+  try {
+    await blocked.start(context.deadline.within(10_000));
+    await blocked.stop();
+  } catch (error) {
+    portTakenError = (error as Error).message;
+  }
+  await new Promise<void>((resolve) => squatter.close(() => resolve()));
+
+  const local = new LocalCluster({ cluster: input.cluster, serverBinary: input.binaries.server, workDir: context.workDir });
+  context.onExit(() => {
+    local.stopSync();
+    local.removeFiles();
+  });
+  await local.start(context.deadline.within(20_000));
+  const address = local.nodes[0].address;
+  const status = async () => (await ctl.run([address], ['status'])).code;
+  const table = async () => {
+    const rows = await ctl.sql<{ partition_table_version: number }>([address], 'SELECT partition_table_version FROM partitions');
+    return { partitions: rows.length, versions: [...new Set(rows.map((r) => r.partition_table_version))] };
+  };
+  const args = (address: string, deadlineSeconds: number) => provisionScriptArgs({ address, deadlineSeconds, intervalSeconds: 1 });
+
+  const statusBefore = await status();
+  const first = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
+  const statusAfterFirst = await status();
+  const tableAfterFirst = await table();
+  const second = await runCommand('sh', ['-c', 'exec sh -s -- "$@" < "$0"', PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
+  const tableAfterSecond = await table();
+  // Nothing listens on 127.0.0.9 in this namespace: a node that does not answer.
+  const unreachable = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args('http://127.0.0.9:5122', input.unreachableDeadlineSeconds)], {
+    env,
+    timeoutMs: (input.unreachableDeadlineSeconds + 10) * 1000,
+  });
+
+  await local.stop();
+  local.removeFiles();
+  return { portTakenError, statusBefore, first, statusAfterFirst, tableAfterFirst, second, tableAfterSecond, unreachable };
+});
