@@ -46,6 +46,25 @@ export interface RestateClusterProps {
    * @default - only the cluster's own pods
    */
   readonly fabricPeers?: readonly NetworkPeer[];
+
+  /**
+   * Environment of the Restate container, e.g. credentials from a Secret via `secretKeyRef`.
+   * @default - only what the operator injects
+   */
+  readonly env?: readonly restate.RestateClusterSpecComputeEnv[];
+
+  /**
+   * Annotations on the pods' service account, for workload identity (e.g. eks.amazonaws.com/role-arn).
+   * @default - none
+   */
+  readonly serviceAccountAnnotations?: Record<string, string>;
+
+  /**
+   * Egress beyond the operator's defaults (DNS, the cluster's own pods, the public internet minus private
+   * ranges): e.g. an in-cluster object store or trace collector.
+   * @default - none
+   */
+  readonly egressRules?: readonly restate.RestateClusterSpecSecurityNetworkEgressRules[];
 }
 
 /**
@@ -63,6 +82,13 @@ export class RestateCluster extends Construct {
     super(scope, id);
     const replicas = props.replicas ?? 3;
     const fabricPeers = props.fabricPeers ?? [];
+    const env = props.env ?? [];
+    const egressRules = props.egressRules ?? [];
+    const security: restate.RestateClusterSpecSecurity = {
+      ...(fabricPeers.length > 0 ? { networkPeers: { metrics: [...fabricPeers] } } : {}),
+      ...(egressRules.length > 0 ? { networkEgressRules: [...egressRules] } : {}),
+      ...(props.serviceAccountAnnotations ? { serviceAccountAnnotations: props.serviceAccountAnnotations } : {}),
+    };
 
     this.resource = new restate.RestateCluster(this, 'Resource', {
       metadata: {
@@ -85,13 +111,14 @@ export class RestateCluster extends Construct {
           image: props.image,
           replicas,
           ...(props.resources ? { resources: { requests: props.resources.requests, limits: props.resources.limits } } : {}),
+          ...(env.length > 0 ? { env: [...env] } : {}),
         },
         storage: {
           storageRequestBytes: props.storageRequestBytes,
           ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
         },
         config: props.config,
-        ...(fabricPeers.length > 0 ? { security: { networkPeers: { metrics: [...fabricPeers] } } } : {}),
+        ...(Object.keys(security).length > 0 ? { security } : {}),
       },
     });
     // cdk8s stamps a chart's namespace onto every object in it; a cluster-scoped object must carry none.

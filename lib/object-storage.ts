@@ -14,10 +14,10 @@ export interface ObjectStorageUris {
 /**
  * The S3 URIs the object-storage values describe, or undefined when no bucket is set.
  *
- * These are placeholders for now: metadata stays in the replicated (Raft) store because the target provider's
- * object storage lacks the guarantees object-store metadata needs (strongly consistent listings, prompt
- * read-after-write, reliable conditional overwrites), so nothing here reaches the Restate config yet.
- * See "Moving metadata to object storage" in README.md.
+ * They reach the Restate config only where a feature asks for them: `snapshots.enabled` (the snapshots URI)
+ * and `metadata.store: object-store` (the metadata URI). By default neither is on: metadata stays in the
+ * replicated (Raft) store because the target provider's object storage lacks the guarantees object-store
+ * metadata needs (lib/values/guarantees.ts). See "Moving metadata to object storage" in README.md.
  */
 export function objectStorageUris(values: StackValues): ObjectStorageUris | undefined {
   const storage = values.objectStorage;
@@ -29,7 +29,7 @@ export function objectStorageUris(values: StackValues): ObjectStorageUris | unde
   return {
     metadata: `s3://${prefix}/metadata`,
     snapshots: `s3://${prefix}/snapshots`,
-    ...(storage.s3Hostname ? { endpoint: `https://${storage.s3Hostname}` } : {}),
+    ...(storage.s3Hostname ? { endpoint: `${storage.allowHttp ? 'http' : 'https'}://${storage.s3Hostname}` } : {}),
     ...(storage.region ? { region: storage.region } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import * as TOML from '@iarna/toml';
+import { objectStorageUris, type ObjectStorageUris } from './object-storage';
 import type { StackValues } from './values';
 
 /**
@@ -14,35 +15,81 @@ export const ROLES = ['worker', 'admin', 'log-server', 'metadata-server', 'http-
  */
 export const METADATA_ADDRESS = 'http://restate-cluster:5122/';
 
+/** Connection keys Restate takes wherever it talks to S3 (`[worker.snapshots]`, `[metadata-client]`). */
+export interface S3ConnectionConfig {
+  readonly 'aws-region'?: string;
+  readonly 'aws-endpoint-url'?: string;
+  readonly 'aws-allow-http'?: boolean;
+}
+
+export type MetadataClientConfig =
+  | { readonly addresses: readonly string[] }
+  | ({ readonly type: 'object-store'; readonly path: string } & S3ConnectionConfig);
+
 /** The Restate server configuration we generate, with the server's own (kebab-case) key names. */
 export interface RestateServerConfig {
   readonly roles: readonly string[];
-  /** Always false: with the replicated metadata server, auto-provisioning can split the cluster's brain. */
-  readonly 'auto-provision': false;
+  /**
+   * False with the replicated metadata server, where auto-provisioning can split the cluster's brain;
+   * true with object-store metadata, where the store itself arbitrates (no manual provisioning).
+   */
+  readonly 'auto-provision': boolean;
   readonly 'default-num-partitions': number;
   readonly 'default-replication': number;
   readonly 'log-filter'?: string;
-  readonly 'metadata-client': { readonly addresses: readonly string[] };
+  readonly 'tracing-endpoint'?: string;
+  readonly 'tracing-filter'?: string;
+  readonly 'metadata-client': MetadataClientConfig;
   readonly bifrost: { readonly 'default-provider': 'replicated' };
+  readonly worker?: {
+    readonly snapshots: { readonly destination: string; readonly 'snapshot-interval-num-records': number } & S3ConnectionConfig;
+  };
+}
+
+function s3Connection(uris: ObjectStorageUris): S3ConnectionConfig {
+  return {
+    ...(uris.region ? { 'aws-region': uris.region } : {}),
+    ...(uris.endpoint ? { 'aws-endpoint-url': uris.endpoint } : {}),
+    ...(uris.endpoint?.startsWith('http://') ? { 'aws-allow-http': true } : {}),
+  };
 }
 
 /**
- * The server config for a cluster with the built-in replicated (Raft) metadata store.
+ * The server config of a cluster.
  *
- * There is deliberately no `[metadata-server] type`: that key was removed in Restate 1.4 and is silently
- * ignored since (the metadata server is always Raft). Cluster name, node name, advertised address and base
- * dir are injected by the operator through environment variables and would be overridden here anyway.
- * Object storage is not wired in while metadata is replicated; see lib/object-storage.ts.
+ * With the default replicated metadata store there is deliberately no `[metadata-server] type`: that key
+ * was removed in Restate 1.4 and is silently ignored since (the metadata server is always Raft). Object-store
+ * metadata is a *metadata-client* type instead, and then no pod runs the metadata-server role.
+ * Cluster name, node name, advertised address and base dir are injected by the operator through environment
+ * variables, and object storage credentials through env entries from a Secret (see lib/cluster-env.ts).
  */
 export function restateServerConfig(values: StackValues): RestateServerConfig {
+  const uris = objectStorageUris(values);
+  const objectStoreMetadata = values.metadata.store === 'object-store';
+  // Validation guarantees a bucket (hence URIs) whenever snapshots or object-store metadata are on.
+  const metadataClient: MetadataClientConfig =
+    objectStoreMetadata && uris ? { type: 'object-store', path: uris.metadata, ...s3Connection(uris) } : { addresses: [METADATA_ADDRESS] };
   return {
-    roles: [...ROLES],
-    'auto-provision': false,
+    roles: objectStoreMetadata ? ROLES.filter((role) => role !== 'metadata-server') : [...ROLES],
+    'auto-provision': objectStoreMetadata,
     'default-num-partitions': values.restate.defaultNumPartitions,
     'default-replication': values.restate.defaultReplication,
     ...(values.restate.logFilter ? { 'log-filter': values.restate.logFilter } : {}),
-    'metadata-client': { addresses: [METADATA_ADDRESS] },
+    ...(values.tracing.endpoint ? { 'tracing-endpoint': values.tracing.endpoint } : {}),
+    ...(values.tracing.endpoint && values.tracing.filter ? { 'tracing-filter': values.tracing.filter } : {}),
+    'metadata-client': metadataClient,
     bifrost: { 'default-provider': 'replicated' },
+    ...(values.snapshots.enabled && uris
+      ? {
+          worker: {
+            snapshots: {
+              destination: uris.snapshots,
+              'snapshot-interval-num-records': values.snapshots.intervalNumRecords,
+              ...s3Connection(uris),
+            },
+          },
+        }
+      : {}),
   };
 }
 

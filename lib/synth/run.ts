@@ -1,8 +1,18 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { join, relative } from 'node:path';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack';
-import { type LoadedValues, loadTargets, loadTargetValues, quantityToBytes, type Target, targetDir, ValuesError, type ValuesProblem } from '../values';
+import {
+  type LoadedValues,
+  loadTargets,
+  loadTargetValues,
+  quantityToBytes,
+  sopsFilePath,
+  type Target,
+  targetDir,
+  ValuesError,
+  type ValuesProblem,
+} from '../values';
 import { type SynthArgs } from './args';
 import { StagedOutput } from './output';
 import { readSynthesizedStorage, storageChangeProblems } from './storage-guard';
@@ -13,11 +23,17 @@ export interface SynthResult {
   readonly warnings: readonly string[];
 }
 
+/** The SOPS-encrypted credentials of a target, copied byte for byte: it sorts right after the cluster. */
+export const SOPS_SECRET_FILE = '0001-cluster.secret.sops.yaml';
+
 /** Synthesizes one target into `outdir` (a folder of its own). */
-export function synthTarget(outdir: string, loaded: LoadedValues, options: RestateStackOptions = {}): void {
+export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: string, options: RestateStackOptions = {}): void {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   buildStack(app, loaded.values, options);
   app.synth();
+  // Not through cdk8s: re-serializing (cdk8s sorts keys) would break the SOPS MAC.
+  const sops = sopsFilePath(valuesDir, loaded.values);
+  if (sops) copyFileSync(sops, join(outdir, SOPS_SECRET_FILE));
 }
 
 /**
@@ -49,6 +65,7 @@ export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): Sy
         ...storageChangeProblems(relative(process.cwd(), folder) || folder, previous, {
           storageRequestBytes: quantityToBytes(values.values.storage.size),
           storageClassName: values.values.storage.storageClassName,
+          metadataStore: values.values.metadata.store,
         }),
       );
     }
@@ -57,7 +74,7 @@ export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): Sy
 
   const output = new StagedOutput(args.outdir);
   try {
-    for (const { target, values } of loaded) synthTarget(join(output.staging, targetDir(target)), values, options);
+    for (const { target, values } of loaded) synthTarget(join(output.staging, targetDir(target)), values, args.valuesDir, options);
     const folders = loaded.map(({ target }) => targetDir(target));
     assertOnlyYaml(output.staging, folders);
     if (args.environment) output.replaceFolders(folders);
@@ -68,10 +85,10 @@ export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): Sy
   }
 }
 
-/** Guards the "no stray files" promise: a target folder holds only the charts' YAML. */
+/** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials). */
 function assertOnlyYaml(root: string, folders: readonly string[]): void {
   for (const folder of folders) {
-    const stray = readdirSync(join(root, folder)).filter((name) => !/^\d{4}-[a-z-]+\.k8s\.yaml$/.test(name));
+    const stray = readdirSync(join(root, folder)).filter((name) => !/^\d{4}-[a-z-]+\.k8s\.yaml$/.test(name) && name !== SOPS_SECRET_FILE);
     if (stray.length > 0) throw new Error(`unexpected files in ${folder}: ${stray.join(', ')}`);
   }
 }

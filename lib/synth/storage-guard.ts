@@ -1,12 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { type ValuesProblem } from '../values';
+import * as TOML from '@iarna/toml';
+import { type MetadataStore, type ValuesProblem } from '../values';
 
 /** The storage fields of a RestateCluster that the API server will not let change freely. */
 export interface ClusterStorage {
   readonly storageRequestBytes: number;
   readonly storageClassName?: string;
+  /** Where the cluster keeps its metadata, read back from its config. */
+  readonly metadataStore?: MetadataStore;
 }
 
 /**
@@ -34,7 +37,23 @@ export function storageChangeProblems(target: string, previous: ClusterStorage, 
         'storageClassName is immutable on an existing RestateCluster. Keep it, or delete and recreate the cluster and pass --allow-storage-change',
     });
   }
+  if (previous.metadataStore && next.metadataStore && previous.metadataStore !== next.metadataStore) {
+    problems.push({
+      file: target,
+      keyPath: 'metadata.store',
+      message:
+        `changes from ${previous.metadataStore} to ${next.metadataStore}; that is a data migration, not a config flip: the existing ` +
+        'cluster\'s metadata (partition table, logs, deployments) lives in its current store and would not move with it. ' +
+        'Follow "Moving metadata to object storage" in README.md (a new cluster), then pass --allow-storage-change',
+    });
+  }
   return problems;
+}
+
+/** Which metadata store a rendered server config uses. */
+export function metadataStoreOf(configToml: string): MetadataStore {
+  const client = (TOML.parse(configToml)['metadata-client'] ?? {}) as { type?: string };
+  return client.type === 'object-store' ? 'object-store' : 'replicated';
 }
 
 /** The storage of the RestateCluster in an already synthesized target folder, if there is one. */
@@ -44,7 +63,11 @@ export function readSynthesizedStorage(targetFolder: string): ClusterStorage | u
   for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
     const obj = doc.toJS();
     if (obj?.kind === 'RestateCluster') {
-      return { storageRequestBytes: obj.spec.storage.storageRequestBytes, storageClassName: obj.spec.storage.storageClassName };
+      return {
+        storageRequestBytes: obj.spec.storage.storageRequestBytes,
+        storageClassName: obj.spec.storage.storageClassName,
+        metadataStore: metadataStoreOf(obj.spec.config ?? ''),
+      };
     }
   }
   return undefined;

@@ -4,3 +4,5 @@ export * from './load';
 export * from './quantity';
 export * from './schema';
 export * from './targets';
+export * from './guarantees';
+export * from './sops';

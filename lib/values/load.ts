@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ValuesError, type ValuesProblem } from './errors';
 import { type Data, getPath, hasPath, isData, mergeData } from './merge';
 import { type StackValues, stackValuesSchema } from './schema';
+import { checkSopsManifest } from './sops';
 import { closest } from './suggest';
 
 /** One values file, parsed. */
@@ -76,7 +77,9 @@ export function listNames(dir: string): string[] {
 /** Loads, merges and validates the values of one environment × provider target. */
 export function loadTargetValues(valuesDir: string, environment: string, provider: string): LoadedValues {
   const layers = targetLayerFiles(valuesDir, environment, provider).map(readLayer);
-  return validateLayers(layers, environment, provider);
+  const loaded = validateLayers(layers, environment, provider);
+  checkSopsManifest(valuesDir, loaded.values);
+  return loaded;
 }
 
 /** Merges layers in order and validates the result; every problem names the file that set the key. */
@@ -90,6 +93,11 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
   if (result.data.replicas % 2 === 0) {
     warnings.push(
       `${sourceOf(['replicas'], layers)}: replicas: ${result.data.replicas} is even; a Raft majority of ${result.data.replicas} survives no more failures than ${result.data.replicas - 1} replicas do`,
+    );
+  }
+  if (result.data.metadata.store === 'object-store' && result.data.provisioning.automated) {
+    warnings.push(
+      `${sourceOf(['provisioning', 'automated'], layers)}: provisioning.automated: ignored with metadata.store object-store, which provisions itself (auto-provision = true)`,
     );
   }
   return { values: deepFreeze({ ...result.data, environment, provider }), warnings };

@@ -1,32 +1,13 @@
 import { valid as validSemver } from 'semver';
 import { z } from 'zod';
+import { GUARANTEES, missingGuarantees, type ObjectStoreUse, WHY } from './guarantees';
 import { parseImageReference } from './image';
-import { quantityToBytes } from './quantity';
-
-// A DNS-1123 label: the cluster name becomes a namespace, the release name a label value.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-// A DNS-1123 subdomain: StorageClass names.
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-const dnsLabel = (max = 63) =>
-  z
-    .string()
-    .max(max, { error: `must be at most ${max} characters` })
-    .regex(DNS_LABEL, { error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit' });
-
-const integer = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' });
-
-const quantity = z.string().superRefine((text, ctx) => {
-  try {
-    quantityToBytes(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-  }
-});
+import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
 const resourceList = z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() });
 const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
+const anyMap = z.record(z.string(), z.unknown());
 
 /**
  * Values of the operator chart 1.7.4 that we let users set (RESTATE-FACTS §1). Keys that only later chart
@@ -41,35 +22,69 @@ const operatorChartValues = z.strictObject({
   podAnnotations: z.record(z.string(), z.string()).optional(),
   logging: z.strictObject({ env_filter: z.string().optional() }).optional(),
   resources: resources.optional(),
-  tolerations: z.array(z.record(z.string(), z.unknown())).optional(),
+  tolerations: z.array(anyMap).optional(),
   serviceMonitor: z.strictObject({ enabled: z.boolean().optional(), interval: z.string().optional() }).optional(),
   serviceAccount: z.strictObject({ annotations: z.record(z.string(), z.string()).optional() }).optional(),
   awsPodIdentityAssociationCluster: z.string().min(1).optional(),
   env: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).optional(),
-  affinity: z.record(z.string(), z.unknown()).optional(),
-  podSecurityContext: z.record(z.string(), z.unknown()).optional(),
-  securityContext: z.record(z.string(), z.unknown()).optional(),
+  affinity: anyMap.optional(),
+  podSecurityContext: anyMap.optional(),
+  securityContext: anyMap.optional(),
 });
 
 export const DELIVERIES = ['argocd', 'flux', 'helm'] as const;
 export type Delivery = (typeof DELIVERIES)[number];
 
+export const METADATA_STORES = ['replicated', 'object-store'] as const;
+export type MetadataStore = (typeof METADATA_STORES)[number];
+
+export const CREDENTIAL_SOURCES = ['existing-secret', 'sops', 'workload-identity'] as const;
+
+/** How Restate authenticates to object storage. Never a key in values: a reference to where it lives. */
+const credentials = z.strictObject({
+  source: z.enum(CREDENTIAL_SOURCES, { error: `must be one of ${CREDENTIAL_SOURCES.join(', ')}` }),
+  /** The Secret in the cluster namespace holding the keys (existing-secret, sops). */
+  secretName: dnsSubdomain().optional(),
+  accessKeyIdKey: z.string().min(1).optional(),
+  secretAccessKeyKey: z.string().min(1).optional(),
+  /** A SOPS-encrypted Secret manifest, relative to the values folder (sops). */
+  sopsFile: z.string().regex(/^[A-Za-z0-9._\/-]+\.sops\.ya?ml$/, { error: 'must be a relative path ending in .sops.yaml' }).optional(),
+  /** Annotations for the pods' service account, e.g. eks.amazonaws.com/role-arn (workload-identity). */
+  serviceAccountAnnotations: labels.optional(),
+});
+
+const objectStorage = z.strictObject({
+  s3Hostname: z.string().regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?$/, { error: 'must be a host name without scheme, e.g. ewr1.vultrobjects.com' }).optional(),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
+  region: z.string().min(1).optional(),
+  prefix: z.string().regex(/^[A-Za-z0-9._\/-]*$/, { error: 'may only hold letters, digits and . _ / -' }).optional(),
+  /** Talk plain HTTP to s3Hostname (an in-cluster store such as MinIO). */
+  allowHttp: z.boolean().optional(),
+  /** What the provider's store guarantees; anything not declared true counts as missing. */
+  guarantees: z.strictObject(Object.fromEntries(GUARANTEES.map((g) => [g, z.boolean().optional()])) as Record<(typeof GUARANTEES)[number], z.ZodOptional<z.ZodBoolean>>).optional(),
+  /** Guarantees accepted as missing, knowingly (see README, "Object storage guarantees"). */
+  acceptMissingGuarantees: z.array(z.enum(GUARANTEES, { error: `must list guarantees among ${GUARANTEES.join(', ')}` })).optional(),
+  credentials: credentials.optional(),
+  /** The store is inside the cluster or on a private range: where the Restate pods must be allowed to reach. */
+  egressTo: egressTarget.optional(),
+});
+
 export const stackValuesSchema = z
   .strictObject({
-    /** Name of the RestateCluster object; the operator creates a namespace of the same name. */
+    /** Name of the RestateCluster; the operator creates a namespace of the same name. */
     clusterName: dnsLabel(),
     /** Restate server image, pinned by tag or digest. */
     image: z.string().superRefine((text, ctx) => {
       const parsed = parseImageReference(text);
       if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
     }),
-    /** Number of Restate pods; every pod runs every role, including the Raft metadata server. */
-    replicas: integer.min(3, { error: 'must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node' }),
+    /** Number of Restate pods; every pod runs every role. At least 3 with the replicated metadata store. */
+    replicas: integer.min(1, { error: 'must be at least 1' }),
     storage: z.strictObject({
       /** Volume per pod, as a Kubernetes quantity. */
       size: quantity,
       /** StorageClass of the volumes; immutable once the cluster exists. Unset: the cluster default. */
-      storageClassName: z.string().regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain' }).optional(),
+      storageClassName: dnsSubdomain().optional(),
     }),
     /** Pod resources for the Restate containers. */
     resources: resources.optional(),
@@ -80,6 +95,10 @@ export const stackValuesSchema = z
       defaultReplication: integer.min(1, { error: 'must be at least 1' }),
       /** `log-filter` of the server, e.g. `info` or `warn,restate=info`. */
       logFilter: z.string().min(1).optional(),
+    }),
+    metadata: z.strictObject({
+      /** `replicated`: Raft on every pod (the default). `object-store`: metadata in S3 (see README). */
+      store: z.enum(METADATA_STORES, { error: `must be one of ${METADATA_STORES.join(', ')}` }),
     }),
     operator: z.strictObject({
       chart: z.string().regex(/^oci:\/\/[^\s]+$/, { error: 'must be an oci:// chart reference' }),
@@ -99,21 +118,38 @@ export const stackValuesSchema = z
       flux: z.strictObject({
         /** Namespace for the OCIRepository and HelmRelease. */
         namespace: dnsLabel(),
-        interval: z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, { error: 'must be a Go duration such as 10m or 1h' }),
+        interval: goDuration,
       }),
     }),
-    /**
-     * Object storage for a later move to object-store metadata and snapshots. Accepted and turned into S3 URIs,
-     * but not wired into the Restate config while metadata is replicated (Raft).
-     */
-    objectStorage: z
-      .strictObject({
-        s3Hostname: z.string().regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?$/, { error: 'must be a host name without scheme, e.g. ewr1.vultrobjects.com' }).optional(),
-        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
-        region: z.string().min(1).optional(),
-        prefix: z.string().regex(/^[A-Za-z0-9._\/-]*$/, { error: 'may only hold letters, digits and . _ / -' }).optional(),
-      })
-      .optional(),
+    /** Object storage for snapshots and, later, metadata. */
+    objectStorage: objectStorage.optional(),
+    snapshots: z.strictObject({
+      /** Partition snapshots to object storage (`[worker.snapshots]`); enables log trimming. */
+      enabled: z.boolean(),
+      /** `snapshot-interval-num-records`: a snapshot every this many log records per partition. */
+      intervalNumRecords: integer.min(1, { error: 'must be at least 1' }),
+    }),
+    metrics: z.strictObject({
+      /** The operator's ServiceMonitor and a PodMonitor for the Restate pods (Prometheus Operator). */
+      enabled: z.boolean(),
+      /** The Prometheus pods, admitted to the fabric port 5122 where Restate serves /metrics. */
+      prometheus: podsInNamespace,
+      podMonitor: z.strictObject({
+        /** Where the PodMonitor lives; not the cluster namespace, which the operator creates. */
+        namespace: dnsLabel(),
+        interval: goDuration,
+        /** Labels your Prometheus' podMonitorSelector looks for. */
+        labels: labels.optional(),
+      }),
+    }),
+    tracing: z.strictObject({
+      /** OTLP (gRPC) endpoint for traces (`tracing-endpoint`). Unset: no tracing. */
+      endpoint: httpUrl.optional(),
+      /** `tracing-filter`, e.g. `info`. */
+      filter: z.string().min(1).optional(),
+      /** Where the collector runs, for the egress rule the Restate pods need to reach it. */
+      collector: egressTarget.optional(),
+    }),
     provisioning: z.strictObject({
       /** Adds an in-cluster Job that runs `restatectl provision` once. */
       automated: z.boolean(),
@@ -124,20 +160,46 @@ export const stackValuesSchema = z
     }),
   })
   .superRefine((values, ctx) => {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (values.metadata.store === 'replicated' && values.replicas < 3) {
+      issue(['replicas'], `must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node, got ${values.replicas}`);
+    }
     if (values.restate.defaultReplication > values.replicas) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['restate', 'defaultReplication'],
-        message: `must be between 1 and replicas (${values.replicas}): each copy needs its own node`,
-      });
+      issue(['restate', 'defaultReplication'], `must be between 1 and replicas (${values.replicas}): each copy needs its own node`);
     }
     if (values.clusterName === values.operator.namespace) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['clusterName'],
-        message: `must differ from operator.namespace: the operator creates and owns the namespace "${values.clusterName}" and deletes it with the cluster`,
-      });
+      issue(['clusterName'], `must differ from operator.namespace: the operator creates and owns the namespace "${values.clusterName}" and deletes it with the cluster`);
     }
+    const uses: Array<[ObjectStoreUse, PropertyKey[]]> = [];
+    if (values.snapshots.enabled) uses.push(['snapshots', ['snapshots', 'enabled']]);
+    if (values.metadata.store === 'object-store') uses.push(['object-store metadata', ['metadata', 'store']]);
+    for (const [use, path] of uses) {
+      if (!values.objectStorage?.bucket) {
+        issue(path, `${use} need objectStorage.bucket (and usually s3Hostname, region and credentials)`);
+        continue;
+      }
+      for (const missing of missingGuarantees(use, values.objectStorage.guarantees, values.objectStorage.acceptMissingGuarantees)) {
+        issue(
+          path,
+          `${use} need the object store guarantee "${missing}", which objectStorage.guarantees does not declare: ${WHY[missing]}. ` +
+            `Use a store that has it, or accept the risk with objectStorage.acceptMissingGuarantees: [${missing}] (README: "Object storage guarantees")`,
+        );
+      }
+    }
+    const c = values.objectStorage?.credentials;
+    if (c) {
+      const at = (key: string) => ['objectStorage', 'credentials', key];
+      if (c.source !== 'workload-identity' && !c.secretName) issue(at('secretName'), `is required with source ${c.source}: the Secret in namespace "${values.clusterName}" holding the keys`);
+      if (c.source === 'sops' && !c.sopsFile) issue(at('sopsFile'), 'is required with source sops: the encrypted Secret manifest, relative to the values folder');
+      if (c.source !== 'sops' && c.sopsFile) issue(at('sopsFile'), `only applies to source sops, not ${c.source}`);
+      if (c.source === 'workload-identity' && !c.serviceAccountAnnotations) {
+        issue(at('serviceAccountAnnotations'), 'is required with source workload-identity, e.g. {eks.amazonaws.com/role-arn: arn:aws:iam::…:role/restate}');
+      }
+      if (c.source === 'workload-identity' && (c.secretName || c.accessKeyIdKey || c.secretAccessKeyKey)) {
+        issue(at('source'), 'workload-identity uses no static keys: remove secretName, accessKeyIdKey and secretAccessKeyKey');
+      }
+    }
+    if (values.tracing.filter && !values.tracing.endpoint) issue(['tracing', 'filter'], 'has no effect without tracing.endpoint');
   });
 
 export type StackValuesInput = z.infer<typeof stackValuesSchema>;

@@ -6,6 +6,7 @@
  *                              unknown fields forbidden
  *   argoproj.io/v1alpha1       @kubernetes-models/argo-cd (generated from Argo CD's CRDs)
  *   *.toolkit.fluxcd.io        @kubernetes-models/flux-cd (generated from Flux's CRDs; ES module)
+ *   monitoring.coreos.com/v1   @kubernetes-models/prometheus-operator (generated from the Prometheus Operator's CRDs)
  *   anything else              an error: nothing passes unvalidated
  *
  * On top of the schemas: `metadata.name` is required, cluster-scoped kinds carry no `metadata.namespace`,
@@ -82,6 +83,9 @@ function validatorFor(apiVersion: string, kind: string): KindValidator | undefin
   if (!match) return undefined;
   const [, group, version] = match;
   if (group === 'argoproj.io') return modelValidator(loadArgoCd(version), apiVersion, kind, 'Namespaced');
+  if (group === 'monitoring.coreos.com') {
+    return modelValidator(optionalRequire(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/${version}`), apiVersion, kind, 'Namespaced');
+  }
   if (group?.endsWith('.toolkit.fluxcd.io')) return modelValidator(loadFlux(group, version), apiVersion, kind, 'Namespaced');
   if (group === undefined || group === 'apps' || group === 'batch' || group === 'policy' || group === 'autoscaling' || group.endsWith('.k8s.io')) {
     return modelValidator(loadKubernetes(group, version), apiVersion, kind, isClusterScoped(kind) ? 'Cluster' : 'Namespaced');
