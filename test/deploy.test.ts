@@ -1,5 +1,5 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeployArgs } from '../lib/deploy/args';
@@ -232,6 +232,11 @@ function devPromoteCalls(): string[][] {
     [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300'],
     [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     wait([], 'condition=Ready', 'restatecluster/restate-dev'),
+    // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
+    ...readdirSync(DEV)
+      .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
+      .sort()
+      .map((name) => [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, name)]),
   ];
 }
 
@@ -253,10 +258,10 @@ describe('promote', () => {
     expect(run.calls).toEqual(devPromoteCalls());
     const execCall = run.calls.findIndex((argv) => argv.includes('-i')) + 1;
     expect(run.kubectl.stdin(execCall)).toBe(readFileSync(PROVISION_SCRIPT_PATH, 'utf8'));
-    expect(run.out).toContain(`[1/17] applying operator (argocd delivery): ${file(DEV, '0000-operator.k8s.yaml')}`);
-    expect(run.out).toContain('[3/17] waiting up to 300s for CRD restateclusters.restate.dev to be Established');
-    expect(run.out).toContain('[16/17] provisioning');
-    expect(run.out).toContain('[17/17] waiting up to 300s for RestateCluster restate-dev to be Ready');
+    expect(run.out).toMatch(/^\[1\/\d+\] applying operator \(argocd delivery\): .*0000-operator\.k8s\.yaml$/m);
+    expect(run.out).toMatch(/^\[3\/\d+\] waiting up to 300s for CRD restateclusters\.restate\.dev to be Established$/m);
+    expect(run.out).toMatch(/^\[16\/\d+\] provisioning$/m);
+    expect(run.out).toMatch(/^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready$/m);
     expect(run.out).toContain('provision: done: the cluster is provisioned');
     expect(run.out).toContain('promoted dev/vultr: RestateCluster restate-dev is Ready');
   });
@@ -365,12 +370,12 @@ describe('promote', () => {
     // WHEN promoting prod/vultr (provisioning.automated: true, 5 replicas)
     const run = deploy('promote', [currentContext('restate-prod'), ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
 
-    // THEN no exec into the pods; the Job steps come between the pods and Ready
+    // THEN no exec into the pods; the Job steps come between the last pod and Ready
     expect(run.code).toBe(0);
     expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
     const op = ['-n', 'restate-operator'];
-    expect(run.calls.slice(-5)).toEqual([
-      [...PROD_CTX, '-n', 'restate-prod', 'wait', '--for=jsonpath={.status.phase}=Running', 'pod/restate-4', '--timeout=300s'],
+    const lastPod = run.calls.findIndex((argv) => argv.includes('pod/restate-4') && argv.includes('--for=jsonpath={.status.phase}=Running'));
+    expect(run.calls.slice(lastPod + 1, lastPod + 5)).toEqual([
       [...PROD_CTX, ...op, 'delete', 'job/restate-prod-provision', '--ignore-not-found', '--timeout=300s'],
       [...PROD_CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(PROD, '0002-provisioning.k8s.yaml')],
       [...PROD_CTX, ...op, 'wait', '--for=condition=Complete', 'job/restate-prod-provision', '--timeout=300s'],
@@ -398,6 +403,70 @@ describe('promote', () => {
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('mise run deploy:build --environment dev --provider kind');
+  });
+});
+
+describe('the target folder', () => {
+  /** A scratch copy of the dev/vultr build that a test may change; `dist` of the copy. */
+  const copies: string[] = [];
+  function devCopy(change: (folder: string) => void): string {
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    copies.push(copy);
+    cpSync(DEV, join(copy, 'dev', 'vultr'), { recursive: true });
+    change(join(copy, 'dev', 'vultr'));
+    return copy;
+  }
+  afterEach(() => copies.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+  const addOn = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: add-on, namespace: monitoring }\n';
+
+  test('another chart\'s file is previewed in file order and applied once the cluster is Ready', () => {
+    // GIVEN a target with a further chart
+    const copy = devCopy((folder) => writeFileSync(join(folder, '0002-monitoring.k8s.yaml'), addOn));
+    const monitoring = join(copy, 'dev', 'vultr', '0002-monitoring.k8s.yaml');
+
+    // WHEN previewing and promoting it
+    const preview = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const promote = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+
+    // THEN the diff covers it last, and the apply comes right after the Ready wait
+    expect(preview.calls[3]).toEqual([...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', monitoring]);
+    expect(promote.code).toBe(0);
+    expect(promote.calls.slice(-2)).toEqual([
+      [...CTX, 'wait', '--for=condition=Ready', 'restatecluster/restate-dev', '--timeout=300s'],
+      [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', monitoring],
+    ]);
+    expect(promote.out).toMatch(/\[18\/18\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
+  });
+
+  test('a cluster that provisions itself (auto-provision = true) gets no provisioning step', () => {
+    const copy = devCopy((folder) => {
+      const clusterFile = join(folder, '0001-cluster.k8s.yaml');
+      writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace('auto-provision = false', 'auto-provision = true'));
+    });
+    const run = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    expect(run.code).toBe(0);
+    expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
+    expect(run.out).toContain('no provisioning step: the cluster provisions itself (auto-provision = true in its config)');
+  });
+
+  test('a build for another cluster name is refused as stale, before kubectl is called', () => {
+    const copy = devCopy((folder) => {
+      const clusterFile = join(folder, '0001-cluster.k8s.yaml');
+      writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace('name: restate-dev', 'name: restate-old'));
+    });
+    const run = deploy('promote', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain('is for RestateCluster "restate-old", but clusterName is "restate-dev" (stale build?)');
+  });
+
+  test('a provisioning file in a target without automated provisioning is refused as stale', () => {
+    const copy = devCopy((folder) => copyFileSync(join(PROD, '0002-provisioning.k8s.yaml'), join(folder, '0002-provisioning.k8s.yaml')));
+    const run = deploy('preview', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain('provisioning.automated is false but');
+    expect(run.err).toContain('mise run deploy:build --environment dev --provider vultr');
   });
 });
 

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { provisioningNames } from '../provisioning/names';
 import type { DeployTarget } from './target';
 import { clusterPodWaits, clusterReadyWait, operatorWaits, provisioningJobWait, type Wait } from './waits';
@@ -8,11 +9,13 @@ export type PromoteAction =
   | ({ readonly kind: 'wait' } & Wait)
   | { readonly kind: 'delete'; readonly namespace: string; readonly object: string; readonly description: string }
   | { readonly kind: 'provision' }
+  | { readonly kind: 'note'; readonly text: string }
   | { readonly kind: 'job'; readonly namespace: string; readonly job: string; readonly wait: Wait };
 
 /**
  * The steps of promote, in order: operator, its CRDs and Deployment; the RestateCluster and its pods;
- * provisioning (the exec, or the in-cluster Job with automated provisioning); the RestateCluster Ready.
+ * provisioning (the in-cluster Job, nothing when the cluster auto-provisions, else the exec step); the
+ * RestateCluster Ready; then the target's other files (add-ons such as monitoring), in file order.
  */
 export function promotePlan(target: DeployTarget): PromoteAction[] {
   const { values } = target;
@@ -44,10 +47,13 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
       { kind: 'apply', file: target.provisioningFile, description: `provisioning Job ${operatorNamespace}/${job}` },
       { kind: 'job', namespace: operatorNamespace, job, wait: provisioningJobWait(operatorNamespace, job) },
     );
+  } else if (target.autoProvision) {
+    actions.push({ kind: 'note', text: 'no provisioning step: the cluster provisions itself (auto-provision = true in its config)' });
   } else {
     actions.push({ kind: 'provision' });
   }
 
   actions.push({ kind: 'wait', ...clusterReadyWait(values.clusterName) });
+  for (const file of target.otherFiles) actions.push({ kind: 'apply', file, description: basename(file, '.k8s.yaml').replace(/^\d{4}-/, '') });
   return actions;
 }

@@ -1,6 +1,6 @@
 import { diffArgs, type ApplyOptions } from './kubectl';
 import { indent, type Session } from './session';
-import { type DeployTarget, promoteOrder } from './target';
+import type { DeployTarget } from './target';
 
 export interface PreviewResult {
   /** Files that would change the cluster. */
@@ -10,14 +10,14 @@ export interface PreviewResult {
 }
 
 /**
- * `kubectl diff --server-side` of every file of the target, in promote order. kubectl diff exits 0 when
+ * `kubectl diff --server-side` of every file of the target, in file order (promote's order). kubectl diff exits 0 when
  * nothing would change, 1 when something would, and above 1 when it failed. Every file is diffed even when
  * one fails, so the preview is complete.
  */
 export function preview(session: Session, target: DeployTarget, options: ApplyOptions = {}): PreviewResult {
   const changed: string[] = [];
   const failed: Array<{ file: string; message: string }> = [];
-  for (const file of promoteOrder(target)) {
+  for (const file of target.files) {
     const result = session.run(diffArgs(session.context, file, options));
     if (result.code === 0) {
       session.report.info(`${file}: no differences`);

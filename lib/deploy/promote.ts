@@ -34,6 +34,9 @@ export function promote(session: Session, target: DeployTarget, options: Promote
         session.report.info(`${n} removing ${action.description}, if any`);
         session.must(`deleting ${action.description}`, deleteArgs(session.context, action.namespace, action.object, options.timeoutSeconds));
         return;
+      case 'note':
+        session.report.info(`${n} ${action.text}`);
+        return;
       case 'provision':
         session.report.info(`${n} provisioning`);
         provisionInPod(session, values.clusterName, options.timeoutSeconds);

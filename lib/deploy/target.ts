@@ -1,13 +1,20 @@
-import { existsSync } from 'node:fs';
+import * as TOML from '@iarna/toml';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
 
-/** File names in a target folder (the dist layout contract); their order is the apply order. */
-export const TargetFiles = {
-  OPERATOR: '0000-operator.k8s.yaml',
-  CLUSTER: '0001-cluster.k8s.yaml',
-  PROVISIONING: '0002-provisioning.k8s.yaml',
+/**
+ * A target folder holds `NNNN-<chart id>.k8s.yaml` files; the number is the apply order (chart dependencies).
+ * Promote knows three of the charts; any other one (monitoring, …) is applied after the cluster is Ready.
+ */
+const TARGET_FILE = /^(\d{4})-([a-z0-9-]+)\.k8s\.yaml$/;
+
+export const KnownCharts = {
+  OPERATOR: 'operator',
+  CLUSTER: 'cluster',
+  PROVISIONING: 'provisioning',
 } as const;
 
 /** One synthesized target, ready to be previewed or promoted. */
@@ -15,45 +22,74 @@ export interface DeployTarget {
   readonly values: StackValues;
   /** `<dist>/<environment>/<provider>`. */
   readonly folder: string;
+  /** Every file of the folder, in file (= apply) order. */
+  readonly files: readonly string[];
   /** Operator delivery (namespace, CRDs, chart objects | Argo CD Application | Flux objects). */
   readonly operatorFile: string;
   /** The RestateCluster. */
   readonly clusterFile: string;
-  /** The in-cluster provisioning step; only with `provisioning.automated`. */
+  /** The in-cluster provisioning step, when the target has one. */
   readonly provisioningFile?: string;
+  /** Files of other charts, in file order, applied once the cluster is Ready. */
+  readonly otherFiles: readonly string[];
+  /** The cluster's config says `auto-provision = true`: it provisions itself, nothing to run. */
+  readonly autoProvision: boolean;
 }
 
 /**
- * Locates the synthesized files of a target and checks that they match its values: all present, and the
- * provisioning file there exactly when automated provisioning is on (anything else means a stale build).
+ * Locates the synthesized files of a target and checks that they belong to its values: the RestateCluster
+ * has the values' name, and provisioning is covered exactly one way (Job, auto-provision, or the exec step).
+ * What promote applies is what is in the folder, so a stale folder is refused rather than half-trusted.
  */
 export function locateTarget(dist: string, values: StackValues): DeployTarget {
   const folder = join(dist, targetDir(values));
   const rebuild = `run \`mise run deploy:build --environment ${values.environment} --provider ${values.provider}\` first`;
   if (!existsSync(folder)) throw new DeployError(`${folder} does not exist: ${rebuild}`);
 
-  const file = (name: string) => join(folder, name);
-  for (const name of [TargetFiles.OPERATOR, TargetFiles.CLUSTER]) {
-    if (!existsSync(file(name))) throw new DeployError(`${file(name)} is missing: ${rebuild}`);
+  const byChart = new Map<string, string>();
+  const files: string[] = [];
+  for (const name of readdirSync(folder).sort()) {
+    const match = TARGET_FILE.exec(name);
+    if (!match) continue;
+    files.push(join(folder, name));
+    byChart.set(match[2]!, join(folder, name));
   }
-  const provisioningFile = file(TargetFiles.PROVISIONING);
-  const hasProvisioning = existsSync(provisioningFile);
-  if (values.provisioning.automated && !hasProvisioning) {
-    throw new DeployError(`provisioning.automated is true but ${provisioningFile} is missing (stale build?): ${rebuild}`);
+  const operatorFile = byChart.get(KnownCharts.OPERATOR);
+  const clusterFile = byChart.get(KnownCharts.CLUSTER);
+  if (!operatorFile || !clusterFile) {
+    throw new DeployError(`${folder} lacks the ${operatorFile ? 'cluster' : 'operator'} file (NNNN-${operatorFile ? 'cluster' : 'operator'}.k8s.yaml): ${rebuild}`);
   }
-  if (!values.provisioning.automated && hasProvisioning) {
+  const provisioningFile = byChart.get(KnownCharts.PROVISIONING);
+  const autoProvision = readClusterFile(clusterFile, values.clusterName, rebuild);
+
+  if (provisioningFile && !values.provisioning.automated) {
     throw new DeployError(`provisioning.automated is false but ${provisioningFile} exists (stale build?): ${rebuild}`);
   }
+  if (values.provisioning.automated && !provisioningFile && !autoProvision) {
+    throw new DeployError(`provisioning.automated is true but ${folder} has no provisioning file and the cluster does not auto-provision (stale build?): ${rebuild}`);
+  }
+  const known = new Set<string>([operatorFile, clusterFile, ...(provisioningFile ? [provisioningFile] : [])]);
   return {
     values,
     folder,
-    operatorFile: file(TargetFiles.OPERATOR),
-    clusterFile: file(TargetFiles.CLUSTER),
-    provisioningFile: values.provisioning.automated ? provisioningFile : undefined,
+    files,
+    operatorFile,
+    clusterFile,
+    provisioningFile,
+    otherFiles: files.filter((file) => !known.has(file)),
+    autoProvision,
   };
 }
 
-/** The target's files in the order promote applies them. */
-export function promoteOrder(target: DeployTarget): string[] {
-  return [target.operatorFile, target.clusterFile, ...(target.provisioningFile ? [target.provisioningFile] : [])];
+/** Checks the RestateCluster's name and returns its `auto-provision` (the server's default is true). */
+function readClusterFile(file: string, clusterName: string, rebuild: string): boolean {
+  const cluster = parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((doc) => doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { config?: string } } | null)
+    .find((object) => object?.kind === 'RestateCluster');
+  if (!cluster) throw new DeployError(`${file} holds no RestateCluster: ${rebuild}`);
+  if (cluster.metadata?.name !== clusterName) {
+    throw new DeployError(`${file} is for RestateCluster "${cluster.metadata?.name}", but clusterName is "${clusterName}" (stale build?): ${rebuild}`);
+  }
+  const config = TOML.parse(cluster.spec?.config ?? '') as { 'auto-provision'?: unknown };
+  return config['auto-provision'] !== false;
 }
