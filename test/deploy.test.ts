@@ -1,4 +1,3 @@
-import { App, Chart, YamlOutputType } from 'cdk8s';
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +5,20 @@ import type { DeployArgs } from '../lib/deploy/args';
 import { runDeploy } from '../lib/deploy/run';
 import { KubectlProcess } from '../lib/deploy/runner';
 import type { Reporter } from '../lib/deploy/session';
-import { ProvisioningJob } from '../lib/provisioning/job';
 import { PROVISION_SCRIPT_PATH } from '../lib/provisioning/script';
 import { runSynth } from '../lib/synth/run';
-import { loadTargetValues } from '../lib/values';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from './fixtures/kubectl-stand-in';
 import { REPO_VALUES, ValuesDir } from './support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
-// (automated provisioning) and, from a values copy, dev/vultr with the helm delivery.
+// (automated provisioning: the stack adds 0002-provisioning) and, from a values copy, dev/vultr with the helm
+// delivery.
 const dist = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-'));
 const helmDist = join(dist, 'helm');
 const helmValues = new ValuesDir().set('base.yaml', ['operator', 'delivery'], 'helm');
 beforeAll(() => {
   runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
   runSynth({ environment: 'prod', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
-  writeProvisioningFile(join(dist, 'prod', 'vultr'));
   runSynth(
     { environment: 'dev', provider: 'vultr', valuesDir: helmValues.path, outdir: helmDist, allowStorageChange: false },
     { helmExecutable: join(STAND_IN_DIR, 'helm') },
@@ -31,25 +28,6 @@ afterAll(() => {
   rmSync(dist, { recursive: true, force: true });
   helmValues.remove();
 });
-
-/**
- * The provisioning file of prod/vultr, from the same construct the stack uses. Written here (over whatever
- * the stack wrote) so that these tests do not depend on how lib/stack.ts composes it; promote only needs
- * the file to exist in the right place.
- */
-function writeProvisioningFile(folder: string): void {
-  const { values } = loadTargetValues(REPO_VALUES, 'prod', 'vultr');
-  const scratch = mkdtempSync(join(tmpdir(), 'restate-stack-provisioning-'));
-  const app = new App({ outdir: scratch, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  new ProvisioningJob(new Chart(app, 'provisioning', { disableResourceNameHashes: true }), 'Provisioning', {
-    clusterName: values.clusterName,
-    namespace: values.operator.namespace,
-    image: values.image,
-  });
-  app.synth();
-  copyFileSync(join(scratch, 'provisioning.k8s.yaml'), join(folder, '0002-provisioning.k8s.yaml'));
-  rmSync(scratch, { recursive: true, force: true });
-}
 
 const DEV = join(dist, 'dev', 'vultr');
 const PROD = join(dist, 'prod', 'vultr');
