@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSynth } from '../lib/synth/run';
-import { loadTargets, ValuesError } from '../lib/values';
+import { runSynth, SOPS_SECRET_FILE } from '../lib/synth/run';
+import { isSopsEncryptedSecret, loadTargets, targetDir, ValuesError } from '../lib/values';
 import { readObjects, readTree } from './support/tree';
 import { validateManifests } from './support/validate';
 import { ValuesDir, REPO_VALUES } from './support/values-dir';
@@ -35,7 +35,10 @@ describe('every shipped target', () => {
   test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))(
     '%s puts nothing into the namespace the operator creates for the cluster',
     (folder) => {
-      const objects = readObjects(join(outdir, folder)).map(({ object }) => object);
+      // (but for SOPS-encrypted credentials, applied once the operator created it: see the next test)
+      const objects = readObjects(join(outdir, folder))
+        .filter(({ file }) => file !== SOPS_SECRET_FILE)
+        .map(({ object }) => object);
       const cluster = objects.find((o) => o.kind === 'RestateCluster');
       expect(cluster.metadata.namespace).toBeUndefined();
       const clusterNamespace = cluster.metadata.name;
@@ -44,8 +47,26 @@ describe('every shipped target', () => {
     },
   );
 
+  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s holds no plaintext Secret', (folder) => {
+    const secrets = readObjects(join(outdir, folder)).filter(({ object }) => object.kind === 'Secret');
+    for (const { file, object } of secrets) {
+      expect([file, isSopsEncryptedSecret(object) || (object.data === undefined && object.stringData === undefined)]).toEqual([file, true]);
+    }
+  });
+
+  test('SOPS-encrypted credentials are passed through byte for byte, right after the cluster', () => {
+    const copies = targets.filter((t) => existsSync(join(outdir, targetDir(t), SOPS_SECRET_FILE)));
+    expect(copies.map(targetDir)).toEqual(['dev/kind']);
+    expect(readFileSync(join(outdir, 'dev/kind', SOPS_SECRET_FILE), 'utf8')).toBe(readFileSync(join(REPO_VALUES, 'secrets/kind-minio.sops.yaml'), 'utf8'));
+    expect(Object.keys(readTree(join(outdir, 'dev/kind')))).toEqual(['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml', SOPS_SECRET_FILE]);
+  });
+
   test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s: every object passes its upstream schema', (folder) => {
-    const objects = readObjects(join(outdir, folder)).map(({ object }) => object);
+    // A SOPS file is validated as the Secret it decrypts to: its values are ciphertext, its sops block goes.
+    const objects = readObjects(join(outdir, folder)).map(({ object }) => {
+      const { sops: _sops, ...rest } = object;
+      return rest;
+    });
     expect(objects.length).toBeGreaterThanOrEqual(2);
     expect(validateManifests(objects)).toEqual([]);
   });

@@ -117,19 +117,24 @@ function toProblems(issue: z.core.$ZodIssue, merged: Data, layers: readonly Laye
   }
   const present = hasPath(merged, issue.path);
   let message = issue.message;
-  if (!present) message = 'is required (set it in base.yaml or an overlay)';
+  if (!present && issue.code !== 'custom') message = 'is required (set it in base.yaml or an overlay)';
   else if (issue.code === 'invalid_type' || issue.code === 'invalid_value') {
     message = `${issue.message.replace(/^Invalid input: /, '')}, got ${JSON.stringify(getPath(merged, issue.path))}`;
   } else if (issue.code === 'too_small' || issue.code === 'too_big') {
     message = `${issue.message}, got ${JSON.stringify(getPath(merged, issue.path))}`;
   }
-  return [{ file: present ? sourceOf(issue.path, layers) : '(merged)', keyPath: issue.path.join('.'), message }];
+  return [{ file: sourceOf(issue.path, layers), keyPath: issue.path.join('.'), message }];
 }
 
-/** The last layer that set a key path (it won the merge), or `(merged)`. */
+/**
+ * The last layer that set a key path (it won the merge); for a key nobody set, the last layer that set its
+ * closest parent (where the key is missing); `(merged)` when no layer set any of it.
+ */
 function sourceOf(path: readonly PropertyKey[], layers: readonly Layer[]): string {
-  for (let i = layers.length - 1; i >= 0; i--) {
-    if (hasPath(layers[i].data, path)) return layers[i].file;
+  for (let depth = path.length; depth > 0; depth--) {
+    for (let i = layers.length - 1; i >= 0; i--) {
+      if (hasPath(layers[i].data, path.slice(0, depth))) return layers[i].file;
+    }
   }
   return '(merged)';
 }

@@ -13,7 +13,7 @@ export function mergeData(base: Data, overlay: Data): Data {
   const merged: Data = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     if (value === null) delete merged[key];
-    else if (isData(value) && isData(merged[key])) merged[key] = mergeData(merged[key] as Data, value);
+    else if (isData(value)) merged[key] = mergeData(isData(merged[key]) ? (merged[key] as Data) : {}, value);
     else merged[key] = value;
   }
   return merged;
