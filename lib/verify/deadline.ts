@@ -34,7 +34,8 @@ const PROGRESS_EVERY_MS = 5000;
 
 /**
  * Probes until the condition holds, at most until the deadline; then fails with `what` and the last reason.
- * A probe that throws counts as "not yet" with the error as its reason.
+ * A probe that throws a VerifyError ends the wait with that error; any other error counts as "not yet", with
+ * the error as its reason (restatectl failing while the cluster forms, for example).
  */
 export async function pollUntil<T>(
   what: string,
@@ -53,6 +54,7 @@ export async function pollUntil<T>(
       if (result.done) return result.value;
       reason = result.reason;
     } catch (error) {
+      if (error instanceof VerifyError) throw error; // definitive, e.g. a node exited: no point in waiting
       reason = (error as Error).message;
     }
     if (onWait && Date.now() - told >= PROGRESS_EVERY_MS) {

@@ -133,7 +133,7 @@ export class LocalCluster {
       for (const n of this.nodes) if (!(await accepts(n.ip, FABRIC_PORT))) waiting.push(n.name);
       return waiting.length === 0 ? { done: true, value: undefined } : { done: false, reason: `not listening yet: ${waiting.join(', ')}` };
     }).catch((error: Error) => {
-      throw error instanceof VerifyError && error.message.includes('exited during start-up') ? error : new VerifyError(`${error.message}\n      ${this.logSummary()}`);
+      throw error.message.includes('exited during start-up') ? error : new VerifyError(`${error.message}\n      ${this.logSummary()}`);
     });
   }
 

@@ -45,7 +45,15 @@ export function formatSummary(results: readonly TargetVerification[], skipped: n
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   const rows = results.map((r) => {
-    const live = r.live ? (r.live.ok ? 'live ok' : 'live FAILED') : r.liveError ? 'live FAILED' : 'no live run';
+    const live = r.live
+      ? r.live.ok
+        ? 'live ok'
+        : 'live FAILED'
+      : r.liveError
+        ? 'live FAILED'
+        : r.liveNotRun?.startsWith('cannot run')
+          ? 'live not possible here'
+          : 'no live run';
     const lint = r.lint ? (r.lint.ok ? 'lint ok' : 'lint FAILED') : 'not read';
     return `  ${r.ok ? 'ok    ' : 'FAILED'} ${targetDir(r.target)}: ${lint}, ${live}`;
   });

@@ -68,6 +68,18 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
   const lint = lintClusterConfig(cluster, { serverBinary: options.binaries.server });
   if (options.lintOnly) return { target, cluster, lint, liveNotRun: 'not asked for (--lint-only)', ok: lint.ok };
   if (!lint.ok) return { target, cluster, lint, liveNotRun: 'skipped: the lint failed', ok: false };
+  const storage = objectStorageUse(lint.effective);
+  if (storage.length > 0) {
+    return {
+      target,
+      cluster,
+      lint,
+      liveNotRun:
+        `cannot run: the config uses object storage (${storage.join('; ')}), which the loopback-only sandbox cannot reach, ` +
+        'and verify has no local S3 stand-in; partitions would never start. Only --lint-only can pass for this target.',
+      ok: false,
+    };
+  }
   if (options.deadline.expired()) return { target, cluster, lint, liveNotRun: 'skipped: the global deadline passed', ok: false };
 
   const input: LiveCheckInput = {
@@ -86,4 +98,15 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
   });
   if (!outcome.result.ok) return { target, cluster, lint, liveError: outcome.result.error, ok: false };
   return { target, cluster, lint, live: outcome.result.value, ok: outcome.result.value.ok };
+}
+
+/** The effective config's uses of object storage, which a sandbox without network cannot serve. */
+export function objectStorageUse(effective: Readonly<Record<string, unknown>>): string[] {
+  const table = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
+  const uses: string[] = [];
+  const destination = table(table(effective.worker).snapshots).destination;
+  if (typeof destination === 'string') uses.push(`worker.snapshots.destination = ${destination}`);
+  const client = table(effective['metadata-client']);
+  if (client.type === 'object-store') uses.push(`metadata-client type object-store at ${String(client.path)}`);
+  return uses;
 }
