@@ -59,3 +59,54 @@ describe('the Restate server config', () => {
     expect(renderRestateConfig(restateServerConfig(values))).toBe(text);
   });
 });
+
+describe('the Restate server config with object storage features', () => {
+  const aws = loadTargetValues(REPO_VALUES, 'dev', 'aws').values;
+
+  test('snapshots write [worker.snapshots] with the destination, interval and S3 connection keys', () => {
+    // GIVEN aws, whose overlay turns snapshots on WHEN rendered
+    const parsed = TOML.parse(renderRestateConfig(restateServerConfig(aws)));
+    // THEN
+    expect(parsed.worker).toEqual({
+      snapshots: {
+        destination: 's3://restate-stack/restate-dev/snapshots',
+        'snapshot-interval-num-records': 10000,
+        'aws-region': 'eu-central-1',
+        'aws-endpoint-url': 'https://s3.eu-central-1.amazonaws.com',
+      },
+    });
+  });
+
+  test('an in-cluster store over plain HTTP allows HTTP', () => {
+    const kind = loadTargetValues(REPO_VALUES, 'dev', 'kind').values;
+    const snapshots = (TOML.parse(renderRestateConfig(restateServerConfig(kind))).worker as TOML.JsonMap).snapshots as TOML.JsonMap;
+    expect(snapshots['aws-endpoint-url']).toBe('http://minio.minio.svc.cluster.local:9000');
+    expect(snapshots['aws-allow-http']).toBe(true);
+  });
+
+  test('without snapshots there is no [worker] section', () => {
+    expect(TOML.parse(renderRestateConfig(restateServerConfig(valuesFor('dev', 'vultr')))).worker).toBeUndefined();
+  });
+
+  test('object-store metadata is a metadata-client type, with no metadata-server role and auto-provisioning', () => {
+    // GIVEN aws values switched to object-store metadata
+    const values: StackValues = { ...aws, metadata: { store: 'object-store' } };
+    // WHEN
+    const parsed = TOML.parse(renderRestateConfig(restateServerConfig(values)));
+    // THEN
+    expect(parsed.roles).toEqual(['worker', 'admin', 'log-server', 'http-ingress']);
+    expect(parsed['auto-provision']).toBe(true);
+    expect(parsed['metadata-client']).toEqual({
+      type: 'object-store',
+      path: 's3://restate-stack/restate-dev/metadata',
+      'aws-region': 'eu-central-1',
+      'aws-endpoint-url': 'https://s3.eu-central-1.amazonaws.com',
+    });
+    expect(renderRestateConfig(restateServerConfig(values))).not.toMatch(/metadata-server\]/);
+  });
+
+  test('tracing sets the OTLP endpoint and filter', () => {
+    const prod = TOML.parse(renderRestateConfig(restateServerConfig(valuesFor('prod', 'vultr'))));
+    expect([prod['tracing-endpoint'], prod['tracing-filter']]).toEqual(['http://otel-collector.observability.svc:4317', 'info']);
+  });
+});

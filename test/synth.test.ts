@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth, SOPS_SECRET_FILE } from '../lib/synth/run';
 import { isSopsEncryptedSecret, loadTargets, targetDir, ValuesError } from '../lib/values';
+import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from './support/sops';
 import { readObjects, readTree } from './support/tree';
 import { validateManifests } from './support/validate';
 import { ValuesDir, REPO_VALUES } from './support/values-dir';
@@ -168,5 +169,54 @@ describe('a failed synth leaves the output untouched', () => {
     values.write('targets.yaml', 'targets:\n  - { environment: qa, provider: vultr }\n');
     expectUntouched(outdir, () => synthAll(outdir, values.path), /targets\.0\.environment: unknown environment "qa"/);
     expect(() => synthAll(outdir, values.path)).toThrow(ValuesError);
+  });
+});
+
+describe('switching the metadata store of an existing target', () => {
+  test('is refused as a data migration, not a config flip', () => {
+    // GIVEN a synthesized dev/aws with replicated metadata
+    const values = new ValuesDir();
+    const outdir = join(scratch, 'dist');
+    try {
+      synthOne(outdir, 'dev', 'aws', values.path);
+      const before = readTree(outdir);
+      // WHEN switching it to object-store metadata
+      values.set('environments/dev.yaml', ['metadata', 'store'], 'object-store');
+      // THEN
+      expect(() => synthOne(outdir, 'dev', 'aws', values.path)).toThrow(
+        /dev\/aws: metadata\.store: changes from replicated to object-store; that is a data migration, not a config flip/,
+      );
+      expect(readTree(outdir)).toEqual(before);
+      // and a new cluster (no previous output) may use it from the start
+      expect(synthOne(join(scratch, 'fresh'), 'dev', 'aws', values.path).written).toEqual(['dev/aws']);
+    } finally {
+      values.remove();
+    }
+  });
+});
+
+describe('SOPS-encrypted credentials', () => {
+  test('pass through synth untouched and still decrypt with the key they were encrypted to', async () => {
+    // GIVEN a Secret encrypted to a throwaway age key made for this test
+    const values = new ValuesDir();
+    try {
+      const key = await throwawayAgeKey();
+      const encrypted = await encryptSecret(
+        { name: 'restate-object-storage', namespace: 'restate-dev', stringData: { AWS_ACCESS_KEY_ID: 'id-123', AWS_SECRET_ACCESS_KEY: 'secret-456' } },
+        key.recipient,
+      );
+      values.write('secrets/kind-minio.sops.yaml', encrypted);
+      // WHEN synthesizing the kind target that uses it
+      const outdir = join(scratch, 'dist');
+      synthOne(outdir, 'dev', 'kind', values.path);
+      // THEN the target holds the same bytes, which an independent SOPS implementation decrypts
+      const copy = readFileSync(join(outdir, 'dev/kind', SOPS_SECRET_FILE), 'utf8');
+      expect(copy).toBe(encrypted);
+      expect(copy).not.toContain('secret-456');
+      const decrypted = await decryptWithSopsAge(copy, key.identity);
+      expect(decrypted.stringData).toEqual({ AWS_ACCESS_KEY_ID: 'id-123', AWS_SECRET_ACCESS_KEY: 'secret-456' });
+    } finally {
+      values.remove();
+    }
   });
 });

@@ -1,0 +1,108 @@
+import { Testing } from 'cdk8s';
+import { RestateCluster } from '../lib/cluster';
+import { credentialEnv, serviceAccountAnnotations } from '../lib/cluster-env';
+import { egressRules, isPrivateIPv4, metricsPeers } from '../lib/cluster-network';
+import { loadTargetValues, type StackValues } from '../lib/values';
+import { REPO_VALUES } from './support/values-dir';
+
+const valuesFor = (environment: string, provider: string) => loadTargetValues(REPO_VALUES, environment, provider).values;
+
+/** Egress rules as they appear in the synthesized RestateCluster. */
+function synthesizedEgress(values: StackValues): unknown {
+  const chart = Testing.chart();
+  new RestateCluster(chart, 'C', { name: 'x', image: 'i:1', storageRequestBytes: 1, config: '', egressRules: egressRules(values) });
+  return Testing.synth(chart)[0].spec.security?.networkEgressRules;
+}
+
+describe('credentials reach Restate as secretKeyRef env entries', () => {
+  test('for snapshots from a SOPS-managed Secret', () => {
+    expect(credentialEnv(valuesFor('dev', 'kind'))).toEqual([
+      { name: 'RESTATE_WORKER__SNAPSHOTS__AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'restate-object-storage', key: 'AWS_ACCESS_KEY_ID' } } },
+      { name: 'RESTATE_WORKER__SNAPSHOTS__AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'restate-object-storage', key: 'AWS_SECRET_ACCESS_KEY' } } },
+    ]);
+  });
+
+  test('for object-store metadata too, with custom key names of an existing Secret', () => {
+    const kind = valuesFor('dev', 'kind');
+    const values: StackValues = {
+      ...kind,
+      metadata: { store: 'object-store' },
+      objectStorage: { ...kind.objectStorage, credentials: { source: 'existing-secret', secretName: 's3', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' } },
+    };
+    expect(credentialEnv(values).map((e) => `${e.name}=${e.valueFrom?.secretKeyRef?.name}/${e.valueFrom?.secretKeyRef?.key}`)).toEqual([
+      'RESTATE_WORKER__SNAPSHOTS__AWS_ACCESS_KEY_ID=s3/id',
+      'RESTATE_WORKER__SNAPSHOTS__AWS_SECRET_ACCESS_KEY=s3/secret',
+      'RESTATE_METADATA_CLIENT__AWS_ACCESS_KEY_ID=s3/id',
+      'RESTATE_METADATA_CLIENT__AWS_SECRET_ACCESS_KEY=s3/secret',
+    ]);
+  });
+
+  test('workload identity needs no env, only service account annotations', () => {
+    const aws = valuesFor('dev', 'aws');
+    expect(credentialEnv(aws)).toEqual([]);
+    expect(serviceAccountAnnotations(aws)).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/restate-stack' });
+  });
+
+  test('nothing is wired while no feature uses object storage', () => {
+    const kind = valuesFor('dev', 'kind');
+    expect(credentialEnv({ ...kind, snapshots: { ...kind.snapshots, enabled: false } })).toEqual([]);
+  });
+});
+
+describe('egress rules', () => {
+  test('let the pods reach an in-cluster object store on its port', () => {
+    expect(synthesizedEgress(valuesFor('dev', 'kind'))).toEqual([
+      {
+        ports: [{ port: 9000, protocol: 'TCP' }],
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'minio' } }, podSelector: { matchLabels: { app: 'minio' } } }],
+      },
+    ]);
+  });
+
+  test('are derived for a store on a private address, which the operator\'s public egress excludes', () => {
+    const kind = valuesFor('dev', 'kind');
+    const values: StackValues = { ...kind, objectStorage: { ...kind.objectStorage, s3Hostname: '10.20.30.40', allowHttp: false, egressTo: undefined } };
+    expect(synthesizedEgress(values)).toEqual([{ ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] }]);
+  });
+
+  test('are not needed for a public store', () => {
+    expect(egressRules(valuesFor('dev', 'aws'))).toEqual([]);
+  });
+
+  test('let the pods reach the trace collector', () => {
+    expect(synthesizedEgress(valuesFor('prod', 'vultr'))).toEqual([
+      {
+        ports: [{ port: 4317, protocol: 'TCP' }],
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'opentelemetry-collector' } },
+          },
+        ],
+      },
+    ]);
+  });
+
+  test.each([
+    ['10.0.0.1', true],
+    ['172.16.5.4', true],
+    ['172.32.0.1', false],
+    ['192.168.1.1', true],
+    ['8.8.8.8', false],
+    ['minio.local', false],
+  ])('%s is private: %s', (host, expected) => {
+    expect(isPrivateIPv4(host)).toBe(expected);
+  });
+});
+
+describe('metrics peers', () => {
+  test('admit exactly the configured Prometheus pods when metrics are on', () => {
+    expect(metricsPeers(valuesFor('prod', 'vultr'))).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+    ]);
+  });
+
+  test('admit nobody when metrics are off', () => {
+    expect(metricsPeers(valuesFor('dev', 'vultr'))).toEqual([]);
+  });
+});
