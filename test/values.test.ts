@@ -236,3 +236,36 @@ describe('targets.yaml', () => {
     expect(targetErrors('targets: []\n')).toBe(`${join(dir.path, 'targets.yaml')}: targets: must be a non-empty list of {environment, provider}`);
   });
 });
+
+describe('every other rule has its message', () => {
+  test.each<[string, readonly string[], unknown, string]>([
+    ['storage.storageClassName', ['storage', 'storageClassName'], 'Fast_SSD', 'must be a DNS-1123 subdomain'],
+    ['operator.chart', ['operator', 'chart'], 'https://ghcr.io/restatedev/restate-operator-helm', 'must be an oci:// chart reference'],
+    ['operator.releaseName', ['operator', 'releaseName'], `r${'e'.repeat(53)}`, `must be at most 53 characters, got "r${'e'.repeat(53)}"`],
+    ['operator.namespace', ['operator', 'namespace'], 'Restate', 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit'],
+    ['operator.flux.interval', ['operator', 'flux', 'interval'], 'hourly', 'must be a Go duration such as 30s, 10m or 1h'],
+    ['operator.chartValues.image.pullPolicy', ['operator', 'chartValues', 'image', 'pullPolicy'], 'Sometimes', 'Invalid option: expected one of "Always"|"IfNotPresent"|"Never", got "Sometimes"'],
+    ['objectStorage.s3Hostname', ['objectStorage', 's3Hostname'], 'https://ewr1.vultrobjects.com', 'must be a host name without scheme, e.g. ewr1.vultrobjects.com'],
+    ['objectStorage.bucket', ['objectStorage', 'bucket'], 'My_Bucket', 'must be an S3 bucket name'],
+    ['objectStorage.prefix', ['objectStorage', 'prefix'], 'a b', 'may only hold letters, digits and . _ / -'],
+    ['metadata.store', ['metadata', 'store'], 'etcd', 'must be one of replicated, object-store, got "etcd"'],
+    ['snapshots.intervalNumRecords', ['snapshots', 'intervalNumRecords'], 0, 'must be at least 1, got 0'],
+    ['tracing.endpoint', ['tracing', 'endpoint'], 'otel:4317', 'must be an http:// or https:// URL such as http://otel-collector.observability.svc:4317'],
+    ['provisioning.automated', ['provisioning', 'automated'], 'yes', 'expected boolean, received string, got "yes"'],
+  ])('%s', (keyPath, path, value, message) => {
+    dir.set(DEV, path, value);
+    expect(errorsOf()).toEqual([`${join(dir.path, DEV)}: ${keyPath}: ${message}`]);
+  });
+
+  test('a tracing filter without an endpoint has no effect and is refused', () => {
+    dir.set(DEV, ['tracing', 'filter'], 'info');
+    expect(errorsOf()).toEqual([`${join(dir.path, DEV)}: tracing.filter: has no effect without tracing.endpoint`]);
+  });
+
+  test('an egress target must be pods or an address range', () => {
+    dir.set(DEV, ['tracing'], { endpoint: 'http://10.1.2.3:4317', collector: { host: 'otel' } });
+    expect(errorsOf()).toEqual([
+      `${join(dir.path, DEV)}: tracing.collector: must be either {namespace, podLabels} (pods in the cluster) or {cidr} (an address range)`,
+    ]);
+  });
+});
