@@ -33,8 +33,10 @@ commands:
   build       synthesize the target into <dist>/<environment>/<provider>/ (same code as npm run synth)
   preview     kubectl diff --server-side of the target against the cluster, in promote order
   promote     apply the target in order, wait for each step, provision, wait for the cluster to be Ready
+              (a SOPS-encrypted credentials Secret is decrypted with the sops CLI and applied once the
+              cluster namespace exists; an existing-secret one is checked there)
   provision   run the provisioning script in pod restate-0, then restatectl status (safe to repeat)
-  status      the RestateCluster's conditions, its pods and restatectl status
+  status      the RestateCluster's conditions, its pods, its credentials Secret and restatectl status
 
 options:
   -e, --environment ENV       environment (values/environments/ENV.yaml)

@@ -32,6 +32,14 @@ export function applyArgs(context: string, file: string, options: ApplyOptions =
   ];
 }
 
+/**
+ * Server-side apply of manifests read from standard input (`-f -`): how a decrypted Secret reaches the API
+ * server without ever being written to a file.
+ */
+export function applyStdinArgs(context: string, options: ApplyOptions = {}): string[] {
+  return applyArgs(context, '-', options);
+}
+
 /** Server-side diff of one file, exactly as `applyArgs` would apply it. Exit 1 means "differences". */
 export function diffArgs(context: string, file: string, options: ApplyOptions = {}): string[] {
   return [
@@ -90,6 +98,34 @@ export function podsArgs(context: string, namespace: string): string[] {
 /** The last lines of a Job's pod logs, for a failure message. */
 export function jobLogsArgs(context: string, namespace: string, job: string, tailLines: number): string[] {
   return ['--context', context, '-n', namespace, 'logs', `job/${job}`, `--tail=${tailLines}`];
+}
+
+/**
+ * A go-template that prints the names of a Secret's non-empty `data` keys, one per line, and never a value:
+ * `-o jsonpath` cannot list a map's keys without printing the values with them.
+ */
+export const SECRET_KEYS_TEMPLATE = 'go-template={{range $key, $value := .data}}{{if $value}}{{$key}}{{"\\n"}}{{end}}{{end}}';
+
+/** The names of the non-empty keys of one Secret (see `SECRET_KEYS_TEMPLATE`); NotFound when it is missing. */
+export function secretKeysArgs(context: string, namespace: string, name: string): string[] {
+  return ['--context', context, '-n', namespace, 'get', 'secret', name, '-o', SECRET_KEYS_TEMPLATE];
+}
+
+/**
+ * `kubectl create secret generic` for a Secret holding `keys`, each value read from a shell variable of the
+ * same name in upper case (`"$AWS_ACCESS_KEY_ID"`), so that no value lands in the shell history. For messages.
+ */
+export function createSecretArgs(context: string, namespace: string, name: string, keys: readonly string[]): string[] {
+  return [
+    '--context', context, '-n', namespace, 'create', 'secret', 'generic', name,
+    ...keys.map((key) => `--from-literal=${key}="$${shellVariable(key)}"`),
+  ];
+}
+
+/** A shell variable name for a Secret key: `access-key.id` becomes `ACCESS_KEY_ID`. */
+export function shellVariable(key: string): string {
+  const name = key.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
 function namespaceArgs(namespace: string | undefined): string[] {

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { provisioningNames } from '../provisioning/names';
 import type { DeployTarget } from './target';
-import { clusterPodWaits, clusterReadyWait, operatorWaits, provisioningJobWait, type Wait } from './waits';
+import { type CredentialsSecret, credentialsSecret } from './credentials';
+import { clusterNamespaceWait, clusterPodWaits, clusterReadyWait, operatorWaits, provisioningJobWait, type Wait } from './waits';
 
 /** One step of promote. Pure data: `plan.ts` decides, `promote.ts` does. */
 export type PromoteAction =
@@ -10,10 +11,14 @@ export type PromoteAction =
   | { readonly kind: 'delete'; readonly namespace: string; readonly object: string; readonly description: string }
   | { readonly kind: 'provision' }
   | { readonly kind: 'note'; readonly text: string }
-  | { readonly kind: 'job'; readonly namespace: string; readonly job: string; readonly wait: Wait };
+  | { readonly kind: 'job'; readonly namespace: string; readonly job: string; readonly wait: Wait }
+  /** The object storage credentials Secret: decrypt and apply `file` (sops), or check the user's Secret. */
+  | { readonly kind: 'credentials'; readonly secret: CredentialsSecret; readonly file?: string };
 
 /**
- * The steps of promote, in order: operator, its CRDs and Deployment; the RestateCluster and its pods;
+ * The steps of promote, in order: operator, its CRDs and Deployment; the RestateCluster, its namespace, the
+ * object storage credentials Secret (which the pods need to start, and which can only exist once the operator
+ * has created the namespace), the pods;
  * provisioning (the in-cluster Job, nothing when the cluster auto-provisions, else the exec step); the
  * RestateCluster Ready; then the target's other files (add-ons such as monitoring), in file order.
  */
@@ -29,14 +34,24 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
       fluxNamespace: values.operator.flux.namespace,
     }).map((wait) => ({ kind: 'wait' as const, ...wait })),
     { kind: 'apply', file: target.clusterFile, description: `RestateCluster ${values.clusterName}` },
+    { kind: 'wait', ...clusterNamespaceWait({ clusterName: values.clusterName, operatorNamespace }) },
+  ];
+  const secret = credentialsSecret(values);
+  if (secret) {
+    actions.push({ kind: 'credentials', secret, ...(secret.source === 'sops' ? { file: target.secretFile } : {}) });
+  } else if (values.objectStorage?.credentials?.source === 'workload-identity') {
+    actions.push({ kind: 'note', text: 'no credentials Secret: object storage access comes from workload identity (the pods\' service account)' });
+  }
+  actions.push(
     ...clusterPodWaits({
       clusterName: values.clusterName,
       replicas: values.replicas,
       image: values.image,
       storageClassName: values.storage.storageClassName,
       operatorNamespace,
+      credentialsSecret: secret?.requiredByPods ? secret.name : undefined,
     }).map((wait) => ({ kind: 'wait' as const, ...wait })),
-  ];
+  );
 
   if (target.provisioningFile) {
     const { job } = provisioningNames(values.clusterName);

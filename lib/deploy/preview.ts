@@ -7,6 +7,8 @@ export interface PreviewResult {
   readonly changed: readonly string[];
   /** Files kubectl could not diff, with its message. */
   readonly failed: ReadonlyArray<{ readonly file: string; readonly message: string }>;
+  /** Files left out on purpose (the SOPS-encrypted Secret). */
+  readonly skipped: readonly string[];
 }
 
 /**
@@ -17,7 +19,13 @@ export interface PreviewResult {
 export function preview(session: Session, target: DeployTarget, options: ApplyOptions = {}): PreviewResult {
   const changed: string[] = [];
   const failed: Array<{ file: string; message: string }> = [];
-  for (const file of target.files) {
+  const skipped: string[] = [];
+  for (const file of [...target.files, ...(target.secretFile ? [target.secretFile] : [])].sort()) {
+    if (file === target.secretFile) {
+      session.report.info(`${file}: not diffed: ${SOPS_SKIP_REASON}`);
+      skipped.push(file);
+      continue;
+    }
     const result = session.run(diffArgs(session.context, file, options));
     if (result.code === 0) {
       session.report.info(`${file}: no differences`);
@@ -31,7 +39,7 @@ export function preview(session: Session, target: DeployTarget, options: ApplyOp
       session.report.warn(`${file}: kubectl diff failed (exit ${result.code}):\n${indent(message)}`);
     }
   }
-  return { changed, failed };
+  return { changed, failed, skipped };
 }
 
 /** A hint for a failed diff on a cluster that does not have the operator (and so the CRDs) yet. */
@@ -39,3 +47,13 @@ export const FIRST_DEPLOY_HINT =
   'On a cluster that has never been promoted, diffs of the RestateCluster (its CRD is not installed yet) and of ' +
   'objects in namespaces that do not exist yet fail: the server cannot dry-run them. Promote applies in order and ' +
   'creates them.';
+
+/**
+ * Why preview leaves the SOPS-encrypted Secret out. Diffing it would mean decrypting it, so a preview (often run
+ * by reviewers or CI that have no key, and meant to be harmless) would need the private key and would fail
+ * without it; and the diff could only say that the encrypted values changed, which the git diff of the file
+ * already shows. Promote decrypts it and applies it server-side.
+ */
+export const SOPS_SKIP_REASON =
+  'SOPS-encrypted Secret; diffing it would need its private key, and its changes are the git diff of the file. ' +
+  'promote decrypts it with sops and applies it once the cluster namespace exists.';

@@ -1,8 +1,10 @@
+import { applySopsSecret, checkExistingSecret, secretLabel } from './credentials';
 import { DeployError } from './errors';
 import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl';
 import { promotePlan } from './plan';
 import { provisionInPod } from './provision';
 import { indent, type Session } from './session';
+import type { Sops } from './sops';
 import type { DeployTarget } from './target';
 
 export interface PromoteOptions extends ApplyOptions {
@@ -14,7 +16,7 @@ export interface PromoteOptions extends ApplyOptions {
 const JOB_LOG_LINES = 20;
 
 /** Runs promote's plan step by step; the first step that fails stops it with a DeployError. */
-export function promote(session: Session, target: DeployTarget, options: PromoteOptions): void {
+export function promote(session: Session, target: DeployTarget, options: PromoteOptions, sops: Sops): void {
   const { values } = target;
   const plan = promotePlan(target);
   const total = plan.length;
@@ -40,6 +42,16 @@ export function promote(session: Session, target: DeployTarget, options: Promote
       case 'provision':
         session.report.info(`${n} provisioning`);
         provisionInPod(session, values.clusterName, options.timeoutSeconds);
+        return;
+      case 'credentials':
+        if (action.secret.source === 'sops') {
+          if (!action.file) throw new DeployError(`objectStorage.credentials.source is sops but ${target.folder} holds no SOPS file`);
+          session.report.info(`${n} applying ${secretLabel(action.secret)}, decrypted with sops (never written to disk): ${action.file}`);
+          applySopsSecret(session, sops, action.file, action.secret, options);
+        } else {
+          session.report.info(`${n} checking ${secretLabel(action.secret)} (objectStorage.credentials.source: existing-secret)`);
+          checkExistingSecret(session, action.secret);
+        }
         return;
       case 'job':
         try {

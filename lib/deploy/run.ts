@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadTargetValues, targetDir, ValuesError } from '../values';
+import { loadTargetValues, sopsFilePath, targetDir, ValuesError } from '../values';
 import type { DeployArgs } from './args';
 import { chooseContext } from './context';
 import { DeployError } from './errors';
@@ -9,6 +9,7 @@ import { promote } from './promote';
 import { provisionInPod } from './provision';
 import type { Kubectl } from './runner';
 import { type Reporter, Session } from './session';
+import { type Sops, SopsProcess } from './sops';
 import { status } from './status';
 import { locateTarget } from './target';
 
@@ -20,6 +21,11 @@ export interface DeployDeps {
    * @default "helm" from PATH
    */
   readonly helmExecutable?: string;
+  /**
+   * Decrypts the SOPS-encrypted credentials Secret during promote.
+   * @default the `sops` CLI from PATH
+   */
+  readonly sops?: Sops;
 }
 
 /**
@@ -60,7 +66,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
   const { values, warnings } = loadTargetValues(args.valuesDir, args.environment, args.provider);
   for (const warning of warnings) report.warn(`warning: ${warning}`);
   // preview and promote work on the synthesized files; provision and status only need the values.
-  const target = args.command === 'preview' || args.command === 'promote' ? locateTarget(args.dist, values) : undefined;
+  const target = args.command === 'preview' || args.command === 'promote' ? locateTarget(args.dist, values, args.valuesDir) : undefined;
 
   let current: string | undefined;
   if (args.context === undefined) {
@@ -85,19 +91,22 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
         report.warn(`preview: kubectl diff failed for ${result.failed.length} of the files. ${FIRST_DEPLOY_HINT}`);
         return 1;
       }
-      report.info(result.changed.length === 0 ? 'preview: the cluster matches the target' : `preview: ${result.changed.length} file(s) would change the cluster`);
+      const notDiffed = result.skipped.length > 0 ? ` (${result.skipped.length} file(s) not diffed, see above)` : '';
+      report.info(
+        (result.changed.length === 0 ? 'preview: the cluster matches the target' : `preview: ${result.changed.length} file(s) would change the cluster`) + notDiffed,
+      );
       return 0;
     }
     case 'promote':
-      promote(session, target!, { timeoutSeconds: args.timeoutSeconds, forceConflicts: args.forceConflicts });
+      promote(session, target!, { timeoutSeconds: args.timeoutSeconds, forceConflicts: args.forceConflicts }, deps.sops ?? new SopsProcess());
       return 0;
     case 'provision':
       provisionInPod(session, values.clusterName, args.timeoutSeconds);
       report.info(`provision: RestateCluster ${values.clusterName} is provisioned`);
       return 0;
     case 'status': {
-      const result = status(session, values.clusterName);
-      return result.ready && result.provisioned ? 0 : 1;
+      const result = status(session, values, { sopsFile: sopsFilePath(args.valuesDir, values) });
+      return result.ready && result.provisioned && result.credentials ? 0 : 1;
     }
   }
 }

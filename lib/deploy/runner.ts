@@ -11,6 +11,12 @@ export interface RunResult {
 export interface RunOptions {
   /** A file whose content becomes the command's standard input. @default - no input */
   readonly stdinFile?: string;
+  /**
+   * Bytes for the command's standard input, passed through a pipe and never written to a file (a decrypted
+   * Secret). Not together with `stdinFile`.
+   * @default - no input
+   */
+  readonly stdin?: Buffer;
 }
 
 /** Runs kubectl with an argv from `./kubectl`. The only part of lib/deploy that starts processes. */
@@ -29,10 +35,11 @@ export class KubectlProcess implements Kubectl {
   ) {}
 
   run(args: readonly string[], options: RunOptions = {}): RunResult {
+    if (options.stdin !== undefined && options.stdinFile !== undefined) throw new Error('RunOptions: stdin and stdinFile exclude each other');
     const result = spawnSync(this.program, [...args], {
       env: this.env,
       encoding: 'utf8',
-      input: options.stdinFile === undefined ? undefined : readFileSync(options.stdinFile),
+      input: options.stdin ?? (options.stdinFile === undefined ? undefined : readFileSync(options.stdinFile)),
       maxBuffer: MAX_OUTPUT_BYTES,
     });
     if (result.error) {

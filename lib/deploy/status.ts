@@ -1,3 +1,5 @@
+import type { StackValues } from '../values';
+import { consequence, type CredentialsSecret, credentialsSecret, createSecretHint, readSecret, secretLabel, sopsApplyHint } from './credentials';
 import { conditionsArgs, podsArgs } from './kubectl';
 import { restatectlStatusArgs } from './provision';
 import { indent, type Session } from './session';
@@ -8,11 +10,25 @@ export interface StatusResult {
   readonly ready: boolean;
   /** `restatectl status` exited 0: the cluster is provisioned and answers. */
   readonly provisioned: boolean;
+  /**
+   * The object storage credentials Secret the pods need is there with its keys; true when the pods need none
+   * (no credentials, workload identity, or nothing reads them yet).
+   */
+  readonly credentials: boolean;
 }
 
-/** The RestateCluster's conditions, its pods, and `restatectl status`, in one view. Reads only. */
-export function status(session: Session, clusterName: string): StatusResult {
+export interface StatusOptions {
+  /** The values' SOPS file (credentials.source sops), named in the hint for a missing Secret. @default - none */
+  readonly sopsFile?: string;
+}
+
+/**
+ * The RestateCluster's conditions, its pods, its object storage credentials Secret, and `restatectl status`,
+ * in one view. Reads only; never reads a Secret's values.
+ */
+export function status(session: Session, values: StackValues, options: StatusOptions = {}): StatusResult {
   const { report, context } = session;
+  const { clusterName } = values;
 
   report.info(`== RestateCluster ${clusterName}: conditions`);
   const conditions = session.run(conditionsArgs(context, `restatecluster/${clusterName}`));
@@ -31,6 +47,12 @@ export function status(session: Session, clusterName: string): StatusResult {
   const pods = session.run(podsArgs(context, clusterName));
   report.info(indent(pods.code === 0 ? pods.stdout.trim() || '(none)' : `(could not read: ${pods.stderr.trim()})`));
 
+  const secret = credentialsSecret(values);
+  const credentials = secret ? credentialsStatus(session, secret, values, options) : undefined;
+  if (!secret && values.objectStorage?.credentials?.source === 'workload-identity') {
+    report.info('== object storage credentials: workload identity (the pods\' service account), no Secret');
+  }
+
   report.info(`== restatectl status (${clusterName}/${Upstream.FIRST_POD})`);
   const restatectl = session.run(restatectlStatusArgs(context, clusterName));
   const said = `${restatectl.stdout}${restatectl.stderr}`.trim();
@@ -38,8 +60,42 @@ export function status(session: Session, clusterName: string): StatusResult {
   const provisioned = restatectl.code === 0;
   if (!provisioned) report.info(indent(`(exit ${restatectl.code}: not provisioned, or restate-0 does not answer)`));
 
-  report.info(`== summary: ${ready ? 'Ready' : 'not Ready'}, ${provisioned ? 'provisioned' : 'not provisioned (or not answering)'}`);
-  return { ready, provisioned };
+  const parts = [ready ? 'Ready' : 'not Ready', provisioned ? 'provisioned' : 'not provisioned (or not answering)'];
+  if (credentials) parts.push(credentials.summary);
+  report.info(`== summary: ${parts.join(', ')}`);
+  return { ready, provisioned, credentials: credentials?.ok ?? true };
+}
+
+/** Shows whether the credentials Secret exists with its keys; a missing one says what it breaks and how to fix it. */
+function credentialsStatus(session: Session, secret: CredentialsSecret, values: StackValues, options: StatusOptions): { ok: boolean; summary: string } {
+  const { report, context } = session;
+  const label = secretLabel(secret);
+  report.info(`== object storage credentials (${secret.source}): ${label}`);
+  const found = readSecret(session, secret);
+  if (found.state === 'unreadable') {
+    report.info(indent(`(could not read: ${found.message})`));
+    return { ok: !secret.requiredByPods, summary: 'credentials Secret unreadable' };
+  }
+  if (found.state === 'present' && found.missingKeys.length === 0) {
+    report.info(indent(`present, with the keys ${secret.keys.join(', ')}`));
+    return { ok: true, summary: 'credentials Secret present' };
+  }
+  const promote = `mise run deploy:promote --environment ${values.environment} --provider ${values.provider}`;
+  const create =
+    secret.source === 'sops'
+      ? `${promote} (decrypts and applies it), or by hand: ${sopsApplyHint(context, options.sopsFile ?? '<objectStorage.credentials.sopsFile>')}`
+      : createSecretHint(context, secret);
+  if (found.state === 'missing') {
+    report.info(indent(`${label} is missing: ${consequence(secret)}. Create it: ${create}`));
+    return { ok: !secret.requiredByPods, summary: 'credentials Secret missing' };
+  }
+  report.info(
+    indent(
+      `${label} lacks the key(s) ${found.missingKeys.join(', ')} (it has: ${found.keys.join(', ') || 'no non-empty keys'}): ${consequence(secret)}. ` +
+        (secret.source === 'sops' ? `Re-apply it: ${create}` : `Add the key(s): \`kubectl --context ${context} -n ${secret.namespace} edit secret ${secret.name}\``),
+    ),
+  );
+  return { ok: !secret.requiredByPods, summary: 'credentials Secret incomplete' };
 }
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */

@@ -2,7 +2,7 @@ import * as TOML from '@iarna/toml';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { type StackValues, targetDir } from '../values';
+import { sopsFilePath, type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
 
 /**
@@ -10,6 +10,12 @@ import { DeployError } from './errors';
  * Promote knows three of the charts; any other one (monitoring, …) is applied after the cluster is Ready.
  */
 const TARGET_FILE = /^(\d{4})-([a-z0-9-]+)\.k8s\.yaml$/;
+
+/**
+ * The SOPS-encrypted credentials Secret, copied byte for byte by the synth (SOPS_SECRET_FILE in lib/synth/run.ts,
+ * not imported: that module loads cdk8s). Its name sorts it right after the cluster file.
+ */
+export const SOPS_SECRET_FILE = '0001-cluster.secret.sops.yaml';
 
 export const KnownCharts = {
   OPERATOR: 'operator',
@@ -30,6 +36,8 @@ export interface DeployTarget {
   readonly clusterFile: string;
   /** The in-cluster provisioning step, when the target has one. */
   readonly provisioningFile?: string;
+  /** The SOPS-encrypted credentials Secret (credentials.source sops), applied decrypted once the namespace exists. */
+  readonly secretFile?: string;
   /** Files of other charts, in file order, applied once the cluster is Ready. */
   readonly otherFiles: readonly string[];
   /** The cluster's config says `auto-provision = true`: it provisions itself, nothing to run. */
@@ -41,7 +49,7 @@ export interface DeployTarget {
  * has the values' name, and provisioning is covered exactly one way (Job, auto-provision, or the exec step).
  * What promote applies is what is in the folder, so a stale folder is refused rather than half-trusted.
  */
-export function locateTarget(dist: string, values: StackValues): DeployTarget {
+export function locateTarget(dist: string, values: StackValues, valuesDir?: string): DeployTarget {
   const folder = join(dist, targetDir(values));
   const rebuild = `run \`mise run deploy:build --environment ${values.environment} --provider ${values.provider}\` first`;
   if (!existsSync(folder)) throw new DeployError(`${folder} does not exist: ${rebuild}`);
@@ -68,6 +76,7 @@ export function locateTarget(dist: string, values: StackValues): DeployTarget {
   if (values.provisioning.automated && !provisioningFile && !autoProvision) {
     throw new DeployError(`provisioning.automated is true but ${folder} has no provisioning file and the cluster does not auto-provision (stale build?): ${rebuild}`);
   }
+  const secretFile = checkSecretFile(folder, values, valuesDir, rebuild);
   const known = new Set<string>([operatorFile, clusterFile, ...(provisioningFile ? [provisioningFile] : [])]);
   return {
     values,
@@ -76,6 +85,7 @@ export function locateTarget(dist: string, values: StackValues): DeployTarget {
     operatorFile,
     clusterFile,
     provisioningFile,
+    secretFile,
     otherFiles: files.filter((file) => !known.has(file)),
     autoProvision,
   };
@@ -92,4 +102,27 @@ function readClusterFile(file: string, clusterName: string, rebuild: string): bo
   }
   const config = TOML.parse(cluster.spec?.config ?? '') as { 'auto-provision'?: unknown };
   return config['auto-provision'] !== false;
+}
+
+/**
+ * The target's SOPS file, checked against the values: present exactly when credentials.source is sops, and
+ * (given the values folder) the same bytes as the values' sopsFile, so that a re-encrypted or rotated Secret is
+ * not promoted from a stale build.
+ */
+function checkSecretFile(folder: string, values: StackValues, valuesDir: string | undefined, rebuild: string): string | undefined {
+  const file = join(folder, SOPS_SECRET_FILE);
+  const present = existsSync(file);
+  const source = values.objectStorage?.credentials?.source;
+  if (source === 'sops' && !present) {
+    throw new DeployError(`objectStorage.credentials.source is sops but ${folder} has no ${SOPS_SECRET_FILE} (stale build?): ${rebuild}`);
+  }
+  if (source !== 'sops' && present) {
+    throw new DeployError(`${file} exists but objectStorage.credentials.source is ${source ?? 'not set'} (stale build?): ${rebuild}`);
+  }
+  if (!present) return undefined;
+  const original = valuesDir === undefined ? undefined : sopsFilePath(valuesDir, values);
+  if (original !== undefined && existsSync(original) && !readFileSync(original).equals(readFileSync(file))) {
+    throw new DeployError(`${file} differs from ${original} (re-encrypted or rotated since the build?): ${rebuild}`);
+  }
+  return file;
 }

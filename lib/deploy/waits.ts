@@ -93,25 +93,37 @@ export interface ClusterWaitValues {
   readonly image: string;
   readonly storageClassName?: string;
   readonly operatorNamespace: string;
+  /** The Secret the pods read the object storage keys from. @default - none */
+  readonly credentialsSecret?: string;
+}
+
+function operatorLogs(operatorNamespace: string): string {
+  return `\`kubectl -n ${operatorNamespace} logs deployment/${Upstream.OPERATOR_DEPLOYMENT}\``;
+}
+
+/** The namespace the operator creates for the cluster: everything in it (pods, the credentials Secret) waits for it. */
+export function clusterNamespaceWait(values: Pick<ClusterWaitValues, 'clusterName' | 'operatorNamespace'>): Wait {
+  const { clusterName: ns } = values;
+  return {
+    object: `namespace/${ns}`,
+    condition: 'create',
+    description: `namespace ${ns} (created by the operator) to exist`,
+    likelyCause:
+      `the operator has not reconciled RestateCluster ${ns}; see \`kubectl get restatecluster ${ns} -o yaml\` (status) and ${operatorLogs(values.operatorNamespace)}.`,
+  };
 }
 
 /**
- * The namespace the operator creates for the cluster, then every pod of the StatefulSet created and Running.
- * Running, not Ready: the pods only turn Ready once the cluster is provisioned, which comes after this.
+ * Every pod of the StatefulSet created and Running (after `clusterNamespaceWait`). Running, not Ready: the pods
+ * only turn Ready once the cluster is provisioned, which comes after this.
  */
 export function clusterPodWaits(values: ClusterWaitValues): Wait[] {
   const { clusterName: ns } = values;
-  const operatorLogs = `\`kubectl -n ${values.operatorNamespace} logs deployment/${Upstream.OPERATOR_DEPLOYMENT}\``;
-  const waits: Wait[] = [
-    {
-      object: `namespace/${ns}`,
-      condition: 'create',
-      description: `namespace ${ns} (created by the operator) to exist`,
-      likelyCause:
-        `the operator has not reconciled RestateCluster ${ns}; see \`kubectl get restatecluster ${ns} -o yaml\` (status) and ${operatorLogs}.`,
-    },
-  ];
+  const waits: Wait[] = [];
   const storage = values.storageClassName ? `StorageClass ${values.storageClassName}` : 'the default StorageClass';
+  const secret = values.credentialsSecret
+    ? `, or its container cannot start (CreateContainerConfigError: Secret ${values.credentialsSecret} or one of its keys missing)`
+    : '';
   for (let i = 0; i < values.replicas; i++) {
     const pod = `${Upstream.STATEFULSET}-${i}`;
     waits.push({
@@ -121,7 +133,7 @@ export function clusterPodWaits(values: ClusterWaitValues): Wait[] {
       description: `pod ${ns}/${pod} to exist`,
       likelyCause:
         `the StatefulSet cannot create it (quota or admission policy?); see \`kubectl -n ${ns} describe statefulset ${Upstream.STATEFULSET}\`, ` +
-        `or the operator has not created the StatefulSet (NameConflict when namespace ${ns} existed before the cluster?); see ${operatorLogs}.`,
+        `or the operator has not created the StatefulSet (NameConflict when namespace ${ns} existed before the cluster?); see ${operatorLogs(values.operatorNamespace)}.`,
     });
     waits.push({
       namespace: ns,
@@ -130,7 +142,7 @@ export function clusterPodWaits(values: ClusterWaitValues): Wait[] {
       description: `pod ${ns}/${pod} to be Running`,
       likelyCause:
         `the pod is Pending (its volume not bound: does ${storage} exist? no node with enough cpu/memory?) ` +
-        `or cannot pull ${values.image}; see \`kubectl -n ${ns} describe pod ${pod}\`.`,
+        `or cannot pull ${values.image}${secret}; see \`kubectl -n ${ns} describe pod ${pod}\`.`,
     });
   }
   return waits;
