@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readTree } from './support/tree';
@@ -17,10 +17,13 @@ class ScratchProject {
     this.write(
       'entry.ts',
       [
+        "import { appendFileSync } from 'node:fs';",
         "import dep from 'dep';",
         "import { here } from './lib/here';",
         "import { message } from './lib/message';",
         "import { shade } from './lib/shade';",
+        "appendFileSync('runs.log', 'run\\n');",
+        "if (process.env.SCRATCH_THROW) throw new Error('boom from entry');",
         'const isMain = require.main === module;',
         'process.stdout.write(JSON.stringify({ message, shade, dep: dep(), here: here(), isMain, argv1: process.argv[1], args: process.argv.slice(2) }));',
         'process.exitCode = Number(process.env.SCRATCH_EXIT ?? 0);',
@@ -98,6 +101,23 @@ describe('the bundle cache runs a TypeScript entry point as tsx does', () => {
       'bundle-HASH.v8cache',
       'bundle-HASH.v8cache',
     ]);
+  });
+
+  test('a program that throws runs once and fails as it does under tsx, whether its bundle is fresh or reused', () => {
+    // GIVEN an entry point that throws WHEN it runs under tsx, then twice through the bundle cache
+    const env = { ...process.env, SCRATCH_THROW: '1' };
+    const byTsx = spawnSync(TSX, ['entry.ts'], { cwd: project.path, encoding: 'utf8', env });
+    const runs = [project.run([], { SCRATCH_THROW: '1' }), project.run([], { SCRATCH_THROW: '1' })];
+    // THEN each run fails with the error, and the program ran exactly once per run (it appends a line each time)
+    expect(byTsx.status).toBe(1);
+    expect(byTsx.stderr).toContain('Error: boom from entry');
+    expect(runs.map((run) => run.notes.find((note) => /^bundle-cache: (built|reused)/.test(note))?.split(' ')[1])).toEqual(['built', 'reused']);
+    for (const run of runs) {
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('Error: boom from entry');
+    }
+    expect(readFileSync(join(project.path, 'runs.log'), 'utf8')).toBe('run\nrun\nrun\n');
   });
 
   test('an edited source is rebuilt even when its size and modification time are unchanged', () => {

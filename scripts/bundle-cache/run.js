@@ -35,13 +35,13 @@ function projectRoot(dir) {
 }
 
 /**
- * Compiles and runs one bundle file as a CommonJS module. V8's code cache for it (`<bundle>.v8cache`, written
+ * Reads and compiles one bundle file, without running it. V8's code cache for it (`<bundle>.v8cache`, written
  * at exit by the first run) spares parsing and compiling it again; bundle names are hashes of their content,
  * so a code cache never meets a bundle it was not made from, and V8 itself rejects one made by another V8
  * or with other flags.
- * @param {string} file @param {NodeJS.Module} mod @param {NodeJS.Require} req
+ * @param {string} file
  */
-function runScript(file, mod, req) {
+function compile(file) {
   const codeCache = file.replace(/\.js$/, '.v8cache');
   /** @type {Buffer | undefined} */
   let cachedData;
@@ -67,9 +67,10 @@ function runScript(file, mod, req) {
       }
     });
   }
-  script.runInThisContext({ displayErrors: true }).call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
-  mod.loaded = true;
+  return { file, script };
 }
+
+/** @typedef {ReturnType<typeof compile>} Compiled */
 
 /** @param {string} file */
 function newModule(file) {
@@ -80,25 +81,31 @@ function newModule(file) {
   return mod;
 }
 
+/** Runs a compiled bundle as the CommonJS module `mod`. @param {Compiled} compiled @param {NodeJS.Module} mod @param {NodeJS.Require} req */
+function execute({ file, script }, mod, req) {
+  script.runInThisContext({ displayErrors: true }).call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
+  mod.loaded = true;
+}
+
 /**
  * Runs the app bundle in this process as the main module, with argv as tsx would give it; its package
  * imports are served by the vendor bundle.
- * @param {{ app: string, vendor: string }} bundles @param {string} entry @param {string[]} args
+ * @param {{ app: Compiled, vendor: Compiled }} bundles @param {string} entry @param {string[]} args
  */
 function runBundles(bundles, entry, args) {
   process.argv = [process.argv[0], entry, ...args];
-  const vendorModule = newModule(bundles.vendor);
-  runScript(bundles.vendor, vendorModule, Module.createRequire(bundles.vendor));
+  const vendorModule = newModule(bundles.vendor.file);
+  execute(bundles.vendor, vendorModule, Module.createRequire(bundles.vendor.file));
   /** @type {Record<string, () => unknown>} */
   const vendor = vendorModule.exports;
 
-  const app = newModule(bundles.app);
-  const base = Module.createRequire(bundles.app);
+  const app = newModule(bundles.app.file);
+  const base = Module.createRequire(bundles.app.file);
   /** @type {any} */
   const req = (/** @type {string} */ id) => (Object.prototype.hasOwnProperty.call(vendor, id) ? vendor[id]() : base(id));
   Object.assign(req, { resolve: base.resolve, cache: base.cache, extensions: base.extensions, main: app });
   process.mainModule = app;
-  runScript(bundles.app, app, req);
+  execute(bundles.app, app, req);
 }
 
 /** @param {string} entry @param {string[]} args @returns {never} */
@@ -126,27 +133,42 @@ function main() {
     process.env.BUNDLE_CACHE_DIR ||
     path.join(root, 'node_modules', '.cache', 'bundle-cache', path.relative(root, entry).replace(/[^A-Za-z0-9._-]+/g, '_'));
 
+  // Only the cache's own work may fall back to tsx: once the program has started, it must not run twice.
   /** @type {typeof import('./cache')} */
   let cache;
+  /** @type {{ app: Compiled, vendor: Compiled } | undefined} */
+  let ready;
   try {
     cache = require('./cache');
     const cached = cache.cachedBundles(entry, cacheDir);
     if ('bundles' in cached) {
       say(`reused ${path.relative(root, cached.bundles.app)} and ${path.basename(cached.bundles.vendor)}`);
-      runBundles(cached.bundles, entry, args);
-      return;
+      ready = { vendor: compile(cached.bundles.vendor), app: compile(cached.bundles.app) };
+    } else {
+      say(`rebuilding: ${cached.reason}`);
     }
-    say(`rebuilding: ${cached.reason}`);
   } catch (error) {
     say(`cache unusable (${/** @type {Error} */ (error).message}): running with tsx`);
     runWithTsx(entry, args);
+  }
+  if (ready) {
+    runBundles(ready, entry, args);
+    return;
   }
   cache.rebuild(entry, root, cacheDir).then(
     (built) => {
       const what = `${built.rebuilt.join(' and ')} in ${path.relative(root, path.dirname(built.bundles.app))}`;
       say(`${built.stored ? 'built' : 'built, not stored:'} ${what}${built.note ? ` (${built.note})` : ''}`);
+      /** @type {{ app: Compiled, vendor: Compiled }} */
+      let fresh;
+      try {
+        fresh = { vendor: compile(built.bundles.vendor), app: compile(built.bundles.app) };
+      } catch (error) {
+        say(`fresh bundle unusable (${/** @type {Error} */ (error).message}): running with tsx`);
+        runWithTsx(entry, args);
+      }
       // Outside the promise chain, so an exception thrown by the program is an uncaught exception, as under tsx.
-      process.nextTick(() => runBundles(built.bundles, entry, args));
+      process.nextTick(() => runBundles(fresh, entry, args));
     },
     (error) => {
       const why = error?.errors?.[0]?.text ?? String(error?.message ?? error).split('\n')[0];
