@@ -91,10 +91,12 @@ function main(): void {
     const coldCache = out('cold-cache');
     const cold = watched(npmSynth('cold', ROOT, { BUNDLE_CACHE_DIR: coldCache }), () => rmSync(coldCache, { recursive: true, force: true }));
     const viaTsx = npmSynth('tsx', ROOT, { BUNDLE_CACHE: 'off' });
+    // What npm runs, without npm's own start-up: shows how much of the total is npm.
+    const withoutNpm: Command = { name: 'direct', program: process.execPath, args: [RUN, 'main.ts', '--outdir', out('direct')], cwd: ROOT };
     const bare: Command = { name: 'node', program: process.execPath, args: ['-e', '0'], cwd: ROOT };
 
     progress(`machine: ${machine.cpus} CPUs, ${machine.cpuModel}, load ${machine.loadAtStart}; stock copy in ${stock.dir}`);
-    const synth = alternate([stock.command, ours, edited, cold, viaTsx, bare], rounds, progress);
+    const synth = alternate([stock.command, ours, withoutNpm, edited, cold, viaTsx, bare], rounds, progress);
     // The first run of each is the untimed warm-up.
     const timedRebuilds = (name: string) => (rebuilds.get(name) ?? []).slice(1);
 
@@ -150,6 +152,7 @@ function main(): void {
       synth: [
         { label: `stock \`cdk8s synth\` (ts-node), 1 target (${firstDir})`, stats: synth.get('stock')! },
         { label: `\`npm run synth\`, all ${shipped.length} targets`, stats: synth.get('ours')! },
+        { label: `the same without npm: \`node scripts/bundle-cache/run.js main.ts\``, stats: synth.get('direct')! },
         { label: `\`npm run synth\`, all ${shipped.length} targets, right after editing a source (app bundle rebuilt)`, stats: synth.get('edited')! },
         { label: `\`npm run synth\`, all ${shipped.length} targets, empty cache: fresh clone or new dependencies (both bundles built)`, stats: synth.get('cold')! },
         { label: `\`BUNDLE_CACHE=off npm run synth\` (tsx, as before), all ${shipped.length} targets`, stats: synth.get('tsx')! },
