@@ -6,10 +6,11 @@ import { readTree } from './support/tree';
 import { ValuesDir } from './support/values-dir';
 
 const ROOT = resolve(__dirname, '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+// What `npm run synth` runs (the bundle cache; test/bundle-cache.test.ts proves it equals tsx main.ts).
+const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 
 function synth(args: string[]) {
-  return spawnSync(TSX, ['main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  return spawnSync(process.execPath, [RUN, 'main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
 }
 
 describe('npm run synth on the command line', () => {
