@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadTargetValues, ValuesError } from '../lib/values';
+import { loadTargetValues } from '../lib/values';
 import { ValuesDir } from './support/values-dir';
 
 let dir: ValuesDir;
@@ -8,15 +8,7 @@ beforeEach(() => {
 });
 afterEach(() => dir.remove());
 
-function errorsOf(environment: string, provider: string): string[] {
-  try {
-    loadTargetValues(dir.path, environment, provider);
-  } catch (error) {
-    if (error instanceof ValuesError) return error.message.split('\n');
-    throw error;
-  }
-  throw new Error('expected a ValuesError, but the values loaded');
-}
+const errorsOf = (environment?: string, provider?: string) => dir.errorsOf(environment, provider);
 
 const DEV = 'environments/dev.yaml';
 

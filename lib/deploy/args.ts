@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DeployError } from './errors';
+import { TARGET_OPTIONS } from '../cli/target-options';
 
 export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -57,15 +58,12 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | 'help' {
       strict: true,
       allowPositionals: true,
       options: {
-        environment: { type: 'string', short: 'e' },
-        provider: { type: 'string', short: 'p' },
-        'values-dir': { type: 'string', default: 'values' },
+        ...TARGET_OPTIONS,
         dist: { type: 'string', default: 'dist' },
         context: { type: 'string' },
         'allow-context-mismatch': { type: 'boolean', default: false },
         timeout: { type: 'string' },
         'force-conflicts': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {

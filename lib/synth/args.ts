@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ValuesError } from '../values';
+import { TARGET_OPTIONS } from '../cli/target-options';
 
 export interface SynthArgs {
   /** Build only this target (with `provider`), even one not in targets.yaml. */
@@ -28,12 +29,9 @@ export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
       strict: true,
       allowPositionals: false,
       options: {
-        environment: { type: 'string', short: 'e' },
-        provider: { type: 'string', short: 'p' },
-        'values-dir': { type: 'string', default: 'values' },
+        ...TARGET_OPTIONS,
         outdir: { type: 'string', short: 'o', default: 'dist' },
         'allow-storage-change': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ValuesError } from '../values';
+import { TARGET_OPTIONS } from '../cli/target-options';
 
 export interface VerifyArgs {
   /** One target (with `provider`); unset with `all`. */
@@ -51,16 +52,13 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
       strict: true,
       allowPositionals: false,
       options: {
-        environment: { type: 'string', short: 'e' },
-        provider: { type: 'string', short: 'p' },
+        ...TARGET_OPTIONS,
         all: { type: 'boolean', default: false },
         'lint-only': { type: 'boolean', default: false },
         dist: { type: 'string', default: 'dist' },
-        'values-dir': { type: 'string', default: 'values' },
         deadline: { type: 'string' },
         'ready-bound': { type: 'string' },
         'failover-bound': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {

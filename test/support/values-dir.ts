@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { loadTargetValues, ValuesError } from '../../lib/values';
 
 export const REPO_VALUES = resolve(__dirname, '..', '..', 'values');
 
@@ -27,6 +28,17 @@ export class ValuesDir {
   write(file: string, text: string): this {
     writeFileSync(join(this.path, file), text);
     return this;
+  }
+
+  /** The messages, one per line, of the ValuesError that loading a target from this folder throws. */
+  errorsOf(environment = 'dev', provider = 'vultr'): string[] {
+    try {
+      loadTargetValues(this.path, environment, provider);
+    } catch (error) {
+      if (error instanceof ValuesError) return error.message.split('\n');
+      throw error;
+    }
+    throw new Error(`expected a ValuesError, but ${environment}/${provider} loaded`);
   }
 
   remove(): void {
