@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadTargets, loadTargetValues, ValuesError } from '../lib/values';
+import { loadTargets, loadTargetValues } from '../lib/values';
 import { ValuesDir } from './support/values-dir';
 
 let dir: ValuesDir;
