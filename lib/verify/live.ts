@@ -8,7 +8,10 @@ import { pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import type { IsolatedContext } from './isolated-main';
 import { LocalCluster } from './local-cluster';
+import { type SnapshotDestination, snapshotStandInEnv } from './object-store';
 import { lastLine, plain, Restatectl, runCommand } from './restatectl';
+import { S3StandIn, s3rverVersion } from './s3-stand-in';
+import { checkSnapshotsLand, onePartitionPerLeader, type SnapshotOutcome } from './snapshot-check';
 
 export interface LiveCheckInput {
   /** `environment/provider`, for progress lines. */
@@ -21,6 +24,11 @@ export interface LiveCheckInput {
   readonly readyBoundMs: number;
   /** Bound on the time from the SIGKILL until every partition has an active leader on a live node again. */
   readonly failoverBoundMs: number;
+  /**
+   * The config's snapshot destination, when it has one: a local S3 stand-in then serves it inside the sandbox,
+   * and the nodes are pointed at it through env (config.toml stays as shipped).
+   */
+  readonly snapshots?: SnapshotDestination;
 }
 
 /** One check of the live run and what it saw. */
@@ -41,6 +49,8 @@ export interface LiveResult {
   readonly failoverMs?: number;
   /** The node that was killed. */
   readonly killed?: string;
+  /** What the snapshot check saw in the stand-in, when the config has a snapshot destination. */
+  readonly snapshots?: SnapshotOutcome;
 }
 
 const PROVISION_DEADLINE_S = 60;
@@ -62,10 +72,18 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   const env = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: home, NO_COLOR: '1' };
   const ctl = new Restatectl(input.binaries.restatectl, env);
 
-  const local = new LocalCluster({ cluster, serverBinary: input.binaries.server, workDir: context.workDir });
+  const store = input.snapshots ? new S3StandIn({ bucket: input.snapshots.bucket, workDir: context.workDir }) : undefined;
+  const local = new LocalCluster({
+    cluster,
+    serverBinary: input.binaries.server,
+    workDir: context.workDir,
+    extraEnv: store ? snapshotStandInEnv(store.endpoint) : {},
+  });
   context.onExit(() => {
     local.stopSync();
     local.removeFiles();
+    store?.stopSync();
+    store?.removeFiles();
   });
 
   const step = async (name: string, action: () => Promise<string>): Promise<void> => {
@@ -91,7 +109,14 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   let failoverMs: number | undefined;
   let killed: string | undefined;
   let startedAt = 0;
+  let snapshots: SnapshotOutcome | undefined;
   try {
+    if (store && input.snapshots) {
+      await step(`start a local S3 stand-in for ${input.snapshots.url}`, async () => {
+        await store.start(context.deadline.within(15_000));
+        return `s3rver ${s3rverVersion()} on ${store.endpoint.url}, bucket ${input.snapshots!.bucket}; the nodes reach it through RESTATE_WORKER__SNAPSHOTS__* env, config.toml as shipped`;
+      });
+    }
     await step(`start ${cluster.replicas} restate-server processes`, async () => {
       startedAt = Date.now();
       await local.start(context.deadline.within(30_000));
@@ -125,7 +150,10 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
         500,
         () => probeLeaders(ctl, local.liveAddresses(), expected.partitions),
         (reason) => say(`     waiting: ${reason}`),
-      );
+      ).catch((error: Error) => {
+        // Partition processors also wait for the snapshot store: the nodes' logs tell which it was.
+        throw new VerifyError(`${error.message}\n      ${local.logSummary()}`);
+      });
       readyMs = Date.now() - startedAt;
       return `ready ${seconds(readyMs)} after start`;
     });
@@ -144,6 +172,27 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       }
       return 'provision.sh: already provisioned; restatectl provision: provisioned by somebody else';
     });
+    if (store && input.snapshots) {
+      const destination = input.snapshots;
+      await step(`snapshots of one partition per leading node land under ${destination.url}`, async () => {
+        const t = Date.now();
+        snapshots = await checkSnapshotsLand({
+          ctl,
+          addresses: local.liveAddresses(),
+          store,
+          destination,
+          partitions: onePartitionPerLeader(leaders),
+          clusterName: cluster.clusterName,
+          deadline: context.deadline.within(60_000),
+          onWait: (reason) => say(`     waiting: ${reason}`),
+        });
+        return (
+          `partitions ${snapshots.partitions.join(', ')}, written by ${snapshots.writers.join(', ')}: each latest.json points to a complete snapshot; ` +
+          `${snapshots.objects} objects (${snapshots.bytes} bytes), e.g. ${snapshots.example}; ` +
+          `${seconds(Date.now() - t)} (restatectl snapshots create-snapshot ${seconds(snapshots.restatectlMs)})`
+        );
+      });
+    }
     const victim = local.nodes.find((n) => n.name === busiestLeader(leaders)) ?? local.nodes[local.nodes.length - 1];
     killed = victim.name;
     await step(`SIGKILL ${victim.name}: every partition has a live leader again`, async () => {
@@ -166,8 +215,10 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   } finally {
     await local.stop();
     local.removeFiles();
+    await store?.stop();
+    store?.removeFiles();
   }
-  return { ok: steps.every((s) => s.ok), steps, readyMs, failoverMs, killed };
+  return { ok: steps.every((s) => s.ok), steps, readyMs, failoverMs, killed, snapshots };
 }
 
 class StepFailed extends Error {}

@@ -6,6 +6,7 @@ import type { ClusterUnderTest } from './cluster-spec';
 import { type Deadline, pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import { nodeIp } from './hosts';
+import { killAndWaitSync } from './pids';
 import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, operatorPodEnv, podName } from './operator-env';
 
 export interface LocalClusterProps {
@@ -15,6 +16,12 @@ export interface LocalClusterProps {
   readonly serverBinary: string;
   /** An empty folder of this run; each node gets `node-N/{data,tmp}` in it. Keep the path short (unix sockets). */
   readonly workDir: string;
+  /**
+   * Variables set on every node after the pod's own (so they win over the pod's env and config.toml), for
+   * what the sandbox has to redirect, such as the snapshot store's endpoint and keys.
+   * @default {}
+   */
+  readonly extraEnv?: Readonly<Record<string, string>>;
 }
 
 /** One `restate-server` process standing in for pod `restate-N`. */
@@ -41,7 +48,7 @@ const SERVICES = [
   ['ingress', INGRESS_PORT],
 ] as const;
 
-function portFree(host: string, port: number): Promise<boolean> {
+export function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
@@ -49,7 +56,7 @@ function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-function accepts(host: string, port: number): Promise<boolean> {
+export function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     const done = (ok: boolean) => {
@@ -152,6 +159,7 @@ export class LocalCluster {
       RESTATE_BIND_ADDRESS: `${node.ip}:${FABRIC_PORT}`,
       RESTATE_ADMIN__BIND_ADDRESS: `${node.ip}:${ADMIN_PORT}`,
       RESTATE_INGRESS__BIND_ADDRESS: `${node.ip}:${INGRESS_PORT}`,
+      ...this.props.extraEnv,
     };
     const log = openSync(node.logFile, 'a');
     try {
@@ -185,23 +193,7 @@ export class LocalCluster {
    * until each is no longer running, so its folder can go.
    */
   stopSync(): void {
-    const pids = [...this.running.values()].filter((r) => r.exit === undefined).map((r) => r.pid);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    const until = Date.now() + 3000;
-    const alive = (pid: number): boolean => {
-      try {
-        return !/\)\s+[ZX]\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    };
-    while (pids.some(alive) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    killAndWaitSync([...this.running.values()].filter((r) => r.exit === undefined).map((r) => r.pid));
   }
 
   /** Removes every folder and file the nodes used. */

@@ -34,6 +34,13 @@ export function formatTargetReport(result: TargetVerification, versions: Version
     lines.push(live.ok ? `  live:      ok, ${live.steps.length} checks` : `  live:      FAILED at "${failed?.name}":\n    ${failed?.detail.replace(/\n/g, '\n    ')}`);
     if (live.readyMs !== undefined) lines.push(`  ready:     ${seconds(live.readyMs)} from start until every partition had an active leader`);
     if (live.failoverMs !== undefined) lines.push(`  fail-over: ${seconds(live.failoverMs)} after SIGKILL of ${live.killed} until every partition had a live leader`);
+    if (live.snapshots) {
+      lines.push(
+        `  snapshots: partitions ${live.snapshots.partitions.join(', ')} (written by ${live.snapshots.writers.join(', ')}) snapshotted to ${live.snapshots.destination} in a local S3 STAND-IN ` +
+          `(s3rver at ${live.snapshots.endpoint}, set through env; config.toml as shipped): proves the snapshot keys and ` +
+          'wiring against an S3 API, not the real store (endpoint, credentials, conditional writes, consistency)',
+      );
+    }
   }
   const note = cluster ? `; ${imageNote(cluster.image, versions)}` : '';
   lines.push(`  versions:  restate-server ${versions.server} and restatectl ${versions.restatectl} from npm${note}`);

@@ -5,8 +5,10 @@ import { type ClusterUnderTest, readClusterUnderTest } from './cluster-spec';
 import { expectedLayout } from './cluster-checks';
 import { lintClusterConfig, type LintResult } from './config-lint';
 import type { Deadline } from './deadline';
+import { VerifyError } from './errors';
 import { clusterHostsFile } from './hosts';
 import type { LiveCheckInput, LiveResult } from './live';
+import { objectStoreMetadataUse, type SnapshotDestination, snapshotDestination } from './object-store';
 import { runInSandbox } from './sandbox';
 
 /** Versions of the binaries that did the verifying. */
@@ -68,17 +70,24 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
   const lint = lintClusterConfig(cluster, { serverBinary: options.binaries.server });
   if (options.lintOnly) return { target, cluster, lint, liveNotRun: 'not asked for (--lint-only)', ok: lint.ok };
   if (!lint.ok) return { target, cluster, lint, liveNotRun: 'skipped: the lint failed', ok: false };
-  const storage = objectStorageUse(lint.effective);
-  if (storage.length > 0) {
+  const metadataStore = objectStoreMetadataUse(lint.effective);
+  if (metadataStore !== undefined) {
     return {
       target,
       cluster,
       lint,
       liveNotRun:
-        `cannot run: the config uses object storage (${storage.join('; ')}), which the loopback-only sandbox cannot reach, ` +
-        'and verify has no local S3 stand-in; partitions would never start. Only --lint-only can pass for this target.',
+        `cannot run: the config keeps its metadata in object storage (${metadataStore}); verify stands in for the ` +
+        'snapshot store only, and a cluster without its metadata would never form. Only --lint-only can pass for this target.',
       ok: false,
     };
+  }
+  let snapshots: SnapshotDestination | undefined;
+  try {
+    snapshots = snapshotDestination(lint.effective);
+  } catch (error) {
+    if (!(error instanceof VerifyError)) throw error;
+    return { target, cluster, lint, liveNotRun: `cannot run: ${error.message}`, ok: false };
   }
   if (options.deadline.expired()) return { target, cluster, lint, liveNotRun: 'skipped: the global deadline passed', ok: false };
 
@@ -89,6 +98,7 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
     binaries: options.binaries,
     readyBoundMs: options.readyBoundMs,
     failoverBoundMs: options.failoverBoundMs,
+    ...(snapshots ? { snapshots } : {}),
   };
   const outcome = await runInSandbox<LiveCheckInput, LiveResult>({
     entry: LIVE_ENTRY,
@@ -98,15 +108,4 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
   });
   if (!outcome.result.ok) return { target, cluster, lint, liveError: outcome.result.error, ok: false };
   return { target, cluster, lint, live: outcome.result.value, ok: outcome.result.value.ok };
-}
-
-/** The effective config's uses of object storage, which a sandbox without network cannot serve. */
-export function objectStorageUse(effective: Readonly<Record<string, unknown>>): string[] {
-  const table = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
-  const uses: string[] = [];
-  const destination = table(table(effective.worker).snapshots).destination;
-  if (typeof destination === 'string') uses.push(`worker.snapshots.destination = ${destination}`);
-  const client = table(effective['metadata-client']);
-  if (client.type === 'object-store') uses.push(`metadata-client type object-store at ${String(client.path)}`);
-  return uses;
 }
