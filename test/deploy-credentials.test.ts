@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import type { DeployArgs } from '../lib/deploy/args';
 import { runDeploy } from '../lib/deploy/run';
 import { KubectlProcess } from '../lib/deploy/runner';
-import type { Reporter } from '../lib/deploy/session';
 import { SopsProcess, type Sops } from '../lib/deploy/sops';
 import { SOPS_SECRET_FILE as TARGET_SOPS_FILE } from '../lib/deploy/target';
 import { runSynth, SOPS_SECRET_FILE } from '../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule } from './fixtures/kubectl-stand-in';
 import { SopsStandIn } from './fixtures/sops-stand-in';
+import { deployWithStandIn, type DeployRun } from './support/deploy-run';
 import { REPO_VALUES, ValuesDir } from './support/values-dir';
 
 // dev/kind carries the worked SOPS example (credentials.source sops, snapshots on, so the pods read the keys);
@@ -63,13 +63,7 @@ const PLAINTEXT = [
   '',
 ].join('\n');
 
-interface Run {
-  readonly code: number;
-  readonly calls: string[][];
-  readonly out: string;
-  readonly err: string;
-  readonly kubectl: KubectlStandIn;
-}
+type Run = DeployRun;
 
 const cleanup: Array<{ remove(): void }> = [];
 afterEach(() => cleanup.splice(0).forEach((item) => item.remove()));
@@ -82,24 +76,13 @@ function sopsStandIn(answer: ConstructorParameters<typeof SopsStandIn>[0]): Sops
 
 /** Runs one deploy command of dev/kind in-process against the stand-in kubectl (and the given sops). */
 function deploy(command: DeployArgs['command'], rules: readonly Rule[], overrides: Partial<DeployArgs> = {}, sops?: Sops): Run {
-  const kubectl = new KubectlStandIn([{ match: 'config current-context', stdout: 'restate-dev\n' }, ...rules]);
-  cleanup.push(kubectl);
-  const out: string[] = [];
-  const err: string[] = [];
-  const report: Reporter = { info: (line) => out.push(line), warn: (line) => err.push(line) };
-  const args: DeployArgs = {
-    command,
-    environment: 'dev',
-    provider: 'kind',
-    valuesDir: REPO_VALUES,
+  return deployWithStandIn(command, [{ match: 'config current-context', stdout: 'restate-dev\n' }, ...rules], {
     dist,
-    allowContextMismatch: false,
-    timeoutSeconds: 300,
-    forceConflicts: false,
-    ...overrides,
-  };
-  const code = runDeploy(args, { kubectl: new KubectlProcess(kubectl.env()), report, sops });
-  return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };
+    provider: 'kind',
+    cleanup,
+    overrides,
+    sops,
+  });
 }
 
 const indexOf = (calls: string[][], argv: readonly string[]) => calls.findIndex((call) => JSON.stringify(call) === JSON.stringify(argv));

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { DeployArgs } from '../lib/deploy/args';
 import { runDeploy } from '../lib/deploy/run';
 import { KubectlProcess } from '../lib/deploy/runner';
-import type { Reporter } from '../lib/deploy/session';
 import { PROVISION_SCRIPT_PATH } from '../lib/provisioning/script';
 import { runSynth } from '../lib/synth/run';
-import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from './fixtures/kubectl-stand-in';
+import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from './fixtures/kubectl-stand-in';
+import { deployWithStandIn, type DeployRun } from './support/deploy-run';
 import { REPO_VALUES, ValuesDir } from './support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
@@ -35,37 +35,14 @@ const file = (folder: string, name: string) => join(folder, name);
 const CTX = ['--context', 'restate-dev'];
 const PROD_CTX = ['--context', 'restate-prod'];
 
-interface Run {
-  readonly code: number;
-  readonly calls: string[][];
-  readonly out: string;
-  readonly err: string;
-  readonly kubectl: KubectlStandIn;
-}
+type Run = DeployRun;
 
-const standIns: KubectlStandIn[] = [];
+const standIns: Array<{ remove(): void }> = [];
 afterEach(() => standIns.splice(0).forEach((s) => s.remove()));
 
-/** Runs one deploy command in-process against the stand-in kubectl answering with `rules`. */
+/** Runs one deploy command of dev/vultr in-process against the stand-in kubectl answering with `rules`. */
 function deploy(command: DeployArgs['command'], rules: readonly Rule[], overrides: Partial<DeployArgs> = {}): Run {
-  const kubectl = new KubectlStandIn(rules);
-  standIns.push(kubectl);
-  const out: string[] = [];
-  const err: string[] = [];
-  const report: Reporter = { info: (line) => out.push(line), warn: (line) => err.push(line) };
-  const args: DeployArgs = {
-    command,
-    environment: 'dev',
-    provider: 'vultr',
-    valuesDir: REPO_VALUES,
-    dist,
-    allowContextMismatch: false,
-    timeoutSeconds: 300,
-    forceConflicts: false,
-    ...overrides,
-  };
-  const code = runDeploy(args, { kubectl: new KubectlProcess(kubectl.env()), report });
-  return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };
+  return deployWithStandIn(command, rules, { dist, provider: 'vultr', cleanup: standIns, overrides });
 }
 
 const currentContext = (name: string): Rule => ({ match: 'config current-context', stdout: `${name}\n` });
