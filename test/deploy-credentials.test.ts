@@ -5,7 +5,6 @@ import type { DeployArgs } from '../lib/deploy/args';
 import { runDeploy } from '../lib/deploy/run';
 import { KubectlProcess } from '../lib/deploy/runner';
 import { SopsProcess, type Sops } from '../lib/deploy/sops';
-import { SOPS_SECRET_FILE as TARGET_SOPS_FILE } from '../lib/deploy/target';
 import { runSynth, SOPS_SECRET_FILE } from '../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule } from './fixtures/kubectl-stand-in';
 import { SopsStandIn } from './fixtures/sops-stand-in';
@@ -86,10 +85,6 @@ function deploy(command: DeployArgs['command'], rules: readonly Rule[], override
 }
 
 const indexOf = (calls: string[][], argv: readonly string[]) => calls.findIndex((call) => JSON.stringify(call) === JSON.stringify(argv));
-
-test('the deploy commands know the synth\'s name for the SOPS file', () => {
-  expect(TARGET_SOPS_FILE).toBe(SOPS_SECRET_FILE);
-});
 
 describe('promote with credentials.source sops', () => {
   test('decrypts the target\'s file with sops and pipes it into a server-side apply, after the namespace and before the pods', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { sopsFilePath, type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
+import { SOPS_SECRET_FILE } from '../target-files';
 
 /**
  * A target folder holds `NNNN-<chart id>.k8s.yaml` files; the number is the apply order (chart dependencies).
@@ -11,11 +12,7 @@ import { DeployError } from './errors';
  */
 const TARGET_FILE = /^(\d{4})-([a-z0-9-]+)\.k8s\.yaml$/;
 
-/**
- * The SOPS-encrypted credentials Secret, copied byte for byte by the synth (SOPS_SECRET_FILE in lib/synth/run.ts,
- * not imported: that module loads cdk8s). Its name sorts it right after the cluster file.
- */
-export const SOPS_SECRET_FILE = '0001-cluster.secret.sops.yaml';
+export { SOPS_SECRET_FILE };
 
 export const KnownCharts = {
   OPERATOR: 'operator',

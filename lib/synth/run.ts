@@ -2,6 +2,7 @@ import { App, YamlOutputType } from 'cdk8s';
 import { join, relative } from 'node:path';
 import { copyFileSync, readdirSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack';
+import { SOPS_SECRET_FILE } from '../target-files';
 import {
   type LoadedValues,
   loadTargets,
@@ -23,8 +24,7 @@ export interface SynthResult {
   readonly warnings: readonly string[];
 }
 
-/** The SOPS-encrypted credentials of a target, copied byte for byte: it sorts right after the cluster. */
-export const SOPS_SECRET_FILE = '0001-cluster.secret.sops.yaml';
+export { SOPS_SECRET_FILE };
 
 /** Synthesizes one target into `outdir` (a folder of its own). */
 export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: string, options: RestateStackOptions = {}): void {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import * as TOML from '@iarna/toml';
+import { CLUSTER_FILE } from '../target-files';
 import { type MetadataStore, type ValuesProblem } from '../values';
 
 /** The storage fields of a RestateCluster that the API server will not let change freely. */
@@ -72,6 +73,3 @@ export function readSynthesizedStorage(targetFolder: string): ClusterStorage | u
   }
   return undefined;
 }
-
-/** The file of a target folder that holds the RestateCluster. */
-export const CLUSTER_FILE = '0001-cluster.k8s.yaml';

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { displayPath, type Target, targetDir, ValuesError } from '../values';
 
-/** The file of a synthesized target that holds the RestateCluster (see the dist layout in DESIGN.md). */
-export const CLUSTER_FILE = '0001-cluster.k8s.yaml';
+import { CLUSTER_FILE } from '../target-files';
+
+export { CLUSTER_FILE };
 
 /** One `spec.compute.env` entry, as Kubernetes takes it. */
 export interface ClusterEnvVar {
