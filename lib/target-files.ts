@@ -3,9 +3,39 @@
  * (synth, deploy, verify). Kept here, free of heavy imports, so the deploy and verify entry points can use them
  * without loading cdk8s.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The RestateCluster. */
 export const CLUSTER_FILE = '0001-cluster.k8s.yaml';
 
 /** The SOPS-encrypted credentials Secret, copied byte for byte; its name sorts it right after the cluster file. */
 export const SOPS_SECRET_FILE = '0001-cluster.secret.sops.yaml';
+
+/**
+ * Every file name synth writes into a target folder: `NNNN-<chart id>.k8s.yaml` (the number is the apply order)
+ * and the SOPS file. Synth replaces and deletes only files of these names; any other file is not its own.
+ */
+export const TARGET_FILE = /^(\d{4})-([a-z0-9-]+)\.k8s\.yaml$/;
+
+export function isSynthFile(name: string): boolean {
+  return TARGET_FILE.test(name) || name === SOPS_SECRET_FILE;
+}
+
+/** Marks an output folder as synth's own (committed with it); synth replaces only inside a folder it marked. */
+export const OUTPUT_MARKER = '.restate-stack-output';
+
+/**
+ * Written into the output folder once a synth's staging is complete and removed when every target folder is in
+ * place; while it exists a target folder may be missing or old. The next synth finishes the moves it lists.
+ */
+export const SYNTH_JOURNAL = '.synth-journal';
+
+/** A reader's message when an interrupted synth left its journal in `dist`, or undefined. */
+export function interruptedSynth(dist: string): string | undefined {
+  if (!existsSync(join(dist, SYNTH_JOURNAL))) return undefined;
+  return (
+    `${join(dist, SYNTH_JOURNAL)} exists: a synth into ${dist} was interrupted while moving target folders into place, ` +
+    'so a target folder may be missing or old. Run `npm run synth` (or deploy:build) again: it finishes the moves first'
+  );
+}

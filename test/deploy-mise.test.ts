@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { OUTPUT_MARKER } from '../lib/target-files';
 import { runSynth } from '../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from './fixtures/kubectl-stand-in';
 import { readTree } from './support/tree';
@@ -111,7 +112,7 @@ describe('the mise tasks', () => {
     expect(run.stderr).not.toContain('ERROR');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}`);
-    expect(Object.keys(readTree(built))).toEqual(['dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+    expect(Object.keys(readTree(built))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
     expect(readTree(built)).toEqual(readTree(dist));
   }, TASK_TIMEOUT_MS);
 

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { OUTPUT_MARKER } from '../lib/target-files';
 import { readTree } from './support/tree';
 import { ValuesDir } from './support/values-dir';
 
@@ -31,7 +32,7 @@ describe('npm run synth on the command line', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(`synthesized ${join(outdir, 'dev/vultr')}\n`);
-    expect(Object.keys(readTree(outdir))).toEqual(['dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+    expect(Object.keys(readTree(outdir))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
   });
 
   test('bad values: non-zero exit, the precise message on stderr, the output untouched', () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth, SOPS_SECRET_FILE } from '../lib/synth/run';
+import { OUTPUT_MARKER } from '../lib/target-files';
 import { isSopsEncryptedSecret, loadTargets, targetDir, ValuesError } from '../lib/values';
 import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from './support/sops';
 import { readObjects, readTree } from './support/tree';
@@ -72,8 +73,10 @@ describe('every shipped target', () => {
     expect(validateManifests(objects)).toEqual([]);
   });
 
-  test('the output folder holds exactly the targets of targets.yaml', () => {
-    const folders = [...new Set(Object.keys(readTree(outdir)).map((f) => f.split('/').slice(0, 2).join('/')))];
+  test('the output folder holds exactly the targets of targets.yaml, and the marker that it is synth\'s', () => {
+    const files = Object.keys(readTree(outdir));
+    expect(files.filter((f) => !f.includes('/'))).toEqual([OUTPUT_MARKER]);
+    const folders = [...new Set(files.filter((f) => f.includes('/')).map((f) => f.split('/').slice(0, 2).join('/')))];
     expect(folders.sort()).toEqual(targets.map((t) => `${t.environment}/${t.provider}`).sort());
   });
 

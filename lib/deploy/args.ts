@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DeployError } from './errors';
-import { TARGET_OPTIONS } from '../cli/target-options';
+import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 
 export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -71,6 +71,8 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
+  const empty = emptyFlag(values, ['environment', 'provider', 'values-dir', 'dist', 'context', 'timeout']);
+  if (empty) throw usageError(emptyFlagMessage(empty));
 
   if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'name a command' : `one command only, got: ${positionals.join(' ')}`);
   const command = positionals[0] as Command;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
+import { OUTPUT_MARKER } from '../target-files';
 import { ValuesError } from '../values';
-import { TARGET_OPTIONS } from '../cli/target-options';
+import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 
 export interface SynthArgs {
   /** Build only this target (with `provider`), even one not in targets.yaml. */
@@ -10,13 +11,21 @@ export interface SynthArgs {
   readonly outdir: string;
   /** Accept a storage change that the API server would refuse for an existing cluster. */
   readonly allowStorageChange: boolean;
+  /**
+   * The git revision whose committed output the guards compare with.
+   * @default HEAD
+   */
+  readonly base?: string;
 }
 
-export const SYNTH_USAGE = `usage: npm run synth -- [--environment ENV --provider PROVIDER] [--values-dir DIR] [--outdir DIR] [--allow-storage-change]
+export const SYNTH_USAGE = `usage: npm run synth -- [--environment ENV --provider PROVIDER] [--values-dir DIR] [--outdir DIR] [--base REF] [--allow-storage-change]
 
   Without --environment/--provider, builds every target listed in <values-dir>/targets.yaml.
   --values-dir DIR         values folder (default: values)
-  --outdir DIR             output folder (default: dist)
+  --outdir DIR             output folder (default: dist); synth writes only into a folder it marked as its own
+                           (${OUTPUT_MARKER}), a new or empty one, or one holding nothing but synth's files
+  --base REF               git revision whose committed output the storage guard compares with (default: HEAD;
+                           in a pull request, its merge base)
   --allow-storage-change   accept a smaller storage.size or another storageClassName than the committed output
                            (only for a cluster you will delete and recreate: the API server refuses the change)`;
 
@@ -31,6 +40,7 @@ export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
       options: {
         ...TARGET_OPTIONS,
         outdir: { type: 'string', short: 'o', default: 'dist' },
+        base: { type: 'string' },
         'allow-storage-change': { type: 'boolean', default: false },
       },
     });
@@ -39,6 +49,8 @@ export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
   }
   const { values } = parsed;
   if (values.help) return 'help';
+  const empty = emptyFlag(values, ['environment', 'provider', 'outdir', 'values-dir', 'base']);
+  if (empty) throw ValuesError.single('(command line)', '', `${emptyFlagMessage(empty)}\n${SYNTH_USAGE}`);
   if ((values.environment === undefined) !== (values.provider === undefined)) {
     throw ValuesError.single('(command line)', '', '--environment and --provider go together: name both, or neither to build every target');
   }
@@ -48,5 +60,6 @@ export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
     valuesDir: values['values-dir']!,
     outdir: values.outdir!,
     allowStorageChange: values['allow-storage-change']!,
+    base: values.base,
   };
 }

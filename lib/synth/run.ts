@@ -1,8 +1,8 @@
 import { App, YamlOutputType } from 'cdk8s';
-import { join, relative } from 'node:path';
-import { copyFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack';
-import { SOPS_SECRET_FILE } from '../target-files';
+import { CLUSTER_FILE, isSynthFile, OUTPUT_MARKER, SOPS_SECRET_FILE } from '../target-files';
 import {
   type LoadedValues,
   loadTargets,
@@ -15,8 +15,11 @@ import {
   type ValuesProblem,
 } from '../values';
 import { type SynthArgs } from './args';
-import { StagedOutput } from './output';
-import { readSynthesizedStorage, storageChangeProblems } from './storage-guard';
+import { committedOutput } from './committed';
+import { OutputLock } from './lock';
+import { claimOutputRoot, foreignInTarget, inspectOutputRoot } from './outdir';
+import { recoverOutput, StagedOutput } from './output';
+import { parseCommittedStorage, storageChangeProblems } from './storage-guard';
 
 export interface SynthResult {
   /** Target folders written, relative to the output folder. */
@@ -31,16 +34,27 @@ export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: str
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   buildStack(app, loaded.values, options);
   app.synth();
-  // Not through cdk8s: re-serializing (cdk8s sorts keys) would break the SOPS MAC.
+  // Not through cdk8s: re-serializing (cdk8s sorts keys) would break the SOPS MAC. Not copyFile either: the
+  // copy's permissions follow the umask, like every other output file, not the values file's.
   const sops = sopsFilePath(valuesDir, loaded.values);
-  if (sops) copyFileSync(sops, join(outdir, SOPS_SECRET_FILE));
+  if (sops) writeFileSync(join(outdir, SOPS_SECRET_FILE), readFileSync(sops));
+}
+
+export interface RunSynthOptions extends RestateStackOptions {
+  /**
+   * How long to wait for another synth's lock on the output folder.
+   * @default 10 s
+   */
+  readonly lockWaitMs?: number;
 }
 
 /**
  * Validates every requested target first, then synthesizes them all into a staging folder and only then
- * replaces the output: on any error the output folder is left exactly as it was.
+ * replaces the target folders: on any error the output folder is left exactly as it was. Synth writes only
+ * into an output folder it owns ({@link inspectOutputRoot}) and replaces only files of its own names; a full
+ * synth removes target folders no longer listed, keeping any file it did not write.
  */
-export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): SynthResult {
+export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthResult {
   const targets: Target[] =
     args.environment && args.provider ? [{ environment: args.environment, provider: args.provider }] : loadTargets(args.valuesDir);
 
@@ -55,14 +69,17 @@ export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): Sy
     }
   }
   if (problems.length > 0) throw new ValuesError(problems);
+  const folders = loaded.map(({ target }) => targetDir(target));
+  const root = inspectOutputRoot(args.outdir, args.valuesDir, folders);
+  const warnings = loaded.flatMap(({ values }) => values.warnings);
 
   if (!args.allowStorageChange) {
+    const committed = committedOutput(root.path, root.shown, args.base);
     for (const { target, values } of loaded) {
-      const folder = join(args.outdir, targetDir(target));
-      const previous = readSynthesizedStorage(folder);
-      if (!previous) continue;
+      const file = committed.read(targetDir(target), CLUSTER_FILE);
+      if (!file) continue;
       problems.push(
-        ...storageChangeProblems(relative(process.cwd(), folder) || folder, previous, {
+        ...storageChangeProblems(join(root.shown, targetDir(target)), parseCommittedStorage(file.label, file.text), {
           storageRequestBytes: quantityToBytes(values.values.storage.size),
           storageClassName: values.values.storage.storageClassName,
           metadataStore: values.values.metadata.store,
@@ -70,25 +87,61 @@ export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): Sy
       );
     }
     if (problems.length > 0) throw new ValuesError(problems);
+    warnings.push(...committed.notes());
   }
 
-  const output = new StagedOutput(args.outdir);
+  const created = claimOutputRoot(root);
+  let lock: OutputLock | undefined;
+  let output: StagedOutput | undefined;
+  let done = false;
   try {
-    for (const { target, values } of loaded) synthTarget(join(output.staging, targetDir(target)), values, args.valuesDir, options);
-    const folders = loaded.map(({ target }) => targetDir(target));
-    assertOnlyYaml(output.staging, folders);
-    if (args.environment) output.replaceFolders(folders);
-    else output.replaceAll();
-    return { written: folders, warnings: loaded.flatMap(({ values }) => values.warnings) };
+    lock = OutputLock.acquire(root.path, root.shown, options.lockWaitMs);
+    warnings.push(...recoverOutput(root.path).map((note) => `${root.shown}: ${note}`));
+    output = new StagedOutput(root.path);
+    for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options);
+    assertOnlyYaml(output, folders);
+    const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
+    for (const folder of [...folders, ...remove]) {
+      if (!existsSync(join(root.path, folder))) continue;
+      const foreign = foreignInTarget(root.path, folder);
+      output.keep(foreign);
+      for (const entry of foreign) warnings.push(`kept ${join(root.shown, entry)}: synth did not write it`);
+    }
+    output.commit(folders, remove);
+    done = true;
+    return { written: folders, warnings };
   } finally {
-    output.discard();
+    output?.discard();
+    lock?.release();
+    if (created && !done) removeEmptyRoot(root.path);
+  }
+}
+
+/** The `<environment>/<provider>` folders in an output folder (not following symbolic links). */
+function targetFolders(root: string): string[] {
+  const folders: string[] = [];
+  for (const env of readdirSync(root, { withFileTypes: true })) {
+    if (!env.isDirectory() || env.name.startsWith('.')) continue;
+    for (const provider of readdirSync(join(root, env.name), { withFileTypes: true })) {
+      if (provider.isDirectory()) folders.push(join(env.name, provider.name));
+    }
+  }
+  return folders.sort();
+}
+
+/** Undoes {@link claimOutputRoot} of a folder this synth created, when nothing was written into it. */
+function removeEmptyRoot(root: string): void {
+  try {
+    if (readdirSync(root).every((name) => name === OUTPUT_MARKER)) rmSync(root, { recursive: true, force: true });
+  } catch {
+    // gone already
   }
 }
 
 /** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials). */
-function assertOnlyYaml(root: string, folders: readonly string[]): void {
+function assertOnlyYaml(output: StagedOutput, folders: readonly string[]): void {
   for (const folder of folders) {
-    const stray = readdirSync(join(root, folder)).filter((name) => !/^\d{4}-[a-z-]+\.k8s\.yaml$/.test(name) && name !== SOPS_SECRET_FILE);
+    const stray = readdirSync(output.folder(folder)).filter((name) => !isSynthFile(name));
     if (stray.length > 0) throw new Error(`unexpected files in ${folder}: ${stray.join(', ')}`);
   }
 }

@@ -1,9 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import * as TOML from '@iarna/toml';
-import { CLUSTER_FILE } from '../target-files';
-import { type MetadataStore, type ValuesProblem } from '../values';
+import { type MetadataStore, ValuesError, type ValuesProblem } from '../values';
 
 /** The storage fields of a RestateCluster that the API server will not let change freely. */
 export interface ClusterStorage {
@@ -57,19 +54,39 @@ export function metadataStoreOf(configToml: string): MetadataStore {
   return client.type === 'object-store' ? 'object-store' : 'replicated';
 }
 
-/** The storage of the RestateCluster in an already synthesized target folder, if there is one. */
-export function readSynthesizedStorage(targetFolder: string): ClusterStorage | undefined {
-  const file = join(targetFolder, CLUSTER_FILE);
-  if (!existsSync(file)) return undefined;
-  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const obj = doc.toJS();
-    if (obj?.kind === 'RestateCluster') {
-      return {
-        storageRequestBytes: obj.spec.storage.storageRequestBytes,
-        storageClassName: obj.spec.storage.storageClassName,
-        metadataStore: metadataStoreOf(obj.spec.config ?? ''),
-      };
-    }
+/**
+ * The storage of the RestateCluster in a committed cluster file (`label` names it: `HEAD:dist/dev/vultr/…`).
+ * Anything but one well-formed RestateCluster (conflict markers, garbage, no `spec`) is an error naming the
+ * file: a guard that cannot read what it guards must not pass.
+ */
+export function parseCommittedStorage(label: string, text: string): ClusterStorage {
+  const fail = (message: string): never => {
+    throw ValuesError.single(label, '', `${message}; the storage guard cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch), or pass --allow-storage-change`);
+  };
+  const docs = parseAllDocuments(text);
+  for (const doc of docs) {
+    if (doc.errors.length > 0) fail(`is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
   }
-  return undefined;
+  if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) fail('holds merge conflict markers');
+  const clusters = docs.map((doc) => doc.toJS() as unknown).filter((obj): obj is Record<string, any> => isObject(obj) && obj.kind === 'RestateCluster');
+  if (clusters.length !== 1) fail(clusters.length === 0 ? 'holds no RestateCluster (kind: RestateCluster)' : `holds ${clusters.length} RestateClusters, not one`);
+  const cluster = clusters[0]!;
+  if (!isObject(cluster.spec)) fail('has a RestateCluster without spec');
+  const storage = cluster.spec.storage;
+  if (!isObject(storage) || !Number.isSafeInteger(storage.storageRequestBytes) || storage.storageRequestBytes < 0) {
+    fail('has no whole-number spec.storage.storageRequestBytes');
+  }
+  if (storage.storageClassName !== undefined && typeof storage.storageClassName !== 'string') fail('has a spec.storage.storageClassName that is not a string');
+  if (cluster.spec.config !== undefined && typeof cluster.spec.config !== 'string') fail('has a spec.config that is not a string');
+  let metadataStore: MetadataStore;
+  try {
+    metadataStore = metadataStoreOf(cluster.spec.config ?? '');
+  } catch (error) {
+    return fail(`has a spec.config that is not valid TOML (${(error as Error).message.split('\n')[0]})`);
+  }
+  return { storageRequestBytes: storage.storageRequestBytes, storageClassName: storage.storageClassName, metadataStore };
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ValuesError } from '../values';
-import { TARGET_OPTIONS } from '../cli/target-options';
+import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 
 export interface VerifyArgs {
   /** One target (with `provider`); unset with `all`. */
@@ -68,6 +68,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
+  const empty = emptyFlag(v, ['environment', 'provider', 'values-dir', 'dist']);
+  if (empty) throw ValuesError.single('(command line)', '', `${emptyFlagMessage(empty)}\n${VERIFY_USAGE}`);
   const one = v.environment !== undefined || v.provider !== undefined;
   if (one && (v.environment === undefined || v.provider === undefined)) {
     throw ValuesError.single('(command line)', '', '--environment and --provider go together');

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { ValuesError } from '../values';
+import { shownPath } from './outdir';
+
+/** A file of the committed output, with the name to show in messages (`HEAD:dist/dev/vultr/…` or a path). */
+export interface CommittedFile {
+  readonly label: string;
+  readonly text: string;
+}
+
+/**
+ * Where the guards read the output a change is compared with: the output folder as committed at a git
+ * revision (`HEAD`, or the merge base of a pull request), never whatever happens to be on disk, which a
+ * deleted or hand-edited folder would make pass. Only outside a git repository is the folder on disk read,
+ * and `note` says so.
+ */
+export interface CommittedOutput {
+  /** Reads `<target folder>/<file>` as committed, or undefined when it is not there. */
+  read(folder: string, file: string): CommittedFile | undefined;
+  /** What the user should know about the comparisons made so far (disk fallback, nothing committed yet). */
+  notes(): string[];
+}
+
+function git(cwd: string, args: readonly string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (result.error) return { code: -1, stdout: '', stderr: result.error.message };
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The nearest existing folder of `path` (the output folder may not exist yet). */
+function existingFolder(path: string): string {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+/**
+ * The committed output for the output folder at real path `outdir` (shown as `shown`), at revision `base`
+ * (default `HEAD`). A `base` that is not a commit is a usage error.
+ */
+export function committedOutput(outdir: string, shown: string, base?: string): CommittedOutput {
+  const top = git(existingFolder(outdir), ['rev-parse', '--show-toplevel']);
+  if (top.code !== 0) {
+    if (base !== undefined) throw ValuesError.single('(command line)', '--base', `${shown} is not inside a git repository, so there is no revision ${base} to compare with`);
+    return fromDisk(outdir, shown);
+  }
+  const toplevel = top.stdout.trim();
+  const ref = base ?? 'HEAD';
+  const commit = git(toplevel, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  if (commit.code !== 0) {
+    if (base !== undefined) throw ValuesError.single('(command line)', '--base', `"${base}" is not a commit of the git repository ${toplevel}`);
+    const note = `the git repository ${toplevel} has no commit yet: the storage guard had no committed output to compare with`;
+    return { read: () => undefined, notes: () => [note] };
+  }
+  const prefix = relative(toplevel, outdir).split(sep).join('/');
+  const listing = git(toplevel, ['ls-tree', '-r', '-z', commit.stdout.trim(), '--', prefix === '' ? '.' : prefix]);
+  if (listing.code !== 0) throw new Error(`git ls-tree ${ref} -- ${prefix} failed: ${listing.stderr.trim()}`);
+  const blobs = new Map<string, string>();
+  for (const line of listing.stdout.split('\0')) {
+    const match = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line);
+    if (match) blobs.set(match[2]!, match[1]!);
+  }
+  const note =
+    blobs.size === 0 && existsSync(outdir)
+      ? `nothing under ${shown} is committed at ${ref}: the storage guard had nothing to compare with (commit ${shown} to let it guard changes)`
+      : undefined;
+  return {
+    notes: () => (note ? [note] : []),
+    read(folder, file) {
+      const path = [prefix, folder.split(sep).join('/'), file].filter((part) => part !== '').join('/');
+      const blob = blobs.get(path);
+      if (blob === undefined) return undefined;
+      const shownBlob = git(toplevel, ['cat-file', 'blob', blob]);
+      if (shownBlob.code !== 0) throw new Error(`git cat-file ${ref}:${path} failed: ${shownBlob.stderr.trim()}`);
+      return { label: `${ref}:${path}`, text: shownBlob.stdout };
+    },
+  };
+}
+
+/** Outside git: the files on disk, and a note once one of them was compared with. */
+function fromDisk(outdir: string, shown: string): CommittedOutput {
+  let compared = false;
+  return {
+    notes: () => (compared ? [`${shown} is not inside a git repository: the storage guard compared with the files on disk`] : []),
+    read(folder, file) {
+      const path = join(outdir, folder, file);
+      if (!existsSync(path)) return undefined;
+      compared = true;
+      return { label: shownPath(join(shown, folder, file)), text: readFileSync(path, 'utf8') };
+    },
+  };
+}
