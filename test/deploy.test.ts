@@ -307,7 +307,13 @@ describe('promote', () => {
 
   test('with the helm delivery the operator comes from our file: no waiting for objects to appear', () => {
     // WHEN promoting the helm-delivery build
-    const run = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: helmDist, valuesDir: helmValues.path });
+    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], {
+      dist: helmDist,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { valuesDir: helmValues.path },
+      helmExecutable: join(STAND_IN_DIR, 'helm'),
+    });
 
     // THEN the CRDs and the Deployment are waited for directly, right after the operator file
     const helmDev = join(helmDist, 'dev', 'vultr');
@@ -372,16 +378,29 @@ describe('the target folder', () => {
     return copy;
   }
   afterEach(() => copies.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
-  const addOn = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: add-on, namespace: monitoring }\n';
+
+  /** A scratch values copy changed by `change`, and `target` synthesized from it into a scratch dist. */
+  function built(change: (values: ValuesDir) => void, provider = 'vultr'): { dist: string; values: ValuesDir } {
+    const values = new ValuesDir();
+    change(values);
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    copies.push(copy);
+    cleanupValues.push(values);
+    runSynth({ environment: 'dev', provider, valuesDir: values.path, outdir: copy, allowStorageChange: false });
+    return { dist: copy, values };
+  }
+  const cleanupValues: ValuesDir[] = [];
+  afterEach(() => cleanupValues.splice(0).forEach((values) => values.remove()));
 
   test('another chart\'s file is previewed in file order and applied once the cluster is Ready', () => {
-    // GIVEN a target with a further chart
-    const copy = devCopy((folder) => writeFileSync(join(folder, '0002-monitoring.k8s.yaml'), addOn));
+    // GIVEN a target with a further chart (monitoring, turned on for dev)
+    const { dist: copy, values } = built((v) => v.set('environments/dev.yaml', ['metrics', 'enabled'], true));
     const monitoring = join(copy, 'dev', 'vultr', '0002-monitoring.k8s.yaml');
 
     // WHEN previewing and promoting it
-    const preview = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
-    const promote = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const overrides = { dist: copy, valuesDir: values.path };
+    const preview = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], overrides);
+    const promote = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], overrides);
 
     // THEN the diff covers it last, and the apply comes right after the Ready wait
     expect(preview.calls[3]).toEqual([...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', monitoring]);
@@ -394,11 +413,17 @@ describe('the target folder', () => {
   });
 
   test('a cluster that provisions itself (auto-provision = true) gets no provisioning step', () => {
-    const copy = devCopy((folder) => {
-      const clusterFile = join(folder, '0001-cluster.k8s.yaml');
-      writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace('auto-provision = false', 'auto-provision = true'));
+    // GIVEN dev/aws with object-store metadata, which provisions itself
+    const { dist: copy, values } = built((v) => v.set('environments/dev.yaml', ['metadata', 'store'], 'object-store'), 'aws');
+    expect(readFileSync(join(copy, 'dev', 'aws', '0001-cluster.k8s.yaml'), 'utf8')).toContain('auto-provision = true');
+    // WHEN promoting it
+    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], {
+      dist: copy,
+      provider: 'aws',
+      cleanup: standIns,
+      overrides: { valuesDir: values.path },
     });
-    const run = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    // THEN
     expect(run.code).toBe(0);
     expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
     expect(run.out).toContain('no provisioning step: the cluster provisions itself (auto-provision = true in its config)');
@@ -413,6 +438,57 @@ describe('the target folder', () => {
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('is for RestateCluster "restate-old", but clusterName is "restate-dev" (stale build?)');
+  });
+
+  test('preview and promote refuse a folder that differs from a fresh synth of the current values, before kubectl is called', () => {
+    // GIVEN dev/vultr built, then the values changed without a rebuild (and a file of the user's own in the folder)
+    const { dist: copy, values } = built(() => undefined);
+    writeFileSync(join(copy, 'dev', 'vultr', 'kustomization.yaml'), 'resources: []\n');
+    values.set('environments/dev.yaml', ['replicas'], 5);
+    for (const command of ['preview', 'promote'] as const) {
+      // WHEN
+      const run = deploy(command, [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+      // THEN nothing is diffed or applied, and the message names the stale file (not the user's file) and the fix
+      expect([command, run.code]).toEqual([command, 1]);
+      expect(run.calls).toEqual([]);
+      expect(run.err).toContain(`${join(copy, 'dev', 'vultr')} differs from a fresh synth of the values in ${values.path} (stale build?):\n  0001-cluster.k8s.yaml: differs\n`);
+      expect(run.err).not.toContain('kustomization.yaml');
+      expect(run.err).toContain('mise run deploy:build --environment dev --provider vultr');
+    }
+    // and once rebuilt, promote goes ahead (the user's file is kept and not compared)
+    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+    expect(readFileSync(join(copy, 'dev', 'vultr', 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
+    expect(deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path }).code).toBe(0);
+  });
+
+  test('a missing or extra synthesized file is named as such', () => {
+    // GIVEN prod/vultr built with metrics on, then turned off: a fresh synth has no monitoring file
+    const values = new ValuesDir();
+    cleanupValues.push(values);
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    copies.push(copy);
+    runSynth({ environment: 'prod', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+    values.set('environments/prod.yaml', ['metrics', 'enabled'], false);
+    // WHEN
+    const run = deployWithStandIn('preview', [currentContext('restate-prod'), ANYTHING_ELSE_SUCCEEDS], {
+      dist: copy,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { environment: 'prod', valuesDir: values.path },
+    });
+    // THEN
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain('  0003-monitoring.k8s.yaml: a fresh synth no longer writes it\n');
+  });
+
+  test('an output folder with the journal of an interrupted synth is refused: a target folder may be missing or old', () => {
+    const copy = devCopy(() => undefined);
+    writeFileSync(join(copy, '.synth-journal'), '{"staging":".synth-staging-x","moves":[]}\n');
+    const run = deploy('promote', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain(`${join(copy, '.synth-journal')} exists: a synth into ${copy} was interrupted`);
   });
 
   test('a provisioning file in a target without automated provisioning is refused as stale', () => {

@@ -11,7 +11,8 @@ import type { Kubectl } from './runner';
 import { type Reporter, Session } from './session';
 import { type Sops, SopsProcess } from './sops';
 import { status } from './status';
-import { locateTarget } from './target';
+import { assertFresh } from './fresh';
+import { type DeployTarget, locateTarget, rebuildHint } from './target';
 
 export interface DeployDeps {
   readonly kubectl: Kubectl;
@@ -63,10 +64,16 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     return 0;
   }
 
-  const { values, warnings } = loadTargetValues(args.valuesDir, args.environment, args.provider);
+  const loaded = loadTargetValues(args.valuesDir, args.environment, args.provider);
+  const { values, warnings } = loaded;
   for (const warning of warnings) report.warn(`warning: ${warning}`);
-  // preview and promote work on the synthesized files; provision and status only need the values.
-  const target = args.command === 'preview' || args.command === 'promote' ? locateTarget(args.dist, values, args.valuesDir) : undefined;
+  // preview and promote work on the synthesized files, which must be what the values synthesize now;
+  // provision and status only need the values.
+  let target: DeployTarget | undefined;
+  if (args.command === 'preview' || args.command === 'promote') {
+    target = locateTarget(args.dist, values, args.valuesDir);
+    assertFresh(target.folder, loaded, args.valuesDir, rebuildHint(values), deps.helmExecutable);
+  }
 
   let current: string | undefined;
   if (args.context === undefined) {

@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { sopsFilePath, type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
-import { SOPS_SECRET_FILE } from '../target-files';
+import { interruptedSynth, SOPS_SECRET_FILE, TARGET_FILE } from '../target-files';
 
 /**
  * A target folder holds `NNNN-<chart id>.k8s.yaml` files; the number is the apply order (chart dependencies).
  * Promote knows three of the charts; any other one (monitoring, …) is applied after the cluster is Ready.
  */
-const TARGET_FILE = /^(\d{4})-([a-z0-9-]+)\.k8s\.yaml$/;
-
 export { SOPS_SECRET_FILE };
 
 export const KnownCharts = {
@@ -41,6 +39,11 @@ export interface DeployTarget {
   readonly autoProvision: boolean;
 }
 
+/** What to run to rebuild the target folder of `values`. */
+export function rebuildHint(values: StackValues): string {
+  return `run \`mise run deploy:build --environment ${values.environment} --provider ${values.provider}\` first`;
+}
+
 /**
  * Locates the synthesized files of a target and checks that they belong to its values: the RestateCluster
  * has the values' name, and provisioning is covered exactly one way (Job, auto-provision, or the exec step).
@@ -48,7 +51,9 @@ export interface DeployTarget {
  */
 export function locateTarget(dist: string, values: StackValues, valuesDir?: string): DeployTarget {
   const folder = join(dist, targetDir(values));
-  const rebuild = `run \`mise run deploy:build --environment ${values.environment} --provider ${values.provider}\` first`;
+  const rebuild = rebuildHint(values);
+  const interrupted = interruptedSynth(dist);
+  if (interrupted) throw new DeployError(interrupted);
   if (!existsSync(folder)) throw new DeployError(`${folder} does not exist: ${rebuild}`);
 
   const byChart = new Map<string, string>();

@@ -23,6 +23,8 @@ export interface DeployRunOptions {
   readonly cleanup: Array<{ remove(): void }>;
   readonly overrides?: Partial<DeployArgs>;
   readonly sops?: Sops;
+  /** The helm program for the fresh synth that preview and promote compare the target folder with. */
+  readonly helmExecutable?: string;
 }
 
 /** Runs one deploy command of `dev/<provider>` in-process against a stand-in kubectl answering with `rules`. */
@@ -43,6 +45,6 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     forceConflicts: false,
     ...options.overrides,
   };
-  const code = runDeploy(args, { kubectl: new KubectlProcess(kubectl.env()), report, ...(options.sops ? { sops: options.sops } : {}) });
+  const code = runDeploy(args, { kubectl: new KubectlProcess(kubectl.env()), report, helmExecutable: options.helmExecutable, ...(options.sops ? { sops: options.sops } : {}) });
   return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };
 }
