@@ -40,9 +40,14 @@ function present(path: string): boolean {
 export class StagedOutput {
   public readonly staging: string;
   private readonly root: string;
+  private readonly onStep?: (step: string) => void;
+  /** The journal is written: from then on only {@link recoverOutput} (or the moves) may touch staging. */
+  private committed = false;
 
-  constructor(root: string) {
+  /** @param onStep called before each step of the commit (for crash tests: throwing there is a kill there) */
+  constructor(root: string, onStep?: (step: string) => void) {
     this.root = root;
+    this.onStep = onStep;
     this.staging = mkdtempSync(join(root, STAGING_PREFIX));
   }
 
@@ -71,39 +76,49 @@ export class StagedOutput {
     };
     const file = join(this.root, SYNTH_JOURNAL);
     const temporary = `${file}.${process.pid}`;
+    const step = this.onStep ?? (() => undefined);
+    step('journal');
     writeFileSync(temporary, `${JSON.stringify(journal)}\n`);
     const fd = openSync(temporary, 'r');
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temporary, file);
-    finish(this.root, journal);
+    this.committed = true;
+    finish(this.root, journal, step);
   }
 
-  /** Removes the staging folder; safe to call more than once. */
+  /**
+   * Removes the staging folder unless the moves were started: then it holds old target folders moved aside
+   * and new ones not yet in place, and the journal lets the next synth finish them.
+   */
   discard(): void {
-    rmSync(this.staging, { recursive: true, force: true });
+    if (!this.committed) rmSync(this.staging, { recursive: true, force: true });
   }
 }
 
 /** Runs (or, after a kill, goes on with) the journal's moves, then removes the journal and the staging folder. */
-function finish(root: string, journal: Journal): void {
+function finish(root: string, journal: Journal, step: (step: string) => void = () => undefined): void {
   const staging = join(root, journal.staging);
   for (const { folder, staged } of journal.moves) {
     const target = join(root, folder);
     // The new folder leaves staging only by its rename into place: while it is still there, the move is to do.
     if (staged && !present(newDir(staging, folder))) continue;
     if (present(target)) {
+      step(`aside ${folder}`);
       mkdirSync(dirname(oldDir(staging, folder)), { recursive: true });
       renameSync(target, oldDir(staging, folder));
     }
     if (staged) {
+      step(`in place ${folder}`);
       mkdirSync(dirname(target), { recursive: true });
       renameSync(newDir(staging, folder), target);
     } else {
       removeIfEmpty(dirname(target));
     }
   }
+  step('journal removal');
   rmSync(join(root, SYNTH_JOURNAL), { force: true });
+  step('staging removal');
   rmSync(staging, { recursive: true, force: true });
 }
 

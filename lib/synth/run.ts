@@ -46,6 +46,8 @@ export interface RunSynthOptions extends RestateStackOptions {
    * @default 10 s
    */
   readonly lockWaitMs?: number;
+  /** Called before each step of moving target folders into place; for crash tests (a throw there is a kill there). */
+  readonly onCommitStep?: (step: string) => void;
 }
 
 /**
@@ -97,7 +99,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   try {
     lock = OutputLock.acquire(root.path, root.shown, options.lockWaitMs);
     warnings.push(...recoverOutput(root.path).map((note) => `${root.shown}: ${note}`));
-    output = new StagedOutput(root.path);
+    output = new StagedOutput(root.path, options.onCommitStep);
     for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options);
     assertOnlyYaml(output, folders);
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
