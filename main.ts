@@ -4,9 +4,11 @@
  *   npm run synth                                            every target in values/targets.yaml
  *   npm run synth -- --environment dev --provider vultr      one target
  */
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseSynthArgs, SYNTH_USAGE } from './lib/synth/args';
 import { runSynth } from './lib/synth/run';
+import { isSynthFile } from './lib/target-files';
 import { ValuesError } from './lib/values';
 
 function main(argv: readonly string[]): number {
@@ -19,6 +21,7 @@ function main(argv: readonly string[]): number {
     const result = runSynth(args, { helmExecutable: process.env.HELM });
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     for (const folder of result.written) process.stdout.write(`synthesized ${join(args.outdir, folder)}\n`);
+    copyForCdk8sCli(args.outdir, result.written);
     return 0;
   } catch (error) {
     if (error instanceof ValuesError) {
@@ -27,6 +30,20 @@ function main(argv: readonly string[]): number {
       process.stderr.write(`synth: failed, nothing written: ${(error as Error).message}\n`);
     }
     return 1;
+  }
+}
+
+/**
+ * Under `cdk8s synth`, cdk8s-cli deletes its output folder (CDK8S_OUTDIR; cdk8s.yaml points it at the git-ignored
+ * .synth-cdk8s-cli/) before running this app, then lists (and validates) the manifests it finds there. The
+ * output itself is written above, the safe way; cdk8s-cli gets a copy of what was written.
+ */
+function copyForCdk8sCli(outdir: string, written: readonly string[]): void {
+  const cli = process.env.CDK8S_OUTDIR;
+  if (!cli || resolve(cli) === resolve(outdir)) return;
+  for (const folder of written) {
+    mkdirSync(join(cli, folder), { recursive: true });
+    for (const name of readdirSync(join(outdir, folder)).filter(isSynthFile)) copyFileSync(join(outdir, folder, name), join(cli, folder, name));
   }
 }
 
