@@ -66,17 +66,39 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
     blobs.size === 0 && existsSync(outdir)
       ? `nothing under ${shown} is committed at ${ref}: the storage guard had nothing to compare with (commit ${shown} to let it guard changes)`
       : undefined;
+  const texts = new Map<string, string>();
   return {
     notes: () => (note ? [note] : []),
     read(folder, file) {
       const path = [prefix, folder.split(sep).join('/'), file].filter((part) => part !== '').join('/');
-      const blob = blobs.get(path);
-      if (blob === undefined) return undefined;
-      const shownBlob = git(toplevel, ['cat-file', 'blob', blob]);
-      if (shownBlob.code !== 0) throw new Error(`git cat-file ${ref}:${path} failed: ${shownBlob.stderr.trim()}`);
-      return { label: `${ref}:${path}`, text: shownBlob.stdout };
+      if (!blobs.has(path)) return undefined;
+      if (!texts.has(path)) {
+        // Every committed file of this name at once: one git process rather than one per target.
+        const paths = [...blobs.keys()].filter((candidate) => candidate.endsWith(`/${file}`) && !texts.has(candidate));
+        catFiles(toplevel, paths.map((candidate) => blobs.get(candidate)!)).forEach((text, index) => texts.set(paths[index]!, text));
+      }
+      return { label: `${ref}:${path}`, text: texts.get(path)! };
     },
   };
+}
+
+/** The contents of `blobs` (object ids), read by one `git cat-file --batch`. */
+function catFiles(toplevel: string, blobs: readonly string[]): string[] {
+  const result = spawnSync('git', ['cat-file', '--batch'], { cwd: toplevel, input: blobs.map((blob) => `${blob}\n`).join(''), maxBuffer: 256 * 1024 * 1024 });
+  if (result.error || result.status !== 0) throw new Error(`git cat-file --batch failed: ${result.error?.message ?? String(result.stderr).trim()}`);
+  const out = result.stdout;
+  const texts: string[] = [];
+  let at = 0;
+  for (const blob of blobs) {
+    const end = out.indexOf(0x0a, at);
+    const header = out.subarray(at, end).toString('utf8');
+    const match = /^([0-9a-f]+) blob (\d+)$/.exec(header);
+    if (!match || match[1] !== blob) throw new Error(`git cat-file --batch: unexpected answer "${header}" for ${blob}`);
+    const size = Number(match[2]);
+    texts.push(out.subarray(end + 1, end + 1 + size).toString('utf8'));
+    at = end + 1 + size + 1;
+  }
+  return texts;
 }
 
 /** Outside git: the files on disk, and a note once one of them was compared with. */
