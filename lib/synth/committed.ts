@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { ValuesError } from '../values';
 import { shownPath } from './outdir';
@@ -27,6 +27,11 @@ function git(cwd: string, args: readonly string[]): { code: number; stdout: stri
   const result = spawnSync('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (result.error) return { code: -1, stdout: '', stderr: result.error.message };
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Whether `outdir` holds anything a guard could have compared with (an empty new folder does not). */
+function holdsTargets(outdir: string): boolean {
+  return existsSync(outdir) && readdirSync(outdir).some((name) => !name.startsWith('.'));
 }
 
 /** The nearest existing folder of `path` (the output folder may not exist yet). */
@@ -63,7 +68,7 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
     if (match) blobs.set(match[2]!, match[1]!);
   }
   const note =
-    blobs.size === 0 && existsSync(outdir)
+    blobs.size === 0 && holdsTargets(outdir)
       ? `nothing under ${shown} is committed at ${ref}: the storage guard had nothing to compare with (commit ${shown} to let it guard changes)`
       : undefined;
   const texts = new Map<string, string>();
