@@ -166,6 +166,52 @@ describe('a full synth SIGKILLed at 25 random moments', () => {
   }, 240_000);
 });
 
+describe('SIGTERM and Ctrl-C (SIGINT)', () => {
+  test.each([
+    ['SIGTERM', 'journal'],
+    ['SIGINT', 'journal'],
+    ['SIGINT', 'staging'],
+  ] as const)('%s once the %s appears leaves every target whole, and the next run cleans up', async (signal, at) => {
+    const outdir = join(scratch, `signal-${signal}-${at}`);
+    synthOld(outdir);
+    const child = spawn(process.execPath, [RUN, join(ROOT, 'main.ts'), '--values-dir', newValues.path, '--outdir', outdir], {
+      cwd: ROOT,
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      stdio: 'ignore',
+    });
+    const watcher = watch(outdir, (_event, name) => {
+      if (at === 'journal' ? String(name) === SYNTH_JOURNAL : String(name).startsWith('.synth-staging-')) child.kill(signal);
+    });
+    await new Promise((done) => child.on('exit', done));
+    watcher.close();
+    expectWhole(outdir, `${signal} at ${at}`);
+    synthNew(outdir, { lockWaitMs: 2000 });
+    expectNewAndClean(outdir, `${signal} at ${at}`);
+  }, 60_000);
+});
+
+describe('two synths racing on one output folder', () => {
+  test('both succeed one after the other: every target whole, no stranded folders', async () => {
+    // GIVEN the old output WHEN two full synths (old values and new values) start together
+    const outdir = join(scratch, 'race');
+    synthOld(outdir);
+    const start = (values: string) =>
+      new Promise<number | null>((done) =>
+        spawn(process.execPath, [RUN, join(ROOT, 'main.ts'), '--values-dir', values, '--outdir', outdir], {
+          cwd: ROOT,
+          env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+          stdio: 'ignore',
+        }).on('exit', done),
+      );
+    const codes = await Promise.all([start(REPO_VALUES), start(newValues.path), start(newValues.path)]);
+    // THEN all succeed, and the output is whole and of one of them, with nothing left over
+    expect(codes).toEqual([0, 0, 0]);
+    const { pending, mixed } = expectWhole(outdir, 'race');
+    expect([pending, mixed]).toEqual([false, false]);
+    expect(readdirSync(outdir).sort()).toEqual([OUTPUT_MARKER, 'dev', 'prod', 'staging']);
+  }, 60_000);
+});
+
 describe('the lock on the output folder', () => {
   test('a second synth waits briefly, then fails naming the holder, and changes nothing', () => {
     // GIVEN an output whose lock a live process (this one) holds
@@ -214,6 +260,15 @@ describe('the lock on the output folder', () => {
 });
 
 describe('an interrupted synth\'s journal', () => {
+  test('that is not a synth journal is refused, not followed: nothing moves', () => {
+    const outdir = join(scratch, 'bad-journal');
+    synthOld(outdir);
+    writeFileSync(join(outdir, SYNTH_JOURNAL), '{"staging":".synth-staging-x","moves":[{"folder":"../../etc","staged":false}]}\n');
+    const before = readTree(outdir);
+    expect(() => synthNew(outdir)).toThrow(`${join(outdir, SYNTH_JOURNAL)} cannot be read (a move that is not of a target folder)`);
+    expect(readTree(outdir)).toEqual(before);
+  });
+
   test('names the folder and what to run for every reader', () => {
     const outdir = join(scratch, 'journal');
     synthOld(outdir);

@@ -34,6 +34,7 @@ commands:
   build       synthesize the target into <dist>/<environment>/<provider>/ (same code as npm run synth)
   preview     kubectl diff --server-side of the target against the cluster, in promote order
   promote     apply the target in order, wait for each step, provision, wait for the cluster to be Ready
+              (preview and promote first refuse a target folder that differs from a fresh synth of the values)
               (a SOPS-encrypted credentials Secret is decrypted with the sops CLI and applied once the
               cluster namespace exists; an existing-secret one is checked there)
   provision   run the provisioning script in pod restate-0, then restatectl status (safe to repeat)

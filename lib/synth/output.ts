@@ -147,7 +147,20 @@ export function recoverOutput(root: string): string[] {
   const notes: string[] = [];
   const journalFile = join(root, SYNTH_JOURNAL);
   if (existsSync(journalFile)) {
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as Journal;
+    let journal: Journal;
+    try {
+      journal = JSON.parse(readFileSync(journalFile, 'utf8')) as Journal;
+      if (typeof journal.staging !== 'string' || !journal.staging.startsWith(STAGING_PREFIX) || !Array.isArray(journal.moves)) throw new Error('not a synth journal');
+      // Only ever <environment>/<provider> folders: a journal moves nothing outside the output's target folders.
+      if (!journal.moves.every((move) => /^[a-z0-9-]+\/[a-z0-9-]+$/.test(move.folder) && typeof move.staged === 'boolean')) {
+        throw new Error('a move that is not of a target folder');
+      }
+    } catch (error) {
+      throw new Error(
+        `${journalFile} cannot be read (${(error as Error).message}): an interrupted synth left it, but not whole. ` +
+          'Check each target folder (git status), restore what is missing from git, then delete the journal',
+      );
+    }
     finish(root, journal);
     notes.push(`finished the moves of an interrupted synth (${journal.moves.map(({ folder }) => folder).join(', ')})`);
   }
