@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDeployArgs } from '../lib/deploy/args';
@@ -7,7 +7,7 @@ import { runSynth } from '../lib/synth/run';
 import { OUTPUT_MARKER } from '../lib/target-files';
 import { parseVerifyArgs } from '../lib/verify/args';
 import { readTree } from './support/tree';
-import { REPO_VALUES } from './support/values-dir';
+import { REPO_VALUES, ValuesDir } from './support/values-dir';
 
 const ROOT = resolve(__dirname, '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
@@ -212,6 +212,31 @@ describe('files synth did not write', () => {
         `Name a new or empty folder, or move these away; if this is synth's output and they should stay, create ${join(outdir, OUTPUT_MARKER)}`,
     );
     expect(readTree(outdir)).toEqual(before);
+  });
+});
+
+describe('a synth that fails while building', () => {
+  test('leaves no trace: a new output folder is not created, an adopted one gets no marker', () => {
+    // GIVEN values whose build fails (the helm delivery, without a helm binary)
+    const values = new ValuesDir().set('base.yaml', ['operator', 'delivery'], 'helm');
+    try {
+      const fresh = join(scratch, 'fresh');
+      const adopted = join(scratch, 'adopted');
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: adopted, allowStorageChange: false });
+      rmSync(join(adopted, OUTPUT_MARKER));
+      const before = readTree(adopted);
+      for (const outdir of [fresh, adopted]) {
+        // WHEN
+        expect(() =>
+          runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false }, { helmExecutable: join(scratch, 'no-helm') }),
+        ).toThrow();
+      }
+      // THEN
+      expect(existsSync(fresh)).toBe(false);
+      expect(readTree(adopted)).toEqual(before);
+    } finally {
+      values.remove();
+    }
   });
 });
 

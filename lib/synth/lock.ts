@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -113,7 +113,7 @@ export class OutputLock {
         sleep(POLL_MS);
       }
     } finally {
-      unlinkSync(temporary);
+      rmSync(temporary, { force: true });
     }
   }
 

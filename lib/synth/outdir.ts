@@ -1,4 +1,4 @@
-import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { isSynthFile, OUTPUT_MARKER } from '../target-files';
@@ -157,9 +157,13 @@ export function foreignInTarget(root: string, folder: string): string[] {
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** Creates the output folder if needed and marks it as synth's own. Returns whether it was created. */
-export function claimOutputRoot(root: OutputRoot): boolean {
+/**
+ * Creates the output folder if needed and marks it as synth's own. Returns what to undo if the synth then fails
+ * before writing anything: the folder (created), or the marker (an adopted folder).
+ */
+export function claimOutputRoot(root: OutputRoot): 'created' | 'marked' | 'none' {
   const created = !existsSync(root.path);
+  const marked = existsSync(join(root.path, OUTPUT_MARKER));
   mkdirSync(root.path, { recursive: true });
   const marker = join(root.path, OUTPUT_MARKER);
   if (!existsSync(marker) || readFileSync(marker, 'utf8') !== MARKER_TEXT) {
@@ -167,7 +171,19 @@ export function claimOutputRoot(root: OutputRoot): boolean {
     writeFileSync(temporary, MARKER_TEXT);
     renameSync(temporary, marker);
   }
-  return created;
+  return created ? 'created' : marked ? 'none' : 'marked';
+}
+
+/** Undoes {@link claimOutputRoot} after a synth that wrote nothing. */
+export function unclaimOutputRoot(root: OutputRoot, claimed: 'created' | 'marked' | 'none'): void {
+  if (claimed === 'marked') rmSync(join(root.path, OUTPUT_MARKER), { force: true });
+  if (claimed === 'created') {
+    try {
+      if (readdirSync(root.path).every((name) => name === OUTPUT_MARKER)) rmSync(root.path, { recursive: true, force: true });
+    } catch {
+      // gone already
+    }
+  }
 }
 
 /** `path` relative to the working directory when below it, for messages. */

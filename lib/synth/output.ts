@@ -44,6 +44,11 @@ export class StagedOutput {
   /** The journal is written: from then on only {@link recoverOutput} (or the moves) may touch staging. */
   private committed = false;
 
+  /** Whether the moves began (the journal is written): the output may have changed. */
+  get started(): boolean {
+    return this.committed;
+  }
+
   /** @param onStep called before each step of the commit (for crash tests: throwing there is a kill there) */
   constructor(root: string, onStep?: (step: string) => void) {
     this.root = root;

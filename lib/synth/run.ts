@@ -1,8 +1,8 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { join } from 'node:path';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack';
-import { CLUSTER_FILE, isSynthFile, OUTPUT_MARKER, SOPS_SECRET_FILE } from '../target-files';
+import { CLUSTER_FILE, isSynthFile, SOPS_SECRET_FILE } from '../target-files';
 import {
   type LoadedValues,
   loadTargets,
@@ -17,7 +17,7 @@ import {
 import { type SynthArgs } from './args';
 import { committedOutput } from './committed';
 import { OutputLock } from './lock';
-import { claimOutputRoot, foreignInTarget, inspectOutputRoot } from './outdir';
+import { claimOutputRoot, foreignInTarget, inspectOutputRoot, unclaimOutputRoot } from './outdir';
 import { recoverOutput, StagedOutput } from './output';
 import { parseCommittedStorage, storageChangeProblems } from './storage-guard';
 
@@ -92,7 +92,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     warnings.push(...committed.notes());
   }
 
-  const created = claimOutputRoot(root);
+  const claimed = claimOutputRoot(root);
   let lock: OutputLock | undefined;
   let output: StagedOutput | undefined;
   let done = false;
@@ -115,7 +115,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   } finally {
     output?.discard();
     lock?.release();
-    if (created && !done) removeEmptyRoot(root.path);
+    if (!done && !output?.started) unclaimOutputRoot(root, claimed);
   }
 }
 
@@ -129,15 +129,6 @@ function targetFolders(root: string): string[] {
     }
   }
   return folders.sort();
-}
-
-/** Undoes {@link claimOutputRoot} of a folder this synth created, when nothing was written into it. */
-function removeEmptyRoot(root: string): void {
-  try {
-    if (readdirSync(root).every((name) => name === OUTPUT_MARKER)) rmSync(root, { recursive: true, force: true });
-  } catch {
-    // gone already
-  }
 }
 
 /** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials). */
