@@ -223,7 +223,7 @@ describe('the lock on the output folder', () => {
       // WHEN another synth runs
       const started = Date.now();
       expect(() => synthNew(outdir, { lockWaitMs: 400 })).toThrow(
-        new RegExp(`another synth is writing ${outdir} \\(process ${process.pid} on .*, lock ${join(outdir, '.synth-lock')}\\); waited 0 s. Run again once it has finished`),
+        new RegExp(`another synth is writing ${outdir} \\(process ${process.pid} on .*, lock ${join(outdir, '.synth-lock')}\\); waited 400 ms. Run again once it has finished`),
       );
       // THEN it waited, and the output is as it was
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);

@@ -65,7 +65,7 @@ function isStale(holder: Holder | undefined): boolean {
   return holder.started !== undefined && startTimeOf(holder.pid) !== undefined && startTimeOf(holder.pid) !== holder.started;
 }
 
-function describe(holder: Holder | undefined): string {
+function holderText(holder: Holder | undefined): string {
   return holder ? `process ${holder.pid} on ${holder.host}, since ${holder.since}` : 'an unreadable lock';
 }
 
@@ -106,7 +106,7 @@ export class OutputLock {
         }
         if (Date.now() >= deadline) {
           throw new Error(
-            `another synth is writing ${shown} (${describe(current?.holder)}, lock ${join(shown, LOCK_FILE)}); waited ${Math.round(waitMs / 1000)} s. ` +
+            `another synth is writing ${shown} (${holderText(current?.holder)}, lock ${join(shown, LOCK_FILE)}); waited ${waitMs >= 1000 ? `${Math.round(waitMs / 1000)} s` : `${waitMs} ms`}. ` +
               'Run again once it has finished',
           );
         }
