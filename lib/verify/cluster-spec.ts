@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { displayPath, type Target, targetDir, ValuesError } from '../values';
 
-import { CLUSTER_FILE, interruptedSynth, SYNTH_JOURNAL } from '../target-files';
+import { CLUSTER_FILE, interruptedSynth } from '../target-files';
 
 export { CLUSTER_FILE };
 
@@ -81,7 +81,7 @@ export function readClusterUnderTest(distDir: string, target: Target): ClusterUn
   const file = join(distDir, targetDir(target), CLUSTER_FILE);
   const shown = displayPath(file);
   const interrupted = interruptedSynth(distDir);
-  if (interrupted) throw ValuesError.single(displayPath(join(distDir, SYNTH_JOURNAL)), '', interrupted);
+  if (interrupted) throw ValuesError.single(displayPath(distDir), '', interrupted);
   if (!existsSync(file)) {
     throw ValuesError.single(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
   }
