@@ -12,6 +12,12 @@ export interface Results {
   readonly synth: ReadonlyArray<{ readonly label: string; readonly stats: Stats }>;
   readonly stockStats: Stats;
   readonly oursStats: Stats;
+  /** The same work without npm: `node scripts/bundle-cache/run.js main.ts`. */
+  readonly directStats: Stats;
+  /** `kubectl kustomize`, one overlay per target: the yardstick. */
+  readonly kustomizeStats: Stats;
+  /** How much of `npm run synth` is npm's own start-up (ours − direct). */
+  readonly npmStartMs: number;
   readonly marginal: { readonly count: number; readonly one: Stats; readonly many: Stats; readonly perTargetMs: number };
   readonly peakRssMiB: number;
   readonly tests?: { readonly ms: number; readonly summary: string; readonly passed: boolean };
@@ -45,6 +51,10 @@ export function renderResults(r: Results): string {
     `- **Ratio**: all ${r.targets} targets with \`npm run synth\` take ${ratio.toFixed(2)} of stock \`cdk8s synth\` of one target`,
     `  (goal ≤ ${GOALS.ratio.toFixed(2)}: ${verdict(ratio <= GOALS.ratio)}). Stock = \`cdk8s synth\` in a scratch copy of this app whose`,
     `  cdk8s.yaml has cdk8s-cli's TypeScript template runner: \`app: ${r.stockAppCommand}\`.`,
+    `- **Against kustomize**: \`npm run synth\` ${formatMs(r.oursStats.median)} against \`kubectl kustomize\` of ${r.targets} overlays`,
+    `  ${formatMs(r.kustomizeStats.median)} (goal: at most that: ${verdict(r.oursStats.median <= r.kustomizeStats.median)}). npm's own start-up is`,
+    `  ${formatMs(r.npmStartMs)} of it; the same work without npm (as the mise tasks run it) takes ${formatMs(r.directStats.median)}`,
+    `  (${verdict(r.directStats.median <= r.kustomizeStats.median)} without npm).`,
     `- **Marginal cost per target**: ${r.marginal.perTargetMs.toFixed(1)} ms (goal < ${GOALS.perTargetMs} ms: ${verdict(r.marginal.perTargetMs < GOALS.perTargetMs)}),`,
     `  from one process synthesizing ${r.marginal.count} targets (median ${formatMs(r.marginal.many.median)}) against one target`,
     `  (median ${formatMs(r.marginal.one.median)}): (T${r.marginal.count} − T1) / ${r.marginal.count - 1}.`,
