@@ -219,7 +219,7 @@ describe('targets.yaml', () => {
 
   test('a duplicate target is rejected', () => {
     expect(targetErrors('targets:\n  - { environment: dev, provider: aws }\n  - { environment: dev, provider: aws }\n')).toBe(
-      `${join(dir.path, 'targets.yaml')}: targets.1: dev/aws is listed twice`,
+      `${join(dir.path, 'targets.yaml')}: targets.1: dev/aws is listed twice (also targets.0)`,
     );
   });
 

@@ -7,6 +7,7 @@ import {
   type LoadedValues,
   loadTargets,
   loadTargetValues,
+  problemsAcrossTargets,
   quantityToBytes,
   sopsFilePath,
   type Target,
@@ -45,16 +46,17 @@ export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): Sy
     args.environment && args.provider ? [{ environment: args.environment, provider: args.provider }] : loadTargets(args.valuesDir);
 
   const problems: ValuesProblem[] = [];
+  const failed: Array<{ target: string; problems: readonly ValuesProblem[] }> = [];
   const loaded: Array<{ target: Target; values: LoadedValues }> = [];
   for (const target of targets) {
     try {
       loaded.push({ target, values: loadTargetValues(args.valuesDir, target.environment, target.provider) });
     } catch (error) {
       if (!(error instanceof ValuesError)) throw error;
-      problems.push(...error.problems);
+      failed.push({ target: targetDir(target), problems: error.problems });
     }
   }
-  if (problems.length > 0) throw new ValuesError(problems);
+  if (failed.length > 0) throw new ValuesError(targets.length > 1 ? problemsAcrossTargets(failed) : failed[0].problems);
 
   if (!args.allowStorageChange) {
     for (const { target, values } of loaded) {
@@ -79,7 +81,7 @@ export function runSynth(args: SynthArgs, options: RestateStackOptions = {}): Sy
     assertOnlyYaml(output.staging, folders);
     if (args.environment) output.replaceFolders(folders);
     else output.replaceAll();
-    return { written: folders, warnings: loaded.flatMap(({ values }) => values.warnings) };
+    return { written: folders, warnings: [...new Set(loaded.flatMap(({ values }) => values.warnings))] };
   } finally {
     output.discard();
   }

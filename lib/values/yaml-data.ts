@@ -19,8 +19,15 @@ export const YAML_LIMITS = {
 /** Tags of the YAML 1.2 core schema, the only ones a values file may name (e.g. `!!str 1.4`). */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 
-/** Keys that plain JavaScript objects treat as their own machinery, not as data. */
-const RESERVED_KEYS = new Set(['__proto__']);
+/**
+ * Keys that cannot be data here, with the reason. `__proto__` is an object's prototype in JavaScript; cdk8s
+ * 2.70 decides whether a value is a plain object by `value.constructor.name`, so any mapping with a key
+ * `constructor` fails to render (cdk8s lib/_util.ts, sanitizeValue).
+ */
+const RESERVED_KEYS: ReadonlyMap<string, string> = new Map([
+  ['__proto__', 'JavaScript objects treat it as their prototype, not as data'],
+  ['constructor', 'cdk8s cannot render a mapping with this key (it reads value.constructor to tell plain objects apart)'],
+]);
 
 export interface ParsedYaml {
   /** The document as plain data; undefined when there were problems. */
@@ -72,7 +79,7 @@ type Path = readonly (string | number)[];
 
 /** Walks the document tree without recursion (so depth cannot overflow the stack), building plain data. */
 class Converter {
-  private readonly problems: ValuesProblem[] = [];
+  private readonly problems: Array<ValuesProblem & { offset: number }> = [];
   private nodes = 0;
 
   constructor(
@@ -130,7 +137,7 @@ class Converter {
           if (key === undefined) continue;
           const keyPath = [...path, key];
           if (RESERVED_KEYS.has(key)) {
-            this.problem(keyNode, keyPath, `"${key}" cannot be a key: JavaScript objects treat it as their prototype, not as data`);
+            this.problem(keyNode, keyPath, `"${key}" cannot be a key: ${RESERVED_KEYS.get(key)}`);
             continue;
           }
           if (seen.has(key)) {
@@ -147,7 +154,9 @@ class Converter {
         this.problem(node, path, 'is not a value values can hold');
       }
     }
-    return this.problems.length > 0 ? { problems: this.problems } : { data: root.value, problems: [] };
+    if (this.problems.length === 0) return { data: root.value, problems: [] };
+    // The walk visits later siblings first; report in the order of the file.
+    return { problems: [...this.problems].sort((a, b) => a.offset - b.offset).map(({ file, keyPath, message }) => ({ file, keyPath, message })) };
   }
 
   /** A mapping key as a string; keys that are mappings, lists or null are refused. */
@@ -174,6 +183,6 @@ class Converter {
   }
 
   private problem(node: Node | null | undefined, path: Path, message: string): void {
-    this.problems.push({ file: this.at(node?.range?.[0]), keyPath: path.join('.'), message });
+    this.problems.push({ file: this.at(node?.range?.[0]), keyPath: path.join('.'), message, offset: node?.range?.[0] ?? 0 });
   }
 }
