@@ -60,7 +60,9 @@ export function parseValuesYaml(bytes: Buffer, shown: string): ParsedYaml {
     const pos = lineCounter.linePos(offset);
     return `${shown}:${pos.line}:${pos.col}`;
   };
-  const syntax = [...doc.errors, ...doc.warnings].map((error) => ({
+  // An unknown tag is a warning to the parser; the walk below refuses it with the key path.
+  const warnings = doc.warnings.filter((warning) => warning.code !== 'TAG_RESOLVE_FAILED');
+  const syntax = [...doc.errors, ...warnings].map((error) => ({
     file: at(error.pos[0]),
     keyPath: '',
     message: error.message.includes('Maximum call stack size exceeded')
