@@ -28,6 +28,8 @@ export class SopsProcess implements Sops {
   constructor(
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly program = 'sops',
+    /** @default SOPS_TIMEOUT_SECONDS */
+    private readonly timeoutSeconds = SOPS_TIMEOUT_SECONDS,
   ) {}
 
   decrypt(file: string): Buffer {
@@ -36,7 +38,7 @@ export class SopsProcess implements Sops {
       env: this.env,
       maxBuffer: MAX_OUTPUT_BYTES,
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: SOPS_TIMEOUT_SECONDS * 1000,
+      timeout: this.timeoutSeconds * 1000,
       killSignal: 'SIGKILL',
     });
     if (result.error) {
@@ -49,7 +51,7 @@ export class SopsProcess implements Sops {
       }
       if ((result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
         throw new DeployError(
-          `${this.program} did not decrypt ${file} within ${SOPS_TIMEOUT_SECONDS} s and was stopped: it was waiting for its key ` +
+          `${this.program} did not decrypt ${file} within ${this.timeoutSeconds} s and was stopped: it was waiting for its key ` +
             '(a cloud KMS that does not answer, or a PGP agent asking for a passphrase). Nothing was applied.',
         );
       }
