@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { ValuesError, type ValuesProblem } from './errors';
 import { type Data, getPath, hasPath, isData, mergeData } from './merge';
 import { type StackValues, stackValuesSchema } from './schema';
-import { danglingLink, readRegularFile } from './read-file';
+import { danglingLink, displayPath, readRegularFile } from './read-file';
 import { checkSopsManifest } from './sops';
 import { closest } from './suggest';
 import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
@@ -24,10 +24,7 @@ export interface LoadedValues {
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
-}
+export { displayPath };
 
 /** Parses one YAML values file; every problem carries the file, and the line and column where there is one. */
 export function readLayer(file: string): Layer {

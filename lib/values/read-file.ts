@@ -1,5 +1,12 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { ValuesProblem } from './errors';
+
+/** A path for messages: relative to the working directory when below it. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
 
 /**
  * Reads a file that must be a regular file of at most `maxBytes` bytes. Returns its bytes, or a problem naming

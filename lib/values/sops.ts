@@ -3,7 +3,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { ValuesError, type ValuesProblem } from './errors';
 import { secretKey } from './kubernetes-rules';
 import { isData } from './merge';
-import { readRegularFile } from './read-file';
+import { displayPath, readRegularFile } from './read-file';
 import type { StackValues } from './schema';
 import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
 
@@ -65,7 +65,7 @@ export function checkSopsManifest(valuesDir: string, values: StackValues): void 
   const credentials = values.objectStorage?.credentials;
   const path = sopsFilePath(valuesDir, values);
   if (!credentials || !path) return;
-  const shown = join(valuesDir, credentials.sopsFile!);
+  const shown = displayPath(join(valuesDir, credentials.sopsFile!));
   const problems: ValuesProblem[] = [];
   const fail = (message: string): never => {
     throw new ValuesError([...problems, { file: shown, keyPath: '', message }]);
