@@ -12,8 +12,8 @@ export const YAML_LIMITS = {
   maxBytes: 4 * 1024 * 1024,
   /** Levels of nested mappings and lists. */
   maxDepth: 64,
-  /** Values (scalars, mappings, lists) after expanding aliases: what stops an alias bomb. */
-  maxNodes: 1_000_000,
+  /** Values (scalars, mappings, lists) reached through aliases (`*name`): what stops an alias bomb. */
+  maxAliasedValues: 100_000,
 } as const;
 
 /** Tags of the YAML 1.2 core schema, the only ones a values file may name (e.g. `!!str 1.4`). */
@@ -39,7 +39,7 @@ export interface ParsedYaml {
  * Parses one YAML document of values into plain data, refusing (all at once, each with file and line) what
  * would silently change meaning: invalid UTF-8, duplicate keys, tags outside the core schema (`!!set`,
  * `!!omap`, `!foo`), `.inf`/`.nan`, integers that a double cannot hold exactly, `__proto__` keys, nesting
- * deeper than `YAML_LIMITS.maxDepth` and alias expansion beyond `YAML_LIMITS.maxNodes`.
+ * deeper than `YAML_LIMITS.maxDepth` and alias expansion beyond `YAML_LIMITS.maxAliasedValues`.
  *
  * Duplicate keys are found with a set per mapping: the `yaml` package's own `uniqueKeys` check compares every
  * key with every earlier one, which made 20,000 keys in one map take seconds and 40,000 nearly a minute.
@@ -82,7 +82,7 @@ type Path = readonly (string | number)[];
 /** Walks the document tree without recursion (so depth cannot overflow the stack), building plain data. */
 class Converter {
   private readonly problems: Array<ValuesProblem & { offset: number }> = [];
-  private nodes = 0;
+  private aliased = 0;
 
   constructor(
     private readonly doc: Document,
@@ -97,8 +97,8 @@ class Converter {
     ];
     while (stack.length > 0) {
       const { node, path, set, depth, via } = stack.pop()!;
-      if (++this.nodes > YAML_LIMITS.maxNodes) {
-        this.problem(node, path, `expands to more than ${YAML_LIMITS.maxNodes} values through aliases (*name); write the values out instead`);
+      if (via > 0 && ++this.aliased > YAML_LIMITS.maxAliasedValues) {
+        this.problem(node, path, `aliases (*name) expand to more than ${YAML_LIMITS.maxAliasedValues} values; write the values out instead`);
         break;
       }
       if (node === null || node === undefined) {
