@@ -1,4 +1,4 @@
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { ValuesProblem } from './errors';
 import type { Data } from './merge';
 import { firstInvalidUtf8 } from './utf8';
@@ -83,6 +83,7 @@ type Path = readonly (string | number)[];
 class Converter {
   private readonly problems: Array<ValuesProblem & { offset: number }> = [];
   private aliased = 0;
+  private aliasTargets?: Map<Node, Node>;
 
   constructor(
     private readonly doc: Document,
@@ -110,7 +111,7 @@ class Converter {
         continue;
       }
       if (isAlias(node)) {
-        const target = node.resolve(this.doc);
+        const target = this.targets().get(node);
         if (!target) this.problem(node, path, `refers to an unknown anchor *${node.source}`);
         else if (via > YAML_LIMITS.maxDepth) this.problem(node, path, 'aliases refer to each other too deeply');
         else stack.push({ node: target as Node, path, set, depth, via: via + 1 });
@@ -159,6 +160,26 @@ class Converter {
     if (this.problems.length === 0) return { data: root.value, problems: [] };
     // The walk visits later siblings first; report in the order of the file.
     return { problems: [...this.problems].sort((a, b) => a.offset - b.offset).map(({ file, keyPath, message }) => ({ file, keyPath, message })) };
+  }
+
+  /**
+   * What each alias refers to: the last node before it with that anchor, found in one pass in document order
+   * (the `yaml` package's Alias.resolve searches the whole document for every alias).
+   */
+  private targets(): Map<Node, Node> {
+    if (this.aliasTargets) return this.aliasTargets;
+    const targets = new Map<Node, Node>();
+    const anchors = new Map<string, Node>();
+    visit(this.doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) {
+          const target = anchors.get(node.source);
+          if (target) targets.set(node, target);
+        } else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+    this.aliasTargets = targets;
+    return targets;
   }
 
   /** A mapping key as a string; keys that are mappings, lists or null are refused. */
