@@ -102,6 +102,16 @@ describe('bounded: what would exhaust time, memory or the stack is refused by na
     expect(errors[0]).toMatch(new RegExp(`^${dev()}:\\d+:\\d+: l\\d[.0-9]*: aliases \\(\\*name\\) expand to more than 100000 values; write the values out instead$`));
   });
 
+  test('ordinary anchors and aliases still work, an alias meaning the anchor defined last before it', () => {
+    // GIVEN an anchor name defined twice, and an alias after the second definition
+    dir.write(
+      DEV,
+      `${DEV_TEXT}metrics:\n  prometheus:\n    podLabels: &team {team: a}\n  podMonitor:\n    namespace: &team monitoring\n    labels: {ns: *team}\n`,
+    );
+    // WHEN loading THEN the alias took the second definition
+    expect(loadTargetValues(dir.path, 'dev', 'vultr').values.metrics.podMonitor.labels).toEqual({ ns: 'monitoring' });
+  });
+
   test('nesting deeper than the limit is refused with the file and key path', () => {
     dir.write(DEV, `${DEV_TEXT}deep: ${'['.repeat(70)}${']'.repeat(70)}\n`);
     const errors = dir.errorsOf();
