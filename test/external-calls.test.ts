@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSecretHint, sopsApplyHint } from '../lib/deploy/credentials';
 import { KubectlProcess } from '../lib/deploy/runner';
 import { shellLine, shellQuote } from '../lib/deploy/shell';
 import { SopsProcess } from '../lib/deploy/sops';
@@ -100,6 +101,22 @@ describe('hints for copy and paste are shell-quoted', () => {
     const line = shellLine(['--context', 'prod;rm -rf ~', 'get', "it's"]);
     // THEN
     expect(line).toBe(`--context 'prod;rm -rf ~' get 'it'\\''s'`);
+  });
+
+  test('the hint to create a Secret by hand keeps a hostile kube context inert', () => {
+    // GIVEN a context name with a command in it WHEN the hint is printed
+    const hint = createSecretHint('prod;rm -rf ~', { name: 'creds', namespace: 'restate-prod', keys: ['AWS_ACCESS_KEY_ID', 'key.two'], source: 'existing-secret', requiredByPods: true });
+    // THEN the context is one single-quoted word, and the value still comes from the variable
+    expect(hint).toBe(
+      "`kubectl --context 'prod;rm -rf ~' -n restate-prod create secret generic creds --from-literal=AWS_ACCESS_KEY_ID=\"$AWS_ACCESS_KEY_ID\" --from-literal=key.two=\"$KEY_TWO\"` " +
+        '(with the values in $AWS_ACCESS_KEY_ID and $KEY_TWO, which keeps them out of the shell history)',
+    );
+  });
+
+  test('the hint to apply a SOPS file by hand quotes the file and the context', () => {
+    expect(sopsApplyHint('my ctx', 'values/my secrets/x.sops.yaml')).toBe(
+      "`sops --decrypt 'values/my secrets/x.sops.yaml' | kubectl --context 'my ctx' apply --server-side --field-manager=restate-stack -f -`",
+    );
   });
 
   test('plain words are left as they are', () => {
