@@ -116,7 +116,9 @@ describe('the SOPS file of credentials.source sops', () => {
   test('a plaintext Secret is refused', () => {
     dir.write(SOPS, 'apiVersion: v1\nkind: Secret\nmetadata: {name: restate-object-storage, namespace: restate-dev}\nstringData: {AWS_ACCESS_KEY_ID: a, AWS_SECRET_ACCESS_KEY: b}\n');
     expect(errorsOf('dev', 'kind')).toEqual([
-      `${join(dir.path, SOPS)}: is not SOPS-encrypted: every data/stringData value must be ENC[…] and a sops block must be present`,
+      `${join(dir.path, SOPS)}: is not fully SOPS-encrypted: has no sops block with an encrypted mac: it was not written by sops --encrypt`,
+      `${join(dir.path, SOPS)}: is not fully SOPS-encrypted: stringData.AWS_ACCESS_KEY_ID is not encrypted (not ENC[AES256_GCM,…])`,
+      `${join(dir.path, SOPS)}: is not fully SOPS-encrypted: stringData.AWS_SECRET_ACCESS_KEY is not encrypted (not ENC[AES256_GCM,…])`,
     ]);
   });
 

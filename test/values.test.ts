@@ -181,9 +181,9 @@ describe('validation names the file, the key path and the reason', () => {
     expect(message).toMatch(new RegExp(`^${join(dir.path, DEV)}:3:1: YAML syntax error: `));
   });
 
-  test('a duplicate key is a YAML error', () => {
+  test('a duplicate key is refused with both lines', () => {
     dir.write(DEV, 'replicas: 3\nreplicas: 5\n');
-    expect(errorsOf()[0]).toMatch(new RegExp(`^${join(dir.path, DEV)}:2:1: YAML syntax error: Map keys must be unique`));
+    expect(errorsOf()).toEqual([`${join(dir.path, DEV)}:2:1: replicas: duplicate key (first set on line 1); YAML keys must be unique within a mapping`]);
   });
 
   test('a file that is not a mapping is rejected', () => {
@@ -219,7 +219,7 @@ describe('targets.yaml', () => {
 
   test('a duplicate target is rejected', () => {
     expect(targetErrors('targets:\n  - { environment: dev, provider: aws }\n  - { environment: dev, provider: aws }\n')).toBe(
-      `${join(dir.path, 'targets.yaml')}: targets.1: dev/aws is listed twice`,
+      `${join(dir.path, 'targets.yaml')}: targets.1: dev/aws is listed twice (also targets.0)`,
     );
   });
 

@@ -4,6 +4,7 @@ import { DEFAULT_ACCESS_KEY_ID_KEY, DEFAULT_SECRET_ACCESS_KEY_KEY, type StackVal
 import { DeployError } from './errors';
 import { type ApplyOptions, applyStdinArgs, createSecretArgs, FIELD_MANAGER, secretKeysArgs, shellVariable } from './kubectl';
 import { indent, type Session } from './session';
+import { shellLine, shellQuote } from './shell';
 import type { Sops } from './sops';
 
 /** The Secret that holds the object storage keys, as the values describe it. */
@@ -66,7 +67,10 @@ export function consequence(secret: CredentialsSecret): string {
 
 /** How to create the Secret by hand, as a shell command without values. */
 export function createSecretHint(context: string, secret: CredentialsSecret): string {
-  const command = createSecretArgs(context, secret.namespace, secret.name, secret.keys).join(' ');
+  // The --from-literal arguments are already shell text (they expand "$VARIABLE"); everything else is quoted.
+  const command = createSecretArgs(context, secret.namespace, secret.name, secret.keys)
+    .map((arg) => (arg.startsWith('--from-literal=') ? arg : shellQuote(arg)))
+    .join(' ');
   const variables = secret.keys.map((key) => `$${shellVariable(key)}`).join(' and ');
   return `\`kubectl ${command}\` (with the values in ${variables}, which keeps them out of the shell history)`;
 }
@@ -95,7 +99,7 @@ export function checkExistingSecret(session: Session, secret: CredentialsSecret)
   const fix =
     found.state === 'missing'
       ? `Create it now that the operator has created the namespace: ${createSecretHint(session.context, secret)}; then run promote again.`
-      : `Add the key(s) (\`kubectl --context ${session.context} -n ${secret.namespace} edit secret ${secret.name}\`), or set ` +
+      : `Add the key(s) (\`kubectl ${shellLine(['--context', session.context, '-n', secret.namespace, 'edit', 'secret', secret.name])}\`), or set ` +
         'objectStorage.credentials.accessKeyIdKey / secretAccessKeyKey to the keys it has; then run promote again.';
   if (!secret.requiredByPods) {
     session.report.warn(`warning: ${problem}: ${consequence(secret)}. ${fix}`);
@@ -148,5 +152,5 @@ export function redact(text: string, values: readonly string[]): string {
 
 /** How to apply a SOPS-encrypted Secret by hand, as promote does. */
 export function sopsApplyHint(context: string, file: string): string {
-  return `\`sops --decrypt ${file} | kubectl --context ${context} apply --server-side --field-manager=${FIELD_MANAGER} -f -\``;
+  return `\`sops --decrypt ${shellQuote(file)} | kubectl ${shellLine(['--context', context, 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'])}\``;
 }

@@ -6,6 +6,8 @@
  * terminal half-way through a promote cannot redirect the rest of it to another cluster.
  */
 
+import { shellQuote } from './shell';
+
 /** The field manager of every server-side apply and diff: one owner for everything this stack applies. */
 export const FIELD_MANAGER = 'restate-stack';
 
@@ -118,7 +120,7 @@ export function secretKeysArgs(context: string, namespace: string, name: string)
 export function createSecretArgs(context: string, namespace: string, name: string, keys: readonly string[]): string[] {
   return [
     '--context', context, '-n', namespace, 'create', 'secret', 'generic', name,
-    ...keys.map((key) => `--from-literal=${key}="$${shellVariable(key)}"`),
+    ...keys.map((key) => `--from-literal=${shellQuote(key)}="$${shellVariable(key)}"`),
   ];
 }
 

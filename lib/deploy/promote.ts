@@ -2,6 +2,7 @@ import { applySopsSecret, checkExistingSecret, secretLabel } from './credentials
 import { DeployError } from './errors';
 import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl';
 import { promotePlan } from './plan';
+import { CALL_TIMEOUT_MARGIN_SECONDS } from './runner';
 import { provisionInPod } from './provision';
 import { indent, type Session } from './session';
 import type { Sops } from './sops';
@@ -34,7 +35,9 @@ export function promote(session: Session, target: DeployTarget, options: Promote
         return;
       case 'delete':
         session.report.info(`${n} removing ${action.description}, if any`);
-        session.must(`deleting ${action.description}`, deleteArgs(session.context, action.namespace, action.object, options.timeoutSeconds));
+        session.must(`deleting ${action.description}`, deleteArgs(session.context, action.namespace, action.object, options.timeoutSeconds), {
+          timeoutSeconds: options.timeoutSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
+        });
         return;
       case 'note':
         session.report.info(`${n} ${action.text}`);

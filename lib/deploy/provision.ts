@@ -1,6 +1,7 @@
 import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
 import { DeployError } from './errors';
 import { execArgs } from './kubectl';
+import { CALL_TIMEOUT_MARGIN_SECONDS } from './runner';
 import { indent, type Session } from './session';
 import { Upstream } from './waits';
 
@@ -28,7 +29,10 @@ export function restatectlStatusArgs(context: string, clusterName: string): stri
 export function provisionInPod(session: Session, clusterName: string, deadlineSeconds: number): void {
   const where = `${clusterName}/${Upstream.FIRST_POD}`;
   session.report.info(`==> provisioning through pod ${where} (deadline ${deadlineSeconds}s)`);
-  const result = session.run(provisionExecArgs(session.context, clusterName, deadlineSeconds), { stdinFile: PROVISION_SCRIPT_PATH });
+  const result = session.run(provisionExecArgs(session.context, clusterName, deadlineSeconds), {
+    stdinFile: PROVISION_SCRIPT_PATH,
+    timeoutSeconds: deadlineSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
+  });
   const said = `${result.stdout}${result.stderr}`.trim();
   if (said) session.report.info(indent(said));
   if (result.code !== 0) {

@@ -17,7 +17,19 @@ export interface RunOptions {
    * @default - no input
    */
   readonly stdin?: Buffer;
+  /**
+   * Upper bound of the whole call; kubectl is killed after it. Needed even where kubectl has a `--timeout` of its
+   * own: that one bounds a wait or a deletion, not connecting to or hearing back from the API server.
+   * @default DEFAULT_CALL_TIMEOUT_SECONDS (300)
+   */
+  readonly timeoutSeconds?: number;
 }
+
+/** Bound of a kubectl call that sets none: an apply of every CRD through a slow link takes well under this. */
+export const DEFAULT_CALL_TIMEOUT_SECONDS = 300;
+
+/** What a call with a `--timeout` of its own may take on top of it (connecting, reporting). */
+export const CALL_TIMEOUT_MARGIN_SECONDS = 60;
 
 /** Runs kubectl with an argv from `./kubectl`. The only part of lib/deploy that starts processes. */
 export interface Kubectl {
@@ -36,13 +48,22 @@ export class KubectlProcess implements Kubectl {
 
   run(args: readonly string[], options: RunOptions = {}): RunResult {
     if (options.stdin !== undefined && options.stdinFile !== undefined) throw new Error('RunOptions: stdin and stdinFile exclude each other');
+    const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_CALL_TIMEOUT_SECONDS;
     const result = spawnSync(this.program, [...args], {
       env: this.env,
       encoding: 'utf8',
       input: options.stdin ?? (options.stdinFile === undefined ? undefined : readFileSync(options.stdinFile)),
       maxBuffer: MAX_OUTPUT_BYTES,
+      timeout: timeoutSeconds * 1000,
+      killSignal: 'SIGKILL',
     });
     if (result.error) {
+      if ((result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+        throw new DeployError(
+          `${this.program} ${args.join(' ')} did not finish within ${timeoutSeconds} s and was stopped: it was waiting for the API server ` +
+            'of that context to answer. Check that the cluster is reachable (VPN, kubeconfig) and run the command again.',
+        );
+      }
       if ((result.error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new DeployError(
           `${this.program} not found on PATH. Install kubectl (1.31 or later: promote uses \`kubectl wait --for=create\`), ` +

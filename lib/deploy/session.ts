@@ -1,6 +1,6 @@
 import { DeployError } from './errors';
 import { waitArgs } from './kubectl';
-import type { Kubectl, RunOptions, RunResult } from './runner';
+import { CALL_TIMEOUT_MARGIN_SECONDS, type Kubectl, type RunOptions, type RunResult } from './runner';
 import type { Wait } from './waits';
 
 /** Where progress goes: `info` to standard output, `warn` to standard error. */
@@ -38,7 +38,7 @@ export class Session {
   /** One bounded `kubectl wait`; on failure, the message names the object and the likely cause. */
   wait(wait: Wait, timeoutSeconds: number, step = '...'): void {
     this.report.info(`${step} waiting up to ${timeoutSeconds}s for ${wait.description}`);
-    const result = this.run(waitArgs(this.context, wait, timeoutSeconds));
+    const result = this.run(waitArgs(this.context, wait, timeoutSeconds), { timeoutSeconds: timeoutSeconds + CALL_TIMEOUT_MARGIN_SECONDS });
     if (result.code === 0) return;
     const said = (result.stderr || result.stdout).trim();
     // kubectl words a timeout differently per --for kind ("timed out waiting for the condition", a context

@@ -3,6 +3,7 @@ import { consequence, type CredentialsSecret, credentialsSecret, createSecretHin
 import { conditionsArgs, podsArgs } from './kubectl';
 import { restatectlStatusArgs } from './provision';
 import { indent, type Session } from './session';
+import { shellLine } from './shell';
 import { Upstream } from './waits';
 
 export interface StatusResult {
@@ -92,7 +93,7 @@ function credentialsStatus(session: Session, secret: CredentialsSecret, values: 
   report.info(
     indent(
       `${label} lacks the key(s) ${found.missingKeys.join(', ')} (it has: ${found.keys.join(', ') || 'no non-empty keys'}): ${consequence(secret)}. ` +
-        (secret.source === 'sops' ? `Re-apply it: ${create}` : `Add the key(s): \`kubectl --context ${context} -n ${secret.namespace} edit secret ${secret.name}\``),
+        (secret.source === 'sops' ? `Re-apply it: ${create}` : `Add the key(s): \`kubectl ${shellLine(['--context', context, '-n', secret.namespace, 'edit', 'secret', secret.name])}\``),
     ),
   );
   return { ok: !secret.requiredByPods, summary: 'credentials Secret incomplete' };

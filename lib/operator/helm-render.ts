@@ -1,8 +1,12 @@
-import { ApiObject, Helm } from 'cdk8s';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiObject, Include } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SYNC_OPTIONS, SYNC_WAVE, Wave } from '../argocd';
 import { type OperatorChartValues, nonEmptyValues } from './chart-values';
 import { HelmRenderError } from './errors';
+import { HelmNotFound, helmTemplate } from './helm-template';
 import { placeInNamespace } from './namespaces';
 import { withPrivateTmpdir } from './private-tmpdir';
 
@@ -19,10 +23,13 @@ export interface OperatorHelmRenderProps {
   readonly chartValues: OperatorChartValues;
   /** The program run as `helm template`. */
   readonly helmExecutable: string;
+  /** How long helm may take. @default HELM_TIMEOUT_SECONDS (120) */
+  readonly timeoutSeconds?: number;
 }
 
 /**
- * The operator chart rendered at synth time (`helm template --include-crds`), plus the operator's Namespace,
+ * The operator chart rendered at synth time (`helm template --include-crds`, bounded in time, its output checked
+ * to be Kubernetes objects without plain-text Secrets), plus the operator's Namespace,
  * which the chart does not template.
  */
 export class OperatorHelmRender extends Construct {
@@ -53,38 +60,38 @@ export class OperatorHelmRender extends Construct {
   }
 }
 
-function renderChart(scope: Construct, props: OperatorHelmRenderProps): Helm {
+function renderChart(scope: Construct, props: OperatorHelmRenderProps): Include {
   try {
-    return withPrivateTmpdir('restate-operator-helm-', () =>
-      new Helm(scope, 'Chart', {
-        chart: props.chart,
-        version: props.version,
-        namespace: props.namespace,
-        releaseName: props.releaseName,
-        values: nonEmptyValues(props.chartValues),
-        helmExecutable: props.helmExecutable,
-        // The CRDs sit in the chart's crds/ folder, which `helm template` skips by default; the 1.7.4 operator
-        // exits at start-up when they are missing.
-        helmFlags: ['--include-crds'],
-      }),
-    );
+    return withPrivateTmpdir('restate-operator-helm-', () => {
+      const workdir = tmpdir();
+      const rendered = join(workdir, 'chart.yaml');
+      writeFileSync(
+        rendered,
+        helmTemplate({
+          helmExecutable: props.helmExecutable,
+          chart: props.chart,
+          version: props.version,
+          namespace: props.namespace,
+          releaseName: props.releaseName,
+          values: nonEmptyValues(props.chartValues),
+          // The CRDs sit in the chart's crds/ folder, which `helm template` skips by default; the 1.7.4 operator
+          // exits at start-up when they are missing.
+          flags: ['--include-crds'],
+          workdir,
+          timeoutSeconds: props.timeoutSeconds,
+        }),
+      );
+      return new Include(scope, 'Chart', { url: rendered });
+    });
   } catch (error) {
-    throw helmError(error, props);
+    if (error instanceof HelmNotFound) {
+      throw new HelmRenderError(
+        `operator.delivery: helm renders the operator chart at synth time and needs the helm CLI, but ` +
+          `'${props.helmExecutable}' could not be executed (not installed or not on PATH). Install helm 3.8 or later, ` +
+          `or choose a delivery that synthesizes offline and lets the cluster fetch the chart: ` +
+          `operator.delivery: argocd or operator.delivery: flux.`,
+      );
+    }
+    throw error;
   }
-}
-
-function helmError(error: unknown, props: OperatorHelmRenderProps): HelmRenderError {
-  const message = error instanceof Error ? error.message : String(error);
-  // cdk8s turns ENOENT from spawning helm into "unable to execute '<program>' to render Helm chart. ..."
-  if (message.startsWith('unable to execute ')) {
-    return new HelmRenderError(
-      `operator.delivery: helm renders the operator chart at synth time and needs the helm CLI, but ` +
-        `'${props.helmExecutable}' could not be executed (not installed or not on PATH). Install helm 3.8 or later, ` +
-        `or choose a delivery that synthesizes offline and lets the cluster fetch the chart: ` +
-        `operator.delivery: argocd or operator.delivery: flux.`,
-    );
-  }
-  return new HelmRenderError(
-    `helm template ${props.chart} --version ${props.version} failed: ${message.trim() || '(no message)'}`,
-  );
 }

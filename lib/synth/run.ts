@@ -7,6 +7,7 @@ import {
   type LoadedValues,
   loadTargets,
   loadTargetValues,
+  problemsAcrossTargets,
   quantityToBytes,
   sopsFilePath,
   type Target,
@@ -61,19 +62,20 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     args.environment && args.provider ? [{ environment: args.environment, provider: args.provider }] : loadTargets(args.valuesDir);
 
   const problems: ValuesProblem[] = [];
+  const failed: Array<{ target: string; problems: readonly ValuesProblem[] }> = [];
   const loaded: Array<{ target: Target; values: LoadedValues }> = [];
   for (const target of targets) {
     try {
       loaded.push({ target, values: loadTargetValues(args.valuesDir, target.environment, target.provider) });
     } catch (error) {
       if (!(error instanceof ValuesError)) throw error;
-      problems.push(...error.problems);
+      failed.push({ target: targetDir(target), problems: error.problems });
     }
   }
-  if (problems.length > 0) throw new ValuesError(problems);
+  if (failed.length > 0) throw new ValuesError(targets.length > 1 ? problemsAcrossTargets(failed) : failed[0].problems);
   const folders = loaded.map(({ target }) => targetDir(target));
   const root = inspectOutputRoot(args.outdir, args.valuesDir, folders);
-  const warnings = loaded.flatMap(({ values }) => values.warnings);
+  const warnings = [...new Set(loaded.flatMap(({ values }) => values.warnings))];
 
   if (!args.allowStorageChange) {
     const committed = committedOutput(root.path, root.shown, args.base);

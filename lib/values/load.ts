@@ -1,12 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { ValuesError, type ValuesProblem } from './errors';
 import { type Data, getPath, hasPath, isData, mergeData } from './merge';
 import { type StackValues, stackValuesSchema } from './schema';
+import { danglingLink, displayPath, readRegularFile } from './read-file';
 import { checkSopsManifest } from './sops';
 import { closest } from './suggest';
+import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
 
 /** One values file, parsed. */
 export interface Layer {
@@ -23,25 +24,16 @@ export interface LoadedValues {
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
-}
+export { displayPath };
 
-/** Parses one YAML values file; syntax errors carry the file, line and column. */
+/** Parses one YAML values file; every problem carries the file, and the line and column where there is one. */
 export function readLayer(file: string): Layer {
   const shown = displayPath(file);
-  const doc = parseDocument(readFileSync(file, 'utf8'), { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ValuesError(
-      doc.errors.map((error) => {
-        const at = error.linePos?.[0];
-        const where = at ? `${shown}:${at.line}:${at.col}` : shown;
-        return { file: where, keyPath: '', message: `YAML syntax error: ${error.message.split('\n')[0].replace(/ at line \d+, column \d+:$/, '')}` };
-      }),
-    );
-  }
-  const data: unknown = doc.toJS() ?? {};
+  const bytes = readRegularFile(file, shown, YAML_LIMITS.maxBytes);
+  if (!Buffer.isBuffer(bytes)) throw new ValuesError([bytes]);
+  const parsed = parseValuesYaml(bytes, shown);
+  if (parsed.problems.length > 0) throw new ValuesError(parsed.problems);
+  const data = parsed.data ?? {};
   if (!isData(data)) throw ValuesError.single(shown, '', 'must be a YAML mapping of keys to values');
   return { file: shown, data };
 }
@@ -49,19 +41,23 @@ export function readLayer(file: string): Layer {
 /** The layers of one target, in merge order: base ◄ provider ◄ environment. */
 export function targetLayerFiles(valuesDir: string, environment: string, provider: string): string[] {
   const files = [join(valuesDir, 'base.yaml')];
+  const problems: ValuesProblem[] = [];
   for (const [kind, name] of [['providers', provider], ['environments', environment]] as const) {
     const singular = kind.slice(0, -1);
     if (!NAME.test(name)) {
-      throw ValuesError.single('(command line)', singular, `"${name}" is not a valid ${singular} name (lower-case letters, digits, "-")`);
+      problems.push({ file: '(command line)', keyPath: singular, message: `${JSON.stringify(name)} is not a valid ${singular} name (lower-case letters, digits, "-")` });
+      continue;
     }
     const file = join(valuesDir, kind, `${name}.yaml`);
     if (!existsSync(file)) {
-      const known = listNames(join(valuesDir, kind));
-      throw ValuesError.single(displayPath(file), '', `no such ${singular} "${name}"; known: ${known.join(', ') || '(none)'}`);
+      const known = listNames(join(valuesDir, kind)).filter((n) => existsSync(join(valuesDir, kind, `${n}.yaml`)));
+      const link = danglingLink(file);
+      problems.push({ file: displayPath(file), keyPath: '', message: link ?? `no such ${singular} "${name}"; known: ${known.join(', ') || '(none)'}` });
     }
     files.push(file);
   }
-  if (!existsSync(files[0])) throw ValuesError.single(displayPath(files[0]), '', 'the base values file is missing');
+  if (!existsSync(files[0])) problems.unshift({ file: displayPath(files[0]), keyPath: '', message: danglingLink(files[0]) ?? 'the base values file is missing' });
+  if (problems.length > 0) throw new ValuesError(problems);
   return files;
 }
 
@@ -76,10 +72,26 @@ export function listNames(dir: string): string[] {
 
 /** Loads, merges and validates the values of one environment × provider target. */
 export function loadTargetValues(valuesDir: string, environment: string, provider: string): LoadedValues {
-  const layers = targetLayerFiles(valuesDir, environment, provider).map(readLayer);
+  const layers = readLayers(targetLayerFiles(valuesDir, environment, provider));
   const loaded = validateLayers(layers, environment, provider);
   checkSopsManifest(valuesDir, loaded.values);
   return loaded;
+}
+
+/** Reads every file, so that a mistake in one does not hide those in the others. */
+function readLayers(files: readonly string[]): Layer[] {
+  const problems: ValuesProblem[] = [];
+  const layers: Layer[] = [];
+  for (const file of files) {
+    try {
+      layers.push(readLayer(file));
+    } catch (error) {
+      if (!(error instanceof ValuesError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ValuesError(problems);
+  return layers;
 }
 
 /** Merges layers in order and validates the result; every problem names the file that set the key. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelMap } from './kubernetes-rules';
 import { quantityToBytes } from './quantity';
 
 // A DNS-1123 label: the cluster name becomes a namespace, the release name a label value.
@@ -24,8 +25,8 @@ export const quantity = z.string().superRefine((text, ctx) => {
   }
 });
 
-/** Label key → value, as selectors take them. */
-export const labels = z.record(z.string().min(1), z.string());
+/** Label key → value, as selectors take them; keys and values as the API server accepts them. */
+export const labels = labelMap;
 
 /**
  * Pods elsewhere in the cluster, by namespace and labels: the target of a network egress rule, or a peer

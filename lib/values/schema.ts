@@ -2,11 +2,28 @@ import { valid as validSemver } from 'semver';
 import { z } from 'zod';
 import { GUARANTEES, missingGuarantees, type ObjectStoreUse, WHY } from './guarantees';
 import { parseImageReference } from './image';
+import {
+  ALWAYS_EXISTING_NAMESPACES,
+  annotationMap,
+  envVarName,
+  INT32_MAX,
+  quantityExceeds,
+  resourceQuantity,
+  secretKey,
+  singleLine,
+} from './kubernetes-rules';
 import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
-const resourceList = z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() });
-const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
+const resourceList = z.strictObject({ cpu: resourceQuantity.optional(), memory: resourceQuantity.optional() });
+const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() }).superRefine((r, ctx) => {
+  for (const name of ['cpu', 'memory'] as const) {
+    const [request, limit] = [r.requests?.[name], r.limits?.[name]];
+    if (request !== undefined && limit !== undefined && quantityExceeds(request, limit)) {
+      ctx.addIssue({ code: 'custom', path: ['requests', name], message: `"${request}" is more than limits.${name} "${limit}"; the API server refuses a request above its limit` });
+    }
+  }
+});
 const anyMap = z.record(z.string(), z.unknown());
 
 /**
@@ -15,18 +32,18 @@ const anyMap = z.record(z.string(), z.unknown());
  * since at 1.7.4 they would be silently ignored.
  */
 const operatorChartValues = z.strictObject({
-  replicaCount: integer.min(1).optional(),
-  version: z.string().optional(),
-  image: z.strictObject({ repository: z.string().optional(), pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional() }).optional(),
-  imagePullSecrets: z.array(z.strictObject({ name: z.string() })).optional(),
-  podAnnotations: z.record(z.string(), z.string()).optional(),
-  logging: z.strictObject({ env_filter: z.string().optional() }).optional(),
+  replicaCount: integer.min(1).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }).optional(),
+  version: singleLine().optional(),
+  image: z.strictObject({ repository: singleLine().optional(), pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional() }).optional(),
+  imagePullSecrets: z.array(z.strictObject({ name: dnsSubdomain() })).optional(),
+  podAnnotations: annotationMap.optional(),
+  logging: z.strictObject({ env_filter: singleLine().optional() }).optional(),
   resources: resources.optional(),
   tolerations: z.array(anyMap).optional(),
-  serviceMonitor: z.strictObject({ enabled: z.boolean().optional(), interval: z.string().optional() }).optional(),
-  serviceAccount: z.strictObject({ annotations: z.record(z.string(), z.string()).optional() }).optional(),
-  awsPodIdentityAssociationCluster: z.string().min(1).optional(),
-  env: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).optional(),
+  serviceMonitor: z.strictObject({ enabled: z.boolean().optional(), interval: singleLine().optional() }).optional(),
+  serviceAccount: z.strictObject({ annotations: annotationMap.optional() }).optional(),
+  awsPodIdentityAssociationCluster: singleLine().optional(),
+  env: z.array(z.strictObject({ name: envVarName, value: z.string() })).optional(),
   affinity: anyMap.optional(),
   podSecurityContext: anyMap.optional(),
   securityContext: anyMap.optional(),
@@ -45,18 +62,22 @@ const credentials = z.strictObject({
   source: z.enum(CREDENTIAL_SOURCES, { error: `must be one of ${CREDENTIAL_SOURCES.join(', ')}` }),
   /** The Secret in the cluster namespace holding the keys (existing-secret, sops). */
   secretName: dnsSubdomain().optional(),
-  accessKeyIdKey: z.string().min(1).optional(),
-  secretAccessKeyKey: z.string().min(1).optional(),
+  accessKeyIdKey: secretKey.optional(),
+  secretAccessKeyKey: secretKey.optional(),
   /** A SOPS-encrypted Secret manifest, relative to the values folder (sops). */
-  sopsFile: z.string().regex(/^[A-Za-z0-9._\/-]+\.sops\.ya?ml$/, { error: 'must be a relative path ending in .sops.yaml' }).optional(),
+  sopsFile: z
+    .string()
+    .regex(/^[A-Za-z0-9._\/-]+\.sops\.ya?ml$/, { error: 'must be a relative path ending in .sops.yaml' })
+    .refine((file) => !file.startsWith('/') && !file.split('/').includes('..'), { error: 'must stay inside the values folder: no leading "/" and no ".." segment' })
+    .optional(),
   /** Annotations for the pods' service account, e.g. eks.amazonaws.com/role-arn (workload-identity). */
-  serviceAccountAnnotations: labels.optional(),
+  serviceAccountAnnotations: annotationMap.optional(),
 });
 
 const objectStorage = z.strictObject({
   s3Hostname: z.string().regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?$/, { error: 'must be a host name without scheme, e.g. ewr1.vultrobjects.com' }).optional(),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
-  region: z.string().min(1).optional(),
+  region: singleLine().optional(),
   prefix: z.string().regex(/^[A-Za-z0-9._\/-]*$/, { error: 'may only hold letters, digits and . _ / -' }).optional(),
   /** Talk plain HTTP to s3Hostname (an in-cluster store such as MinIO). */
   allowHttp: z.boolean().optional(),
@@ -79,7 +100,7 @@ export const stackValuesSchema = z
       if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
     }),
     /** Number of Restate pods; every pod runs every role. At least 3 with the replicated metadata store. */
-    replicas: integer.min(1, { error: 'must be at least 1' }),
+    replicas: integer.min(1, { error: 'must be at least 1' }).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
     storage: z.strictObject({
       /** Volume per pod, as a Kubernetes quantity. */
       size: quantity,
@@ -94,7 +115,7 @@ export const stackValuesSchema = z
       /** Copies of every log and partition (`default-replication`). */
       defaultReplication: integer.min(1, { error: 'must be at least 1' }),
       /** `log-filter` of the server, e.g. `info` or `warn,restate=info`. */
-      logFilter: z.string().min(1).optional(),
+      logFilter: singleLine().optional(),
     }),
     metadata: z.strictObject({
       /** `replicated`: Raft on every pod (the default). `object-store`: metadata in S3 (see README). */
@@ -113,7 +134,7 @@ export const stackValuesSchema = z
       argocd: z.strictObject({
         /** Namespace of the Argo CD installation that owns Applications. */
         namespace: dnsLabel(),
-        project: z.string().min(1),
+        project: singleLine(),
       }),
       flux: z.strictObject({
         /** Namespace for the OCIRepository and HelmRelease. */
@@ -146,7 +167,7 @@ export const stackValuesSchema = z
       /** OTLP (gRPC) endpoint for traces (`tracing-endpoint`). Unset: no tracing. */
       endpoint: httpUrl.optional(),
       /** `tracing-filter`, e.g. `info`. */
-      filter: z.string().min(1).optional(),
+      filter: singleLine().optional(),
       /** Where the collector runs, for the egress rule the Restate pods need to reach it. */
       collector: egressTarget.optional(),
     }),
@@ -156,7 +177,7 @@ export const stackValuesSchema = z
     }),
     deploy: z.strictObject({
       /** kube context that `deploy:preview`/`deploy:promote` insist on for this environment. */
-      kubeContext: z.string().min(1).optional(),
+      kubeContext: singleLine().optional(),
     }),
   })
   .superRefine((values, ctx) => {
@@ -166,6 +187,9 @@ export const stackValuesSchema = z
     }
     if (values.restate.defaultReplication > values.replicas) {
       issue(['restate', 'defaultReplication'], `must be between 1 and replicas (${values.replicas}): each copy needs its own node`);
+    }
+    if ((ALWAYS_EXISTING_NAMESPACES as readonly string[]).includes(values.clusterName)) {
+      issue(['clusterName'], `must not be "${values.clusterName}": the operator creates the namespace named after the cluster, and every cluster already has that one (NameConflict)`);
     }
     if (values.clusterName === values.operator.namespace) {
       issue(['clusterName'], `must differ from operator.namespace: the operator creates and owns the namespace "${values.clusterName}" and deletes it with the cluster`);

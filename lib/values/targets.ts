@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValuesError } from './errors';
+import { ValuesError, type ValuesProblem } from './errors';
 import { isData } from './merge';
 import { displayPath, listNames, readLayer } from './load';
 
@@ -14,33 +14,47 @@ export function targetDir(target: Target): string {
   return join(target.environment, target.provider);
 }
 
-/** Reads `targets.yaml`: the environment × provider pairs that a plain `npm run synth` builds. */
+/** Reads `targets.yaml`: the environment × provider pairs that a plain `npm run synth` builds. Reports every bad entry. */
 export function loadTargets(valuesDir: string): Target[] {
   const file = join(valuesDir, 'targets.yaml');
   if (!existsSync(file)) throw ValuesError.single(displayPath(file), '', 'missing: it lists the targets to build');
   const layer = readLayer(file);
+  const problems: ValuesProblem[] = [];
+  const problem = (keyPath: string, message: string) => problems.push({ file: layer.file, keyPath, message });
+  for (const key of Object.keys(layer.data).filter((k) => k !== 'targets')) problem(key, 'unknown key (targets.yaml holds only "targets")');
   const list = layer.data.targets;
   if (!Array.isArray(list) || list.length === 0) {
-    throw ValuesError.single(layer.file, 'targets', 'must be a non-empty list of {environment, provider}');
+    problem('targets', 'must be a non-empty list of {environment, provider}');
+    throw new ValuesError(problems);
   }
-  const environments = listNames(join(valuesDir, 'environments'));
-  const providers = listNames(join(valuesDir, 'providers'));
-  const seen = new Set<string>();
-  return list.map((entry: unknown, index: number) => {
+  const known = { environment: listNames(join(valuesDir, 'environments')), provider: listNames(join(valuesDir, 'providers')) };
+  const seen = new Map<string, number>();
+  const targets: Target[] = [];
+  list.forEach((entry: unknown, index: number) => {
     const at = `targets.${index}`;
-    if (!isData(entry) || Object.keys(entry).sort().join(',') !== 'environment,provider') {
-      throw ValuesError.single(layer.file, at, 'must have exactly the keys environment and provider');
+    if (!isData(entry)) {
+      problem(at, `must be a mapping {environment, provider}, got ${JSON.stringify(entry)}`);
+      return;
     }
-    const { environment, provider } = entry as { environment: unknown; provider: unknown };
-    if (typeof environment !== 'string' || !environments.includes(environment)) {
-      throw ValuesError.single(layer.file, `${at}.environment`, `unknown environment ${JSON.stringify(environment)}; known: ${environments.join(', ')}`);
+    for (const key of Object.keys(entry).filter((k) => k !== 'environment' && k !== 'provider')) problem(`${at}.${key}`, 'unknown key (an entry has environment and provider)');
+    let ok = true;
+    for (const kind of ['environment', 'provider'] as const) {
+      const name = entry[kind];
+      if (name === undefined) problem(`${at}.${kind}`, 'is required');
+      else if (typeof name !== 'string' || !known[kind].includes(name)) {
+        problem(`${at}.${kind}`, `unknown ${kind} ${JSON.stringify(name)}; known: ${known[kind].join(', ') || '(none)'}`);
+      } else continue;
+      ok = false;
     }
-    if (typeof provider !== 'string' || !providers.includes(provider)) {
-      throw ValuesError.single(layer.file, `${at}.provider`, `unknown provider ${JSON.stringify(provider)}; known: ${providers.join(', ')}`);
+    if (!ok) return;
+    const target = { environment: entry.environment as string, provider: entry.provider as string };
+    const key = `${target.environment}/${target.provider}`;
+    if (seen.has(key)) problem(at, `${key} is listed twice (also targets.${seen.get(key)})`);
+    else {
+      seen.set(key, index);
+      targets.push(target);
     }
-    const key = `${environment}/${provider}`;
-    if (seen.has(key)) throw ValuesError.single(layer.file, at, `${key} is listed twice`);
-    seen.add(key);
-    return { environment, provider };
   });
+  if (problems.length > 0) throw new ValuesError(problems);
+  return targets;
 }
