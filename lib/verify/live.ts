@@ -1,9 +1,10 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
 import type { RestateBinaries } from './binaries';
 import type { ClusterUnderTest } from './cluster-spec';
-import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
+import { activeLeaders, busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
+import { ClusterServiceModel } from './cluster-service';
 import { pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import type { IsolatedContext } from './isolated-main';
@@ -11,7 +12,19 @@ import { LocalCluster } from './local-cluster';
 import { type SnapshotDestination, snapshotStandInEnv } from './object-store';
 import { lastLine, plain, Restatectl, runCommand } from './restatectl';
 import { S3StandIn, s3rverVersion } from './s3-stand-in';
+import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from './operator-env';
 import { checkSnapshotsLand, onePartitionPerLeader, type SnapshotOutcome } from './snapshot-check';
+import { httpCall } from './http-call';
+import { ServiceApp } from './service-app';
+import {
+  type ClusterControl,
+  type CounterOutcome,
+  counterThroughKills,
+  registerDeployment,
+  type ServiceEndpoints,
+  type SleepFailoverOutcome,
+  sleepThroughLeaderKill,
+} from './service-checks';
 
 export interface LiveCheckInput {
   /** `environment/provider`, for progress lines. */
@@ -51,9 +64,21 @@ export interface LiveResult {
   readonly killed?: string;
   /** What the snapshot check saw in the stand-in, when the config has a snapshot destination. */
   readonly snapshots?: SnapshotOutcome;
+  /** The SDK counter, incremented through successive SIGKILLs of single nodes. */
+  readonly counter?: CounterOutcome;
+  /** The sleeping invocation whose partition leader was SIGKILLed. */
+  readonly sleep?: SleepFailoverOutcome;
 }
 
 const PROVISION_DEADLINE_S = 60;
+/** Adds before the first kill and while each killed node is down. */
+const COUNTER_ADDS_PER_PHASE = 10;
+/** How long the sleeping invocation sleeps; its leader is killed while it is suspended. */
+const SLEEP_MS = 8000;
+
+function sdkVersion(): string {
+  return (require('@restatedev/restate-sdk/package.json') as { version: string }).version;
+}
 
 /**
  * Stands the cluster up from the CR the way the operator would, provisions it with the product's provisioning
@@ -66,6 +91,8 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   const say = (line: string): void => context.progress(`verify ${label}: ${line}`);
   const home = join(context.workDir, 'home');
   const bin = join(context.workDir, 'bin');
+  // Emulated pods run as their own uids (the NetworkPolicy rules tell them apart by it): they need to pass.
+  chmodSync(context.workDir, 0o711);
   mkdirSync(home, { recursive: true });
   mkdirSync(bin, { recursive: true });
   symlinkSync(input.binaries.restatectl, join(bin, 'restatectl'));
@@ -79,7 +106,11 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     workDir: context.workDir,
     extraEnv: store ? snapshotStandInEnv(store.endpoint) : {},
   });
+  const services = new ClusterServiceModel(local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })));
+  const app = new ServiceApp({ name: 'counter', namespace: 'restate-verify-app', labels: { [`allow.restate.dev/${cluster.name}`]: 'true' }, uid: 30100, ip: '127.0.2.1' }, context.workDir);
   context.onExit(() => {
+    services.stop();
+    app.stopSync();
     local.stopSync();
     local.removeFiles();
     store?.stopSync();
@@ -110,6 +141,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   let killed: string | undefined;
   let startedAt = 0;
   let snapshots: SnapshotOutcome | undefined;
+  const result: { counter?: CounterOutcome; sleep?: SleepFailoverOutcome } = {};
   try {
     if (store && input.snapshots) {
       await step(`start a local S3 stand-in for ${input.snapshots.url}`, async () => {
@@ -120,6 +152,8 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     await step(`start ${cluster.replicas} restate-server processes`, async () => {
       startedAt = Date.now();
       await local.start(context.deadline.within(30_000));
+      for (const n of local.nodes) services.containerStarted(n.name);
+      services.start();
       return `${local.nodes.map((n) => `${n.name}=${n.ip}`).join(', ')}; fabric ports listening after ${seconds(Date.now() - startedAt)}`;
     });
     await step('the cluster waits for provisioning (auto-provision is off)', async () => {
@@ -210,15 +244,89 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       if (status.code !== 0) throw new VerifyError(`restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`);
       return 'yes';
     });
+
+    const allLed = (what: string) =>
+      pollUntil(`${what}: an active leader for each of the ${expected.partitions} partitions`, context.deadline.within(input.readyBoundMs), 500, () =>
+        probeLeaders(ctl, local.liveAddresses(), expected.partitions),
+      );
+    const control: ClusterControl = {
+      nodeNames: local.nodes.map((n) => n.name),
+      kill: (ordinal) => local.kill(ordinal),
+      restart: async (ordinal) => {
+        await local.restart(ordinal, context.deadline.within(30_000));
+        services.containerStarted(local.nodes[ordinal].name);
+        await allLed(`${local.nodes[ordinal].name} restarted on its data`);
+      },
+      leaderOfKey: async (key) => {
+        const ranges = await ctl.sql<{ partition_id: number; s: string; e: string }>(
+          local.liveAddresses(),
+          'SELECT partition_id, CAST(start_key AS VARCHAR) AS s, CAST(end_key AS VARCHAR) AS e FROM partitions',
+        );
+        const partition = ranges.find((r) => BigInt(r.s) <= key && key <= BigInt(r.e));
+        if (!partition) throw new VerifyError(`no partition holds key ${key}`);
+        const names = (await activeLeaders(ctl, local.liveAddresses())).get(partition.partition_id) ?? [];
+        const node = local.nodes.find((n) => names.includes(n.name) && local.isRunning(n.ordinal));
+        if (!node) throw new VerifyError(`partition ${partition.partition_id} has no active leader`);
+        return node.ordinal;
+      },
+    };
+    await step(`restart ${victim.name} on its data: every partition has an active leader`, async () => {
+      const t = Date.now();
+      await control.restart(victim.ordinal);
+      return `after ${seconds(Date.now() - t)}`;
+    });
+    // The admin API and ingress as the model reaches them: Service `restate`, through its ClusterIP.
+    const harness = { http: httpCall };
+    const endpoints: ServiceEndpoints = {
+      ingress: `http://restate:${INGRESS}`,
+      caller: harness,
+      admin: `http://restate:${ADMIN}`,
+      adminCaller: harness,
+    };
+    await step(`start the SDK service as pod ${app.pod.namespace}/${app.pod.name} and register it through the admin API`, async () => {
+      await app.start(context.deadline.within(30_000));
+      const t = Date.now();
+      const names = await registerDeployment(endpoints, app.uri, context.deadline.within(30_000));
+      if (!names.includes('Counter')) throw new VerifyError(`the deployment registered, but its services are ${names.join(', ') || 'none'}, not Counter`);
+      return `@restatedev/restate-sdk ${sdkVersion()} on ${app.uri}; POST /deployments answered in ${seconds(Date.now() - t)} with ${names.join(', ')}`;
+    });
+    let counter: CounterOutcome | undefined;
+    const victims = local.nodes.slice(0, Math.min(3, local.nodes.length)).map((n) => n.ordinal);
+    await step(`a counter through SIGKILLs of ${victims.map((o) => local.nodes[o].name).join(', ')} (one at a time, each restarted on its data)`, async () => {
+      counter = await counterThroughKills(endpoints, control, {
+        key: 'verify',
+        addsPerPhase: COUNTER_ADDS_PER_PHASE,
+        victims,
+        deadline: context.deadline,
+        callBoundMs: input.failoverBoundMs + 30_000,
+      });
+      return (
+        `answers exactly 1..${counter.adds}, final count ${counter.final}, a retried key answered its first answer; ` +
+        counter.kills.map((k) => `${k.node}: first answer ${seconds(k.firstAnswerMs)} after the kill (${k.retried} adds retried)`).join('; ') +
+        `; slowest add ${seconds(counter.slowestAddMs)}`
+      );
+    });
+    let sleepOutcome: SleepFailoverOutcome | undefined;
+    await step('an invocation suspended in ctx.sleep survives a SIGKILL of its partition leader', async () => {
+      sleepOutcome = await sleepThroughLeaderKill(endpoints, control, { key: 'sleeper', sleepMs: SLEEP_MS, deadline: context.deadline });
+      return (
+        `${sleepOutcome.invocationId} suspended; killed its leader ${sleepOutcome.node}; completed ${seconds(sleepOutcome.completedAfterKillMs)} after the kill ` +
+        `(slept ${seconds(sleepOutcome.result.sleptMs)} of ${seconds(SLEEP_MS)}), the state after the sleep written exactly once (marks = ${sleepOutcome.marks})`
+      );
+    });
+    result.counter = counter;
+    result.sleep = sleepOutcome;
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
   } finally {
+    services.stop();
+    app.stopSync();
     await local.stop();
     local.removeFiles();
     await store?.stop();
     store?.removeFiles();
   }
-  return { ok: steps.every((s) => s.ok), steps, readyMs, failoverMs, killed, snapshots };
+  return { ok: steps.every((s) => s.ok), steps, readyMs, failoverMs, killed, snapshots, ...result };
 }
 
 class StepFailed extends Error {}

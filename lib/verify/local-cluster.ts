@@ -174,6 +174,21 @@ export class LocalCluster {
     }
   }
 
+  /**
+   * Starts a killed node again on its own data and config (as the StatefulSet restarts a pod onto its PVC) and
+   * waits until its fabric port accepts connections.
+   */
+  async restart(ordinal: number, deadline: Deadline): Promise<void> {
+    if (this.isRunning(ordinal)) throw new Error(`${podName(ordinal)} is still running`);
+    const node = this.nodes[ordinal];
+    this.spawnNode(node);
+    await pollUntil(`${node.name} listening on its fabric port again`, deadline, 100, async () => {
+      const exit = this.running.get(ordinal)?.exit;
+      if (exit) throw new VerifyError(`${node.name} exited after its restart (${exit.signal ?? `exit status ${exit.code}`}); its log says:\n      ${logTail(node.logFile)}`);
+      return (await accepts(node.ip, FABRIC_PORT)) ? { done: true, value: undefined } : { done: false, reason: 'not listening yet' };
+    });
+  }
+
   /** SIGKILLs one node by its PID and waits until it is gone. */
   async kill(ordinal: number): Promise<void> {
     const r = this.running.get(ordinal);
