@@ -180,10 +180,11 @@ async function invocationRow(endpoints: ServiceEndpoints, id: string): Promise<I
     url: `${endpoints.admin}/query`,
     method: 'POST',
     headers: { accept: 'application/json' },
-    body: JSON.stringify({ query: `SELECT status, CAST(partition_key AS VARCHAR) AS partition_key FROM sys_invocation WHERE id = '${id}'` }),
+    // `sys_invocation` has no partition key; the table it is built on, `sys_invocation_status`, has.
+    body: JSON.stringify({ query: `SELECT status, CAST(partition_key AS VARCHAR) AS partition_key FROM sys_invocation_status WHERE id = '${id}'` }),
     timeoutMs: ATTEMPT_MS,
   });
-  if (res.status !== 200) throw new Error(`admin /query: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+  if (res.status !== 200) throw new Error(`admin /query: HTTP ${res.status}: ${res.body.slice(0, 600)}`);
   const rows = (JSON.parse(res.body) as { rows?: InvocationRow[] }).rows ?? [];
   return rows[0];
 }
