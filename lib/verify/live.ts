@@ -12,6 +12,13 @@ import { LocalCluster } from './local-cluster';
 import { type SnapshotDestination, snapshotStandInEnv } from './object-store';
 import { lastLine, plain, Restatectl, runCommand } from './restatectl';
 import { S3StandIn, s3rverVersion } from './s3-stand-in';
+import { runProvisioningJob } from './job-run';
+import { buildClusterModel } from './model';
+import { nftApply, nftAvailable } from './nft';
+import { describeFailures, policyChecks, runPolicyChecks } from './policy-checks';
+import { type EnforcedPod, policyRuleset } from './policy-nft';
+import { PodAgent } from './pods';
+import type { ProvisioningJob } from './target-extras';
 import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from './operator-env';
 import { checkSnapshotsLand, onePartitionPerLeader, type SnapshotOutcome } from './snapshot-check';
 import { httpCall } from './http-call';
@@ -42,6 +49,12 @@ export interface LiveCheckInput {
    * and the nodes are pointed at it through env (config.toml stays as shipped).
    */
   readonly snapshots?: SnapshotDestination;
+  /** The target's provisioning Job as synthesized, when it has one: it then provisions the cluster. */
+  readonly job?: ProvisioningJob;
+  /** The namespace of the target's PodMonitor (where Prometheus is taken to run), when it has one. */
+  readonly prometheusNamespace?: string;
+  /** The host of the snapshot store's endpoint, for the stand-in's place in the model. */
+  readonly objectStoreHost?: string;
 }
 
 /** One check of the live run and what it saw. */
@@ -68,9 +81,24 @@ export interface LiveResult {
   readonly counter?: CounterOutcome;
   /** The sleeping invocation whose partition leader was SIGKILLed. */
   readonly sleep?: SleepFailoverOutcome;
+  /** The NetworkPolicy connections tried for real, and the rules that enforced them. */
+  readonly policies?: PolicyOutcome;
+  /** The provisioning Job's run, when the target has one. */
+  readonly jobMs?: number;
+}
+
+export interface PolicyOutcome {
+  readonly policies: number;
+  readonly acceptRules: number;
+  readonly refusedCombinations: number;
+  readonly checks: number;
+  readonly reached: number;
+  readonly refused: number;
 }
 
 const PROVISION_DEADLINE_S = 60;
+/** Bound on the provisioning Job's run. */
+const JOB_BOUND_MS = 120_000;
 /** Adds before the first kill and while each killed node is down. */
 const COUNTER_ADDS_PER_PHASE = 10;
 /** How long the sleeping invocation sleeps; its leader is killed while it is suspended. */
@@ -99,16 +127,28 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   const env = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: home, NO_COLOR: '1' };
   const ctl = new Restatectl(input.binaries.restatectl, env);
 
+  const model = buildClusterModel({
+    cluster,
+    ...(input.job ? { job: input.job } : {}),
+    ...(input.prometheusNamespace ? { prometheusNamespace: input.prometheusNamespace } : {}),
+    ...(input.objectStoreHost ? { objectStoreHost: input.objectStoreHost } : {}),
+  });
   const store = input.snapshots ? new S3StandIn({ bucket: input.snapshots.bucket, workDir: context.workDir }) : undefined;
   const local = new LocalCluster({
     cluster,
     serverBinary: input.binaries.server,
     workDir: context.workDir,
     extraEnv: store ? snapshotStandInEnv(store.endpoint) : {},
+    uids: model.nodes.map((n) => n.uid),
   });
   const services = new ClusterServiceModel(local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })));
-  const app = new ServiceApp({ name: 'counter', namespace: 'restate-verify-app', labels: { [`allow.restate.dev/${cluster.name}`]: 'true' }, uid: 30100, ip: '127.0.2.1' }, context.workDir);
+  const app = new ServiceApp(model.service, context.workDir);
+  // Client pods, and one agent per node (a shell in the pod, as `kubectl exec` gives one) for the checks.
+  const clients = [model.operator, model.job, model.prometheus, model.admittedApp, model.unlistedApp, ...model.nodes].filter((p): p is EnforcedPod => p !== undefined);
+  const agents = new Map(clients.map((pod) => [pod.uid, new PodAgent(pod, context.workDir)]));
+  const agentFor = (pod: EnforcedPod): PodAgent => agents.get(pod.uid)!;
   context.onExit(() => {
+    for (const agent of agents.values()) agent.stopSync();
     services.stop();
     app.stopSync();
     local.stopSync();
@@ -141,7 +181,8 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   let killed: string | undefined;
   let startedAt = 0;
   let snapshots: SnapshotOutcome | undefined;
-  const result: { counter?: CounterOutcome; sleep?: SleepFailoverOutcome } = {};
+  const result: { counter?: CounterOutcome; sleep?: SleepFailoverOutcome; policies?: PolicyOutcome; jobMs?: number } = {};
+  let policyRules = { accepted: 0, refused: 0 };
   try {
     if (store && input.snapshots) {
       await step(`start a local S3 stand-in for ${input.snapshots.url}`, async () => {
@@ -149,6 +190,17 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
         return `s3rver ${s3rverVersion()} on ${store.endpoint.url}, bucket ${input.snapshots!.bucket}; the nodes reach it through RESTATE_WORKER__SNAPSHOTS__* env, config.toml as shipped`;
       });
     }
+    await step(`NetworkPolicies of operator 1.7.4 for ${cluster.name} enforced with nftables`, async () => {
+      const unavailable = nftAvailable();
+      if (unavailable) throw new VerifyError(`cannot load nftables rules in the sandbox: ${unavailable}`);
+      const ruleset = policyRuleset(model.all, model.policies);
+      nftApply(ruleset.script);
+      policyRules = { accepted: ruleset.accepted, refused: ruleset.refused };
+      return (
+        `${model.policies.length} policies (${model.policies.map((p) => p.name).join(', ')}) over ${model.all.length} pods: ` +
+        `${ruleset.accepted} accept rules by socket uid, ${ruleset.refused} pod-to-port combinations dropped`
+      );
+    });
     await step(`start ${cluster.replicas} restate-server processes`, async () => {
       startedAt = Date.now();
       await local.start(context.deadline.within(30_000));
@@ -156,20 +208,37 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       services.start();
       return `${local.nodes.map((n) => `${n.name}=${n.ip}`).join(', ')}; fabric ports listening after ${seconds(Date.now() - startedAt)}`;
     });
+    await step(`start ${clients.length + 1} client and application pods of the model`, async () => {
+      await Promise.all([...[...agents.values()].map((a) => a.start()), app.start(context.deadline.within(30_000))]);
+      return `${clients.map((p) => `${p.namespace}/${p.name} (uid ${p.uid})`).join(', ')}; the SDK service ${app.pod.namespace}/${app.pod.name} on ${app.uri} (uid ${app.pod.uid})`;
+    });
     await step('the cluster waits for provisioning (auto-provision is off)', async () => {
       const status = await ctl.run(local.liveAddresses(), ['status']);
       if (status.code === 0) throw new VerifyError('restatectl status exits 0 before anyone provisioned: the nodes provisioned themselves; set auto-provision = false');
       return `restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`;
     });
-    await step('provision.sh provisions the cluster', async () => {
-      const run = await provision();
-      const out = plain(run.stdout + run.stderr);
-      if (run.code !== 0) throw new VerifyError(`provision.sh exited ${run.code}:\n${out.trim()}`);
-      if (!out.includes('cluster has been successfully provisioned')) {
-        throw new VerifyError(`provision.sh succeeded but did not provision the cluster itself:\n${out.trim()}`);
-      }
-      return `in ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
-    });
+    const job = input.job;
+    if (job && model.job) {
+      const jobPod = model.job;
+      await step(`the provisioning Job ${job.namespace}/${job.name} provisions the cluster, as synthesized`, async () => {
+        const run = await runProvisioningJob({ job, pod: jobPod, workDir: context.workDir, binDir: bin, timeoutMs: Math.min(context.deadline.remainingMs(), JOB_BOUND_MS) });
+        const out = plain(run.result.stdout + run.result.stderr);
+        if (run.result.code !== 0) throw new VerifyError(`the Job's container (${run.argv.join(' ')}) exited ${run.result.code ?? 'killed'} after ${seconds(run.result.ms)}:\n${out.trim()}`);
+        if (!out.includes('cluster has been successfully provisioned')) throw new VerifyError(`the Job exited 0 but did not provision the cluster itself:\n${out.trim()}`);
+        result.jobMs = run.result.ms;
+        return `in ${seconds(run.result.ms)}, as uid ${jobPod.uid} in ${job.namespace}: ${lastLine(run.result.stdout)}`;
+      });
+    } else {
+      await step('provision.sh provisions the cluster', async () => {
+        const run = await provision();
+        const out = plain(run.stdout + run.stderr);
+        if (run.code !== 0) throw new VerifyError(`provision.sh exited ${run.code}:\n${out.trim()}`);
+        if (!out.includes('cluster has been successfully provisioned')) {
+          throw new VerifyError(`provision.sh succeeded but did not provision the cluster itself:\n${out.trim()}`);
+        }
+        return `in ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
+      });
+    }
     await step('restatectl status exits 0', async () => {
       const status = await ctl.run(local.liveAddresses(), ['status']);
       if (status.code !== 0) throw new VerifyError(`restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`);
@@ -194,6 +263,29 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     await step(`partitions and replication match the config`, async () =>
       pollUntil('the partition table and logs as configured', context.deadline.within(30_000), 500, () => probeLayout(ctl, local.liveAddresses(), expected)),
     );
+    await step('the NetworkPolicies hold for real connections', async () => {
+      const checks = policyChecks(model);
+      const results = await runPolicyChecks(checks, agentFor);
+      const failures = describeFailures(results);
+      if (failures.length > 0) throw new VerifyError(`${failures.length} of ${results.length} checks failed:\n      ${failures.join('\n      ')}`);
+      const reached = results.filter((r) => r.connected).length;
+      result.policies = {
+        policies: model.policies.length,
+        acceptRules: policyRules.accepted,
+        refusedCombinations: policyRules.refused,
+        checks: results.length,
+        reached,
+        refused: results.length - reached,
+      };
+      const kinds = [
+        model.job ? 'the Job reaches 5122 of every node' : undefined,
+        model.prometheus ? 'Prometheus reaches 5122 of every node' : undefined,
+        model.admittedApp ? `${model.admittedApp.namespace}/${model.admittedApp.name} (admitted) reaches 8080` : `no application reaches 8080 (${model.noAdmittedApp})`,
+        'the operator reaches 9070',
+        'an unlisted application is refused where the policies say so',
+      ].filter(Boolean);
+      return `${results.length} connections, ${reached} through and ${results.length - reached} refused, each as required: ${kinds.join('; ')}`;
+    });
     await step('a second provisioning is a no-op', async () => {
       const again = await provision();
       const out = plain(again.stdout + again.stderr);
@@ -276,15 +368,17 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       return `after ${seconds(Date.now() - t)}`;
     });
     // The admin API and ingress as the model reaches them: Service `restate`, through its ClusterIP.
+    // The admin API as a user reaches it when the policies admit nobody: `kubectl port-forward svc/restate 9070`,
+    // which NetworkPolicies do not govern (the harness's own uid). The ingress from the admitted application.
     const harness = { http: httpCall };
+    const caller = model.admittedApp ? agentFor(model.admittedApp) : harness;
     const endpoints: ServiceEndpoints = {
       ingress: `http://restate:${INGRESS}`,
-      caller: harness,
+      caller,
       admin: `http://restate:${ADMIN}`,
       adminCaller: harness,
     };
-    await step(`start the SDK service as pod ${app.pod.namespace}/${app.pod.name} and register it through the admin API`, async () => {
-      await app.start(context.deadline.within(30_000));
+    await step(`register the SDK service ${app.pod.namespace}/${app.pod.name} through the admin API (kubectl port-forward svc/restate 9070)`, async () => {
       const t = Date.now();
       const names = await registerDeployment(endpoints, app.uri, context.deadline.within(30_000));
       if (!names.includes('Counter')) throw new VerifyError(`the deployment registered, but its services are ${names.join(', ') || 'none'}, not Counter`);
@@ -319,6 +413,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
   } finally {
+    for (const agent of agents.values()) agent.stopSync();
     services.stop();
     app.stopSync();
     await local.stop();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ClusterUnderTest } from './cluster-spec';
@@ -22,6 +22,12 @@ export interface LocalClusterProps {
    * @default {}
    */
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * The uid (and gid) each node runs as, by ordinal: the NetworkPolicy rules tell pods apart by it. Their
+   * folders are handed to that uid.
+   * @default the current user's
+   */
+  readonly uids?: readonly number[];
 }
 
 /** One `restate-server` process standing in for pod `restate-N`. */
@@ -149,6 +155,8 @@ export class LocalCluster {
     const tmp = join(node.dir, 'tmp');
     mkdirSync(data, { recursive: true });
     mkdirSync(tmp, { recursive: true });
+    const uid = this.props.uids?.[node.ordinal];
+    if (uid !== undefined) for (const dir of [node.dir, data, tmp]) chownSync(dir, uid, uid);
     const pod = operatorPodEnv(this.props.cluster, node.ordinal, { baseDir: data, configFile: this.configFile });
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -164,7 +172,8 @@ export class LocalCluster {
     const log = openSync(node.logFile, 'a');
     try {
       // detached: its own process group, so a Ctrl-C in the terminal reaches the orchestrator, which stops it.
-      const child = spawn(this.props.serverBinary, [], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log] });
+      const ids = uid === undefined ? {} : { uid, gid: uid };
+      const child = spawn(this.props.serverBinary, [], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log], ...ids });
       if (child.pid === undefined) throw new VerifyError(`cannot start ${this.props.serverBinary} for ${node.name}`);
       const running: Running = { child, pid: child.pid };
       child.once('exit', (code, signal) => (running.exit = { code, signal }));
