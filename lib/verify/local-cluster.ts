@@ -22,6 +22,12 @@ export interface LocalClusterProps {
    * @default {}
    */
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * How each node's process is started, e.g. with its pod's DNS view (`PodView.command`); the launcher must
+   * exec the program, so that the spawned PID is the server's.
+   * @default - the server binary directly, with the sandbox's own /etc/hosts and resolv.conf
+   */
+  readonly launch?: (node: LocalNode, file: string, args: readonly string[]) => { readonly file: string; readonly args: readonly string[] };
 }
 
 /** One `restate-server` process standing in for pod `restate-N`. */
@@ -164,7 +170,8 @@ export class LocalCluster {
     const log = openSync(node.logFile, 'a');
     try {
       // detached: its own process group, so a Ctrl-C in the terminal reaches the orchestrator, which stops it.
-      const child = spawn(this.props.serverBinary, [], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log] });
+      const launch = this.props.launch?.(node, this.props.serverBinary, []) ?? { file: this.props.serverBinary, args: [] };
+      const child = spawn(launch.file, [...launch.args], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log] });
       if (child.pid === undefined) throw new VerifyError(`cannot start ${this.props.serverBinary} for ${node.name}`);
       const running: Running = { child, pid: child.pid };
       child.once('exit', (code, signal) => (running.exit = { code, signal }));
