@@ -78,6 +78,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       namespace: values.operator.namespace,
       image: values.image,
       clusterDomain: values.clusterDomain,
+      replicas: values.replicas,
     });
     last = provisioningChart;
   }

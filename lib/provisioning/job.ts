@@ -41,6 +41,13 @@ export interface ProvisioningJobProps {
   readonly image: string;
 
   /**
+   * Pods of the cluster (`spec.compute.replicas`): a first provisioning succeeds only once restate-0..N-1 are
+   * all metadata members and every partition has a leader.
+   * @default - every node in the cluster's nodes configuration
+   */
+  readonly replicas?: number;
+
+  /**
    * Seconds one attempt of the script keeps trying (node not answering yet, provisioning not confirmed).
    * Under Argo CD the Job may start before the pods are even scheduled, so this covers volume binding and
    * image pulls too.
@@ -164,7 +171,7 @@ export class ProvisioningJob extends Construct {
                 name: 'provision',
                 image: props.image,
                 command: ['sh', `${SCRIPT_DIR}/${PROVISION_SCRIPT_NAME}`],
-                args: provisionScriptArgs({ address: seedAddress, deadlineSeconds }),
+                args: provisionScriptArgs({ address: seedAddress, deadlineSeconds, replicas: props.replicas }),
                 env: [{ name: 'HOME', value: TMP_DIR }],
                 resources: {
                   requests: quantities(resources.requests),

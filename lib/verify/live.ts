@@ -100,7 +100,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     }
   };
   const provision = () =>
-    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1 })], {
+    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1, replicas: cluster.replicas })], {
       env,
       timeoutMs: Math.min(context.deadline.remainingMs(), (PROVISION_DEADLINE_S + 10) * 1000),
     });
