@@ -4,7 +4,8 @@ import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/scri
 import type { RestateBinaries } from './binaries';
 import type { ClusterUnderTest } from './cluster-spec';
 import { activeLeaders, busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
-import { ClusterServiceModel } from './cluster-service';
+import { ClusterServiceModel, RESTATE_SERVICE_IP } from './cluster-service';
+import { registerClusterPods } from './cluster-dns';
 import { pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import type { IsolatedContext } from './isolated-main';
@@ -12,7 +13,10 @@ import { LocalCluster } from './local-cluster';
 import { type SnapshotDestination, snapshotStandInEnv } from './object-store';
 import { lastLine, plain, Restatectl, runCommand } from './restatectl';
 import { S3StandIn, s3rverVersion } from './s3-stand-in';
-import { runProvisioningJob } from './job-run';
+import { clusterPodView } from './cluster-dns';
+import { runJobContainer } from './job-run';
+import { KubeDns } from './kube-dns';
+import { PodView } from './pod-view';
 import { buildClusterModel } from './model';
 import { nftApply, nftAvailable } from './nft';
 import { describeFailures, policyChecks, runPolicyChecks } from './policy-checks';
@@ -133,6 +137,18 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     ...(input.prometheusNamespace ? { prometheusNamespace: input.prometheusNamespace } : {}),
     ...(input.objectStoreHost ? { objectStoreHost: input.objectStoreHost } : {}),
   });
+  // The cluster DNS as kube-dns answers it: the operator's Services and pods, the SDK service's headless Service.
+  const dns = registerClusterPods(new KubeDns(), cluster.name, cluster.replicas);
+  dns.addService({ namespace: cluster.name, name: 'restate', clusterIp: RESTATE_SERVICE_IP });
+  dns.addService({ namespace: model.service.namespace, name: model.service.name });
+  dns.addPod({ namespace: model.service.namespace, hostname: model.service.name, subdomain: model.service.name, ip: model.service.ip });
+  const views = join(context.workDir, 'views');
+  let spareIp = 20;
+  const viewOf = (pod: EnforcedPod): PodView => {
+    const node = model.nodes.indexOf(pod);
+    if (node >= 0) return clusterPodView(dns, cluster.name, node, views);
+    return new PodView({ id: `${pod.namespace}.${pod.name}`, dir: views, namespace: pod.namespace, clusterDomain: dns.domain, nameserver: dns.ip, ip: pod.ip ?? `127.0.1.${spareIp++}`, hostname: pod.name });
+  };
   const store = input.snapshots ? new S3StandIn({ bucket: input.snapshots.bucket, workDir: context.workDir }) : undefined;
   const local = new LocalCluster({
     cluster,
@@ -140,14 +156,17 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     workDir: context.workDir,
     extraEnv: store ? snapshotStandInEnv(store.endpoint) : {},
     uids: model.nodes.map((n) => n.uid),
+    launch: (node, file, args) => viewOf(model.nodes[node.ordinal]).command(file, args, model.nodes[node.ordinal].uid),
   });
   const services = new ClusterServiceModel(local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })));
-  const app = new ServiceApp(model.service, context.workDir);
+  const serviceHost = `${model.service.name}.${model.service.namespace}.svc.${dns.domain}`;
+  const app = new ServiceApp(model.service, context.workDir, viewOf(model.service), serviceHost);
   // Client pods, and one agent per node (a shell in the pod, as `kubectl exec` gives one) for the checks.
   const clients = [model.operator, model.job, model.prometheus, model.admittedApp, model.unlistedApp, ...model.nodes].filter((p): p is EnforcedPod => p !== undefined);
-  const agents = new Map(clients.map((pod) => [pod.uid, new PodAgent(pod, context.workDir)]));
+  const agents = new Map(clients.map((pod) => [pod.uid, new PodAgent(pod, context.workDir, viewOf(pod))]));
   const agentFor = (pod: EnforcedPod): PodAgent => agents.get(pod.uid)!;
   context.onExit(() => {
+    dns.stopSync();
     for (const agent of agents.values()) agent.stopSync();
     services.stop();
     app.stopSync();
@@ -171,7 +190,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     }
   };
   const provision = () =>
-    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1 })], {
+    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1, replicas: cluster.replicas })], {
       env,
       timeoutMs: Math.min(context.deadline.remainingMs(), (PROVISION_DEADLINE_S + 10) * 1000),
     });
@@ -195,6 +214,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       if (unavailable) throw new VerifyError(`cannot load nftables rules in the sandbox: ${unavailable}`);
       const ruleset = policyRuleset(model.all, model.policies);
       nftApply(ruleset.script);
+      await dns.start();
       policyRules = { accepted: ruleset.accepted, refused: ruleset.refused };
       return (
         `${model.policies.length} policies (${model.policies.map((p) => p.name).join(', ')}) over ${model.all.length} pods: ` +
@@ -221,12 +241,21 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     if (job && model.job) {
       const jobPod = model.job;
       await step(`the provisioning Job ${job.namespace}/${job.name} provisions the cluster, as synthesized`, async () => {
-        const run = await runProvisioningJob({ job, pod: jobPod, workDir: context.workDir, binDir: bin, timeoutMs: Math.min(context.deadline.remainingMs(), JOB_BOUND_MS) });
-        const out = plain(run.result.stdout + run.result.stderr);
-        if (run.result.code !== 0) throw new VerifyError(`the Job's container (${run.argv.join(' ')}) exited ${run.result.code ?? 'killed'} after ${seconds(run.result.ms)}:\n${out.trim()}`);
+        const run = await runJobContainer(job, {
+          dns,
+          dir: join(context.workDir, 'job'),
+          binDir: bin,
+          ip: '127.0.1.10',
+          uid: jobPod.uid,
+          timeoutMs: Math.min(context.deadline.remainingMs(), JOB_BOUND_MS),
+        });
+        const out = plain(run.stdout + run.stderr);
+        const argv = [...job.command, ...job.args].join(' ');
+        if (run.code !== 0) throw new VerifyError(`the Job's container (${argv}) exited ${run.code ?? 'killed'} after ${seconds(run.ms)}:\n${out.trim()}`);
         if (!out.includes('cluster has been successfully provisioned')) throw new VerifyError(`the Job exited 0 but did not provision the cluster itself:\n${out.trim()}`);
-        result.jobMs = run.result.ms;
-        return `in ${seconds(run.result.ms)}, as uid ${jobPod.uid} in ${job.namespace}: ${lastLine(run.result.stdout)}`;
+        result.jobMs = run.ms;
+        const search = run.resolvConf.split('\n').find((l) => l.startsWith('search')) ?? '';
+        return `${argv}: done in ${seconds(run.ms)}, as uid ${jobPod.uid} in ${job.namespace} (resolv.conf ${search}): ${lastLine(run.stdout)}`;
       });
     } else {
       await step('provision.sh provisions the cluster', async () => {
@@ -373,9 +402,9 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     const harness = { http: httpCall };
     const caller = model.admittedApp ? agentFor(model.admittedApp) : harness;
     const endpoints: ServiceEndpoints = {
-      ingress: `http://restate:${INGRESS}`,
+      ingress: `http://restate.${cluster.name}.svc.${dns.domain}:${INGRESS}`,
       caller,
-      admin: `http://restate:${ADMIN}`,
+      admin: `http://restate.${cluster.name}.svc.${dns.domain}:${ADMIN}`,
       adminCaller: harness,
     };
     await step(`register the SDK service ${app.pod.namespace}/${app.pod.name} through the admin API (kubectl port-forward svc/restate 9070)`, async () => {
@@ -414,6 +443,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     if (!(error instanceof StepFailed)) throw error;
   } finally {
     for (const agent of agents.values()) agent.stopSync();
+    await dns.stop();
     services.stop();
     app.stopSync();
     await local.stop();

@@ -24,10 +24,17 @@ export interface LocalClusterProps {
   readonly extraEnv?: Readonly<Record<string, string>>;
   /**
    * The uid (and gid) each node runs as, by ordinal: the NetworkPolicy rules tell pods apart by it. Their
-   * folders are handed to that uid.
+   * folders are handed to that uid. With a `launch`, the launcher must switch to it (a mount namespace has to
+   * be set up as root first); without, the process is spawned as it.
    * @default the current user's
    */
   readonly uids?: readonly number[];
+  /**
+   * How each node's process is started, e.g. with its pod's DNS view (`PodView.command`); the launcher must
+   * exec the program, so that the spawned PID is the server's.
+   * @default - the server binary directly, with the sandbox's own /etc/hosts and resolv.conf
+   */
+  readonly launch?: (node: LocalNode, file: string, args: readonly string[]) => { readonly file: string; readonly args: readonly string[] };
 }
 
 /** One `restate-server` process standing in for pod `restate-N`. */
@@ -172,8 +179,9 @@ export class LocalCluster {
     const log = openSync(node.logFile, 'a');
     try {
       // detached: its own process group, so a Ctrl-C in the terminal reaches the orchestrator, which stops it.
-      const ids = uid === undefined ? {} : { uid, gid: uid };
-      const child = spawn(this.props.serverBinary, [], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log], ...ids });
+      const launch = this.props.launch?.(node, this.props.serverBinary, []);
+      const ids = uid === undefined || launch !== undefined ? {} : { uid, gid: uid };
+      const child = spawn(launch?.file ?? this.props.serverBinary, [...(launch?.args ?? [])], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log], ...ids });
       if (child.pid === undefined) throw new VerifyError(`cannot start ${this.props.serverBinary} for ${node.name}`);
       const running: Running = { child, pid: child.pid };
       child.once('exit', (code, signal) => (running.exit = { code, signal }));

@@ -1,5 +1,6 @@
 import type { ClusterUnderTest } from './cluster-spec';
 import { nodeIp } from './hosts';
+import { KUBE_DNS_IP } from './kube-dns';
 import { type ClusterSecurity, clusterPodLabels, type NetworkPolicy, OPERATOR_1_7_4, operatorNetworkPolicies, type PolicyPeer } from './network-policies';
 import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT, podName } from './operator-env';
 import type { EnforcedPod } from './policy-nft';
@@ -33,6 +34,8 @@ export interface ClusterModel {
   /** The SDK service deployment, labelled `allow.restate.dev/<cluster>: "true"` so Restate may call it. */
   readonly service: EnforcedPod & { readonly ip: string };
   readonly objectStore?: EnforcedPod;
+  /** The cluster DNS stand-in, as the kube-dns pod the operator's DNS policy admits. */
+  readonly kubeDns: EnforcedPod;
   readonly all: readonly EnforcedPod[];
 }
 
@@ -114,6 +117,16 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
       listens: [tcp(S3_STAND_IN_PORT)],
     };
   }
-  const all = [...nodes, operator, ...(job ? [job] : []), ...(prometheus ? [prometheus] : []), ...(admittedApp ? [admittedApp] : []), unlistedApp, service, ...(objectStore ? [objectStore] : [])];
-  return { policies, nodes, operator, job, prometheus, admittedApp, noAdmittedApp, unlistedApp, service, objectStore, all };
+  const kubeDns: EnforcedPod = {
+    name: 'kube-dns',
+    namespace: 'kube-system',
+    labels: { 'k8s-app': 'kube-dns' },
+    uid: UID_BASE + 120,
+    ip: KUBE_DNS_IP,
+    podIp: podIp(),
+    // The stand-in answers on UDP only (kube-dns.ts).
+    listens: [{ port: 53, protocol: 'UDP' }],
+  };
+  const all = [...nodes, kubeDns, operator, ...(job ? [job] : []), ...(prometheus ? [prometheus] : []), ...(admittedApp ? [admittedApp] : []), unlistedApp, service, ...(objectStore ? [objectStore] : [])];
+  return { policies, nodes, kubeDns, operator, job, prometheus, admittedApp, noAdmittedApp, unlistedApp, service, objectStore, all };
 }

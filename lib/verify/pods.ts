@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { VerifyError } from './errors';
 import type { HttpCallRequest, HttpCallResponse } from './http-call';
 import { killAndWaitSync } from './pids';
 import type { AgentOp, AgentReply, AgentRequest } from './pod-protocol';
+import type { PodView } from './pod-view';
 
 /**
  * A pod of the model: where it lives, how it is labelled (what NetworkPolicies select), and the uid its
@@ -45,6 +46,19 @@ export function podEnv(home: string, extra: Readonly<Record<string, string>> = {
 const AGENT = join(__dirname, 'pod-agent.ts');
 
 /**
+ * Spawns `argv` as the pod's uid: through its DNS view when it has one (the view's mount namespace is set up
+ * as root, then the uid is taken), else directly.
+ */
+export function spawnAsPod(pod: ModelPod, argv: readonly string[], view: PodView | undefined, options: SpawnOptions): ChildProcess {
+  const [file, ...args] = argv;
+  if (view) {
+    const c = view.command(file, args, pod.uid);
+    return spawn(c.file, [...c.args], options);
+  }
+  return spawn(file, args, { ...options, uid: pod.uid, gid: pod.uid });
+}
+
+/**
  * A long-lived process standing in for a client pod (the Job's neighbour, Prometheus, an application): it makes
  * HTTP calls and TCP connections on request, as the pod's uid, so what it can reach is what the rules allow it.
  */
@@ -56,12 +70,13 @@ export class PodAgent {
   constructor(
     public readonly pod: ModelPod,
     private readonly workDir: string,
+    /** The pod's DNS view; without one the agent resolves with the sandbox's files. @default - none */
+    private readonly view?: PodView,
   ) {}
 
   async start(timeoutMs = 15_000): Promise<void> {
     const home = podHome(this.workDir, this.pod);
-    const [command, ...args] = tsxArgv(AGENT);
-    const child = spawn(command, args, { uid: this.pod.uid, gid: this.pod.uid, env: podEnv(home), stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    const child = spawnAsPod(this.pod, tsxArgv(AGENT), this.view, { env: podEnv(home), stdio: ['pipe', 'pipe', 'inherit'], detached: true });
     this.child = child;
     const lines = createInterface({ input: child.stdout! });
     await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Deadline, pollUntil } from './deadline';
@@ -6,7 +6,8 @@ import { VerifyError } from './errors';
 import { tcpConnect } from './http-call';
 import { logTail } from './local-cluster';
 import { killAndWaitSync } from './pids';
-import { type ModelPod, podEnv, podHome, tsxArgv } from './pods';
+import type { PodView } from './pod-view';
+import { type ModelPod, podEnv, podHome, spawnAsPod, tsxArgv } from './pods';
 
 /** The port Restate service deployments listen on by convention. */
 export const SERVICE_PORT = 9080;
@@ -22,21 +23,24 @@ export class ServiceApp {
   constructor(
     public readonly pod: ModelPod & { readonly ip: string },
     private readonly workDir: string,
+    /** The pod's DNS view. @default - none: the sandbox's files */
+    private readonly view?: PodView,
+    /** The name users register it by (its Service's DNS name). @default - the pod's IP */
+    private readonly host?: string,
   ) {
     this.logFile = join(workDir, `service-${pod.name}.log`);
   }
 
   /** The URI a user registers: the pod's address and the service port. */
   get uri(): string {
-    return `http://${this.pod.ip}:${SERVICE_PORT}`;
+    return `http://${this.host ?? this.pod.ip}:${SERVICE_PORT}`;
   }
 
   async start(deadline: Deadline): Promise<void> {
     const home = podHome(this.workDir, this.pod);
-    const [command, ...args] = tsxArgv(SERVICE_FILE, [`${this.pod.ip}:${SERVICE_PORT}`]);
     const log = openSync(this.logFile, 'a');
     try {
-      const child = spawn(command, args, { uid: this.pod.uid, gid: this.pod.uid, env: podEnv(home), stdio: ['ignore', log, log], detached: true });
+      const child = spawnAsPod(this.pod, tsxArgv(SERVICE_FILE, [`${this.pod.ip}:${SERVICE_PORT}`]), this.view, { env: podEnv(home), stdio: ['ignore', log, log], detached: true });
       child.once('exit', (code, signal) => (this.exit = signal ?? `exit status ${code}`));
       this.child = child;
     } finally {
