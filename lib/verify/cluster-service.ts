@@ -11,6 +11,8 @@ export const RESTATE_SERVICE_IP = '127.0.100.1';
  */
 export const READINESS = { path: '/health', port: ADMIN_PORT, initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 3 } as const;
 
+export type Readiness = { readonly [K in keyof typeof READINESS]: (typeof READINESS)[K] extends string ? string : number };
+
 export interface Endpoint {
   readonly name: string;
   readonly ip: string;
@@ -39,7 +41,11 @@ export class ClusterServiceModel {
   private applied = '';
   private readonly history: { at: number; ready: string[] }[] = [];
 
-  constructor(private readonly endpoints: readonly Endpoint[]) {
+  constructor(
+    private readonly endpoints: readonly Endpoint[],
+    /** The probe; tests shorten its period. @default READINESS */
+    private readonly readiness: Readiness = READINESS,
+  ) {
     nftApply(
       [
         'table ip verify_services {',
@@ -58,7 +64,7 @@ export class ClusterServiceModel {
   /** Tells the model that a pod's container started (again): probing restarts, the pod is not ready until it passes. */
   containerStarted(name: string): void {
     const s = this.state.get(name)!;
-    this.state.set(name, { ready: false, failures: 0, successes: 0, nextAt: Date.now() + READINESS.initialDelayMs, generation: s.generation + 1 });
+    this.state.set(name, { ready: false, failures: 0, successes: 0, nextAt: Date.now() + this.readiness.initialDelayMs, generation: s.generation + 1 });
     this.sync();
   }
 
@@ -89,19 +95,19 @@ export class ClusterServiceModel {
         continue;
       }
       if (now < s.nextAt) continue;
-      s.nextAt = now + READINESS.periodMs;
+      s.nextAt = now + this.readiness.periodMs;
       const generation = s.generation;
-      void probe(e.ip).then((ok) => {
+      void probe(e.ip, this.readiness).then((ok) => {
         const current = this.state.get(e.name)!;
         if (current.generation !== generation) return;
         if (ok) {
           current.failures = 0;
           current.successes++;
-          if (current.successes >= READINESS.successThreshold) current.ready = true;
+          if (current.successes >= this.readiness.successThreshold) current.ready = true;
         } else {
           current.successes = 0;
           current.failures++;
-          if (current.failures >= READINESS.failureThreshold) current.ready = false;
+          if (current.failures >= this.readiness.failureThreshold) current.ready = false;
         }
         this.sync();
       });
@@ -122,9 +128,9 @@ export class ClusterServiceModel {
   }
 }
 
-async function probe(ip: string): Promise<boolean> {
+async function probe(ip: string, readiness: Readiness): Promise<boolean> {
   try {
-    const res = await httpCall({ url: `http://${ip}:${READINESS.port}${READINESS.path}`, timeoutMs: READINESS.timeoutMs });
+    const res = await httpCall({ url: `http://${ip}:${readiness.port}${readiness.path}`, timeoutMs: readiness.timeoutMs });
     return res.status >= 200 && res.status < 400;
   } catch {
     return false;
