@@ -433,7 +433,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     await step('an invocation suspended in ctx.sleep survives a SIGKILL of its partition leader', async () => {
       sleepOutcome = await sleepThroughLeaderKill(endpoints, control, { key: 'sleeper', sleepMs: SLEEP_MS, deadline: context.deadline });
       return (
-        `${sleepOutcome.invocationId} suspended; killed its leader ${sleepOutcome.node}; completed ${seconds(sleepOutcome.completedAfterKillMs)} after the kill ` +
+        `${sleepOutcome.invocationId} suspended; killed its leader ${sleepOutcome.node}; completed ${seconds(sleepOutcome.completedAfterKillMs)} after the kill, ${seconds(sleepOutcome.lateMs)} after its timer was due ` +
         `(slept ${seconds(sleepOutcome.result.sleptMs)} of ${seconds(SLEEP_MS)}), the state after the sleep written exactly once (marks = ${sleepOutcome.marks})`
       );
     });

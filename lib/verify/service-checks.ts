@@ -165,6 +165,8 @@ export interface SleepFailoverOutcome {
   readonly sleepMs: number;
   /** From the SIGKILL of the partition's leader until the invocation's result arrived. */
   readonly completedAfterKillMs: number;
+  /** From when its timer was due (sent + sleep) until the result arrived: the delay the fail-over added. */
+  readonly lateMs: number;
   readonly result: SleepOutcome;
   readonly marks: number;
 }
@@ -198,6 +200,7 @@ export async function sleepThroughLeaderKill(
   cluster: ClusterControl,
   options: { readonly key: string; readonly sleepMs: number; readonly deadline: Deadline },
 ): Promise<SleepFailoverOutcome> {
+  const sentAt = Date.now();
   const sent = await callWithRetries<{ invocationId: string }>(
     endpoints.caller,
     {
@@ -234,6 +237,7 @@ export async function sleepThroughLeaderKill(
     options.deadline.within(options.sleepMs + 60_000),
   );
   const completedAfterKillMs = Date.now() - killedAt;
+  const lateMs = Math.max(0, Date.now() - (sentAt + options.sleepMs));
   const state = await callWithRetries<{ marks: number }>(
     endpoints.caller,
     { url: `${endpoints.ingress}/${COUNTER_OBJECT}/${options.key}/state`, method: 'POST' },
@@ -243,5 +247,5 @@ export async function sleepThroughLeaderKill(
     throw new VerifyError(`the state written after the sleep was applied ${state.value.marks} times (the handler saw ${result.value.marks}); expected exactly once`);
   }
   await cluster.restart(leader);
-  return { invocationId: id, node: cluster.nodeNames[leader], sleepMs: options.sleepMs, completedAfterKillMs, result: result.value, marks: state.value.marks };
+  return { invocationId: id, node: cluster.nodeNames[leader], sleepMs: options.sleepMs, completedAfterKillMs, lateMs, result: result.value, marks: state.value.marks };
 }
