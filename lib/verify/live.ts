@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
 import type { RestateBinaries } from './binaries';
@@ -210,6 +210,8 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       });
     }
     await step(`NetworkPolicies of operator 1.7.4 for ${cluster.name} enforced with nftables`, async () => {
+      const unmapped = model.all.find((pod) => !uidMapped(pod.uid));
+      if (unmapped) throw new VerifyError(`uid ${unmapped.uid} (pod ${unmapped.namespace}/${unmapped.name}) is not mapped in the sandbox's user namespace: run verify as root`);
       const unavailable = nftAvailable();
       if (unavailable) throw new VerifyError(`cannot load nftables rules in the sandbox: ${unavailable}`);
       const ruleset = policyRuleset(model.all, model.policies);
@@ -455,6 +457,21 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
 }
 
 class StepFailed extends Error {}
+
+/** Whether this process's user namespace maps `uid` (as root on the host every uid is; a user namespace maps few). */
+function uidMapped(uid: number): boolean {
+  try {
+    return readFileSync('/proc/self/uid_map', 'utf8')
+      .trim()
+      .split('\n')
+      .some((line) => {
+        const [inside, , count] = line.trim().split(/\s+/).map(Number);
+        return uid >= inside && uid < inside + count;
+      });
+  } catch {
+    return true;
+  }
+}
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
