@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
 import type { RestateBinaries } from './binaries';
 import type { ClusterUnderTest } from './cluster-spec';
-import { activeLeaders, busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
+import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
 import { ClusterServiceModel, RESTATE_SERVICE_IP } from './cluster-service';
 import { registerClusterPods } from './cluster-dns';
 import { pollUntil } from './deadline';
@@ -27,15 +27,8 @@ import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from './operator-env';
 import { checkSnapshotsLand, onePartitionPerLeader, type SnapshotOutcome } from './snapshot-check';
 import { httpCall } from './http-call';
 import { ServiceApp } from './service-app';
-import {
-  type ClusterControl,
-  type CounterOutcome,
-  counterThroughKills,
-  registerDeployment,
-  type ServiceEndpoints,
-  type SleepFailoverOutcome,
-  sleepThroughLeaderKill,
-} from './service-checks';
+import { localClusterControl, runServiceScenarios } from './live-service';
+import type { CounterOutcome, ServiceEndpoints, SleepFailoverOutcome } from './service-checks';
 
 export interface LiveCheckInput {
   /** `environment/provider`, for progress lines. */
@@ -103,18 +96,12 @@ export interface PolicyOutcome {
 const PROVISION_DEADLINE_S = 60;
 /** Bound on the provisioning Job's run. */
 const JOB_BOUND_MS = 120_000;
-/** Adds before the first kill and while each killed node is down. */
-const COUNTER_ADDS_PER_PHASE = 10;
-/** How long the sleeping invocation sleeps; its leader is killed while it is suspended. */
-const SLEEP_MS = 8000;
-
-function sdkVersion(): string {
-  return (require('@restatedev/restate-sdk/package.json') as { version: string }).version;
-}
 
 /**
- * Stands the cluster up from the CR the way the operator would, provisions it with the product's provisioning
- * script, checks its layout, provisions again (a no-op), kills the busiest node and waits for fail-over.
+ * Stands the cluster up from the target's files the way operator 1.7.4 would (pods as processes with their own
+ * uids and DNS views, Services, NetworkPolicies as nftables rules), provisions it with what ships (the Job, or
+ * the provisioning script), checks its layout and the policies, provisions again (a no-op), kills the busiest
+ * node and waits for fail-over, then runs a real SDK service through more node losses (live-service.ts).
  * Runs inside the sandbox; stops and removes everything it started on every way out.
  */
 export async function runLiveCheck(input: LiveCheckInput, context: IsolatedContext): Promise<LiveResult> {
@@ -368,79 +355,23 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       return 'yes';
     });
 
-    const allLed = (what: string) =>
-      pollUntil(`${what}: an active leader for each of the ${expected.partitions} partitions`, context.deadline.within(input.readyBoundMs), 500, () =>
-        probeLeaders(ctl, local.liveAddresses(), expected.partitions),
-      );
-    const control: ClusterControl = {
-      nodeNames: local.nodes.map((n) => n.name),
-      kill: (ordinal) => local.kill(ordinal),
-      restart: async (ordinal) => {
-        await local.restart(ordinal, context.deadline.within(30_000));
-        services.containerStarted(local.nodes[ordinal].name);
-        await allLed(`${local.nodes[ordinal].name} restarted on its data`);
-      },
-      leaderOfKey: async (key) => {
-        const ranges = await ctl.sql<{ partition_id: number; s: string; e: string }>(
-          local.liveAddresses(),
-          'SELECT partition_id, CAST(start_key AS VARCHAR) AS s, CAST(end_key AS VARCHAR) AS e FROM partitions',
-        );
-        const partition = ranges.find((r) => BigInt(r.s) <= key && key <= BigInt(r.e));
-        if (!partition) throw new VerifyError(`no partition holds key ${key}`);
-        const names = (await activeLeaders(ctl, local.liveAddresses())).get(partition.partition_id) ?? [];
-        const node = local.nodes.find((n) => names.includes(n.name) && local.isRunning(n.ordinal));
-        if (!node) throw new VerifyError(`partition ${partition.partition_id} has no active leader`);
-        return node.ordinal;
-      },
-    };
+    const control = localClusterControl({ local, ctl, services, deadline: context.deadline, readyBoundMs: input.readyBoundMs, partitions: expected.partitions });
     await step(`restart ${victim.name} on its data: every partition has an active leader`, async () => {
       const t = Date.now();
       await control.restart(victim.ordinal);
       return `after ${seconds(Date.now() - t)}`;
     });
-    // The admin API and ingress as the model reaches them: Service `restate`, through its ClusterIP.
     // The admin API as a user reaches it when the policies admit nobody: `kubectl port-forward svc/restate 9070`,
-    // which NetworkPolicies do not govern (the harness's own uid). The ingress from the admitted application.
+    // which NetworkPolicies do not govern (the harness's own uid). The ingress through Service `restate`'s
+    // ClusterIP, from the admitted application when the CR admits one.
     const harness = { http: httpCall };
-    const caller = model.admittedApp ? agentFor(model.admittedApp) : harness;
     const endpoints: ServiceEndpoints = {
       ingress: `http://restate.${cluster.name}.svc.${dns.domain}:${INGRESS}`,
-      caller,
+      caller: model.admittedApp ? agentFor(model.admittedApp) : harness,
       admin: `http://restate.${cluster.name}.svc.${dns.domain}:${ADMIN}`,
       adminCaller: harness,
     };
-    await step(`register the SDK service ${app.pod.namespace}/${app.pod.name} through the admin API (kubectl port-forward svc/restate 9070)`, async () => {
-      const t = Date.now();
-      const names = await registerDeployment(endpoints, app.uri, context.deadline.within(30_000));
-      if (!names.includes('Counter')) throw new VerifyError(`the deployment registered, but its services are ${names.join(', ') || 'none'}, not Counter`);
-      return `@restatedev/restate-sdk ${sdkVersion()} on ${app.uri}; POST /deployments answered in ${seconds(Date.now() - t)} with ${names.join(', ')}`;
-    });
-    let counter: CounterOutcome | undefined;
-    const victims = local.nodes.slice(0, Math.min(3, local.nodes.length)).map((n) => n.ordinal);
-    await step(`a counter through SIGKILLs of ${victims.map((o) => local.nodes[o].name).join(', ')} (one at a time, each restarted on its data)`, async () => {
-      counter = await counterThroughKills(endpoints, control, {
-        key: 'verify',
-        addsPerPhase: COUNTER_ADDS_PER_PHASE,
-        victims,
-        deadline: context.deadline,
-        callBoundMs: input.failoverBoundMs + 30_000,
-      });
-      return (
-        `answers exactly 1..${counter.adds}, final count ${counter.final}, a retried key answered its first answer; ` +
-        counter.kills.map((k) => `${k.node}: first answer ${seconds(k.firstAnswerMs)} after the kill (${k.retried} adds retried)`).join('; ') +
-        `; slowest add ${seconds(counter.slowestAddMs)}`
-      );
-    });
-    let sleepOutcome: SleepFailoverOutcome | undefined;
-    await step('an invocation suspended in ctx.sleep survives a SIGKILL of its partition leader', async () => {
-      sleepOutcome = await sleepThroughLeaderKill(endpoints, control, { key: 'sleeper', sleepMs: SLEEP_MS, deadline: context.deadline });
-      return (
-        `${sleepOutcome.invocationId} suspended; killed its leader ${sleepOutcome.node}; completed ${seconds(sleepOutcome.completedAfterKillMs)} after the kill, ${seconds(sleepOutcome.lateMs)} after its timer was due ` +
-        `(slept ${seconds(sleepOutcome.result.sleptMs)} of ${seconds(SLEEP_MS)}), the state after the sleep written exactly once (marks = ${sleepOutcome.marks})`
-      );
-    });
-    result.counter = counter;
-    result.sleep = sleepOutcome;
+    await runServiceScenarios({ step, endpoints, control, app, deadline: context.deadline, callBoundMs: input.failoverBoundMs + 30_000, record: result });
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
   } finally {
