@@ -34,7 +34,8 @@ export interface Invocation<T> {
   readonly ms: number;
 }
 
-const ATTEMPT_MS = 10_000;
+/** One attempt of a call; a retry with the same idempotency key attaches to the same invocation. */
+const ATTEMPT_MS = 5000;
 
 /**
  * One call, retried with the same idempotency key until it answers 200 or the bound passes: what a client does
