@@ -77,6 +77,8 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       clusterName: values.clusterName,
       namespace: values.operator.namespace,
       image: values.image,
+      clusterDomain: values.clusterDomain,
+      replicas: values.replicas,
     });
     last = provisioningChart;
   }

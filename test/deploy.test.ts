@@ -184,7 +184,7 @@ function devPromoteCalls(): string[][] {
     [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0001-cluster.k8s.yaml')],
     wait([], 'create', 'namespace/restate-dev'),
     ...pods,
-    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300'],
+    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3'],
     [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     wait([], 'condition=Ready', 'restatecluster/restate-dev'),
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
@@ -516,7 +516,7 @@ describe('provision', () => {
     // THEN it exits 0, having run exactly the script and the status
     expect(run.code).toBe(0);
     expect(run.calls.slice(1)).toEqual([
-      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60'],
+      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60', '--replicas', '3'],
       [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ]);
     expect(run.kubectl.stdin(2)).toBe(readFileSync(PROVISION_SCRIPT_PATH, 'utf8'));

@@ -39,13 +39,24 @@ describe('ProvisioningJob', () => {
     expect(objects).toMatchSnapshot();
   });
 
+  test('resolves the nodes’ advertised short names from the operator namespace through the cluster namespace in its search list', () => {
+    // WHEN the cluster domain is the default, then another one
+    const { job } = synthStep();
+    const { job: other } = synthStep({ clusterDomain: 'k8s.example' });
+    // THEN the pod keeps the cluster DNS and appends <cluster>.svc.<domain>; the seed is restate-0's full name
+    expect(job.spec.template.spec.dnsPolicy).toBe('ClusterFirst');
+    expect(job.spec.template.spec.dnsConfig).toEqual({ searches: ['restate-prod.svc.cluster.local'] });
+    expect(other.spec.template.spec.dnsConfig).toEqual({ searches: ['restate-prod.svc.k8s.example'] });
+    expect(other.spec.template.spec.containers[0].args.slice(0, 2)).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.k8s.example:5122']);
+  });
+
   test('ships the repository script byte for byte, and runs it against restate-0 of the cluster', () => {
     const { configMap, job } = synthStep();
     expect(configMap.data).toEqual({ 'provision.sh': SCRIPT });
     const [container] = job.spec.template.spec.containers;
     expect(container.image).toBe('restatedev/restate:1.4');
     expect(container.command).toEqual(['sh', '/scripts/provision.sh']);
-    expect(container.args).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc:5122', '--deadline', '600']);
+    expect(container.args).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122', '--deadline', '600']);
     expect(job.spec.template.spec.volumes).toContainEqual({ name: 'script', configMap: { name: 'restate-prod-provision', defaultMode: 0o444 } });
   });
 
@@ -86,7 +97,7 @@ describe('ProvisioningJob', () => {
 
   test('its bounds follow the props', () => {
     const { job } = synthStep({ deadlineSeconds: 120, backoffLimit: 0, ttlSecondsAfterFinished: 60, runAsUser: 1000 });
-    expect(job.spec.template.spec.containers[0].args).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc:5122', '--deadline', '120']);
+    expect(job.spec.template.spec.containers[0].args).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122', '--deadline', '120']);
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(180);
     expect(job.spec.ttlSecondsAfterFinished).toBe(60);

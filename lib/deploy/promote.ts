@@ -44,7 +44,7 @@ export function promote(session: Session, target: DeployTarget, options: Promote
         return;
       case 'provision':
         session.report.info(`${n} provisioning`);
-        provisionInPod(session, values.clusterName, options.timeoutSeconds);
+        provisionInPod(session, values.clusterName, options.timeoutSeconds, values.replicas);
         return;
       case 'credentials':
         if (action.secret.source === 'sops') {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { SYNC_WAVE, Wave } from '../argocd';
-import { provisioningNames } from './names';
+import { provisioningDns, provisioningNames } from './names';
 import { PROVISION_SCRIPT_NAME, provisionScript, provisionScriptArgs } from './script';
 
 export { provisioningPeer } from './names';
@@ -30,8 +30,22 @@ export interface ProvisioningJobProps {
    */
   readonly namespace: string;
 
+  /**
+   * The Kubernetes cluster's DNS domain (the kubelet's `clusterDomain`): the Job reaches the nodes by their full
+   * names under it.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+
   /** The cluster's own Restate image: it ships `restatectl`, matching the server version. */
   readonly image: string;
+
+  /**
+   * Pods of the cluster (`spec.compute.replicas`): a first provisioning succeeds only once restate-0..N-1 are
+   * all metadata members and every partition has a leader.
+   * @default - every node in the cluster's nodes configuration
+   */
+  readonly replicas?: number;
 
   /**
    * Seconds one attempt of the script keeps trying (node not answering yet, provisioning not confirmed).
@@ -77,7 +91,9 @@ export interface ProvisioningJobProps {
 
 /**
  * Provisions a Restate cluster once, from inside Kubernetes: the repository's provision.sh (in a ConfigMap),
- * run by a Job with the cluster's own image against `restate-0` on the fabric port 5122.
+ * run by a Job with the cluster's own image against `restate-0` on the fabric port 5122. It runs in the
+ * operator's namespace yet resolves the nodes' advertised short names as a pod of the cluster's namespace
+ * would (see `provisioningDns`).
  *
  * The pods carry the labels of `provisioningPeer`, which the RestateCluster must list in
  * `security.networkPeers.metrics`: the cluster's deny-all policies let nothing else in on 5122.
@@ -107,7 +123,8 @@ export class ProvisioningJob extends Construct {
     const labels = { ...podLabels, 'app.kubernetes.io/component': 'provisioning', ...props.labels };
     // ConfigMap and ServiceAccount are plain resources in the hook's wave, so they exist when the Job starts.
     const metadata = { name, namespace: props.namespace, labels, annotations: { [SYNC_WAVE]: Wave.PROVISIONING } };
-    const address = `http://restate-0.restate-cluster.${props.clusterName}.svc:5122`;
+    const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    const { seedAddress, dnsConfig } = provisioningDns(props.clusterName, clusterDomain);
 
     this.configMap = new k8s.KubeConfigMap(this, 'Script', {
       metadata,
@@ -140,6 +157,9 @@ export class ProvisioningJob extends Construct {
             serviceAccountName: name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
+            // Cluster DNS as usual, plus the cluster's namespace in the search list: see provisioningDns.
+            dnsPolicy: 'ClusterFirst',
+            dnsConfig: { searches: [...dnsConfig.searches] },
             securityContext: {
               runAsNonRoot: true,
               runAsUser,
@@ -151,7 +171,7 @@ export class ProvisioningJob extends Construct {
                 name: 'provision',
                 image: props.image,
                 command: ['sh', `${SCRIPT_DIR}/${PROVISION_SCRIPT_NAME}`],
-                args: provisionScriptArgs({ address, deadlineSeconds }),
+                args: provisionScriptArgs({ address: seedAddress, deadlineSeconds, replicas: props.replicas }),
                 env: [{ name: 'HOME', value: TMP_DIR }],
                 resources: {
                   requests: quantities(resources.requests),

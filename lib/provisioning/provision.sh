@@ -1,5 +1,8 @@
 #!/bin/sh
-# Provisions a Restate cluster once, and only reports success when `restatectl status` agrees.
+# Provisions a Restate cluster once, and only reports success when it serves: `restatectl status` agrees, every
+# pod restate-0..N-1 is a member of the metadata cluster and every partition has an active leader on a live node.
+# A cluster that was provisioned before this run is reported as such at once (no health check: a later sync
+# during a node outage must not fail because of the outage).
 #
 # POSIX sh (dash in the restatedev/restate image). Needs `restatectl` on PATH, plus date, sed and, when present,
 # timeout. Runs in three places with the same behaviour:
@@ -7,8 +10,12 @@
 #   sh /scripts/provision.sh ARGS                                       (the in-cluster provisioning Job)
 #   sh lib/provisioning/provision.sh ARGS                               (verify and the tests, npm restatectl)
 #
-# Why it is careful: `restatectl provision` exits 0 even when it fails, so the outcome is read from its output,
-# and success is only claimed once `restatectl status` (exit 1 while unprovisioned) exits 0.
+# Why it is careful: `restatectl provision` exits 0 even when it fails, so the outcome is read from its output;
+# and `restatectl status` exits 0 as soon as the cluster is provisioned, even with most nodes down and no partition
+# running, so after provisioning the script reads `nodes list`, `metadata-server list-servers`, `config get` and
+# `partitions list`. Their tables (NODE GEN NAME …; NODE STATUS …; "Number of partitions: N"; ID NODE MODE STATUS …,
+# alive nodes only) are the same in restatectl 1.4.0–1.4.4 and 1.7 (tools/restatectl/src/commands/node/list_nodes.rs,
+# metadata_server/list_servers.rs, config.rs, partition/list.rs).
 #
 # Exit status: 0 provisioned (now or before), 1 not provisioned within the deadline, 2 usage error,
 # 3 restatectl not found.
@@ -18,7 +25,7 @@ set -u
 usage() {
   cat <<'EOF'
 usage: provision.sh [--address URL[,URL...]] [--deadline SECONDS] [--interval SECONDS]
-                    [--num-partitions N] [--replication R]
+                    [--num-partitions N] [--replication R] [--replicas N]
 
   --address URL        fabric address(es) of the node(s), comma-separated
                        (default: $RESTATECTL_ADDRESS, else http://127.0.0.1:5122)
@@ -27,6 +34,8 @@ usage: provision.sh [--address URL[,URL...]] [--deadline SECONDS] [--interval SE
   --num-partitions N   partitions to create (default: the node's default-num-partitions)
   --replication R      replication of logs and partitions, e.g. 2 or "{node: 2}"
                        (default: the node's default-replication)
+  --replicas N         pods restate-0..N-1 that must all be metadata members before a first
+                       provisioning counts as done (default: every node in the nodes configuration)
 EOF
 }
 
@@ -42,6 +51,7 @@ DEADLINE=300
 INTERVAL=5
 NUM_PARTITIONS=
 REPLICATION=
+REPLICAS=
 # The longest a single restatectl call may take (its own defaults are 3 s to connect, 13 s per request).
 CALL_LIMIT=20
 
@@ -61,6 +71,7 @@ while [ $# -gt 0 ]; do
     --interval) INTERVAL=$value ;;
     --num-partitions) NUM_PARTITIONS=$value ;;
     --replication) REPLICATION=$value ;;
+    --replicas) REPLICAS=$value ;;
     *) usage_error "unknown option: $opt" ;;
   esac
 done
@@ -76,6 +87,10 @@ case $REPLICATION in
   '' | '{'*'}') ;;
   *) is_count "$REPLICATION" || usage_error "--replication must be a number of nodes (at least 1) or a property like '{node: 2}' (got '$REPLICATION')" ;;
 esac
+
+if [ -n "$REPLICAS" ]; then
+  { is_count "$REPLICAS" && [ "$REPLICAS" -le 1000 ]; } || usage_error "--replicas must be a whole number from 1 to 1000 (got '$REPLICAS')"
+fi
 
 command -v restatectl >/dev/null 2>&1 || fail 3 "restatectl is not on PATH ($PATH)"
 if command -v timeout >/dev/null 2>&1; then HAVE_TIMEOUT=1; else HAVE_TIMEOUT=; fi
@@ -108,6 +123,9 @@ ctl() {
 last_line() { printf '%s\n' "$OUT" | sed '/^[[:space:]]*$/d' | tail -n 1; }
 
 give_up() {
+  if [ -n "$SERVING_WAIT" ]; then
+    fail 1 "the cluster was provisioned, but did not serve within the deadline of ${DEADLINE}s: $STATE"
+  fi
   if [ -n "$accepted" ]; then
     fail 1 "provisioning was accepted, but restatectl status did not confirm it within the deadline of ${DEADLINE}s; last output:
 $OUT"
@@ -126,6 +144,92 @@ pause() {
   sleep "$wait_for"
 }
 
+# Table rows of OUT as "COL1 COL2 COL3 COL4" (leading blanks dropped); headers and prose come along, callers
+# match on the shape of the columns they need.
+rows() { printf '%s\n' "$OUT" | sed 's/^[[:space:]]*//'; }
+
+# Checks once whether the freshly provisioned cluster serves; sets SERVING (1 or empty) and STATE (one line).
+check_serving() {
+  SERVING=
+  ctl nodes list
+  [ "$RC" -eq 0 ] || { STATE="restatectl nodes list: $(last_line)"; return; }
+  names=' '
+  while read -r id gen name rest; do
+    case $id in N[0-9]*) case $gen in [0-9]*) names="$names$id=$name " ;; esac ;; esac
+  done <<ROWS
+$(rows)
+ROWS
+  ctl metadata-server list-servers
+  [ "$RC" -eq 0 ] || { STATE="restatectl metadata-server list-servers: $(last_line)"; return; }
+  members=' '
+  while read -r id status rest; do
+    case $id in N[0-9]*) [ "$status" = Member ] && members="$members$id " ;; esac
+  done <<ROWS
+$(rows)
+ROWS
+  # The pods that must be members: restate-0..N-1, else every node the nodes configuration lists.
+  missing=
+  want=0
+  if [ -n "$REPLICAS" ]; then
+    i=0
+    while [ "$i" -lt "$REPLICAS" ]; do
+      pod=restate-$i
+      id=$(printf '%s\n' $names | sed -n "s/^\(N[0-9]*\)=$pod\$/\1/p" | head -n 1)
+      if [ -z "$id" ]; then
+        missing="$missing $pod"
+      else
+        case $members in *" $id "*) ;; *) missing="$missing $pod" ;; esac
+      fi
+      i=$((i + 1))
+    done
+    want=$REPLICAS
+  else
+    for entry in $names; do
+      want=$((want + 1))
+      case $members in *" ${entry%%=*} "*) ;; *) missing="$missing ${entry#*=}" ;; esac
+    done
+  fi
+  ctl config get
+  [ "$RC" -eq 0 ] || { STATE="restatectl config get: $(last_line)"; return; }
+  partitions=$(printf '%s\n' "$OUT" | sed -n 's/.*Number of partitions: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+  [ -n "$partitions" ] || { STATE="restatectl config get shows no number of partitions"; return; }
+  ctl partitions list
+  [ "$RC" -eq 0 ] || { STATE="restatectl partitions list: $(last_line)"; return; }
+  led=' '
+  count=0
+  while read -r id node mode status rest; do
+    case $id in '' | *[!0-9]*) continue ;; esac
+    if [ "$mode" = Leader ] && [ "$status" = Active ]; then
+      case $led in *" $id "*) ;; *) led="$led$id "; count=$((count + 1)) ;; esac
+    fi
+  done <<ROWS
+$(rows)
+ROWS
+  STATE="$((want - $(printf '%s\n' $missing | sed '/^$/d' | wc -l))) of $want pods are metadata members, $count of $partitions partitions have an active leader"
+  [ -n "$missing" ] && STATE="$STATE; not members yet:$missing"
+  [ -z "$missing" ] && [ "$count" -ge "$partitions" ] && SERVING=1
+}
+
+# After this run provisioned the cluster (or saw it provisioned a moment ago): wait until it serves, with a line
+# of progress whenever the picture changes and at least every 10 seconds.
+wait_serving() {
+  SERVING_WAIT=1
+  said=
+  said_at=0
+  while :; do
+    check_serving
+    [ -n "$SERVING" ] && { say "done: the cluster is provisioned and serving: $STATE"; exit 0; }
+    now=$(date +%s)
+    if [ "$STATE" != "$said" ] || [ $((now - said_at)) -ge 10 ]; then
+      say "waiting for the cluster to serve: $STATE ($(left)s left)"
+      said=$STATE
+      said_at=$now
+    fi
+    OUT="not serving yet: $STATE"
+    pause 2
+  done
+}
+
 set -- provision --yes
 [ -n "$NUM_PARTITIONS" ] && set -- "$@" --num-partitions "$NUM_PARTITIONS"
 [ -n "$REPLICATION" ] && set -- "$@" --replication "$REPLICATION"
@@ -133,21 +237,29 @@ set -- provision --yes
 say "cluster at $ADDRESS, deadline ${DEADLINE}s, $(restatectl --version </dev/null 2>&1 | head -n 1)"
 
 OUT='(no answer yet)'
+SERVING_WAIT=
+STATE=
 accepted=
+said_at=$(date +%s)
 attempt=0
 while :; do
   ctl status
   if [ "$RC" -eq 0 ]; then
     if [ -n "$accepted" ]; then
-      say "done: the cluster is provisioned (restatectl status exits 0)"
-    else
-      say "done: the cluster is already provisioned, nothing to do (restatectl status exits 0)"
+      say "restatectl status exits 0: the cluster is provisioned; waiting until every pod is a metadata member and every partition has a leader"
+      wait_serving
     fi
+    say "done: the cluster is already provisioned, nothing to do (restatectl status exits 0)"
     exit 0
   fi
 
   if [ -n "$accepted" ]; then
     # Provisioning was accepted; the status follows within moments.
+    now=$(date +%s)
+    if [ $((now - said_at)) -ge 10 ]; then
+      say "waiting for restatectl status to confirm: $(last_line) ($(left)s left)"
+      said_at=$now
+    fi
     pause 1
     continue
   fi
@@ -158,10 +270,12 @@ while :; do
   case $OUT in
     *'Cluster has been successfully provisioned.'*)
       accepted=1
+      said_at=$(date +%s)
       say "restatectl provision: cluster has been successfully provisioned; waiting for restatectl status"
       ;;
     *'Cluster has been provisioned by somebody else.'*)
       accepted=1
+      said_at=$(date +%s)
       say "restatectl provision: cluster was provisioned by somebody else; waiting for restatectl status"
       ;;
     *)

@@ -12,9 +12,12 @@ export const PROVISION_SCRIPT_NAME = 'provision.sh';
 
 /** Exit statuses of the script. */
 export const ProvisionExit = {
-  /** The cluster is provisioned (by this run or before it): `restatectl status` exits 0. */
+  /**
+   * The cluster is provisioned: by this run, and then it also serves (every pod a metadata member, every
+   * partition led by a live node); or before this run (`restatectl status` exits 0; reported at once).
+   */
   OK: 0,
-  /** Not provisioned within the deadline; the reason (last restatectl output) is on stderr. */
+  /** Not provisioned, or provisioned but not serving, within the deadline; the reason is on stderr. */
   FAILED: 1,
   /** Bad arguments, or restatectl rejected them. */
   USAGE: 2,
@@ -53,6 +56,11 @@ export interface ProvisionScriptOptions {
    * @default - the contacted node's `default-replication`
    */
   readonly replication?: number | string;
+  /**
+   * Pods `restate-0..N-1` that must all be metadata members before a first provisioning counts as done.
+   * @default - every node in the cluster's nodes configuration
+   */
+  readonly replicas?: number;
 }
 
 function wholeSeconds(name: string, value: number): string {
@@ -84,6 +92,12 @@ export function provisionScriptArgs(options: ProvisionScriptOptions = {}): strin
       throw new Error(`replication must be a node count (at least 1) or a property like "{node: 2}" (got ${JSON.stringify(r)})`);
     }
     args.push('--replication', String(r));
+  }
+  if (options.replicas !== undefined) {
+    if (!Number.isInteger(options.replicas) || options.replicas < 1 || options.replicas > 1000) {
+      throw new Error(`replicas must be a whole number from 1 to 1000 (got ${options.replicas})`);
+    }
+    args.push('--replicas', String(options.replicas));
   }
   return args;
 }

@@ -175,6 +175,8 @@ export const stackValuesSchema = z
       /** Adds an in-cluster Job that runs `restatectl provision` once. */
       automated: z.boolean(),
     }),
+    /** The Kubernetes cluster's DNS domain (kubelet `clusterDomain`); the provisioning Job dials full names under it. */
+    clusterDomain: dnsSubdomain().optional(),
     deploy: z.strictObject({
       /** kube context that `deploy:preview`/`deploy:promote` insist on for this environment. */
       kubeContext: singleLine().optional(),

@@ -37,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const targets = args.all ? loadTargets(args.valuesDir) : [{ environment: args.environment!, provider: args.provider! }];
     const liveTargets = args.lintOnly ? 0 : targets.length;
-    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + 120 * liveTargets) * 1000);
+    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + 240 * liveTargets) * 1000);
 
     assertNamespacesAvailable();
     const binaries = resolveRestateBinaries();

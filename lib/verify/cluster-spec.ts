@@ -30,6 +30,8 @@ export interface ClusterUnderTest {
   readonly config: string;
   /** `spec.compute.env`: overrides the operator's own variables of the same name. */
   readonly env: readonly ClusterEnvVar[];
+  /** `spec.security` as written (the NetworkPolicies are derived from it). @default undefined */
+  readonly security?: Readonly<Record<string, unknown>>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -73,7 +75,8 @@ export function parseClusterManifest(text: string, file: string): ClusterUnderTe
     };
   });
   const clusterName = typeof spec.clusterName === 'string' && spec.clusterName !== '' ? spec.clusterName : metadata.name;
-  return { file, name: metadata.name, clusterName, image: compute.image, replicas, config: spec.config, env };
+  const security = isRecord(spec.security) ? { security: spec.security } : {};
+  return { file, name: metadata.name, clusterName, image: compute.image, replicas, config: spec.config, env, ...security };
 }
 
 /** Reads the RestateCluster of a synthesized target from `<dist>/<environment>/<provider>/0001-cluster.k8s.yaml`. */

@@ -1,9 +1,11 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
 import type { RestateBinaries } from './binaries';
 import type { ClusterUnderTest } from './cluster-spec';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
+import { ClusterServiceModel, RESTATE_SERVICE_IP } from './cluster-service';
+import { registerClusterPods } from './cluster-dns';
 import { pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import type { IsolatedContext } from './isolated-main';
@@ -11,7 +13,22 @@ import { LocalCluster } from './local-cluster';
 import { type SnapshotDestination, snapshotStandInEnv } from './object-store';
 import { lastLine, plain, Restatectl, runCommand } from './restatectl';
 import { S3StandIn, s3rverVersion } from './s3-stand-in';
+import { clusterPodView } from './cluster-dns';
+import { runJobContainer } from './job-run';
+import { KubeDns } from './kube-dns';
+import { PodView } from './pod-view';
+import { buildClusterModel } from './model';
+import { nftApply, nftAvailable } from './nft';
+import { describeFailures, policyChecks, runPolicyChecks } from './policy-checks';
+import { type EnforcedPod, policyRuleset } from './policy-nft';
+import { PodAgent } from './pods';
+import type { ProvisioningJob } from './target-extras';
+import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from './operator-env';
 import { checkSnapshotsLand, onePartitionPerLeader, type SnapshotOutcome } from './snapshot-check';
+import { httpCall } from './http-call';
+import { ServiceApp } from './service-app';
+import { localClusterControl, runServiceScenarios } from './live-service';
+import type { CounterOutcome, ServiceEndpoints, SleepFailoverOutcome } from './service-checks';
 
 export interface LiveCheckInput {
   /** `environment/provider`, for progress lines. */
@@ -29,6 +46,12 @@ export interface LiveCheckInput {
    * and the nodes are pointed at it through env (config.toml stays as shipped).
    */
   readonly snapshots?: SnapshotDestination;
+  /** The target's provisioning Job as synthesized, when it has one: it then provisions the cluster. */
+  readonly job?: ProvisioningJob;
+  /** The namespace of the target's PodMonitor (where Prometheus is taken to run), when it has one. */
+  readonly prometheusNamespace?: string;
+  /** The host of the snapshot store's endpoint, for the stand-in's place in the model. */
+  readonly objectStoreHost?: string;
 }
 
 /** One check of the live run and what it saw. */
@@ -51,13 +74,34 @@ export interface LiveResult {
   readonly killed?: string;
   /** What the snapshot check saw in the stand-in, when the config has a snapshot destination. */
   readonly snapshots?: SnapshotOutcome;
+  /** The SDK counter, incremented through successive SIGKILLs of single nodes. */
+  readonly counter?: CounterOutcome;
+  /** The sleeping invocation whose partition leader was SIGKILLed. */
+  readonly sleep?: SleepFailoverOutcome;
+  /** The NetworkPolicy connections tried for real, and the rules that enforced them. */
+  readonly policies?: PolicyOutcome;
+  /** The provisioning Job's run, when the target has one. */
+  readonly jobMs?: number;
+}
+
+export interface PolicyOutcome {
+  readonly policies: number;
+  readonly acceptRules: number;
+  readonly refusedCombinations: number;
+  readonly checks: number;
+  readonly reached: number;
+  readonly refused: number;
 }
 
 const PROVISION_DEADLINE_S = 60;
+/** Bound on the provisioning Job's run. */
+const JOB_BOUND_MS = 120_000;
 
 /**
- * Stands the cluster up from the CR the way the operator would, provisions it with the product's provisioning
- * script, checks its layout, provisions again (a no-op), kills the busiest node and waits for fail-over.
+ * Stands the cluster up from the target's files the way operator 1.7.4 would (pods as processes with their own
+ * uids and DNS views, Services, NetworkPolicies as nftables rules), provisions it with what ships (the Job, or
+ * the provisioning script), checks its layout and the policies, provisions again (a no-op), kills the busiest
+ * node and waits for fail-over, then runs a real SDK service through more node losses (live-service.ts).
  * Runs inside the sandbox; stops and removes everything it started on every way out.
  */
 export async function runLiveCheck(input: LiveCheckInput, context: IsolatedContext): Promise<LiveResult> {
@@ -66,20 +110,53 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   const say = (line: string): void => context.progress(`verify ${label}: ${line}`);
   const home = join(context.workDir, 'home');
   const bin = join(context.workDir, 'bin');
+  // Emulated pods run as their own uids (the NetworkPolicy rules tell them apart by it): they need to pass.
+  chmodSync(context.workDir, 0o711);
   mkdirSync(home, { recursive: true });
   mkdirSync(bin, { recursive: true });
   symlinkSync(input.binaries.restatectl, join(bin, 'restatectl'));
   const env = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: home, NO_COLOR: '1' };
   const ctl = new Restatectl(input.binaries.restatectl, env);
 
+  const model = buildClusterModel({
+    cluster,
+    ...(input.job ? { job: input.job } : {}),
+    ...(input.prometheusNamespace ? { prometheusNamespace: input.prometheusNamespace } : {}),
+    ...(input.objectStoreHost ? { objectStoreHost: input.objectStoreHost } : {}),
+  });
+  // The cluster DNS as kube-dns answers it: the operator's Services and pods, the SDK service's headless Service.
+  const dns = registerClusterPods(new KubeDns(), cluster.name, cluster.replicas);
+  dns.addService({ namespace: cluster.name, name: 'restate', clusterIp: RESTATE_SERVICE_IP });
+  dns.addService({ namespace: model.service.namespace, name: model.service.name });
+  dns.addPod({ namespace: model.service.namespace, hostname: model.service.name, subdomain: model.service.name, ip: model.service.ip });
+  const views = join(context.workDir, 'views');
+  let spareIp = 20;
+  const viewOf = (pod: EnforcedPod): PodView => {
+    const node = model.nodes.indexOf(pod);
+    if (node >= 0) return clusterPodView(dns, cluster.name, node, views);
+    return new PodView({ id: `${pod.namespace}.${pod.name}`, dir: views, namespace: pod.namespace, clusterDomain: dns.domain, nameserver: dns.ip, ip: pod.ip ?? `127.0.1.${spareIp++}`, hostname: pod.name });
+  };
   const store = input.snapshots ? new S3StandIn({ bucket: input.snapshots.bucket, workDir: context.workDir }) : undefined;
   const local = new LocalCluster({
     cluster,
     serverBinary: input.binaries.server,
     workDir: context.workDir,
     extraEnv: store ? snapshotStandInEnv(store.endpoint) : {},
+    uids: model.nodes.map((n) => n.uid),
+    launch: (node, file, args) => viewOf(model.nodes[node.ordinal]).command(file, args, model.nodes[node.ordinal].uid),
   });
+  const services = new ClusterServiceModel(local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })));
+  const serviceHost = `${model.service.name}.${model.service.namespace}.svc.${dns.domain}`;
+  const app = new ServiceApp(model.service, context.workDir, viewOf(model.service), serviceHost);
+  // Client pods, and one agent per node (a shell in the pod, as `kubectl exec` gives one) for the checks.
+  const clients = [model.operator, model.job, model.prometheus, model.admittedApp, model.unlistedApp, ...model.nodes].filter((p): p is EnforcedPod => p !== undefined);
+  const agents = new Map(clients.map((pod) => [pod.uid, new PodAgent(pod, context.workDir, viewOf(pod))]));
+  const agentFor = (pod: EnforcedPod): PodAgent => agents.get(pod.uid)!;
   context.onExit(() => {
+    dns.stopSync();
+    for (const agent of agents.values()) agent.stopSync();
+    services.stop();
+    app.stopSync();
     local.stopSync();
     local.removeFiles();
     store?.stopSync();
@@ -100,7 +177,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     }
   };
   const provision = () =>
-    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1 })], {
+    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1, replicas: cluster.replicas })], {
       env,
       timeoutMs: Math.min(context.deadline.remainingMs(), (PROVISION_DEADLINE_S + 10) * 1000),
     });
@@ -110,6 +187,8 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   let killed: string | undefined;
   let startedAt = 0;
   let snapshots: SnapshotOutcome | undefined;
+  const result: { counter?: CounterOutcome; sleep?: SleepFailoverOutcome; policies?: PolicyOutcome; jobMs?: number } = {};
+  let policyRules = { accepted: 0, refused: 0 };
   try {
     if (store && input.snapshots) {
       await step(`start a local S3 stand-in for ${input.snapshots.url}`, async () => {
@@ -117,25 +196,67 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
         return `s3rver ${s3rverVersion()} on ${store.endpoint.url}, bucket ${input.snapshots!.bucket}; the nodes reach it through RESTATE_WORKER__SNAPSHOTS__* env, config.toml as shipped`;
       });
     }
+    await step(`NetworkPolicies of operator 1.7.4 for ${cluster.name} enforced with nftables`, async () => {
+      const unmapped = model.all.find((pod) => !uidMapped(pod.uid));
+      if (unmapped) throw new VerifyError(`uid ${unmapped.uid} (pod ${unmapped.namespace}/${unmapped.name}) is not mapped in the sandbox's user namespace: run verify as root`);
+      const unavailable = nftAvailable();
+      if (unavailable) throw new VerifyError(`cannot load nftables rules in the sandbox: ${unavailable}`);
+      const ruleset = policyRuleset(model.all, model.policies);
+      nftApply(ruleset.script);
+      await dns.start();
+      policyRules = { accepted: ruleset.accepted, refused: ruleset.refused };
+      return (
+        `${model.policies.length} policies (${model.policies.map((p) => p.name).join(', ')}) over ${model.all.length} pods: ` +
+        `${ruleset.accepted} accept rules by socket uid, ${ruleset.refused} pod-to-port combinations dropped`
+      );
+    });
     await step(`start ${cluster.replicas} restate-server processes`, async () => {
       startedAt = Date.now();
       await local.start(context.deadline.within(30_000));
+      for (const n of local.nodes) services.containerStarted(n.name);
+      services.start();
       return `${local.nodes.map((n) => `${n.name}=${n.ip}`).join(', ')}; fabric ports listening after ${seconds(Date.now() - startedAt)}`;
+    });
+    await step(`start ${clients.length + 1} client and application pods of the model`, async () => {
+      await Promise.all([...[...agents.values()].map((a) => a.start()), app.start(context.deadline.within(30_000))]);
+      return `${clients.map((p) => `${p.namespace}/${p.name} (uid ${p.uid})`).join(', ')}; the SDK service ${app.pod.namespace}/${app.pod.name} on ${app.uri} (uid ${app.pod.uid})`;
     });
     await step('the cluster waits for provisioning (auto-provision is off)', async () => {
       const status = await ctl.run(local.liveAddresses(), ['status']);
       if (status.code === 0) throw new VerifyError('restatectl status exits 0 before anyone provisioned: the nodes provisioned themselves; set auto-provision = false');
       return `restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`;
     });
-    await step('provision.sh provisions the cluster', async () => {
-      const run = await provision();
-      const out = plain(run.stdout + run.stderr);
-      if (run.code !== 0) throw new VerifyError(`provision.sh exited ${run.code}:\n${out.trim()}`);
-      if (!out.includes('cluster has been successfully provisioned')) {
-        throw new VerifyError(`provision.sh succeeded but did not provision the cluster itself:\n${out.trim()}`);
-      }
-      return `in ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
-    });
+    const job = input.job;
+    if (job && model.job) {
+      const jobPod = model.job;
+      await step(`the provisioning Job ${job.namespace}/${job.name} provisions the cluster, as synthesized`, async () => {
+        const run = await runJobContainer(job, {
+          dns,
+          dir: join(context.workDir, 'job'),
+          binDir: bin,
+          ip: '127.0.1.10',
+          uid: jobPod.uid,
+          timeoutMs: Math.min(context.deadline.remainingMs(), JOB_BOUND_MS),
+        });
+        const out = plain(run.stdout + run.stderr);
+        const argv = [...job.command, ...job.args].join(' ');
+        if (run.code !== 0) throw new VerifyError(`the Job's container (${argv}) exited ${run.code ?? 'killed'} after ${seconds(run.ms)}:\n${out.trim()}`);
+        if (!out.includes('cluster has been successfully provisioned')) throw new VerifyError(`the Job exited 0 but did not provision the cluster itself:\n${out.trim()}`);
+        result.jobMs = run.ms;
+        const search = run.resolvConf.split('\n').find((l) => l.startsWith('search')) ?? '';
+        return `${argv}: done in ${seconds(run.ms)}, as uid ${jobPod.uid} in ${job.namespace} (resolv.conf ${search}): ${lastLine(run.stdout)}`;
+      });
+    } else {
+      await step('provision.sh provisions the cluster', async () => {
+        const run = await provision();
+        const out = plain(run.stdout + run.stderr);
+        if (run.code !== 0) throw new VerifyError(`provision.sh exited ${run.code}:\n${out.trim()}`);
+        if (!out.includes('cluster has been successfully provisioned')) {
+          throw new VerifyError(`provision.sh succeeded but did not provision the cluster itself:\n${out.trim()}`);
+        }
+        return `in ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
+      });
+    }
     await step('restatectl status exits 0', async () => {
       const status = await ctl.run(local.liveAddresses(), ['status']);
       if (status.code !== 0) throw new VerifyError(`restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`);
@@ -160,6 +281,29 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     await step(`partitions and replication match the config`, async () =>
       pollUntil('the partition table and logs as configured', context.deadline.within(30_000), 500, () => probeLayout(ctl, local.liveAddresses(), expected)),
     );
+    await step('the NetworkPolicies hold for real connections', async () => {
+      const checks = policyChecks(model);
+      const results = await runPolicyChecks(checks, agentFor);
+      const failures = describeFailures(results);
+      if (failures.length > 0) throw new VerifyError(`${failures.length} of ${results.length} checks failed:\n      ${failures.join('\n      ')}`);
+      const reached = results.filter((r) => r.connected).length;
+      result.policies = {
+        policies: model.policies.length,
+        acceptRules: policyRules.accepted,
+        refusedCombinations: policyRules.refused,
+        checks: results.length,
+        reached,
+        refused: results.length - reached,
+      };
+      const kinds = [
+        model.job ? 'the Job reaches 5122 of every node' : undefined,
+        model.prometheus ? 'Prometheus reaches 5122 of every node' : undefined,
+        model.admittedApp ? `${model.admittedApp.namespace}/${model.admittedApp.name} (admitted) reaches 8080` : `no application reaches 8080 (${model.noAdmittedApp})`,
+        'the operator reaches 9070',
+        'an unlisted application is refused where the policies say so',
+      ].filter(Boolean);
+      return `${results.length} connections, ${reached} through and ${results.length - reached} refused, each as required: ${kinds.join('; ')}`;
+    });
     await step('a second provisioning is a no-op', async () => {
       const again = await provision();
       const out = plain(again.stdout + again.stderr);
@@ -210,18 +354,55 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       if (status.code !== 0) throw new VerifyError(`restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`);
       return 'yes';
     });
+
+    const control = localClusterControl({ local, ctl, services, deadline: context.deadline, readyBoundMs: input.readyBoundMs, partitions: expected.partitions });
+    await step(`restart ${victim.name} on its data: every partition has an active leader`, async () => {
+      const t = Date.now();
+      await control.restart(victim.ordinal);
+      return `after ${seconds(Date.now() - t)}`;
+    });
+    // The admin API as a user reaches it when the policies admit nobody: `kubectl port-forward svc/restate 9070`,
+    // which NetworkPolicies do not govern (the harness's own uid). The ingress through Service `restate`'s
+    // ClusterIP, from the admitted application when the CR admits one.
+    const harness = { http: httpCall };
+    const endpoints: ServiceEndpoints = {
+      ingress: `http://restate.${cluster.name}.svc.${dns.domain}:${INGRESS}`,
+      caller: model.admittedApp ? agentFor(model.admittedApp) : harness,
+      admin: `http://restate.${cluster.name}.svc.${dns.domain}:${ADMIN}`,
+      adminCaller: harness,
+    };
+    await runServiceScenarios({ step, endpoints, control, app, deadline: context.deadline, callBoundMs: input.failoverBoundMs + 30_000, record: result });
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
   } finally {
+    for (const agent of agents.values()) agent.stopSync();
+    await dns.stop();
+    services.stop();
+    app.stopSync();
     await local.stop();
     local.removeFiles();
     await store?.stop();
     store?.removeFiles();
   }
-  return { ok: steps.every((s) => s.ok), steps, readyMs, failoverMs, killed, snapshots };
+  return { ok: steps.every((s) => s.ok), steps, readyMs, failoverMs, killed, snapshots, ...result };
 }
 
 class StepFailed extends Error {}
+
+/** Whether this process's user namespace maps `uid` (as root on the host every uid is; a user namespace maps few). */
+function uidMapped(uid: number): boolean {
+  try {
+    return readFileSync('/proc/self/uid_map', 'utf8')
+      .trim()
+      .split('\n')
+      .some((line) => {
+        const [inside, , count] = line.trim().split(/\s+/).map(Number);
+        return uid >= inside && uid < inside + count;
+      });
+  } catch {
+    return true;
+  }
+}
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

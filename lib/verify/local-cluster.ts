@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ClusterUnderTest } from './cluster-spec';
@@ -22,6 +22,19 @@ export interface LocalClusterProps {
    * @default {}
    */
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * The uid (and gid) each node runs as, by ordinal: the NetworkPolicy rules tell pods apart by it. Their
+   * folders are handed to that uid. With a `launch`, the launcher must switch to it (a mount namespace has to
+   * be set up as root first); without, the process is spawned as it.
+   * @default the current user's
+   */
+  readonly uids?: readonly number[];
+  /**
+   * How each node's process is started, e.g. with its pod's DNS view (`PodView.command`); the launcher must
+   * exec the program, so that the spawned PID is the server's.
+   * @default - the server binary directly, with the sandbox's own /etc/hosts and resolv.conf
+   */
+  readonly launch?: (node: LocalNode, file: string, args: readonly string[]) => { readonly file: string; readonly args: readonly string[] };
 }
 
 /** One `restate-server` process standing in for pod `restate-N`. */
@@ -149,6 +162,8 @@ export class LocalCluster {
     const tmp = join(node.dir, 'tmp');
     mkdirSync(data, { recursive: true });
     mkdirSync(tmp, { recursive: true });
+    const uid = this.props.uids?.[node.ordinal];
+    if (uid !== undefined) for (const dir of [node.dir, data, tmp]) chownSync(dir, uid, uid);
     const pod = operatorPodEnv(this.props.cluster, node.ordinal, { baseDir: data, configFile: this.configFile });
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -164,7 +179,9 @@ export class LocalCluster {
     const log = openSync(node.logFile, 'a');
     try {
       // detached: its own process group, so a Ctrl-C in the terminal reaches the orchestrator, which stops it.
-      const child = spawn(this.props.serverBinary, [], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log] });
+      const launch = this.props.launch?.(node, this.props.serverBinary, []);
+      const ids = uid === undefined || launch !== undefined ? {} : { uid, gid: uid };
+      const child = spawn(launch?.file ?? this.props.serverBinary, [...(launch?.args ?? [])], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log], ...ids });
       if (child.pid === undefined) throw new VerifyError(`cannot start ${this.props.serverBinary} for ${node.name}`);
       const running: Running = { child, pid: child.pid };
       child.once('exit', (code, signal) => (running.exit = { code, signal }));
@@ -172,6 +189,21 @@ export class LocalCluster {
     } finally {
       closeSync(log);
     }
+  }
+
+  /**
+   * Starts a killed node again on its own data and config (as the StatefulSet restarts a pod onto its PVC) and
+   * waits until its fabric port accepts connections.
+   */
+  async restart(ordinal: number, deadline: Deadline): Promise<void> {
+    if (this.isRunning(ordinal)) throw new Error(`${podName(ordinal)} is still running`);
+    const node = this.nodes[ordinal];
+    this.spawnNode(node);
+    await pollUntil(`${node.name} listening on its fabric port again`, deadline, 100, async () => {
+      const exit = this.running.get(ordinal)?.exit;
+      if (exit) throw new VerifyError(`${node.name} exited after its restart (${exit.signal ?? `exit status ${exit.code}`}); its log says:\n      ${logTail(node.logFile)}`);
+      return (await accepts(node.ip, FABRIC_PORT)) ? { done: true, value: undefined } : { done: false, reason: 'not listening yet' };
+    });
   }
 
   /** SIGKILLs one node by its PID and waits until it is gone. */

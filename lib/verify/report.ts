@@ -34,6 +34,29 @@ export function formatTargetReport(result: TargetVerification, versions: Version
     lines.push(live.ok ? `  live:      ok, ${live.steps.length} checks` : `  live:      FAILED at "${failed?.name}":\n    ${failed?.detail.replace(/\n/g, '\n    ')}`);
     if (live.readyMs !== undefined) lines.push(`  ready:     ${seconds(live.readyMs)} from start until every partition had an active leader`);
     if (live.failoverMs !== undefined) lines.push(`  fail-over: ${seconds(live.failoverMs)} after SIGKILL of ${live.killed} until every partition had a live leader`);
+    if (live.jobMs !== undefined) lines.push(`  job:       the provisioning Job, run as synthesized from its namespace's DNS view, provisioned the cluster in ${seconds(live.jobMs)}`);
+    if (live.policies) {
+      const p = live.policies;
+      lines.push(
+        `  policies:  ${p.checks} NetworkPolicy checks enforced (${p.reached} connections through, ${p.refused} refused, each as required) ` +
+          `by ${p.acceptRules} nftables accept rules from the ${p.policies} policies of operator 1.7.4; loopback + socket uid, not a CNI`,
+      );
+    }
+    if (live.counter) {
+      const c = live.counter;
+      lines.push(
+        `  counter:   ${c.adds} adds answered exactly 1..${c.adds}, final ${c.final}; ` +
+          c.kills.map((k) => `SIGKILL ${k.node}: next answer after ${seconds(k.firstAnswerMs)}`).join(', ') +
+          `; slowest add ${seconds(c.slowestAddMs)}`,
+      );
+    }
+    if (live.sleep) {
+      const z = live.sleep;
+      lines.push(
+        `  sleep:     ${z.invocationId} suspended in ctx.sleep(${seconds(z.sleepMs)}); SIGKILL of its partition leader ${z.node}; ` +
+          `completed ${seconds(z.completedAfterKillMs)} after the kill (${seconds(z.lateMs)} after its timer was due), state after the sleep written ${z.marks === 1 ? 'exactly once' : `${z.marks} times`}`,
+      );
+    }
     if (live.snapshots) {
       lines.push(
         `  snapshots: partitions ${live.snapshots.partitions.join(', ')} (written by ${live.snapshots.writers.join(', ')}) snapshotted to ${live.snapshots.destination} in a local S3 STAND-IN ` +

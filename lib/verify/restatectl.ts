@@ -12,14 +12,28 @@ export interface CommandResult {
 export function runCommand(
   file: string,
   args: readonly string[],
-  options: { readonly env: Readonly<Record<string, string>>; readonly timeoutMs: number; readonly cwd?: string },
+  options: {
+    readonly env: Readonly<Record<string, string>>;
+    readonly timeoutMs: number;
+    readonly cwd?: string;
+    /** Run as this uid (and gid), e.g. an emulated pod's. @default the current user */
+    readonly uid?: number;
+  },
 ): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = execFile(
       file,
       [...args],
-      { env: { ...options.env }, cwd: options.cwd, timeout: Math.max(1, options.timeoutMs), killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      {
+        env: { ...options.env },
+        cwd: options.cwd,
+        ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
+        timeout: Math.max(1, options.timeoutMs),
+        killSignal: 'SIGKILL',
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         const killed = error !== null && (error.killed || error.signal !== null);

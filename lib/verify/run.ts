@@ -10,6 +10,7 @@ import { clusterHostsFile } from './hosts';
 import type { LiveCheckInput, LiveResult } from './live';
 import { objectStoreMetadataUse, type SnapshotDestination, snapshotDestination } from './object-store';
 import { runInSandbox } from './sandbox';
+import { type ProvisioningJob, readPodMonitorNamespace, readProvisioningJob } from './target-extras';
 
 /** Versions of the binaries that did the verifying. */
 export interface Versions {
@@ -47,6 +48,19 @@ export interface VerifyOptions {
 
 const LIVE_ENTRY = join(__dirname, 'live-entry.ts');
 
+/** The host of `[worker.snapshots] aws-endpoint-url`, when the config names one. */
+function objectStoreHost(effective: Readonly<Record<string, unknown>>): { objectStoreHost?: string } {
+  const worker = effective.worker as Record<string, unknown> | undefined;
+  const snapshots = worker?.snapshots as Record<string, unknown> | undefined;
+  const url = snapshots?.['aws-endpoint-url'];
+  if (typeof url !== 'string') return {};
+  try {
+    return { objectStoreHost: new URL(url).hostname };
+  } catch {
+    return {};
+  }
+}
+
 /** Lints every target and, unless `lintOnly`, runs the live check of each target whose lint passed. */
 export async function verifyTargets(options: VerifyOptions): Promise<TargetVerification[]> {
   const results: TargetVerification[] = [];
@@ -61,8 +75,12 @@ export async function verifyTargets(options: VerifyOptions): Promise<TargetVerif
 
 async function verifyTarget(target: Target, options: VerifyOptions): Promise<TargetVerification> {
   let cluster: ClusterUnderTest;
+  let job: ProvisioningJob | undefined;
+  let prometheusNamespace: string | undefined;
   try {
     cluster = readClusterUnderTest(options.distDir, target);
+    job = readProvisioningJob(options.distDir, target);
+    prometheusNamespace = readPodMonitorNamespace(options.distDir, target);
   } catch (error) {
     if (!(error instanceof ValuesError)) throw error;
     return { target, readError: error.problems.map(formatProblem).join('\n'), ok: false };
@@ -99,6 +117,9 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
     readyBoundMs: options.readyBoundMs,
     failoverBoundMs: options.failoverBoundMs,
     ...(snapshots ? { snapshots } : {}),
+    ...(job ? { job } : {}),
+    ...(prometheusNamespace ? { prometheusNamespace } : {}),
+    ...objectStoreHost(lint.effective),
   };
   const outcome = await runInSandbox<LiveCheckInput, LiveResult>({
     entry: LIVE_ENTRY,

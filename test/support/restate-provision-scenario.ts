@@ -19,6 +19,8 @@ export interface ScenarioInput {
   readonly binaries: RestateBinaries;
   /** Deadline passed to the run against an unreachable node. */
   readonly unreachableDeadlineSeconds: number;
+  /** Deadline passed to the run against the cluster with only one node up. */
+  readonly partialDeadlineSeconds: number;
 }
 
 export interface ScenarioRecord {
@@ -34,6 +36,12 @@ export interface ScenarioRecord {
   readonly second: CommandResult;
   readonly tableAfterSecond: { readonly partitions: number; readonly versions: readonly number[] };
   readonly unreachable: CommandResult;
+  /** A fresh cluster with only restate-0 of 3 running: the script with --replicas 3 and a short deadline. */
+  readonly partial: CommandResult;
+  /** `restatectl status` on that cluster right after: exits 0 although no partition can run. */
+  readonly partialStatus: number | null;
+  /** The script again on that provisioned, degraded cluster. */
+  readonly partialAgain: CommandResult;
 }
 
 isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
@@ -71,7 +79,7 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
     const rows = await ctl.sql<{ partition_table_version: number }>([address], 'SELECT partition_table_version FROM partitions');
     return { partitions: rows.length, versions: [...new Set(rows.map((r) => r.partition_table_version))] };
   };
-  const args = (address: string, deadlineSeconds: number) => provisionScriptArgs({ address, deadlineSeconds, intervalSeconds: 1 });
+  const args = (address: string, deadlineSeconds: number) => provisionScriptArgs({ address, deadlineSeconds, intervalSeconds: 1, replicas: input.cluster.replicas });
 
   const statusBefore = await status();
   const first = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
@@ -87,5 +95,21 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
 
   await local.stop();
   local.removeFiles();
-  return { portTakenError, statusBefore, first, statusAfterFirst, tableAfterFirst, second, tableAfterSecond, unreachable };
+
+  // A fresh cluster where only restate-0 stays up (restate-1 and restate-2 are killed before provisioning).
+  mkdirSync(join(context.workDir, 'partial'));
+  const partialCluster = new LocalCluster({ cluster: input.cluster, serverBinary: input.binaries.server, workDir: join(context.workDir, 'partial') });
+  context.onExit(() => {
+    partialCluster.stopSync();
+    partialCluster.removeFiles();
+  });
+  await partialCluster.start(context.deadline.within(20_000));
+  await partialCluster.kill(1);
+  await partialCluster.kill(2);
+  const partial = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, input.partialDeadlineSeconds)], { env, timeoutMs: (input.partialDeadlineSeconds + 10) * 1000 });
+  const partialStatus = (await ctl.run([address], ['status'])).code;
+  const partialAgain = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
+  await partialCluster.stop();
+  partialCluster.removeFiles();
+  return { portTakenError, statusBefore, first, statusAfterFirst, tableAfterFirst, second, tableAfterSecond, unreachable, partial, partialStatus, partialAgain };
 });

@@ -1,0 +1,161 @@
+/**
+ * The NetworkPolicies operator 1.7.4 creates in a RestateCluster's namespace, as data. Derived from
+ * `src/controllers/restatecluster/reconcilers/network_policies.rs` at tag v1.7.4 (line numbers below), and
+ * from the CR's `spec.security` as synthesized. Only what decides who reaches whom is kept.
+ */
+
+export interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly LabelSelectorRequirement[];
+}
+
+export interface PolicyPeer {
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
+}
+
+export interface PolicyPort {
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+  /** A number or a container port name; absent = every port. */
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+export interface PolicyRule {
+  /** Absent or empty: every peer (Kubernetes' rule). */
+  readonly peers?: readonly PolicyPeer[];
+  /** Absent or empty: every port. */
+  readonly ports?: readonly PolicyPort[];
+}
+
+export interface NetworkPolicy {
+  readonly name: string;
+  readonly namespace: string;
+  /** Empty: every pod of the namespace. */
+  readonly podSelector: LabelSelector;
+  readonly policyTypes: readonly ('Ingress' | 'Egress')[];
+  /** Absent with 'Ingress' in policyTypes: nothing may come in. */
+  readonly ingress?: readonly PolicyRule[];
+  readonly egress?: readonly PolicyRule[];
+}
+
+/** Where the operator runs and the label its admin-access peer selects (chart 1.7.4: `app: restate-operator`). */
+export interface OperatorIdentity {
+  readonly namespace: string;
+  readonly labelName: string;
+  readonly labelValue: string;
+}
+
+export const OPERATOR_1_7_4: OperatorIdentity = { namespace: 'restate-operator', labelName: 'app', labelValue: 'restate-operator' };
+
+/** `spec.security` of the RestateCluster, as far as the policies read it. */
+export interface ClusterSecurity {
+  readonly disableNetworkPolicies?: boolean;
+  readonly allowOperatorAccessToAdmin?: boolean;
+  readonly networkPeers?: { readonly ingress?: readonly PolicyPeer[]; readonly admin?: readonly PolicyPeer[]; readonly metrics?: readonly PolicyPeer[] };
+  readonly networkEgressRules?: readonly { readonly to?: readonly PolicyPeer[]; readonly ports?: readonly PolicyPort[] }[];
+  readonly awsPodIdentityAssociationRoleArn?: string;
+}
+
+/** The labels every object of the cluster carries and its pods are selected by (`mandatory_labels`). */
+export function clusterPodLabels(clusterName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': clusterName };
+}
+
+const namespaceIs = (namespace: string): LabelSelector => ({ matchLabels: { 'kubernetes.io/metadata.name': namespace } });
+
+/** `add_peer` (:380-398): unset = only the added peer; `[]` = everybody (stays empty); else the list plus it. */
+function addPeer(peers: readonly PolicyPeer[] | undefined, add: PolicyPeer): readonly PolicyPeer[] {
+  if (peers === undefined) return [add];
+  if (peers.length === 0) return [];
+  return [...peers, add];
+}
+
+/** `allow_access` (:160-184): one rule for the port from the peers; no peers (unset) = no rule = nobody. */
+function allowAccess(port: number, portName: string, namespace: string, selector: LabelSelector, peers: readonly PolicyPeer[] | undefined): NetworkPolicy {
+  return {
+    name: `allow-${portName}-access`,
+    namespace,
+    podSelector: selector,
+    policyTypes: ['Ingress'],
+    ...(peers === undefined ? {} : { ingress: [{ peers, ports: [{ protocol: 'TCP', port }] }] }),
+  };
+}
+
+/**
+ * The policies of `reconcile_network_policies` (:255-378) for a cluster whose namespace (= its name) is
+ * `namespace`: none when `disableNetworkPolicies`.
+ */
+export function operatorNetworkPolicies(namespace: string, security: ClusterSecurity | undefined, operator: OperatorIdentity = OPERATOR_1_7_4): NetworkPolicy[] {
+  if (security?.disableNetworkPolicies === true) return [];
+  const selector: LabelSelector = { matchLabels: clusterPodLabels(namespace) };
+  const ownPods: PolicyPeer = { namespaceSelector: namespaceIs(namespace), podSelector: selector };
+  const peers = security?.networkPeers;
+  const policies: NetworkPolicy[] = [
+    // deny_all (:27-35): no podSelector, so every pod in the namespace, both directions.
+    { name: 'deny-all', namespace, podSelector: {}, policyTypes: ['Egress', 'Ingress'] },
+    // allow_dns (:39-80): every pod of the namespace to kube-dns in kube-system, UDP and TCP 53.
+    {
+      name: 'allow-egress-to-kube-dns',
+      namespace,
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          peers: [{ podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } }, namespaceSelector: namespaceIs('kube-system') }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+      ],
+    },
+    // allow_public (:84-126): public IPv4 only; in-cluster pod addresses are private.
+    {
+      name: 'allow-restate-egress-to-public-internet',
+      namespace,
+      podSelector: selector,
+      policyTypes: ['Egress'],
+      egress: [{ peers: [{ ipBlock: { cidr: '0.0.0.0/1', except: ['10.0.0.0/8'] } }, { ipBlock: { cidr: '128.0.0.0/1', except: ['192.168.0.0/16', '172.16.0.0/12', '169.254.0.0/16'] } }] }],
+    },
+  ];
+  if (security?.awsPodIdentityAssociationRoleArn !== undefined) {
+    // allow_aws_pod_identity (:130-154)
+    policies.push({
+      name: 'allow-restate-egress-to-aws-pod-identity',
+      namespace,
+      podSelector: selector,
+      policyTypes: ['Egress'],
+      egress: [{ peers: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [{ protocol: 'TCP', port: 80 }] }],
+    });
+  }
+  // allow_egress (:188-253): the CR's rules, then 5122 to the cluster's own pods, then any port to pods labelled
+  // allow.restate.dev/<namespace>=true in any namespace.
+  policies.push({
+    name: 'allow-restate-egress',
+    namespace,
+    podSelector: selector,
+    policyTypes: ['Egress'],
+    egress: [
+      ...(security?.networkEgressRules ?? []).map((r) => ({ ...(r.to ? { peers: r.to } : {}), ...(r.ports ? { ports: r.ports } : {}) })),
+      { peers: [ownPods], ports: [{ protocol: 'TCP', port: 5122 }] },
+      { peers: [{ namespaceSelector: {}, podSelector: { matchLabels: { [`allow.restate.dev/${namespace}`]: 'true' } } }] },
+    ],
+  });
+  policies.push(allowAccess(8080, 'ingress', namespace, selector, peers?.ingress));
+  // :316-345: the operator is added to the admin peers unless allowOperatorAccessToAdmin is false.
+  const operatorPeer: PolicyPeer = { namespaceSelector: namespaceIs(operator.namespace), podSelector: { matchLabels: { [operator.labelName]: operator.labelValue } } };
+  const adminPeers = security?.allowOperatorAccessToAdmin === false ? peers?.admin : addPeer(peers?.admin, operatorPeer);
+  policies.push(allowAccess(9070, 'admin', namespace, selector, adminPeers));
+  // :354-375: metrics (5122) from the listed peers plus the cluster's own pods.
+  policies.push(allowAccess(5122, 'metrics', namespace, selector, addPeer(peers?.metrics, ownPods)));
+  return policies;
+}

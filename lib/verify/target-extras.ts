@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { displayPath, type Target, targetDir, ValuesError } from '../values';
+import { type JobUnderTest, parseJobManifest } from './job-spec';
+
+/** The target files besides the cluster that verify models (names as synth writes them). */
+export const PROVISIONING_FILE = '0002-provisioning.k8s.yaml';
+export const MONITORING_FILE = '0003-monitoring.k8s.yaml';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+
+/** The provisioning Job as synthesized (job-spec.ts), with the labels of its pods, which the policies select. */
+export type ProvisioningJob = JobUnderTest & { readonly podLabels: Readonly<Record<string, string>> };
+
+function documents(file: string): Obj[] {
+  const shown = displayPath(file);
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => {
+    if (doc.errors.length > 0) throw ValuesError.single(shown, '', `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
+    return obj(doc.toJS());
+  });
+}
+
+/** The target's provisioning Job, when it has one. */
+export function readProvisioningJob(distDir: string, target: Target): ProvisioningJob | undefined {
+  const file = join(distDir, targetDir(target), PROVISIONING_FILE);
+  if (!existsSync(file)) return undefined;
+  const shown = displayPath(file);
+  const job = parseJobManifest(readFileSync(file, 'utf8'), shown);
+  const raw = documents(file).find((d) => d.kind === 'Job');
+  const labels = obj(obj(obj(obj(raw?.spec).template).metadata).labels);
+  return { ...job, podLabels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])) };
+}
+
+/** The namespace of the target's PodMonitor (where its Prometheus is taken to run), when it has one. */
+export function readPodMonitorNamespace(distDir: string, target: Target): string | undefined {
+  const file = join(distDir, targetDir(target), MONITORING_FILE);
+  if (!existsSync(file)) return undefined;
+  const monitor = documents(file).find((d) => d.kind === 'PodMonitor');
+  const namespace = monitor ? obj(monitor.metadata).namespace : undefined;
+  return typeof namespace === 'string' ? namespace : undefined;
+}
