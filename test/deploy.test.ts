@@ -7,7 +7,7 @@ import { KubectlProcess } from '../lib/deploy/runner';
 import { PROVISION_SCRIPT_PATH } from '../lib/provisioning/script';
 import { runSynth } from '../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from './fixtures/kubectl-stand-in';
-import { deployWithStandIn, type DeployRun } from './support/deploy-run';
+import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from './support/deploy-run';
 import { REPO_VALUES, ValuesDir } from './support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
@@ -53,6 +53,7 @@ describe('preview', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*diff*0001-cluster.k8s.yaml', exit: 1, stdout: '-  replicas: 3\n+  replicas: 5\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -76,6 +77,7 @@ describe('preview', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*diff*0001-cluster.k8s.yaml', exit: 2, stderr: 'error: resource mapping not found for kind "RestateCluster"\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -91,7 +93,7 @@ describe('preview', () => {
   });
 
   test('--force-conflicts is passed to every diff', () => {
-    const run = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
+    const run = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
     expect(run.calls.slice(1).map((argv) => argv.slice(2, 6))).toEqual([
       ['diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts'],
       ['diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts'],
@@ -102,7 +104,7 @@ describe('preview', () => {
 describe('the kube context check', () => {
   test('refuses to run against a context other than deploy.kubeContext, and calls nothing after the check', () => {
     // GIVEN kubectl pointing at another cluster
-    const rules = [currentContext('prod-admin'), ANYTHING_ELSE_SUCCEEDS];
+    const rules = [currentContext('prod-admin'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
 
     // WHEN promoting dev
     const run = deploy('promote', rules);
@@ -117,7 +119,7 @@ describe('the kube context check', () => {
   });
 
   test('--allow-context-mismatch goes on with a warning, naming the current context on every call', () => {
-    const run = deploy('preview', [currentContext('prod-admin'), ANYTHING_ELSE_SUCCEEDS], { allowContextMismatch: true });
+    const run = deploy('preview', [currentContext('prod-admin'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { allowContextMismatch: true });
     expect(run.code).toBe(0);
     expect(run.err).toContain('warning: kube context is "prod-admin"');
     expect(run.calls.slice(1).every((argv) => argv[0] === '--context' && argv[1] === 'prod-admin')).toBe(true);
@@ -125,7 +127,7 @@ describe('the kube context check', () => {
   });
 
   test('--context names the context without asking kubectl for its current one', () => {
-    const run = deploy('preview', [ANYTHING_ELSE_SUCCEEDS], { context: 'restate-dev' });
+    const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { context: 'restate-dev' });
     expect(run.code).toBe(0);
     expect(run.calls.map((argv) => argv.slice(0, 3))).toEqual([
       [...CTX, 'diff'],
@@ -186,7 +188,7 @@ function devPromoteCalls(): string[][] {
     ...pods,
     [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3'],
     [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
-    wait([], 'condition=Ready', 'restatecluster/restate-dev'),
+    ...rolloutReads('restate-dev').map((read) => [...CTX, ...read]),
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
     ...readdirSync(DEV)
       .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
@@ -201,6 +203,7 @@ describe('promote', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is provisioned (restatectl status exits 0)\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -216,7 +219,7 @@ describe('promote', () => {
     expect(run.out).toMatch(/^\[1\/\d+\] applying operator \(argocd delivery\): .*0000-operator\.k8s\.yaml$/m);
     expect(run.out).toMatch(/^\[3\/\d+\] waiting up to 300s for CRD restateclusters\.restate\.dev to be Established$/m);
     expect(run.out).toMatch(/^\[16\/\d+\] provisioning$/m);
-    expect(run.out).toMatch(/^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready$/m);
+    expect(run.out).toMatch(/^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev\/restate rolled out$/m);
     expect(run.out).toContain('provision: done: the cluster is provisioned');
     expect(run.out).toContain('promoted dev/vultr: RestateCluster restate-dev is Ready');
   });
@@ -230,6 +233,7 @@ describe('promote', () => {
         exit: 1,
         stderr: 'error: timed out waiting for the condition on customresourcedefinitions/restateclusters.restate.dev\n',
       },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -250,6 +254,7 @@ describe('promote', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*wait --for=create namespace/restate-dev*', exit: 1, stderr: 'Error from server (Forbidden): namespaces "restate-dev" is forbidden\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules);
@@ -263,6 +268,7 @@ describe('promote', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*jsonpath={.status.phase}=Running pod/restate-1*', exit: 1, stderr: 'error: timed out waiting for the condition on pods/restate-1\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules);
@@ -282,6 +288,7 @@ describe('promote', () => {
         stdout: 'provision: attempt 1: not provisioned yet\n',
         stderr: 'provision: error: the cluster was not provisioned within the deadline of 300s; last output from restatectl:\n[ERR]: Failed to provision cluster\n',
       },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules);
@@ -292,14 +299,14 @@ describe('promote', () => {
 
   test('an apply refused for a field conflict names kubectl\'s message, and --force-conflicts is only passed when asked', () => {
     const conflict = 'error: Apply failed with 1 conflict: conflict with "kubectl-edit": .spec.compute.replicas\n';
-    const rules = [currentContext('restate-dev'), { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict }, ANYTHING_ELSE_SUCCEEDS];
+    const rules = [currentContext('restate-dev'), { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
     const run = deploy('promote', rules);
     expect(run.code).toBe(1);
     expect(run.err).toContain(`server-side apply of ${file(DEV, '0001-cluster.k8s.yaml')} failed (kubectl exit 1)`);
     expect(run.err).toContain('conflict with "kubectl-edit"');
     expect(run.calls.filter((argv) => argv.includes('apply')).every((argv) => !argv.includes('--force-conflicts'))).toBe(true);
 
-    const forced = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
+    const forced = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
     const applies = forced.calls.filter((argv) => argv.includes('apply'));
     expect(applies).toHaveLength(2);
     expect(applies.every((argv) => argv.includes('--force-conflicts'))).toBe(true);
@@ -307,7 +314,7 @@ describe('promote', () => {
 
   test('with the helm delivery the operator comes from our file: no waiting for objects to appear', () => {
     // WHEN promoting the helm-delivery build
-    const run = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: helmDist, valuesDir: helmValues.path });
+    const run = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: helmDist, valuesDir: helmValues.path });
 
     // THEN the CRDs and the Deployment are waited for directly, right after the operator file
     const helmDev = join(helmDist, 'dev', 'vultr');
@@ -321,9 +328,51 @@ describe('promote', () => {
     ]);
   });
 
+  test('a stale Ready is not enough: promote waits until the StatefulSet rolled out, printing which pods are ready', () => {
+    // GIVEN a re-apply: Ready is still True from before, the StatefulSet rolls from restate-1 to restate-2
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is already provisioned, nothing to do\n' },
+      ...rolloutRules('restate-dev', 3, { generation: 3, observedGeneration: 2, readyPods: 3, updatedPods: 0, currentRevision: 'restate-1', times: 1 }),
+      ...rolloutRules('restate-dev', 3, { readyPods: 2, updatedPods: 1, currentRevision: 'restate-1', times: 2 }),
+      ...rolloutRules('restate-dev', 3),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting
+    const run = deploy('promote', rules);
+    // THEN it polled four times, said what it saw each time the picture changed, and finished on the rolled-out state
+    expect(run.code).toBe(0);
+    expect(run.calls.filter((argv) => argv.includes('statefulset/restate'))).toHaveLength(4);
+    expect(run.out).toContain('waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev/restate rolled out');
+    expect(run.out).toContain(
+      'StatefulSet generation 3 not observed yet (2); 0/3 updated; rolling from restate-1 to restate-2 [restate-0 ready (old revision), restate-1 ready (old revision), restate-2 ready (old revision)]',
+    );
+    expect(run.out).toContain('1/3 updated; 2/3 ready; rolling from restate-1 to restate-2 [restate-0 ready, restate-1 ready (old revision), restate-2 not ready (old revision)]');
+    expect(run.out.match(/1\/3 updated; 2\/3 ready/g)).toHaveLength(1);
+    expect(run.out).toContain('Ready, 3/3 pods ready at revision restate-2 [restate-0 ready, restate-1 ready, restate-2 ready]');
+  });
+
+  test('a rollout that does not finish times out naming what is missing', () => {
+    // GIVEN a StatefulSet that keeps the old image
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+      ...rolloutRules('restate-dev', 3, { image: 'restatedev/restate:1.3' }),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting with a 1 s timeout
+    const run = deploy('promote', rules, { timeoutSeconds: 1 });
+    // THEN it fails with the picture and where to look
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'timed out after 1s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet still has image restatedev/restate:1.3, not restatedev/restate:1.4',
+    );
+    expect(run.err).toContain('kubectl -n restate-dev rollout status statefulset/restate');
+  });
+
   test('with automated provisioning it replaces the previous Job, applies the provisioning file and waits for the Job', () => {
     // WHEN promoting prod/vultr (provisioning.automated: true, 5 replicas)
-    const run = deploy('promote', [currentContext('restate-prod'), ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
+    const run = deploy('promote', [currentContext('restate-prod'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
 
     // THEN no exec into the pods; the Job steps come between the last pod and Ready
     expect(run.code).toBe(0);
@@ -334,7 +383,7 @@ describe('promote', () => {
       [...PROD_CTX, ...op, 'delete', 'job/restate-prod-provision', '--ignore-not-found', '--timeout=300s'],
       [...PROD_CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(PROD, '0002-provisioning.k8s.yaml')],
       [...PROD_CTX, ...op, 'wait', '--for=condition=Complete', 'job/restate-prod-provision', '--timeout=300s'],
-      [...PROD_CTX, 'wait', '--for=condition=Ready', 'restatecluster/restate-prod', '--timeout=300s'],
+      [...PROD_CTX, ...rolloutReads('restate-prod')[0]],
     ]);
   });
 
@@ -343,6 +392,7 @@ describe('promote', () => {
       currentContext('restate-prod'),
       { match: '*wait --for=condition=Complete job/restate-prod-provision*', exit: 1, stderr: 'error: timed out waiting for the condition on jobs/restate-prod-provision\n' },
       { match: '*logs job/restate-prod-provision --tail=20', stdout: 'provision: attempt 7 failed: error trying to connect: tcp connect error\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules, { environment: 'prod' });
@@ -354,7 +404,7 @@ describe('promote', () => {
   });
 
   test('a target that was not built is refused before kubectl is called', () => {
-    const run = deploy('promote', [ANYTHING_ELSE_SUCCEEDS], { provider: 'kind' });
+    const run = deploy('promote', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { provider: 'kind' });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('mise run deploy:build --environment dev --provider kind');
@@ -380,14 +430,14 @@ describe('the target folder', () => {
     const monitoring = join(copy, 'dev', 'vultr', '0002-monitoring.k8s.yaml');
 
     // WHEN previewing and promoting it
-    const preview = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
-    const promote = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const preview = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const promote = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
 
     // THEN the diff covers it last, and the apply comes right after the Ready wait
     expect(preview.calls[3]).toEqual([...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', monitoring]);
     expect(promote.code).toBe(0);
     expect(promote.calls.slice(-2)).toEqual([
-      [...CTX, 'wait', '--for=condition=Ready', 'restatecluster/restate-dev', '--timeout=300s'],
+      [...CTX, ...rolloutReads('restate-dev')[2]],
       [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', monitoring],
     ]);
     expect(promote.out).toMatch(/\[18\/18\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
@@ -398,7 +448,7 @@ describe('the target folder', () => {
       const clusterFile = join(folder, '0001-cluster.k8s.yaml');
       writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace('auto-provision = false', 'auto-provision = true'));
     });
-    const run = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const run = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
     expect(run.code).toBe(0);
     expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
     expect(run.out).toContain('no provisioning step: the cluster provisions itself (auto-provision = true in its config)');
@@ -409,7 +459,7 @@ describe('the target folder', () => {
       const clusterFile = join(folder, '0001-cluster.k8s.yaml');
       writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace('name: restate-dev', 'name: restate-old'));
     });
-    const run = deploy('promote', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const run = deploy('promote', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('is for RestateCluster "restate-old", but clusterName is "restate-dev" (stale build?)');
@@ -417,7 +467,7 @@ describe('the target folder', () => {
 
   test('a provisioning file in a target without automated provisioning is refused as stale', () => {
     const copy = devCopy((folder) => copyFileSync(join(PROD, '0002-provisioning.k8s.yaml'), join(folder, '0002-provisioning.k8s.yaml')));
-    const run = deploy('preview', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('provisioning.automated is false but');

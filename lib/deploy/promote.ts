@@ -3,6 +3,7 @@ import { DeployError } from './errors';
 import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl';
 import { promotePlan } from './plan';
 import { provisionInPod } from './provision';
+import { waitForReadyRollout } from './rollout';
 import { indent, type Session } from './session';
 import type { Sops } from './sops';
 import type { DeployTarget } from './target';
@@ -31,6 +32,9 @@ export function promote(session: Session, target: DeployTarget, options: Promote
       }
       case 'wait':
         session.wait(action, options.timeoutSeconds, n);
+        return;
+      case 'ready':
+        waitForReadyRollout(session, action, options.timeoutSeconds, n);
         return;
       case 'delete':
         session.report.info(`${n} removing ${action.description}, if any`);

@@ -53,7 +53,8 @@ export interface LiveResult {
   readonly snapshots?: SnapshotOutcome;
 }
 
-const PROVISION_DEADLINE_S = 60;
+/** The script waits until every partition has a leader: give it the ready bound and some. */
+const provisionDeadlineSeconds = (input: LiveCheckInput): number => Math.ceil(input.readyBoundMs / 1000) + 30;
 
 /**
  * Stands the cluster up from the CR the way the operator would, provisions it with the product's provisioning
@@ -100,9 +101,9 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     }
   };
   const provision = () =>
-    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1, replicas: cluster.replicas })], {
+    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: provisionDeadlineSeconds(input), intervalSeconds: 1, replicas: cluster.replicas })], {
       env,
-      timeoutMs: Math.min(context.deadline.remainingMs(), (PROVISION_DEADLINE_S + 10) * 1000),
+      timeoutMs: Math.min(context.deadline.remainingMs(), (provisionDeadlineSeconds(input) + 10) * 1000),
     });
 
   let readyMs: number | undefined;
