@@ -7,6 +7,7 @@ import { type Data, getPath, hasPath, isData, mergeData } from './merge';
 import { type StackValues, stackValuesSchema } from './schema';
 import { checkSopsManifest } from './sops';
 import { closest } from './suggest';
+import { targetWarnings } from './warnings';
 
 /** One values file, parsed. */
 export interface Layer {
@@ -100,6 +101,7 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
       `${sourceOf(['provisioning', 'automated'], layers)}: provisioning.automated: ignored with metadata.store object-store, which provisions itself (auto-provision = true)`,
     );
   }
+  warnings.push(...targetWarnings(result.data, `${environment}/${provider}`, (path) => sourceOf(path, layers)));
   return { values: deepFreeze({ ...result.data, environment, provider }), warnings };
 }
 
