@@ -48,6 +48,19 @@ export interface RestateClusterProps {
   readonly fabricPeers?: readonly NetworkPeer[];
 
   /**
+   * Who may call the ingress, port 8080 (`security.networkPeers.ingress`). `[]` admits everybody.
+   * @default - nobody
+   */
+  readonly ingressPeers?: readonly NetworkPeer[];
+
+  /**
+   * Who may call the admin API, port 9070, besides the operator (`security.networkPeers.admin`). `[]` admits
+   * everybody.
+   * @default - only the operator
+   */
+  readonly adminPeers?: readonly NetworkPeer[];
+
+  /**
    * Environment of the Restate container, e.g. credentials from a Secret via `secretKeyRef`.
    * @default - only what the operator injects
    */
@@ -72,8 +85,8 @@ export interface RestateClusterProps {
  *
  * The object is cluster-scoped, so it carries no namespace. It is applied after the operator (Argo CD sync
  * wave 0, after the operator's -1) and is protected from Argo CD pruning and deletion: deleting it deletes
- * its namespace and volumes. Its annotations are copied onto the pod template by the operator, so they are
- * kept static here; anything that changes per sync would restart every pod.
+ * its namespace and volumes. Its labels and annotations are copied onto the pod template by the operator, so
+ * it carries no labels and only static annotations; anything that changes per sync would restart every pod.
  */
 export class RestateCluster extends Construct {
   public readonly resource: restate.RestateCluster;
@@ -85,7 +98,16 @@ export class RestateCluster extends Construct {
     const env = props.env ?? [];
     const egressRules = props.egressRules ?? [];
     const security: restate.RestateClusterSpecSecurity = {
-      ...(fabricPeers.length > 0 ? { networkPeers: { metrics: [...fabricPeers] } } : {}),
+      ...(fabricPeers.length > 0 || props.ingressPeers || props.adminPeers
+        ? {
+            networkPeers: {
+              // Unset and [] differ here (nobody / everybody): an empty list is passed on as such.
+              ...(props.ingressPeers ? { ingress: [...props.ingressPeers] } : {}),
+              ...(props.adminPeers ? { admin: [...props.adminPeers] } : {}),
+              ...(fabricPeers.length > 0 ? { metrics: [...fabricPeers] } : {}),
+            },
+          }
+        : {}),
       ...(egressRules.length > 0 ? { networkEgressRules: [...egressRules] } : {}),
       ...(props.serviceAccountAnnotations ? { serviceAccountAnnotations: props.serviceAccountAnnotations } : {}),
     };
@@ -93,9 +115,9 @@ export class RestateCluster extends Construct {
     this.resource = new restate.RestateCluster(this, 'Resource', {
       metadata: {
         name: props.name,
-        // No labels: the operator copies the CR's labels onto everything it creates, including the
-        // StatefulSet's volume claim templates, which are immutable. A label changed later would make the
-        // StatefulSet impossible to update.
+        // No labels: operator 1.7.4 copies the CR's labels and annotations onto everything it creates, the
+        // StatefulSet's pod template included, so any label change (a tracking id, a sync option) rolls every
+        // pod. (The volume claim templates get only the mandatory labels at v1.7.4, compute.rs:414-417.)
         annotations: {
           [SYNC_WAVE]: Wave.CLUSTER,
           // Prune/Delete=false: never let Argo CD delete the cluster (and with it, the data).

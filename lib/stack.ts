@@ -67,6 +67,8 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     serviceAccountAnnotations: serviceAccountAnnotations(values),
     egressRules: egressRules(values),
     fabricPeers: [...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []), ...metricsPeers(values)],
+    ingressPeers: values.networkPeers?.ingress,
+    adminPeers: values.networkPeers?.admin,
   });
 
   let last = clusterChart;

@@ -3,6 +3,8 @@ import { RestateCluster } from '../lib/cluster';
 import { credentialEnv, serviceAccountAnnotations } from '../lib/cluster-env';
 import { egressRules, isPrivateIPv4, metricsPeers } from '../lib/cluster-network';
 import { loadTargetValues, type StackValues } from '../lib/values';
+import { buildStack } from '../lib/stack';
+import { validateManifests } from './support/validate';
 import { REPO_VALUES } from './support/values-dir';
 
 const valuesFor = (environment: string, provider: string) => loadTargetValues(REPO_VALUES, environment, provider).values;
@@ -104,5 +106,39 @@ describe('metrics peers', () => {
 
   test('admit nobody when metrics are off', () => {
     expect(metricsPeers(valuesFor('dev', 'vultr'))).toEqual([]);
+  });
+});
+
+describe('who may call the cluster: security.networkPeers.ingress and .admin', () => {
+  const synthPeers = (props: { ingressPeers?: object[]; adminPeers?: object[] }) => {
+    const chart = Testing.chart();
+    new RestateCluster(chart, 'C', { name: 'x', image: 'i:1', storageRequestBytes: 1, config: '', ...props } as never);
+    return Testing.synth(chart)[0];
+  };
+
+  test('unset stays unset: nobody reaches 8080, only the operator 9070', () => {
+    // WHEN no peers are given THEN the CR has no networkPeers at all (the operator's defaults)
+    expect(synthPeers({}).spec.security?.networkPeers).toBeUndefined();
+  });
+
+  test('the listed peers are passed on, and [] stays [] (everybody), next to the fabric peers', () => {
+    // GIVEN the callers of the worked example in the README
+    const apps = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'checkout' } } };
+    const object = synthPeers({ ingressPeers: [apps], adminPeers: [] });
+    // THEN they appear as given, and the object is valid against the 1.7.4 CRD
+    expect(object.spec.security.networkPeers).toEqual({ ingress: [apps], admin: [] });
+    expect(validateManifests([object])).toEqual([]);
+  });
+
+  test('values networkPeers reach the synthesized RestateCluster of a target', () => {
+    // GIVEN dev/vultr with an ingress peer WHEN synthesized through the stack THEN the CR carries it
+    const values = valuesFor('dev', 'vultr');
+    const peer = { namespaceSelector: { matchLabels: { team: 'payments' } } };
+    const withPeers: StackValues = { ...values, networkPeers: { ingress: [peer] } };
+    const app = Testing.app();
+    buildStack(app, withPeers, {});
+    const cluster = app.charts.flatMap((c) => c.toJson()).find((o: { kind: string }) => o.kind === 'RestateCluster');
+    expect(cluster.spec.security.networkPeers.ingress).toEqual([peer]);
+    expect(cluster.spec.security.networkPeers.admin).toBeUndefined();
   });
 });

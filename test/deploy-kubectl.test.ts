@@ -18,7 +18,8 @@ import {
   waitArgs,
 } from '../lib/deploy/kubectl';
 import { provisionExecArgs, restatectlStatusArgs } from '../lib/deploy/provision';
-import { clusterNamespaceWait, clusterPodWaits, clusterReadyWait, operatorWaits, provisioningJobWait } from '../lib/deploy/waits';
+import { clusterNamespaceWait, clusterPodWaits, operatorWaits, provisioningJobWait } from '../lib/deploy/waits';
+import { rolloutReadArgs } from '../lib/deploy/rollout';
 
 // The real kubectl client (/usr/bin/kubectl) parses every command line the deploy steps build. There is no
 // API server here: the kubeconfig points at a closed loopback port, so a well-formed command gets as far as
@@ -59,7 +60,6 @@ function commandLines(): Array<[string, string[]]> {
     ...operatorWaits({ delivery: 'argocd', operatorNamespace: 'restate-operator', argocdNamespace: 'argocd', fluxNamespace: 'flux-system' }),
     clusterNamespaceWait({ clusterName: 'restate-dev', operatorNamespace: 'restate-operator' }),
     ...clusterPodWaits({ clusterName: 'restate-dev', replicas: 1, image: 'restatedev/restate:1.4', operatorNamespace: 'restate-operator' }),
-    clusterReadyWait('restate-dev'),
     provisioningJobWait('restate-operator', 'restate-dev-provision'),
   ];
   return [
@@ -76,6 +76,9 @@ function commandLines(): Array<[string, string[]]> {
     ['get conditions', conditionsArgs(CTX, 'restatecluster/restate-dev')],
     ['get pods', podsArgs(CTX, 'restate-dev')],
     ['logs', jobLogsArgs(CTX, 'restate-operator', 'restate-dev-provision', 20)],
+    ...Object.entries(rolloutReadArgs(CTX, { clusterName: 'restate-dev', replicas: 3, image: 'restatedev/restate:1.4', operatorNamespace: 'restate-operator' })).map(
+      ([read, args]): [string, string[]] => [`get (rollout: ${read})`, args],
+    ),
   ];
 }
 

@@ -7,7 +7,7 @@ import { KubectlProcess } from '../lib/deploy/runner';
 import { PROVISION_SCRIPT_PATH } from '../lib/provisioning/script';
 import { runSynth } from '../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from './fixtures/kubectl-stand-in';
-import { deployWithStandIn, type DeployRun } from './support/deploy-run';
+import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from './support/deploy-run';
 import { REPO_VALUES, ValuesDir } from './support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
@@ -53,6 +53,7 @@ describe('preview', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*diff*0001-cluster.k8s.yaml', exit: 1, stdout: '-  replicas: 3\n+  replicas: 5\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -76,6 +77,7 @@ describe('preview', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*diff*0001-cluster.k8s.yaml', exit: 2, stderr: 'error: resource mapping not found for kind "RestateCluster"\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -91,7 +93,7 @@ describe('preview', () => {
   });
 
   test('--force-conflicts is passed to every diff', () => {
-    const run = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
+    const run = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
     expect(run.calls.slice(1).map((argv) => argv.slice(2, 6))).toEqual([
       ['diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts'],
       ['diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts'],
@@ -102,7 +104,7 @@ describe('preview', () => {
 describe('the kube context check', () => {
   test('refuses to run against a context other than deploy.kubeContext, and calls nothing after the check', () => {
     // GIVEN kubectl pointing at another cluster
-    const rules = [currentContext('prod-admin'), ANYTHING_ELSE_SUCCEEDS];
+    const rules = [currentContext('prod-admin'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
 
     // WHEN promoting dev
     const run = deploy('promote', rules);
@@ -117,7 +119,7 @@ describe('the kube context check', () => {
   });
 
   test('--allow-context-mismatch goes on with a warning, naming the current context on every call', () => {
-    const run = deploy('preview', [currentContext('prod-admin'), ANYTHING_ELSE_SUCCEEDS], { allowContextMismatch: true });
+    const run = deploy('preview', [currentContext('prod-admin'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { allowContextMismatch: true });
     expect(run.code).toBe(0);
     expect(run.err).toContain('warning: kube context is "prod-admin"');
     expect(run.calls.slice(1).every((argv) => argv[0] === '--context' && argv[1] === 'prod-admin')).toBe(true);
@@ -125,7 +127,7 @@ describe('the kube context check', () => {
   });
 
   test('--context names the context without asking kubectl for its current one', () => {
-    const run = deploy('preview', [ANYTHING_ELSE_SUCCEEDS], { context: 'restate-dev' });
+    const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { context: 'restate-dev' });
     expect(run.code).toBe(0);
     expect(run.calls.map((argv) => argv.slice(0, 3))).toEqual([
       [...CTX, 'diff'],
@@ -186,7 +188,7 @@ function devPromoteCalls(): string[][] {
     ...pods,
     [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3'],
     [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
-    wait([], 'condition=Ready', 'restatecluster/restate-dev'),
+    ...rolloutReads('restate-dev').map((read) => [...CTX, ...read]),
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
     ...readdirSync(DEV)
       .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
@@ -201,6 +203,7 @@ describe('promote', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is provisioned (restatectl status exits 0)\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -208,7 +211,8 @@ describe('promote', () => {
     const run = deploy('promote', rules);
 
     // THEN every call is exactly as planned, the script went in on stdin, and progress was shown
-    expect(run.err).toBe('');
+    // (the only warning: the shipped image tag 1.4 is not an exact patch version)
+    expect(run.err).toMatch(/^warning: dev\/vultr: values\/base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*$/);
     expect(run.code).toBe(0);
     expect(run.calls).toEqual(devPromoteCalls());
     const execCall = run.calls.findIndex((argv) => argv.includes('-i')) + 1;
@@ -216,7 +220,7 @@ describe('promote', () => {
     expect(run.out).toMatch(/^\[1\/\d+\] applying operator \(argocd delivery\): .*0000-operator\.k8s\.yaml$/m);
     expect(run.out).toMatch(/^\[3\/\d+\] waiting up to 300s for CRD restateclusters\.restate\.dev to be Established$/m);
     expect(run.out).toMatch(/^\[16\/\d+\] provisioning$/m);
-    expect(run.out).toMatch(/^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready$/m);
+    expect(run.out).toMatch(/^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev\/restate rolled out$/m);
     expect(run.out).toContain('provision: done: the cluster is provisioned');
     expect(run.out).toContain('promoted dev/vultr: RestateCluster restate-dev is Ready');
   });
@@ -230,6 +234,7 @@ describe('promote', () => {
         exit: 1,
         stderr: 'error: timed out waiting for the condition on customresourcedefinitions/restateclusters.restate.dev\n',
       },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
 
@@ -250,6 +255,7 @@ describe('promote', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*wait --for=create namespace/restate-dev*', exit: 1, stderr: 'Error from server (Forbidden): namespaces "restate-dev" is forbidden\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules);
@@ -263,6 +269,7 @@ describe('promote', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*jsonpath={.status.phase}=Running pod/restate-1*', exit: 1, stderr: 'error: timed out waiting for the condition on pods/restate-1\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules);
@@ -282,6 +289,7 @@ describe('promote', () => {
         stdout: 'provision: attempt 1: not provisioned yet\n',
         stderr: 'provision: error: the cluster was not provisioned within the deadline of 300s; last output from restatectl:\n[ERR]: Failed to provision cluster\n',
       },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules);
@@ -292,14 +300,14 @@ describe('promote', () => {
 
   test('an apply refused for a field conflict names kubectl\'s message, and --force-conflicts is only passed when asked', () => {
     const conflict = 'error: Apply failed with 1 conflict: conflict with "kubectl-edit": .spec.compute.replicas\n';
-    const rules = [currentContext('restate-dev'), { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict }, ANYTHING_ELSE_SUCCEEDS];
+    const rules = [currentContext('restate-dev'), { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
     const run = deploy('promote', rules);
     expect(run.code).toBe(1);
     expect(run.err).toContain(`server-side apply of ${file(DEV, '0001-cluster.k8s.yaml')} failed (kubectl exit 1)`);
     expect(run.err).toContain('conflict with "kubectl-edit"');
     expect(run.calls.filter((argv) => argv.includes('apply')).every((argv) => !argv.includes('--force-conflicts'))).toBe(true);
 
-    const forced = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
+    const forced = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
     const applies = forced.calls.filter((argv) => argv.includes('apply'));
     expect(applies).toHaveLength(2);
     expect(applies.every((argv) => argv.includes('--force-conflicts'))).toBe(true);
@@ -307,7 +315,7 @@ describe('promote', () => {
 
   test('with the helm delivery the operator comes from our file: no waiting for objects to appear', () => {
     // WHEN promoting the helm-delivery build
-    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], {
+    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {
       dist: helmDist,
       provider: 'vultr',
       cleanup: standIns,
@@ -327,9 +335,51 @@ describe('promote', () => {
     ]);
   });
 
+  test('a stale Ready is not enough: promote waits until the StatefulSet rolled out, printing which pods are ready', () => {
+    // GIVEN a re-apply: Ready is still True from before, the StatefulSet rolls from restate-1 to restate-2
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is already provisioned, nothing to do\n' },
+      ...rolloutRules('restate-dev', 3, { generation: 3, observedGeneration: 2, readyPods: 3, updatedPods: 0, currentRevision: 'restate-1', times: 1 }),
+      ...rolloutRules('restate-dev', 3, { readyPods: 2, updatedPods: 1, currentRevision: 'restate-1', times: 2 }),
+      ...rolloutRules('restate-dev', 3),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting
+    const run = deploy('promote', rules);
+    // THEN it polled four times, said what it saw each time the picture changed, and finished on the rolled-out state
+    expect(run.code).toBe(0);
+    expect(run.calls.filter((argv) => argv.includes('statefulset/restate'))).toHaveLength(4);
+    expect(run.out).toContain('waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev/restate rolled out');
+    expect(run.out).toContain(
+      'StatefulSet generation 3 not observed yet (2); 0/3 updated; rolling from restate-1 to restate-2 [restate-0 ready (old revision), restate-1 ready (old revision), restate-2 ready (old revision)]',
+    );
+    expect(run.out).toContain('1/3 updated; 2/3 ready; rolling from restate-1 to restate-2 [restate-0 ready, restate-1 ready (old revision), restate-2 not ready (old revision)]');
+    expect(run.out.match(/1\/3 updated; 2\/3 ready/g)).toHaveLength(1);
+    expect(run.out).toContain('Ready, 3/3 pods ready at revision restate-2 [restate-0 ready, restate-1 ready, restate-2 ready]');
+  });
+
+  test('a rollout that does not finish times out naming what is missing', () => {
+    // GIVEN a StatefulSet that keeps the old image
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+      ...rolloutRules('restate-dev', 3, { image: 'restatedev/restate:1.3' }),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting with a 1 s timeout
+    const run = deploy('promote', rules, { timeoutSeconds: 1 });
+    // THEN it fails with the picture and where to look
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'timed out after 1s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet still has image restatedev/restate:1.3, not restatedev/restate:1.4',
+    );
+    expect(run.err).toContain('kubectl -n restate-dev rollout status statefulset/restate');
+  });
+
   test('with automated provisioning it replaces the previous Job, applies the provisioning file and waits for the Job', () => {
     // WHEN promoting prod/vultr (provisioning.automated: true, 5 replicas)
-    const run = deploy('promote', [currentContext('restate-prod'), ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
+    const run = deploy('promote', [currentContext('restate-prod'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
 
     // THEN no exec into the pods; the Job steps come between the last pod and Ready
     expect(run.code).toBe(0);
@@ -340,7 +390,7 @@ describe('promote', () => {
       [...PROD_CTX, ...op, 'delete', 'job/restate-prod-provision', '--ignore-not-found', '--timeout=300s'],
       [...PROD_CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(PROD, '0002-provisioning.k8s.yaml')],
       [...PROD_CTX, ...op, 'wait', '--for=condition=Complete', 'job/restate-prod-provision', '--timeout=300s'],
-      [...PROD_CTX, 'wait', '--for=condition=Ready', 'restatecluster/restate-prod', '--timeout=300s'],
+      [...PROD_CTX, ...rolloutReads('restate-prod')[0]],
     ]);
   });
 
@@ -349,6 +399,7 @@ describe('promote', () => {
       currentContext('restate-prod'),
       { match: '*wait --for=condition=Complete job/restate-prod-provision*', exit: 1, stderr: 'error: timed out waiting for the condition on jobs/restate-prod-provision\n' },
       { match: '*logs job/restate-prod-provision --tail=20', stdout: 'provision: attempt 7 failed: error trying to connect: tcp connect error\n' },
+      ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules, { environment: 'prod' });
@@ -360,7 +411,7 @@ describe('promote', () => {
   });
 
   test('a target that was not built is refused before kubectl is called', () => {
-    const run = deploy('promote', [ANYTHING_ELSE_SUCCEEDS], { provider: 'kind' });
+    const run = deploy('promote', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { provider: 'kind' });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('mise run deploy:build --environment dev --provider kind');
@@ -399,14 +450,14 @@ describe('the target folder', () => {
 
     // WHEN previewing and promoting it
     const overrides = { dist: copy, valuesDir: values.path };
-    const preview = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], overrides);
-    const promote = deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], overrides);
+    const preview = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
+    const promote = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
 
     // THEN the diff covers it last, and the apply comes right after the Ready wait
     expect(preview.calls[3]).toEqual([...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', monitoring]);
     expect(promote.code).toBe(0);
     expect(promote.calls.slice(-2)).toEqual([
-      [...CTX, 'wait', '--for=condition=Ready', 'restatecluster/restate-dev', '--timeout=300s'],
+      [...CTX, ...rolloutReads('restate-dev')[2]],
       [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', monitoring],
     ]);
     expect(promote.out).toMatch(/\[18\/18\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
@@ -417,7 +468,7 @@ describe('the target folder', () => {
     const { dist: copy, values } = built((v) => v.set('environments/dev.yaml', ['metadata', 'store'], 'object-store'), 'aws');
     expect(readFileSync(join(copy, 'dev', 'aws', '0001-cluster.k8s.yaml'), 'utf8')).toContain('auto-provision = true');
     // WHEN promoting it
-    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], {
+    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {
       dist: copy,
       provider: 'aws',
       cleanup: standIns,
@@ -434,7 +485,7 @@ describe('the target folder', () => {
       const clusterFile = join(folder, '0001-cluster.k8s.yaml');
       writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace('name: restate-dev', 'name: restate-old'));
     });
-    const run = deploy('promote', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const run = deploy('promote', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('is for RestateCluster "restate-old", but clusterName is "restate-dev" (stale build?)');
@@ -458,7 +509,7 @@ describe('the target folder', () => {
     // and once rebuilt, promote goes ahead (the user's file is kept and not compared)
     runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
     expect(readFileSync(join(copy, 'dev', 'vultr', 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
-    expect(deploy('promote', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path }).code).toBe(0);
+    expect(deploy('promote', [currentContext('restate-dev'), ...rolloutRules('restate-dev', 5), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path }).code).toBe(0);
   });
 
   test('a missing or extra synthesized file is named as such', () => {
@@ -493,7 +544,7 @@ describe('the target folder', () => {
 
   test('a provisioning file in a target without automated provisioning is refused as stale', () => {
     const copy = devCopy((folder) => copyFileSync(join(PROD, '0002-provisioning.k8s.yaml'), join(folder, '0002-provisioning.k8s.yaml')));
-    const run = deploy('preview', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
     expect(run.err).toContain('provisioning.automated is false but');

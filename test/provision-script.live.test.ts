@@ -22,12 +22,12 @@ describe('provision.sh against a real 3-node cluster', () => {
       entry: join(__dirname, 'support', 'restate-provision-scenario.ts'),
       input: { cluster, binaries: resolveRestateBinaries(), unreachableDeadlineSeconds: UNREACHABLE_DEADLINE_S, partialDeadlineSeconds: PARTIAL_DEADLINE_S },
       hosts: clusterHostsFile(cluster.replicas, cluster.name),
-      deadlineMs: 150_000,
+      deadlineMs: 240_000,
       output: 'capture',
     });
     if (!outcome.result.ok) throw new Error(`scenario failed: ${outcome.result.error}\n${outcome.log}`);
     record = outcome.result.value;
-  }, 180_000);
+  }, 270_000);
 
   test('the fresh cluster is not provisioned before the script runs', () => {
     // THEN restatectl status, the script's probe, reports it unprovisioned (exit 1)

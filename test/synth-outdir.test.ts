@@ -9,6 +9,9 @@ import { parseVerifyArgs } from '../lib/verify/args';
 import { readTree } from './support/tree';
 import { REPO_VALUES, ValuesDir } from './support/values-dir';
 
+/** The shipped image tag (1.4) draws a warning on every target; these tests look at the other warnings. */
+const withoutImageTagWarning = (warnings: readonly string[]) => warnings.filter((w) => !/: image: .* is not an exact patch version/.test(w));
+
 const ROOT = resolve(__dirname, '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 
@@ -179,7 +182,7 @@ describe('files synth did not write', () => {
     expect(after['dev/kind/overlays/patch.yaml']).toBe('patch\n');
     expect(after['README.md']).toBe('about dist\n');
     expect(Object.keys(after).filter((file) => file.startsWith('staging/aws/'))).toEqual(['staging/aws/NOTES.md']);
-    expect(result.warnings).toEqual([
+    expect(withoutImageTagWarning(result.warnings)).toEqual([
       `${outdir} is not inside a git repository: the storage guard compared with the files on disk`,
       `kept ${join(outdir, 'dev/kind/kustomization.yaml')}: synth did not write it`,
       `kept ${join(outdir, 'dev/kind/overlays')}: synth did not write it`,

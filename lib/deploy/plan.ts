@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { provisioningNames } from '../provisioning/names';
 import type { DeployTarget } from './target';
 import { type CredentialsSecret, credentialsSecret } from './credentials';
-import { clusterNamespaceWait, clusterPodWaits, clusterReadyWait, operatorWaits, provisioningJobWait, type Wait } from './waits';
+import type { ReadyTarget } from './rollout';
+import { clusterNamespaceWait, clusterPodWaits, operatorWaits, provisioningJobWait, type Wait } from './waits';
 
 /** One step of promote. Pure data: `plan.ts` decides, `promote.ts` does. */
 export type PromoteAction =
@@ -13,14 +14,16 @@ export type PromoteAction =
   | { readonly kind: 'note'; readonly text: string }
   | { readonly kind: 'job'; readonly namespace: string; readonly job: string; readonly wait: Wait }
   /** The object storage credentials Secret: decrypt and apply `file` (sops), or check the user's Secret. */
-  | { readonly kind: 'credentials'; readonly secret: CredentialsSecret; readonly file?: string };
+  | { readonly kind: 'credentials'; readonly secret: CredentialsSecret; readonly file?: string }
+  /** The RestateCluster Ready and its StatefulSet rolled out to the applied spec, with progress (rollout.ts). */
+  | ({ readonly kind: 'ready' } & ReadyTarget);
 
 /**
  * The steps of promote, in order: operator, its CRDs and Deployment; the RestateCluster, its namespace, the
  * object storage credentials Secret (which the pods need to start, and which can only exist once the operator
  * has created the namespace), the pods;
  * provisioning (the in-cluster Job, nothing when the cluster auto-provisions, else the exec step); the
- * RestateCluster Ready; then the target's other files (add-ons such as monitoring), in file order.
+ * RestateCluster Ready and its StatefulSet rolled out; then the target's other files (add-ons such as monitoring), in file order.
  */
 export function promotePlan(target: DeployTarget): PromoteAction[] {
   const { values } = target;
@@ -68,7 +71,7 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
     actions.push({ kind: 'provision' });
   }
 
-  actions.push({ kind: 'wait', ...clusterReadyWait(values.clusterName) });
+  actions.push({ kind: 'ready', clusterName: values.clusterName, replicas: values.replicas, image: values.image, operatorNamespace });
   for (const file of target.otherFiles) actions.push({ kind: 'apply', file, description: basename(file, '.k8s.yaml').replace(/^\d{4}-/, '') });
   return actions;
 }

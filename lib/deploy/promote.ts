@@ -4,6 +4,7 @@ import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl
 import { promotePlan } from './plan';
 import { CALL_TIMEOUT_MARGIN_SECONDS } from './runner';
 import { provisionInPod } from './provision';
+import { waitForReadyRollout } from './rollout';
 import { indent, type Session } from './session';
 import type { Sops } from './sops';
 import type { DeployTarget } from './target';
@@ -32,6 +33,9 @@ export function promote(session: Session, target: DeployTarget, options: Promote
       }
       case 'wait':
         session.wait(action, options.timeoutSeconds, n);
+        return;
+      case 'ready':
+        waitForReadyRollout(session, action, options.timeoutSeconds, n);
         return;
       case 'delete':
         session.report.info(`${n} removing ${action.description}, if any`);

@@ -8,7 +8,7 @@ import { FIRST_DEPLOY_HINT, preview } from './preview';
 import { promote } from './promote';
 import { provisionInPod } from './provision';
 import type { Kubectl } from './runner';
-import { type Reporter, Session } from './session';
+import { type Reporter, Session, type WaitTiming } from './session';
 import { type Sops, SopsProcess } from './sops';
 import { status } from './status';
 import { assertFresh } from './fresh';
@@ -17,6 +17,11 @@ import { type DeployTarget, locateTarget, rebuildHint } from './target';
 export interface DeployDeps {
   readonly kubectl: Kubectl;
   readonly report: Reporter;
+  /**
+   * Polling of promote's last wait (tests shorten it).
+   * @default DEFAULT_WAIT_TIMING - a look every 2 s, a progress line at least every 10 s
+   */
+  readonly waitTiming?: WaitTiming;
   /**
    * The `helm` program for building a target with the `helm` delivery.
    * @default "helm" from PATH
@@ -88,7 +93,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     allowMismatch: args.allowContextMismatch,
   });
   if (choice.warning) report.warn(`warning: ${choice.warning}`);
-  const session = new Session(deps.kubectl, choice.context, report);
+  const session = new Session(deps.kubectl, choice.context, report, deps.waitTiming);
   report.info(`${args.command} ${targetDir(values)} (cluster ${values.clusterName}) on kube context "${choice.context}"`);
 
   switch (args.command) {

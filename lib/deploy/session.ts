@@ -15,6 +15,16 @@ export const consoleReporter: Reporter = {
   warn: (line) => process.stderr.write(`${line}\n`),
 };
 
+/** How often polling waits look and speak. */
+export interface WaitTiming {
+  /** Pause between two looks. */
+  readonly pollMs: number;
+  /** The longest a polling wait stays silent when nothing changes. */
+  readonly progressMs: number;
+}
+
+export const DEFAULT_WAIT_TIMING: WaitTiming = { pollMs: 2_000, progressMs: 10_000 };
+
 /** One run against one kube context: the kubectl to call, where progress goes. */
 export class Session {
   constructor(
@@ -22,6 +32,7 @@ export class Session {
     /** Named by every kubectl call (`--context`). */
     public readonly context: string,
     public readonly report: Reporter,
+    public readonly timing: WaitTiming = DEFAULT_WAIT_TIMING,
   ) {}
 
   run(args: readonly string[], options?: RunOptions): RunResult {

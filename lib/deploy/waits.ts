@@ -148,18 +148,6 @@ export function clusterPodWaits(values: ClusterWaitValues): Wait[] {
   return waits;
 }
 
-/** The RestateCluster `Ready`: every pod Ready, which the pods only are once the cluster is provisioned. */
-export function clusterReadyWait(clusterName: string): Wait {
-  return {
-    object: `restatecluster/${clusterName}`,
-    condition: 'condition=Ready',
-    description: `RestateCluster ${clusterName} to be Ready`,
-    likelyCause:
-      `pods are Running but not Ready: not provisioned, or a partition/metadata problem; see ` +
-      `\`kubectl -n ${clusterName} get pods\`, \`kubectl get restatecluster ${clusterName} -o yaml\` and \`restatectl status\` (mise run status).`,
-  };
-}
-
 /** The in-cluster provisioning Job (automated provisioning) to complete. */
 export function provisioningJobWait(operatorNamespace: string, job: string): Wait {
   return {

@@ -8,6 +8,7 @@ import { danglingLink, displayPath, readRegularFile } from './read-file';
 import { checkSopsManifest } from './sops';
 import { closest } from './suggest';
 import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
+import { targetWarnings } from './warnings';
 
 /** One values file, parsed. */
 export interface Layer {
@@ -112,6 +113,7 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
       `${sourceOf(['provisioning', 'automated'], layers)}: provisioning.automated: ignored with metadata.store object-store, which provisions itself (auto-provision = true)`,
     );
   }
+  warnings.push(...targetWarnings(result.data, `${environment}/${provider}`, (path) => sourceOf(path, layers)));
   return { values: deepFreeze({ ...result.data, environment, provider }), warnings };
 }
 

@@ -12,6 +12,7 @@ import {
   secretKey,
   singleLine,
 } from './kubernetes-rules';
+import { networkPeers } from './network-peers';
 import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
@@ -177,6 +178,8 @@ export const stackValuesSchema = z
     }),
     /** The Kubernetes cluster's DNS domain (kubelet `clusterDomain`); the provisioning Job dials full names under it. */
     clusterDomain: dnsSubdomain().optional(),
+    /** Who may call the ingress (8080) and the admin API (9070): `security.networkPeers` of the RestateCluster. */
+    networkPeers: networkPeers.optional(),
     deploy: z.strictObject({
       /** kube context that `deploy:preview`/`deploy:promote` insist on for this environment. */
       kubeContext: singleLine().optional(),

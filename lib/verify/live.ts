@@ -93,9 +93,10 @@ export interface PolicyOutcome {
   readonly refused: number;
 }
 
-const PROVISION_DEADLINE_S = 60;
 /** Bound on the provisioning Job's run. */
 const JOB_BOUND_MS = 120_000;
+/** The script waits until every partition has a leader: give it the ready bound and some. */
+const provisionDeadlineSeconds = (input: LiveCheckInput): number => Math.ceil(input.readyBoundMs / 1000) + 30;
 
 /**
  * Stands the cluster up from the target's files the way operator 1.7.4 would (pods as processes with their own
@@ -177,9 +178,9 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     }
   };
   const provision = () =>
-    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: PROVISION_DEADLINE_S, intervalSeconds: 1, replicas: cluster.replicas })], {
+    runCommand('sh', [PROVISION_SCRIPT_PATH, ...provisionScriptArgs({ address: local.nodes[0].address, deadlineSeconds: provisionDeadlineSeconds(input), intervalSeconds: 1, replicas: cluster.replicas })], {
       env,
-      timeoutMs: Math.min(context.deadline.remainingMs(), (PROVISION_DEADLINE_S + 10) * 1000),
+      timeoutMs: Math.min(context.deadline.remainingMs(), (provisionDeadlineSeconds(input) + 10) * 1000),
     });
 
   let readyMs: number | undefined;

@@ -45,6 +45,66 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     forceConflicts: false,
     ...options.overrides,
   };
-  const code = runDeploy(args, { kubectl: new KubectlProcess(kubectl.env()), report, helmExecutable: options.helmExecutable, ...(options.sops ? { sops: options.sops } : {}) });
+  // Polling waits look every 50 ms here, so that a test of a changing state takes moments, not seconds.
+  const code = runDeploy(args, {
+    kubectl: new KubectlProcess(kubectl.env()),
+    report,
+    helmExecutable: options.helmExecutable,
+    waitTiming: { pollMs: 50, progressMs: 60_000 },
+    ...(options.sops ? { sops: options.sops } : {}),
+  });
   return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };
 }
+
+/** The three reads of one poll of promote's last wait, as `rolloutReadArgs` builds them (without --context). */
+export function rolloutReads(cluster: string): string[][] {
+  return [
+    ['get', `restatecluster/${cluster}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'],
+    [
+      '-n', cluster, 'get', 'statefulset/restate', '-o',
+      'jsonpath={.metadata.generation}{"\\t"}{.status.observedGeneration}{"\\t"}{.spec.replicas}{"\\t"}{.status.replicas}{"\\t"}{.status.readyReplicas}{"\\t"}{.status.updatedReplicas}{"\\t"}{.status.currentRevision}{"\\t"}{.status.updateRevision}{"\\t"}{.spec.template.spec.containers[0].image}',
+    ],
+    [
+      '-n', cluster, 'get', 'pods', '-l', `app.kubernetes.io/name=restate,app.kubernetes.io/instance=${cluster}`, '-o',
+      'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.metadata.labels.controller-revision-hash}{"\\t"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+    ],
+  ];
+}
+
+export interface RolloutPicture {
+  readonly ready?: string;
+  readonly generation?: number;
+  readonly observedGeneration?: number;
+  /** Pods ready and at the update revision. */
+  readonly readyPods?: number;
+  readonly updatedPods?: number;
+  readonly currentRevision?: string;
+  readonly image?: string;
+  /** Answer only this many polls (a state that changes). @default - every poll */
+  readonly times?: number;
+}
+
+/**
+ * Stand-in rules answering promote's last wait for `cluster` with `replicas` pods: by default Ready, every pod
+ * ready at revision restate-2, image restatedev/restate:1.4; `picture` describes another state.
+ */
+export function rolloutRules(cluster: string, replicas: number, picture: RolloutPicture = {}): Rule[] {
+  const update = 'restate-2';
+  const ready = picture.readyPods ?? replicas;
+  const updated = picture.updatedPods ?? replicas;
+  const generation = picture.generation ?? 2;
+  const sts = [
+    generation, picture.observedGeneration ?? generation, replicas, replicas, ready, updated,
+    picture.currentRevision ?? update, update, picture.image ?? 'restatedev/restate:1.4',
+  ].join('\t');
+  const pods = Array.from({ length: replicas }, (_, i) => `restate-${i}\t${i < updated ? update : 'restate-1'}\t${i < ready ? 'True' : 'False'}\n`).join('');
+  const times = picture.times === undefined ? {} : { times: picture.times };
+  return [
+    { match: `*get restatecluster/${cluster} -o jsonpath=*`, stdout: picture.ready ?? 'True', ...times },
+    { match: `*-n ${cluster} get statefulset/restate *`, stdout: sts, ...times },
+    { match: `*-n ${cluster} get pods -l *`, stdout: pods, ...times },
+  ];
+}
+
+/** Both shipped clusters (dev 3 pods, prod 5) rolled out and Ready. */
+export const ROLLED_OUT: readonly Rule[] = [...rolloutRules('restate-dev', 3), ...rolloutRules('restate-prod', 5)];

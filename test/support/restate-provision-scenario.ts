@@ -82,7 +82,8 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
   const args = (address: string, deadlineSeconds: number) => provisionScriptArgs({ address, deadlineSeconds, intervalSeconds: 1, replicas: input.cluster.replicas });
 
   const statusBefore = await status();
-  const first = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
+  // Until every partition has a leader: ~20 s alone on 2 cores, more while other suites run.
+  const first = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 120)], { env, timeoutMs: 130_000 });
   const statusAfterFirst = await status();
   const tableAfterFirst = await table();
   const second = await runCommand('sh', ['-c', 'exec sh -s -- "$@" < "$0"', PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
