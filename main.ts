@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSynthArgs, SYNTH_USAGE } from './lib/synth/args';
 import { runSynth } from './lib/synth/run';
-import { isSynthFile } from './lib/target-files';
+import { isSynthFile } from './lib/target/files';
 import { ValuesError } from './lib/values';
 
 function main(argv: readonly string[]): number {

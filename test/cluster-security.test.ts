@@ -1,9 +1,9 @@
 import { Testing } from 'cdk8s';
-import { RestateCluster } from '../lib/cluster';
-import { credentialEnv, serviceAccountAnnotations } from '../lib/cluster-env';
-import { egressRules, isPrivateIPv4, metricsPeers } from '../lib/cluster-network';
+import { RestateCluster } from '../lib/stack/cluster';
+import { credentialEnv, serviceAccountAnnotations } from '../lib/stack/cluster-credentials';
+import { egressRules, isPrivateIPv4, metricsPeers } from '../lib/stack/cluster-network';
 import { loadTargetValues, type StackValues } from '../lib/values';
-import { buildStack } from '../lib/stack';
+import { buildStack } from '../lib/stack/stack';
 import { validateManifests } from './support/validate';
 import { REPO_VALUES } from './support/values-dir';
 

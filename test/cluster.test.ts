@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { RestateCluster } from '../lib/cluster';
+import { RestateCluster } from '../lib/stack/cluster';
 
 function synthCluster(props: Partial<ConstructorParameters<typeof RestateCluster>[2]> = {}) {
   const chart = Testing.chart();

@@ -2,8 +2,8 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeployArgs } from '../lib/deploy/args';
-import { runDeploy } from '../lib/deploy/run';
-import { KubectlProcess } from '../lib/deploy/runner';
+import { runDeploy } from '../lib/deploy/commands';
+import { KubectlProcess } from '../lib/deploy/process';
 import { SopsProcess, type Sops } from '../lib/deploy/sops';
 import { runSynth, SOPS_SECRET_FILE } from '../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule } from './fixtures/kubectl-stand-in';

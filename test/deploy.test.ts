@@ -2,9 +2,9 @@ import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeployArgs } from '../lib/deploy/args';
-import { runDeploy } from '../lib/deploy/run';
-import { KubectlProcess } from '../lib/deploy/runner';
-import { PROVISION_SCRIPT_PATH } from '../lib/provisioning/script';
+import { runDeploy } from '../lib/deploy/commands';
+import { KubectlProcess } from '../lib/deploy/process';
+import { PROVISION_SCRIPT_PATH } from '../lib/stack/provisioning/script';
 import { runSynth } from '../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from './fixtures/kubectl-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from './support/deploy-run';

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecretHint, sopsApplyHint } from '../lib/deploy/credentials';
-import { KubectlProcess } from '../lib/deploy/runner';
+import { KubectlProcess } from '../lib/deploy/process';
 import { shellLine, shellQuote } from '../lib/deploy/shell';
 import { SopsProcess } from '../lib/deploy/sops';
-import { helmTemplate, renderedObjectProblems } from '../lib/operator/helm-template';
+import { helmTemplate, renderedObjectProblems } from '../lib/stack/operator/helm-template';
 
 /*
  * Every external program we start is bounded in time, and what it prints is checked before it reaches dist/.

@@ -1,4 +1,4 @@
-import { objectStorageUris } from '../lib/object-storage';
+import { objectStorageUris } from '../lib/stack/object-storage-uris';
 import { loadTargetValues, type StackValues } from '../lib/values';
 import { REPO_VALUES } from './support/values-dir';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os = require('node:os');
 import { join } from 'node:path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { HelmRenderError, placeInNamespace, RestateOperator, type RestateOperatorProps } from '../lib/operator';
+import { HelmRenderError, placeInNamespace, RestateOperator, type RestateOperatorProps } from '../lib/stack/operator';
 import { type HelmStandInExpectations, withHelmStandIn } from './support/helm-stand-in';
 import { expectValidManifests } from './support/validate';
 

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { RestatePodMonitor } from '../lib/pod-monitor';
+import { RestatePodMonitor } from '../lib/stack/pod-monitor';
 import { validateManifests } from './support/validate';
 
 describe('RestatePodMonitor', () => {

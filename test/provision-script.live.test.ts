@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PROVISION_SCRIPT_PATH, provisionScript, provisionScriptArgs, ProvisionExit } from '../lib/provisioning/script';
+import { PROVISION_SCRIPT_PATH, provisionScript, provisionScriptArgs, ProvisionExit } from '../lib/stack/provisioning/script';
 import { resolveRestateBinaries } from '../lib/verify/binaries';
 import { clusterHostsFile } from '../lib/verify/hosts';
 import { runInSandbox } from '../lib/verify/sandbox';

@@ -1,12 +1,12 @@
 import { Testing } from 'cdk8s';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RestateCluster } from '../lib/cluster';
-import { ProvisioningJob, type ProvisioningJobProps, provisioningPeer } from '../lib/provisioning/job';
-import { provisioningNames } from '../lib/provisioning/names';
+import { RestateCluster } from '../lib/stack/cluster';
+import { ProvisioningJob, type ProvisioningJobProps, provisioningPeer } from '../lib/stack/provisioning/job';
+import { provisioningNames } from '../lib/stack/provisioning/names';
 import { validateManifests } from './support/validate';
 
-const SCRIPT = readFileSync(join(__dirname, '..', 'lib', 'provisioning', 'provision.sh'), 'utf8');
+const SCRIPT = readFileSync(join(__dirname, '..', 'lib', 'stack', 'provisioning', 'provision.sh'), 'utf8');
 
 function synthStep(props: Partial<ProvisioningJobProps> = {}) {
   const chart = Testing.chart();
@@ -111,7 +111,7 @@ describe('ProvisioningJob', () => {
       'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
     });
-    // the cluster is wave 0 (lib/cluster.ts); the ConfigMap and ServiceAccount are plain resources of wave 1
+    // the cluster is wave 0 (lib/stack/cluster.ts); the ConfigMap and ServiceAccount are plain resources of wave 1
     expect(configMap.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });
     expect(serviceAccount.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });
   });

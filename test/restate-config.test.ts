@@ -1,5 +1,5 @@
 import * as TOML from '@iarna/toml';
-import { renderRestateConfig, restateServerConfig } from '../lib/restate-config';
+import { renderRestateConfig, restateServerConfig } from '../lib/stack/restate-config';
 import { loadTargetValues, type StackValues } from '../lib/values';
 import { REPO_VALUES } from './support/values-dir';
 

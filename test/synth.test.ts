@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth, SOPS_SECRET_FILE } from '../lib/synth/run';
-import { OUTPUT_MARKER } from '../lib/target-files';
+import { OUTPUT_MARKER } from '../lib/target/files';
 import { isSopsEncryptedSecret, loadTargets, targetDir, ValuesError } from '../lib/values';
 import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from './support/sops';
 import { readObjects, readTree } from './support/tree';

@@ -7,8 +7,8 @@
  */
 import { DEPLOY_USAGE, parseDeployArgs } from './args';
 import { DeployError } from './errors';
-import { runDeploy } from './run';
-import { KubectlProcess } from './runner';
+import { runDeploy } from './commands';
+import { KubectlProcess } from './process';
 import { consoleReporter } from './session';
 
 function main(argv: readonly string[]): number {

@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { credentialEnv } from '../cluster-env';
+import { credentialEnv } from '../stack/cluster-credentials';
 import { DEFAULT_ACCESS_KEY_ID_KEY, DEFAULT_SECRET_ACCESS_KEY_KEY, type StackValues } from '../values';
 import { DeployError } from './errors';
 import { type ApplyOptions, applyStdinArgs, createSecretArgs, FIELD_MANAGER, secretKeysArgs, shellVariable } from './kubectl';

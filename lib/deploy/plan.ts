@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { provisioningNames } from '../provisioning/names';
+import { provisioningNames } from '../stack/provisioning/names';
 import type { DeployTarget } from './target';
 import { type CredentialsSecret, credentialsSecret } from './credentials';
 import type { ReadyTarget } from './rollout';

@@ -2,7 +2,7 @@ import { applySopsSecret, checkExistingSecret, secretLabel } from './credentials
 import { DeployError } from './errors';
 import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl';
 import { promotePlan } from './plan';
-import { CALL_TIMEOUT_MARGIN_SECONDS } from './runner';
+import { CALL_TIMEOUT_MARGIN_SECONDS } from './process';
 import { provisionInPod } from './provision';
 import { waitForReadyRollout } from './rollout';
 import { indent, type Session } from './session';

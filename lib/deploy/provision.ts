@@ -1,7 +1,7 @@
-import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
+import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../stack/provisioning/script';
 import { DeployError } from './errors';
 import { execArgs } from './kubectl';
-import { CALL_TIMEOUT_MARGIN_SECONDS } from './runner';
+import { CALL_TIMEOUT_MARGIN_SECONDS } from './process';
 import { indent, type Session } from './session';
 import { Upstream } from './waits';
 

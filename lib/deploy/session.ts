@@ -1,6 +1,6 @@
 import { DeployError } from './errors';
 import { waitArgs } from './kubectl';
-import { CALL_TIMEOUT_MARGIN_SECONDS, type Kubectl, type RunOptions, type RunResult } from './runner';
+import { CALL_TIMEOUT_MARGIN_SECONDS, type Kubectl, type RunOptions, type RunResult } from './process';
 import type { Wait } from './waits';
 
 /** Where progress goes: `info` to standard output, `warn` to standard error. */

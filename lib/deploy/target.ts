@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { sopsFilePath, type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
-import { interruptedSynth, SOPS_SECRET_FILE, TARGET_FILE } from '../target-files';
+import { interruptedSynth, SOPS_SECRET_FILE, TARGET_FILE } from '../target/files';
 
 /**
  * A target folder holds `NNNN-<chart id>.k8s.yaml` files; the number is the apply order (chart dependencies).

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { OUTPUT_MARKER } from '../target-files';
+import { OUTPUT_MARKER } from '../target/files';
 import { ValuesError } from '../values';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 

@@ -1,7 +1,7 @@
 import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { isSynthFile, OUTPUT_MARKER } from '../target-files';
+import { isSynthFile, OUTPUT_MARKER } from '../target/files';
 import { ValuesError } from '../values';
 
 /** What the marker file says; fixed text, so the committed output stays byte-deterministic. */

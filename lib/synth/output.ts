@@ -1,6 +1,6 @@
 import { cpSync, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { SYNTH_JOURNAL } from '../target-files';
+import { SYNTH_JOURNAL } from '../target/files';
 import { LOCK_FILE } from './lock';
 
 /**

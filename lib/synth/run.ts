@@ -1,8 +1,8 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { join } from 'node:path';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { buildStack, type RestateStackOptions } from '../stack';
-import { CLUSTER_FILE, isSynthFile, SOPS_SECRET_FILE } from '../target-files';
+import { buildStack, type RestateStackOptions } from '../stack/stack';
+import { CLUSTER_FILE, isSynthFile, SOPS_SECRET_FILE } from '../target/files';
 import {
   type LoadedValues,
   loadTargets,

@@ -25,7 +25,7 @@ export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provi
   Checks what ships: the RestateCluster in <dist>/<environment>/<provider>/0001-cluster.k8s.yaml.
   1. config lint: every key of spec.config must be known to restate-server and take effect as written in a pod
   2. live cluster: spec.compute.replicas real restate-server processes in a loopback-only network namespace,
-     provisioned with lib/provisioning/provision.sh; layout, idempotent provisioning, fail-over after SIGKILL;
+     provisioned with lib/stack/provisioning/provision.sh; layout, idempotent provisioning, fail-over after SIGKILL;
      with [worker.snapshots] a local S3 stand-in (s3rver, loopback only) serves the destination and a snapshot
      of one partition per leading node must land there (object-store metadata is not run live)
 

@@ -10,7 +10,7 @@ import { parseVerifyArgs, VERIFY_USAGE } from './args';
 import { binaryVersion, resolveRestateBinaries } from './binaries';
 import { Deadline } from './deadline';
 import { VerifyError } from './errors';
-import { assertNamespacesAvailable, unshareArgs } from './namespaces';
+import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
 import { formatSummary, formatTargetReport } from './report';
 import { verifyTargets, type Versions } from './run';
 

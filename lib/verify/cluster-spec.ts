@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { displayPath, type Target, targetDir, ValuesError } from '../values';
 
-import { CLUSTER_FILE, interruptedSynth } from '../target-files';
+import { CLUSTER_FILE, interruptedSynth } from '../target/files';
 
 export { CLUSTER_FILE };
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as TOML from '@iarna/toml';
 import type { ClusterUnderTest } from './cluster-spec';
 import { compareConfig, type LintProblem } from './config-compare';
-import { assertNamespacesAvailable, unshareArgs } from './namespaces';
+import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
 import { operatorPodEnv, POD_PATHS, type UnresolvedEnv } from './operator-env';
 
 export { formatLintProblems, type LintProblem } from './config-compare';

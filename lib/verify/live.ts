@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../provisioning/script';
+import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../stack/provisioning/script';
 import type { RestateBinaries } from './binaries';
 import type { ClusterUnderTest } from './cluster-spec';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';

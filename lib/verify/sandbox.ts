@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VerifyError } from './errors';
 import { RESULT_FILE, type SandboxJob, type SandboxResult } from './isolated-main';
-import { assertNamespacesAvailable, unshareArgs } from './namespaces';
+import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
 
 export interface SandboxOptions<I> {
   /** A TypeScript program whose main is `isolatedMain(...)`. */

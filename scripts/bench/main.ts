@@ -84,10 +84,10 @@ function main(): void {
     // The cached path, as users run it.
     const ours = watched(npmSynth('ours', ROOT));
     // Right after editing a source: in the stock copy (it has the same sources and scripts), a comment is
-    // appended to lib/stack.ts before each run; the vendor bundle must be reused.
+    // appended to lib/stack/stack.ts before each run; the vendor bundle must be reused.
     let edits = 0;
     const edited = watched(npmSynth('edited', stock.dir, { BUNDLE_CACHE_DIR: out('edited-cache') }), () =>
-      appendFileSync(join(stock.dir, 'lib', 'stack.ts'), `// bench edit ${++edits}\n`),
+      appendFileSync(join(stock.dir, 'lib', 'stack', 'stack.ts'), `// bench edit ${++edits}\n`),
     );
     // A fresh clone or a dependency change: empty cache, the vendor bundle built.
     const coldCache = out('cold-cache');

@@ -1,6 +1,6 @@
 import type { DeployArgs } from '../../lib/deploy/args';
-import { runDeploy } from '../../lib/deploy/run';
-import { KubectlProcess } from '../../lib/deploy/runner';
+import { runDeploy } from '../../lib/deploy/commands';
+import { KubectlProcess } from '../../lib/deploy/process';
 import type { Reporter } from '../../lib/deploy/session';
 import type { Sops } from '../../lib/deploy/sops';
 import { KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { renderRestateConfig, restateServerConfig } from '../../lib/restate-config';
+import { renderRestateConfig, restateServerConfig } from '../../lib/stack/restate-config';
 import { loadTargetValues } from '../../lib/values';
 import type { ClusterEnvVar, ClusterUnderTest } from '../../lib/verify/cluster-spec';
 import { REPO_VALUES } from './values-dir';

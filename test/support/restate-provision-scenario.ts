@@ -1,13 +1,13 @@
 /**
  * Runs inside the verify sandbox (loopback-only network, private mounts and PIDs) for
  * test/provision-script.live.test.ts: stands up a real cluster with the code verify uses, runs
- * lib/provisioning/provision.sh against it in the ways the product does, and records what happened.
+ * lib/stack/provisioning/provision.sh against it in the ways the product does, and records what happened.
  * The test asserts on the record.
  */
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../../lib/provisioning/script';
+import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../../lib/stack/provisioning/script';
 import type { RestateBinaries } from '../../lib/verify/binaries';
 import type { ClusterUnderTest } from '../../lib/verify/cluster-spec';
 import { isolatedMain } from '../../lib/verify/isolated-main';

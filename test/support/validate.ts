@@ -15,7 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isClusterScoped } from '../../lib/operator/scope';
+import { isClusterScoped } from '../../lib/stack/operator/scope';
 import { nativeRequire } from './native-require';
 import {
   RESTATE_CLUSTER_API_VERSION,

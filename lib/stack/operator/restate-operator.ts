@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { valid as validSemver } from 'semver';
-import type { Delivery } from '../values';
+import type { Delivery } from '../../values';
 import { OperatorArgoApplication } from './argocd-application';
 import type { OperatorChartValues } from './chart-values';
 import { parseOciChartRef } from './chart-ref';

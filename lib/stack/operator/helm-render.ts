@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject, Include } from 'cdk8s';
 import { Construct } from 'constructs';
-import { SYNC_OPTIONS, SYNC_WAVE, Wave } from '../argocd';
+import { SYNC_OPTIONS, SYNC_WAVE, Wave } from '../argocd-annotations';
 import { type OperatorChartValues, nonEmptyValues } from './chart-values';
 import { HelmRenderError } from './errors';
 import { HelmNotFound, helmTemplate } from './helm-template';
-import { placeInNamespace } from './namespaces';
+import { placeInNamespace } from './place-in-namespace';
 import { withPrivateTmpdir } from './private-tmpdir';
 
 export interface OperatorHelmRenderProps {

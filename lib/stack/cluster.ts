@@ -1,7 +1,7 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as restate from '../imports/restate.dev';
-import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd';
+import * as restate from '../../imports/restate.dev';
+import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd-annotations';
 
 /** A NetworkPolicy peer as the RestateCluster CRD takes it. */
 export type NetworkPeer = restate.RestateClusterSpecSecurityNetworkPeersMetrics;

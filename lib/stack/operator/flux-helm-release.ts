@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { SYNC_WAVE, Wave } from '../argocd';
+import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { type OperatorChartValues, nonEmptyValues } from './chart-values';
 import { parseOciChartRef } from './chart-ref';
 

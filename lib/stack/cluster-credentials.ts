@@ -1,5 +1,5 @@
-import type * as restate from '../imports/restate.dev';
-import { DEFAULT_ACCESS_KEY_ID_KEY, DEFAULT_SECRET_ACCESS_KEY_KEY, type StackValues } from './values';
+import type * as restate from '../../imports/restate.dev';
+import { DEFAULT_ACCESS_KEY_ID_KEY, DEFAULT_SECRET_ACCESS_KEY_KEY, type StackValues } from '../values';
 
 export type EnvVar = restate.RestateClusterSpecComputeEnv;
 

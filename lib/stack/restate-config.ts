@@ -1,6 +1,6 @@
 import * as TOML from '@iarna/toml';
-import { objectStorageUris, type ObjectStorageUris } from './object-storage';
-import type { StackValues } from './values';
+import { objectStorageUris, type ObjectStorageUris } from './object-storage-uris';
+import type { StackValues } from '../values';
 
 /**
  * Every role on every pod. Since 1.4 this is also the server's default, but we write it out: from 1.7 the
@@ -61,7 +61,7 @@ function s3Connection(uris: ObjectStorageUris): S3ConnectionConfig {
  * was removed in Restate 1.4 and is silently ignored since (the metadata server is always Raft). Object-store
  * metadata is a *metadata-client* type instead, and then no pod runs the metadata-server role.
  * Cluster name, node name, advertised address and base dir are injected by the operator through environment
- * variables, and object storage credentials through env entries from a Secret (see lib/cluster-env.ts).
+ * variables, and object storage credentials through env entries from a Secret (see lib/stack/cluster-credentials.ts).
  */
 export function restateServerConfig(values: StackValues): RestateServerConfig {
   const uris = objectStorageUris(values);

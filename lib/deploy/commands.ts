@@ -7,7 +7,7 @@ import { currentContextArgs } from './kubectl';
 import { FIRST_DEPLOY_HINT, preview } from './preview';
 import { promote } from './promote';
 import { provisionInPod } from './provision';
-import type { Kubectl } from './runner';
+import type { Kubectl } from './process';
 import { type Reporter, Session, type WaitTiming } from './session';
 import { type Sops, SopsProcess } from './sops';
 import { status } from './status';

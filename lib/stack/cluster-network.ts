@@ -1,6 +1,6 @@
-import * as restate from '../imports/restate.dev';
+import * as restate from '../../imports/restate.dev';
 import type { NetworkPeer } from './cluster';
-import type { StackValues } from './values';
+import type { StackValues } from '../values';
 
 export type EgressRule = restate.RestateClusterSpecSecurityNetworkEgressRules;
 type EgressTarget = NonNullable<StackValues['tracing']['collector']>;

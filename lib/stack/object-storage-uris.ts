@@ -1,4 +1,4 @@
-import type { StackValues } from './values';
+import type { StackValues } from '../values';
 
 /** Where metadata and snapshots would live in object storage. */
 export interface ObjectStorageUris {

@@ -4,6 +4,6 @@ export * from './chart-values';
 export * from './errors';
 export * from './flux-helm-release';
 export * from './helm-render';
-export * from './namespaces';
+export * from './place-in-namespace';
 export * from './restate-operator';
 export * from './scope';

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { SYNC_WAVE, Wave } from './argocd';
+import { SYNC_WAVE, Wave } from './argocd-annotations';
 
 export interface RestatePodMonitorProps {
   /** The RestateCluster whose pods to scrape; also the namespace they run in. */

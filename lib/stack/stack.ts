@@ -1,12 +1,12 @@
 import { App, Chart } from 'cdk8s';
 import { RestateCluster } from './cluster';
-import { credentialEnv, serviceAccountAnnotations } from './cluster-env';
+import { credentialEnv, serviceAccountAnnotations } from './cluster-credentials';
 import { egressRules, metricsPeers } from './cluster-network';
 import { RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
 import { ProvisioningJob, provisioningPeer } from './provisioning/job';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
-import { quantityToBytes, type StackValues } from './values';
+import { quantityToBytes, type StackValues } from '../values';
 
 export interface RestateStackOptions {
   /**

@@ -1,4 +1,4 @@
-import type { StackValues } from '../values';
+import type { StackValues } from '../../values';
 
 /**
  * Values of the operator chart (1.7.4) that the stack lets users set. The values schema

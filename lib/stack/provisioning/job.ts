@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { SYNC_WAVE, Wave } from '../argocd';
+import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { provisioningDns, provisioningNames } from './names';
 import { PROVISION_SCRIPT_NAME, provisionScript, provisionScriptArgs } from './script';
 
