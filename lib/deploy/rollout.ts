@@ -1,6 +1,7 @@
 import { DeployError } from './errors';
 import type { Session } from './session';
 import { Upstream } from './waits';
+import { clusterPodLabels } from '../target/operator-names';
 
 /** What promote's last wait needs to know about the cluster. */
 export interface ReadyTarget {
@@ -42,9 +43,12 @@ export function rolloutReadArgs(context: string, target: ReadyTarget): { ready: 
   return {
     ready: ['--context', context, 'get', `restatecluster/${ns}`, '-o', READY_JSONPATH],
     statefulSet: ['--context', context, '-n', ns, 'get', `statefulset/${Upstream.STATEFULSET}`, '-o', STATEFULSET_JSONPATH],
-    pods: ['--context', context, '-n', ns, 'get', 'pods', '-l', `app.kubernetes.io/name=restate,app.kubernetes.io/instance=${ns}`, '-o', PODS_JSONPATH],
+    pods: ['--context', context, '-n', ns, 'get', 'pods', '-l', labelSelector(clusterPodLabels(ns)), '-o', PODS_JSONPATH],
   };
 }
+
+/** `k=v,k=v`, as `kubectl get -l` takes it. */
+const labelSelector = (labels: Record<string, string>): string => Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',');
 
 const num = (s: string | undefined): number => (s === undefined || s === '' ? 0 : Number(s));
 

@@ -1,22 +1,17 @@
 import * as TOML from '@iarna/toml';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { sopsFilePath, type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
-import { interruptedSynth, SOPS_SECRET_FILE, TARGET_FILE } from '../target/files';
+import { ChartIds } from '../target/charts';
+import { interruptedSynth, listTargetFiles, SOPS_SECRET_FILE } from '../target/files';
+import { parseManifest, restateClusters } from '../target/restate-cluster';
 
 /**
  * A target folder holds `NNNN-<chart id>.k8s.yaml` files; the number is the apply order (chart dependencies).
- * Promote knows three of the charts; any other one (monitoring, …) is applied after the cluster is Ready.
+ * Promote knows three of the charts (`ChartIds`); any other one (monitoring, …) is applied after the cluster is Ready.
  */
 export { SOPS_SECRET_FILE };
-
-export const KnownCharts = {
-  OPERATOR: 'operator',
-  CLUSTER: 'cluster',
-  PROVISIONING: 'provisioning',
-} as const;
 
 /** One synthesized target, ready to be previewed or promoted. */
 export interface DeployTarget {
@@ -56,20 +51,13 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
   if (interrupted) throw new DeployError(interrupted);
   if (!existsSync(folder)) throw new DeployError(`${folder} does not exist: ${rebuild}`);
 
-  const byChart = new Map<string, string>();
-  const files: string[] = [];
-  for (const name of readdirSync(folder).sort()) {
-    const match = TARGET_FILE.exec(name);
-    if (!match) continue;
-    files.push(join(folder, name));
-    byChart.set(match[2]!, join(folder, name));
-  }
-  const operatorFile = byChart.get(KnownCharts.OPERATOR);
-  const clusterFile = byChart.get(KnownCharts.CLUSTER);
+  const { files, byChart } = listTargetFiles(folder);
+  const operatorFile = byChart.get(ChartIds.OPERATOR);
+  const clusterFile = byChart.get(ChartIds.CLUSTER);
   if (!operatorFile || !clusterFile) {
     throw new DeployError(`${folder} lacks the ${operatorFile ? 'cluster' : 'operator'} file (NNNN-${operatorFile ? 'cluster' : 'operator'}.k8s.yaml): ${rebuild}`);
   }
-  const provisioningFile = byChart.get(KnownCharts.PROVISIONING);
+  const provisioningFile = byChart.get(ChartIds.PROVISIONING);
   const autoProvision = readClusterFile(clusterFile, values.clusterName, rebuild);
 
   if (provisioningFile && !values.provisioning.automated) {
@@ -95,9 +83,9 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
 
 /** Checks the RestateCluster's name and returns its `auto-provision` (the server's default is true). */
 function readClusterFile(file: string, clusterName: string, rebuild: string): boolean {
-  const cluster = parseAllDocuments(readFileSync(file, 'utf8'))
-    .map((doc) => doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { config?: string } } | null)
-    .find((object) => object?.kind === 'RestateCluster');
+  const cluster = restateClusters(parseManifest(readFileSync(file, 'utf8')).objects)[0] as
+    | { kind?: string; metadata?: { name?: string }; spec?: { config?: string } }
+    | undefined;
   if (!cluster) throw new DeployError(`${file} holds no RestateCluster: ${rebuild}`);
   if (cluster.metadata?.name !== clusterName) {
     throw new DeployError(`${file} is for RestateCluster "${cluster.metadata?.name}", but clusterName is "${clusterName}" (stale build?): ${rebuild}`);

@@ -1,15 +1,16 @@
 import type { Delivery } from '../values';
+import { FIRST_POD, OPERATOR_CRDS, OPERATOR_DEPLOYMENT, STATEFULSET } from '../target/operator-names';
 import type { WaitTarget } from './kubectl';
 
-/** Names the upstream operator chart 1.7.4 and the operator use (RESTATE-FACTS §1, §3). */
+/** Names the upstream operator chart 1.7.4 and the operator use (lib/target/operator-names.ts). */
 export const Upstream = {
-  CRDS: ['restateclusters.restate.dev', 'restatedeployments.restate.dev'],
+  CRDS: OPERATOR_CRDS,
   /** The chart names its Deployment `restate-operator` whatever the release name. */
-  OPERATOR_DEPLOYMENT: 'restate-operator',
+  OPERATOR_DEPLOYMENT,
   /** StatefulSet and pod name prefix of every RestateCluster. */
-  STATEFULSET: 'restate',
+  STATEFULSET,
   /** The pod that provisioning and `restatectl status` run in. */
-  FIRST_POD: 'restate-0',
+  FIRST_POD,
 } as const;
 
 /** One wait of promote: what it waits for, in words, and what most likely holds it up. */

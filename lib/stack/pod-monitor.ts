@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SYNC_WAVE, Wave } from './argocd-annotations';
+import { clusterPodLabels } from '../target/operator-names';
 
 export interface RestatePodMonitorProps {
   /** The RestateCluster whose pods to scrape; also the namespace they run in. */
@@ -47,7 +48,7 @@ export class RestatePodMonitor extends Construct {
       },
       spec: {
         namespaceSelector: { matchNames: [props.clusterName] },
-        selector: { matchLabels: { 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': props.clusterName } },
+        selector: { matchLabels: clusterPodLabels(props.clusterName) },
         podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval }],
       },
     });

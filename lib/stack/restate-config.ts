@@ -1,6 +1,7 @@
 import * as TOML from '@iarna/toml';
 import { objectStorageUris, type ObjectStorageUris } from './object-storage-uris';
 import type { StackValues } from '../values';
+import { FABRIC_PORT, HEADLESS_SERVICE } from '../target/operator-names';
 
 /**
  * Every role on every pod. Since 1.4 this is also the server's default, but we write it out: from 1.7 the
@@ -13,7 +14,7 @@ export const ROLES = ['worker', 'admin', 'log-server', 'metadata-server', 'http-
  * turn Ready after provisioning, and provisioning needs the metadata servers to find each other first.
  * (The ClusterIP service `restate` only routes to Ready pods.)
  */
-export const METADATA_ADDRESS = 'http://restate-cluster:5122/';
+export const METADATA_ADDRESS = `http://${HEADLESS_SERVICE}:${FABRIC_PORT}/`;
 
 /** Connection keys Restate takes wherever it talks to S3 (`[worker.snapshots]`, `[metadata-client]`). */
 export interface S3ConnectionConfig {

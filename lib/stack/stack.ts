@@ -7,6 +7,7 @@ import { RestatePodMonitor } from './pod-monitor';
 import { ProvisioningJob, provisioningPeer } from './provisioning/job';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { quantityToBytes, type StackValues } from '../values';
+import { ChartIds } from '../target/charts';
 
 export interface RestateStackOptions {
   /**
@@ -16,13 +17,6 @@ export interface RestateStackOptions {
   readonly helmExecutable?: string;
 }
 
-/** File names in a target folder follow chart ids; their order is the apply order. */
-export const ChartIds = {
-  OPERATOR: 'operator',
-  CLUSTER: 'cluster',
-  PROVISIONING: 'provisioning',
-  MONITORING: 'monitoring',
-} as const;
 
 /** Whether the target synthesizes the in-cluster provisioning step. */
 export function hasProvisioningJob(values: StackValues): boolean {

@@ -1,5 +1,5 @@
-import { parseAllDocuments } from 'yaml';
 import * as TOML from '@iarna/toml';
+import { isRecord as isObject, parseManifest, restateClusters } from '../target/restate-cluster';
 import { type MetadataStore, ValuesError, type ValuesProblem } from '../values';
 
 /** The storage fields of a RestateCluster that the API server will not let change freely. */
@@ -63,12 +63,10 @@ export function parseCommittedStorage(label: string, text: string): ClusterStora
   const fail = (message: string): never => {
     throw ValuesError.single(label, '', `${message}; the storage guard cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch), or pass --allow-storage-change`);
   };
-  const docs = parseAllDocuments(text);
-  for (const doc of docs) {
-    if (doc.errors.length > 0) fail(`is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
-  }
+  const manifest = parseManifest(text);
+  if (manifest.yamlError !== undefined) fail(`is not valid YAML (${manifest.yamlError})`);
   if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) fail('holds merge conflict markers');
-  const clusters = docs.map((doc) => doc.toJS() as unknown).filter((obj): obj is Record<string, any> => isObject(obj) && obj.kind === 'RestateCluster');
+  const clusters = restateClusters(manifest.objects);
   if (clusters.length !== 1) fail(clusters.length === 0 ? 'holds no RestateCluster (kind: RestateCluster)' : `holds ${clusters.length} RestateClusters, not one`);
   const cluster = clusters[0]!;
   if (!isObject(cluster.spec)) fail('has a RestateCluster without spec');
@@ -85,8 +83,4 @@ export function parseCommittedStorage(label: string, text: string): ClusterStora
     return fail(`has a spec.config that is not valid TOML (${(error as Error).message.split('\n')[0]})`);
   }
   return { storageRequestBytes: storage.storageRequestBytes, storageClassName: storage.storageClassName, metadataStore };
-}
-
-function isObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,11 +3,12 @@
  * (synth, deploy, verify). Kept here, free of heavy imports, so the deploy and verify entry points can use them
  * without loading cdk8s.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ChartIds } from './charts';
 
-/** The RestateCluster. */
-export const CLUSTER_FILE = '0001-cluster.k8s.yaml';
+/** The RestateCluster (the second chart). */
+export const CLUSTER_FILE = `0001-${ChartIds.CLUSTER}.k8s.yaml`;
 
 /** The SOPS-encrypted credentials Secret, copied byte for byte; its name sorts it right after the cluster file. */
 export const SOPS_SECRET_FILE = '0001-cluster.secret.sops.yaml';
@@ -20,6 +21,27 @@ export const TARGET_FILE = /^(\d{4})-([a-z0-9-]+)\.k8s\.yaml$/;
 
 export function isSynthFile(name: string): boolean {
   return TARGET_FILE.test(name) || name === SOPS_SECRET_FILE;
+}
+
+/** The chart files of a target folder. */
+export interface TargetFolderFiles {
+  /** Every `NNNN-<chart id>.k8s.yaml` file (path joined to the folder), in file (= apply) order. */
+  readonly files: readonly string[];
+  /** The same files by chart id (see `ChartIds`). */
+  readonly byChart: ReadonlyMap<string, string>;
+}
+
+/** Lists the chart files of an existing target folder. */
+export function listTargetFiles(folder: string): TargetFolderFiles {
+  const files: string[] = [];
+  const byChart = new Map<string, string>();
+  for (const name of readdirSync(folder).sort()) {
+    const match = TARGET_FILE.exec(name);
+    if (!match) continue;
+    files.push(join(folder, name));
+    byChart.set(match[2]!, join(folder, name));
+  }
+  return { files, byChart };
 }
 
 /** Marks an output folder as synth's own (committed with it); synth replaces only inside a folder it marked. */

@@ -1,6 +1,6 @@
 import { httpCall } from './http-call';
 import { nftApply } from './nft';
-import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from './operator-env';
+import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from '../target/operator-names';
 
 /** The ClusterIP of Service `restate` in the model (kube-proxy's virtual IP; nothing listens on it). */
 export const RESTATE_SERVICE_IP = '127.0.100.1';

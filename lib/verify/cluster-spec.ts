@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { displayPath, type Target, targetDir, ValuesError } from '../values';
-
 import { CLUSTER_FILE, interruptedSynth } from '../target/files';
+import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
 
 export { CLUSTER_FILE };
 
@@ -34,19 +33,11 @@ export interface ClusterUnderTest {
   readonly security?: Readonly<Record<string, unknown>>;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads the one RestateCluster of a manifest text; problems name the file and the key path. */
 export function parseClusterManifest(text: string, file: string): ClusterUnderTest {
-  const docs = parseAllDocuments(text);
-  const clusters: Record<string, unknown>[] = [];
-  for (const doc of docs) {
-    if ('errors' in doc && doc.errors.length > 0) throw ValuesError.single(file, '', `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
-    const data: unknown = doc.toJS();
-    if (isRecord(data) && data.kind === 'RestateCluster' && data.apiVersion === 'restate.dev/v1') clusters.push(data);
-  }
+  const manifest = parseManifest(text);
+  if (manifest.yamlError !== undefined) throw ValuesError.single(file, '', `YAML syntax error: ${manifest.yamlError}`);
+  const clusters = restateClusters(manifest.objects, 'restate.dev/v1');
   if (clusters.length !== 1) {
     throw ValuesError.single(file, '', `must hold exactly one RestateCluster (restate.dev/v1), found ${clusters.length}`);
   }

@@ -23,7 +23,7 @@ import { describeFailures, policyChecks, runPolicyChecks } from './policy-checks
 import { type EnforcedPod, policyRuleset } from './policy-nft';
 import { PodAgent } from './pods';
 import type { ProvisioningJob } from './target-extras';
-import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from './operator-env';
+import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from '../target/operator-names';
 import { checkSnapshotsLand, onePartitionPerLeader, type SnapshotOutcome } from './snapshot-check';
 import { httpCall } from './http-call';
 import { ServiceApp } from './service-app';

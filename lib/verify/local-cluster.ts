@@ -7,7 +7,8 @@ import { type Deadline, pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import { nodeIp } from './hosts';
 import { killAndWaitSync } from './pids';
-import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, operatorPodEnv, podName } from './operator-env';
+import { operatorPodEnv } from './operator-env';
+import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, podName } from '../target/operator-names';
 
 export interface LocalClusterProps {
   /** The RestateCluster to stand in for: replicas, cluster name, config, env. */

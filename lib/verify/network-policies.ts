@@ -3,6 +3,7 @@
  * `src/controllers/restatecluster/reconcilers/network_policies.rs` at tag v1.7.4 (line numbers below), and
  * from the CR's `spec.security` as synthesized. Only what decides who reaches whom is kept.
  */
+import { clusterPodLabels } from '../target/operator-names';
 
 export interface LabelSelectorRequirement {
   readonly key: string;
@@ -65,10 +66,6 @@ export interface ClusterSecurity {
   readonly awsPodIdentityAssociationRoleArn?: string;
 }
 
-/** The labels every object of the cluster carries and its pods are selected by (`mandatory_labels`). */
-export function clusterPodLabels(clusterName: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': clusterName };
-}
 
 const namespaceIs = (namespace: string): LabelSelector => ({ matchLabels: { 'kubernetes.io/metadata.name': namespace } });
 

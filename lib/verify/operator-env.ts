@@ -1,27 +1,5 @@
 import type { ClusterEnvVar, ClusterUnderTest } from './cluster-spec';
-
-/** Container ports of the operator's StatefulSet (fixed at operator 1.7.4; its Services and probe use them). */
-export const FABRIC_PORT = 5122;
-export const ADMIN_PORT = 9070;
-export const INGRESS_PORT = 8080;
-
-/** The operator's headless Service: it lists pods before they are Ready. */
-export const HEADLESS_SERVICE = 'restate-cluster';
-
-/** Pod (and node) name of the StatefulSet member with this ordinal. */
-export function podName(ordinal: number): string {
-  return `restate-${ordinal}`;
-}
-
-/** The pod's DNS name inside its namespace, through the headless Service. */
-export function podHost(ordinal: number): string {
-  return `${podName(ordinal)}.${HEADLESS_SERVICE}`;
-}
-
-/** What the operator sets as RESTATE_ADVERTISED_ADDRESS for this pod. */
-export function advertisedAddress(ordinal: number): string {
-  return `http://${podHost(ordinal)}:${FABRIC_PORT}`;
-}
+import { advertisedAddress, podName } from '../target/operator-names';
 
 /** Where a pod keeps its data and its config, in the container (the operator's mounts). */
 export interface PodPaths {

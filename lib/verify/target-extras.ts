@@ -2,11 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { displayPath, type Target, targetDir, ValuesError } from '../values';
+import { ChartIds, type ChartId } from '../target/charts';
+import { listTargetFiles } from '../target/files';
 import { type JobUnderTest, parseJobManifest } from './job-spec';
 
-/** The target files besides the cluster that verify models (names as synth writes them). */
-export const PROVISIONING_FILE = '0002-provisioning.k8s.yaml';
-export const MONITORING_FILE = '0003-monitoring.k8s.yaml';
+/** The target's file of a chart besides the cluster that verify models, when the target has that chart. */
+function chartFile(distDir: string, target: Target, chart: ChartId): string | undefined {
+  const folder = join(distDir, targetDir(target));
+  return existsSync(folder) ? listTargetFiles(folder).byChart.get(chart) : undefined;
+}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -25,8 +29,8 @@ function documents(file: string): Obj[] {
 
 /** The target's provisioning Job, when it has one. */
 export function readProvisioningJob(distDir: string, target: Target): ProvisioningJob | undefined {
-  const file = join(distDir, targetDir(target), PROVISIONING_FILE);
-  if (!existsSync(file)) return undefined;
+  const file = chartFile(distDir, target, ChartIds.PROVISIONING);
+  if (file === undefined) return undefined;
   const shown = displayPath(file);
   const job = parseJobManifest(readFileSync(file, 'utf8'), shown);
   const raw = documents(file).find((d) => d.kind === 'Job');
@@ -36,8 +40,8 @@ export function readProvisioningJob(distDir: string, target: Target): Provisioni
 
 /** The namespace of the target's PodMonitor (where its Prometheus is taken to run), when it has one. */
 export function readPodMonitorNamespace(distDir: string, target: Target): string | undefined {
-  const file = join(distDir, targetDir(target), MONITORING_FILE);
-  if (!existsSync(file)) return undefined;
+  const file = chartFile(distDir, target, ChartIds.MONITORING);
+  if (file === undefined) return undefined;
   const monitor = documents(file).find((d) => d.kind === 'PodMonitor');
   const namespace = monitor ? obj(monitor.metadata).namespace : undefined;
   return typeof namespace === 'string' ? namespace : undefined;

@@ -1,0 +1,32 @@
+import { parseAllDocuments } from 'yaml';
+
+/** The objects of a manifest file, and what is wrong with its YAML. */
+export interface ManifestObjects {
+  /** The first line of the first YAML syntax error, if any document has one. */
+  readonly yamlError?: string;
+  /** Every document as a plain value (a document with an error is still read as far as it goes). */
+  readonly objects: readonly unknown[];
+}
+
+/** Reads the documents of a manifest file (`---`-separated YAML). */
+export function parseManifest(text: string): ManifestObjects {
+  const docs = parseAllDocuments(text);
+  const broken = docs.find((doc) => doc.errors.length > 0);
+  const objects = docs.map((doc) => doc.toJS() as unknown);
+  return broken ? { yamlError: broken.errors[0]!.message.split('\n')[0]!, objects } : { objects };
+}
+
+export function isRecord(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The RestateCluster kind, as the operator's CRD names it. */
+export const RESTATE_CLUSTER_KIND = 'RestateCluster';
+
+/** The objects of kind RestateCluster; with `apiVersion`, only those of that version. */
+export function restateClusters(objects: readonly unknown[], apiVersion?: string): Record<string, any>[] {
+  return objects.filter(
+    (object): object is Record<string, any> =>
+      isRecord(object) && object.kind === RESTATE_CLUSTER_KIND && (apiVersion === undefined || object.apiVersion === apiVersion),
+  );
+}
