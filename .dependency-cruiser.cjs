@@ -1,0 +1,65 @@
+/**
+ * The dependency rules of docs/ARCHITECTURE.md, checked by `npm run lint:deps` (dependency-cruiser) in CI.
+ * Imports go one way: values/ <- target/ <- stack/ <- synth/, deploy/, verify/ <- the edges (main.ts, lib/<x>/cli.ts).
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'commands-stay-apart',
+      severity: 'error',
+      comment: 'synth/ and verify/ never import another command folder (synth, deploy, verify).',
+      from: { path: '^lib/(synth|verify)/' },
+      to: { path: '^lib/(synth|deploy|verify)/', pathNot: '^lib/$1/' },
+    },
+    {
+      name: 'deploy-uses-synth-only-through-run',
+      severity: 'error',
+      comment: 'deploy/ never imports verify/, and of synth/ only run.ts (`deploy build` is synth).',
+      from: { path: '^lib/deploy/' },
+      to: { path: '^lib/(synth|verify)/', pathNot: '^lib/synth/run\\.ts$' },
+    },
+    {
+      name: 'nothing-below-imports-an-edge',
+      severity: 'error',
+      comment: 'Only the edges read argv and map errors to exit codes; nothing under lib/ imports one.',
+      from: { path: '^lib/' },
+      to: { path: '^(main\\.ts|lib/[^/]+/cli\\.ts)$' },
+    },
+    {
+      name: 'stack-target-values-never-import-commands',
+      severity: 'error',
+      comment: 'values/, target/ and stack/ are used by the commands, never the other way round.',
+      from: { path: '^lib/(values|target|stack)/' },
+      to: { path: '^lib/(synth|deploy|verify|cli)/' },
+    },
+    {
+      name: 'target-below-stack',
+      severity: 'error',
+      comment: 'target/ (what a target folder is) stays free of the constructs and of cdk8s.',
+      from: { path: '^lib/target/' },
+      to: { path: ['^lib/stack/', '^node_modules/(cdk8s|cdk8s-plus-28|constructs)/'] },
+    },
+    {
+      name: 'values-at-the-bottom',
+      severity: 'error',
+      comment: 'values/ imports nothing else of lib/.',
+      from: { path: '^lib/values/' },
+      to: { path: '^lib/', pathNot: '^lib/values/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    includeOnly: ['^lib/', '^main\\.ts$', '^imports/', '^node_modules/'],
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default'] },
+  },
+};
