@@ -1,6 +1,6 @@
 /**
  * The dependency rules of docs/ARCHITECTURE.md, checked by `npm run lint:deps` (dependency-cruiser) in CI.
- * Imports go one way: values/ <- target/ <- stack/ <- synth/, deploy/, verify/ <- the edges (main.ts, lib/<x>/cli.ts).
+ * Imports go one way: errors/ <- values/ <- target/ <- stack/ <- synth/, deploy/, verify/ <- the edges (main.ts, lib/<x>/cli.ts).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -50,9 +50,16 @@ module.exports = {
     {
       name: 'values-at-the-bottom',
       severity: 'error',
-      comment: 'values/ imports nothing else of lib/.',
+      comment: 'values/ imports nothing else of lib/ but the error base type.',
       from: { path: '^lib/values/' },
-      to: { path: '^lib/', pathNot: '^lib/values/' },
+      to: { path: '^lib/', pathNot: ['^lib/values/', '^lib/errors/'] },
+    },
+    {
+      name: 'errors-at-the-very-bottom',
+      severity: 'error',
+      comment: 'errors/ (the user-error base type and the exit codes) imports nothing else of lib/.',
+      from: { path: '^lib/errors/' },
+      to: { path: '^lib/', pathNot: '^lib/errors/' },
     },
   ],
   options: {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseSynthArgs, SYNTH_USAGE } from './lib/synth/args';
 import { runSynth } from './lib/synth/run';
 import { isSynthFile } from './lib/target/files';
+import { ExitCode } from './lib/errors/user-error';
 import { ValuesError } from './lib/values';
 
 function main(argv: readonly string[]): number {
@@ -26,10 +27,10 @@ function main(argv: readonly string[]): number {
   } catch (error) {
     if (error instanceof ValuesError) {
       process.stderr.write(`synth: invalid input, nothing written:\n${error.message}\n`);
-    } else {
-      process.stderr.write(`synth: failed, nothing written: ${(error as Error).message}\n`);
+      return error.exitCode;
     }
-    return 1;
+    process.stderr.write(`synth: failed, nothing written: ${(error as Error).message}\n`);
+    return ExitCode.FAILED;
   }
 }
 

@@ -44,7 +44,7 @@ describe('npm run synth on the command line', () => {
     // WHEN
     const run = synth(['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--outdir', outdir]);
     // THEN
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
       `synth: invalid input, nothing written:\n${join(values.path, 'environments/dev.yaml')}: replcas: unknown key (did you mean "replicas"?)\n`,
@@ -54,13 +54,13 @@ describe('npm run synth on the command line', () => {
 
   test('--environment without --provider is refused', () => {
     const run = synth(['--environment', 'dev']);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain('--environment and --provider go together');
   });
 
   test('an unknown flag is refused with the usage', () => {
     const run = synth(['--env', 'dev']);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain("Unknown option '--env'");
     expect(run.stderr).toContain('usage: npm run synth');
   });

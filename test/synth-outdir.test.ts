@@ -64,7 +64,7 @@ describe('a mistyped output folder destroys nothing', () => {
     // WHEN a full synth is told to write into it
     const run = synth(repo, ['--outdir', outdir]);
     // THEN
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toMatch(message);
     expect(readTree(repo)).toEqual(before);
     expect(Object.keys(before)).toEqual(expect.arrayContaining(['.git/HEAD', 'README.md', 'values/base.yaml', `dist/${OUTPUT_MARKER}`]));
@@ -81,7 +81,7 @@ describe('a mistyped output folder destroys nothing', () => {
     // WHEN
     const run = synth(ROOT, ['--outdir', somewhere]);
     // THEN
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain(
       `--outdir: ${somewhere} is not synth's output folder (it has no ${OUTPUT_MARKER}) and holds what synth did not write: ` +
         `${join(somewhere, 'notes.txt')}, ${join(somewhere, 'photos/2024/beach.jpg')}. Synth only replaces what it wrote.`,
@@ -93,7 +93,7 @@ describe('a mistyped output folder destroys nothing', () => {
     const file = join(scratch, 'out.txt');
     writeFileSync(file, 'a file');
     const run = synth(ROOT, ['--outdir', file]);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain(`--outdir: ${file} is a file, not a folder`);
     expect(lstatSync(file).isFile()).toBe(true);
     expect(readFileSync(file, 'utf8')).toBe('a file');
@@ -140,7 +140,7 @@ describe('empty flags are usage errors, never defaults', () => {
     // WHEN
     const run = synth(ROOT, ['--environment', '', '--provider', 'vultr', '--outdir', outdir]);
     // THEN
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain('--environment is empty (an unset shell variable?)');
     expect(readTree(outdir)).toEqual(before);
     expect(Object.keys(before).filter((file) => file.startsWith('staging/aws/'))).toEqual(TARGET_FILES.map((f) => `staging/aws/${f}`));
@@ -148,7 +148,7 @@ describe('empty flags are usage errors, never defaults', () => {
 
   test.each([['--provider'], ['--values-dir'], ['--base']])('synth %s "" is refused', (flag) => {
     const run = synth(ROOT, ['--environment', 'dev', '--provider', 'vultr', flag, '', '--outdir', join(scratch, 'never')]);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain(`${flag} is empty (an unset shell variable?)`);
     expect(readTree(scratch)).toEqual({});
   });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DeployError } from './errors';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
+import { ExitCode } from '../errors/user-error';
 
 export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -111,5 +112,5 @@ function parseTimeout(text: string): number {
 }
 
 function usageError(message: string): DeployError {
-  return new DeployError(`${message}\n${DEPLOY_USAGE}`, 2);
+  return new DeployError(`${message}\n${DEPLOY_USAGE}`, ExitCode.INVALID_INPUT);
 }

@@ -36,7 +36,8 @@ export interface DeployDeps {
 
 /**
  * Runs one deploy command and returns the process exit status. Every failure the user can act on is reported
- * as a message (never a stack trace): 2 for usage mistakes, 1 for everything else.
+ * as a message (never a stack trace), with its exit code (`ExitCode`): INVALID_INPUT for wrong arguments and values,
+ * FAILED for everything else.
  */
 export function runDeploy(args: DeployArgs, deps: DeployDeps): number {
   const { report } = deps;
@@ -45,7 +46,7 @@ export function runDeploy(args: DeployArgs, deps: DeployDeps): number {
   } catch (error) {
     if (error instanceof ValuesError) {
       report.warn(`${args.command}: invalid values:\n${error.message}`);
-      return 1;
+      return error.exitCode;
     }
     if (error instanceof DeployError) {
       report.warn(`${args.command}: ${error.message}`);

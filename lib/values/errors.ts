@@ -1,3 +1,5 @@
+import { ExitCode, UserError } from '../errors/user-error';
+
 /** One thing wrong with the values, located as precisely as we can. */
 export interface ValuesProblem {
   /** The file the value came from, relative to the working directory; `(merged)` when no single file set it. */
@@ -33,13 +35,13 @@ export function problemsAcrossTargets(perTarget: ReadonlyArray<{ readonly target
 
 /**
  * The one error type for user mistakes in values, targets and command-line arguments.
- * Its message lists every problem found, one per line, each naming the file and the key path.
+ * Its message lists every problem found, one per line, each naming the file and the key path. Exits INVALID_INPUT.
  */
-export class ValuesError extends Error {
+export class ValuesError extends UserError {
   public readonly problems: readonly ValuesProblem[];
 
   constructor(problems: readonly ValuesProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    super(problems.map(formatProblem).join('\n'), ExitCode.INVALID_INPUT);
     this.name = 'ValuesError';
     this.problems = problems;
   }

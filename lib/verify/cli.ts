@@ -5,6 +5,7 @@
  *   npm run verify -- --all --lint-only                      lint of every target
  */
 import { execFileSync } from 'node:child_process';
+import { ExitCode } from '../errors/user-error';
 import { loadTargets, ValuesError } from '../values';
 import { parseVerifyArgs, VERIFY_USAGE } from './args';
 import { binaryVersion, resolveRestateBinaries } from './binaries';
@@ -56,16 +57,16 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     const skipped = targets.length - results.length;
     process.stdout.write(`${formatSummary(results, skipped)}\n`);
-    if (interrupted) return 130;
-    return results.every((r) => r.ok) && skipped === 0 ? 0 : 1;
+    if (interrupted) return ExitCode.INTERRUPTED;
+    return results.every((r) => r.ok) && skipped === 0 ? ExitCode.OK : ExitCode.FAILED;
   } catch (error) {
     if (error instanceof ValuesError) {
       process.stderr.write(`verify: invalid input:\n${error.message}\n`);
-      return 2;
+      return error.exitCode;
     }
     if (error instanceof VerifyError) {
       process.stderr.write(`verify: ${error.message}\n`);
-      return 1;
+      return error.exitCode;
     }
     throw error;
   } finally {
@@ -80,6 +81,6 @@ main(process.argv.slice(2)).then(
   },
   (error: Error) => {
     process.stderr.write(`verify: failed: ${error.stack ?? error.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ExitCode.FAILED;
   },
 );
