@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import { credentialEnv } from '../stack/cluster-credentials';
-import { DEFAULT_ACCESS_KEY_ID_KEY, DEFAULT_SECRET_ACCESS_KEY_KEY, type StackValues } from '../values';
+import { credentialKeys, type StackValues } from '../values';
 import { DeployError } from './errors';
 import { type ApplyOptions, applyStdinArgs, createSecretArgs, FIELD_MANAGER, secretKeysArgs, shellVariable } from './kubectl';
 import { indent, type Session } from './session';
@@ -27,11 +27,12 @@ export interface CredentialsSecret {
 export function credentialsSecret(values: StackValues): CredentialsSecret | undefined {
   const credentials = values.objectStorage?.credentials;
   if (!credentials || credentials.source === 'workload-identity' || !credentials.secretName) return undefined;
+  const { accessKeyId, secretAccessKey } = credentialKeys(credentials);
   return {
     source: credentials.source,
     name: credentials.secretName,
     namespace: values.clusterName,
-    keys: [credentials.accessKeyIdKey ?? DEFAULT_ACCESS_KEY_ID_KEY, credentials.secretAccessKeyKey ?? DEFAULT_SECRET_ACCESS_KEY_KEY],
+    keys: [accessKeyId, secretAccessKey],
     requiredByPods: credentialEnv(values).length > 0,
   };
 }

@@ -1,5 +1,5 @@
 import type * as restate from '../../imports/restate.dev';
-import { DEFAULT_ACCESS_KEY_ID_KEY, DEFAULT_SECRET_ACCESS_KEY_KEY, type StackValues } from '../values';
+import { credentialKeys, type StackValues } from '../values';
 
 export type EnvVar = restate.RestateClusterSpecComputeEnv;
 
@@ -23,9 +23,10 @@ export function credentialEnv(values: StackValues): EnvVar[] {
   const credentials = values.objectStorage?.credentials;
   if (!credentials || credentials.source === 'workload-identity' || !credentials.secretName) return [];
   const secretName = credentials.secretName;
+  const { accessKeyId, secretAccessKey } = credentialKeys(credentials);
   const keys: Array<[string, string]> = [
-    ['AWS_ACCESS_KEY_ID', credentials.accessKeyIdKey ?? DEFAULT_ACCESS_KEY_ID_KEY],
-    ['AWS_SECRET_ACCESS_KEY', credentials.secretAccessKeyKey ?? DEFAULT_SECRET_ACCESS_KEY_KEY],
+    ['AWS_ACCESS_KEY_ID', accessKeyId],
+    ['AWS_SECRET_ACCESS_KEY', secretAccessKey],
   ];
   return s3Sections(values).flatMap((section) =>
     keys.map(([suffix, key]) => ({ name: `${section}__${suffix}`, valueFrom: { secretKeyRef: { name: secretName, key } } })),

@@ -13,6 +13,14 @@ const ENCRYPTED = /^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:
 export const DEFAULT_ACCESS_KEY_ID_KEY = 'AWS_ACCESS_KEY_ID';
 export const DEFAULT_SECRET_ACCESS_KEY_KEY = 'AWS_SECRET_ACCESS_KEY';
 
+/** The keys of the credentials Secret that hold the access key id and the secret key, defaults applied (here only). */
+export function credentialKeys(credentials: { readonly accessKeyIdKey?: string; readonly secretAccessKeyKey?: string }): {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+} {
+  return { accessKeyId: credentials.accessKeyIdKey ?? DEFAULT_ACCESS_KEY_ID_KEY, secretAccessKey: credentials.secretAccessKeyKey ?? DEFAULT_SECRET_ACCESS_KEY_KEY };
+}
+
 /** Top-level keys of a Secret manifest; SOPS leaves any other key in plain text. */
 const SECRET_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'type', 'immutable', 'data', 'stringData', 'sops']);
 
@@ -93,7 +101,8 @@ export function checkSopsManifest(valuesDir: string, values: StackValues): void 
     const check = secretKey.safeParse(key);
     if (!check.success) add(check.error.issues[0].message);
   }
-  for (const key of [credentials.accessKeyIdKey ?? DEFAULT_ACCESS_KEY_ID_KEY, credentials.secretAccessKeyKey ?? DEFAULT_SECRET_ACCESS_KEY_KEY]) {
+  const { accessKeyId, secretAccessKey } = credentialKeys(credentials);
+  for (const key of [accessKeyId, secretAccessKey]) {
     if (!keys.includes(key)) add(`has no key "${key}" (objectStorage.credentials); it has: ${keys.join(', ') || 'none'}`);
   }
   if (problems.length > 0) throw new ValuesError(problems);
