@@ -1,5 +1,5 @@
 /**
- * Runs inside the verify sandbox for test/provisioning-job.live.test.ts: the cluster DNS stand-in, three real
+ * Runs inside the verify sandbox for test/stack/provisioning-job.live.test.ts: the cluster DNS stand-in, three real
  * nodes launched with the DNS view of pods `restate-N` in the cluster's namespace (advertising
  * `http://restate-N.restate-cluster:5122` as the operator sets it), then the provisioning Job's container as
  * shipped, with the DNS view of a pod in the operator's namespace. Records what happened; the test asserts.

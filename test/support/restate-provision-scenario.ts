@@ -1,6 +1,6 @@
 /**
  * Runs inside the verify sandbox (loopback-only network, private mounts and PIDs) for
- * test/provision-script.live.test.ts: stands up a real cluster with the code verify uses, runs
+ * test/stack/provision-script.live.test.ts: stands up a real cluster with the code verify uses, runs
  * lib/stack/provisioning/provision.sh against it in the ways the product does, and records what happened.
  * The test asserts on the record.
  */

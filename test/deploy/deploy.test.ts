@@ -1,0 +1,647 @@
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DeployArgs } from '../../lib/deploy/args';
+import { runDeploy } from '../../lib/deploy/commands';
+import { KubectlProcess } from '../../lib/deploy/process';
+import { PROVISION_SCRIPT_PATH } from '../../lib/stack/provisioning/script';
+import { runSynth } from '../../lib/synth/run';
+import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
+import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from '../support/deploy-run';
+import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+
+// One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
+// (automated provisioning: the stack adds 0002-provisioning) and, from a values copy, dev/vultr with the helm
+// delivery.
+const dist = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-'));
+const helmDist = join(dist, 'helm');
+const helmValues = new ValuesDir().set('base.yaml', ['operator', 'delivery'], 'helm');
+beforeAll(() => {
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'prod', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth(
+    { environment: 'dev', provider: 'vultr', valuesDir: helmValues.path, outdir: helmDist, allowStorageChange: false },
+    { helmExecutable: join(STAND_IN_DIR, 'helm') },
+  );
+});
+afterAll(() => {
+  rmSync(dist, { recursive: true, force: true });
+  helmValues.remove();
+});
+
+const DEV = join(dist, 'dev', 'vultr');
+const PROD = join(dist, 'prod', 'vultr');
+const file = (folder: string, name: string) => join(folder, name);
+const CTX = ['--context', 'restate-dev'];
+const PROD_CTX = ['--context', 'restate-prod'];
+
+type Run = DeployRun;
+
+const standIns: Array<{ remove(): void }> = [];
+afterEach(() => standIns.splice(0).forEach((s) => s.remove()));
+
+/** Runs one deploy command of dev/vultr in-process against the stand-in kubectl answering with `rules`. */
+function deploy(command: DeployArgs['command'], rules: readonly Rule[], overrides: Partial<DeployArgs> = {}): Run {
+  return deployWithStandIn(command, rules, { dist, provider: 'vultr', cleanup: standIns, overrides });
+}
+
+const currentContext = (name: string): Rule => ({ match: 'config current-context', stdout: `${name}\n` });
+
+describe('preview', () => {
+  test('diffs every file server-side with the stack field manager, in promote order, and reads exit 1 as differences', () => {
+    // GIVEN a cluster where the RestateCluster differs from the target
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*diff*0001-cluster.k8s.yaml', exit: 1, stdout: '-  replicas: 3\n+  replicas: 5\n' },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+
+    // WHEN previewing dev/vultr
+    const run = deploy('preview', rules);
+
+    // THEN both files are diffed in order, and the differences are shown without failing
+    expect(run.calls).toEqual([
+      ['config', 'current-context'],
+      [...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0000-operator.k8s.yaml')],
+      [...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0001-cluster.k8s.yaml')],
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`${file(DEV, '0001-cluster.k8s.yaml')}: differences:`);
+    expect(run.out).toContain('+  replicas: 5');
+    expect(run.out).toContain('preview: 1 file(s) would change the cluster');
+  });
+
+  test('a kubectl diff failure (exit above 1) fails the preview, after diffing the remaining files', () => {
+    // GIVEN a cluster without the RestateCluster CRD
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*diff*0001-cluster.k8s.yaml', exit: 2, stderr: 'error: resource mapping not found for kind "RestateCluster"\n' },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+
+    // WHEN previewing
+    const run = deploy('preview', rules);
+
+    // THEN it exits 1 and names the file and kubectl's reason
+    expect(run.code).toBe(1);
+    expect(run.calls).toHaveLength(3);
+    expect(run.err).toContain(`${file(DEV, '0001-cluster.k8s.yaml')}: kubectl diff failed (exit 2)`);
+    expect(run.err).toContain('resource mapping not found');
+    expect(run.err).toContain('never been promoted');
+  });
+
+  test('--force-conflicts is passed to every diff', () => {
+    const run = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
+    expect(run.calls.slice(1).map((argv) => argv.slice(2, 6))).toEqual([
+      ['diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts'],
+      ['diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts'],
+    ]);
+  });
+});
+
+describe('the kube context check', () => {
+  test('refuses to run against a context other than deploy.kubeContext, and calls nothing after the check', () => {
+    // GIVEN kubectl pointing at another cluster
+    const rules = [currentContext('prod-admin'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
+
+    // WHEN promoting dev
+    const run = deploy('promote', rules);
+
+    // THEN it refuses with both names and the ways out
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([['config', 'current-context']]);
+    expect(run.err).toContain('refusing to run: kube context is "prod-admin" but deploy.kubeContext of environment "dev"');
+    expect(run.err).toContain('is "restate-dev"');
+    expect(run.err).toContain('kubectl config use-context restate-dev');
+    expect(run.err).toContain('--allow-context-mismatch');
+  });
+
+  test('--allow-context-mismatch goes on with a warning, naming the current context on every call', () => {
+    const run = deploy('preview', [currentContext('prod-admin'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { allowContextMismatch: true });
+    expect(run.code).toBe(0);
+    expect(run.err).toContain('warning: kube context is "prod-admin"');
+    expect(run.calls.slice(1).every((argv) => argv[0] === '--context' && argv[1] === 'prod-admin')).toBe(true);
+    expect(run.calls).toHaveLength(3);
+  });
+
+  test('--context names the context without asking kubectl for its current one', () => {
+    const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { context: 'restate-dev' });
+    expect(run.code).toBe(0);
+    expect(run.calls.map((argv) => argv.slice(0, 3))).toEqual([
+      [...CTX, 'diff'],
+      [...CTX, 'diff'],
+    ]);
+  });
+
+  test('kubectl without a current context is a clear error', () => {
+    const run = deploy('status', [{ match: 'config current-context', exit: 1, stderr: 'error: current-context is not set\n' }]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('kubectl has no current context. Pass --context restate-dev');
+  });
+});
+
+describe('a missing kubectl', () => {
+  test('is reported as such, with where to get it', () => {
+    // GIVEN a PATH without kubectl
+    const empty = mkdtempSync(join(tmpdir(), 'restate-stack-nopath-'));
+    const out: string[] = [];
+    const err: string[] = [];
+    try {
+      // WHEN previewing
+      const code = runDeploy(
+        { command: 'preview', environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, dist, allowContextMismatch: false, timeoutSeconds: 300, forceConflicts: false },
+        { kubectl: new KubectlProcess({ PATH: empty }), report: { info: (l) => out.push(l), warn: (l) => err.push(l) } },
+      );
+
+      // THEN it fails with a message naming kubectl and PATH
+      expect(code).toBe(1);
+      expect(err.join('\n')).toContain('preview: kubectl not found on PATH. Install kubectl (1.31 or later');
+      expect(out).toEqual([]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Every call of a successful promote of dev/vultr (argocd delivery, manual provisioning, 3 replicas). */
+function devPromoteCalls(): string[][] {
+  const ns = ['-n', 'restate-dev'];
+  const op = ['-n', 'restate-operator'];
+  const wait = (prefix: string[], condition: string, object: string) => [...CTX, ...prefix, 'wait', `--for=${condition}`, object, '--timeout=300s'];
+  const pods = [0, 1, 2].flatMap((i) => [
+    wait(ns, 'create', `pod/restate-${i}`),
+    wait(ns, 'jsonpath={.status.phase}=Running', `pod/restate-${i}`),
+  ]);
+  return [
+    ['config', 'current-context'],
+    [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0000-operator.k8s.yaml')],
+    wait([], 'create', 'crd/restateclusters.restate.dev'),
+    wait([], 'condition=Established', 'crd/restateclusters.restate.dev'),
+    wait([], 'create', 'crd/restatedeployments.restate.dev'),
+    wait([], 'condition=Established', 'crd/restatedeployments.restate.dev'),
+    wait(op, 'create', 'deployment/restate-operator'),
+    wait(op, 'condition=Available', 'deployment/restate-operator'),
+    [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0001-cluster.k8s.yaml')],
+    wait([], 'create', 'namespace/restate-dev'),
+    ...pods,
+    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3'],
+    [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
+    ...rolloutReads('restate-dev').map((read) => [...CTX, ...read]),
+    // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
+    ...readdirSync(DEV)
+      .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
+      .sort()
+      .map((name) => [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, name)]),
+  ];
+}
+
+describe('promote', () => {
+  test('applies and waits in order: operator, CRDs, operator Deployment, cluster, pods, provisioning, Ready', () => {
+    // GIVEN a cluster that answers every step
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is provisioned (restatectl status exits 0)\n' },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+
+    // WHEN promoting dev/vultr
+    const run = deploy('promote', rules);
+
+    // THEN every call is exactly as planned, the script went in on stdin, and progress was shown
+    // (the only warning: the shipped image tag 1.4 is not an exact patch version)
+    expect(run.err).toMatch(/^warning: dev\/vultr: values\/base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*$/);
+    expect(run.code).toBe(0);
+    expect(run.calls).toEqual(devPromoteCalls());
+    const execCall = run.calls.findIndex((argv) => argv.includes('-i')) + 1;
+    expect(run.kubectl.stdin(execCall)).toBe(readFileSync(PROVISION_SCRIPT_PATH, 'utf8'));
+    expect(run.out).toMatch(/^\[1\/\d+\] applying operator \(argocd delivery\): .*0000-operator\.k8s\.yaml$/m);
+    expect(run.out).toMatch(/^\[3\/\d+\] waiting up to 300s for CRD restateclusters\.restate\.dev to be Established$/m);
+    expect(run.out).toMatch(/^\[16\/\d+\] provisioning$/m);
+    expect(run.out).toMatch(/^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev\/restate rolled out$/m);
+    expect(run.out).toContain('provision: done: the cluster is provisioned');
+    expect(run.out).toContain('promoted dev/vultr: RestateCluster restate-dev is Ready');
+  });
+
+  test('a CRD that never becomes Established stops promote with the object, the likely cause and what to do', () => {
+    // GIVEN a CRD whose wait times out
+    const rules = [
+      currentContext('restate-dev'),
+      {
+        match: '*wait --for=condition=Established crd/restateclusters.restate.dev*',
+        exit: 1,
+        stderr: 'error: timed out waiting for the condition on customresourcedefinitions/restateclusters.restate.dev\n',
+      },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+
+    // WHEN promoting
+    const run = deploy('promote', rules, { timeoutSeconds: 42 });
+
+    // THEN it stops right after that wait, before the cluster is applied
+    expect(run.code).toBe(1);
+    expect(run.calls).toHaveLength(4);
+    expect(run.calls[3]).toEqual([...CTX, 'wait', '--for=condition=Established', 'crd/restateclusters.restate.dev', '--timeout=42s']);
+    expect(run.err).toContain('timed out after 42s waiting for CRD restateclusters.restate.dev to be Established');
+    expect(run.err).toContain('likely cause: the API server has not accepted the CRD from Argo CD, which may not have synced the operator Application yet');
+    expect(run.err).toContain('kubectl -n argocd get applications');
+    expect(run.err).toContain('run promote again');
+  });
+
+  test('a wait that fails without timing out shows kubectl\'s reason, not a guessed cause', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*wait --for=create namespace/restate-dev*', exit: 1, stderr: 'Error from server (Forbidden): namespaces "restate-dev" is forbidden\n' },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    const run = deploy('promote', rules);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('could not wait for namespace restate-dev (created by the operator) to exist (kubectl exit 1).');
+    expect(run.err).toContain('kubectl: Error from server (Forbidden): namespaces "restate-dev" is forbidden');
+    expect(run.err).not.toContain('likely cause');
+  });
+
+  test('a pod that never runs names the pod and points at volumes and the image', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*jsonpath={.status.phase}=Running pod/restate-1*', exit: 1, stderr: 'error: timed out waiting for the condition on pods/restate-1\n' },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    const run = deploy('promote', rules);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('waiting for pod restate-dev/restate-1 to be Running');
+    expect(run.err).toContain('does StorageClass vultr-block-storage exist?');
+    expect(run.err).toContain('cannot pull restatedev/restate:1.4');
+    expect(run.calls[run.calls.length - 1]).toContain('pod/restate-1');
+  });
+
+  test('a failing provisioning step stops promote before waiting for Ready, with the script\'s reason', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      {
+        match: '*exec -i restate-0*',
+        exit: 1,
+        stdout: 'provision: attempt 1: not provisioned yet\n',
+        stderr: 'provision: error: the cluster was not provisioned within the deadline of 300s; last output from restatectl:\n[ERR]: Failed to provision cluster\n',
+      },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    const run = deploy('promote', rules);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('provisioning through pod restate-dev/restate-0 failed (exit 1): [ERR]: Failed to provision cluster');
+    expect(run.calls.some((argv) => argv.includes('restatecluster/restate-dev'))).toBe(false);
+  });
+
+  test('an apply refused for a field conflict names kubectl\'s message, and --force-conflicts is only passed when asked', () => {
+    const conflict = 'error: Apply failed with 1 conflict: conflict with "kubectl-edit": .spec.compute.replicas\n';
+    const rules = [currentContext('restate-dev'), { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
+    const run = deploy('promote', rules);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`server-side apply of ${file(DEV, '0001-cluster.k8s.yaml')} failed (kubectl exit 1)`);
+    expect(run.err).toContain('conflict with "kubectl-edit"');
+    expect(run.calls.filter((argv) => argv.includes('apply')).every((argv) => !argv.includes('--force-conflicts'))).toBe(true);
+
+    const forced = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
+    const applies = forced.calls.filter((argv) => argv.includes('apply'));
+    expect(applies).toHaveLength(2);
+    expect(applies.every((argv) => argv.includes('--force-conflicts'))).toBe(true);
+  });
+
+  test('with the helm delivery the operator comes from our file: no waiting for objects to appear', () => {
+    // WHEN promoting the helm-delivery build
+    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {
+      dist: helmDist,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { valuesDir: helmValues.path },
+      helmExecutable: join(STAND_IN_DIR, 'helm'),
+    });
+
+    // THEN the CRDs and the Deployment are waited for directly, right after the operator file
+    const helmDev = join(helmDist, 'dev', 'vultr');
+    expect(run.code).toBe(0);
+    expect(run.calls.slice(1, 6)).toEqual([
+      [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(helmDev, '0000-operator.k8s.yaml')],
+      [...CTX, 'wait', '--for=condition=Established', 'crd/restateclusters.restate.dev', '--timeout=300s'],
+      [...CTX, 'wait', '--for=condition=Established', 'crd/restatedeployments.restate.dev', '--timeout=300s'],
+      [...CTX, '-n', 'restate-operator', 'wait', '--for=condition=Available', 'deployment/restate-operator', '--timeout=300s'],
+      [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(helmDev, '0001-cluster.k8s.yaml')],
+    ]);
+  });
+
+  test('a stale Ready is not enough: promote waits until the StatefulSet rolled out, printing which pods are ready', () => {
+    // GIVEN a re-apply: Ready is still True from before, the StatefulSet rolls from restate-1 to restate-2
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is already provisioned, nothing to do\n' },
+      ...rolloutRules('restate-dev', 3, { generation: 3, observedGeneration: 2, readyPods: 3, updatedPods: 0, currentRevision: 'restate-1', times: 1 }),
+      ...rolloutRules('restate-dev', 3, { readyPods: 2, updatedPods: 1, currentRevision: 'restate-1', times: 2 }),
+      ...rolloutRules('restate-dev', 3),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting
+    const run = deploy('promote', rules);
+    // THEN it polled four times, said what it saw each time the picture changed, and finished on the rolled-out state
+    expect(run.code).toBe(0);
+    expect(run.calls.filter((argv) => argv.includes('statefulset/restate'))).toHaveLength(4);
+    expect(run.out).toContain('waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev/restate rolled out');
+    expect(run.out).toContain(
+      'StatefulSet generation 3 not observed yet (2); 0/3 updated; rolling from restate-1 to restate-2 [restate-0 ready (old revision), restate-1 ready (old revision), restate-2 ready (old revision)]',
+    );
+    expect(run.out).toContain('1/3 updated; 2/3 ready; rolling from restate-1 to restate-2 [restate-0 ready, restate-1 ready (old revision), restate-2 not ready (old revision)]');
+    expect(run.out.match(/1\/3 updated; 2\/3 ready/g)).toHaveLength(1);
+    expect(run.out).toContain('Ready, 3/3 pods ready at revision restate-2 [restate-0 ready, restate-1 ready, restate-2 ready]');
+  });
+
+  test('a rollout that does not finish times out naming what is missing', () => {
+    // GIVEN a StatefulSet that keeps the old image
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+      ...rolloutRules('restate-dev', 3, { image: 'restatedev/restate:1.3' }),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting with a 1 s timeout
+    const run = deploy('promote', rules, { timeoutSeconds: 1 });
+    // THEN it fails with the picture and where to look
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'timed out after 1s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet still has image restatedev/restate:1.3, not restatedev/restate:1.4',
+    );
+    expect(run.err).toContain('kubectl -n restate-dev rollout status statefulset/restate');
+  });
+
+  test('with automated provisioning it replaces the previous Job, applies the provisioning file and waits for the Job', () => {
+    // WHEN promoting prod/vultr (provisioning.automated: true, 5 replicas)
+    const run = deploy('promote', [currentContext('restate-prod'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
+
+    // THEN no exec into the pods; the Job steps come between the last pod and Ready
+    expect(run.code).toBe(0);
+    expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
+    const op = ['-n', 'restate-operator'];
+    const lastPod = run.calls.findIndex((argv) => argv.includes('pod/restate-4') && argv.includes('--for=jsonpath={.status.phase}=Running'));
+    expect(run.calls.slice(lastPod + 1, lastPod + 5)).toEqual([
+      [...PROD_CTX, ...op, 'delete', 'job/restate-prod-provision', '--ignore-not-found', '--timeout=300s'],
+      [...PROD_CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(PROD, '0002-provisioning.k8s.yaml')],
+      [...PROD_CTX, ...op, 'wait', '--for=condition=Complete', 'job/restate-prod-provision', '--timeout=300s'],
+      [...PROD_CTX, ...rolloutReads('restate-prod')[0]],
+    ]);
+  });
+
+  test('a provisioning Job that does not complete is reported with its last log lines', () => {
+    const rules = [
+      currentContext('restate-prod'),
+      { match: '*wait --for=condition=Complete job/restate-prod-provision*', exit: 1, stderr: 'error: timed out waiting for the condition on jobs/restate-prod-provision\n' },
+      { match: '*logs job/restate-prod-provision --tail=20', stdout: 'provision: attempt 7 failed: error trying to connect: tcp connect error\n' },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    const run = deploy('promote', rules, { environment: 'prod' });
+    expect(run.code).toBe(1);
+    expect(run.calls[run.calls.length - 1]).toEqual([...PROD_CTX, '-n', 'restate-operator', 'logs', 'job/restate-prod-provision', '--tail=20']);
+    expect(run.err).toContain('timed out after 300s waiting for provisioning Job restate-operator/restate-prod-provision to complete');
+    expect(run.err).toContain('networkPeers');
+    expect(run.err).toContain('provision: attempt 7 failed: error trying to connect');
+  });
+
+  test('a target that was not built is refused before kubectl is called', () => {
+    const run = deploy('promote', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { provider: 'kind' });
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain('mise run deploy:build --environment dev --provider kind');
+  });
+});
+
+describe('the target folder', () => {
+  /** A scratch copy of the dev/vultr build that a test may change; `dist` of the copy. */
+  const copies: string[] = [];
+  function devCopy(change: (folder: string) => void): string {
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    copies.push(copy);
+    cpSync(DEV, join(copy, 'dev', 'vultr'), { recursive: true });
+    change(join(copy, 'dev', 'vultr'));
+    return copy;
+  }
+  afterEach(() => copies.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
+  /** A scratch values copy changed by `change`, and `target` synthesized from it into a scratch dist. */
+  function built(change: (values: ValuesDir) => void, provider = 'vultr'): { dist: string; values: ValuesDir } {
+    const values = new ValuesDir();
+    change(values);
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    copies.push(copy);
+    cleanupValues.push(values);
+    runSynth({ environment: 'dev', provider, valuesDir: values.path, outdir: copy, allowStorageChange: false });
+    return { dist: copy, values };
+  }
+  const cleanupValues: ValuesDir[] = [];
+  afterEach(() => cleanupValues.splice(0).forEach((values) => values.remove()));
+
+  test('another chart\'s file is previewed in file order and applied once the cluster is Ready', () => {
+    // GIVEN a target with a further chart (monitoring, turned on for dev)
+    const { dist: copy, values } = built((v) => v.set('environments/dev.yaml', ['metrics', 'enabled'], true));
+    const monitoring = join(copy, 'dev', 'vultr', '0002-monitoring.k8s.yaml');
+
+    // WHEN previewing and promoting it
+    const overrides = { dist: copy, valuesDir: values.path };
+    const preview = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
+    const promote = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
+
+    // THEN the diff covers it last, and the apply comes right after the Ready wait
+    expect(preview.calls[3]).toEqual([...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', monitoring]);
+    expect(promote.code).toBe(0);
+    expect(promote.calls.slice(-2)).toEqual([
+      [...CTX, ...rolloutReads('restate-dev')[2]],
+      [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', monitoring],
+    ]);
+    expect(promote.out).toMatch(/\[18\/18\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
+  });
+
+  test('a cluster that provisions itself (auto-provision = true) gets no provisioning step', () => {
+    // GIVEN dev/aws with object-store metadata, which provisions itself
+    const { dist: copy, values } = built((v) => v.set('environments/dev.yaml', ['metadata', 'store'], 'object-store'), 'aws');
+    expect(readFileSync(join(copy, 'dev', 'aws', '0001-cluster.k8s.yaml'), 'utf8')).toContain('auto-provision = true');
+    // WHEN promoting it
+    const run = deployWithStandIn('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {
+      dist: copy,
+      provider: 'aws',
+      cleanup: standIns,
+      overrides: { valuesDir: values.path },
+    });
+    // THEN
+    expect(run.code).toBe(0);
+    expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
+    expect(run.out).toContain('no provisioning step: the cluster provisions itself (auto-provision = true in its config)');
+  });
+
+  test('a build for another cluster name is refused as stale, before kubectl is called', () => {
+    const copy = devCopy((folder) => {
+      const clusterFile = join(folder, '0001-cluster.k8s.yaml');
+      writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace('name: restate-dev', 'name: restate-old'));
+    });
+    const run = deploy('promote', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain('is for RestateCluster "restate-old", but clusterName is "restate-dev" (stale build?)');
+  });
+
+  test('preview and promote refuse a folder that differs from a fresh synth of the current values, before kubectl is called', () => {
+    // GIVEN dev/vultr built, then the values changed without a rebuild (and a file of the user's own in the folder)
+    const { dist: copy, values } = built(() => undefined);
+    writeFileSync(join(copy, 'dev', 'vultr', 'kustomization.yaml'), 'resources: []\n');
+    values.set('environments/dev.yaml', ['replicas'], 5);
+    for (const command of ['preview', 'promote'] as const) {
+      // WHEN
+      const run = deploy(command, [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+      // THEN nothing is diffed or applied, and the message names the stale file (not the user's file) and the fix
+      expect([command, run.code]).toEqual([command, 1]);
+      expect(run.calls).toEqual([]);
+      expect(run.err).toContain(`${join(copy, 'dev', 'vultr')} differs from a fresh synth of the values in ${values.path} (stale build?):\n  0001-cluster.k8s.yaml: differs\n`);
+      expect(run.err).not.toContain('kustomization.yaml');
+      expect(run.err).toContain('mise run deploy:build --environment dev --provider vultr');
+    }
+    // and once rebuilt, promote goes ahead (the user's file is kept and not compared)
+    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+    expect(readFileSync(join(copy, 'dev', 'vultr', 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
+    expect(deploy('promote', [currentContext('restate-dev'), ...rolloutRules('restate-dev', 5), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path }).code).toBe(0);
+  });
+
+  test('a missing or extra synthesized file is named as such', () => {
+    // GIVEN prod/vultr built with metrics on, then turned off: a fresh synth has no monitoring file
+    const values = new ValuesDir();
+    cleanupValues.push(values);
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    copies.push(copy);
+    runSynth({ environment: 'prod', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+    values.set('environments/prod.yaml', ['metrics', 'enabled'], false);
+    // WHEN
+    const run = deployWithStandIn('preview', [currentContext('restate-prod'), ANYTHING_ELSE_SUCCEEDS], {
+      dist: copy,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { environment: 'prod', valuesDir: values.path },
+    });
+    // THEN
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain('  0003-monitoring.k8s.yaml: a fresh synth no longer writes it\n');
+  });
+
+  test('an output folder with the journal of an interrupted synth is refused: a target folder may be missing or old', () => {
+    const copy = devCopy(() => undefined);
+    writeFileSync(join(copy, '.synth-journal'), '{"staging":".synth-staging-x","moves":[]}\n');
+    const run = deploy('promote', [ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain(`${join(copy, '.synth-journal')} exists: a synth into ${copy} was interrupted`);
+  });
+
+  test('a provisioning file in a target without automated provisioning is refused as stale', () => {
+    const copy = devCopy((folder) => copyFileSync(join(PROD, '0002-provisioning.k8s.yaml'), join(folder, '0002-provisioning.k8s.yaml')));
+    const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
+    expect(run.code).toBe(1);
+    expect(run.calls).toEqual([]);
+    expect(run.err).toContain('provisioning.automated is false but');
+    expect(run.err).toContain('mise run deploy:build --environment dev --provider vultr');
+  });
+});
+
+describe('provision', () => {
+  test('pipes the repository script into restate-0 and shows restatectl status; already provisioned is success', () => {
+    // GIVEN a provisioned cluster
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is already provisioned, nothing to do (restatectl status exits 0)\n' },
+      { match: '*restatectl status*', stdout: 'Node Configuration (v3)\n N1  restate-0  Alive\n' },
+    ];
+
+    // WHEN provisioning with a 60 s deadline
+    const run = deploy('provision', rules, { timeoutSeconds: 60 });
+
+    // THEN it exits 0, having run exactly the script and the status
+    expect(run.code).toBe(0);
+    expect(run.calls.slice(1)).toEqual([
+      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60', '--replicas', '3'],
+      [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
+    ]);
+    expect(run.kubectl.stdin(2)).toBe(readFileSync(PROVISION_SCRIPT_PATH, 'utf8'));
+    expect(run.out).toContain('already provisioned, nothing to do');
+    expect(run.out).toContain('N1  restate-0  Alive');
+    expect(run.out).toContain('provision: RestateCluster restate-dev is provisioned');
+  });
+
+  test('a script failure exits non-zero with its reason, and skips restatectl status', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', exit: 1, stderr: 'provision: error: the cluster was not provisioned within the deadline of 300s\n' },
+    ];
+    const run = deploy('provision', rules);
+    expect(run.code).toBe(1);
+    expect(run.calls).toHaveLength(2);
+    expect(run.err).toContain('failed (exit 1): provision: error: the cluster was not provisioned within the deadline of 300s');
+    expect(run.err).toContain('safe to repeat');
+  });
+
+  test('a pod that does not exist is a failure with kubectl\'s message', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', exit: 1, stderr: 'Error from server (NotFound): pods "restate-0" not found\n' },
+    ];
+    const run = deploy('provision', rules);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('pods "restate-0" not found');
+  });
+
+  test('restatectl status failing after the script is a failure', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+      { match: '*restatectl status*', exit: 1, stderr: 'The cluster is not provisioned\n' },
+    ];
+    const run = deploy('provision', rules);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('restatectl status in pod restate-dev/restate-0 exited 1 after provisioning: The cluster is not provisioned');
+  });
+});
+
+describe('status', () => {
+  const conditions = 'Ready\tTrue\tReady\tAll pods ready\n';
+  test('shows conditions, pods and restatectl status, and exits 0 when Ready and provisioned', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*get restatecluster/restate-dev -o jsonpath=*', stdout: conditions },
+      { match: '*get pods -o wide', stdout: 'NAME        READY   STATUS\nrestate-0   1/1     Running\n' },
+      { match: '*restatectl status*', stdout: 'Logs: 128 partitions\n' },
+    ];
+    const run = deploy('status', rules);
+    expect(run.code).toBe(0);
+    expect(run.calls.slice(1)).toEqual([
+      [...CTX, 'get', 'restatecluster/restate-dev', '-o', 'jsonpath={range .status.conditions[*]}{.type}{"\\t"}{.status}{"\\t"}{.reason}{"\\t"}{.message}{"\\n"}{end}'],
+      [...CTX, '-n', 'restate-dev', 'get', 'pods', '-o', 'wide'],
+      [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
+    ]);
+    expect(run.out).toContain('    TYPE   STATUS  REASON  MESSAGE\n    Ready  True    Ready   All pods ready');
+    expect(run.out).toContain('restate-0   1/1     Running');
+    expect(run.out).toContain('Logs: 128 partitions');
+    expect(run.out).toContain('== summary: Ready, provisioned');
+  });
+
+  test('exits 1 on an unprovisioned cluster, still showing everything', () => {
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*get restatecluster/restate-dev*', stdout: 'Ready\tFalse\tNotReady\t0/3 pods ready\n' },
+      { match: '*get pods -o wide', stdout: 'restate-0   0/1     Running\n' },
+      { match: '*restatectl status*', exit: 1, stderr: 'The cluster is not provisioned\n' },
+    ];
+    const run = deploy('status', rules);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('The cluster is not provisioned');
+    expect(run.out).toContain('== summary: not Ready, not provisioned (or not answering)');
+  });
+});

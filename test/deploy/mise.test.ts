@@ -1,0 +1,163 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { OUTPUT_MARKER } from '../../lib/target/files';
+import { runSynth } from '../../lib/synth/run';
+import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
+import { readTree } from '../support/tree';
+import { REPO_VALUES } from '../support/values-dir';
+
+// The real mise from npm (@jdxcode/mise), run in the repository as a user would, with a fresh HOME: no
+// earlier `mise trust`, no global config. Runs of a task start tsx (about 1.5 s each), so they run concurrently.
+const REPO = resolve(__dirname, '..', '..');
+const MISE = join(REPO, 'node_modules', '.bin', 'mise');
+/** A task run takes 1.5 s alone; several at once on a busy 2-core machine take longer. */
+const TASK_TIMEOUT_MS = 60_000;
+const TASKS = ['deploy:build', 'deploy:preview', 'deploy:promote', 'provision', 'status'];
+
+let home: string;
+const standIns: KubectlStandIn[] = [];
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'restate-stack-mise-home-'));
+});
+// Not afterEach: concurrent tests would lose their stand-in while still running.
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+  standIns.splice(0).forEach((s) => s.remove());
+});
+
+/** The environment mise runs with: a fresh HOME, node, and the kubectl stand-in first on PATH. */
+function miseEnv(kubectl?: KubectlStandIn): NodeJS.ProcessEnv {
+  return { HOME: home, PATH: `${STAND_IN_DIR}:${dirname(process.execPath)}:/usr/bin:/bin`, ...(kubectl ? kubectl.env() : {}) };
+}
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs mise in the repository and waits for it; for the quick commands that start no task. */
+function mise(args: readonly string[], kubectl?: KubectlStandIn): Result {
+  const result = spawnSync(MISE, [...args], { cwd: REPO, env: miseEnv(kubectl), encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a mise task without blocking, so that several can run at once. */
+function miseTask(args: readonly string[], kubectl?: KubectlStandIn): Promise<Result> {
+  return new Promise((done, failed) => {
+    const child = spawn(MISE, [...args], { cwd: REPO, env: miseEnv(kubectl), stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', failed);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function standIn(rules: readonly Rule[]): KubectlStandIn {
+  const kubectl = new KubectlStandIn(rules);
+  standIns.push(kubectl);
+  return kubectl;
+}
+
+interface TaskJson {
+  name: string;
+  usage_spec?: { cmd: { flags: Array<{ long: string[]; short: string[]; required: boolean }> } };
+}
+
+describe('mise.toml', () => {
+  test('defines the five day-one tasks, each requiring --environment and --provider, without `mise trust`', () => {
+    // WHEN listing the tasks on a machine that never trusted this checkout
+    const list = mise(['tasks', 'ls', '--json']);
+
+    // THEN all five are there
+    expect(list.stderr).not.toContain('not trusted');
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as TaskJson[]).map((t) => t.name).sort()).toEqual([...TASKS].sort());
+
+    // AND each takes -e/--environment and -p/--provider as required flags
+    for (const task of TASKS) {
+      const info = mise(['tasks', 'info', task, '--json']);
+      const flags = (JSON.parse(info.stdout) as TaskJson).usage_spec!.cmd.flags;
+      const required = flags.filter((f) => f.required).map((f) => `-${f.short[0]} --${f.long[0]}`);
+      expect([task, required]).toEqual([task, ['-e --environment', '-p --provider']]);
+    }
+  });
+
+  test('mise refuses a task without --provider before running anything', () => {
+    const kubectl = standIn([ANYTHING_ELSE_SUCCEEDS]);
+    const run = mise(['run', 'status', '--environment', 'dev'], kubectl);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('Missing required flag: --provider <provider>');
+    expect(kubectl.calls()).toEqual([]);
+  });
+});
+
+describe('the mise tasks', () => {
+  // `dist` is built in-process while the tests are collected (concurrent tests may start before beforeAll):
+  // the reference for deploy:build and the input of the other tasks.
+  const dist = mkdtempSync(join(tmpdir(), 'restate-stack-mise-dist-'));
+  const built = mkdtempSync(join(tmpdir(), 'restate-stack-mise-built-'));
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  afterAll(() => [dist, built].forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
+  test.concurrent('deploy:build synthesizes the target exactly as npm run synth does', async () => {
+    // WHEN building dev/vultr through mise (the short form, without `run`)
+    const run = await miseTask(['deploy:build', '--environment', 'dev', '--provider', 'vultr', '--dist', built]);
+
+    // THEN the target folder holds what the synth writes for it
+    expect(run.stderr).not.toContain('ERROR');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}`);
+    expect(Object.keys(readTree(built))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+    expect(readTree(built)).toEqual(readTree(dist));
+  }, TASK_TIMEOUT_MS);
+
+  test.concurrent('deploy:preview passes --dist, --context and --force-conflicts through to kubectl diff', async () => {
+    const kubectl = standIn([ANYTHING_ELSE_SUCCEEDS]);
+    const run = await miseTask(['run', 'deploy:preview', '-e', 'dev', '-p', 'vultr', '--dist', dist, '--context', 'restate-dev', '--force-conflicts'], kubectl);
+    expect(run.code).toBe(0);
+    expect(kubectl.calls()).toEqual(
+      ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => [
+        '--context', 'restate-dev', 'diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts', '-f', join(dist, 'dev', 'vultr', name),
+      ]),
+    );
+  }, TASK_TIMEOUT_MS);
+
+  test.concurrent('deploy:promote passes --timeout through, and fails with the wait that timed out', async () => {
+    const kubectl = standIn([
+      { match: 'config current-context', stdout: 'restate-dev\n' },
+      { match: '*wait --for=create crd/restateclusters.restate.dev*', exit: 1, stderr: 'error: timed out waiting for the condition on customresourcedefinitions/restateclusters.restate.dev\n' },
+      ANYTHING_ELSE_SUCCEEDS,
+    ]);
+    const run = await miseTask(['run', 'deploy:promote', '--environment', 'dev', '--provider', 'vultr', '--dist', dist, '--timeout', '7'], kubectl);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('timed out after 7s waiting for CRD restateclusters.restate.dev to exist');
+    expect(kubectl.calls().slice(-1)).toEqual([['--context', 'restate-dev', 'wait', '--for=create', 'crd/restateclusters.restate.dev', '--timeout=7s']]);
+  }, TASK_TIMEOUT_MS);
+
+  test.concurrent('provision passes --allow-context-mismatch and --timeout (the script deadline) through', async () => {
+    const kubectl = standIn([
+      { match: 'config current-context', stdout: 'kind-local\n' },
+      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+      ANYTHING_ELSE_SUCCEEDS,
+    ]);
+    const run = await miseTask(['run', 'provision', '-e', 'dev', '-p', 'vultr', '--allow-context-mismatch', '--timeout', '9'], kubectl);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: kube context is "kind-local"');
+    expect(kubectl.calls()[1]).toEqual([
+      '--context', 'kind-local', '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '9', '--replicas', '3',
+    ]);
+  }, TASK_TIMEOUT_MS);
+
+  test.concurrent('status refuses a mismatched context without the override, calling nothing else', async () => {
+    const kubectl = standIn([{ match: 'config current-context', stdout: 'kind-local\n' }]);
+    const run = await miseTask(['run', 'status', '-e', 'dev', '-p', 'vultr'], kubectl);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('refusing to run: kube context is "kind-local"');
+    expect(kubectl.calls()).toEqual([['config', 'current-context']]);
+  }, TASK_TIMEOUT_MS);
+});

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { OUTPUT_MARKER } from '../../lib/target/files';
+import { readTree } from '../support/tree';
+import { ValuesDir } from '../support/values-dir';
+
+const ROOT = resolve(__dirname, '..', '..');
+// What `npm run synth` runs (the bundle cache; test/bundle-cache.test.ts proves it equals tsx main.ts).
+const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
+
+function synth(args: string[]) {
+  return spawnSync(process.execPath, [RUN, 'main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+}
+
+describe('npm run synth on the command line', () => {
+  let scratch: string;
+  let values: ValuesDir;
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'restate-stack-cli-'));
+    values = new ValuesDir();
+  });
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+    values.remove();
+  });
+
+  test('builds one target into --outdir from --values-dir and says where', () => {
+    const outdir = join(scratch, 'out');
+    const run = synth(['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--outdir', outdir]);
+    // (the one warning: the shipped image tag 1.4 is not an exact patch version)
+    expect(run.stderr).toMatch(/^warning: dev\/vultr: [^\n]*image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*\n$/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`synthesized ${join(outdir, 'dev/vultr')}\n`);
+    expect(Object.keys(readTree(outdir))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+  });
+
+  test('bad values: non-zero exit, the precise message on stderr, the output untouched', () => {
+    // GIVEN a synthesized output and a typo in the dev overlay
+    const outdir = join(scratch, 'out');
+    const before = readTree(outdir);
+    values.set('environments/dev.yaml', ['replcas'], 3);
+    // WHEN
+    const run = synth(['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--outdir', outdir]);
+    // THEN
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `synth: invalid input, nothing written:\n${join(values.path, 'environments/dev.yaml')}: replcas: unknown key (did you mean "replicas"?)\n`,
+    );
+    expect(readTree(outdir)).toEqual(before);
+  });
+
+  test('--environment without --provider is refused', () => {
+    const run = synth(['--environment', 'dev']);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
+    expect(run.stderr).toContain('--environment and --provider go together');
+  });
+
+  test('an unknown flag is refused with the usage', () => {
+    const run = synth(['--env', 'dev']);
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
+    expect(run.stderr).toContain("Unknown option '--env'");
+    expect(run.stderr).toContain('usage: npm run synth');
+  });
+});
