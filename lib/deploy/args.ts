@@ -49,7 +49,7 @@ options:
   --context NAME              kube context to use (default: kubectl's current context)
   --allow-context-mismatch    go on although the context is not the environment's deploy.kubeContext
   --timeout SECONDS           promote: upper bound of each wait; provision: the script's deadline (default: ${DEFAULT_TIMEOUT_SECONDS})
-  --force-conflicts           preview/promote: take over fields another field manager owns (see README)`;
+  --force-conflicts           preview/promote: take over fields another field manager owns (see docs/deploying.md)`;
 
 /** Parses the deploy command line; mistakes are DeployErrors with exit status 2. */
 export function parseDeployArgs(argv: readonly string[]): DeployArgs | 'help' {

@@ -17,7 +17,7 @@ export interface ObjectStorageUris {
  * They reach the Restate config only where a feature asks for them: `snapshots.enabled` (the snapshots URI)
  * and `metadata.store: object-store` (the metadata URI). By default neither is on: metadata stays in the
  * replicated (Raft) store because the target provider's object storage lacks the guarantees object-store
- * metadata needs (lib/values/guarantees.ts). See "Moving metadata to object storage" in README.md.
+ * metadata needs (lib/values/guarantees.ts). See "Moving metadata to object storage" in docs/object-storage-and-credentials.md.
  */
 export function objectStorageUris(values: StackValues): ObjectStorageUris | undefined {
   const storage = values.objectStorage;

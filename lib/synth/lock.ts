@@ -29,7 +29,8 @@ function startTimeOf(pid: number): string | undefined {
   }
 }
 
-function running(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -61,7 +62,7 @@ function readHolder(file: string): { text: string; holder?: Holder } | undefined
 function isStale(holder: Holder | undefined): boolean {
   if (!holder) return true; // we only ever create complete lock files (link of a written file): garbage is not ours
   if (holder.host !== hostname()) return false;
-  if (!running(holder.pid)) return true;
+  if (!processRunning(holder.pid)) return true;
   return holder.started !== undefined && startTimeOf(holder.pid) !== undefined && startTimeOf(holder.pid) !== holder.started;
 }
 

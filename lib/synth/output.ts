@@ -1,7 +1,7 @@
 import { cpSync, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SYNTH_JOURNAL } from '../target/files';
-import { LOCK_FILE } from './lock';
+import { LOCK_FILE, processRunning } from './lock';
 
 /**
  * Replaces target folders so that, after a kill at any moment, each is wholly old or wholly new once the next
@@ -135,15 +135,6 @@ function removeIfEmpty(folder: string): void {
   }
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * What a killed synth left in `root`: finishes the moves of its journal, removes its staging folders and
  * temporary files. Returns what it did, for the user. Call it with the lock held.
@@ -174,7 +165,7 @@ export function recoverOutput(root: string): string[] {
     if (!name.startsWith('.synth-') || name === LOCK_FILE) continue;
     // Temporary files of other, waiting synths end in their pid: those of running processes are theirs.
     const pid = /\.(?:stale-)?(\d+)$/.exec(name)?.[1];
-    if (!name.startsWith(STAGING_PREFIX) && pid !== undefined && Number(pid) !== process.pid && running(Number(pid))) continue;
+    if (!name.startsWith(STAGING_PREFIX) && pid !== undefined && Number(pid) !== process.pid && processRunning(Number(pid))) continue;
     rmSync(join(root, name), { recursive: true, force: true });
     litter += 1;
   }

@@ -42,7 +42,7 @@ export function storageChangeProblems(target: string, previous: ClusterStorage, 
       message:
         `changes from ${previous.metadataStore} to ${next.metadataStore}; that is a data migration, not a config flip: the existing ` +
         'cluster\'s metadata (partition table, logs, deployments) lives in its current store and would not move with it. ' +
-        'Follow "Moving metadata to object storage" in README.md (a new cluster), then pass --allow-storage-change',
+        'Follow "Moving metadata to object storage" in docs/object-storage-and-credentials.md (a new cluster), then pass --allow-storage-change',
     });
   }
   return problems;

@@ -84,7 +84,7 @@ const objectStorage = z.strictObject({
   allowHttp: z.boolean().optional(),
   /** What the provider's store guarantees; anything not declared true counts as missing. */
   guarantees: z.strictObject(Object.fromEntries(GUARANTEES.map((g) => [g, z.boolean().optional()])) as Record<(typeof GUARANTEES)[number], z.ZodOptional<z.ZodBoolean>>).optional(),
-  /** Guarantees accepted as missing, knowingly (see README, "Object storage guarantees"). */
+  /** Guarantees accepted as missing, knowingly (docs/object-storage-and-credentials.md, "Object storage guarantees"). */
   acceptMissingGuarantees: z.array(z.enum(GUARANTEES, { error: `must list guarantees among ${GUARANTEES.join(', ')}` })).optional(),
   credentials: credentials.optional(),
   /** The store is inside the cluster or on a private range: where the Restate pods must be allowed to reach. */
@@ -119,7 +119,7 @@ export const stackValuesSchema = z
       logFilter: singleLine().optional(),
     }),
     metadata: z.strictObject({
-      /** `replicated`: Raft on every pod (the default). `object-store`: metadata in S3 (see README). */
+      /** `replicated`: Raft on every pod (the default). `object-store`: metadata in S3 (docs/object-storage-and-credentials.md). */
       store: z.enum(METADATA_STORES, { error: `must be one of ${METADATA_STORES.join(', ')}` }),
     }),
     operator: z.strictObject({
@@ -211,7 +211,7 @@ export const stackValuesSchema = z
         issue(
           path,
           `${use} need the object store guarantee "${missing}", which objectStorage.guarantees does not declare: ${WHY[missing]}. ` +
-            `Use a store that has it, or accept the risk with objectStorage.acceptMissingGuarantees: [${missing}] (README: "Object storage guarantees")`,
+            `Use a store that has it, or accept the risk with objectStorage.acceptMissingGuarantees: [${missing}] (docs/object-storage-and-credentials.md: "Object storage guarantees")`,
         );
       }
     }

@@ -27,7 +27,7 @@ export function targetWarnings(values: WarnedValues, target: string, sourceOf: (
     if (values.networkPeers?.[port]?.length === 0) {
       warnings.push(
         `${target}: ${sourceOf(['networkPeers', port])}: networkPeers.${port}: [] admits everybody, from any namespace and address, ` +
-          `to the ${port === 'ingress' ? 'ingress (port 8080)' : 'admin API (port 9070)'}; list the callers instead (README: "Who may call the cluster")`,
+          `to the ${port === 'ingress' ? 'ingress (port 8080)' : 'admin API (port 9070)'}; list the callers instead (docs/network-access.md)`,
       );
     }
   }

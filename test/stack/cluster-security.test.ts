@@ -122,7 +122,7 @@ describe('who may call the cluster: security.networkPeers.ingress and .admin', (
   });
 
   test('the listed peers are passed on, and [] stays [] (everybody), next to the fabric peers', () => {
-    // GIVEN the callers of the worked example in the README
+    // GIVEN the callers of the worked example in docs/network-access.md
     const apps = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'checkout' } } };
     const object = synthPeers({ ingressPeers: [apps], adminPeers: [] });
     // THEN they appear as given, and the object is valid against the 1.7.4 CRD

@@ -22,7 +22,7 @@ describe('object storage guarantees', () => {
     expect(errors[0]).toBe(
       `${join(dir.path, DEV)}: snapshots.enabled: snapshots need the object store guarantee "readAfterWrite", which objectStorage.guarantees does not declare: ` +
         'a node must see an object as soon as it was written, or it acts on stale metadata or misses the newest snapshot. ' +
-        'Use a store that has it, or accept the risk with objectStorage.acceptMissingGuarantees: [readAfterWrite] (README: "Object storage guarantees")',
+        'Use a store that has it, or accept the risk with objectStorage.acceptMissingGuarantees: [readAfterWrite] (docs/object-storage-and-credentials.md: "Object storage guarantees")',
     );
     expect(errors[1]).toContain('snapshots need the object store guarantee "conditionalWrites"');
   });

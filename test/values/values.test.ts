@@ -130,7 +130,7 @@ describe('validation names the file, the key path and the reason', () => {
     const { values, warnings } = loadTargetValues(dir.path, 'dev', 'vultr');
     expect(values.networkPeers?.ingress).toEqual([]);
     expect(warnings).toContain(
-      `dev/vultr: ${join(dir.path, DEV)}: networkPeers.ingress: [] admits everybody, from any namespace and address, to the ingress (port 8080); list the callers instead (README: "Who may call the cluster")`,
+      `dev/vultr: ${join(dir.path, DEV)}: networkPeers.ingress: [] admits everybody, from any namespace and address, to the ingress (port 8080); list the callers instead (docs/network-access.md)`,
     );
     expect(warnings.filter((w) => w.includes('networkPeers.admin'))).toEqual([]);
   });

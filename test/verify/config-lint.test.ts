@@ -15,19 +15,18 @@ function lint(config: string, overrides: Parameters<typeof clusterWith>[1] = {})
 }
 
 describe('the config lint', () => {
-  test('passes the config the product ships, fast', () => {
+  test('passes the config the product ships', () => {
     // GIVEN the server config rendered for dev/vultr
     const config = productConfig('dev', 'vultr');
 
     // WHEN it is linted against the real server in a pod's environment
     const result = lint(config);
 
-    // THEN every written key takes effect as written, well within a second
+    // THEN every written key takes effect as written (how long it takes is measured by verify's report, not here)
     expect(formatLintProblems(result.problems)).toBe('');
     expect(result.ok).toBe(true);
     expect(result.checkedKeys).toBe(6);
     expect(result.effective['default-num-partitions']).toBe(128);
-    expect(result.durationMs).toBeLessThan(1000);
   });
 
   test('fails on a key removed from the server, naming it and saying what replaced it', () => {
