@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { normalizeCommand, scriptCommands, type ShellBlock, shellBlocks, shellWords } from './support/doc-commands';
+import { closedKubeconfig } from './support/closed-kubeconfig';
 
 // Every command the README and docs/ show in a fenced sh block is run: by CI (.ci/run), by this test (the synth
 // command lines CI does not run, in a scratch copy of the repository), or, in a block marked `# needs a cluster`,
@@ -78,20 +79,7 @@ describe('the commands the README and docs/ show', () => {
     let scratch: string;
     let env: NodeJS.ProcessEnv;
     beforeAll(() => {
-      scratch = mkdtempSync(join(tmpdir(), 'restate-stack-docs-kubeconfig-'));
-      const kubeconfig = join(scratch, 'config');
-      writeFileSync(
-        kubeconfig,
-        [
-          'apiVersion: v1',
-          'kind: Config',
-          'clusters: [{ name: closed, cluster: { server: "https://127.0.0.1:9" } }]',
-          'users: [{ name: nobody, user: { token: unused } }]',
-          'contexts: [{ name: restate-dev, context: { cluster: closed, user: nobody } }]',
-          'current-context: restate-dev',
-        ].join('\n'),
-      );
-      env = { PATH: '/usr/bin:/bin', HOME: scratch, KUBECONFIG: kubeconfig };
+      ({ dir: scratch, env } = closedKubeconfig('restate-dev'));
     });
     afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   applyArgs,
@@ -20,6 +19,7 @@ import {
 import { provisionExecArgs, restatectlStatusArgs } from '../../lib/deploy/provision';
 import { clusterNamespaceWait, clusterPodWaits, operatorWaits, provisioningJobWait } from '../../lib/deploy/waits';
 import { rolloutReadArgs } from '../../lib/deploy/rollout';
+import { closedKubeconfig } from '../support/closed-kubeconfig';
 
 // The real kubectl client (/usr/bin/kubectl) parses every command line the deploy steps build. There is no
 // API server here: the kubeconfig points at a closed loopback port, so a well-formed command gets as far as
@@ -30,21 +30,8 @@ const CTX = 'restate-dev';
 let scratch: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'restate-stack-kubeconfig-'));
-  const kubeconfig = join(scratch, 'config');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters: [{ name: closed, cluster: { server: "https://127.0.0.1:9" } }]',
-      'users: [{ name: nobody, user: { token: unused } }]',
-      `contexts: [{ name: ${CTX}, context: { cluster: closed, user: nobody } }]`,
-      `current-context: ${CTX}`,
-    ].join('\n'),
-  );
+  ({ dir: scratch, env } = closedKubeconfig(CTX));
   writeFileSync(join(scratch, 'objects.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x, namespace: default }\n');
-  env = { PATH: '/usr/bin:/bin', HOME: scratch, KUBECONFIG: kubeconfig };
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
