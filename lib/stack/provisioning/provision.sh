@@ -8,7 +8,7 @@
 # timeout. Runs in three places with the same behaviour:
 #   kubectl -n NS exec -i restate-0 -- sh -s -- ARGS < provision.sh     (the `provision` task)
 #   sh /scripts/provision.sh ARGS                                       (the in-cluster provisioning Job)
-#   sh lib/provisioning/provision.sh ARGS                               (verify and the tests, npm restatectl)
+#   sh lib/stack/provisioning/provision.sh ARGS                         (verify and the tests, npm restatectl)
 #
 # Why it is careful: `restatectl provision` exits 0 even when it fails, so the outcome is read from its output;
 # and `restatectl status` exits 0 as soon as the cluster is provisioned, even with most nodes down and no partition
