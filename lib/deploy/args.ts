@@ -6,9 +6,6 @@ import { ExitCode } from '../errors/user-error';
 export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** Commands that talk to a Kubernetes cluster, and so check the kube context first. */
-export const CLUSTER_COMMANDS: readonly Command[] = ['preview', 'promote', 'provision', 'status'];
-
 export interface DeployArgs {
   readonly command: Command;
   readonly environment: string;

@@ -235,11 +235,6 @@ export class LocalCluster {
     rmSync(this.configFile, { force: true });
   }
 
-  /** PIDs of the started nodes, for the report and for tests. */
-  pids(): Record<string, number> {
-    return Object.fromEntries(this.nodes.filter((n) => this.running.has(n.ordinal)).map((n) => [n.name, this.running.get(n.ordinal)!.pid]));
-  }
-
   /** One line per node with its last telling log lines, for failure messages. */
   logSummary(): string {
     return this.nodes.map((n) => `${n.name}: ${logTail(n.logFile, 3)}`).join('\n      ');

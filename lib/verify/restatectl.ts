@@ -49,7 +49,7 @@ export function runCommand(
   });
 }
 
-// eslint-disable-next-line no-control-regex
+/** Colour codes restatectl writes into its tables. */
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Text without terminal colour codes. */
