@@ -79,7 +79,7 @@ export function parseRolloutState(ready: string, statefulSet: string, pods: stri
 
 /**
  * Whether the cluster is Ready *now*, and a one-line picture of it. Operator 1.7.4's Ready condition has no
- * observedGeneration and ignores updated replicas and revisions (RESTATE-FACTS §8), so after a re-apply it can
+ * observedGeneration and ignores updated replicas and revisions (it is True when the StatefulSet's replicas and readyReplicas equal spec.replicas), so after a re-apply it can
  * still be the old True: the StatefulSet must also have seen its latest spec, carry the applied image, and have
  * every replica updated to the update revision and ready. Pure.
  */

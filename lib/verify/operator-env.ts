@@ -38,7 +38,7 @@ function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string): st
 }
 
 /**
- * The environment of the Restate container in pod `ordinal`, as operator 1.7.4 builds it (RESTATE-FACTS §3):
+ * The environment of the Restate container in pod `ordinal`, as operator 1.7.4 builds it (`compute.rs` at tag v1.7.4 of https://github.com/restatedev/restate-operator):
  * its own variables first, except those that `spec.compute.env` names, then `spec.compute.env` in order.
  */
 export function operatorPodEnv(cluster: ClusterUnderTest, ordinal: number, paths: PodPaths = POD_PATHS): PodEnv {

@@ -85,7 +85,7 @@ export interface RestateOperatorProps {
   readonly helmExecutable?: string;
 }
 
-/** The pinned operator chart (RESTATE-FACTS §1). */
+/** The pinned operator chart, published from tag v1.7.4 of https://github.com/restatedev/restate-operator */
 export const OPERATOR_CHART = 'oci://ghcr.io/restatedev/restate-operator-helm';
 export const OPERATOR_CHART_VERSION = '1.7.4';
 

@@ -1,6 +1,6 @@
 /**
  * `@restatedev/restate-sdk` 1.17 calls `Promise.withResolvers`, which Node gained in 22; Node 20 runs this
- * project (RESTATE-FACTS §9). Import this before the SDK.
+ * project. Import this before the SDK.
  */
 interface Resolvers<T> {
   promise: Promise<T>;
