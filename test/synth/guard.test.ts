@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
 import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';
-
-/** The shipped image tag (1.4) draws a warning on every target; these tests look at the other warnings. */
-const withoutImageTagWarning = (warnings: readonly string[]) => warnings.filter((w) => !/: image: .* is not an exact patch version/.test(w));
+import { withoutImageTagWarning } from '../support/warnings';
 
 function git(cwd: string, args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });

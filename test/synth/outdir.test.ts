@@ -8,9 +8,7 @@ import { OUTPUT_MARKER } from '../../lib/target/files';
 import { parseVerifyArgs } from '../../lib/verify/args';
 import { readTree } from '../support/tree';
 import { REPO_VALUES, ValuesDir } from '../support/values-dir';
-
-/** The shipped image tag (1.4) draws a warning on every target; these tests look at the other warnings. */
-const withoutImageTagWarning = (warnings: readonly string[]) => warnings.filter((w) => !/: image: .* is not an exact patch version/.test(w));
+import { withoutImageTagWarning } from '../support/warnings';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
