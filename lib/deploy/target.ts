@@ -8,12 +8,6 @@ import { interruptedSynth, listTargetFiles, SOPS_SECRET_FILE } from '../target/f
 import { ManifestError } from '../target/manifest-error';
 import { parseManifest, restateClusters } from '../target/restate-cluster';
 
-/**
- * A target folder holds `NNNN-<chart id>.k8s.yaml` files; the number is the apply order (chart dependencies).
- * Promote knows three of the charts (`ChartIds`); any other one (monitoring, …) is applied after the cluster is Ready.
- */
-export { SOPS_SECRET_FILE };
-
 /** One synthesized target, ready to be previewed or promoted. */
 export interface DeployTarget {
   readonly values: StackValues;

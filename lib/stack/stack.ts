@@ -4,7 +4,8 @@ import { credentialEnv, serviceAccountAnnotations } from './cluster-credentials'
 import { egressRules, metricsPeers } from './cluster-network';
 import { RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
-import { ProvisioningJob, provisioningPeer } from './provisioning/job';
+import { ProvisioningJob } from './provisioning/job';
+import { provisioningPeer } from './provisioning/names';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { quantityToBytes, type StackValues } from '../values';
 import { ChartIds } from '../target/charts';

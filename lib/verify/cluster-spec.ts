@@ -5,8 +5,6 @@ import { CLUSTER_FILE, interruptedSynth } from '../target/files';
 import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
 import { ManifestError } from '../target/manifest-error';
 
-export { CLUSTER_FILE };
-
 /** One `spec.compute.env` entry, as Kubernetes takes it. */
 export interface ClusterEnvVar {
   readonly name: string;

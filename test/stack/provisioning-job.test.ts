@@ -2,7 +2,8 @@ import { Testing } from 'cdk8s';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RestateCluster } from '../../lib/stack/cluster';
-import { ProvisioningJob, type ProvisioningJobProps, provisioningPeer } from '../../lib/stack/provisioning/job';
+import { ProvisioningJob, type ProvisioningJobProps } from '../../lib/stack/provisioning/job';
+import { provisioningPeer } from '../../lib/stack/provisioning/names';
 import { provisioningNames } from '../../lib/stack/provisioning/names';
 import { validateManifests } from '../support/validate';
 

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManifestError } from '../../lib/target/manifest-error';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
-import { CLUSTER_FILE, parseClusterManifest, readClusterUnderTest } from '../../lib/verify/cluster-spec';
-import { formatLintProblems, lintClusterConfig, type LintResult } from '../../lib/verify/config-lint';
+import { CLUSTER_FILE } from '../../lib/target/files';
+import { parseClusterManifest, readClusterUnderTest } from '../../lib/verify/cluster-spec';
+import { formatLintProblems } from '../../lib/verify/config-compare';
+import { lintClusterConfig, type LintResult } from '../../lib/verify/config-lint';
 import { clusterManifest, clusterWith, productConfig } from '../support/restate-fixtures';
 
 // The real restate-server from npm, run with --dump-config inside `unshare -n` (loopback only).

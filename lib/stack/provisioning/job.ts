@@ -4,8 +4,6 @@ import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { provisioningDns, provisioningNames } from './names';
 import { PROVISION_SCRIPT_NAME, provisionScript, provisionScriptArgs } from './script';
 
-export { provisioningPeer } from './names';
-
 /** Argo CD hook annotations. https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/ */
 export const HOOK = 'argocd.argoproj.io/hook';
 export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
