@@ -1,7 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SYNC_WAVE, Wave } from './argocd-annotations';
 import { clusterPodLabels } from '../target/operator-names';
+import { prometheusDuration } from './units';
 
 export interface RestatePodMonitorProps {
   /** The RestateCluster whose pods to scrape; also the namespace they run in. */
@@ -14,10 +15,10 @@ export interface RestatePodMonitorProps {
   readonly namespace: string;
 
   /**
-   * Scrape interval.
-   * @default "30s"
+   * Scrape interval (written as the Prometheus Operator's duration, e.g. `30s`, `1m30s`; whole milliseconds).
+   * @default Duration.seconds(30)
    */
-  readonly interval?: string;
+  readonly interval?: Duration;
 
   /**
    * Labels on the PodMonitor, for the `podMonitorSelector` of your Prometheus.
@@ -32,12 +33,13 @@ export interface RestatePodMonitorProps {
  * everything it creates (`app.kubernetes.io/name: restate`, `app.kubernetes.io/instance: <cluster>`).
  */
 export class RestatePodMonitor extends Construct {
-  public readonly resource: ApiObject;
+  /** The PodMonitor object. */
+  public readonly apiObject: ApiObject;
 
   constructor(scope: Construct, id: string, props: RestatePodMonitorProps) {
     super(scope, id);
-    const interval = props.interval ?? '30s';
-    this.resource = new ApiObject(this, 'Resource', {
+    const interval = prometheusDuration(props.interval ?? Duration.seconds(30));
+    this.apiObject = new ApiObject(this, 'Resource', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PodMonitor',
       metadata: {

@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { RestatePodMonitor } from '../../lib/stack/pod-monitor';
 import { validateManifests } from '../support/validate';
 
@@ -22,5 +22,16 @@ describe('RestatePodMonitor', () => {
 
   test('scrapes the fabric port by its container port name', () => {
     expect(manifests[0].spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+  });
+
+  test('writes its interval prop as the Prometheus Operator duration, schema-valid', () => {
+    // GIVEN an interval of a minute and a half
+    const other = Testing.chart();
+    new RestatePodMonitor(other, 'M', { clusterName: 'restate-prod', namespace: 'monitoring', interval: Duration.seconds(90) });
+    // WHEN synthesized
+    const [monitor] = Testing.synth(other);
+    // THEN
+    expect(monitor.spec.podMetricsEndpoints[0].interval).toBe('1m30s');
+    expect(validateManifests([monitor])).toEqual([]);
   });
 });
