@@ -1,5 +1,6 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as monitoring from '../../imports/monitoring.coreos.com';
 import { SYNC_WAVE, Wave } from './argocd-annotations';
 import { clusterPodLabels } from '../target/operator-names';
 import { prometheusDuration } from './units';
@@ -33,15 +34,13 @@ export interface RestatePodMonitorProps {
  * everything it creates (`app.kubernetes.io/name: restate`, `app.kubernetes.io/instance: <cluster>`).
  */
 export class RestatePodMonitor extends Construct {
-  /** The PodMonitor object. */
-  public readonly apiObject: ApiObject;
+  /** The PodMonitor object (the class `cdk8s import` generated from the Prometheus Operator's CRD). */
+  public readonly apiObject: monitoring.PodMonitor;
 
   constructor(scope: Construct, id: string, props: RestatePodMonitorProps) {
     super(scope, id);
     const interval = prometheusDuration(props.interval ?? Duration.seconds(30));
-    this.apiObject = new ApiObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PodMonitor',
+    this.apiObject = new monitoring.PodMonitor(this, 'Resource', {
       metadata: {
         name: props.clusterName,
         namespace: props.namespace,

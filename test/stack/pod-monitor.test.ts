@@ -1,4 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
+import * as monitoring from '../../imports/monitoring.coreos.com';
 import { RestatePodMonitor } from '../../lib/stack/pod-monitor';
 import { validateManifests } from '../support/validate';
 
@@ -33,5 +34,21 @@ describe('RestatePodMonitor', () => {
     // THEN
     expect(monitor.spec.podMetricsEndpoints[0].interval).toBe('1m30s');
     expect(validateManifests([monitor])).toEqual([]);
+  });
+
+  test('is typed from the upstream CRD: a misspelled field does not compile', () => {
+    // GIVEN a PodMonitor spec with "podMetricEndpoints" for "podMetricsEndpoints"
+    const other = Testing.chart();
+    new monitoring.PodMonitor(other, 'Typo', {
+      metadata: { name: 'x' },
+      spec: {
+        selector: {},
+        // THEN `npm run typecheck` fails unless this line is an error (the directive itself errors when it is not)
+        // @ts-expect-error podMetricEndpoints is not a field of PodMonitorSpec
+        podMetricEndpoints: [{ port: 'metrics' }],
+      },
+    });
+    // AND forced through, the generated class writes only the fields the CRD knows
+    expect(Testing.synth(other)[0].spec).toEqual({ selector: {} });
   });
 });
