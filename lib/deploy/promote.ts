@@ -48,7 +48,7 @@ export function promote(session: Session, target: DeployTarget, options: Promote
         return;
       case 'provision':
         session.report.info(`${n} provisioning`);
-        provisionInPod(session, values.clusterName, options.timeoutSeconds, values.replicas);
+        provisionInPod(session, values.clusterName, options.timeoutSeconds, values.replicas, values.restate.defaultReplication);
         return;
       case 'credentials':
         if (action.secret.source === 'sops') {

@@ -75,6 +75,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       image: values.image,
       clusterDomain: values.clusterDomain,
       replicas: values.replicas,
+      replication: values.restate.defaultReplication,
     });
     last = provisioningChart;
   }

@@ -1,10 +1,12 @@
 import type { Scenario } from './scenario';
+import { scaleOut } from './scale-out';
 
 /**
  * Every scenario of `npm run verify -- --scenario NAME`, one entry per line, in the order `--help` lists them.
  * Add a scenario by importing it above and adding it here.
  */
 export const SCENARIOS: readonly Scenario[] = [
+  scaleOut,
 ];
 
 export function scenarioNames(): string[] {
