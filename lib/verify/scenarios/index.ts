@@ -1,5 +1,6 @@
 import type { Scenario } from './scenario';
 import { scaleOut } from './scale-out';
+import { scaleIn } from './scale-in';
 
 /**
  * Every scenario of `npm run verify -- --scenario NAME`, one entry per line, in the order `--help` lists them.
@@ -7,6 +8,7 @@ import { scaleOut } from './scale-out';
  */
 export const SCENARIOS: readonly Scenario[] = [
   scaleOut,
+  scaleIn,
 ];
 
 export function scenarioNames(): string[] {
