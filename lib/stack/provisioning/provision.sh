@@ -31,7 +31,7 @@ usage() {
   cat <<'EOF'
 usage: provision.sh [--address URL[,URL...]] [--deadline SECONDS] [--interval SECONDS]
                     [--num-partitions N] [--replication R] [--replicas N]
-                    [--ensure-replication R]
+                    [--ensure-replication R] [--wait-serving]
 
   --address URL        fabric address(es) of the node(s), comma-separated
                        (default: $RESTATECTL_ADDRESS, else http://127.0.0.1:5122)
@@ -45,6 +45,8 @@ usage: provision.sh [--address URL[,URL...]] [--deadline SECONDS] [--interval SE
   --ensure-replication R
                        afterwards, make the log and partition replication R when the cluster has
                        another (restatectl config set); nothing when it has R already
+  --wait-serving       on a cluster provisioned before, too, wait until it serves (every pod
+                       a metadata member, every partition led): the gate after a rollout
 EOF
 }
 
@@ -62,6 +64,7 @@ NUM_PARTITIONS=
 REPLICATION=
 REPLICAS=
 ENSURE_REPLICATION=
+WAIT_SERVING_TOO=
 # The longest a single restatectl call may take (its own defaults are 3 s to connect, 13 s per request).
 CALL_LIMIT=20
 
@@ -69,6 +72,7 @@ while [ $# -gt 0 ]; do
   opt=$1
   case $opt in
     -h | --help) usage; exit 0 ;;
+    --wait-serving) WAIT_SERVING_TOO=1; shift; continue ;;
     --*=*) value=${opt#*=}; opt=${opt%%=*}; shift ;;
     --*)
       [ $# -ge 2 ] || usage_error "$opt needs a value"
@@ -140,7 +144,7 @@ last_line() { printf '%s\n' "$OUT" | sed '/^[[:space:]]*$/d' | tail -n 1; }
 
 give_up() {
   if [ -n "$SERVING_WAIT" ]; then
-    fail 1 "the cluster was provisioned, but did not serve within the deadline of ${DEADLINE}s: $STATE"
+    fail 1 "the cluster is provisioned, but did not serve within the deadline of ${DEADLINE}s: $STATE"
   fi
   if [ -n "$accepted" ]; then
     fail 1 "provisioning was accepted, but restatectl status did not confirm it within the deadline of ${DEADLINE}s; last output:
@@ -308,6 +312,10 @@ while :; do
   if [ "$RC" -eq 0 ]; then
     if [ -n "$accepted" ]; then
       say "restatectl status exits 0: the cluster is provisioned; waiting until every pod is a metadata member and every partition has a leader"
+      wait_serving
+    fi
+    if [ -n "$WAIT_SERVING_TOO" ]; then
+      say "the cluster is already provisioned (restatectl status exits 0); waiting until every pod is a metadata member and every partition has a leader"
       wait_serving
     fi
     say "done: the cluster is already provisioned, nothing to do (restatectl status exits 0)"

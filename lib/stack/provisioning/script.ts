@@ -67,6 +67,12 @@ export interface ProvisionScriptOptions {
    * @default - leave the replication as it is
    */
   readonly ensureReplication?: number | string;
+  /**
+   * On a cluster provisioned before, too, wait until it serves (every pod a metadata member, every partition led
+   * by a live node): the gate after a rollout, which `Ready` (the pods' `/health`) is not.
+   * @default false - a cluster provisioned before is reported at once
+   */
+  readonly waitServing?: boolean;
 }
 
 function wholeSeconds(name: string, value: number): string {
@@ -107,5 +113,6 @@ export function provisionScriptArgs(options: ProvisionScriptOptions = {}): strin
     args.push('--replicas', String(options.replicas));
   }
   if (options.ensureReplication !== undefined) args.push('--ensure-replication', replicationArg('ensureReplication', options.ensureReplication));
+  if (options.waitServing) args.push('--wait-serving');
   return args;
 }

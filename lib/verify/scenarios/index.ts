@@ -1,6 +1,7 @@
 import type { Scenario } from './scenario';
 import { scaleOut } from './scale-out';
 import { scaleIn } from './scale-in';
+import { rollingRestart } from './rolling-restart';
 
 /**
  * Every scenario of `npm run verify -- --scenario NAME`, one entry per line, in the order `--help` lists them.
@@ -9,6 +10,7 @@ import { scaleIn } from './scale-in';
 export const SCENARIOS: readonly Scenario[] = [
   scaleOut,
   scaleIn,
+  rollingRestart,
 ];
 
 export function scenarioNames(): string[] {
