@@ -58,3 +58,31 @@ function lastLine(text: string): string {
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   return lines[lines.length - 1] ?? '';
 }
+
+/**
+ * `kubectl exec -i restate-0 -- sh -s -- … --wait-serving`: the provisioning script as the gate after a rollout.
+ * Operator 1.7.4's readiness probe is `/health` with no initial delay, so `Ready` (and a finished StatefulSet
+ * rollout) can come while partitions still have no leader: this waits until every pod is a metadata member and
+ * every partition has an active leader on a live node.
+ */
+export function servingExecArgs(context: string, clusterName: string, deadlineSeconds: number, replicas?: number): string[] {
+  const script = provisionScriptArgs({ address: IN_POD_ADDRESS, deadlineSeconds, replicas, waitServing: true });
+  return execArgs(context, clusterName, Upstream.FIRST_POD, ['sh', '-s', '--', ...script], { stdin: true });
+}
+
+/** Waits (through `restate-0`) until the cluster serves: every pod a metadata member, every partition led. */
+export function waitServingInPod(session: Session, clusterName: string, deadlineSeconds: number, replicas?: number): void {
+  session.report.info(`==> waiting until every partition of ${clusterName} has an active leader (through pod ${clusterName}/${Upstream.FIRST_POD}, deadline ${deadlineSeconds}s)`);
+  const result = session.run(servingExecArgs(session.context, clusterName, deadlineSeconds, replicas), {
+    stdinFile: PROVISION_SCRIPT_PATH,
+    timeoutSeconds: deadlineSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
+  });
+  const said = `${result.stdout}${result.stderr}`.trim();
+  if (said) session.report.info(indent(said));
+  if (result.code !== 0) {
+    throw new DeployError(
+      `the cluster did not serve within ${deadlineSeconds}s after the rollout (exit ${result.code}): ${said.split('\n').pop() ?? ''}\n` +
+        `  likely cause: partitions without a leader after pods restarted (operator 1.7.4 rolls on /health alone); see \`kubectl -n ${clusterName} exec ${Upstream.FIRST_POD} -- restatectl partitions list\`.`,
+    );
+  }
+}

@@ -186,9 +186,11 @@ function devPromoteCalls(): string[][] {
     [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0001-cluster.k8s.yaml')],
     wait([], 'create', 'namespace/restate-dev'),
     ...pods,
-    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3'],
+    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--ensure-replication', '2'],
     [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ...rolloutReads('restate-dev').map((read) => [...CTX, ...read]),
+    // Ready is the pods' /health: then every partition must have a leader (the same script, --wait-serving)
+    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--wait-serving'],
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
     ...readdirSync(DEV)
       .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
@@ -381,9 +383,11 @@ describe('promote', () => {
     // WHEN promoting prod/vultr (provisioning.automated: true, 5 replicas)
     const run = deploy('promote', [currentContext('restate-prod'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
 
-    // THEN no exec into the pods; the Job steps come between the last pod and Ready
+    // THEN no exec into the pods until the rollout is done (then only the partition-health gate); the Job steps
+    // come between the last pod and Ready
     expect(run.code).toBe(0);
-    expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
+    const execs = run.calls.filter((argv) => argv.includes('exec'));
+    expect(execs).toEqual([[...PROD_CTX, '-n', 'restate-prod', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '5', '--wait-serving']]);
     const op = ['-n', 'restate-operator'];
     const lastPod = run.calls.findIndex((argv) => argv.includes('pod/restate-4') && argv.includes('--for=jsonpath={.status.phase}=Running'));
     expect(run.calls.slice(lastPod + 1, lastPod + 5)).toEqual([
@@ -453,14 +457,15 @@ describe('the target folder', () => {
     const preview = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
     const promote = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
 
-    // THEN the diff covers it last, and the apply comes right after the Ready wait
+    // THEN the diff covers it last, and the apply comes right after the Ready wait and the partition-health gate
     expect(preview.calls[3]).toEqual([...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', monitoring]);
     expect(promote.code).toBe(0);
-    expect(promote.calls.slice(-2)).toEqual([
+    expect(promote.calls.slice(-3)).toEqual([
       [...CTX, ...rolloutReads('restate-dev')[2]],
+      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--wait-serving'],
       [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', monitoring],
     ]);
-    expect(promote.out).toMatch(/\[18\/18\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
+    expect(promote.out).toMatch(/\[19\/19\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
   });
 
   test('a cluster that provisions itself (auto-provision = true) gets no provisioning step', () => {
@@ -567,7 +572,7 @@ describe('provision', () => {
     // THEN it exits 0, having run exactly the script and the status
     expect(run.code).toBe(0);
     expect(run.calls.slice(1)).toEqual([
-      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60', '--replicas', '3'],
+      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60', '--replicas', '3', '--ensure-replication', '2'],
       [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ]);
     expect(run.kubectl.stdin(2)).toBe(readFileSync(PROVISION_SCRIPT_PATH, 'utf8'));

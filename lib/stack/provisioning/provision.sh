@@ -144,7 +144,7 @@ last_line() { printf '%s\n' "$OUT" | sed '/^[[:space:]]*$/d' | tail -n 1; }
 
 give_up() {
   if [ -n "$SERVING_WAIT" ]; then
-    fail 1 "the cluster is provisioned, but did not serve within the deadline of ${DEADLINE}s: $STATE"
+    fail 1 "the cluster was provisioned, but did not serve within the deadline of ${DEADLINE}s: $STATE"
   fi
   if [ -n "$accepted" ]; then
     fail 1 "provisioning was accepted, but restatectl status did not confirm it within the deadline of ${DEADLINE}s; last output:
