@@ -121,7 +121,7 @@ function figuresOf(label: string, r: RollOutcome): ScenarioFigure[] {
 export const rollingRestart: Scenario = {
   name: 'rolling-restart',
   summary: 'every pod restarted once as the StatefulSet rolls: gated on /health (operator 1.7.4) vs on partition health (the stack\'s waits)',
-  budgetSeconds: 300,
+  budgetSeconds: 420,
   async run(ctx) {
     const { session } = ctx;
     const partitions = session.expected.partitions;
