@@ -468,6 +468,37 @@ describe('the target folder', () => {
     expect(promote.out).toMatch(/\[19\/19\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
   });
 
+  test('a scale-in: the drain commit waits for the drain Job, the commit that lowers replicas deletes the removed pods\' PVCs', () => {
+    // GIVEN dev at 5 replicas with scaleIn 5 → 3 (the drain commit), and the same with replicas 3 (the second commit)
+    const drainCommit = built((v) => v.set('environments/dev.yaml', ['replicas'], 5).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }));
+    const lowerCommit = built((v) => v.set('environments/dev.yaml', ['replicas'], 3).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }));
+    const rules = [currentContext('restate-dev'), ...rolloutRules('restate-dev', 5), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
+
+    // WHEN promoting each
+    const first = deploy('promote', rules, { dist: drainCommit.dist, valuesDir: drainCommit.values.path });
+    const second = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: lowerCommit.dist, valuesDir: lowerCommit.values.path });
+
+    // THEN the first replaces and applies the drain Job, waits for it and says what comes next; it deletes no PVC
+    expect(first.code).toBe(0);
+    const op = ['-n', 'restate-operator'];
+    const job = 'job/restate-dev-drain-5-to-3';
+    expect(first.calls).toContainEqual([...CTX, ...op, 'delete', job, '--ignore-not-found', '--timeout=300s']);
+    expect(first.calls).toContainEqual([...CTX, ...op, 'wait', '--for=condition=Complete', job, '--timeout=300s']);
+    expect(first.out).toContain('drained; next: commit replicas: 3 (scaleIn stays set) and promote again');
+    expect(first.calls.some((argv) => argv.some((a) => a.startsWith('pvc/')))).toBe(false);
+    // AND the second deletes storage-restate-3 and -4, after the partition-health gate, and waits for no drain
+    expect(second.code).toBe(0);
+    const deletes = second.calls.filter((argv) => argv.some((a) => a.startsWith('pvc/')));
+    expect(deletes).toEqual([
+      [...CTX, '-n', 'restate-dev', 'delete', 'pvc/storage-restate-3', '--ignore-not-found', '--timeout=300s'],
+      [...CTX, '-n', 'restate-dev', 'delete', 'pvc/storage-restate-4', '--ignore-not-found', '--timeout=300s'],
+    ]);
+    const gate = second.calls.findIndex((argv) => argv.includes('--wait-serving'));
+    expect(gate).toBeGreaterThan(-1);
+    expect(second.calls.indexOf(deletes[0])).toBeGreaterThan(gate);
+    expect(second.calls).not.toContainEqual([...CTX, ...op, 'wait', '--for=condition=Complete', job, '--timeout=300s']);
+  });
+
   test('a cluster that provisions itself (auto-provision = true) gets no provisioning step', () => {
     // GIVEN dev/aws with object-store metadata, which provisions itself
     const { dist: copy, values } = built((v) => v.set('environments/dev.yaml', ['metadata', 'store'], 'object-store'), 'aws');
