@@ -1,7 +1,6 @@
 import { activeLeaders } from '../cluster-checks';
 import { READINESS } from '../cluster-service';
 import { pollUntil, sleep } from '../deadline';
-import { VerifyError } from '../errors';
 import { seconds } from '../live-session';
 import type { Scenario, ScenarioContext, ScenarioFigure } from './scenario';
 import type { WriterStats } from './counter-client';
@@ -39,7 +38,7 @@ function watchLeaders(ctx: ScenarioContext): { stop(): Promise<{ max: number; le
     while (running) {
       let leaderless: number;
       try {
-        const leaders = await activeLeaders(ctx.ctl, ctx.local.liveAddresses());
+        const leaders = await activeLeaders(ctx.ctl, ctx.local.steadyAddresses());
         const down = ctx.session.downNodes();
         leaderless = 0;
         for (let id = 0; id < partitions; id++) if (!(leaders.get(id) ?? []).some((n) => !down.has(n))) leaderless++;
@@ -147,9 +146,8 @@ export const rollingRestart: Scenario = {
         await session.partitionsLed(120_000);
       });
       figures.push(...figuresOf('partition-health-gated', gated));
-      // What the gate guarantees: the roll never takes down a pod while a partition is without a leader. A
-      // partition led by the pod being stopped still fails over (seconds): those writes are retried, not lost.
-      if (gated.maxLeaderless >= partitions) throw new VerifyError(`gated on partition health, every partition was without a leader at one point: ${describe(gated, partitions)}`);
+      // What the gate guarantees by construction: no pod is stopped while a partition is without a leader (the
+      // wait above fails the step otherwise). Partitions led by the pod being stopped still fail over.
       return describe(gated, partitions);
     });
     await ctx.step('no acknowledged write lost or applied twice', async () => ctx.counter.verify(ctx.deadline.within(60_000)));
