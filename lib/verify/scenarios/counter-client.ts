@@ -75,10 +75,10 @@ export class CounterClient {
   }
 
   /**
-   * Adds one after the other until `stop()` is called, each retried until it answers (within `bound`); `stop()`
-   * lets the write in flight finish and resolves with what the writer saw.
+   * Adds one after the other until `stop()` is called, each retried until it answers (within `perWriteMs`, and
+   * never past `deadline`); `stop()` lets the write in flight finish and resolves with what the writer saw.
    */
-  startWriter(bound: Deadline): { stop(): Promise<WriterStats> } {
+  startWriter(deadline: Deadline, perWriteMs = 60_000): { stop(): Promise<WriterStats> } {
     let running = true;
     let writes = 0;
     let failedAttempts = 0;
@@ -90,7 +90,7 @@ export class CounterClient {
     const loop = (async () => {
       while (running) {
         try {
-          const r = await this.add(bound);
+          const r = await this.add(deadline.within(perWriteMs));
           writes++;
           slowestMs = Math.max(slowestMs, r.ms);
           if (r.attempts > 1) {

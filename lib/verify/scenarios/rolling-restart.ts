@@ -73,7 +73,7 @@ function watchLeaders(ctx: ScenarioContext): { stop(): Promise<{ max: number; le
  */
 async function roll(ctx: ScenarioContext, gate: (ordinal: number) => Promise<void>): Promise<RollOutcome> {
   const { local, session } = ctx;
-  const writer = ctx.counter.startWriter(ctx.deadline.within(180_000));
+  const writer = ctx.counter.startWriter(ctx.deadline);
   const watcher = watchLeaders(ctx);
   await sleep(1000);
   const t = Date.now();

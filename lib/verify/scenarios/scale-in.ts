@@ -46,7 +46,7 @@ export const scaleIn: Scenario = {
     const args = drainScriptArgs({ from, to, address: local.nodes[0].address, deadlineSeconds: DRAIN_DEADLINE_SECONDS, intervalSeconds: 1 });
     const drain = () => runCommand('sh', [DRAIN_SCRIPT_PATH, ...args], { env: session.env, timeoutMs: Math.min(ctx.deadline.remainingMs(), (DRAIN_DEADLINE_SECONDS + 10) * 1000) });
     await ctx.step(`the drain Job's script drains ${leaving.map((n) => n.name).reverse().join(', ')} one at a time (sh drain.sh ${args.join(' ')}) while a client writes`, async () => {
-      const writer = counter.startWriter(ctx.deadline.within(120_000));
+      const writer = counter.startWriter(ctx.deadline);
       const run = await drain();
       const stats = await writer.stop();
       const out = plain(run.stdout + run.stderr);
@@ -74,7 +74,7 @@ export const scaleIn: Scenario = {
     });
     let servedMs = 0;
     await ctx.step(`the commit with replicas: ${to}: the StatefulSet stops ${leaving.map((n) => n.name).reverse().join(', ')} (SIGTERM) and their PVCs are deleted; the cluster serves`, async () => {
-      const writer = counter.startWriter(ctx.deadline.within(120_000));
+      const writer = counter.startWriter(ctx.deadline);
       const t = Date.now();
       const ends: string[] = [];
       for (const node of [...leaving].reverse()) {
