@@ -7,6 +7,8 @@ import { RestatePodMonitor } from './pod-monitor';
 import { clusterPlacement } from './placement';
 import { ProvisioningJob } from './provisioning/job';
 import { provisioningPeer } from './provisioning/names';
+import { DrainJob } from './day-two/drain-job';
+import { drainPeer } from './day-two/drain-names';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { parseGoDuration, sizeOfBytes } from './units';
 import { quantityToBytes, type StackValues } from '../values';
@@ -63,7 +65,11 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     env: credentialEnv(values),
     serviceAccountAnnotations: serviceAccountAnnotations(values),
     egressRules: egressRules(values),
-    fabricPeers: [...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []), ...metricsPeers(values)],
+    fabricPeers: [
+      ...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []),
+      ...(values.scaleIn ? [drainPeer(values.clusterName, values.operator.namespace)] : []),
+      ...metricsPeers(values),
+    ],
     ingressPeers: values.networkPeers?.ingress,
     adminPeers: values.networkPeers?.admin,
     placement: clusterPlacement(values),
@@ -79,8 +85,22 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       image: values.image,
       clusterDomain: values.clusterDomain,
       replicas: values.replicas,
+      replication: values.restate.defaultReplication,
     });
     last = provisioningChart;
+  }
+
+  if (values.scaleIn) {
+    const dayTwoChart = new Chart(app, ChartIds.DAY_TWO, { disableResourceNameHashes: true });
+    dayTwoChart.addDependency(last);
+    new DrainJob(dayTwoChart, 'Drain', {
+      clusterName: values.clusterName,
+      scaleIn: values.scaleIn,
+      namespace: values.operator.namespace,
+      image: values.image,
+      clusterDomain: values.clusterDomain,
+    });
+    last = dayTwoChart;
   }
 
   if (values.metrics.enabled) {

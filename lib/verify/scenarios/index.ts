@@ -1,0 +1,22 @@
+import type { Scenario } from './scenario';
+import { scaleOut } from './scale-out';
+import { scaleIn } from './scale-in';
+import { rollingRestart } from './rolling-restart';
+
+/**
+ * Every scenario of `npm run verify -- --scenario NAME`, one entry per line, in the order `--help` lists them.
+ * Add a scenario by importing it above and adding it here.
+ */
+export const SCENARIOS: readonly Scenario[] = [
+  scaleOut,
+  scaleIn,
+  rollingRestart,
+];
+
+export function scenarioNames(): string[] {
+  return SCENARIOS.map((s) => s.name);
+}
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
