@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ValuesError } from '../values';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
+import { SCENARIOS, scenarioNames } from './scenarios';
 
 export interface VerifyArgs {
   /** One target (with `provider`); unset with `all`. */
@@ -18,6 +19,8 @@ export interface VerifyArgs {
   readonly readySeconds: number;
   /** Bound from the SIGKILL until every partition has an active leader on a live node again. */
   readonly failoverSeconds: number;
+  /** A day-two scenario to run on the one target instead of the live check (lib/verify/scenarios/). */
+  readonly scenario?: string;
 }
 
 export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provider PROVIDER | --all) [options]
@@ -37,7 +40,10 @@ export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provi
   --values-dir DIR            values folder, for --all (default: values)
   --deadline SECONDS          global deadline (default: 30 + 240 per live target)
   --ready-bound SECONDS       start until every partition has a leader (default: 90)
-  --failover-bound SECONDS    SIGKILL until every partition has a live leader again (default: 20)`;
+  --failover-bound SECONDS    SIGKILL until every partition has a live leader again (default: 20)
+  --scenario NAME             instead of the live check, one day-two scenario on the one target (its own
+                              time budget; default deadline: 30 + the budget):
+${SCENARIOS.map((s) => `                                ${s.name.padEnd(18)} ${s.summary} (budget ${s.budgetSeconds} s)`).join('\n')}`;
 
 function seconds(flag: string, text: string | undefined, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
@@ -61,6 +67,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
         deadline: { type: 'string' },
         'ready-bound': { type: 'string' },
         'failover-bound': { type: 'string' },
+        scenario: { type: 'string' },
       },
     });
   } catch (error) {
@@ -68,7 +75,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  const empty = emptyFlag(v, ['environment', 'provider', 'values-dir', 'dist']);
+  const empty = emptyFlag(v, ['environment', 'provider', 'values-dir', 'dist', 'scenario']);
   if (empty) throw ValuesError.single('(command line)', '', `${emptyFlagMessage(empty)}\n${VERIFY_USAGE}`);
   const one = v.environment !== undefined || v.provider !== undefined;
   if (one && (v.environment === undefined || v.provider === undefined)) {
@@ -77,7 +84,14 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
   if (one === v.all) {
     throw ValuesError.single('(command line)', '', `name one target (--environment and --provider) or --all\n${VERIFY_USAGE}`);
   }
+  if (v.scenario !== undefined) {
+    if (!scenarioNames().includes(v.scenario)) {
+      throw ValuesError.single('(command line)', '', `--scenario: unknown scenario "${v.scenario}"; the scenarios are: ${scenarioNames().join(', ')}`);
+    }
+    if (v.all || v['lint-only']) throw ValuesError.single('(command line)', '', '--scenario runs on one target (--environment and --provider), not with --all or --lint-only');
+  }
   return {
+    ...(v.scenario !== undefined ? { scenario: v.scenario } : {}),
     environment: v.environment,
     provider: v.provider,
     all: v.all!,

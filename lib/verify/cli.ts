@@ -3,6 +3,7 @@
  *
  *   npm run verify -- --environment dev --provider vultr     lint + live cluster for one target
  *   npm run verify -- --all --lint-only                      lint of every target
+ *   npm run verify -- -e dev -p vultr --scenario scale-out   one day-two scenario (lib/verify/scenarios/)
  */
 import { execFileSync } from 'node:child_process';
 import { ExitCode } from '../errors/user-error';
@@ -14,6 +15,7 @@ import { VerifyError } from './errors';
 import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
 import { formatSummary, formatTargetReport } from './report';
 import { verifyTargets, type Versions } from './run';
+import { findScenario } from './scenarios';
 
 /** `restate-server --version`, run without network like every server start. */
 function serverVersion(server: string): string {
@@ -38,7 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const targets = args.all ? loadTargets(args.valuesDir) : [{ environment: args.environment!, provider: args.provider! }];
     const liveTargets = args.lintOnly ? 0 : targets.length;
-    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + 240 * liveTargets) * 1000);
+    const budget = args.scenario === undefined ? undefined : findScenario(args.scenario)?.budgetSeconds;
+    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + (budget ?? 240 * liveTargets)) * 1000);
 
     assertNamespacesAvailable();
     const binaries = resolveRestateBinaries();
@@ -52,6 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
       readyBoundMs: args.readySeconds * 1000,
       failoverBoundMs: args.failoverSeconds * 1000,
       binaries,
+      ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
       onTarget: (result) => process.stdout.write(`${formatTargetReport(result, versions)}\n`),
       stopRequested: () => interrupted || deadline.expired(),
     });

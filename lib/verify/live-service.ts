@@ -68,12 +68,31 @@ export function localClusterControl(props: LocalControlProps): ClusterControl {
   };
 }
 
-export interface ServiceScenarioProps {
-  /** Runs one named step of the live check (records it, throws to stop the run on failure). */
-  readonly step: (name: string, action: () => Promise<string>) => Promise<void>;
+/** Runs one named step of the live check (records it, throws to stop the run on failure). */
+export type StepRunner = (name: string, action: () => Promise<string>) => Promise<void>;
+
+export interface RegisterServiceProps {
+  readonly step: StepRunner;
+  readonly endpoints: ServiceEndpoints;
+  readonly app: ServiceApp;
+  readonly deadline: Deadline;
+}
+
+/** Registers the SDK service's deployment through the admin API, as a user does; it must offer Counter. */
+export async function registerService(props: RegisterServiceProps): Promise<void> {
+  const { step, endpoints, app } = props;
+  await step(`register the SDK service ${app.pod.namespace}/${app.pod.name} through the admin API (kubectl port-forward svc/restate 9070)`, async () => {
+    const t = Date.now();
+    const names = await registerDeployment(endpoints, app.uri, props.deadline.within(30_000));
+    if (!names.includes('Counter')) throw new VerifyError(`the deployment registered, but its services are ${names.join(', ') || 'none'}, not Counter`);
+    return `@restatedev/restate-sdk ${sdkVersion()} on ${app.uri}; POST /deployments answered in ${seconds(Date.now() - t)} with ${names.join(', ')}`;
+  });
+}
+
+export interface CounterAndSleepProps {
+  readonly step: StepRunner;
   readonly endpoints: ServiceEndpoints;
   readonly control: ClusterControl;
-  readonly app: ServiceApp;
   readonly deadline: Deadline;
   /** Bound on one call with its retries. */
   readonly callBoundMs: number;
@@ -82,17 +101,11 @@ export interface ServiceScenarioProps {
 }
 
 /**
- * The SDK service's part of the live check: register the deployment, run the counter through single-node
+ * The SDK service's part of the live check (after `registerService`): the counter through single-node
  * SIGKILLs, and a suspended sleep through its partition leader's SIGKILL.
  */
-export async function runServiceScenarios(props: ServiceScenarioProps): Promise<void> {
-  const { step, endpoints, control, app } = props;
-  await step(`register the SDK service ${app.pod.namespace}/${app.pod.name} through the admin API (kubectl port-forward svc/restate 9070)`, async () => {
-    const t = Date.now();
-    const names = await registerDeployment(endpoints, app.uri, props.deadline.within(30_000));
-    if (!names.includes('Counter')) throw new VerifyError(`the deployment registered, but its services are ${names.join(', ') || 'none'}, not Counter`);
-    return `@restatedev/restate-sdk ${sdkVersion()} on ${app.uri}; POST /deployments answered in ${seconds(Date.now() - t)} with ${names.join(', ')}`;
-  });
+export async function runCounterAndSleep(props: CounterAndSleepProps): Promise<void> {
+  const { step, endpoints, control } = props;
   const victims = control.nodeNames.slice(0, COUNTER_KILLS).map((_, ordinal) => ordinal);
   await step(`a counter through SIGKILLs of ${victims.map((o) => control.nodeNames[o]).join(', ')} (one at a time, each restarted on its data)`, async () => {
     const counter = await counterThroughKills(endpoints, control, {

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ClusterUnderTest } from './cluster-spec';
 import { type Deadline, pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import { nodeIp } from './hosts';
+import { describeExit, ManagedProcess } from './managed-process';
 import { killAndWaitSync } from './pids';
 import { operatorPodEnv } from './operator-env';
 import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, podName } from '../target/operator-names';
@@ -36,6 +36,12 @@ export interface LocalClusterProps {
    * @default - the server binary directly, with the sandbox's own /etc/hosts and resolv.conf
    */
   readonly launch?: (node: LocalNode, file: string, args: readonly string[]) => { readonly file: string; readonly args: readonly string[] };
+  /**
+   * Pods `restate-0..capacity-1` the run may have, for scenarios that scale out: `start` starts the first
+   * `cluster.replicas`, `startNode` any other.
+   * @default cluster.replicas
+   */
+  readonly capacity?: number;
 }
 
 /** One `restate-server` process standing in for pod `restate-N`. */
@@ -48,12 +54,6 @@ export interface LocalNode {
   readonly address: string;
   readonly dir: string;
   readonly logFile: string;
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
 const SERVICES = [
@@ -110,12 +110,12 @@ export function logTail(logFile: string, max = 6): string {
  */
 export class LocalCluster {
   public readonly nodes: readonly LocalNode[];
-  private readonly running = new Map<number, Running>();
+  private readonly running = new Map<number, ManagedProcess>();
   private readonly configFile: string;
 
   constructor(private readonly props: LocalClusterProps) {
     this.configFile = join(props.workDir, 'config.toml');
-    this.nodes = Array.from({ length: props.cluster.replicas }, (_, ordinal) => {
+    this.nodes = Array.from({ length: Math.max(props.capacity ?? 0, props.cluster.replicas) }, (_, ordinal) => {
       const dir = join(props.workDir, `node-${ordinal}`);
       return { ordinal, name: podName(ordinal), ip: nodeIp(ordinal), address: advertisedAddress(ordinal), dir, logFile: join(dir, 'server.log') };
     });
@@ -127,11 +127,15 @@ export class LocalCluster {
   }
 
   isRunning(ordinal: number): boolean {
-    const r = this.running.get(ordinal);
-    return r !== undefined && r.exit === undefined;
+    return this.running.get(ordinal)?.running() ?? false;
   }
 
-  /** Starts every node and waits until each one's fabric port accepts connections. */
+  /** The nodes of the RestateCluster as shipped: `restate-0..replicas-1`. */
+  private initial(): readonly LocalNode[] {
+    return this.nodes.slice(0, this.props.cluster.replicas);
+  }
+
+  /** Starts the cluster's `replicas` nodes and waits until each one's fabric port accepts connections. */
   async start(deadline: Deadline): Promise<void> {
     for (const node of this.nodes) {
       for (const [service, port] of SERVICES) {
@@ -141,17 +145,16 @@ export class LocalCluster {
       }
     }
     writeFileSync(this.configFile, this.props.cluster.config);
-    for (const node of this.nodes) this.spawnNode(node);
-    await pollUntil(`all ${this.nodes.length} nodes listening on their fabric port ${FABRIC_PORT}`, deadline, 100, async () => {
-      const exited = this.nodes.find((n) => this.running.get(n.ordinal)?.exit !== undefined);
+    const nodes = this.initial();
+    for (const node of nodes) this.spawnNode(node);
+    await pollUntil(`all ${nodes.length} nodes listening on their fabric port ${FABRIC_PORT}`, deadline, 100, async () => {
+      const exited = nodes.find((n) => this.running.get(n.ordinal)?.exit !== undefined);
       if (exited) {
         const exit = this.running.get(exited.ordinal)!.exit!;
-        throw new VerifyError(
-          `${exited.name} exited during start-up (${exit.signal ?? `exit status ${exit.code}`}); its log says:\n      ${logTail(exited.logFile)}`,
-        );
+        throw new VerifyError(`${exited.name} exited during start-up (${describeExit(exit)}); its log says:\n      ${logTail(exited.logFile)}`);
       }
       const waiting: string[] = [];
-      for (const n of this.nodes) if (!(await accepts(n.ip, FABRIC_PORT))) waiting.push(n.name);
+      for (const n of nodes) if (!(await accepts(n.ip, FABRIC_PORT))) waiting.push(n.name);
       return waiting.length === 0 ? { done: true, value: undefined } : { done: false, reason: `not listening yet: ${waiting.join(', ')}` };
     }).catch((error: Error) => {
       throw error.message.includes('exited during start-up') ? error : new VerifyError(`${error.message}\n      ${this.logSummary()}`);
@@ -177,43 +180,55 @@ export class LocalCluster {
       RESTATE_INGRESS__BIND_ADDRESS: `${node.ip}:${INGRESS_PORT}`,
       ...this.props.extraEnv,
     };
-    const log = openSync(node.logFile, 'a');
-    try {
-      // detached: its own process group, so a Ctrl-C in the terminal reaches the orchestrator, which stops it.
-      const launch = this.props.launch?.(node, this.props.serverBinary, []);
-      const ids = uid === undefined || launch !== undefined ? {} : { uid, gid: uid };
-      const child = spawn(launch?.file ?? this.props.serverBinary, [...(launch?.args ?? [])], { cwd: node.dir, env, detached: true, stdio: ['ignore', log, log], ...ids });
-      if (child.pid === undefined) throw new VerifyError(`cannot start ${this.props.serverBinary} for ${node.name}`);
-      const running: Running = { child, pid: child.pid };
-      child.once('exit', (code, signal) => (running.exit = { code, signal }));
-      this.running.set(node.ordinal, running);
-    } finally {
-      closeSync(log);
-    }
+    // The launcher (a pod's DNS view) switches to the uid itself; without one, the process is spawned as it.
+    const launch = this.props.launch?.(node, this.props.serverBinary, []);
+    const proc = new ManagedProcess({
+      label: node.name,
+      file: launch?.file ?? this.props.serverBinary,
+      args: launch?.args ?? [],
+      cwd: node.dir,
+      env,
+      logFile: node.logFile,
+      ...(uid === undefined || launch !== undefined ? {} : { uid }),
+    });
+    this.running.set(node.ordinal, proc);
   }
 
   /**
-   * Starts a killed node again on its own data and config (as the StatefulSet restarts a pod onto its PVC) and
-   * waits until its fabric port accepts connections.
+   * Starts a node that is not running (again) on its own data and config, as the StatefulSet starts a pod onto
+   * its PVC (a new pod of a scale-out gets an empty one), and waits until its fabric port accepts connections.
    */
   async restart(ordinal: number, deadline: Deadline): Promise<void> {
     if (this.isRunning(ordinal)) throw new Error(`${podName(ordinal)} is still running`);
     const node = this.nodes[ordinal];
+    if (node === undefined) throw new Error(`${podName(ordinal)} is beyond the run's ${this.nodes.length} pods`);
     this.spawnNode(node);
-    await pollUntil(`${node.name} listening on its fabric port again`, deadline, 100, async () => {
+    await pollUntil(`${node.name} listening on its fabric port`, deadline, 100, async () => {
       const exit = this.running.get(ordinal)?.exit;
-      if (exit) throw new VerifyError(`${node.name} exited after its restart (${exit.signal ?? `exit status ${exit.code}`}); its log says:\n      ${logTail(node.logFile)}`);
+      if (exit) throw new VerifyError(`${node.name} exited after its start (${describeExit(exit)}); its log says:\n      ${logTail(node.logFile)}`);
       return (await accepts(node.ip, FABRIC_PORT)) ? { done: true, value: undefined } : { done: false, reason: 'not listening yet' };
     });
   }
 
   /** SIGKILLs one node by its PID and waits until it is gone. */
   async kill(ordinal: number): Promise<void> {
+    await this.running.get(ordinal)?.stop('SIGKILL');
+  }
+
+  /**
+   * Stops one node as the kubelet stops a pod: SIGTERM, then SIGKILL after the grace period (Kubernetes'
+   * default `terminationGracePeriodSeconds` is 30; the operator sets none). Resolves with how it ended.
+   */
+  async terminate(ordinal: number, graceMs = 30_000): Promise<string> {
     const r = this.running.get(ordinal);
-    if (!r || r.exit) return;
-    const gone = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
-    process.kill(r.pid, 'SIGKILL');
-    await gone;
+    if (!r || !r.running()) return 'not running';
+    return describeExit(await r.stop('SIGTERM', graceMs));
+  }
+
+  /** Removes a stopped node's data and temp folder: its PersistentVolumeClaim deleted. */
+  removeData(ordinal: number): void {
+    if (this.isRunning(ordinal)) throw new Error(`${podName(ordinal)} is still running`);
+    rmSync(this.nodes[ordinal].dir, { recursive: true, force: true });
   }
 
   /** SIGKILLs every node still running, by PID, and waits for each (the data is thrown away anyway). */
@@ -226,7 +241,7 @@ export class LocalCluster {
    * until each is no longer running, so its folder can go.
    */
   stopSync(): void {
-    killAndWaitSync([...this.running.values()].filter((r) => r.exit === undefined).map((r) => r.pid));
+    killAndWaitSync([...this.running.values()].filter((r) => r.running()).map((r) => r.pid));
   }
 
   /** Removes every folder and file the nodes used. */

@@ -1,7 +1,8 @@
 import { parseImageReference, targetDir } from '../values';
 import { formatLintProblems } from './config-compare';
-import { seconds } from './live';
+import { seconds } from './live-session';
 import type { TargetVerification, Versions } from './run';
+import type { ScenarioResult } from './scenarios/scenario';
 
 function imageNote(image: string, versions: Versions): string {
   const parsed = parseImageReference(image);
@@ -65,9 +66,19 @@ export function formatTargetReport(result: TargetVerification, versions: Version
       );
     }
   }
+  if (result.scenario) lines.push(...scenarioLines(result.scenario));
   const note = cluster ? `; ${imageNote(cluster.image, versions)}` : '';
   lines.push(`  versions:  restate-server ${versions.server} and restatectl ${versions.restatectl} from npm${note}`);
   return lines.join('\n');
+}
+
+/** The scenario's verdict, each step with its time, its figures and what the stack does about it. */
+function scenarioLines(run: ScenarioResult): string[] {
+  const lines = [`  scenario:  ${run.name} ${run.ok ? 'ok' : 'FAILED'}, ${run.steps.length} steps in ${seconds(run.ms)} (budget ${run.budgetSeconds} s)`];
+  for (const step of run.steps) lines.push(`    ${step.ok ? 'ok  ' : 'FAIL'} ${step.name} (${seconds(step.ms)}): ${step.detail.replace(/\n/g, '\n      ')}`);
+  for (const f of run.outcome?.figures ?? []) lines.push(`  figure:    ${f.name} = ${f.value}${f.unit ? ` ${f.unit}` : ''}`);
+  if (run.outcome?.consequence) lines.push(`  stack:     ${run.outcome.consequence}`);
+  return lines;
 }
 
 /** One line per target, then the verdict. */
@@ -75,7 +86,9 @@ export function formatSummary(results: readonly TargetVerification[], skipped: n
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   const rows = results.map((r) => {
-    const live = r.live
+    const live = r.scenario
+      ? `scenario ${r.scenario.name} ${r.scenario.ok ? 'ok' : 'FAILED'}`
+      : r.live
       ? r.live.ok
         ? 'live ok'
         : 'live FAILED'

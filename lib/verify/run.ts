@@ -7,10 +7,14 @@ import { lintClusterConfig, type LintResult } from './config-lint';
 import type { Deadline } from './deadline';
 import { VerifyError } from './errors';
 import { clusterHostsFile } from './hosts';
-import type { LiveCheckInput, LiveResult } from './live';
+import type { LiveResult } from './live';
+import type { LiveCheckInput } from './live-session';
 import { objectStoreMetadataUse, type SnapshotDestination, snapshotDestination } from './object-store';
 import { runInSandbox } from './sandbox';
 import { type ProvisioningJob, readPodMonitorNamespace, readProvisioningJob } from './target-extras';
+import { findScenario } from './scenarios';
+import type { ScenarioInput } from './scenarios/run-scenario';
+import type { ScenarioResult } from './scenarios/scenario';
 
 /** Versions of the binaries that did the verifying. */
 export interface Versions {
@@ -26,6 +30,8 @@ export interface TargetVerification {
   readonly readError?: string;
   readonly lint?: LintResult;
   readonly live?: LiveResult;
+  /** The day-two scenario's run, when one was asked for (instead of the live check). */
+  readonly scenario?: ScenarioResult;
   /** Why the live check did not run, or could not finish (sandbox failure, interruption, deadline). */
   readonly liveNotRun?: string;
   readonly liveError?: string;
@@ -42,11 +48,14 @@ export interface VerifyOptions {
   readonly binaries: RestateBinaries;
   /** Called with each target's result as soon as it is known. */
   readonly onTarget?: (result: TargetVerification) => void;
+  /** A day-two scenario to run instead of the live check (lib/verify/scenarios/). @default - the live check */
+  readonly scenario?: string;
   /** Checked between targets: true stops the run. */
   readonly stopRequested?: () => boolean;
 }
 
 const LIVE_ENTRY = join(__dirname, 'live-entry.ts');
+const SCENARIO_ENTRY = join(__dirname, 'scenarios', 'scenario-entry.ts');
 
 /** The host of `[worker.snapshots] aws-endpoint-url`, when the config names one. */
 function objectStoreHost(effective: Readonly<Record<string, unknown>>): { objectStoreHost?: string } {
@@ -121,6 +130,7 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
     ...(prometheusNamespace ? { prometheusNamespace } : {}),
     ...objectStoreHost(lint.effective),
   };
+  if (options.scenario !== undefined) return runScenarioOf(options.scenario, { target, cluster, lint }, input, options);
   const outcome = await runInSandbox<LiveCheckInput, LiveResult>({
     entry: LIVE_ENTRY,
     input,
@@ -129,4 +139,32 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
   });
   if (!outcome.result.ok) return { target, cluster, lint, liveError: outcome.result.error, ok: false };
   return { target, cluster, lint, live: outcome.result.value, ok: outcome.result.value.ok };
+}
+
+/** Runs one scenario on the target in the sandbox, within its budget (and the run's deadline). */
+async function runScenarioOf(
+  name: string,
+  found: Pick<TargetVerification, 'target' | 'cluster' | 'lint'>,
+  input: LiveCheckInput,
+  options: VerifyOptions,
+): Promise<TargetVerification> {
+  const scenario = findScenario(name);
+  if (!scenario) throw new VerifyError(`unknown scenario ${name}`);
+  const { cluster } = input;
+  const refused = scenario.refuse?.({ replicas: cluster.replicas, replication: input.expected.replicaSetSize });
+  if (refused) return { ...found, liveNotRun: `cannot run scenario ${name} on this target: ${refused}`, ok: false };
+  const capacity = Math.max(cluster.replicas, scenario.capacity?.(cluster.replicas) ?? 0);
+  const budgetMs = scenario.budgetSeconds * 1000;
+  const scenarioInput: ScenarioInput = { ...input, scenario: name };
+  const outcome = await runInSandbox<ScenarioInput, ScenarioResult>({
+    entry: SCENARIO_ENTRY,
+    input: scenarioInput,
+    hosts: clusterHostsFile(capacity, cluster.name),
+    deadlineMs: Math.min(options.deadline.remainingMs(), budgetMs),
+  });
+  if (!outcome.result.ok) {
+    const overBudget = outcome.ms >= budgetMs ? ` (its budget is ${scenario.budgetSeconds} s)` : '';
+    return { ...found, liveError: `scenario ${name}: ${outcome.result.error}${overBudget}`, ok: false };
+  }
+  return { ...found, scenario: outcome.result.value, ok: outcome.result.value.ok };
 }

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { type Deadline, pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import { accepts, portFree } from './local-cluster';
 import type { S3Endpoint } from './object-store';
-import { killAndWaitSync } from './pids';
+import { describeExit, ManagedProcess } from './managed-process';
 
 /** The loopback address of the stand-in: apart from the nodes' 127.0.0.1… and never outside 127.0.0.0/8. */
 export const S3_STAND_IN_IP = '127.0.0.200';
@@ -51,9 +50,7 @@ export class S3StandIn {
   public readonly endpoint: S3Endpoint;
   public readonly dir: string;
   public readonly logFile: string;
-  private child?: ChildProcess;
-  private pid?: number;
-  private exit?: { code: number | null; signal: NodeJS.Signals | null };
+  private server?: ManagedProcess;
   private readonly ip: string;
   private readonly port: number;
 
@@ -75,23 +72,17 @@ export class S3StandIn {
     mkdirSync(data, { recursive: true });
     const bin = join(require.resolve('s3rver/package.json'), '..', 'bin', 's3rver.js');
     const args = [bin, '--directory', data, '--address', this.ip, '--port', String(this.port), '--silent', '--configure-bucket', this.props.bucket];
-    const log = openSync(this.logFile, 'a');
-    try {
-      const child = spawn(process.execPath, args, {
-        cwd: this.dir,
-        env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: this.dir },
-        detached: true,
-        stdio: ['ignore', log, log],
-      });
-      if (child.pid === undefined) throw new VerifyError('cannot start the S3 stand-in (s3rver)');
-      this.child = child;
-      this.pid = child.pid;
-      child.once('exit', (code, signal) => (this.exit = { code, signal }));
-    } finally {
-      closeSync(log);
-    }
+    const server = new ManagedProcess({
+      label: 'the S3 stand-in (s3rver)',
+      file: process.execPath,
+      args,
+      cwd: this.dir,
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: this.dir },
+      logFile: this.logFile,
+    });
+    this.server = server;
     await pollUntil(`the S3 stand-in answering on ${this.endpoint.url} with bucket ${this.props.bucket}`, deadline, 100, async () => {
-      if (this.exit) throw new VerifyError(`the S3 stand-in exited during start-up (${this.exit.signal ?? `exit status ${this.exit.code}`}): ${this.logTail()}`);
+      if (server.exit) throw new VerifyError(`the S3 stand-in exited during start-up (${describeExit(server.exit)}): ${this.logTail()}`);
       if (!(await accepts(this.ip, this.port))) return { done: false, reason: 'not listening yet' };
       await this.list('');
       return { done: true, value: undefined };
@@ -147,20 +138,17 @@ export class S3StandIn {
 
   /** The stand-in's PID, once started. */
   processId(): number | undefined {
-    return this.pid;
+    return this.server?.pid;
   }
 
   /** SIGKILLs the stand-in by its PID and waits until it is gone. */
   async stop(): Promise<void> {
-    if (!this.child || this.pid === undefined || this.exit) return;
-    const gone = new Promise<void>((resolve) => this.child!.once('exit', () => resolve()));
-    process.kill(this.pid, 'SIGKILL');
-    await gone;
+    await this.server?.stop('SIGKILL');
   }
 
   /** For signal handlers: SIGKILLs it by PID and waits (bounded) until it is gone. */
   stopSync(): void {
-    if (this.pid !== undefined && !this.exit) killAndWaitSync([this.pid]);
+    this.server?.stopSync();
   }
 
   /** Removes its objects and its log. */
