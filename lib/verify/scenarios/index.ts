@@ -1,3 +1,6 @@
+import { majorityLoss } from './majority-loss';
+import { rollingUpgrade } from './rolling-upgrade';
+import { volumeLoss } from './volume-loss';
 import type { Scenario } from './scenario';
 
 /**
@@ -5,6 +8,9 @@ import type { Scenario } from './scenario';
  * Add a scenario by importing it above and adding it here.
  */
 export const SCENARIOS: readonly Scenario[] = [
+  rollingUpgrade,
+  majorityLoss,
+  volumeLoss,
 ];
 
 export function scenarioNames(): string[] {
