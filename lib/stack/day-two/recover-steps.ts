@@ -35,8 +35,8 @@ export interface RestatectlStep {
 }
 
 /**
- * Start the lost node again, empty, under its old name (in Kubernetes: delete the crash-looping pod so the
- * StatefulSet recreates it now rather than after its back-off; its volume is already empty). It joins as a new
+ * Start the lost node again, empty, under its old name (see `emptyVolume`: in Kubernetes delete its PVC, then the
+ * crash-looping pod, so the StatefulSet recreates both now rather than after the back-off). It joins as a new
  * node id.
  */
 export interface RestartStep {
@@ -44,6 +44,14 @@ export interface RestartStep {
   readonly summary: string;
   /** The node (= pod) name to restart. */
   readonly nodeName: string;
+  /**
+   * The volume must be emptied again first: the refused attempts of the crash loop wrote to it. Measured on
+   * 1.7.12 (verify's volume-loss scenario): started on the volume as they left it, the node joins under a new id
+   * but its metadata server stays a `Standby` and `metadata-server add-node` times out, leaving a Raft group of
+   * 2 of 3; started on an emptied volume it joins as a metadata member by itself. In Kubernetes: delete the
+   * pod's PVC, then the pod, and the StatefulSet recreates both (the claim from its volumeClaimTemplate).
+   */
+  readonly emptyVolume: true;
   readonly waitFor: RecoverWait;
 }
 
@@ -123,8 +131,9 @@ export function recoverSteps(node: LostNode): readonly RecoverStep[] {
     },
     {
       kind: 'restart',
-      summary: `Start ${node.name} again on its empty volume: it joins under a new node id (measured: every partition led again ~40 s later)`,
+      summary: `Start ${node.name} again on an emptied volume (delete its PVC, then the pod): it joins under a new node id and as a metadata member`,
       nodeName: node.name,
+      emptyVolume: true,
       waitFor: {
         description: `${node.name} is listed under a new node id`,
         sql: nodeIdQuery(node.name),

@@ -30,12 +30,19 @@ interface ProcessorRow {
  * Partition health after node `name` came back (the gate of a rolling change, instead of `/health`): the node is
  * listed alive under a generation other than `before` (so it is the new process, not a stale report), it runs an
  * active (caught-up) partition processor for every partition whose replica set names it, and every partition has
- * an active leader on a node not in `down`.
+ * an active leader on a node not in `down`; with `minPartitions`, it is in at least that many replica sets.
  */
 export async function probeNodeBack(
   ctl: Restatectl,
   addresses: readonly string[],
-  options: { readonly name: string; readonly before?: string; readonly partitions: number; readonly down?: ReadonlySet<string> },
+  options: {
+    readonly name: string;
+    readonly before?: string;
+    readonly partitions: number;
+    readonly down?: ReadonlySet<string>;
+    /** Partition replica sets that must name the node (a new node takes partitions only after a while). @default 0 */
+    readonly minPartitions?: number;
+  },
 ): Promise<Probe<string>> {
   const node = await nodeRow(ctl, addresses, options.name);
   if (!node) return { done: false, reason: `${options.name} is not listed` };
@@ -48,6 +55,7 @@ export async function probeNodeBack(
     addresses,
     `SELECT partition_id, gen_node_id FROM partition_state WHERE gen_node_id = '${node.gen_node_id}' AND lower(replay_status) = 'active'`,
   );
+  if (mine.length < (options.minPartitions ?? 0)) return { done: false, reason: `${options.name} (${node.gen_node_id}) is in the replica set of ${mine.length} partitions, not yet ${options.minPartitions}` };
   const running = new Set(active.map((r) => r.partition_id));
   const behind = mine.filter((id) => !running.has(id));
   if (behind.length > 0) return { done: false, reason: `${options.name} (${node.gen_node_id}) has ${mine.length - behind.length}/${mine.length} of its partition processors active` };

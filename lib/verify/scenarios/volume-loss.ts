@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { DATA_LOSS_LOG, nodeIdOf, nodeIdQuery, type RecoverStep, recoverSteps, type SqlRow } from '../../stack/day-two/recover-steps';
+import type { Restatectl } from '../restatectl';
 import { probeLayout } from '../cluster-checks';
-import { pollUntil } from '../deadline';
+import { pollUntil, sleep } from '../deadline';
 import { VerifyError } from '../errors';
 import { seconds } from '../live-session';
 import { type LocalNode, logTail } from '../local-cluster';
@@ -41,7 +42,7 @@ function dataLossLine(log: string): string | undefined {
 export const volumeLoss: Scenario = {
   name: 'volume-loss',
   summary: 'one pod restarted on an empty volume exits 1 (data loss, join refused); the recover steps of deploy recover bring it back as a new node id, counter exact',
-  budgetSeconds: 120,
+  budgetSeconds: 90,
   refuse: ({ replicas, replication }) =>
     replicas - 1 < replication ? `with one of ${replicas} pods lost a replication of ${replication} cannot be met, so the cluster cannot serve while it recovers` : undefined,
   run: runVolumeLoss,
@@ -74,7 +75,7 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     return `${describeExit(exit)} after ${seconds(Date.now() - t)} (a CrashLoopBackOff in Kubernetes): ${line}`;
   });
   await ctx.step(`the cluster serves without ${node.name}: every partition led, ${ADDS_PER_PHASE} adds`, async () => {
-    const ms = await session.partitionsLed(30_000);
+    const ms = await session.partitionsLed(60_000);
     await counter.addMany(ADDS_PER_PHASE, ctx.deadline.within(30_000));
     return `every partition led (${seconds(ms)}), ${counter.acknowledged} adds acknowledged`;
   });
@@ -83,14 +84,22 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
   for (const step of recoverSteps({ name: node.name, id: oldId! })) {
     await ctx.step(`recover: ${describeStep(step)}`, async () => runRecoverStep(ctx, step, node));
   }
-  await ctx.step(`${node.name} joined under a new node id: its partitions active, every partition led with its replica set`, async () => {
+  await ctx.step(`${node.name} joined under a new node id: alive, every partition led with its replica set`, async () => {
     const t = Date.now();
     const back = await pollUntil(`${node.name} in the cluster under a new node id`, ctx.deadline.within(JOIN_BOUND_MS), 500, () =>
       probeNodeBack(ctl, local.liveAddresses(), { name: node.name, partitions: session.expected.partitions }),
     );
     const layout = await pollUntil('the partition table and logs as configured', ctx.deadline.within(30_000), 500, () => probeLayout(ctl, local.liveAddresses(), session.expected));
+    return `${back} (${seconds(Date.now() - t)}); ${layout}`;
+  });
+  await ctx.step(`the metadata cluster has ${session.cluster.replicas} members again`, async () => {
+    const members = await pollUntil('every pod a metadata member', ctx.deadline.within(30_000), 500, async () => {
+      const now = await metadataMembers(ctl, local.liveAddresses());
+      return now.length === session.cluster.replicas ? { done: true, value: now } : { done: false, reason: `members ${now.join(', ')}` };
+    }).catch(async () => metadataMembers(ctl, local.liveAddresses()));
+    if (members.length !== session.cluster.replicas) throw new VerifyError(`the metadata cluster has ${members.length} members (${members.join(', ')}), not ${session.cluster.replicas}`);
     figures.push({ name: 'recover steps to the node back', value: Number(((Date.now() - recoverStarted) / 1000).toFixed(1)), unit: 's' });
-    return `${back} (${seconds(Date.now() - t)} after the restart step); ${layout}`;
+    return members.join(', ');
   });
   await ctx.step(`${ADDS_PER_PHASE} adds, and no acknowledged write lost or applied twice`, async () => {
     await counter.addMany(ADDS_PER_PHASE, ctx.deadline.within(30_000));
@@ -101,13 +110,20 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
   return {
     figures,
     consequence:
-      '`deploy status` recognises the data-loss line and names `deploy recover`, which runs these same steps (kubectl exec) after confirming; ' +
+      '`deploy status` recognises the data-loss line and names `deploy recover`, which runs these same steps (kubectl exec) after confirming, ' +
+      'and empties the volume before the restart (the refused attempts wrote to it: restarted on it, the new node stays a metadata Standby); ' +
       'multi-node targets without snapshots warn at synth, and logs are never trimmed automatically there (a trimmed log makes this recovery impossible)',
   };
 }
 
+/** Plain node ids of the metadata cluster's members. */
+async function metadataMembers(ctl: Restatectl, addresses: readonly string[]): Promise<string[]> {
+  const rows = await ctl.sql<{ plain_node_id: string; metadata_server_state: string }>(addresses, 'SELECT plain_node_id, metadata_server_state FROM nodes');
+  return rows.filter((r) => r.metadata_server_state.toLowerCase() === 'member').map((r) => r.plain_node_id).sort();
+}
+
 function describeStep(step: RecoverStep): string {
-  return step.kind === 'restatectl' ? `restatectl ${step.argv.join(' ')}` : `start ${step.nodeName} again on its volume as it is`;
+  return step.kind === 'restatectl' ? `restatectl ${step.argv.join(' ')}` : `start ${step.nodeName} again on an emptied volume`;
 }
 
 /** One recover step as deploy runs it: the restatectl argv (or the pod's restart), then its wait. */
@@ -115,13 +131,32 @@ async function runRecoverStep(ctx: ScenarioContext, step: RecoverStep, node: Loc
   const { local, ctl, session } = ctx;
   const t = Date.now();
   let did: string;
+  const satisfied = async (): Promise<boolean> =>
+    step.waitFor !== undefined && step.waitFor.satisfied(await ctl.sql<SqlRow>(local.liveAddresses(), step.waitFor.sql).catch(() => [{ unknown: true }]));
   if (step.kind === 'restatectl') {
-    const run = await ctl.run(local.liveAddresses(), step.argv, 30_000);
-    if (run.code !== 0) throw new VerifyError(`restatectl ${step.argv.join(' ')} exited ${run.code}: ${plain(run.stderr || run.stdout).trim().slice(0, 600)}`);
-    did = `exit 0 (${lastLine(run.stdout || run.stderr)})`;
+    // A failed attempt is tried again (a node that just joined can time out an add-node) until the step's wait
+    // bound, unless what it waits for already holds (an earlier attempt took effect but its answer was lost).
+    const bound = ctx.deadline.within((step.waitFor?.timeoutSeconds ?? 30) * 1000);
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      const run = await ctl.run(local.liveAddresses(), step.argv, Math.max(1000, Math.min(30_000, bound.remainingMs())));
+      if (run.code === 0) {
+        did = `exit 0${attempts > 1 ? ` at attempt ${attempts}` : ''} (${lastLine(run.stdout || run.stderr)})`;
+        break;
+      }
+      const why = `restatectl ${step.argv.join(' ')} exited ${run.code}: ${plain(run.stderr || run.stdout).trim().slice(0, 400)}`;
+      if (await satisfied()) {
+        did = `already in effect after attempt ${attempts} (${why})`;
+        break;
+      }
+      if (bound.remainingMs() < 2000) throw new VerifyError(`${why} (${attempts} attempts)`);
+      await sleep(1000);
+    }
   } else {
     if (step.nodeName !== node.name) throw new VerifyError(`the restart step names ${step.nodeName}, the lost node is ${node.name}`);
-    // The volume as the refused attempts left it: Kubernetes does not empty it again.
+    // The refused attempts wrote to the volume: the step empties it (its PVC deleted and recreated).
+    if (step.emptyVolume) local.removeData(node.ordinal);
     await local.restart(node.ordinal, ctx.deadline.within(30_000));
     session.services.containerStarted(node.name);
     did = 'listening';
