@@ -114,7 +114,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       promote(session, target!, { timeoutSeconds: args.timeoutSeconds, forceConflicts: args.forceConflicts }, deps.sops ?? new SopsProcess());
       return 0;
     case 'provision':
-      provisionInPod(session, values.clusterName, args.timeoutSeconds, values.replicas);
+      provisionInPod(session, values.clusterName, args.timeoutSeconds, values.replicas, values.restate.defaultReplication);
       report.info(`provision: RestateCluster ${values.clusterName} is provisioned`);
       return 0;
     case 'status': {

@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
 import { provisioningNames } from '../stack/provisioning/names';
+import { drainNames } from '../stack/day-two/drain-names';
 import type { DeployTarget } from './target';
 import { type CredentialsSecret, credentialsSecret } from './credentials';
 import type { ReadyTarget } from './rollout';
-import { clusterNamespaceWait, clusterPodWaits, operatorWaits, provisioningJobWait, type Wait } from './waits';
+import { clusterNamespaceWait, clusterPodWaits, drainJobWait, operatorWaits, provisioningJobWait, STORAGE_CLAIM_PREFIX, type Wait } from './waits';
 
 /** One step of promote. Pure data: `plan.ts` decides, `promote.ts` does. */
 export type PromoteAction =
@@ -11,6 +12,8 @@ export type PromoteAction =
   | ({ readonly kind: 'wait' } & Wait)
   | { readonly kind: 'delete'; readonly namespace: string; readonly object: string; readonly description: string }
   | { readonly kind: 'provision' }
+  /** Every partition led and every pod a metadata member (provision.sh --wait-serving in restate-0): after the rollout. */
+  | { readonly kind: 'serving' }
   | { readonly kind: 'note'; readonly text: string }
   | { readonly kind: 'job'; readonly namespace: string; readonly job: string; readonly wait: Wait }
   /** The object storage credentials Secret: decrypt and apply `file` (sops), or check the user's Secret. */
@@ -72,6 +75,28 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
   }
 
   actions.push({ kind: 'ready', clusterName: values.clusterName, replicas: values.replicas, image: values.image, operatorNamespace });
+  // Ready is the pods' /health, which answers long before the partitions have leaders (operator 1.7.4 sets no
+  // initial delay): gate on partition health. Object-store metadata clusters are not exec-checked here either.
+  if (!target.autoProvision) actions.push({ kind: 'serving' });
+  const drain = values.scaleIn ? drainNames(values.clusterName, values.scaleIn).job : undefined;
+  if (drain) {
+    // The drain Job's pod template is immutable: a previous run (kept for a day) must go before the apply.
+    actions.push({ kind: 'delete', namespace: operatorNamespace, object: `job/${drain}`, description: `previous drain Job ${operatorNamespace}/${drain}` });
+  }
   for (const file of target.otherFiles) actions.push({ kind: 'apply', file, description: basename(file, '.k8s.yaml').replace(/^\d{4}-/, '') });
+  if (drain && values.scaleIn && values.replicas === values.scaleIn.from) {
+    actions.push(
+      { kind: 'job', namespace: operatorNamespace, job: drain, wait: drainJobWait(operatorNamespace, drain, values.scaleIn) },
+      { kind: 'note', text: `drained; next: commit replicas: ${values.scaleIn.to} (scaleIn stays set) and promote again` },
+    );
+  }
+  if (values.scaleIn && values.replicas === values.scaleIn.to) {
+    // The operator sets no PVC retention policy: the removed pods' claims stay, and a later scale-up onto one
+    // crash-loops ("storage marker … created by another node"). Deleted with the user's own kubectl rights.
+    for (let ordinal = values.scaleIn.to; ordinal < values.scaleIn.from; ordinal++) {
+      const pvc = `${STORAGE_CLAIM_PREFIX}${ordinal}`;
+      actions.push({ kind: 'delete', namespace: values.clusterName, object: `pvc/${pvc}`, description: `PersistentVolumeClaim ${values.clusterName}/${pvc} of the removed pod restate-${ordinal}` });
+    }
+  }
   return actions;
 }

@@ -3,7 +3,7 @@ import { DeployError } from './errors';
 import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl';
 import { promotePlan } from './plan';
 import { CALL_TIMEOUT_MARGIN_SECONDS } from './process';
-import { provisionInPod } from './provision';
+import { provisionInPod, waitServingInPod } from './provision';
 import { waitForReadyRollout } from './rollout';
 import { indent, type Session } from './session';
 import type { Sops } from './sops';
@@ -43,12 +43,15 @@ export function promote(session: Session, target: DeployTarget, options: Promote
           timeoutSeconds: options.timeoutSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
         });
         return;
+      case 'serving':
+        waitServingInPod(session, values.clusterName, options.timeoutSeconds, values.replicas);
+        return;
       case 'note':
         session.report.info(`${n} ${action.text}`);
         return;
       case 'provision':
         session.report.info(`${n} provisioning`);
-        provisionInPod(session, values.clusterName, options.timeoutSeconds, values.replicas);
+        provisionInPod(session, values.clusterName, options.timeoutSeconds, values.replicas, values.restate.defaultReplication);
         return;
       case 'credentials':
         if (action.secret.source === 'sops') {

@@ -12,8 +12,8 @@ export const IN_POD_ADDRESS = 'http://127.0.0.1:5122';
  * `kubectl exec -i restate-0 -- sh -s -- ARGS`: runs the repository's provisioning script (fed on standard
  * input) in the first pod, with the `restatectl` of the cluster's own image.
  */
-export function provisionExecArgs(context: string, clusterName: string, deadlineSeconds: number, replicas?: number): string[] {
-  const script = provisionScriptArgs({ address: IN_POD_ADDRESS, deadlineSeconds, replicas });
+export function provisionExecArgs(context: string, clusterName: string, deadlineSeconds: number, replicas?: number, replication?: number): string[] {
+  const script = provisionScriptArgs({ address: IN_POD_ADDRESS, deadlineSeconds, replicas, ...(replication !== undefined ? { ensureReplication: replication } : {}) });
   return execArgs(context, clusterName, Upstream.FIRST_POD, ['sh', '-s', '--', ...script], { stdin: true });
 }
 
@@ -25,12 +25,13 @@ export function restatectlStatusArgs(context: string, clusterName: string): stri
 /**
  * Provisions the cluster through `restate-0` and shows `restatectl status`. A first provisioning succeeds only
  * once pods restate-0..replicas-1 are metadata members and every partition has a leader; the script reports an
- * already provisioned cluster at once and exits 0. Throws with the script's own reason when it does not succeed.
+ * already provisioned cluster at once and exits 0. With `replication`, it then makes the cluster's log and
+ * partition replication that one when it differs (`restatectl config set`; a no-op otherwise). Throws with the script's own reason when it does not succeed.
  */
-export function provisionInPod(session: Session, clusterName: string, deadlineSeconds: number, replicas?: number): void {
+export function provisionInPod(session: Session, clusterName: string, deadlineSeconds: number, replicas?: number, replication?: number): void {
   const where = `${clusterName}/${Upstream.FIRST_POD}`;
   session.report.info(`==> provisioning through pod ${where} (deadline ${deadlineSeconds}s)`);
-  const result = session.run(provisionExecArgs(session.context, clusterName, deadlineSeconds, replicas), {
+  const result = session.run(provisionExecArgs(session.context, clusterName, deadlineSeconds, replicas, replication), {
     stdinFile: PROVISION_SCRIPT_PATH,
     timeoutSeconds: deadlineSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
   });
@@ -56,4 +57,32 @@ export function provisionInPod(session: Session, clusterName: string, deadlineSe
 function lastLine(text: string): string {
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * `kubectl exec -i restate-0 -- sh -s -- … --wait-serving`: the provisioning script as the gate after a rollout.
+ * Operator 1.7.4's readiness probe is `/health` with no initial delay, so `Ready` (and a finished StatefulSet
+ * rollout) can come while partitions still have no leader: this waits until every pod is a metadata member and
+ * every partition has an active leader on a live node.
+ */
+export function servingExecArgs(context: string, clusterName: string, deadlineSeconds: number, replicas?: number): string[] {
+  const script = provisionScriptArgs({ address: IN_POD_ADDRESS, deadlineSeconds, replicas, waitServing: true });
+  return execArgs(context, clusterName, Upstream.FIRST_POD, ['sh', '-s', '--', ...script], { stdin: true });
+}
+
+/** Waits (through `restate-0`) until the cluster serves: every pod a metadata member, every partition led. */
+export function waitServingInPod(session: Session, clusterName: string, deadlineSeconds: number, replicas?: number): void {
+  session.report.info(`==> waiting until every partition of ${clusterName} has an active leader (through pod ${clusterName}/${Upstream.FIRST_POD}, deadline ${deadlineSeconds}s)`);
+  const result = session.run(servingExecArgs(session.context, clusterName, deadlineSeconds, replicas), {
+    stdinFile: PROVISION_SCRIPT_PATH,
+    timeoutSeconds: deadlineSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
+  });
+  const said = `${result.stdout}${result.stderr}`.trim();
+  if (said) session.report.info(indent(said));
+  if (result.code !== 0) {
+    throw new DeployError(
+      `the cluster did not serve within ${deadlineSeconds}s after the rollout (exit ${result.code}): ${said.split('\n').pop() ?? ''}\n` +
+        `  likely cause: partitions without a leader after pods restarted (operator 1.7.4 rolls on /health alone); see \`kubectl -n ${clusterName} exec ${Upstream.FIRST_POD} -- restatectl partitions list\`.`,
+    );
+  }
 }

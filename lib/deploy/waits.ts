@@ -161,3 +161,19 @@ export function provisioningJobWait(operatorNamespace: string, job: string): Wai
       `its last log lines are below, more with \`kubectl -n ${operatorNamespace} logs job/${job}\` and \`kubectl -n ${operatorNamespace} describe job ${job}\`.`,
   };
 }
+
+/** The operator's PVCs are `storage-restate-N` (volume claim template `storage` of StatefulSet `restate`). */
+export const STORAGE_CLAIM_PREFIX = `storage-${Upstream.STATEFULSET}-`;
+
+/** The drain Job of a scale-in (values `scaleIn`) to complete. */
+export function drainJobWait(operatorNamespace: string, job: string, scaleIn: { readonly from: number; readonly to: number }): Wait {
+  return {
+    namespace: operatorNamespace,
+    object: `job/${job}`,
+    condition: 'condition=Complete',
+    description: `drain Job ${operatorNamespace}/${job} to complete (restate-${scaleIn.to}..restate-${scaleIn.from - 1} drained)`,
+    likelyCause:
+      `a leaving node's partitions did not move (too few nodes for the replication?) or its pod cannot reach restate-0 on 5122; ` +
+      `its last log lines are below, more with \`kubectl -n ${operatorNamespace} logs job/${job}\`. Do not lower replicas before it completes.`,
+  };
+}

@@ -5,6 +5,8 @@ import { egressRules, metricsPeers } from './cluster-network';
 import { RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
 import { ProvisioningJob, provisioningPeer } from './provisioning/job';
+import { DrainJob } from './day-two/drain-job';
+import { drainPeer } from './day-two/drain-names';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { quantityToBytes, type StackValues } from '../values';
 import { ChartIds } from '../target/charts';
@@ -60,7 +62,11 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     env: credentialEnv(values),
     serviceAccountAnnotations: serviceAccountAnnotations(values),
     egressRules: egressRules(values),
-    fabricPeers: [...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []), ...metricsPeers(values)],
+    fabricPeers: [
+      ...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []),
+      ...(values.scaleIn ? [drainPeer(values.clusterName, values.operator.namespace)] : []),
+      ...metricsPeers(values),
+    ],
     ingressPeers: values.networkPeers?.ingress,
     adminPeers: values.networkPeers?.admin,
   });
@@ -75,8 +81,22 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       image: values.image,
       clusterDomain: values.clusterDomain,
       replicas: values.replicas,
+      replication: values.restate.defaultReplication,
     });
     last = provisioningChart;
+  }
+
+  if (values.scaleIn) {
+    const dayTwoChart = new Chart(app, ChartIds.DAY_TWO, { disableResourceNameHashes: true });
+    dayTwoChart.addDependency(last);
+    new DrainJob(dayTwoChart, 'Drain', {
+      clusterName: values.clusterName,
+      scaleIn: values.scaleIn,
+      namespace: values.operator.namespace,
+      image: values.image,
+      clusterDomain: values.clusterDomain,
+    });
+    last = dayTwoChart;
   }
 
   if (values.metrics.enabled) {

@@ -68,6 +68,16 @@ export class ClusterServiceModel {
     this.sync();
   }
 
+  /**
+   * Tells the model that a pod is being deleted (the kubelet sends SIGTERM): its endpoint turns not ready at
+   * once (EndpointSlice `terminating`), and it is not probed again until its container starts again.
+   */
+  containerStopping(name: string): void {
+    const s = this.state.get(name)!;
+    this.state.set(name, { ready: false, failures: 0, successes: 0, nextAt: Number.POSITIVE_INFINITY, generation: s.generation + 1 });
+    this.sync();
+  }
+
   /** Names of the pods Service `restate` routes to now. */
   ready(): string[] {
     return this.endpoints.filter((e) => this.state.get(e.name)!.ready).map((e) => e.name);

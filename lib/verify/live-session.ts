@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../stack/provisioning/script';
+import { PROVISION_SCRIPT_PATH, type ProvisionScriptOptions, provisionScriptArgs } from '../stack/provisioning/script';
 import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from '../target/operator-names';
 import type { RestateBinaries } from './binaries';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
@@ -296,9 +296,9 @@ export class LiveSession {
   }
 
   /** The provisioning script as shipped (lib/stack/provisioning/provision.sh), run with the npm restatectl. */
-  runProvisionScript(): Promise<CommandResult> {
+  runProvisionScript(options: Pick<ProvisionScriptOptions, 'ensureReplication' | 'replicas'> = {}): Promise<CommandResult> {
     const deadlineSeconds = Math.ceil(this.input.readyBoundMs / 1000) + 30;
-    const args = provisionScriptArgs({ address: this.local.nodes[0].address, deadlineSeconds, intervalSeconds: 1, replicas: this.cluster.replicas });
+    const args = provisionScriptArgs({ address: this.local.nodes[0].address, deadlineSeconds, intervalSeconds: 1, replicas: this.cluster.replicas, ...options });
     return runCommand('sh', [PROVISION_SCRIPT_PATH, ...args], { env: this.env, timeoutMs: Math.min(this.deadline.remainingMs(), (deadlineSeconds + 10) * 1000) });
   }
 

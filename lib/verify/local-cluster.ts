@@ -128,6 +128,17 @@ export class LocalCluster {
     return this.nodes.filter((n) => this.isRunning(n.ordinal)).map((n) => n.address);
   }
 
+  /**
+   * The same addresses, the node running longest first: restatectl asks the first that answers, and a node that
+   * has just started answers cluster-wide queries (the partition state) from a picture it has not completed yet.
+   */
+  steadyAddresses(): string[] {
+    return this.nodes
+      .filter((n) => this.isRunning(n.ordinal))
+      .sort((a, b) => this.running.get(a.ordinal)!.startedAt - this.running.get(b.ordinal)!.startedAt)
+      .map((n) => n.address);
+  }
+
   isRunning(ordinal: number): boolean {
     return this.running.get(ordinal)?.running() ?? false;
   }

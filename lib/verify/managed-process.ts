@@ -38,6 +38,8 @@ export function describeExit(exit: ProcessExit): string {
  */
 export class ManagedProcess {
   public readonly pid: number;
+  /** When it was started (epoch ms). */
+  public readonly startedAt = Date.now();
   private readonly child: ChildProcess;
   private ended?: ProcessExit;
   private readonly gone: Promise<ProcessExit>;

@@ -186,9 +186,11 @@ function devPromoteCalls(): string[][] {
     [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0001-cluster.k8s.yaml')],
     wait([], 'create', 'namespace/restate-dev'),
     ...pods,
-    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3'],
+    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--ensure-replication', '2'],
     [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ...rolloutReads('restate-dev').map((read) => [...CTX, ...read]),
+    // Ready is the pods' /health: then every partition must have a leader (the same script, --wait-serving)
+    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--wait-serving'],
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
     ...readdirSync(DEV)
       .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
@@ -381,9 +383,11 @@ describe('promote', () => {
     // WHEN promoting prod/vultr (provisioning.automated: true, 5 replicas)
     const run = deploy('promote', [currentContext('restate-prod'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { environment: 'prod' });
 
-    // THEN no exec into the pods; the Job steps come between the last pod and Ready
+    // THEN no exec into the pods until the rollout is done (then only the partition-health gate); the Job steps
+    // come between the last pod and Ready
     expect(run.code).toBe(0);
-    expect(run.calls.some((argv) => argv.includes('exec'))).toBe(false);
+    const execs = run.calls.filter((argv) => argv.includes('exec'));
+    expect(execs).toEqual([[...PROD_CTX, '-n', 'restate-prod', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '5', '--wait-serving']]);
     const op = ['-n', 'restate-operator'];
     const lastPod = run.calls.findIndex((argv) => argv.includes('pod/restate-4') && argv.includes('--for=jsonpath={.status.phase}=Running'));
     expect(run.calls.slice(lastPod + 1, lastPod + 5)).toEqual([
@@ -453,14 +457,46 @@ describe('the target folder', () => {
     const preview = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
     const promote = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], overrides);
 
-    // THEN the diff covers it last, and the apply comes right after the Ready wait
+    // THEN the diff covers it last, and the apply comes right after the Ready wait and the partition-health gate
     expect(preview.calls[3]).toEqual([...CTX, 'diff', '--server-side', '--field-manager=restate-stack', '-f', monitoring]);
     expect(promote.code).toBe(0);
-    expect(promote.calls.slice(-2)).toEqual([
+    expect(promote.calls.slice(-3)).toEqual([
       [...CTX, ...rolloutReads('restate-dev')[2]],
+      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--wait-serving'],
       [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', monitoring],
     ]);
-    expect(promote.out).toMatch(/\[18\/18\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
+    expect(promote.out).toMatch(/\[19\/19\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
+  });
+
+  test('a scale-in: the drain commit waits for the drain Job, the commit that lowers replicas deletes the removed pods\' PVCs', () => {
+    // GIVEN dev at 5 replicas with scaleIn 5 → 3 (the drain commit), and the same with replicas 3 (the second commit)
+    const drainCommit = built((v) => v.set('environments/dev.yaml', ['replicas'], 5).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }));
+    const lowerCommit = built((v) => v.set('environments/dev.yaml', ['replicas'], 3).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }));
+    const rules = [currentContext('restate-dev'), ...rolloutRules('restate-dev', 5), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
+
+    // WHEN promoting each
+    const first = deploy('promote', rules, { dist: drainCommit.dist, valuesDir: drainCommit.values.path });
+    const second = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: lowerCommit.dist, valuesDir: lowerCommit.values.path });
+
+    // THEN the first replaces and applies the drain Job, waits for it and says what comes next; it deletes no PVC
+    expect(first.code).toBe(0);
+    const op = ['-n', 'restate-operator'];
+    const job = 'job/restate-dev-drain-5-to-3';
+    expect(first.calls).toContainEqual([...CTX, ...op, 'delete', job, '--ignore-not-found', '--timeout=300s']);
+    expect(first.calls).toContainEqual([...CTX, ...op, 'wait', '--for=condition=Complete', job, '--timeout=300s']);
+    expect(first.out).toContain('drained; next: commit replicas: 3 (scaleIn stays set) and promote again');
+    expect(first.calls.some((argv) => argv.some((a) => a.startsWith('pvc/')))).toBe(false);
+    // AND the second deletes storage-restate-3 and -4, after the partition-health gate, and waits for no drain
+    expect(second.code).toBe(0);
+    const deletes = second.calls.filter((argv) => argv.some((a) => a.startsWith('pvc/')));
+    expect(deletes).toEqual([
+      [...CTX, '-n', 'restate-dev', 'delete', 'pvc/storage-restate-3', '--ignore-not-found', '--timeout=300s'],
+      [...CTX, '-n', 'restate-dev', 'delete', 'pvc/storage-restate-4', '--ignore-not-found', '--timeout=300s'],
+    ]);
+    const gate = second.calls.findIndex((argv) => argv.includes('--wait-serving'));
+    expect(gate).toBeGreaterThan(-1);
+    expect(second.calls.indexOf(deletes[0])).toBeGreaterThan(gate);
+    expect(second.calls).not.toContainEqual([...CTX, ...op, 'wait', '--for=condition=Complete', job, '--timeout=300s']);
   });
 
   test('a cluster that provisions itself (auto-provision = true) gets no provisioning step', () => {
@@ -567,7 +603,7 @@ describe('provision', () => {
     // THEN it exits 0, having run exactly the script and the status
     expect(run.code).toBe(0);
     expect(run.calls.slice(1)).toEqual([
-      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60', '--replicas', '3'],
+      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60', '--replicas', '3', '--ensure-replication', '2'],
       [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ]);
     expect(run.kubectl.stdin(2)).toBe(readFileSync(PROVISION_SCRIPT_PATH, 'utf8'));

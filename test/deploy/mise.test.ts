@@ -149,7 +149,7 @@ describe('the mise tasks', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('warning: kube context is "kind-local"');
     expect(kubectl.calls()[1]).toEqual([
-      '--context', 'kind-local', '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '9', '--replicas', '3',
+      '--context', 'kind-local', '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '9', '--replicas', '3', '--ensure-replication', '2',
     ]);
   }, TASK_TIMEOUT_MS);
 

@@ -150,6 +150,17 @@ describe('provision.sh arguments', () => {
     expect(() => provisionScriptArgs({ deadlineSeconds: 1.5 })).toThrow('deadlineSeconds must be a whole number of seconds, at least 1 (got 1.5)');
     expect(() => provisionScriptArgs({ address: 'restate-0:5122' })).toThrow('address must be one or more http(s) URLs');
     expect(() => provisionScriptArgs({ replication: '{node 2' })).toThrow('replication must be a node count');
+    expect(() => provisionScriptArgs({ ensureReplication: 0 })).toThrow('ensureReplication must be a node count');
+  });
+
+  test('the replication step and the serving gate are flags of their own, after the others', () => {
+    // THEN --ensure-replication takes a count or a property, --wait-serving no value
+    expect(provisionScriptArgs({ replicas: 5, ensureReplication: 3, waitServing: true })).toEqual(['--replicas', '5', '--ensure-replication', '3', '--wait-serving']);
+    expect(provisionScriptArgs({ ensureReplication: '{node: 3}' })).toEqual(['--ensure-replication', '{node: 3}']);
+    // AND the script refuses a malformed --ensure-replication before it calls restatectl
+    const bad = spawnSync('sh', [PROVISION_SCRIPT_PATH, '--ensure-replication', 'three'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+    expect(bad.status).toBe(ProvisionExit.USAGE);
+    expect(bad.stderr).toContain("--ensure-replication must be a number of nodes (at least 1) or a property like '{node: 2}' (got 'three')");
   });
 
   test('the script text is the file shipped in the ConfigMap, a POSIX sh script', () => {

@@ -50,6 +50,11 @@ describe('ProvisioningJob', () => {
     expect(other.spec.template.spec.containers[0].args.slice(0, 2)).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.k8s.example:5122']);
   });
 
+  test('GIVEN the wanted replication WHEN synthesized THEN the script is asked to ensure it after provisioning', () => {
+    const { job } = synthStep({ replicas: 5, replication: 3 });
+    expect(job.spec.template.spec.containers[0].args.slice(-4)).toEqual(['--replicas', '5', '--ensure-replication', '3']);
+  });
+
   test('ships the repository script byte for byte, and runs it against restate-0 of the cluster', () => {
     const { configMap, job } = synthStep();
     expect(configMap.data).toEqual({ 'provision.sh': SCRIPT });

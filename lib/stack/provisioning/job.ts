@@ -48,6 +48,14 @@ export interface ProvisioningJobProps {
   readonly replicas?: number;
 
   /**
+   * Log and partition replication the cluster must have (values `restate.defaultReplication`): after
+   * provisioning, the script sets it with `restatectl config set` when the cluster has another (a scale-out that
+   * raised it); a no-op when it has it already. `default-replication` in config.toml applies only at provisioning.
+   * @default - the replication is left as it is
+   */
+  readonly replication?: number;
+
+  /**
    * Seconds one attempt of the script keeps trying (node not answering yet, provisioning not confirmed).
    * Under Argo CD the Job may start before the pods are even scheduled, so this covers volume binding and
    * image pulls too.
@@ -171,7 +179,7 @@ export class ProvisioningJob extends Construct {
                 name: 'provision',
                 image: props.image,
                 command: ['sh', `${SCRIPT_DIR}/${PROVISION_SCRIPT_NAME}`],
-                args: provisionScriptArgs({ address: seedAddress, deadlineSeconds, replicas: props.replicas }),
+                args: provisionScriptArgs({ address: seedAddress, deadlineSeconds, replicas: props.replicas, ...(props.replication !== undefined ? { ensureReplication: props.replication } : {}) }),
                 env: [{ name: 'HOME', value: TMP_DIR }],
                 resources: {
                   requests: quantities(resources.requests),

@@ -17,8 +17,13 @@
 # alive nodes only) are the same in restatectl 1.4.0–1.4.4 and 1.7 (tools/restatectl/src/commands/node/list_nodes.rs,
 # metadata_server/list_servers.rs, config.rs, partition/list.rs).
 #
-# Exit status: 0 provisioned (now or before), 1 not provisioned within the deadline, 2 usage error,
-# 3 restatectl not found.
+# With --ensure-replication R it then makes the cluster's log and partition replication R (a scale-out that
+# raises the replication): `default-replication` applies only at provisioning, a live change needs
+# `restatectl config set --log-replication R --partition-replication R`. Idempotent: when the cluster already
+# has R it changes nothing and says so; it refuses an R that needs more nodes than the cluster has.
+#
+# Exit status: 0 provisioned (now or before) and, with --ensure-replication, replicated as asked; 1 not
+# provisioned within the deadline, or the replication could not be set; 2 usage error; 3 restatectl not found.
 
 set -u
 
@@ -26,6 +31,7 @@ usage() {
   cat <<'EOF'
 usage: provision.sh [--address URL[,URL...]] [--deadline SECONDS] [--interval SECONDS]
                     [--num-partitions N] [--replication R] [--replicas N]
+                    [--ensure-replication R] [--wait-serving]
 
   --address URL        fabric address(es) of the node(s), comma-separated
                        (default: $RESTATECTL_ADDRESS, else http://127.0.0.1:5122)
@@ -36,6 +42,11 @@ usage: provision.sh [--address URL[,URL...]] [--deadline SECONDS] [--interval SE
                        (default: the node's default-replication)
   --replicas N         pods restate-0..N-1 that must all be metadata members before a first
                        provisioning counts as done (default: every node in the nodes configuration)
+  --ensure-replication R
+                       afterwards, make the log and partition replication R when the cluster has
+                       another (restatectl config set); nothing when it has R already
+  --wait-serving       on a cluster provisioned before, too, wait until it serves (every pod
+                       a metadata member, every partition led): the gate after a rollout
 EOF
 }
 
@@ -52,6 +63,8 @@ INTERVAL=5
 NUM_PARTITIONS=
 REPLICATION=
 REPLICAS=
+ENSURE_REPLICATION=
+WAIT_SERVING_TOO=
 # The longest a single restatectl call may take (its own defaults are 3 s to connect, 13 s per request).
 CALL_LIMIT=20
 
@@ -59,6 +72,7 @@ while [ $# -gt 0 ]; do
   opt=$1
   case $opt in
     -h | --help) usage; exit 0 ;;
+    --wait-serving) WAIT_SERVING_TOO=1; shift; continue ;;
     --*=*) value=${opt#*=}; opt=${opt%%=*}; shift ;;
     --*)
       [ $# -ge 2 ] || usage_error "$opt needs a value"
@@ -72,6 +86,7 @@ while [ $# -gt 0 ]; do
     --num-partitions) NUM_PARTITIONS=$value ;;
     --replication) REPLICATION=$value ;;
     --replicas) REPLICAS=$value ;;
+    --ensure-replication) ENSURE_REPLICATION=$value ;;
     *) usage_error "unknown option: $opt" ;;
   esac
 done
@@ -86,6 +101,11 @@ fi
 case $REPLICATION in
   '' | '{'*'}') ;;
   *) is_count "$REPLICATION" || usage_error "--replication must be a number of nodes (at least 1) or a property like '{node: 2}' (got '$REPLICATION')" ;;
+esac
+
+case $ENSURE_REPLICATION in
+  '' | '{'*'}') ;;
+  *) is_count "$ENSURE_REPLICATION" || usage_error "--ensure-replication must be a number of nodes (at least 1) or a property like '{node: 2}' (got '$ENSURE_REPLICATION')" ;;
 esac
 
 if [ -n "$REPLICAS" ]; then
@@ -210,6 +230,51 @@ ROWS
   [ -z "$missing" ] && [ "$count" -ge "$partitions" ] && SERVING=1
 }
 
+# The replication the cluster uses now, from `restatectl config get` ("Log replication: {node: 2}",
+# "Partition replication: {node: 2}"); sets LOG_REP and PART_REP, returns 1 when they cannot be read.
+read_replication() {
+  ctl config get
+  [ "$RC" -eq 0 ] || return 1
+  LOG_REP=$(printf '%s\n' "$OUT" | sed -n 's/.*Log replication: *//p' | head -n 1)
+  PART_REP=$(printf '%s\n' "$OUT" | sed -n 's/.*Partition replication: *//p' | head -n 1)
+  [ -n "$LOG_REP" ] && [ -n "$PART_REP" ]
+}
+
+compact() { printf '%s' "$1" | tr -d ' \t'; }
+
+# Whether LOG_REP and PART_REP are both $1 (a property like "{node: 3}").
+replication_is() { [ "$(compact "$LOG_REP")" = "$(compact "$1")" ] && [ "$(compact "$PART_REP")" = "$(compact "$1")" ]; }
+
+# --ensure-replication: make the cluster's log and partition replication the wanted one, once.
+ensure_replication() {
+  [ -n "$ENSURE_REPLICATION" ] || return 0
+  case $ENSURE_REPLICATION in '{'*) want=$ENSURE_REPLICATION ;; *) want="{node: $ENSURE_REPLICATION}" ;; esac
+  until read_replication; do pause 2 "cannot read the cluster's replication yet ($(last_line))"; done
+  if replication_is "$want"; then
+    say "replication: logs $LOG_REP, partitions $PART_REP, as wanted: nothing to change"
+    return 0
+  fi
+  # Each copy needs its own node: refuse what the nodes cannot hold instead of leaving the logs unwritable.
+  need=$(printf '%s\n' "$want" | sed -n 's/.*node: *\([0-9][0-9]*\).*/\1/p')
+  ctl nodes list
+  [ "$RC" -eq 0 ] || fail 1 "replication: restatectl nodes list: $(last_line)"
+  nodes=0
+  while read -r id gen rest; do
+    case $id in N[0-9]*) case $gen in [0-9]*) nodes=$((nodes + 1)) ;; esac ;; esac
+  done <<ROWS
+$(rows)
+ROWS
+  if [ -n "$need" ] && [ "$need" -gt "$nodes" ]; then
+    fail 1 "replication: $want needs $need nodes, the cluster has $nodes: scale out first, then run this again"
+  fi
+  say "replication: logs $LOG_REP, partitions $PART_REP; setting $want on $nodes nodes (restatectl config set)"
+  ctl config set --log-replication "$want" --partition-replication "$want" --yes
+  [ "$RC" -eq 0 ] || fail 1 "replication: restatectl config set failed: $(last_line)"
+  read_replication || fail 1 "replication: cannot read the replication back: $(last_line)"
+  replication_is "$want" || fail 1 "replication: restatectl config set ran, but the cluster still has logs $LOG_REP, partitions $PART_REP"
+  say "replication: done: logs and partitions replicated $want (Restate moves the replica sets and new log segments to it)"
+}
+
 # After this run provisioned the cluster (or saw it provisioned a moment ago): wait until it serves, with a line
 # of progress whenever the picture changes and at least every 10 seconds.
 wait_serving() {
@@ -218,7 +283,7 @@ wait_serving() {
   said_at=0
   while :; do
     check_serving
-    [ -n "$SERVING" ] && { say "done: the cluster is provisioned and serving: $STATE"; exit 0; }
+    [ -n "$SERVING" ] && { say "done: the cluster is provisioned and serving: $STATE"; ensure_replication; exit 0; }
     now=$(date +%s)
     if [ "$STATE" != "$said" ] || [ $((now - said_at)) -ge 10 ]; then
       say "waiting for the cluster to serve: $STATE ($(left)s left)"
@@ -249,7 +314,12 @@ while :; do
       say "restatectl status exits 0: the cluster is provisioned; waiting until every pod is a metadata member and every partition has a leader"
       wait_serving
     fi
+    if [ -n "$WAIT_SERVING_TOO" ]; then
+      say "the cluster is already provisioned (restatectl status exits 0); waiting until every pod is a metadata member and every partition has a leader"
+      wait_serving
+    fi
     say "done: the cluster is already provisioned, nothing to do (restatectl status exits 0)"
+    ensure_replication
     exit 0
   fi
 

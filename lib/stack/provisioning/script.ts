@@ -61,11 +61,30 @@ export interface ProvisionScriptOptions {
    * @default - every node in the cluster's nodes configuration
    */
   readonly replicas?: number;
+  /**
+   * Afterwards, make the cluster's log and partition replication this (`restatectl config set`) when it has
+   * another: `default-replication` applies only at provisioning. A no-op when the cluster has it already.
+   * @default - leave the replication as it is
+   */
+  readonly ensureReplication?: number | string;
+  /**
+   * On a cluster provisioned before, too, wait until it serves (every pod a metadata member, every partition led
+   * by a live node): the gate after a rollout, which `Ready` (the pods' `/health`) is not.
+   * @default false - a cluster provisioned before is reported at once
+   */
+  readonly waitServing?: boolean;
 }
 
 function wholeSeconds(name: string, value: number): string {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds, at least 1 (got ${value})`);
   return String(value);
+}
+
+function replicationArg(name: string, r: number | string): string {
+  if (typeof r === 'number' ? !Number.isInteger(r) || r < 1 : !/^\{[^{}]+\}$/.test(r)) {
+    throw new Error(`${name} must be a node count (at least 1) or a property like "{node: 2}" (got ${JSON.stringify(r)})`);
+  }
+  return String(r);
 }
 
 /** The script's argument list for these options; options left out are not passed (the script's defaults apply). */
@@ -86,18 +105,14 @@ export function provisionScriptArgs(options: ProvisionScriptOptions = {}): strin
     }
     args.push('--num-partitions', String(options.numPartitions));
   }
-  if (options.replication !== undefined) {
-    const r = options.replication;
-    if (typeof r === 'number' ? !Number.isInteger(r) || r < 1 : !/^\{[^{}]+\}$/.test(r)) {
-      throw new Error(`replication must be a node count (at least 1) or a property like "{node: 2}" (got ${JSON.stringify(r)})`);
-    }
-    args.push('--replication', String(r));
-  }
+  if (options.replication !== undefined) args.push('--replication', replicationArg('replication', options.replication));
   if (options.replicas !== undefined) {
     if (!Number.isInteger(options.replicas) || options.replicas < 1 || options.replicas > 1000) {
       throw new Error(`replicas must be a whole number from 1 to 1000 (got ${options.replicas})`);
     }
     args.push('--replicas', String(options.replicas));
   }
+  if (options.ensureReplication !== undefined) args.push('--ensure-replication', replicationArg('ensureReplication', options.ensureReplication));
+  if (options.waitServing) args.push('--wait-serving');
   return args;
 }

@@ -2,12 +2,18 @@ import { majorityLoss } from './majority-loss';
 import { rollingUpgrade } from './rolling-upgrade';
 import { volumeLoss } from './volume-loss';
 import type { Scenario } from './scenario';
+import { scaleOut } from './scale-out';
+import { scaleIn } from './scale-in';
+import { rollingRestart } from './rolling-restart';
 
 /**
  * Every scenario of `npm run verify -- --scenario NAME`, one entry per line, in the order `--help` lists them.
  * Add a scenario by importing it above and adding it here.
  */
 export const SCENARIOS: readonly Scenario[] = [
+  scaleOut,
+  scaleIn,
+  rollingRestart,
   rollingUpgrade,
   majorityLoss,
   volumeLoss,
