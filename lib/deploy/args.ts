@@ -3,7 +3,7 @@ import { DeployError } from './errors';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 import { ExitCode } from '../errors/user-error';
 
-export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status'] as const;
+export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status', 'recover'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface DeployArgs {
@@ -22,6 +22,10 @@ export interface DeployArgs {
   readonly timeoutSeconds: number;
   /** Pass `--force-conflicts` to server-side apply and diff. */
   readonly forceConflicts: boolean;
+  /** recover: the pod (= node) that lost its volume. */
+  readonly node?: string;
+  /** recover: go on without asking. */
+  readonly yes?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -37,6 +41,9 @@ commands:
               cluster namespace exists; an existing-secret one is checked there)
   provision   run the provisioning script in pod restate-0, then restatectl status (safe to repeat)
   status      the RestateCluster's conditions, its pods, its credentials Secret and restatectl status
+              (and a pod crash-looping after it lost its volume, with the recover command to run)
+  recover     for a node that lost its volume (--node restate-N): show the measured recovery, ask, run it
+              through kubectl exec in a healthy pod and wait after each step (--yes: do not ask)
 
 options:
   -e, --environment ENV       environment (values/environments/ENV.yaml)
@@ -45,7 +52,9 @@ options:
   --dist DIR                  build/preview/promote: folder of synthesized targets (default: dist)
   --context NAME              kube context to use (default: kubectl's current context)
   --allow-context-mismatch    go on although the context is not the environment's deploy.kubeContext
-  --timeout SECONDS           promote: upper bound of each wait; provision: the script's deadline (default: ${DEFAULT_TIMEOUT_SECONDS})
+  --timeout SECONDS           promote/recover: upper bound of each wait; provision: the script's deadline (default: ${DEFAULT_TIMEOUT_SECONDS})
+  --node POD                  recover: the pod that lost its volume, e.g. restate-2
+  --yes                       recover: run the steps without asking (needed without a terminal)
   --force-conflicts           preview/promote: take over fields another field manager owns (see docs/deploying.md)`;
 
 /** Parses the deploy command line; mistakes are DeployErrors with exit status 2. */
@@ -63,6 +72,8 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | 'help' {
         'allow-context-mismatch': { type: 'boolean', default: false },
         timeout: { type: 'string' },
         'force-conflicts': { type: 'boolean', default: false },
+        node: { type: 'string' },
+        yes: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -70,7 +81,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  const empty = emptyFlag(values, ['environment', 'provider', 'values-dir', 'dist', 'context', 'timeout']);
+  const empty = emptyFlag(values, ['environment', 'provider', 'values-dir', 'dist', 'context', 'timeout', 'node']);
   if (empty) throw usageError(emptyFlagMessage(empty));
 
   if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'name a command' : `one command only, got: ${positionals.join(' ')}`);
@@ -84,9 +95,11 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | 'help' {
   if (values['force-conflicts'] && command !== 'preview' && command !== 'promote') {
     throw usageError('--force-conflicts only applies to preview and promote');
   }
-  if (values.timeout !== undefined && command !== 'promote' && command !== 'provision') {
-    throw usageError('--timeout only applies to promote and provision');
+  if (values.timeout !== undefined && command !== 'promote' && command !== 'provision' && command !== 'recover') {
+    throw usageError('--timeout only applies to promote, provision and recover');
   }
+  if ((values.node !== undefined || values.yes) && command !== 'recover') throw usageError(`--${values.node !== undefined ? 'node' : 'yes'} only applies to recover`);
+  if (command === 'recover' && values.node === undefined) throw usageError('recover needs --node: the pod that lost its volume, e.g. --node restate-2');
 
   return {
     command,
@@ -98,6 +111,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | 'help' {
     allowContextMismatch: values['allow-context-mismatch']!,
     timeoutSeconds: values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseTimeout(values.timeout),
     forceConflicts: values['force-conflicts']!,
+    ...(command === 'recover' ? { node: values.node, yes: values.yes } : {}),
   };
 }
 

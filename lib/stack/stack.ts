@@ -4,6 +4,7 @@ import { credentialEnv, serviceAccountAnnotations } from './cluster-credentials'
 import { egressRules, metricsPeers } from './cluster-network';
 import { RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
+import { clusterPlacement } from './placement';
 import { ProvisioningJob, provisioningPeer } from './provisioning/job';
 import { DrainJob } from './day-two/drain-job';
 import { drainPeer } from './day-two/drain-names';
@@ -69,6 +70,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     ],
     ingressPeers: values.networkPeers?.ingress,
     adminPeers: values.networkPeers?.admin,
+    placement: clusterPlacement(values),
   });
 
   let last = clusterChart;

@@ -25,6 +25,8 @@ export interface DeployRunOptions {
   readonly sops?: Sops;
   /** The helm program for the fresh synth that preview and promote compare the target folder with. */
   readonly helmExecutable?: string;
+  /** recover's question to the user. @default - nobody to ask */
+  readonly confirm?: (question: string) => boolean | 'no-tty';
 }
 
 /** Runs one deploy command of `dev/<provider>` in-process against a stand-in kubectl answering with `rules`. */
@@ -52,6 +54,7 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     helmExecutable: options.helmExecutable,
     waitTiming: { pollMs: 50, progressMs: 60_000 },
     ...(options.sops ? { sops: options.sops } : {}),
+    ...(options.confirm ? { confirm: options.confirm } : {}),
   });
   return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };
 }

@@ -1,10 +1,11 @@
 /**
  * The recovery of a node that lost its volume, as data: what was measured on real binaries (1.7.12, three nodes,
  * the dev/vultr config). A node restarted empty under its old name exits 1 with "Detected data loss for log-server
- * … Rejecting the join attempt" (a CrashLoopBackOff in Kubernetes) while the others keep serving. The cluster
- * takes it back once its old identity is retired: its log-server storage disabled (forced: the data is gone), its
- * metadata-server membership removed, the node removed, and the node restarted empty, when it joins under a new
- * node id (every partition led again ~40 s later). It works only while the logs were never trimmed.
+ * of my node N3" (a CrashLoopBackOff in Kubernetes) while the others keep serving. The cluster takes it back once
+ * its old identity is retired: its log-server storage disabled (forced: the data is gone), its metadata-server
+ * membership removed, the node removed, and the node restarted on an empty volume, when it joins under a new node
+ * id and as a metadata member (verify's volume-loss scenario: ~8 s for the four steps; the new node takes
+ * partitions ~30 s later). It works only while the logs were never trimmed.
  *
  * Two runners use it: `deploy recover` (each argv through `kubectl exec` into a healthy pod) and the volume-loss
  * scenario of `npm run verify` (through the local restatectl). Neither adds steps of its own.
@@ -35,23 +36,15 @@ export interface RestatectlStep {
 }
 
 /**
- * Start the lost node again, empty, under its old name (see `emptyVolume`: in Kubernetes delete its PVC, then the
- * crash-looping pod, so the StatefulSet recreates both now rather than after the back-off). It joins as a new
- * node id.
+ * Start the lost node again, on an empty volume, under its old name. It joins as a new node id. In Kubernetes:
+ * delete the pod's claim and the pod, and the StatefulSet creates both anew (an empty volume, whatever the
+ * crash-looping pod left on the old one); locally: an empty base dir.
  */
 export interface RestartStep {
   readonly kind: 'restart';
   readonly summary: string;
   /** The node (= pod) name to restart. */
   readonly nodeName: string;
-  /**
-   * The volume must be emptied again first: the refused attempts of the crash loop wrote to it. Measured on
-   * 1.7.12 (verify's volume-loss scenario): started on the volume as they left it, the node joins under a new id
-   * but its metadata server stays a `Standby` and `metadata-server add-node` times out, leaving a Raft group of
-   * 2 of 3; started on an emptied volume it joins as a metadata member by itself. In Kubernetes: delete the
-   * pod's PVC, then the pod, and the StatefulSet recreates both (the claim from its volumeClaimTemplate).
-   */
-  readonly emptyVolume: true;
   readonly waitFor: RecoverWait;
 }
 
@@ -66,11 +59,11 @@ export interface LostNode {
 }
 
 /**
- * The log line of a node that lost its data. 1.7.12 (volume-loss scenario of verify) writes it as a WARN,
+ * The log line of a node that lost its data. 1.7.12 (verify's volume-loss scenario) writes it as a WARN,
  * "Detected data loss for log-server of my node N3. The log-server marker is missing, storage-state was
- * read-write, will transition into `data-loss`", then fails with "Node cannot start a log-server on N3, it has
- * detected that it has lost its data" and exits 1; "Rejecting the join attempt" did not appear in those runs,
- * so only the first line is required.
+ * read-write, will transition into `data-loss`", then "Node cannot start a log-server on N3, it has detected
+ * that it has lost its data", and exits 1. "Rejecting the join attempt" did not appear in those runs, so only
+ * the first line is required.
  */
 export const DATA_LOSS_LOG = /Detected data loss for log-server/;
 
@@ -131,9 +124,8 @@ export function recoverSteps(node: LostNode): readonly RecoverStep[] {
     },
     {
       kind: 'restart',
-      summary: `Start ${node.name} again on an emptied volume (delete its PVC, then the pod): it joins under a new node id and as a metadata member`,
+      summary: `Start ${node.name} again on an empty volume (its claim deleted): it joins under a new node id and as a metadata member`,
       nodeName: node.name,
-      emptyVolume: true,
       waitFor: {
         description: `${node.name} is listed under a new node id`,
         sql: nodeIdQuery(node.name),

@@ -155,8 +155,9 @@ async function runRecoverStep(ctx: ScenarioContext, step: RecoverStep, node: Loc
     }
   } else {
     if (step.nodeName !== node.name) throw new VerifyError(`the restart step names ${step.nodeName}, the lost node is ${node.name}`);
-    // The refused attempts wrote to the volume: the step empties it (its PVC deleted and recreated).
-    if (step.emptyVolume) local.removeData(node.ordinal);
+    // The refused attempts wrote to the volume: the step starts on an empty one (its claim deleted and recreated).
+    // Measured: restarted on what they left, the new node id stays a metadata Standby and add-node times out.
+    local.removeData(node.ordinal);
     await local.restart(node.ordinal, ctx.deadline.within(30_000));
     session.services.containerStarted(node.name);
     did = 'listening';
