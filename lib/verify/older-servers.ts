@@ -40,9 +40,9 @@ export function fileIntegrity(file: string): string {
   return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 }
 
-function pinned(version: string): PinnedServer {
-  const found = OLDER_SERVERS.find((s) => s.version === version);
-  if (!found) throw new VerifyError(`restate-server ${version} is not pinned in lib/verify/older-servers.ts (pinned: ${OLDER_SERVERS.map((s) => s.version).join(', ')})`);
+function pinned(version: string, servers: readonly PinnedServer[]): PinnedServer {
+  const found = servers.find((s) => s.version === version);
+  if (!found) throw new VerifyError(`restate-server ${version} is not pinned in lib/verify/older-servers.ts (pinned: ${servers.map((s) => s.version).join(', ')})`);
   return found;
 }
 
@@ -56,6 +56,8 @@ export interface FetchOptions {
   readonly cacheDir?: string;
   /** The npm client to fetch with. @default `npm` on PATH */
   readonly npm?: string;
+  /** The pins to look the version up in. @default OLDER_SERVERS */
+  readonly servers?: readonly PinnedServer[];
   /** Told before a download starts. */
   readonly onFetch?: (server: PinnedServer) => void;
 }
@@ -67,7 +69,7 @@ export interface FetchOptions {
  * never used). Runs on the host, before the sandbox: the sandbox has no network.
  */
 export function olderServerBinary(version: string, options: FetchOptions = {}): string {
-  const server = pinned(version);
+  const server = pinned(version, options.servers ?? OLDER_SERVERS);
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new VerifyError(`restate-server ${version} is on npm for linux-x64 only (${server.package}); this machine is ${process.platform}-${process.arch}`);
   }

@@ -23,7 +23,7 @@ const ADD_BOUND_MS = 60_000;
 export const rollingUpgrade: Scenario = {
   name: 'rolling-upgrade',
   summary: 'restate-server 1.5.3 → 1.6.1 → 1.7.12 node by node on the same data, gated on partition health; it keeps serving, no acknowledged write lost or doubled',
-  budgetSeconds: 150,
+  budgetSeconds: 210,
   serverVersions: ['1.5.3', '1.6.1', '1.7.12'],
   refuse: ({ replicas, replication }) =>
     replicas - 1 < replication ? `with one of ${replicas} pods down a replication of ${replication} cannot be met, so a rolling change cannot keep serving` : undefined,

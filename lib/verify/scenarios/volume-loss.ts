@@ -42,7 +42,7 @@ function dataLossLine(log: string): string | undefined {
 export const volumeLoss: Scenario = {
   name: 'volume-loss',
   summary: 'one pod restarted on an empty volume exits 1 (data loss, join refused); the recover steps of deploy recover bring it back as a new node id, counter exact',
-  budgetSeconds: 90,
+  budgetSeconds: 120,
   refuse: ({ replicas, replication }) =>
     replicas - 1 < replication ? `with one of ${replicas} pods lost a replication of ${replication} cannot be met, so the cluster cannot serve while it recovers` : undefined,
   run: runVolumeLoss,
