@@ -257,7 +257,7 @@ export class LocalCluster {
    */
   async terminate(ordinal: number, graceMs = 30_000): Promise<string> {
     const r = this.running.get(ordinal);
-    if (!r || !r.running()) return 'not running';
+    if (!r?.running()) return 'not running';
     return describeExit(await r.stop('SIGTERM', graceMs));
   }
 

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { SYNC_WAVE, Wave } from '../argocd-annotations';
@@ -26,15 +27,16 @@ export interface DrainJobProps {
    */
   readonly clusterDomain?: string;
   /**
-   * Seconds the script may take for all leaving nodes (each waits for its partitions to move, ~20 s measured).
-   * @default 900
+   * How long the script may take for all leaving nodes, in whole seconds (each node waits for its partitions to
+   * move, ~30 s measured on a loaded machine).
+   * @default Duration.minutes(15)
    */
-  readonly deadlineSeconds?: number;
+  readonly deadline?: Duration;
   /**
-   * Seconds a finished Job is kept before Kubernetes deletes it.
-   * @default 86400 - the second commit (lower `replicas`) may come a day later; its guard reads the committed Job, not this one
+   * How long a finished Job is kept before Kubernetes deletes it.
+   * @default Duration.days(1) - long enough to read its log before the second commit (lower `replicas`), whose guard reads the committed Job, not this one
    */
-  readonly ttlSecondsAfterFinished?: number;
+  readonly ttlAfterFinished?: Duration;
   /**
    * Numeric user (and group) the script runs as.
    * @default 65532
@@ -55,13 +57,13 @@ export interface DrainJobProps {
  * `replicas` is not applied over a cluster that was not drained.
  */
 export class DrainJob extends Construct {
-  public readonly job: k8s.KubeJob;
+  public readonly apiObject: k8s.KubeJob;
   public readonly configMap: k8s.KubeConfigMap;
   public readonly serviceAccount: k8s.KubeServiceAccount;
 
   constructor(scope: Construct, id: string, props: DrainJobProps) {
     super(scope, id);
-    const deadlineSeconds = props.deadlineSeconds ?? 900;
+    const deadlineSeconds = (props.deadline ?? Duration.minutes(15)).toSeconds();
     const runAsUser = props.runAsUser ?? 65532;
     const { job: name, podLabels } = drainNames(props.clusterName, props.scaleIn);
     const labels = { ...podLabels, 'app.kubernetes.io/component': 'drain' };
@@ -70,13 +72,13 @@ export class DrainJob extends Construct {
 
     this.configMap = new k8s.KubeConfigMap(this, 'Script', { metadata, data: { [DRAIN_SCRIPT_NAME]: drainScript() } });
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
-    this.job = new k8s.KubeJob(this, 'Resource', {
+    this.apiObject = new k8s.KubeJob(this, 'Resource', {
       metadata: { ...metadata, annotations: { ...metadata.annotations, [HOOK]: 'Sync', [HOOK_DELETE_POLICY]: 'BeforeHookCreation,HookSucceeded' } },
       spec: {
         // One attempt: a failed drain must be looked at, not retried blindly.
         backoffLimit: 0,
         activeDeadlineSeconds: deadlineSeconds + 60,
-        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 86_400,
+        ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.days(1)).toSeconds(),
         template: {
           metadata: { labels: { ...podLabels } },
           spec: {

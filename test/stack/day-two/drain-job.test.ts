@@ -23,7 +23,7 @@ function synthTarget(dir: ValuesDir, environment: string, provider: string) {
   const { values } = loadTargetValues(dir.path, environment, provider);
   const app = new App({ outdir: join(dir.path, 'out') });
   buildStack(app, values, { helmExecutable: join(__dirname, '..', '..', 'support', 'helm-stand-in.ts') });
-  return new Map(app.charts.map((chart) => [chart.node.id, chart.toJson() as { kind: string; metadata: { name: string; namespace?: string }; spec?: any }[]]));
+  return new Map(app.charts.map((chart) => [chart.node.id, chart.toJson() as { kind: string; metadata: { name: string; namespace?: string }; spec?: { security?: { networkPeers?: { metrics?: unknown[] } } } }[]]));
 }
 
 describe('DrainJob', () => {
@@ -78,13 +78,13 @@ describe('the stack while values scaleIn is set', () => {
     const job = charts.get('day-two')!.find((o) => o.kind === 'Job')!;
     expect(job.metadata.name).toBe('restate-prod-drain-5-to-3');
     const cluster = charts.get('cluster')!.find((o) => o.kind === 'RestateCluster')!;
-    expect(cluster.spec.security.networkPeers.metrics).toContainEqual(drainPeer('restate-prod', 'restate-operator'));
+    expect(cluster.spec?.security?.networkPeers?.metrics).toContainEqual(drainPeer('restate-prod', 'restate-operator'));
   });
 
   test('GIVEN no scaleIn WHEN synthesized THEN no day-two chart and no drain peer', () => {
     const charts = synthTarget(dir, 'prod', 'vultr');
     expect(charts.has('day-two')).toBe(false);
     const cluster = charts.get('cluster')!.find((o) => o.kind === 'RestateCluster')!;
-    expect(cluster.spec.security.networkPeers.metrics).not.toContainEqual(drainPeer('restate-prod', 'restate-operator'));
+    expect(cluster.spec?.security?.networkPeers?.metrics).not.toContainEqual(drainPeer('restate-prod', 'restate-operator'));
   });
 });
