@@ -131,8 +131,12 @@ async function runRecoverStep(ctx: ScenarioContext, step: RecoverStep, node: Loc
   const { local, ctl, session } = ctx;
   const t = Date.now();
   let did: string;
-  const satisfied = async (): Promise<boolean> =>
-    step.waitFor !== undefined && step.waitFor.satisfied(await ctl.sql<SqlRow>(local.liveAddresses(), step.waitFor.sql).catch(() => [{ unknown: true }]));
+  const satisfied = async (): Promise<boolean> => {
+    const wait = step.waitFor;
+    if (!wait) return false;
+    const rows = await ctl.sql<SqlRow>(local.liveAddresses(), wait.sql).catch(() => undefined);
+    return rows !== undefined && wait.satisfied(rows);
+  };
   if (step.kind === 'restatectl') {
     // A failed attempt is tried again (a node that just joined can time out an add-node) until the step's wait
     // bound, unless what it waits for already holds (an earlier attempt took effect but its answer was lost).
