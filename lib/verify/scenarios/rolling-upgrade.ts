@@ -70,7 +70,7 @@ async function runRollingUpgrade(ctx: ScenarioContext): Promise<ScenarioOutcome>
           session.services.containerStarted(node.name);
           versionOf.set(node.ordinal, next.version);
           const back = await pollUntil(`${node.name} on ${next.version} back with its partitions`, ctx.deadline.within(NODE_BOUND_MS), 250, () =>
-            probeNodeBack(ctl, local.liveAddresses(), { name: node.name, partitions, ...(before ? { before } : {}) }),
+            probeNodeBack(ctl, local.liveAddresses(), { name: node.name, partitions, minPartitions: 1, ...(before ? { before } : {}) }),
           );
           const ms = Date.now() - t;
           slowestNodeMs = Math.max(slowestNodeMs, ms);
