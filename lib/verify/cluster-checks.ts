@@ -82,14 +82,15 @@ export async function probeLayout(ctl: Restatectl, addresses: readonly string[],
 
 /**
  * The node names that report themselves leader of each partition, counting only leaders that have caught up
- * (`replay_status = active`). Right after a node dies its last report can linger, hence a list.
+ * (`replay_status = active`). Right after a node dies its last report can linger, hence a list. The mode is
+ * compared without case: 1.5.x reports `leader`, 1.7.x `Leader` (both seen live in the rolling-upgrade scenario).
  */
 export async function activeLeaders(ctl: Restatectl, addresses: readonly string[]): Promise<Map<number, string[]>> {
   const nodes = await ctl.sql<NodeRow>(addresses, 'SELECT gen_node_id, name FROM nodes');
   const names = new Map(nodes.map((n) => [n.gen_node_id, n.name]));
   const rows = await ctl.sql<LeaderRow>(
     addresses,
-    "SELECT partition_id, gen_node_id FROM partition_state WHERE effective_mode = 'Leader' AND replay_status = 'active'",
+    "SELECT partition_id, gen_node_id FROM partition_state WHERE lower(effective_mode) = 'leader' AND lower(replay_status) = 'active'",
   );
   const leaders = new Map<number, string[]>();
   for (const row of rows) leaders.set(row.partition_id, [...(leaders.get(row.partition_id) ?? []), names.get(row.gen_node_id) ?? row.gen_node_id]);

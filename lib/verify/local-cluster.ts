@@ -5,7 +5,7 @@ import type { ClusterUnderTest } from './cluster-spec';
 import { type Deadline, pollUntil } from './deadline';
 import { VerifyError } from './errors';
 import { nodeIp } from './hosts';
-import { describeExit, ManagedProcess } from './managed-process';
+import { describeExit, ManagedProcess, type ProcessExit } from './managed-process';
 import { killAndWaitSync } from './pids';
 import { operatorPodEnv } from './operator-env';
 import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, podName } from '../target/operator-names';
@@ -111,6 +111,8 @@ export function logTail(logFile: string, max = 6): string {
 export class LocalCluster {
   public readonly nodes: readonly LocalNode[];
   private readonly running = new Map<number, ManagedProcess>();
+  /** The binary each node was last started with, where it is not `serverBinary` (a rolling upgrade). */
+  private readonly binaries = new Map<number, string>();
   private readonly configFile: string;
 
   constructor(private readonly props: LocalClusterProps) {
@@ -192,10 +194,11 @@ export class LocalCluster {
       ...this.props.extraEnv,
     };
     // The launcher (a pod's DNS view) switches to the uid itself; without one, the process is spawned as it.
-    const launch = this.props.launch?.(node, this.props.serverBinary, []);
+    const binary = this.serverBinaryOf(node.ordinal);
+    const launch = this.props.launch?.(node, binary, []);
     const proc = new ManagedProcess({
       label: node.name,
-      file: launch?.file ?? this.props.serverBinary,
+      file: launch?.file ?? binary,
       args: launch?.args ?? [],
       cwd: node.dir,
       env,
@@ -208,16 +211,38 @@ export class LocalCluster {
   /**
    * Starts a node that is not running (again) on its own data and config, as the StatefulSet starts a pod onto
    * its PVC (a new pod of a scale-out gets an empty one), and waits until its fabric port accepts connections.
+   * With `serverBinary`, the node runs that binary from now on (a new image in its pod template).
    */
-  async restart(ordinal: number, deadline: Deadline): Promise<void> {
+  async restart(ordinal: number, deadline: Deadline, options: { readonly serverBinary?: string } = {}): Promise<void> {
     if (this.isRunning(ordinal)) throw new Error(`${podName(ordinal)} is still running`);
     const node = this.nodes[ordinal];
     if (node === undefined) throw new Error(`${podName(ordinal)} is beyond the run's ${this.nodes.length} pods`);
+    if (options.serverBinary !== undefined) this.binaries.set(ordinal, options.serverBinary);
     this.spawnNode(node);
     await pollUntil(`${node.name} listening on its fabric port`, deadline, 100, async () => {
       const exit = this.running.get(ordinal)?.exit;
       if (exit) throw new VerifyError(`${node.name} exited after its start (${describeExit(exit)}); its log says:\n      ${logTail(node.logFile)}`);
       return (await accepts(node.ip, FABRIC_PORT)) ? { done: true, value: undefined } : { done: false, reason: 'not listening yet' };
+    });
+  }
+
+  /** The binary node `ordinal` runs (or ran last). */
+  serverBinaryOf(ordinal: number): string {
+    return this.binaries.get(ordinal) ?? this.props.serverBinary;
+  }
+
+  /**
+   * Starts a node that is expected to exit by itself (a node the cluster refuses) and resolves with how it ended;
+   * fails if it is still running at the deadline.
+   */
+  async startUntilExit(ordinal: number, deadline: Deadline): Promise<ProcessExit> {
+    if (this.isRunning(ordinal)) throw new Error(`${podName(ordinal)} is still running`);
+    const node = this.nodes[ordinal];
+    if (node === undefined) throw new Error(`${podName(ordinal)} is beyond the run's ${this.nodes.length} pods`);
+    this.spawnNode(node);
+    return pollUntil(`${node.name} exiting by itself`, deadline, 100, async () => {
+      const exit = this.running.get(ordinal)?.exit;
+      return exit ? { done: true, value: exit } : { done: false, reason: 'still running' };
     });
   }
 

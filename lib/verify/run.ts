@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ManifestError } from '../target/manifest-error';
 import { type Target, targetDir } from '../values';
-import type { RestateBinaries } from './binaries';
+import { binaryVersion, type RestateBinaries } from './binaries';
 import { type ClusterUnderTest, readClusterUnderTest } from './cluster-spec';
 import { expectedLayout } from './cluster-checks';
 import { lintClusterConfig, type LintResult } from './config-lint';
@@ -10,12 +10,13 @@ import { VerifyError } from './errors';
 import { clusterHostsFile } from './hosts';
 import type { LiveResult } from './live';
 import type { LiveCheckInput } from './live-session';
+import { olderServerBinary } from './older-servers';
 import { objectStoreMetadataUse, type SnapshotDestination, snapshotDestination } from './object-store';
 import { runInSandbox } from './sandbox';
 import { type ProvisioningJob, readPodMonitorNamespace, readProvisioningJob } from './target-extras';
 import { findScenario } from './scenarios';
 import type { ScenarioInput } from './scenarios/run-scenario';
-import type { ScenarioResult } from './scenarios/scenario';
+import type { ScenarioResult, ServerBinary } from './scenarios/scenario';
 
 /** Versions of the binaries that did the verifying. */
 export interface Versions {
@@ -142,6 +143,18 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
   return { target, cluster, lint, live: outcome.result.value, ok: outcome.result.value.ok };
 }
 
+/**
+ * The binaries of a scenario's server versions: the project's own where the version is its own, else the pinned
+ * older one (fetched now, on the host: the sandbox has no network).
+ */
+function scenarioServers(versions: readonly string[] | undefined, own: string): readonly ServerBinary[] {
+  const ownVersion = binaryVersion(own);
+  return (versions ?? [ownVersion]).map((version) => ({
+    version,
+    path: version === ownVersion ? own : olderServerBinary(version, { onFetch: (s) => process.stderr.write(`verify: fetching ${s.package}@${s.version} (pinned sha512) with npm pack\n`) }),
+  }));
+}
+
 /** Runs one scenario on the target in the sandbox, within its budget (and the run's deadline). */
 async function runScenarioOf(
   name: string,
@@ -156,7 +169,14 @@ async function runScenarioOf(
   if (refused) return { ...found, liveNotRun: `cannot run scenario ${name} on this target: ${refused}`, ok: false };
   const capacity = Math.max(cluster.replicas, scenario.capacity?.(cluster.replicas) ?? 0);
   const budgetMs = scenario.budgetSeconds * 1000;
-  const scenarioInput: ScenarioInput = { ...input, scenario: name };
+  let servers: readonly ServerBinary[];
+  try {
+    servers = scenarioServers(scenario.serverVersions, input.binaries.server);
+  } catch (error) {
+    if (!(error instanceof VerifyError)) throw error;
+    return { ...found, liveNotRun: `cannot run scenario ${name}: ${error.message}`, ok: false };
+  }
+  const scenarioInput: ScenarioInput = { ...input, binaries: { ...input.binaries, server: servers[0].path }, scenario: name, servers };
   const outcome = await runInSandbox<ScenarioInput, ScenarioResult>({
     entry: SCENARIO_ENTRY,
     input: scenarioInput,

@@ -1,3 +1,6 @@
+import { majorityLoss } from './majority-loss';
+import { rollingUpgrade } from './rolling-upgrade';
+import { volumeLoss } from './volume-loss';
 import type { Scenario } from './scenario';
 import { scaleOut } from './scale-out';
 import { scaleIn } from './scale-in';
@@ -11,6 +14,9 @@ export const SCENARIOS: readonly Scenario[] = [
   scaleOut,
   scaleIn,
   rollingRestart,
+  rollingUpgrade,
+  majorityLoss,
+  volumeLoss,
 ];
 
 export function scenarioNames(): string[] {

@@ -2,10 +2,12 @@ import type { IsolatedContext } from '../isolated-main';
 import { type LiveCheckInput, LiveSession, StepFailed } from '../live-session';
 import { CounterClient } from './counter-client';
 import { findScenario } from './index';
-import type { ScenarioOutcome, ScenarioResult } from './scenario';
+import type { ScenarioOutcome, ScenarioResult, ServerBinary } from './scenario';
 
 export interface ScenarioInput extends LiveCheckInput {
   readonly scenario: string;
+  /** The binaries of the scenario's `serverVersions`, in order; `binaries.server` is the first. */
+  readonly servers: readonly ServerBinary[];
 }
 
 /**
@@ -28,6 +30,7 @@ export async function runScenario(input: ScenarioInput, context: IsolatedContext
       ctl: session.ctl,
       counter: new CounterClient(session.endpoints(), `scenario-${scenario.name}`),
       deadline: session.deadline,
+      servers: input.servers,
       step: (name, action) => session.step(name, action),
       say: (line) => session.say(line),
     });

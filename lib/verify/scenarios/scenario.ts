@@ -19,10 +19,18 @@ export interface ScenarioContext {
   readonly counter: CounterClient;
   /** The scenario's budget from its start (and never past the run's global deadline). */
   readonly deadline: Deadline;
+  /** The restate-server binaries of the scenario's `serverVersions`, in order: the cluster started on the first. */
+  readonly servers: readonly ServerBinary[];
   /** Runs one named step (recorded; a failure stops the scenario). */
   step(name: string, action: () => Promise<string>): Promise<void>;
   /** A progress line. */
   say(line: string): void;
+}
+
+/** One restate-server binary a scenario runs. */
+export interface ServerBinary {
+  readonly version: string;
+  readonly path: string;
 }
 
 /** A figure of a scenario, for the report and the docs: `{ name: 'leaderless-max', value: 12, unit: 'partitions' }`. */
@@ -52,6 +60,12 @@ export interface Scenario {
    * @default - the target's replicas
    */
   capacity?(replicas: number): number;
+  /**
+   * The restate-server versions the scenario runs, in order; the cluster starts on the first. Versions other
+   * than the project's own come pinned from lib/verify/older-servers.ts, fetched on the host before the sandbox.
+   * @default - the project's own restate-server (package.json)
+   */
+  readonly serverVersions?: readonly string[];
   /** Why the scenario cannot run on this target (e.g. too few replicas), or undefined when it can. */
   refuse?(target: { readonly replicas: number; readonly replication: number }): string | undefined;
   run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
