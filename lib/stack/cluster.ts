@@ -1,6 +1,8 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as restate from '../../imports/restate.dev';
+import * as restate from '../../imports/operator-1.7.4/restate.dev';
+import * as restate281 from '../../imports/operator-2.8.1/restate.dev';
+import type { OperatorVersion } from '../values';
 import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd-annotations';
 
 /** A NetworkPolicy peer as the RestateCluster CRD takes it. */
@@ -78,6 +80,26 @@ export interface RestateClusterProps {
    * @default - none
    */
   readonly egressRules?: readonly restate.RestateClusterSpecSecurityNetworkEgressRules[];
+
+  /**
+   * The operator version that reconciles the cluster: the RestateCluster is built from that version's imported
+   * CRD types (imports/operator-<version>/), and the fields below need 2.8.1.
+   * @default "1.7.4"
+   */
+  readonly operatorVersion?: OperatorVersion;
+
+  /**
+   * `spec.cluster.autoProvision`: the operator provisions the cluster itself (2.8.1, `compute.rs:970-1008` at
+   * v2.8.1); the config must say `auto-provision = false` (`provisioning.rs:25-87`).
+   * @default false - provisioned by the Job or by hand
+   */
+  readonly autoProvision?: boolean;
+
+  /**
+   * `spec.compute.topologySpreadConstraints` (2.8.1). Each needs a label selector; use `clusterPodLabels`.
+   * @default - none
+   */
+  readonly topologySpreadConstraints?: readonly restate281.RestateClusterSpecComputeTopologySpreadConstraints[];
 }
 
 /**
@@ -89,7 +111,7 @@ export interface RestateClusterProps {
  * it carries no labels and only static annotations; anything that changes per sync would restart every pod.
  */
 export class RestateCluster extends Construct {
-  public readonly resource: restate.RestateCluster;
+  public readonly resource: restate.RestateCluster | restate281.RestateCluster;
 
   constructor(scope: Construct, id: string, props: RestateClusterProps) {
     super(scope, id);
@@ -97,6 +119,12 @@ export class RestateCluster extends Construct {
     const fabricPeers = props.fabricPeers ?? [];
     const env = props.env ?? [];
     const egressRules = props.egressRules ?? [];
+    const operatorVersion = props.operatorVersion ?? '1.7.4';
+    const autoProvision = props.autoProvision ?? false;
+    const spread = props.topologySpreadConstraints ?? [];
+    if (operatorVersion === '1.7.4' && (autoProvision || spread.length > 0)) {
+      throw new Error('RestateCluster: autoProvision and topologySpreadConstraints need operatorVersion 2.8.1');
+    }
     const security: restate.RestateClusterSpecSecurity = {
       ...(fabricPeers.length > 0 || props.ingressPeers || props.adminPeers
         ? {
@@ -112,7 +140,7 @@ export class RestateCluster extends Construct {
       ...(props.serviceAccountAnnotations ? { serviceAccountAnnotations: props.serviceAccountAnnotations } : {}),
     };
 
-    this.resource = new restate.RestateCluster(this, 'Resource', {
+    const props281: restate281.RestateClusterProps = {
       metadata: {
         name: props.name,
         // No labels: operator 1.7.4 copies the CR's labels and annotations onto everything it creates, the
@@ -134,6 +162,7 @@ export class RestateCluster extends Construct {
           replicas,
           ...(props.resources ? { resources: { requests: props.resources.requests, limits: props.resources.limits } } : {}),
           ...(env.length > 0 ? { env: [...env] } : {}),
+          ...(spread.length > 0 ? { topologySpreadConstraints: [...spread] } : {}),
         },
         storage: {
           storageRequestBytes: props.storageRequestBytes,
@@ -141,8 +170,13 @@ export class RestateCluster extends Construct {
         },
         config: props.config,
         ...(Object.keys(security).length > 0 ? { security } : {}),
+        ...(autoProvision ? { cluster: { autoProvision: true } } : {}),
       },
-    });
+    };
+    // One spec, typed by the 2.8.1 CRD (a superset of 1.7.4's, so the fields above type-check against both);
+    // the object is the class generated from the CRD of the version that reconciles it.
+    this.resource =
+      operatorVersion === '2.8.1' ? new restate281.RestateCluster(this, 'Resource', props281) : new restate.RestateCluster(this, 'Resource', props281 as restate.RestateClusterProps);
     // cdk8s stamps a chart's namespace onto every object in it; a cluster-scoped object must carry none.
     if (Chart.of(this).namespace) this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }

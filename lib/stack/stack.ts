@@ -6,7 +6,8 @@ import { RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
 import { ProvisioningJob, provisioningPeer } from './provisioning/job';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
-import { quantityToBytes, type StackValues } from '../values';
+import { crdsChartVersion, operatorVersion, provisioner, quantityToBytes, type StackValues } from '../values';
+import { clusterPodLabels } from '../target/operator-names';
 import { ChartIds } from '../target/charts';
 
 export interface RestateStackOptions {
@@ -20,8 +21,9 @@ export interface RestateStackOptions {
 
 /** Whether the target synthesizes the in-cluster provisioning step. */
 export function hasProvisioningJob(values: StackValues): boolean {
-  // Object-store metadata provisions itself (auto-provision = true): there is nothing to run.
-  return values.provisioning.automated && values.metadata.store === 'replicated';
+  // Object-store metadata provisions itself (auto-provision = true): there is nothing to run. With operator 2.8.1
+  // the operator provisions (spec.cluster.autoProvision) unless `provisioning.by: job` keeps the Job.
+  return provisioner(values) === 'job';
 }
 
 /**
@@ -35,6 +37,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
   new RestateOperator(operatorChart, 'Operator', {
     chart: values.operator.chart,
     version: values.operator.version,
+    crdsVersion: crdsChartVersion(values),
     namespace: values.operator.namespace,
     releaseName: values.operator.releaseName,
     delivery: values.operator.delivery,
@@ -63,6 +66,13 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     fabricPeers: [...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []), ...metricsPeers(values)],
     ingressPeers: values.networkPeers?.ingress,
     adminPeers: values.networkPeers?.admin,
+    operatorVersion: operatorVersion(values),
+    autoProvision: provisioner(values) === 'operator',
+    topologySpreadConstraints: values.topologySpread?.map((c) => ({
+      ...c,
+      maxSkew: c.maxSkew ?? 1,
+      labelSelector: { matchLabels: clusterPodLabels(values.clusterName) },
+    })),
   });
 
   let last = clusterChart;

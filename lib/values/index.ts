@@ -7,3 +7,5 @@ export * from './targets';
 export * from './guarantees';
 export * from './sops';
 export { YAML_LIMITS } from './yaml-data';
+export * from './operator-versions';
+export * from './operator-choices';

@@ -1,5 +1,5 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import schemaFile from '../../imports/restate.dev.schema.json';
+import schemaFile from '../../imports/operator-1.7.4/restate.dev.schema.json';
 
 type Schema = Record<string, unknown>;
 
