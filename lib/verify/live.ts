@@ -4,7 +4,7 @@ import { PROVISION_SCRIPT_PATH, provisionScriptArgs } from '../stack/provisionin
 import type { RestateBinaries } from './binaries';
 import type { ClusterUnderTest } from './cluster-spec';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
-import { ClusterServiceModel, RESTATE_SERVICE_IP } from './cluster-service';
+import { ClusterServiceModel, readinessOf, RESTATE_SERVICE_IP } from './cluster-service';
 import { registerClusterPods } from './cluster-dns';
 import { pollUntil } from './deadline';
 import { VerifyError } from './errors';
@@ -23,7 +23,7 @@ import { describeFailures, policyChecks, runPolicyChecks } from './policy-checks
 import { type EnforcedPod, policyRuleset } from './policy-nft';
 import { PodAgent } from './pods';
 import type { ProvisioningJob } from './target-extras';
-import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from '../target/operator-names';
+import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target/operator-names';
 import { checkSnapshotsLand, onePartitionPerLeader, type SnapshotOutcome } from './snapshot-check';
 import { httpCall } from './http-call';
 import { ServiceApp } from './service-app';
@@ -99,9 +99,9 @@ const JOB_BOUND_MS = 120_000;
 const provisionDeadlineSeconds = (input: LiveCheckInput): number => Math.ceil(input.readyBoundMs / 1000) + 30;
 
 /**
- * Stands the cluster up from the target's files the way operator 1.7.4 would (pods as processes with their own
- * uids and DNS views, Services, NetworkPolicies as nftables rules), provisions it with what ships (the Job, or
- * the provisioning script), checks its layout and the policies, provisions again (a no-op), kills the busiest
+ * Stands the cluster up from the target's files the way its operator (1.7.4 or 2.8.1) would (pods as processes with their own
+ * uids and DNS views, Services, NetworkPolicies as nftables rules), provisions it with what ships (the operator's
+ * autoProvision, the Job, or the provisioning script), checks its layout and the policies, provisions again (a no-op), kills the busiest
  * node and waits for fail-over, then runs a real SDK service through more node losses (live-service.ts).
  * Runs inside the sandbox; stops and removes everything it started on every way out.
  */
@@ -146,7 +146,11 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     uids: model.nodes.map((n) => n.uid),
     launch: (node, file, args) => viewOf(model.nodes[node.ordinal]).command(file, args, model.nodes[node.ordinal].uid),
   });
-  const services = new ClusterServiceModel(local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })));
+  const operatorVersion = cluster.operatorVersion ?? '1.7.4';
+  const services = new ClusterServiceModel(
+    local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })),
+    readinessOf(operatorVersion),
+  );
   const serviceHost = `${model.service.name}.${model.service.namespace}.svc.${dns.domain}`;
   const app = new ServiceApp(model.service, context.workDir, viewOf(model.service), serviceHost);
   // Client pods, and one agent per node (a shell in the pod, as `kubectl exec` gives one) for the checks.
@@ -197,7 +201,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
         return `s3rver ${s3rverVersion()} on ${store.endpoint.url}, bucket ${input.snapshots!.bucket}; the nodes reach it through RESTATE_WORKER__SNAPSHOTS__* env, config.toml as shipped`;
       });
     }
-    await step(`NetworkPolicies of operator 1.7.4 for ${cluster.name} enforced with nftables`, async () => {
+    await step(`NetworkPolicies of operator ${operatorVersion} for ${cluster.name} enforced with nftables`, async () => {
       const unmapped = model.all.find((pod) => !uidMapped(pod.uid));
       if (unmapped) throw new VerifyError(`uid ${unmapped.uid} (pod ${unmapped.namespace}/${unmapped.name}) is not mapped in the sandbox's user namespace: run verify as root`);
       const unavailable = nftAvailable();
@@ -228,7 +232,21 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
       return `restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`;
     });
     const job = input.job;
-    if (job && model.job) {
+    if (cluster.autoProvision) {
+      // What operator 2.8.1 does once restate-0 runs: one ProvisionCluster call with no values of its own (the
+      // node's config decides), to restate-0 through the headless Service, from the operator's pod
+      // (provisioning.rs:113-173, compute.rs:970-1008 at v2.8.1). restatectl provision makes the same call.
+      const target = `http://${podHost(0)}.${cluster.name}.svc.${dns.domain}:${FABRIC}`;
+      await step(`the operator provisions the cluster (spec.cluster.autoProvision), from its pod through ${target}`, async () => {
+        const command = viewOf(model.operator).command('restatectl', ['provision', '--yes', '--address', target], model.operator.uid);
+        const run = await runCommand(command.file, command.args, { env, timeoutMs: Math.min(context.deadline.remainingMs(), JOB_BOUND_MS) });
+        const out = plain(run.stdout + run.stderr);
+        if (run.code !== 0 || !out.includes('Cluster has been successfully provisioned')) {
+          throw new VerifyError(`restatectl provision from the operator's pod exited ${run.code ?? 'killed'}:\n${out.trim()}`);
+        }
+        return `as uid ${model.operator.uid} in ${model.operator.namespace}, ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
+      });
+    } else if (job && model.job) {
       const jobPod = model.job;
       await step(`the provisioning Job ${job.namespace}/${job.name} provisions the cluster, as synthesized`, async () => {
         const run = await runJobContainer(job, {
@@ -300,7 +318,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
         model.job ? 'the Job reaches 5122 of every node' : undefined,
         model.prometheus ? 'Prometheus reaches 5122 of every node' : undefined,
         model.admittedApp ? `${model.admittedApp.namespace}/${model.admittedApp.name} (admitted) reaches 8080` : `no application reaches 8080 (${model.noAdmittedApp})`,
-        'the operator reaches 9070',
+        cluster.autoProvision ? 'the operator reaches 9070 and, to provision, 5122' : 'the operator reaches 9070',
         'an unlisted application is refused where the policies say so',
       ].filter(Boolean);
       return `${results.length} connections, ${reached} through and ${results.length - reached} refused, each as required: ${kinds.join('; ')}`;
