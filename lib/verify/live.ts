@@ -244,7 +244,14 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
         if (run.code !== 0 || !out.includes('Cluster has been successfully provisioned')) {
           throw new VerifyError(`restatectl provision from the operator's pod exited ${run.code ?? 'killed'}:\n${out.trim()}`);
         }
-        return `as uid ${model.operator.uid} in ${model.operator.namespace}, ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
+        // The operator returns at once (its Ready condition then waits for the pods); the nodes take a moment to
+        // learn of it: wait as the provisioning script does, until `restatectl status` exits 0.
+        const t = Date.now();
+        await pollUntil('restatectl status exits 0 after the operator provisioned', context.deadline.within(input.readyBoundMs), 500, async () => {
+          const status = await ctl.run(local.liveAddresses(), ['status']);
+          return status.code === 0 ? { done: true, value: undefined } : { done: false, reason: lastLine(status.stderr || status.stdout) };
+        });
+        return `as uid ${model.operator.uid} in ${model.operator.namespace}, ${seconds(run.ms)}: ${lastLine(run.stdout)}; restatectl status exits 0 after ${seconds(Date.now() - t)} more`;
       });
     } else if (job && model.job) {
       const jobPod = model.job;
