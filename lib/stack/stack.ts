@@ -2,11 +2,11 @@ import { App, Chart } from 'cdk8s';
 import { RestateCluster } from './cluster';
 import { credentialEnv, serviceAccountAnnotations } from './cluster-credentials';
 import { egressRules, metricsPeers } from './cluster-network';
-import { RestateOperator } from './operator';
+import { type OperatorChartValues, RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
 import { ProvisioningJob, provisioningPeer } from './provisioning/job';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
-import { crdsChartVersion, operatorVersion, provisioner, quantityToBytes, type StackValues } from '../values';
+import { crdsChartVersion, operatorFeatures, operatorVersion, provisioner, quantityToBytes, type StackValues } from '../values';
 import { clusterPodLabels } from '../target/operator-names';
 import { ChartIds } from '../target/charts';
 
@@ -26,6 +26,17 @@ export function hasProvisioningJob(values: StackValues): boolean {
   return provisioner(values) === 'job';
 }
 
+/** The operator chart's values: the user's, plus the ServiceMonitor with metrics and, for 2.8.1, the DNS domain. */
+function operatorChartValues(values: StackValues): OperatorChartValues {
+  const chartValues: OperatorChartValues = values.metrics.enabled
+    ? { ...values.operator.chartValues, serviceMonitor: { ...values.operator.chartValues.serviceMonitor, enabled: true } }
+    : values.operator.chartValues;
+  // The 2.8.1 operator dials restate-0 under CLUSTER_DNS to provision (provisioning.rs:119 at v2.8.1), cluster.local
+  // unless the chart's clusterDns says otherwise (values.yaml:21, templates/deployment.yaml:75-78).
+  const domain = values.clusterDomain;
+  return operatorFeatures(values).autoProvision && domain !== undefined && domain !== 'cluster.local' ? { ...chartValues, clusterDns: domain } : chartValues;
+}
+
 /**
  * Composes one target (an environment on a provider) into `app`: the operator first, then the cluster, then
  * the optional provisioning step and PodMonitor. Chart dependencies number the files (`0000-operator.k8s.yaml`,
@@ -41,9 +52,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     namespace: values.operator.namespace,
     releaseName: values.operator.releaseName,
     delivery: values.operator.delivery,
-    chartValues: values.metrics.enabled
-      ? { ...values.operator.chartValues, serviceMonitor: { ...values.operator.chartValues.serviceMonitor, enabled: true } }
-      : values.operator.chartValues,
+    chartValues: operatorChartValues(values),
     argocd: values.operator.argocd,
     flux: values.operator.flux,
     helmExecutable: options.helmExecutable,

@@ -5,6 +5,9 @@ import { readOperatorRelease } from '../../lib/target/operator-release';
 import { withHelmStandIn } from '../support/helm-stand-in';
 import { expectValidManifests } from '../support/validate';
 import { Yaml } from 'cdk8s';
+import { buildStack } from '../../lib/stack/stack';
+import { loadTargetValues } from '../../lib/values';
+import { ValuesDir } from '../support/values-dir';
 
 /** Synthesizes the operator alone, in a Chart without a namespace (as the stack does). */
 function synthOperator(props: RestateOperatorProps): any[] {
@@ -119,5 +122,26 @@ describe('RestateCluster for operator 2.8.1', () => {
 
   test('refuses the 2.8.1 fields for a cluster reconciled by operator 1.7.4', () => {
     expect(() => synth({ autoProvision: true })).toThrow('RestateCluster: autoProvision and topologySpreadConstraints need operatorVersion 2.8.1');
+  });
+});
+
+describe('the stack passes clusterDomain to chart 2.8.1', () => {
+  test('a cluster domain other than cluster.local becomes the chart value clusterDns with operator 2.8.1 only', () => {
+    // GIVEN dev on vultr with another DNS domain, on either operator
+    const dir = new ValuesDir();
+    try {
+      dir.set('environments/dev.yaml', ['clusterDomain'], 'corp.internal');
+      const operatorApp = (version: string) => {
+        dir.set('environments/dev.yaml', ['operator', 'version'], version);
+        const app = Testing.app();
+        buildStack(app, loadTargetValues(dir.path, 'dev', 'vultr').values);
+        return Testing.synth(app.node.findChild('operator') as Chart).find((o: any) => o.metadata.name === 'restate-operator');
+      };
+      // THEN
+      expect(operatorApp('2.8.1').spec.source.helm.valuesObject).toEqual({ installCrds: false, clusterDns: 'corp.internal' });
+      expect(operatorApp('1.7.4').spec.source.helm.valuesObject).toBeUndefined();
+    } finally {
+      dir.remove();
+    }
   });
 });
