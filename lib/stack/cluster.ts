@@ -1,9 +1,10 @@
-import { Chart, JsonPatch } from 'cdk8s';
+import { Chart, JsonPatch, type Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as restate from '../../imports/operator-1.7.4/restate.dev';
 import * as restate281 from '../../imports/operator-2.8.1/restate.dev';
 import type { OperatorVersion } from '../values';
 import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd-annotations';
+import { bytesOf } from './units';
 
 /** A NetworkPolicy peer as the RestateCluster CRD takes it. */
 export type NetworkPeer = restate.RestateClusterSpecSecurityNetworkPeersMetrics;
@@ -24,8 +25,11 @@ export interface RestateClusterProps {
    */
   readonly replicas?: number;
 
-  /** Volume per pod in bytes. The CRD takes an integer, and it may never decrease. */
-  readonly storageRequestBytes: number;
+  /**
+   * Volume per pod (`spec.storage.storageRequestBytes`): a whole number of bytes, which may never decrease.
+   * Use `sizeOfBytes` (./units) for a byte count that is not a whole number of KiB.
+   */
+  readonly storageRequest: Size;
 
   /**
    * StorageClass of the volumes. Immutable once the cluster exists.
@@ -37,7 +41,9 @@ export interface RestateClusterProps {
   readonly config: string;
 
   /**
-   * Requests and limits of the Restate container.
+   * Requests and limits of the Restate container, as Kubernetes quantities (`cpu: "2"`, `memory: 8Gi`). Passed on
+   * as the values write them: a cdk8s `Size` would render memory in Mi as cdk8s-plus does (`8Gi` as `8192Mi`),
+   * rewriting what the user reviews, and cpu is not a size.
    * @default - none (best effort)
    */
   readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
@@ -111,7 +117,8 @@ export interface RestateClusterProps {
  * it carries no labels and only static annotations; anything that changes per sync would restart every pod.
  */
 export class RestateCluster extends Construct {
-  public readonly resource: restate.RestateCluster | restate281.RestateCluster;
+  /** The RestateCluster object (the class `cdk8s import` generated from the CRD of the operator version that reconciles it). */
+  public readonly apiObject: restate.RestateCluster | restate281.RestateCluster;
 
   constructor(scope: Construct, id: string, props: RestateClusterProps) {
     super(scope, id);
@@ -165,7 +172,7 @@ export class RestateCluster extends Construct {
           ...(spread.length > 0 ? { topologySpreadConstraints: [...spread] } : {}),
         },
         storage: {
-          storageRequestBytes: props.storageRequestBytes,
+          storageRequestBytes: bytesOf(props.storageRequest),
           ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
         },
         config: props.config,
@@ -175,9 +182,9 @@ export class RestateCluster extends Construct {
     };
     // One spec, typed by the 2.8.1 CRD (a superset of 1.7.4's, so the fields above type-check against both);
     // the object is the class generated from the CRD of the version that reconciles it.
-    this.resource =
+    this.apiObject =
       operatorVersion === '2.8.1' ? new restate281.RestateCluster(this, 'Resource', props281) : new restate.RestateCluster(this, 'Resource', props281 as restate.RestateClusterProps);
     // cdk8s stamps a chart's namespace onto every object in it; a cluster-scoped object must carry none.
-    if (Chart.of(this).namespace) this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    if (Chart.of(this).namespace) this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }

@@ -9,3 +9,4 @@ export * from './sops';
 export { YAML_LIMITS } from './yaml-data';
 export * from './operator-versions';
 export * from './operator-choices';
+export { displayPath } from './read-file';

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asOperatorVersion, displayPath, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, type Target, targetDir, ValuesError } from '../values';
+import { asOperatorVersion, displayPath, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, type Target, targetDir } from '../values';
 import { CLUSTER_FILE, interruptedSynth, OPERATOR_FILE } from '../target/files';
 import { readOperatorRelease } from '../target/operator-release';
 import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
-
-export { CLUSTER_FILE };
+import { ManifestError } from '../target/manifest-error';
 
 /** One `spec.compute.env` entry, as Kubernetes takes it. */
 export interface ClusterEnvVar {
@@ -41,29 +40,29 @@ export interface ClusterUnderTest {
 /** Reads the one RestateCluster of a manifest text; problems name the file and the key path. */
 export function parseClusterManifest(text: string, file: string, operatorVersion: OperatorVersion = '1.7.4'): ClusterUnderTest {
   const manifest = parseManifest(text);
-  if (manifest.yamlError !== undefined) throw ValuesError.single(file, '', `YAML syntax error: ${manifest.yamlError}`);
+  if (manifest.yamlError !== undefined) throw new ManifestError(file, '', `YAML syntax error: ${manifest.yamlError}`);
   const clusters = restateClusters(manifest.objects, 'restate.dev/v1');
   if (clusters.length !== 1) {
-    throw ValuesError.single(file, '', `must hold exactly one RestateCluster (restate.dev/v1), found ${clusters.length}`);
+    throw new ManifestError(file, '', `must hold exactly one RestateCluster (restate.dev/v1), found ${clusters.length}`);
   }
   const cluster = clusters[0];
   const metadata = isRecord(cluster.metadata) ? cluster.metadata : {};
   const spec = isRecord(cluster.spec) ? cluster.spec : {};
   const compute = isRecord(spec.compute) ? spec.compute : {};
 
-  if (typeof metadata.name !== 'string' || metadata.name === '') throw ValuesError.single(file, 'metadata.name', 'missing');
-  if (typeof compute.image !== 'string' || compute.image === '') throw ValuesError.single(file, 'spec.compute.image', 'missing');
+  if (typeof metadata.name !== 'string' || metadata.name === '') throw new ManifestError(file, 'metadata.name', 'missing');
+  if (typeof compute.image !== 'string' || compute.image === '') throw new ManifestError(file, 'spec.compute.image', 'missing');
   if (typeof spec.config !== 'string' || spec.config.trim() === '') {
-    throw ValuesError.single(file, 'spec.config', 'missing: verify checks the server config, and there is none');
+    throw new ManifestError(file, 'spec.config', 'missing: verify checks the server config, and there is none');
   }
   const replicas = compute.replicas ?? 1;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1) {
-    throw ValuesError.single(file, 'spec.compute.replicas', `must be a whole number of at least 1, got ${JSON.stringify(replicas)}`);
+    throw new ManifestError(file, 'spec.compute.replicas', `must be a whole number of at least 1, got ${JSON.stringify(replicas)}`);
   }
   const envList = compute.env ?? [];
-  if (!Array.isArray(envList)) throw ValuesError.single(file, 'spec.compute.env', 'must be a list');
+  if (!Array.isArray(envList)) throw new ManifestError(file, 'spec.compute.env', 'must be a list');
   const env = envList.map((entry: unknown, index: number): ClusterEnvVar => {
-    if (!isRecord(entry) || typeof entry.name !== 'string') throw ValuesError.single(file, `spec.compute.env.${index}`, 'must have a name');
+    if (!isRecord(entry) || typeof entry.name !== 'string') throw new ManifestError(file, `spec.compute.env.${index}`, 'must have a name');
     return {
       name: entry.name,
       ...(typeof entry.value === 'string' ? { value: entry.value } : {}),
@@ -74,7 +73,7 @@ export function parseClusterManifest(text: string, file: string, operatorVersion
   const security = isRecord(spec.security) ? { security: spec.security } : {};
   const autoProvision = isRecord(spec.cluster) && spec.cluster.autoProvision === true;
   if (autoProvision && !OPERATOR_FEATURES[operatorVersion].autoProvision) {
-    throw ValuesError.single(file, 'spec.cluster.autoProvision', `operator ${operatorVersion} does not provision clusters (it arrived in 2.1.0)`);
+    throw new ManifestError(file, 'spec.cluster.autoProvision', `operator ${operatorVersion} does not provision clusters (it arrived in 2.1.0)`);
   }
   return { file, name: metadata.name, clusterName, image: compute.image, replicas, config: spec.config, env, ...security, operatorVersion, autoProvision };
 }
@@ -84,9 +83,9 @@ export function readClusterUnderTest(distDir: string, target: Target): ClusterUn
   const file = join(distDir, targetDir(target), CLUSTER_FILE);
   const shown = displayPath(file);
   const interrupted = interruptedSynth(distDir);
-  if (interrupted) throw ValuesError.single(displayPath(distDir), '', interrupted);
+  if (interrupted) throw new ManifestError(displayPath(distDir), '', interrupted);
   if (!existsSync(file)) {
-    throw ValuesError.single(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
+    throw new ManifestError(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
   }
   return parseClusterManifest(readFileSync(file, 'utf8'), shown, targetOperatorVersion(join(distDir, targetDir(target), OPERATOR_FILE)));
 }
@@ -97,7 +96,7 @@ function targetOperatorVersion(file: string): OperatorVersion {
   const { operatorVersion } = readOperatorRelease(readFileSync(file, 'utf8'));
   const version = asOperatorVersion(operatorVersion);
   if (version === undefined) {
-    throw ValuesError.single(displayPath(file), '', `deploys operator ${operatorVersion ?? '(no version found)'}; verify models ${OPERATOR_VERSIONS.join(' and ')}`);
+    throw new ManifestError(displayPath(file), '', `deploys operator ${operatorVersion ?? '(no version found)'}; verify models ${OPERATOR_VERSIONS.join(' and ')}`);
   }
   return version;
 }

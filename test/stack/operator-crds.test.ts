@@ -4,7 +4,7 @@ import { RestateOperator, type RestateOperatorProps } from '../../lib/stack/oper
 import { readOperatorRelease } from '../../lib/target/operator-release';
 import { withHelmStandIn } from '../support/helm-stand-in';
 import { expectValidManifests } from '../support/validate';
-import { Yaml } from 'cdk8s';
+import { Size, Yaml } from 'cdk8s';
 import { buildStack } from '../../lib/stack/stack';
 import { loadTargetValues } from '../../lib/values';
 import { ValuesDir } from '../support/values-dir';
@@ -108,7 +108,7 @@ describe('the separate CRDs chart of operator 2.8.1', () => {
 describe('RestateCluster for operator 2.8.1', () => {
   const synth = (props: Partial<ConstructorParameters<typeof RestateCluster>[2]>) => {
     const chart = Testing.chart();
-    new RestateCluster(chart, 'Cluster', { name: 'restate-dev', image: 'restatedev/restate:1.4', storageRequestBytes: 1, config: 'auto-provision = false\n', ...props });
+    new RestateCluster(chart, 'Cluster', { name: 'restate-dev', image: 'restatedev/restate:1.4', storageRequest: Size.gibibytes(1), config: 'auto-provision = false\n', ...props });
     return Testing.synth(chart);
   };
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSynth, SOPS_SECRET_FILE } from '../../lib/synth/run';
-import { OPERATOR_FILE, OUTPUT_MARKER } from '../../lib/target/files';
+import { runSynth } from '../../lib/synth/run';
+import { OPERATOR_FILE, OUTPUT_MARKER, SOPS_SECRET_FILE } from '../../lib/target/files';
 import { readOperatorRelease } from '../../lib/target/operator-release';
 import { asOperatorVersion, isSopsEncryptedSecret, loadTargets, loadTargetValues, targetDir, ValuesError } from '../../lib/values';
 import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from '../support/sops';

@@ -37,7 +37,8 @@ export class OperatorCrdsFluxRelease extends Construct {
     this.releaseName = name;
     const metadata = () => ({ name, namespace: props.fluxNamespace, annotations: { [SYNC_WAVE]: Wave.CRDS } });
     // gitignore rules: a file is only re-included when its folder is; so folders first, then their contents.
-    const ignore = ['/*', '!/charts/', '/charts/*', `!/${source.path}/`, '!/crd/', '/crd/*', ...source.crdFiles.map((f) => `!/${f}`)].join('\n') + '\n';
+    const rules = ['/*', '!/charts/', '/charts/*', `!/${source.path}/`, '!/crd/', '/crd/*', ...source.crdFiles.map((f) => `!/${f}`)];
+    const ignore = `${rules.join('\n')}\n`;
     const repository = new ApiObject(this, 'GitRepository', {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
       kind: 'GitRepository',

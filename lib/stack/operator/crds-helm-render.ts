@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiObject, Include, Yaml } from 'cdk8s';
+import { type ApiObject, Include, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { SYNC_OPTIONS, SYNC_WAVE, Wave } from '../argocd-annotations';
