@@ -92,6 +92,19 @@ describe('validateManifest', () => {
       expect(validateManifest(bad)).toEqual(['/spec/cluster: unknown field']);
     });
 
+    test('validates against the CRD of the operator version it is told: 2.8.1 knows spec.cluster.autoProvision and topology spread', () => {
+      // GIVEN a RestateCluster with fields of the 2.8.1 CRD
+      const next = withChange(restateCluster, (c) => {
+        c.spec.cluster = { autoProvision: true };
+        c.spec.compute.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }];
+      });
+      // THEN the 2.8.1 schema accepts it, the 1.7.4 one does not, and the 2.8.1 schema still catches a typo
+      expect(validateManifest(next, { operatorVersion: '2.8.1' })).toEqual([]);
+      expect(validateManifest(next, { operatorVersion: '1.7.4' })).toEqual(['/spec/cluster: unknown field', '/spec/compute/topologySpreadConstraints: unknown field']);
+      const typo = withChange(next, (c) => (c.spec.cluster = { autoProvison: true }));
+      expect(validateManifest(typo, { operatorVersion: '2.8.1' })).toEqual(['/spec/cluster/autoProvison: unknown field']);
+    });
+
     test('rejects a namespace: the RestateCluster is cluster-scoped', () => {
       const bad = withChange(restateCluster, (c) => (c.metadata.namespace = 'restate'));
       expect(validateManifest(bad)).toEqual(['/metadata/namespace: must not be set, RestateCluster is cluster-scoped']);
@@ -177,7 +190,7 @@ describe('validateManifest', () => {
         { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'x' } },
         { apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x', namespace: 'y' } },
       ];
-      expect(unknown.map(validateManifest)).toEqual([
+      expect(unknown.map((object) => validateManifest(object))).toEqual([
         ['no schema known for restate.dev/v1 RestateDeployment; add a validator to test/support/validate.ts'],
         ['no schema known for example.com/v1 Widget; add a validator to test/support/validate.ts'],
         ['no schema known for apps/v1 Deploymnet; add a validator to test/support/validate.ts'],

@@ -68,6 +68,9 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
       { kind: 'apply', file: target.provisioningFile, description: `provisioning Job ${operatorNamespace}/${job}` },
       { kind: 'job', namespace: operatorNamespace, job, wait: provisioningJobWait(operatorNamespace, job) },
     );
+  } else if (target.operatorProvisions) {
+    // The operator provisions once restate-0 runs; the pods turn Ready only after that, which `ready` waits for.
+    actions.push({ kind: 'note', text: 'no provisioning step: the operator provisions the cluster (spec.cluster.autoProvision)' });
   } else if (target.autoProvision) {
     actions.push({ kind: 'note', text: 'no provisioning step: the cluster provisions itself (auto-provision = true in its config)' });
   } else {

@@ -27,6 +27,8 @@ export interface DeployTarget {
   readonly otherFiles: readonly string[];
   /** The cluster's config says `auto-provision = true`: it provisions itself, nothing to run. */
   readonly autoProvision: boolean;
+  /** `spec.cluster.autoProvision` (operator 2.8.1): the operator provisions the cluster, nothing to run. @default false */
+  readonly operatorProvisions?: boolean;
 }
 
 /** What to run to rebuild the target folder of `values`. */
@@ -53,12 +55,12 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
     throw new DeployError(`${folder} lacks the ${operatorFile ? 'cluster' : 'operator'} file (NNNN-${operatorFile ? 'cluster' : 'operator'}.k8s.yaml): ${rebuild}`);
   }
   const provisioningFile = byChart.get(ChartIds.PROVISIONING);
-  const autoProvision = readClusterFile(clusterFile, values.clusterName, rebuild);
+  const { autoProvision, operatorProvisions } = readClusterFile(clusterFile, values.clusterName, rebuild);
 
   if (provisioningFile && !values.provisioning.automated) {
     throw new DeployError(`provisioning.automated is false but ${provisioningFile} exists (stale build?): ${rebuild}`);
   }
-  if (values.provisioning.automated && !provisioningFile && !autoProvision) {
+  if (values.provisioning.automated && !provisioningFile && !autoProvision && !operatorProvisions) {
     throw new DeployError(`provisioning.automated is true but ${folder} has no provisioning file and the cluster does not auto-provision (stale build?): ${rebuild}`);
   }
   const secretFile = checkSecretFile(folder, values, valuesDir, rebuild);
@@ -73,17 +75,19 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
     secretFile,
     otherFiles: files.filter((file) => !known.has(file)),
     autoProvision,
+    operatorProvisions,
   };
 }
 
 /**
- * Checks the RestateCluster's name and returns its `auto-provision` (the server's default is true). A file that is
+ * Checks the RestateCluster's name and returns its `auto-provision` (the server's default is true) and
+ * `spec.cluster.autoProvision` (operator 2.8.1). A file that is
  * not YAML, or whose config is not TOML, is a ManifestError; one for another cluster or with none is a stale build.
  */
-function readClusterFile(file: string, clusterName: string, rebuild: string): boolean {
+function readClusterFile(file: string, clusterName: string, rebuild: string): { autoProvision: boolean; operatorProvisions: boolean } {
   const manifest = parseManifest(readFileSync(file, 'utf8'));
   if (manifest.yamlError !== undefined) throw new ManifestError(file, '', `is not valid YAML (${manifest.yamlError}): ${rebuild}`);
-  const cluster = restateClusters(manifest.objects)[0] as { metadata?: { name?: string }; spec?: { config?: unknown } } | undefined;
+  const cluster = restateClusters(manifest.objects)[0] as { metadata?: { name?: string }; spec?: { config?: unknown; cluster?: { autoProvision?: unknown } } } | undefined;
   if (!cluster) throw new DeployError(`${file} holds no RestateCluster: ${rebuild}`);
   if (cluster.metadata?.name !== clusterName) {
     throw new DeployError(`${file} is for RestateCluster "${cluster.metadata?.name}", but clusterName is "${clusterName}" (stale build?): ${rebuild}`);
@@ -96,7 +100,7 @@ function readClusterFile(file: string, clusterName: string, rebuild: string): bo
   } catch (error) {
     throw new ManifestError(file, 'spec.config', `is not valid TOML (${(error as Error).message.split('\n')[0]}): ${rebuild}`);
   }
-  return config['auto-provision'] !== false;
+  return { autoProvision: config['auto-provision'] !== false, operatorProvisions: cluster.spec?.cluster?.autoProvision === true };
 }
 
 /**

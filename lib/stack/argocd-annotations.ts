@@ -6,8 +6,10 @@
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
-/** Operator (and its CRDs) first, then the cluster, then the one-time provisioning step. */
+/** CRDs first (when they ship apart), then the operator (with its CRDs otherwise), then the cluster, then the one-time provisioning step. */
 export const Wave = {
+  /** The operator's CRDs, when they ship as a chart of their own (operator 2.8.1). */
+  CRDS: '-2',
   OPERATOR: '-1',
   CLUSTER: '0',
   PROVISIONING: '1',

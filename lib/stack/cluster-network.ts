@@ -1,4 +1,4 @@
-import * as restate from '../../imports/restate.dev';
+import * as restate from '../../imports/operator-1.7.4/restate.dev';
 import type { NetworkPeer } from './cluster';
 import type { StackValues } from '../values';
 

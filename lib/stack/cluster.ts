@@ -1,6 +1,8 @@
 import { Chart, JsonPatch, type Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as restate from '../../imports/restate.dev';
+import * as restate from '../../imports/operator-1.7.4/restate.dev';
+import * as restate281 from '../../imports/operator-2.8.1/restate.dev';
+import type { OperatorVersion } from '../values';
 import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd-annotations';
 import { bytesOf } from './units';
 
@@ -95,6 +97,24 @@ export interface RestateClusterProps {
     readonly tolerations?: readonly restate.RestateClusterSpecComputeTolerations[];
     readonly nodeSelector?: Readonly<Record<string, string>>;
   };
+   * The operator version that reconciles the cluster: the RestateCluster is built from that version's imported
+   * CRD types (imports/operator-<version>/), and the fields below need 2.8.1.
+   * @default "1.7.4"
+   */
+  readonly operatorVersion?: OperatorVersion;
+
+  /**
+   * `spec.cluster.autoProvision`: the operator provisions the cluster itself (2.8.1, `compute.rs:970-1008` at
+   * v2.8.1); the config must say `auto-provision = false` (`provisioning.rs:25-87`).
+   * @default false - provisioned by the Job or by hand
+   */
+  readonly autoProvision?: boolean;
+
+  /**
+   * `spec.compute.topologySpreadConstraints` (2.8.1). Each needs a label selector; use `clusterPodLabels`.
+   * @default - none
+   */
+  readonly topologySpreadConstraints?: readonly restate281.RestateClusterSpecComputeTopologySpreadConstraints[];
 }
 
 /**
@@ -106,8 +126,8 @@ export interface RestateClusterProps {
  * it carries no labels and only static annotations; anything that changes per sync would restart every pod.
  */
 export class RestateCluster extends Construct {
-  /** The RestateCluster object (the class `cdk8s import` generated from the operator's CRD). */
-  public readonly apiObject: restate.RestateCluster;
+  /** The RestateCluster object (the class `cdk8s import` generated from the CRD of the operator version that reconciles it). */
+  public readonly apiObject: restate.RestateCluster | restate281.RestateCluster;
 
   constructor(scope: Construct, id: string, props: RestateClusterProps) {
     super(scope, id);
@@ -115,6 +135,12 @@ export class RestateCluster extends Construct {
     const fabricPeers = props.fabricPeers ?? [];
     const env = props.env ?? [];
     const egressRules = props.egressRules ?? [];
+    const operatorVersion = props.operatorVersion ?? '1.7.4';
+    const autoProvision = props.autoProvision ?? false;
+    const spread = props.topologySpreadConstraints ?? [];
+    if (operatorVersion === '1.7.4' && (autoProvision || spread.length > 0)) {
+      throw new Error('RestateCluster: autoProvision and topologySpreadConstraints need operatorVersion 2.8.1');
+    }
     const security: restate.RestateClusterSpecSecurity = {
       ...(fabricPeers.length > 0 || props.ingressPeers || props.adminPeers
         ? {
@@ -130,7 +156,7 @@ export class RestateCluster extends Construct {
       ...(props.serviceAccountAnnotations ? { serviceAccountAnnotations: props.serviceAccountAnnotations } : {}),
     };
 
-    this.apiObject = new restate.RestateCluster(this, 'Resource', {
+    const props281: restate281.RestateClusterProps = {
       metadata: {
         name: props.name,
         // No labels: operator 1.7.4 copies the CR's labels and annotations onto everything it creates, the
@@ -155,6 +181,7 @@ export class RestateCluster extends Construct {
           ...(props.placement?.affinity ? { affinity: props.placement.affinity } : {}),
           ...(props.placement?.tolerations ? { tolerations: [...props.placement.tolerations] } : {}),
           ...(props.placement?.nodeSelector ? { nodeSelector: { ...props.placement.nodeSelector } } : {}),
+          ...(spread.length > 0 ? { topologySpreadConstraints: [...spread] } : {}),
         },
         storage: {
           storageRequestBytes: bytesOf(props.storageRequest),
@@ -162,8 +189,13 @@ export class RestateCluster extends Construct {
         },
         config: props.config,
         ...(Object.keys(security).length > 0 ? { security } : {}),
+        ...(autoProvision ? { cluster: { autoProvision: true } } : {}),
       },
-    });
+    };
+    // One spec, typed by the 2.8.1 CRD (a superset of 1.7.4's, so the fields above type-check against both);
+    // the object is the class generated from the CRD of the version that reconciles it.
+    this.apiObject =
+      operatorVersion === '2.8.1' ? new restate281.RestateCluster(this, 'Resource', props281) : new restate.RestateCluster(this, 'Resource', props281 as restate.RestateClusterProps);
     // cdk8s stamps a chart's namespace onto every object in it; a cluster-scoped object must carry none.
     if (Chart.of(this).namespace) this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }

@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { RestateCluster } from './cluster';
 import { credentialEnv, serviceAccountAnnotations } from './cluster-credentials';
 import { egressRules, metricsPeers } from './cluster-network';
-import { RestateOperator } from './operator';
+import { type OperatorChartValues, RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
 import { clusterPlacement } from './placement';
 import { ProvisioningJob } from './provisioning/job';
@@ -11,7 +11,8 @@ import { DrainJob } from './day-two/drain-job';
 import { drainPeer } from './day-two/drain-names';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { parseGoDuration, sizeOfBytes } from './units';
-import { quantityToBytes, type StackValues } from '../values';
+import { crdsChartVersion, operatorFeatures, operatorVersion, provisioner, quantityToBytes, type StackValues } from '../values';
+import { clusterPodLabels } from '../target/operator-names';
 import { ChartIds } from '../target/charts';
 
 export interface RestateStackOptions {
@@ -25,8 +26,20 @@ export interface RestateStackOptions {
 
 /** Whether the target synthesizes the in-cluster provisioning step. */
 export function hasProvisioningJob(values: StackValues): boolean {
-  // Object-store metadata provisions itself (auto-provision = true): there is nothing to run.
-  return values.provisioning.automated && values.metadata.store === 'replicated';
+  // Object-store metadata provisions itself (auto-provision = true): there is nothing to run. With operator 2.8.1
+  // the operator provisions (spec.cluster.autoProvision) unless `provisioning.by: job` keeps the Job.
+  return provisioner(values) === 'job';
+}
+
+/** The operator chart's values: the user's, plus the ServiceMonitor with metrics and, for 2.8.1, the DNS domain. */
+function operatorChartValues(values: StackValues): OperatorChartValues {
+  const chartValues: OperatorChartValues = values.metrics.enabled
+    ? { ...values.operator.chartValues, serviceMonitor: { ...values.operator.chartValues.serviceMonitor, enabled: true } }
+    : values.operator.chartValues;
+  // The 2.8.1 operator dials restate-0 under CLUSTER_DNS to provision (provisioning.rs:119 at v2.8.1), cluster.local
+  // unless the chart's clusterDns says otherwise (values.yaml:21, templates/deployment.yaml:75-78).
+  const domain = values.clusterDomain;
+  return operatorFeatures(values).autoProvision && domain !== undefined && domain !== 'cluster.local' ? { ...chartValues, clusterDns: domain } : chartValues;
 }
 
 /**
@@ -40,12 +53,11 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
   new RestateOperator(operatorChart, 'Operator', {
     chart: values.operator.chart,
     version: values.operator.version,
+    crdsVersion: crdsChartVersion(values),
     namespace: values.operator.namespace,
     releaseName: values.operator.releaseName,
     delivery: values.operator.delivery,
-    chartValues: values.metrics.enabled
-      ? { ...values.operator.chartValues, serviceMonitor: { ...values.operator.chartValues.serviceMonitor, enabled: true } }
-      : values.operator.chartValues,
+    chartValues: operatorChartValues(values),
     argocd: values.operator.argocd,
     flux: values.operator.flux,
     helmExecutable: options.helmExecutable,
@@ -73,6 +85,13 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     ingressPeers: values.networkPeers?.ingress,
     adminPeers: values.networkPeers?.admin,
     placement: clusterPlacement(values),
+    operatorVersion: operatorVersion(values),
+    autoProvision: provisioner(values) === 'operator',
+    topologySpreadConstraints: values.topologySpread?.map((c) => ({
+      ...c,
+      maxSkew: c.maxSkew ?? 1,
+      labelSelector: { matchLabels: clusterPodLabels(values.clusterName) },
+    })),
   });
 
   let last = clusterChart;

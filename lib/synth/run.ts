@@ -2,7 +2,7 @@ import { App, YamlOutputType } from 'cdk8s';
 import { join } from 'node:path';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
-import { CLUSTER_FILE, isSynthFile, SOPS_SECRET_FILE } from '../target/files';
+import { CLUSTER_FILE, isSynthFile, OPERATOR_FILE, SOPS_SECRET_FILE } from '../target/files';
 import {
   type LoadedValues,
   loadTargets,
@@ -23,6 +23,7 @@ import { recoverOutput, StagedOutput } from './output';
 import { parseCommittedStorage, storageChangeProblems } from './storage-guard';
 import { checkTargetChange } from './change-rules';
 import { committedManifests, folderManifests } from './target-change';
+import { committedOperatorState, operatorStateOf, operatorUpgradeProblems } from './operator-upgrade-guard';
 
 export interface SynthResult {
   /** Target folders written, relative to the output folder. */
@@ -93,6 +94,14 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     if (problems.length > 0) throw new ValuesError(problems);
     warnings.push(...committed.notes());
   }
+  // The operator upgrade guard compares with the committed target too; --allow-storage-change does not lift it.
+  const committedForUpgrade = committedOutput(root.path, root.shown, args.base);
+  for (const { target, values } of loaded) {
+    const read = (file: string) => committedForUpgrade.read(targetDir(target), file)?.text;
+    const before = committedOperatorState(read(OPERATOR_FILE), read(CLUSTER_FILE));
+    problems.push(...operatorUpgradeProblems(join(root.shown, targetDir(target)), before, operatorStateOf(values.values)));
+  }
+  if (problems.length > 0) throw new ValuesError(problems);
 
   const claimed = claimOutputRoot(root);
   let lock: OutputLock | undefined;

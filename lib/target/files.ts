@@ -7,6 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChartIds } from './charts';
 
+/** The operator delivery (the first chart). */
+export const OPERATOR_FILE = `0000-${ChartIds.OPERATOR}.k8s.yaml`;
+
 /** The RestateCluster (the second chart). */
 export const CLUSTER_FILE = `0001-${ChartIds.CLUSTER}.k8s.yaml`;
 

@@ -46,3 +46,15 @@ export const OPERATOR_DEPLOYMENT = 'restate-operator';
 export function clusterPodLabels(clusterName: string): Record<string, string> {
   return { 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': clusterName };
 }
+
+/**
+ * Annotations on the operator's Namespace under the helm delivery, recording which operator chart and which
+ * separate CRDs chart the target renders (the rendered objects do not say it reliably: `chartValues.version`
+ * overrides the image tag). The GitOps deliveries say it in their sources (targetRevision, tag).
+ */
+export const OPERATOR_VERSION_ANNOTATION = 'restate-stack.dev/operator-version';
+export const CRDS_VERSION_ANNOTATION = 'restate-stack.dev/crds-version';
+
+/** Name of the operator chart and of its separate CRDs chart (in the operator's repository). */
+export const OPERATOR_CHART_NAME = 'restate-operator-helm';
+export const CRDS_CHART_PATH = 'charts/restate-operator-crds';

@@ -6,4 +6,7 @@ export * from './schema';
 export * from './targets';
 export * from './guarantees';
 export * from './sops';
+export { YAML_LIMITS } from './yaml-data';
+export * from './operator-versions';
+export * from './operator-choices';
 export { displayPath } from './read-file';

@@ -1,4 +1,3 @@
-import { valid as validSemver } from 'semver';
 import { z } from 'zod';
 import { GUARANTEES, missingGuarantees, type ObjectStoreUse, WHY } from './guarantees';
 import { parseImageReference } from './image';
@@ -7,6 +6,7 @@ import {
   annotationMap,
   envVarName,
   INT32_MAX,
+  qualifiedNameProblem,
   quantityExceeds,
   resourceQuantity,
   secretKey,
@@ -14,6 +14,7 @@ import {
 } from './kubernetes-rules';
 import { networkPeers } from './network-peers';
 import { placement } from './placement';
+import { CRDS_CHART_VERSIONS, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, PROVISIONERS } from './operator-versions';
 import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
@@ -33,7 +34,7 @@ const anyMap = z.record(z.string(), z.unknown());
  * versions honour (`nodeSelector` 2.6.0+, `installCrds` 2.8+, `fullnameOverride`) are rejected as unknown,
  * since at 1.7.4 they would be silently ignored.
  */
-const operatorChartValues = z.strictObject({
+const operatorChartValues174 = {
   replicaCount: integer.min(1).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }).optional(),
   version: singleLine().optional(),
   image: z.strictObject({ repository: singleLine().optional(), pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional() }).optional(),
@@ -49,6 +50,38 @@ const operatorChartValues = z.strictObject({
   affinity: anyMap.optional(),
   podSecurityContext: anyMap.optional(),
   securityContext: anyMap.optional(),
+};
+
+/**
+ * Keys of chart 2.8.1 beyond those of 1.7.4 (values.yaml and templates/deployment.yaml at tag v2.8.1):
+ * `nodeSelector` (deployment.yaml:27-30), `canaryImage` (:71-74), `gcpWorkloadIdentity` (:67-70, rbac.yaml:119-131).
+ * Not settable: `installCrds` (the stack ships the CRDs chart on its own and sets it false) and `clusterDns`
+ * (set from the top-level `clusterDomain`).
+ */
+export const CHART_2_8_1_ONLY_KEYS = ['nodeSelector', 'canaryImage', 'gcpWorkloadIdentity'] as const;
+const operatorChartValues = z.strictObject({
+  ...operatorChartValues174,
+  nodeSelector: labels.optional(),
+  canaryImage: singleLine().optional(),
+  gcpWorkloadIdentity: z.boolean().optional(),
+});
+
+/**
+ * A topology spread constraint of the Restate pods (`spec.compute.topologySpreadConstraints`, operator 2.8.1).
+ * The stack adds the label selector of the cluster's pods itself.
+ */
+const topologySpreadConstraint = z.strictObject({
+  /** Node label whose values are the domains, e.g. topology.kubernetes.io/zone or kubernetes.io/hostname. */
+  topologyKey: z.string().superRefine((key, ctx) => {
+    const problem = qualifiedNameProblem(key);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  /** How many more pods one domain may hold than another. @default 1 */
+  maxSkew: integer.min(1, { error: 'must be at least 1' }).optional(),
+  /** DoNotSchedule leaves a pod Pending rather than skew further; ScheduleAnyway only prefers spreading. */
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway'], { error: 'must be DoNotSchedule or ScheduleAnyway' }),
+  /** With DoNotSchedule: the number of domains to spread over even before that many exist. */
+  minDomains: integer.min(1, { error: 'must be at least 1' }).optional(),
 });
 
 export const DELIVERIES = ['argocd', 'flux', 'helm'] as const;
@@ -122,6 +155,8 @@ export const stackValuesSchema = z
     }),
     /** Where the Restate pods may run and how they spread (`spec.compute.{affinity,tolerations,nodeSelector}`). */
     placement: placement.optional(),
+    /** Spread the Restate pods over nodes or zones (operator 2.8.1; the stack adds the pods' label selector). */
+    topologySpread: z.array(topologySpreadConstraint).optional(),
     /** Pod resources for the Restate containers. */
     resources: resources.optional(),
     restate: z.strictObject({
@@ -138,9 +173,14 @@ export const stackValuesSchema = z
     }),
     operator: z.strictObject({
       chart: z.string().regex(/^oci:\/\/[^\s]+$/, { error: 'must be an oci:// chart reference' }),
-      version: z.string().refine((v) => validSemver(v) === v && !v.startsWith('v'), {
-        error: 'must be an exact chart version such as 1.7.4 (no ranges, no "v" prefix, no "latest")',
+      version: z.string().refine((v) => (OPERATOR_VERSIONS as readonly string[]).includes(v), {
+        error: `must be one of ${OPERATOR_VERSIONS.join(', ')}: the operator versions this stack models (exact chart versions; each has its own CRD types in imports/ and its own chart values)`,
       }),
+      /**
+       * Ship the CRDs from the separate CRDs chart of this version (`restate-operator-crds`), ahead of the operator:
+       * the first step of an upgrade to that version. Unset: the CRDs of `version` (with 2.8.1: its CRDs chart).
+       */
+      crdsVersion: z.enum(CRDS_CHART_VERSIONS, { error: `must be ${CRDS_CHART_VERSIONS.join(' or ')}: the versions whose CRDs ship as a chart of their own` }).optional(),
       namespace: dnsLabel(),
       releaseName: dnsLabel(53),
       /** How the operator chart reaches the cluster. */
@@ -189,6 +229,11 @@ export const stackValuesSchema = z
     provisioning: z.strictObject({
       /** Adds an in-cluster Job that runs `restatectl provision` once. */
       automated: z.boolean(),
+      /**
+       * Who provisions when automated: `job` (our Job, 0002-provisioning) or `operator` (`spec.cluster.autoProvision`,
+       * operator 2.8.1). @default operator with operator 2.8.1, job with 1.7.4
+       */
+      by: z.enum(PROVISIONERS, { error: `must be one of ${PROVISIONERS.join(', ')}` }).optional(),
     }),
     /** The Kubernetes cluster's DNS domain (kubelet `clusterDomain`); the provisioning Job dials full names under it. */
     clusterDomain: dnsSubdomain().optional(),
@@ -256,6 +301,7 @@ export const stackValuesSchema = z
       }
     }
     if (values.tracing.filter && !values.tracing.endpoint) issue(['tracing', 'filter'], 'has no effect without tracing.endpoint');
+    operatorVersionIssues(values, issue);
   });
 
 export type StackValuesInput = z.infer<typeof stackValuesSchema>;
@@ -264,4 +310,33 @@ export type StackValuesInput = z.infer<typeof stackValuesSchema>;
 export interface StackValues extends StackValuesInput {
   readonly environment: string;
   readonly provider: string;
+}
+
+type Issue = (path: PropertyKey[], message: string) => void;
+
+/** What `operator.version` allows and refuses of the other keys (chart values, cluster fields, provisioning). */
+function operatorVersionIssues(values: StackValuesInput, issue: Issue): void {
+  const version = values.operator.version as OperatorVersion;
+  const features = OPERATOR_FEATURES[version];
+  if (!features) return; // operator.version itself is reported
+  if (!features.crdsSubchart) {
+    for (const key of CHART_2_8_1_ONLY_KEYS) {
+      if (values.operator.chartValues[key] !== undefined) {
+        issue(['operator', 'chartValues', key], `is a value of chart 2.8.1, not of ${version}: chart ${version} would ignore it silently`);
+      }
+    }
+  }
+  if (values.topologySpread && !features.topologySpread) {
+    issue(['topologySpread'], `needs operator 2.8.1 (spec.compute.topologySpreadConstraints arrived in 1.8.3); operator.version is ${version}`);
+  }
+  const by = values.provisioning.by;
+  if (by !== undefined && !values.provisioning.automated) {
+    issue(['provisioning', 'by'], 'has no effect without provisioning.automated: true (manual provisioning is `mise run provision`)');
+  }
+  if (by === 'operator' && !features.autoProvision) {
+    issue(['provisioning', 'by'], `operator needs operator 2.8.1 (spec.cluster.autoProvision arrived in 2.1.0); operator.version is ${version}: use job`);
+  }
+  if (by !== undefined && values.metadata.store === 'object-store') {
+    issue(['provisioning', 'by'], 'does not apply with metadata.store object-store: such a cluster provisions itself (auto-provision = true)');
+  }
 }

@@ -1,6 +1,7 @@
 import { httpCall } from './http-call';
 import { nftApply } from './nft';
 import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from '../target/operator-names';
+import { OPERATOR_FEATURES, type OperatorVersion } from '../values';
 
 /** The ClusterIP of Service `restate` in the model (kube-proxy's virtual IP; nothing listens on it). */
 export const RESTATE_SERVICE_IP = '127.0.100.1';
@@ -12,6 +13,11 @@ export const RESTATE_SERVICE_IP = '127.0.100.1';
 export const READINESS = { path: '/health', port: ADMIN_PORT, initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 3 } as const;
 
 export type Readiness = { readonly [K in keyof typeof READINESS]: (typeof READINESS)[K] extends string ? string : number };
+
+/** The probe of operator `version`: 2.8.1 waits 30 s before the first probe (`compute.rs:577-584` at v2.8.1). */
+export function readinessOf(version: OperatorVersion): Readiness {
+  return { ...READINESS, initialDelayMs: OPERATOR_FEATURES[version].readinessDelaySeconds * 1000 };
+}
 
 export interface Endpoint {
   readonly name: string;

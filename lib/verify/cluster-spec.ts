@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { displayPath, type Target, targetDir } from '../values';
-import { CLUSTER_FILE, interruptedSynth } from '../target/files';
+import { asOperatorVersion, displayPath, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, type Target, targetDir } from '../values';
+import { CLUSTER_FILE, interruptedSynth, OPERATOR_FILE } from '../target/files';
+import { readOperatorRelease } from '../target/operator-release';
 import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
 import { ManifestError } from '../target/manifest-error';
 
@@ -30,10 +31,14 @@ export interface ClusterUnderTest {
   readonly env: readonly ClusterEnvVar[];
   /** `spec.security` as written (the NetworkPolicies are derived from it). @default undefined */
   readonly security?: Readonly<Record<string, unknown>>;
+  /** The operator that reconciles it, from the target's operator file: the model follows it. @default "1.7.4" */
+  readonly operatorVersion?: OperatorVersion;
+  /** `spec.cluster.autoProvision` (operator 2.8.1): the operator provisions the cluster. @default false */
+  readonly autoProvision?: boolean;
 }
 
 /** Reads the one RestateCluster of a manifest text; problems name the file and the key path. */
-export function parseClusterManifest(text: string, file: string): ClusterUnderTest {
+export function parseClusterManifest(text: string, file: string, operatorVersion: OperatorVersion = '1.7.4'): ClusterUnderTest {
   const manifest = parseManifest(text);
   if (manifest.yamlError !== undefined) throw new ManifestError(file, '', `YAML syntax error: ${manifest.yamlError}`);
   const clusters = restateClusters(manifest.objects, 'restate.dev/v1');
@@ -66,7 +71,11 @@ export function parseClusterManifest(text: string, file: string): ClusterUnderTe
   });
   const clusterName = typeof spec.clusterName === 'string' && spec.clusterName !== '' ? spec.clusterName : metadata.name;
   const security = isRecord(spec.security) ? { security: spec.security } : {};
-  return { file, name: metadata.name, clusterName, image: compute.image, replicas, config: spec.config, env, ...security };
+  const autoProvision = isRecord(spec.cluster) && spec.cluster.autoProvision === true;
+  if (autoProvision && !OPERATOR_FEATURES[operatorVersion].autoProvision) {
+    throw new ManifestError(file, 'spec.cluster.autoProvision', `operator ${operatorVersion} does not provision clusters (it arrived in 2.1.0)`);
+  }
+  return { file, name: metadata.name, clusterName, image: compute.image, replicas, config: spec.config, env, ...security, operatorVersion, autoProvision };
 }
 
 /** Reads the RestateCluster of a synthesized target from `<dist>/<environment>/<provider>/0001-cluster.k8s.yaml`. */
@@ -78,5 +87,16 @@ export function readClusterUnderTest(distDir: string, target: Target): ClusterUn
   if (!existsSync(file)) {
     throw new ManifestError(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
   }
-  return parseClusterManifest(readFileSync(file, 'utf8'), shown);
+  return parseClusterManifest(readFileSync(file, 'utf8'), shown, targetOperatorVersion(join(distDir, targetDir(target), OPERATOR_FILE)));
+}
+
+/** The operator version a target's operator file deploys; a version verify does not model is an error. */
+function targetOperatorVersion(file: string): OperatorVersion {
+  if (!existsSync(file)) return '1.7.4';
+  const { operatorVersion } = readOperatorRelease(readFileSync(file, 'utf8'));
+  const version = asOperatorVersion(operatorVersion);
+  if (version === undefined) {
+    throw new ManifestError(displayPath(file), '', `deploys operator ${operatorVersion ?? '(no version found)'}; verify models ${OPERATOR_VERSIONS.join(' and ')}`);
+  }
+  return version;
 }

@@ -1,11 +1,11 @@
 import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, type ProvisionScriptOptions, provisionScriptArgs } from '../stack/provisioning/script';
-import { ADMIN_PORT as ADMIN, INGRESS_PORT as INGRESS } from '../target/operator-names';
+import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target/operator-names';
 import type { RestateBinaries } from './binaries';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
 import { clusterPodView, registerClusterPods } from './cluster-dns';
-import { ClusterServiceModel, RESTATE_SERVICE_IP } from './cluster-service';
+import { ClusterServiceModel, readinessOf, RESTATE_SERVICE_IP } from './cluster-service';
 import type { ClusterUnderTest } from './cluster-spec';
 import { type Deadline, pollUntil } from './deadline';
 import { VerifyError } from './errors';
@@ -108,8 +108,8 @@ export interface LiveSessionOptions {
 }
 
 /**
- * One local stand-in for a target's cluster, the way operator 1.7.4 would run it (pods as processes with their
- * own uids and DNS views, Services, NetworkPolicies as nftables rules), and the named steps the live check and
+ * One local stand-in for a target's cluster, the way its operator (1.7.4 or 2.8.1) would run it (pods as processes
+ * with their own uids and DNS views, Services, NetworkPolicies as nftables rules), and the named steps the live check and
  * the day-two scenarios are made of. Every step is recorded in `steps`; a failed step throws `StepFailed`.
  * `close()` (and, on a signal, the clean-up registered with the sandbox) stops and removes everything.
  */
@@ -129,6 +129,9 @@ export class LiveSession {
   public readonly app: ServiceApp;
   public readonly store?: S3StandIn;
   private readonly agents: Map<number, PodAgent>;
+  private readonly viewOf: (pod: EnforcedPod) => PodView;
+  /** The operator version whose behaviour the session models (readiness, policies, provisioning). */
+  public readonly operatorVersion: string;
   private readonly clients: EnforcedPod[];
   private policyRules = { accepted: 0, refused: 0 };
   private startedAt = 0;
@@ -174,6 +177,7 @@ export class LiveSession {
       if (node >= 0) return clusterPodView(dns, cluster.name, node, views);
       return new PodView({ id: `${pod.namespace}.${pod.name}`, dir: views, namespace: pod.namespace, clusterDomain: dns.domain, nameserver: dns.ip, ip: pod.ip ?? `127.0.1.${spareIp++}`, hostname: pod.name });
     };
+    this.viewOf = viewOf;
     this.store = input.snapshots ? new S3StandIn({ bucket: input.snapshots.bucket, workDir: context.workDir }) : undefined;
     this.local = new LocalCluster({
       cluster,
@@ -185,7 +189,11 @@ export class LiveSession {
       launch: (node, file, args) => viewOf(model.nodes[node.ordinal]).command(file, args, model.nodes[node.ordinal].uid),
     });
     const local = this.local;
-    this.services = new ClusterServiceModel(local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })));
+    this.operatorVersion = cluster.operatorVersion ?? '1.7.4';
+    this.services = new ClusterServiceModel(
+      local.nodes.map((n) => ({ name: n.name, ip: n.ip, running: () => local.isRunning(n.ordinal) })),
+      readinessOf(this.operatorVersion),
+    );
     const serviceHost = `${model.service.name}.${model.service.namespace}.svc.${dns.domain}`;
     this.app = new ServiceApp(model.service, context.workDir, viewOf(model.service), serviceHost);
     // Client pods, and one agent per node (a shell in the pod, as `kubectl exec` gives one) for the checks.
@@ -251,7 +259,7 @@ export class LiveSession {
 
   async enforcePolicies(): Promise<void> {
     const { model } = this;
-    await this.step(`NetworkPolicies of operator 1.7.4 for ${this.cluster.name} enforced with nftables`, async () => {
+    await this.step(`NetworkPolicies of operator ${this.operatorVersion} for ${this.cluster.name} enforced with nftables`, async () => {
       const unmapped = model.all.find((pod) => !uidMapped(pod.uid));
       if (unmapped) throw new VerifyError(`uid ${unmapped.uid} (pod ${unmapped.namespace}/${unmapped.name}) is not mapped in the sandbox's user namespace: run verify as root`);
       const unavailable = nftAvailable();
@@ -302,10 +310,17 @@ export class LiveSession {
     return runCommand('sh', [PROVISION_SCRIPT_PATH, ...args], { env: this.env, timeoutMs: Math.min(this.deadline.remainingMs(), (deadlineSeconds + 10) * 1000) });
   }
 
-  /** Provisions with what ships: the target's Job when it has one (run as synthesized), else provision.sh. */
+  /**
+   * Provisions with what ships: the operator's autoProvision (2.8.1), the target's Job when it has one (run as
+   * synthesized), else provision.sh.
+   */
   async provision(): Promise<void> {
     const job = this.input.job;
     const jobPod = this.model.job;
+    if (this.cluster.autoProvision) {
+      await this.operatorProvisions();
+      return;
+    }
     if (job && jobPod) {
       await this.step(`the provisioning Job ${job.namespace}/${job.name} provisions the cluster, as synthesized`, async () => {
         const run = await runJobContainer(job, {
@@ -332,6 +347,32 @@ export class LiveSession {
       if (run.code !== 0) throw new VerifyError(`provision.sh exited ${run.code}:\n${out.trim()}`);
       if (!out.includes('cluster has been successfully provisioned')) throw new VerifyError(`provision.sh succeeded but did not provision the cluster itself:\n${out.trim()}`);
       return `in ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
+    });
+  }
+
+  /**
+   * What operator 2.8.1 does once restate-0 runs: one ProvisionCluster call with no values of its own (the node's
+   * config decides), to restate-0 through the headless Service, from the operator's pod (provisioning.rs:113-173,
+   * compute.rs:970-1008 at v2.8.1). restatectl provision makes the same call.
+   */
+  private async operatorProvisions(): Promise<void> {
+    const operator = this.model.operator;
+    const target = `http://${podHost(0)}.${this.cluster.name}.svc.${this.dns.domain}:${FABRIC}`;
+    await this.step(`the operator provisions the cluster (spec.cluster.autoProvision), from its pod through ${target}`, async () => {
+      const command = this.viewOf(operator).command('restatectl', ['provision', '--yes', '--address', target], operator.uid);
+      const run = await runCommand(command.file, command.args, { env: this.env, timeoutMs: Math.min(this.deadline.remainingMs(), JOB_BOUND_MS) });
+      const out = plain(run.stdout + run.stderr);
+      if (run.code !== 0 || !out.includes('Cluster has been successfully provisioned')) {
+        throw new VerifyError(`restatectl provision from the operator's pod exited ${run.code ?? 'killed'}:\n${out.trim()}`);
+      }
+      // The operator returns at once (its Ready condition then waits for the pods); the nodes take a moment to
+      // learn of it: wait as the provisioning script does, until `restatectl status` exits 0.
+      const t = Date.now();
+      await pollUntil('restatectl status exits 0 after the operator provisioned', this.deadline.within(this.input.readyBoundMs), 500, async () => {
+        const status = await this.ctl.run(this.local.liveAddresses(), ['status']);
+        return status.code === 0 ? { done: true, value: undefined } : { done: false, reason: lastLine(status.stderr || status.stdout) };
+      });
+      return `as uid ${operator.uid} in ${operator.namespace}, ${seconds(run.ms)}: ${lastLine(run.stdout)}; restatectl status exits 0 after ${seconds(Date.now() - t)} more`;
     });
   }
 
@@ -405,7 +446,7 @@ export class LiveSession {
         model.job ? 'the Job reaches 5122 of every node' : undefined,
         model.prometheus ? 'Prometheus reaches 5122 of every node' : undefined,
         model.admittedApp ? `${model.admittedApp.namespace}/${model.admittedApp.name} (admitted) reaches 8080` : `no application reaches 8080 (${model.noAdmittedApp})`,
-        'the operator reaches 9070',
+        this.cluster.autoProvision ? 'the operator reaches 9070 and, to provision, 5122' : 'the operator reaches 9070',
         'an unlisted application is refused where the policies say so',
       ].filter(Boolean);
       return `${results.length} connections, ${reached} through and ${results.length - reached} refused, each as required: ${kinds.join('; ')}`;

@@ -23,6 +23,8 @@ export interface ClusterModel {
   readonly policies: readonly NetworkPolicy[];
   readonly nodes: readonly EnforcedPod[];
   readonly operator: EnforcedPod;
+  /** The operator provisions the cluster (`spec.cluster.autoProvision`, 2.8.1): it must reach 5122. */
+  readonly operatorProvisions: boolean;
   readonly job?: EnforcedPod;
   readonly prometheus?: EnforcedPod;
   /** A pod that `networkPeers.ingress` admits, when the CR admits anyone. */
@@ -52,11 +54,15 @@ function podForPeer(peer: PolicyPeer, clusterNamespace: string): { namespace: st
   return { namespace, labels: { ...(peer.podSelector?.matchLabels ?? {}) } };
 }
 
-/** The pods of one target's model, derived from its synthesized files and operator 1.7.4. */
+/**
+ * The pods of one target's model, derived from its synthesized files and its operator version (1.7.4 or 2.8.1;
+ * the operator's identity, `app: restate-operator` in its namespace, is the same in both charts: templates/_helpers.tpl
+ * `controller.selectorLabels` at v2.8.1).
+ */
 export function buildClusterModel(inputs: ModelInputs): ClusterModel {
   const { cluster } = inputs;
   const security = cluster.security as ClusterSecurity | undefined;
-  const policies = operatorNetworkPolicies(cluster.name, security);
+  const policies = operatorNetworkPolicies(cluster.name, security, OPERATOR_1_7_4, { operatorVersion: cluster.operatorVersion, autoProvision: cluster.autoProvision });
   let n = 0;
   const podIp = () => `10.244.0.${10 + n++}`;
   const nodes: EnforcedPod[] = Array.from({ length: cluster.replicas }, (_, ordinal) => ({
@@ -128,5 +134,5 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
     listens: [{ port: 53, protocol: 'UDP' }],
   };
   const all = [...nodes, kubeDns, operator, ...(job ? [job] : []), ...(prometheus ? [prometheus] : []), ...(admittedApp ? [admittedApp] : []), unlistedApp, service, ...(objectStore ? [objectStore] : [])];
-  return { policies, nodes, kubeDns, operator, job, prometheus, admittedApp, noAdmittedApp, unlistedApp, service, objectStore, all };
+  return { policies, nodes, kubeDns, operator, operatorProvisions: cluster.autoProvision === true, job, prometheus, admittedApp, noAdmittedApp, unlistedApp, service, objectStore, all };
 }

@@ -1,9 +1,11 @@
 /**
- * The NetworkPolicies operator 1.7.4 creates in a RestateCluster's namespace, as data. Derived from
- * `src/controllers/restatecluster/reconcilers/network_policies.rs` at tag v1.7.4 (line numbers below), and
- * from the CR's `spec.security` as synthesized. Only what decides who reaches whom is kept.
+ * The NetworkPolicies the operator creates in a RestateCluster's namespace, as data. Derived from
+ * `src/controllers/restatecluster/reconcilers/network_policies.rs` at tag v1.7.4 (line numbers below; `@2.8.1`
+ * marks lines at tag v2.8.1 where 2.8.1 differs), and from the CR's `spec.security` as synthesized. Only what
+ * decides who reaches whom is kept.
  */
 import { clusterPodLabels } from '../target/operator-names';
+import type { OperatorVersion } from '../values';
 
 export interface LabelSelectorRequirement {
   readonly key: string;
@@ -61,7 +63,13 @@ export const OPERATOR_1_7_4: OperatorIdentity = { namespace: 'restate-operator',
 export interface ClusterSecurity {
   readonly disableNetworkPolicies?: boolean;
   readonly allowOperatorAccessToAdmin?: boolean;
-  readonly networkPeers?: { readonly ingress?: readonly PolicyPeer[]; readonly admin?: readonly PolicyPeer[]; readonly metrics?: readonly PolicyPeer[] };
+  readonly networkPeers?: {
+    readonly ingress?: readonly PolicyPeer[];
+    readonly admin?: readonly PolicyPeer[];
+    readonly metrics?: readonly PolicyPeer[];
+    /** 2.8.1: the name of `metrics` that wins when both are set (`node_peers`, restateclusters.rs:267-269 @2.8.1). */
+    readonly node?: readonly PolicyPeer[];
+  };
   readonly networkEgressRules?: readonly { readonly to?: readonly PolicyPeer[]; readonly ports?: readonly PolicyPort[] }[];
   readonly awsPodIdentityAssociationRoleArn?: string;
 }
@@ -87,27 +95,39 @@ function allowAccess(port: number, portName: string, namespace: string, selector
   };
 }
 
+/** Which operator builds the policies, and what of the cluster changes them. */
+export interface PolicyOptions {
+  /** @default "1.7.4" */
+  readonly operatorVersion?: OperatorVersion;
+  /** `spec.cluster.autoProvision` (2.8.1): the operator is admitted to 5122 (:381-412 @2.8.1). @default false */
+  readonly autoProvision?: boolean;
+}
+
 /**
- * The policies of `reconcile_network_policies` (:255-378) for a cluster whose namespace (= its name) is
- * `namespace`: none when `disableNetworkPolicies`.
+ * The policies of `reconcile_network_policies` (:255-378; :275-423 @2.8.1) for a cluster whose namespace (= its
+ * name) is `namespace`: none when `disableNetworkPolicies`.
  */
-export function operatorNetworkPolicies(namespace: string, security: ClusterSecurity | undefined, operator: OperatorIdentity = OPERATOR_1_7_4): NetworkPolicy[] {
+export function operatorNetworkPolicies(namespace: string, security: ClusterSecurity | undefined, operator: OperatorIdentity = OPERATOR_1_7_4, options: PolicyOptions = {}): NetworkPolicy[] {
   if (security?.disableNetworkPolicies === true) return [];
+  const v2 = (options.operatorVersion ?? '1.7.4') === '2.8.1';
   const selector: LabelSelector = { matchLabels: clusterPodLabels(namespace) };
   const ownPods: PolicyPeer = { namespaceSelector: namespaceIs(namespace), podSelector: selector };
   const peers = security?.networkPeers;
+  const kubeDns: PolicyPeer = { podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } }, namespaceSelector: namespaceIs('kube-system') };
   const policies: NetworkPolicy[] = [
-    // deny_all (:27-35): no podSelector, so every pod in the namespace, both directions.
-    { name: 'deny-all', namespace, podSelector: {}, policyTypes: ['Egress', 'Ingress'] },
-    // allow_dns (:39-80): every pod of the namespace to kube-dns in kube-system, UDP and TCP 53.
+    // deny_all (:27-35): no podSelector, so every pod in the namespace, both directions. At 2.8.1 (:27-36 @2.8.1)
+    // it selects the cluster's pods only.
+    { name: 'deny-all', namespace, podSelector: v2 ? selector : {}, policyTypes: ['Egress', 'Ingress'] },
+    // allow_dns (:39-80): every pod of the namespace to kube-dns in kube-system, UDP and TCP 53. At 2.8.1
+    // (:38-97 @2.8.1) renamed allow-egress-to-dns, the cluster's pods only, and the node-local DNS cache too.
     {
-      name: 'allow-egress-to-kube-dns',
+      name: v2 ? 'allow-egress-to-dns' : 'allow-egress-to-kube-dns',
       namespace,
-      podSelector: {},
+      podSelector: v2 ? selector : {},
       policyTypes: ['Egress'],
       egress: [
         {
-          peers: [{ podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } }, namespaceSelector: namespaceIs('kube-system') }],
+          peers: v2 ? [kubeDns, { ipBlock: { cidr: '169.254.20.10/32' } }] : [kubeDns],
           ports: [
             { protocol: 'UDP', port: 53 },
             { protocol: 'TCP', port: 53 },
@@ -152,7 +172,10 @@ export function operatorNetworkPolicies(namespace: string, security: ClusterSecu
   const operatorPeer: PolicyPeer = { namespaceSelector: namespaceIs(operator.namespace), podSelector: { matchLabels: { [operator.labelName]: operator.labelValue } } };
   const adminPeers = security?.allowOperatorAccessToAdmin === false ? peers?.admin : addPeer(peers?.admin, operatorPeer);
   policies.push(allowAccess(9070, 'admin', namespace, selector, adminPeers));
-  // :354-375: metrics (5122) from the listed peers plus the cluster's own pods.
-  policies.push(allowAccess(5122, 'metrics', namespace, selector, addPeer(peers?.metrics, ownPods)));
+  // :354-375: metrics (5122) from the listed peers plus the cluster's own pods. At 2.8.1 (:381-420 @2.8.1) the
+  // peers are `node` (else `metrics`), and the operator is appended when it provisions (autoProvision), even to
+  // an empty list (which then admits only the operator).
+  const nodePeers = addPeer(v2 ? (peers?.node ?? peers?.metrics) : peers?.metrics, ownPods);
+  policies.push(allowAccess(5122, 'metrics', namespace, selector, v2 && options.autoProvision ? [...nodePeers, operatorPeer] : nodePeers));
   return policies;
 }

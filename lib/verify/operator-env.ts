@@ -38,13 +38,16 @@ function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string): st
 }
 
 /**
- * The environment of the Restate container in pod `ordinal`, as operator 1.7.4 builds it (`compute.rs` at tag v1.7.4 of https://github.com/restatedev/restate-operator):
+ * The environment of the Restate container in pod `ordinal`, as the operator builds it (`compute.rs` at tag v1.7.4 of https://github.com/restatedev/restate-operator;
+ * at v2.8.1 `env()`, compute.rs:205-290, which adds POD_ZONE and POD_REGION from the pod's topology labels):
  * its own variables first, except those that `spec.compute.env` names, then `spec.compute.env` in order.
  */
 export function operatorPodEnv(cluster: ClusterUnderTest, ordinal: number, paths: PodPaths = POD_PATHS): PodEnv {
   const pod = podName(ordinal);
   const defaults: [string, string][] = [
     ['POD_NAME', pod],
+    // Downward API fields of labels the pod does not carry resolve to "": the model's pods carry none.
+    ...((cluster.operatorVersion ?? '1.7.4') === '2.8.1' ? ([['POD_ZONE', ''], ['POD_REGION', '']] as [string, string][]) : []),
     ['RESTATE_LOG_FORMAT', 'json'],
     ['RESTATE_CLUSTER_NAME', cluster.clusterName],
     ['RESTATE_NODE_NAME', pod],

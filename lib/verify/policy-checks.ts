@@ -39,6 +39,7 @@ export function policyChecks(model: ClusterModel): PolicyCheck[] {
     if (model.prometheus) checks.push({ from: model.prometheus, to: node, port: FABRIC_PORT, expect: true, why: 'Prometheus scrapes /metrics on 5122 (the PodMonitor)' });
     if (model.admittedApp) checks.push({ from: model.admittedApp, to: node, port: INGRESS_PORT, expect: true, why: 'an application networkPeers.ingress admits calls the ingress' });
     checks.push({ from: model.operator, to: node, port: ADMIN_PORT, expect: true, why: 'the operator reaches the admin API' });
+    if (model.operatorProvisions) checks.push({ from: model.operator, to: node, port: FABRIC_PORT, expect: true, why: 'the operator provisions through 5122 (spec.cluster.autoProvision)' });
     checks.push(derived(model.unlistedApp, node, INGRESS_PORT, 'an application no peer lists, to the ingress'));
     checks.push(derived(model.unlistedApp, node, ADMIN_PORT, 'an application no peer lists, to the admin API'));
     checks.push(derived(model.unlistedApp, node, FABRIC_PORT, 'an application no peer lists, to the fabric port'));

@@ -19,7 +19,7 @@ export function formatTargetReport(result: TargetVerification, versions: Version
     return lines.join('\n');
   }
   const { cluster, lint, live } = result;
-  if (cluster) lines.push(`  cluster:   ${cluster.file}: RestateCluster ${cluster.name}, ${cluster.replicas} replicas, image ${cluster.image}`);
+  if (cluster) lines.push(`  cluster:   ${cluster.file}: RestateCluster ${cluster.name}, ${cluster.replicas} replicas, image ${cluster.image}, operator ${cluster.operatorVersion ?? '1.7.4'}${cluster.autoProvision ? ' (autoProvision)' : ''}`);
   if (lint) {
     lines.push(
       lint.ok
@@ -40,7 +40,7 @@ export function formatTargetReport(result: TargetVerification, versions: Version
       const p = live.policies;
       lines.push(
         `  policies:  ${p.checks} NetworkPolicy checks enforced (${p.reached} connections through, ${p.refused} refused, each as required) ` +
-          `by ${p.acceptRules} nftables accept rules from the ${p.policies} policies of operator 1.7.4; loopback + socket uid, not a CNI`,
+          `by ${p.acceptRules} nftables accept rules from the ${p.policies} policies of operator ${cluster?.operatorVersion ?? '1.7.4'}; loopback + socket uid, not a CNI`,
       );
     }
     if (live.counter) {

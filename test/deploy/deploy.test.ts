@@ -517,6 +517,20 @@ describe('the target folder', () => {
     expect(run.out).toContain('no provisioning step: the cluster provisions itself (auto-provision = true in its config)');
   });
 
+  test('a cluster the operator provisions (operator 2.8.1, spec.cluster.autoProvision) gets no provisioning step and no Job', () => {
+    // GIVEN dev/vultr on operator 2.8.1 with automated provisioning (a fresh target: no committed output to guard)
+    const { dist: copy, values } = built((v) =>
+      v.set('environments/dev.yaml', ['operator', 'version'], '2.8.1').set('environments/dev.yaml', ['provisioning', 'automated'], true),
+    );
+    expect(readFileSync(join(copy, 'dev', 'vultr', '0001-cluster.k8s.yaml'), 'utf8')).toContain('autoProvision: true');
+    // WHEN promoting it
+    const run = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+    // THEN nothing provisions from outside: no exec, no Job
+    expect(run.code).toBe(0);
+    expect(run.calls.some((argv) => argv.includes('exec') || argv.some((a) => a.includes('provisioning')))).toBe(false);
+    expect(run.out).toContain('no provisioning step: the operator provisions the cluster (spec.cluster.autoProvision)');
+  });
+
   test('a build for another cluster name is refused as stale, before kubectl is called', () => {
     const copy = devCopy((folder) => {
       const clusterFile = join(folder, '0001-cluster.k8s.yaml');

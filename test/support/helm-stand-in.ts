@@ -13,6 +13,10 @@ export interface HelmStandInExpectations {
   readonly release?: string;
   /** Expected content of the `-f` values file. @default - no `-f` may be passed */
   readonly values?: unknown;
+  /** Expected `--version`. @default "1.7.4" */
+  readonly version?: string;
+  /** Whether `--include-crds` is expected. @default true */
+  readonly includeCrds?: boolean;
 }
 
 /**
@@ -25,7 +29,7 @@ export class HelmStandIn {
   public readonly executable: string;
   private readonly dir: string;
 
-  constructor(expectations: HelmStandInExpectations = {}) {
+  constructor(expectations: HelmStandInExpectations | readonly HelmStandInExpectations[] = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'helm-stand-in-'));
     const expectFile = join(this.dir, 'expect.json');
     writeFileSync(expectFile, JSON.stringify(expectations));
@@ -39,7 +43,7 @@ export class HelmStandIn {
 }
 
 /** Runs `work` with a stand-in that expects `expectations`, removing it afterwards. */
-export function withHelmStandIn<T>(expectations: HelmStandInExpectations, work: (executable: string) => T): T {
+export function withHelmStandIn<T>(expectations: HelmStandInExpectations | readonly HelmStandInExpectations[], work: (executable: string) => T): T {
   const standIn = new HelmStandIn(expectations);
   try {
     return work(standIn.executable);

@@ -1,5 +1,11 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import schemaFile from '../../imports/restate.dev.schema.json';
+import schema174 from '../../imports/operator-1.7.4/restate.dev.schema.json';
+import schema281 from '../../imports/operator-2.8.1/restate.dev.schema.json';
+import type { OperatorVersion } from '../../lib/values';
+
+/** The RestateCluster CRD schema of each operator version, as `npm run import` wrote it into imports/. */
+const SCHEMA_FILES: Readonly<Record<OperatorVersion, typeof schema174>> = { '1.7.4': schema174, '2.8.1': schema281 as unknown as typeof schema174 };
+const schemaFile = schema174;
 
 type Schema = Record<string, unknown>;
 
@@ -14,7 +20,7 @@ const KUBERNETES_KEYWORDS = [
   'x-kubernetes-validations',
 ];
 
-/** Scope of the RestateCluster CRD, from the imported schema file. */
+/** Scope of the RestateCluster CRD, from the imported schema file (the same in every modelled version). */
 export const RESTATE_CLUSTER_SCOPE = schemaFile.scope as 'Cluster' | 'Namespaced';
 export const RESTATE_CLUSTER_API_VERSION = `${schemaFile.group}/v1`;
 export const RESTATE_CLUSTER_KIND = schemaFile.kind;
@@ -40,8 +46,8 @@ export function forbidUnknownFields(schema: Schema): Schema {
 }
 
 /** The v1 object schema made strict; `metadata` keeps the CRD's (open) schema, as the API server treats it apart. */
-function strictRootSchema(): Schema {
-  const root = schemaFile.versions.v1 as unknown as Schema;
+function strictRootSchema(version: OperatorVersion): Schema {
+  const root = SCHEMA_FILES[version].versions.v1 as unknown as Schema;
   const strict = forbidUnknownFields(root);
   const properties = strict.properties as Record<string, Schema>;
   strict.properties = {
@@ -54,23 +60,23 @@ function strictRootSchema(): Schema {
   return strict;
 }
 
-let compiled: ValidateFunction | undefined;
+const compiled = new Map<OperatorVersion, ValidateFunction>();
 
-function validator(): ValidateFunction {
-  if (!compiled) {
+function validator(version: OperatorVersion): ValidateFunction {
+  if (!compiled.has(version)) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictTuples: false });
     ajv.addVocabulary(KUBERNETES_KEYWORDS);
     ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
     ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
     ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i);
-    compiled = ajv.compile(strictRootSchema());
+    compiled.set(version, ajv.compile(strictRootSchema(version)));
   }
-  return compiled;
+  return compiled.get(version)!;
 }
 
-/** Errors of a RestateCluster against the 1.7.4 CRD schema with unknown fields forbidden. */
-export function validateRestateCluster(object: unknown): string[] {
-  const validate = validator();
+/** Errors of a RestateCluster against the CRD schema of operator `version` with unknown fields forbidden. */
+export function validateRestateCluster(object: unknown, version: OperatorVersion = '1.7.4'): string[] {
+  const validate = validator(version);
   return validate(object) ? [] : (validate.errors ?? []).map(formatAjvError);
 }
 

@@ -2,7 +2,8 @@
  * Validates synthesized Kubernetes objects against upstream schemas, dispatching on apiVersion and kind:
  *
  *   built-in kinds             kubernetes-models@4 (generated from the Kubernetes OpenAPI)
- *   restate.dev/v1 RestateCluster   the operator's 1.7.4 CRD schema (imports/restate.dev.schema.json), with
+ *   restate.dev/v1 RestateCluster   the CRD schema of the target's operator version
+ *                              (imports/operator-<version>/restate.dev.schema.json; 1.7.4 unless told), with
  *                              unknown fields forbidden
  *   argoproj.io/v1alpha1       @kubernetes-models/argo-cd (generated from Argo CD's CRDs)
  *   *.toolkit.fluxcd.io        @kubernetes-models/flux-cd (generated from Flux's CRDs; ES module)
@@ -16,6 +17,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isClusterScoped } from '../../lib/stack/operator/scope';
+import type { OperatorVersion } from '../../lib/values';
 import { nativeRequire } from './native-require';
 import {
   RESTATE_CLUSTER_API_VERSION,
@@ -40,26 +42,32 @@ interface ModelClass {
   new (data: unknown): { validate(): void };
 }
 
+/** How to validate: which operator's CRD a RestateCluster must satisfy. */
+export interface ValidateOptions {
+  /** @default "1.7.4" */
+  readonly operatorVersion?: OperatorVersion;
+}
+
 /** Errors of one object; empty when it is valid. */
-export function validateManifest(object: unknown): string[] {
+export function validateManifest(object: unknown, options: ValidateOptions = {}): string[] {
   if (typeof object !== 'object' || object === null || Array.isArray(object)) return ['not an object'];
   const manifest = object as Record<string, unknown>;
   const { apiVersion, kind } = manifest;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['apiVersion and kind must be strings'];
-  const validator = validatorFor(apiVersion, kind);
+  const validator = validatorFor(apiVersion, kind, options.operatorVersion ?? '1.7.4');
   if (!validator) return [`no schema known for ${apiVersion} ${kind}; add a validator to test/support/validate.ts`];
   return [...metadataErrors(manifest, kind, validator.scope), ...validator.validate(manifest)];
 }
 
 /** Errors of many objects, each prefixed with `<kind> <namespace>/<name>`. */
-export function validateManifests(objects: readonly unknown[]): string[] {
-  return objects.flatMap((object) => validateManifest(object).map((error) => `${label(object)}: ${error}`));
+export function validateManifests(objects: readonly unknown[], options: ValidateOptions = {}): string[] {
+  return objects.flatMap((object) => validateManifest(object, options).map((error) => `${label(object)}: ${error}`));
 }
 
 /** Fails the test with every error of every object. */
-export function expectValidManifests(objects: readonly unknown[]): void {
+export function expectValidManifests(objects: readonly unknown[], options: ValidateOptions = {}): void {
   expect(objects.length).toBeGreaterThan(0);
-  expect(validateManifests(objects)).toEqual([]);
+  expect(validateManifests(objects, options)).toEqual([]);
 }
 
 function metadataErrors(manifest: Record<string, unknown>, kind: string, scope: Scope): string[] {
@@ -75,9 +83,9 @@ function metadataErrors(manifest: Record<string, unknown>, kind: string, scope: 
   return errors;
 }
 
-function validatorFor(apiVersion: string, kind: string): KindValidator | undefined {
+function validatorFor(apiVersion: string, kind: string, operatorVersion: OperatorVersion): KindValidator | undefined {
   if (apiVersion === RESTATE_CLUSTER_API_VERSION && kind === RESTATE_CLUSTER_KIND) {
-    return { scope: RESTATE_CLUSTER_SCOPE, validate: (object) => [...validateRestateCluster(object), ...objectMetaErrors(object)] };
+    return { scope: RESTATE_CLUSTER_SCOPE, validate: (object) => [...validateRestateCluster(object, operatorVersion), ...objectMetaErrors(object)] };
   }
   const match = /^(?:([a-z0-9.-]+)\/)?(v[0-9]+(?:(?:alpha|beta)[0-9]+)?)$/.exec(apiVersion);
   if (!match) return undefined;

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
-import { SOPS_SECRET_FILE } from '../../lib/target/files';
-import { OUTPUT_MARKER } from '../../lib/target/files';
-import { isSopsEncryptedSecret, loadTargets, targetDir, ValuesError } from '../../lib/values';
+import { OPERATOR_FILE, OUTPUT_MARKER, SOPS_SECRET_FILE } from '../../lib/target/files';
+import { readOperatorRelease } from '../../lib/target/operator-release';
+import { asOperatorVersion, isSopsEncryptedSecret, loadTargets, loadTargetValues, targetDir, ValuesError } from '../../lib/values';
 import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from '../support/sops';
 import { readObjects, readTree } from '../support/tree';
 import { validateManifests } from '../support/validate';
@@ -64,14 +64,18 @@ describe('every shipped target', () => {
     expect(Object.keys(readTree(join(outdir, 'dev/kind')))).toEqual(['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml', SOPS_SECRET_FILE]);
   });
 
-  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s: every object passes its upstream schema', (folder) => {
+  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s: every object passes its upstream schema, the RestateCluster that of its own operator version', (folder) => {
     // A SOPS file is validated as the Secret it decrypts to: its values are ciphertext, its sops block goes.
     const objects = readObjects(join(outdir, folder)).map(({ object }) => {
       const { sops: _sops, ...rest } = object;
       return rest;
     });
     expect(objects.length).toBeGreaterThanOrEqual(2);
-    expect(validateManifests(objects)).toEqual([]);
+    // The version the target's operator file deploys, which must be the one its values name.
+    const { operatorVersion } = readOperatorRelease(readFileSync(join(outdir, folder, OPERATOR_FILE), 'utf8'));
+    const [environment, provider] = folder.split('/');
+    expect(operatorVersion).toBe(loadTargetValues(REPO_VALUES, environment!, provider!).values.operator.version);
+    expect(validateManifests(objects, { operatorVersion: asOperatorVersion(operatorVersion) })).toEqual([]);
   });
 
   test('the output folder holds exactly the targets of targets.yaml, and the marker that it is synth\'s', () => {

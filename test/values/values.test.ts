@@ -79,9 +79,16 @@ describe('validation names the file, the key path and the reason', () => {
     ]);
   });
 
-  test('operator chart values that chart 1.7.4 ignores are unknown keys', () => {
+  test('operator chart values that only chart 2.8.1 honours are refused with operator 1.7.4', () => {
     dir.set(DEV, ['operator', 'chartValues', 'nodeSelector'], { a: 'b' });
-    expect(errorsOf()).toEqual([`${join(dir.path, DEV)}: operator.chartValues.nodeSelector: unknown key`]);
+    expect(errorsOf()).toEqual([
+      `${join(dir.path, DEV)}: operator.chartValues.nodeSelector: is a value of chart 2.8.1, not of 1.7.4: chart 1.7.4 would ignore it silently`,
+    ]);
+  });
+
+  test('operator chart values that no modelled chart knows are unknown keys', () => {
+    dir.set(DEV, ['operator', 'chartValues', 'fullnameOverride'], 'x');
+    expect(errorsOf()).toEqual([`${join(dir.path, DEV)}: operator.chartValues.fullnameOverride: unknown key`]);
   });
 
   test('replicas below 3 is rejected: Raft needs a quorum', () => {
@@ -195,10 +202,10 @@ describe('validation names the file, the key path and the reason', () => {
     ]);
   });
 
-  test.each(['^1.7.4', 'latest', '1.7', 'v1.7.4'])('operator.version %s is not an exact version', (version) => {
+  test.each(['^1.7.4', 'latest', '1.7', 'v1.7.4', '1.8.0', '2.8.0'])('operator.version %s is refused with the list of modelled versions', (version) => {
     dir.set(DEV, ['operator', 'version'], version);
     expect(errorsOf()).toEqual([
-      `${join(dir.path, DEV)}: operator.version: must be an exact chart version such as 1.7.4 (no ranges, no "v" prefix, no "latest")`,
+      `${join(dir.path, DEV)}: operator.version: must be one of 1.7.4, 2.8.1: the operator versions this stack models (exact chart versions; each has its own CRD types in imports/ and its own chart values)`,
     ]);
   });
 

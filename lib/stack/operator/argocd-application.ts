@@ -11,7 +11,7 @@ export interface ArgoApplicationSpec {
     readonly repoURL: string;
     readonly chart: string;
     readonly targetRevision: string;
-    readonly helm: { readonly releaseName: string; readonly valuesObject?: Record<string, unknown> };
+    readonly helm: { readonly releaseName: string; readonly valuesObject?: Record<string, unknown>; readonly skipCrds?: boolean };
   };
   readonly destination: { readonly server: string; readonly namespace: string };
   readonly syncPolicy: {
@@ -39,6 +39,8 @@ export interface OperatorArgoApplicationProps {
   readonly argocdNamespace: string;
   /** Argo CD project of the Application. */
   readonly project: string;
+  /** Leave out the chart's `crds/` folder: the CRDs come from their own Application. @default false */
+  readonly skipCrds?: boolean;
 }
 
 /** The cluster the Argo CD installation runs in. */
@@ -67,7 +69,7 @@ export class OperatorArgoApplication extends Construct {
         repoURL: chart.repository,
         chart: chart.name,
         targetRevision: props.version,
-        helm: { releaseName: props.releaseName, ...(valuesObject ? { valuesObject } : {}) },
+        helm: { releaseName: props.releaseName, ...(valuesObject ? { valuesObject } : {}), ...(props.skipCrds ? { skipCrds: true } : {}) },
       },
       destination: { server: IN_CLUSTER, namespace: props.namespace },
       syncPolicy: {

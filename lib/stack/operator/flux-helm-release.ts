@@ -23,6 +23,7 @@ export interface FluxHelmReleaseSpec {
   readonly targetNamespace: string;
   readonly install: { readonly createNamespace: boolean; readonly crds: 'Skip' | 'Create' | 'CreateReplace' };
   readonly upgrade: { readonly crds: 'Skip' | 'Create' | 'CreateReplace' };
+  readonly dependsOn?: readonly { readonly name: string; readonly namespace: string }[];
   readonly values?: Record<string, unknown>;
 }
 
@@ -41,6 +42,8 @@ export interface OperatorFluxReleaseProps {
   readonly fluxNamespace: string;
   /** How often Flux checks the source and reconciles the release (a Go duration). */
   readonly interval: string;
+  /** A HelmRelease (in `fluxNamespace`) that installs the CRDs first; the chart's own `crds/` are then skipped. @default - none: the chart brings its CRDs */
+  readonly crdsRelease?: string;
 }
 
 /**
@@ -83,8 +86,9 @@ export class OperatorFluxRelease extends Construct {
       targetNamespace: props.namespace,
       // The chart does not template its namespace. CRDs live in the chart's crds/ folder, which Helm only
       // creates on install and never upgrades; CreateReplace keeps them in step with the chart version.
-      install: { createNamespace: true, crds: 'CreateReplace' },
-      upgrade: { crds: 'CreateReplace' },
+      install: { createNamespace: true, crds: props.crdsRelease ? 'Skip' : 'CreateReplace' },
+      upgrade: { crds: props.crdsRelease ? 'Skip' : 'CreateReplace' },
+      ...(props.crdsRelease ? { dependsOn: [{ name: props.crdsRelease, namespace: props.fluxNamespace }] } : {}),
       ...(values ? { values } : {}),
     };
     const release = new ApiObject(this, 'HelmRelease', {

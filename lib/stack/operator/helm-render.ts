@@ -9,6 +9,7 @@ import { HelmRenderError } from './errors';
 import { HelmNotFound, helmTemplate } from './helm-template';
 import { placeInNamespace } from './place-in-namespace';
 import { withPrivateTmpdir } from './private-tmpdir';
+import { CRDS_VERSION_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from '../../target/operator-names';
 
 export interface OperatorHelmRenderProps {
   /** `oci://` reference of the chart. */
@@ -23,6 +24,10 @@ export interface OperatorHelmRenderProps {
   readonly chartValues: OperatorChartValues;
   /** The program run as `helm template`. */
   readonly helmExecutable: string;
+  /** The version of the CRDs chart rendered beside this one, recorded on the Namespace. @default - none */
+  readonly crdsVersion?: string;
+  /** Render the chart's `crds/` folder (`--include-crds`). @default true */
+  readonly includeCrds?: boolean;
   /** How long helm may take. @default HELM_TIMEOUT_SECONDS (120) */
   readonly timeoutSeconds?: number;
 }
@@ -42,7 +47,14 @@ export class OperatorHelmRender extends Construct {
     const namespace = new ApiObject(this, 'Namespace', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: props.namespace },
+      // The annotations record what this target renders, for synth's upgrade guard (lib/target/operator-release.ts).
+      metadata: {
+        name: props.namespace,
+        annotations: {
+          [OPERATOR_VERSION_ANNOTATION]: props.version,
+          ...(props.crdsVersion ? { [CRDS_VERSION_ANNOTATION]: props.crdsVersion } : {}),
+        },
+      },
     });
     const chart = renderChart(this, props);
     this.apiObjects = [namespace, ...chart.apiObjects];
@@ -76,7 +88,7 @@ function renderChart(scope: Construct, props: OperatorHelmRenderProps): Include 
           values: nonEmptyValues(props.chartValues),
           // The CRDs sit in the chart's crds/ folder, which `helm template` skips by default; the 1.7.4 operator
           // exits at start-up when they are missing.
-          flags: ['--include-crds'],
+          flags: props.includeCrds === false ? [] : ['--include-crds'],
           workdir,
           timeoutSeconds: props.timeoutSeconds,
         }),

@@ -7,3 +7,7 @@ export * from './helm-render';
 export * from './place-in-namespace';
 export * from './restate-operator';
 export * from './scope';
+export * from './crds-argocd-application';
+export * from './crds-chart';
+export * from './crds-flux-release';
+export * from './crds-helm-render';

@@ -3,6 +3,9 @@ import { Construct } from 'constructs';
 import { valid as validSemver } from 'semver';
 import type { Delivery } from '../../values';
 import { OperatorArgoApplication } from './argocd-application';
+import { OperatorCrdsArgoApplication } from './crds-argocd-application';
+import { OperatorCrdsFluxRelease } from './crds-flux-release';
+import { OperatorCrdsHelmRender } from './crds-helm-render';
 import type { OperatorChartValues } from './chart-values';
 import { parseOciChartRef } from './chart-ref';
 import { OperatorFluxRelease } from './flux-helm-release';
@@ -47,6 +50,12 @@ export interface RestateOperatorProps {
    * @default "1.7.4"
    */
   readonly version?: string;
+  /**
+   * Ship the CRDs from the separate CRDs chart of this version, one step ahead of the operator (Argo CD sync wave
+   * -2; Flux `dependsOn`; first in the file with helm), and leave the operator chart's own CRDs out.
+   * @default - the operator chart brings its CRDs (chart 1.7.4's crds/ folder)
+   */
+  readonly crdsVersion?: string;
   /**
    * Namespace the operator runs in.
    * @default "restate-operator"
@@ -107,7 +116,9 @@ export class RestateOperator extends Construct {
     const namespace = props.namespace ?? 'restate-operator';
     const releaseName = props.releaseName ?? 'restate-operator';
     const delivery = props.delivery ?? 'argocd';
-    const chartValues = props.chartValues ?? {};
+    const crdsVersion = props.crdsVersion;
+    // Chart 2.8.1 would install its CRDs subchart too (installCrds defaults to true): the CRDs chart ships apart.
+    const chartValues = crdsVersion !== undefined && version !== '1.7.4' ? { ...props.chartValues, installCrds: false } : (props.chartValues ?? {});
     const argocd = { namespace: props.argocd?.namespace ?? 'argocd', project: props.argocd?.project ?? 'default' };
     const flux = { namespace: props.flux?.namespace ?? 'flux-system', interval: props.flux?.interval ?? '1h' };
     const helmExecutable = props.helmExecutable ?? 'helm';
@@ -128,16 +139,21 @@ export class RestateOperator extends Construct {
     this.namespace = namespace;
 
     const common = { chart, version, namespace, releaseName, chartValues };
+    const separateCrds = crdsVersion !== undefined;
     switch (delivery) {
       case 'helm':
-        new OperatorHelmRender(this, 'Helm', { ...common, helmExecutable });
+        if (separateCrds) new OperatorCrdsHelmRender(this, 'HelmCrds', { chart, version: crdsVersion, namespace, releaseName, helmExecutable });
+        new OperatorHelmRender(this, 'Helm', { ...common, helmExecutable, includeCrds: !separateCrds, crdsVersion });
         break;
       case 'argocd':
-        new OperatorArgoApplication(this, 'ArgoCd', { ...common, argocdNamespace: argocd.namespace, project: argocd.project });
+        if (separateCrds) new OperatorCrdsArgoApplication(this, 'ArgoCdCrds', { version: crdsVersion, releaseName, namespace, argocdNamespace: argocd.namespace, project: argocd.project });
+        new OperatorArgoApplication(this, 'ArgoCd', { ...common, argocdNamespace: argocd.namespace, project: argocd.project, skipCrds: separateCrds });
         break;
-      case 'flux':
-        new OperatorFluxRelease(this, 'Flux', { ...common, fluxNamespace: flux.namespace, interval: flux.interval });
+      case 'flux': {
+        const crds = separateCrds ? new OperatorCrdsFluxRelease(this, 'FluxCrds', { version: crdsVersion, releaseName, namespace, fluxNamespace: flux.namespace, interval: flux.interval }) : undefined;
+        new OperatorFluxRelease(this, 'Flux', { ...common, fluxNamespace: flux.namespace, interval: flux.interval, crdsRelease: crds?.releaseName });
         break;
+      }
       default:
         throw new Error(`unknown operator delivery "${String(delivery satisfies never)}"`);
     }
