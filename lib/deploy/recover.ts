@@ -132,7 +132,7 @@ export function recover(session: Session, values: StackValues, options: RecoverO
   const log = session.run(previousLogArgs(context, namespace, options.node));
   if (!DATA_LOSS_LOG.test(`${log.stdout}${log.stderr}`)) {
     throw new DeployError(
-      `the last log of ${namespace}/${options.node} (kubectl logs --previous) does not say "Detected data loss for log-server … Rejecting the join attempt": ` +
+      `the last log of ${namespace}/${options.node} (kubectl logs --previous) does not say "Detected data loss for log-server …": ` +
         'recover is only for a node that lost its volume and is refused by the cluster. Look at `mise run status` and the pod\'s log first',
     );
   }

@@ -75,7 +75,7 @@ export function status(session: Session, values: StackValues, options: StatusOpt
 
 /**
  * The cluster's pods that restarted, whose previous container logged Restate's data-loss refusal ("Detected
- * data loss for log-server … Rejecting the join attempt": the node came back empty under its old name, exits 1,
+ * data loss for log-server of my node …", as restate-server 1.7.12 writes it: the node came back empty under its old name, exits 1,
  * and crash-loops). Each is reported with the command that recovers it.
  */
 function lostVolumes(session: Session, values: StackValues): string[] {
@@ -88,7 +88,7 @@ function lostVolumes(session: Session, values: StackValues): string[] {
     if (log.code !== 0 || !DATA_LOSS_LOG.test(log.stdout)) continue;
     lost.push(pod.name);
     report.info(
-      `== ${pod.name} lost its volume: its last start logged "Detected data loss for log-server … Rejecting the join attempt", so the cluster ` +
+      `== ${pod.name} lost its volume: its last start logged "Detected data loss for log-server …", so the cluster ` +
         `refuses it and it crash-loops while the others serve. Recover it (retires its old node id, restarts it empty): ${recoverHint(values, pod.name)}`,
     );
   }

@@ -97,6 +97,8 @@ export interface RestateClusterProps {
     readonly tolerations?: readonly restate.RestateClusterSpecComputeTolerations[];
     readonly nodeSelector?: Readonly<Record<string, string>>;
   };
+
+  /**
    * The operator version that reconciles the cluster: the RestateCluster is built from that version's imported
    * CRD types (imports/operator-<version>/), and the fields below need 2.8.1.
    * @default "1.7.4"

@@ -1,4 +1,4 @@
-import type * as restate from '../../imports/restate.dev';
+import type * as restate from '../../imports/operator-1.7.4/restate.dev';
 import { clusterPodLabels } from '../target/operator-names';
 import type { StackValues } from '../values';
 

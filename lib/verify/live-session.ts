@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, type ProvisionScriptOptions, provisionScriptArgs } from '../stack/provisioning/script';
 import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target/operator-names';
+import type { OperatorVersion } from '../values';
 import type { RestateBinaries } from './binaries';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
 import { clusterPodView, registerClusterPods } from './cluster-dns';
@@ -131,7 +132,7 @@ export class LiveSession {
   private readonly agents: Map<number, PodAgent>;
   private readonly viewOf: (pod: EnforcedPod) => PodView;
   /** The operator version whose behaviour the session models (readiness, policies, provisioning). */
-  public readonly operatorVersion: string;
+  public readonly operatorVersion: OperatorVersion;
   private readonly clients: EnforcedPod[];
   private policyRules = { accepted: 0, refused: 0 };
   private startedAt = 0;

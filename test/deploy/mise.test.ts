@@ -157,7 +157,7 @@ describe('the mise tasks', () => {
     const cluster = [
       { match: 'config current-context', stdout: 'restate-dev\n' },
       { match: '*get pods -l *', stdout: 'restate-0\tTrue\t\t0\nrestate-1\tTrue\t\t0\nrestate-2\tFalse\tCrashLoopBackOff\t4\n' },
-      { match: '*logs restate-2 --previous*', stdout: 'Detected data loss for log-server N3. Rejecting the join attempt\n' },
+      { match: '*logs restate-2 --previous*', stdout: 'Detected data loss for log-server of my node N3. The log-server marker is missing\n' },
       { match: "*WHERE name = 'restate-2'*", stdout: '[{"plain_node_id":"N3","name":"restate-2"}]\n' },
       { match: "*WHERE plain_node_id = 'N3'*", stdout: '[{"plain_node_id":"N3","storage_state":"read-write"}]\n' },
       ANYTHING_ELSE_SUCCEEDS,

@@ -1,4 +1,4 @@
-import { drainJobName } from '../../stack/day-two/scale-in-names';
+import { drainNames } from '../../stack/day-two/drain-names';
 import { clusterOf, holds, replicasOf } from './objects';
 import type { ChangeFinding, TargetChange } from './types';
 
@@ -18,7 +18,7 @@ export function replicasDecrease(change: TargetChange): ChangeFinding[] {
   if (!before) return [];
   const from = replicasOf(before);
   const to = values.replicas;
-  const job = drainJobName(values.clusterName, from, to);
+  const job = drainNames(values.clusterName, { from, to }).job;
   const refuse = (keyPath: string, message: string): ChangeFinding[] => [{ rule: 'replicas-decrease', severity: 'refuse', keyPath, message }];
   if (to < from) {
     if (!scaleIn || scaleIn.from !== from || scaleIn.to !== to) {
