@@ -525,9 +525,12 @@ describe('the target folder', () => {
     expect(readFileSync(join(copy, 'dev', 'vultr', '0001-cluster.k8s.yaml'), 'utf8')).toContain('autoProvision: true');
     // WHEN promoting it
     const run = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
-    // THEN nothing provisions from outside: no exec, no Job
+    // THEN nothing provisions from outside: no Job, and the only exec is the serving gate after the rollout
     expect(run.code).toBe(0);
-    expect(run.calls.some((argv) => argv.includes('exec') || argv.some((a) => a.includes('provisioning')))).toBe(false);
+    expect(run.calls.some((argv) => argv.some((a) => a.includes('provisioning')))).toBe(false);
+    const execs = run.calls.filter((argv) => argv.includes('exec'));
+    expect(execs.length).toBeGreaterThan(0);
+    for (const argv of execs) expect(argv).toContain('--wait-serving');
     expect(run.out).toContain('no provisioning step: the operator provisions the cluster (spec.cluster.autoProvision)');
   });
 
