@@ -8,6 +8,7 @@ import { ProvisioningJob, provisioningPeer } from './provisioning/job';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { quantityToBytes, type StackValues } from '../values';
 import { ChartIds } from '../target/charts';
+import { gitOpsMarks } from './gitops/marks';
 
 export interface RestateStackOptions {
   /**
@@ -63,6 +64,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     fabricPeers: [...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []), ...metricsPeers(values)],
     ingressPeers: values.networkPeers?.ingress,
     adminPeers: values.networkPeers?.admin,
+    gitOpsMarks: gitOpsMarks(values),
   });
 
   let last = clusterChart;

@@ -1,8 +1,9 @@
 import { App, YamlOutputType } from 'cdk8s';
-import { join } from 'node:path';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
-import { CLUSTER_FILE, isSynthFile, SOPS_SECRET_FILE } from '../target/files';
+import { gitOpsFiles } from '../stack/gitops/output';
+import { CLUSTER_FILE, isSynthEntry, listTargetFiles, SOPS_SECRET_FILE } from '../target/files';
 import {
   type LoadedValues,
   loadTargets,
@@ -31,7 +32,7 @@ export interface SynthResult {
 export { SOPS_SECRET_FILE };
 
 /** Synthesizes one target into `outdir` (a folder of its own). */
-export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: string, options: RestateStackOptions = {}): void {
+export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: string, options: RestateStackOptions = {}, folder = ''): void {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   buildStack(app, loaded.values, options);
   app.synth();
@@ -39,6 +40,15 @@ export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: str
   // copy's permissions follow the umask, like every other output file, not the values file's.
   const sops = sopsFilePath(valuesDir, loaded.values);
   if (sops) writeFileSync(join(outdir, SOPS_SECRET_FILE), readFileSync(sops));
+  const objects = app.charts
+    .flatMap((chart) => chart.toJson() as Array<{ apiVersion: string; kind: string; metadata?: { namespace?: string } }>)
+    .map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata?.namespace }));
+  const chartFiles = new Map([...listTargetFiles(outdir).byChart].map(([chart, path]) => [chart, basename(path)]));
+  const files = gitOpsFiles({ values: loaded.values, folder, chartFiles, sopsSecret: sops !== undefined, objects });
+  for (const file of files) {
+    mkdirSync(dirname(join(outdir, file.path)), { recursive: true });
+    writeFileSync(join(outdir, file.path), file.text);
+  }
 }
 
 export interface RunSynthOptions extends RestateStackOptions {
@@ -102,7 +112,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     lock = OutputLock.acquire(root.path, root.shown, options.lockWaitMs);
     warnings.push(...recoverOutput(root.path).map((note) => `${root.shown}: ${note}`));
     output = new StagedOutput(root.path, options.onCommitStep);
-    for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options);
+    for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options, targetDir(target));
     assertOnlyYaml(output, folders);
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
     for (const folder of [...folders, ...remove]) {
@@ -133,10 +143,10 @@ function targetFolders(root: string): string[] {
   return folders.sort();
 }
 
-/** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials). */
+/** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials, argocd/, flux/). */
 function assertOnlyYaml(output: StagedOutput, folders: readonly string[]): void {
   for (const folder of folders) {
-    const stray = readdirSync(output.folder(folder)).filter((name) => !isSynthFile(name));
+    const stray = readdirSync(output.folder(folder), { withFileTypes: true }).filter((e) => !isSynthEntry(e.name, e.isDirectory())).map((e) => e.name);
     if (stray.length > 0) throw new Error(`unexpected files in ${folder}: ${stray.join(', ')}`);
   }
 }

@@ -191,7 +191,7 @@ function devPromoteCalls(): string[][] {
     ...rolloutReads('restate-dev').map((read) => [...CTX, ...read]),
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
     ...readdirSync(DEV)
-      .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
+      .filter((name) => /^\d{4}-[a-z-]+\.k8s\.yaml$/.test(name) && !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
       .sort()
       .map((name) => [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, name)]),
   ];

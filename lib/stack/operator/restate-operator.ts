@@ -20,6 +20,11 @@ export interface OperatorArgoCdOptions {
    * @default "default"
    */
   readonly project?: string;
+  /**
+   * API server of the cluster the chart is installed into.
+   * @default "https://kubernetes.default.svc" - the cluster Argo CD runs in
+   */
+  readonly destinationServer?: string;
 }
 
 /** Where and how often Flux reconciles the chart. */
@@ -133,7 +138,12 @@ export class RestateOperator extends Construct {
         new OperatorHelmRender(this, 'Helm', { ...common, helmExecutable });
         break;
       case 'argocd':
-        new OperatorArgoApplication(this, 'ArgoCd', { ...common, argocdNamespace: argocd.namespace, project: argocd.project });
+        new OperatorArgoApplication(this, 'ArgoCd', {
+          ...common,
+          argocdNamespace: argocd.namespace,
+          project: argocd.project,
+          destinationServer: props.argocd?.destinationServer,
+        });
         break;
       case 'flux':
         new OperatorFluxRelease(this, 'Flux', { ...common, fluxNamespace: flux.namespace, interval: flux.interval });
