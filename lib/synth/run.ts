@@ -2,7 +2,9 @@ import { App, YamlOutputType } from 'cdk8s';
 import { basename, dirname, join } from 'node:path';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
+import { gitOpsMarks } from '../stack/gitops/marks';
 import { gitOpsFiles } from '../stack/gitops/output';
+import { gitOpsTools } from '../stack/gitops/tools';
 import { CLUSTER_FILE, isSynthEntry, listTargetFiles, SOPS_SECRET_FILE } from '../target/files';
 import {
   type LoadedValues,
@@ -11,6 +13,7 @@ import {
   problemsAcrossTargets,
   quantityToBytes,
   sopsFilePath,
+  type StackValues,
   type Target,
   targetDir,
   ValuesError,
@@ -92,6 +95,8 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     for (const { target, values } of loaded) {
       const file = committed.read(targetDir(target), CLUSTER_FILE);
       if (!file) continue;
+      const adoption = adoptionRollNote(join(root.shown, targetDir(target)), file.text, values.values);
+      if (adoption) warnings.push(adoption);
       problems.push(
         ...storageChangeProblems(join(root.shown, targetDir(target)), parseCommittedStorage(file.label, file.text), {
           storageRequestBytes: quantityToBytes(values.values.storage.size),
@@ -129,6 +134,22 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     lock?.release();
     if (!done && !output?.started) unclaimOutputRoot(root, claimed);
   }
+}
+
+/**
+ * The one roll of adopting a running cluster into Argo CD or Flux: the marks the tool puts on what it manages are
+ * written into the RestateCluster (lib/stack/gitops/marks.ts), and the operator copies the CR's labels and
+ * annotations onto the pod template. Said when the committed RestateCluster lacks one of them.
+ */
+function adoptionRollNote(folder: string, committedText: string, values: StackValues): string | undefined {
+  const marks = gitOpsMarks(values);
+  const missing = [...Object.keys(marks.annotations ?? {}), ...Object.keys(marks.labels ?? {})].filter((key) => !committedText.includes(`${key}:`));
+  if (missing.length === 0) return undefined;
+  return (
+    `${folder}: the RestateCluster gains ${missing.join(', ')}, the mark(s) ${gitOpsTools(values).argocd ? 'Argo CD' : 'Flux'} puts on what it manages. ` +
+    'Operator 1.7.4 copies them onto the pod template: applying this change rolls every pod once (under 1.7.4 with a risk of ~40 s of unavailability). ' +
+    'Written here, they make the GitOps tool\'s first sync of the cluster change nothing (docs/gitops.md, "Adopting a running cluster")'
+  );
 }
 
 /** The `<environment>/<provider>` folders in an output folder (not following symbolic links). */
