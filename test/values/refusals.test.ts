@@ -134,7 +134,6 @@ describe('names the API server checks', () => {
 describe('single-line strings refuse newlines', () => {
   test.each([
     [['restate', 'logFilter'], 'info\nwarn'],
-    [['operator', 'argocd', 'project'], 'default\n'],
     [['deploy', 'kubeContext'], 'ctx\r'],
   ])('%j', (path, value) => {
     dir.set(DEV, path, value);
