@@ -1,6 +1,6 @@
 /**
  * Regenerates the typed Argo CD and Flux classes and their schema files in imports/ from the CRDs vendored in
- * crds/ (see crds/SOURCES.md for their upstream URLs and tags):
+ * crds/ (each folder's SOURCES.md names its upstream URL and tag):
  *
  *   imports/<group>.ts            typed constructs (`cdk8s import`), one module per API group
  *   imports/<group>.schema.json   each kind's scope and openAPIV3Schema per version, for the tests' validator
@@ -18,10 +18,10 @@ const IMPORTS = join(ROOT, 'imports');
 
 /** The vendored files and the API group each holds. */
 export const GITOPS_CRD_FILES: ReadonlyArray<{ readonly file: string; readonly group: string }> = [
-  { file: 'crds/argo-cd-v3.5.1.yaml', group: 'argoproj.io' },
-  { file: 'crds/flux-source-controller-v1.9.1-ocirepositories.yaml', group: 'source.toolkit.fluxcd.io' },
-  { file: 'crds/flux-helm-controller-v1.6.3-helmreleases.yaml', group: 'helm.toolkit.fluxcd.io' },
-  { file: 'crds/flux-kustomize-controller-v1.9.4-kustomizations.yaml', group: 'kustomize.toolkit.fluxcd.io' },
+  { file: 'crds/argo-cd-v3.5.1/application-and-appproject-crds.yaml', group: 'argoproj.io' },
+  { file: 'crds/flux-source-controller-v1.9.1/source.toolkit.fluxcd.io_ocirepositories.yaml', group: 'source.toolkit.fluxcd.io' },
+  { file: 'crds/flux-helm-controller-v1.6.3/helm.toolkit.fluxcd.io_helmreleases.yaml', group: 'helm.toolkit.fluxcd.io' },
+  { file: 'crds/flux-kustomize-controller-v1.9.4/kustomize.toolkit.fluxcd.io_kustomizations.yaml', group: 'kustomize.toolkit.fluxcd.io' },
 ];
 
 interface Crd {
