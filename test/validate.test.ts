@@ -177,6 +177,31 @@ describe('validateManifest', () => {
       ]);
     });
 
+    test('rejects a misspelt Application field, which the API server would drop silently', () => {
+      // GIVEN an Application whose source says repoUrl (the TypeScript name) instead of repoURL
+      const bad = withChange(application, (a) => {
+        a.spec.source.repoUrl = a.spec.source.repoURL;
+        delete a.spec.source.repoURL;
+      });
+      // WHEN validated against the vendored Argo CD CRD THEN the unknown and the missing field are named
+      expect(validateManifest(bad)).toEqual(["/spec/source: must have required property 'repoURL'", '/spec/source/repoUrl: unknown field']);
+    });
+
+    test('rejects a Kustomization with an unknown field and a dependsOn entry without a name', () => {
+      const kustomization = {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'restate-dev-cluster', namespace: 'flux-system' },
+        spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, path: './dist', dependsOn: [{ name: 'x' }] },
+      };
+      expect(validateManifest(kustomization)).toEqual([]);
+      const bad = withChange(kustomization, (k) => {
+        k.spec.dependsOn = [{ namespace: 'flux-system' }];
+        k.spec.healthCheck = [];
+      });
+      expect(validateManifest(bad)).toEqual(['/spec/healthCheck: unknown field', "/spec/dependsOn/0: must have required property 'name'"]);
+    });
+
     test('rejects an OCIRepository whose interval is a number', () => {
       const bad = withChange(ociRepository, (o) => (o.spec.interval = 3600));
       expect(validateManifest(bad)).toEqual(['/spec/interval: must be string']);

@@ -81,6 +81,14 @@ export interface RestateClusterProps {
   readonly serviceAccountAnnotations?: Record<string, string>;
 
   /**
+   * The marks a GitOps tool puts on the objects it manages (Argo CD's tracking id annotation, Flux's owner
+   * labels), written here so that the tool's first apply changes nothing: the operator copies the CR's labels
+   * and annotations onto the pod template, so a mark added in the cluster would roll every pod.
+   * @default - none
+   */
+  readonly gitOpsMarks?: { readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+
+  /**
    * Egress beyond the operator's defaults (DNS, the cluster's own pods, the public internet minus private
    * ranges): e.g. an in-cluster object store or trace collector.
    * @default - none
@@ -161,10 +169,12 @@ export class RestateCluster extends Construct {
     const props281: restate281.RestateClusterProps = {
       metadata: {
         name: props.name,
-        // No labels: operator 1.7.4 copies the CR's labels and annotations onto everything it creates, the
-        // StatefulSet's pod template included, so any label change (a tracking id, a sync option) rolls every
-        // pod. (The volume claim templates get only the mandatory labels at v1.7.4, compute.rs:414-417.)
+        // No labels but the GitOps tool's own: operator 1.7.4 copies the CR's labels and annotations onto
+        // everything it creates, the StatefulSet's pod template included, so any label change (a tracking id, a
+        // sync option) rolls every pod. (The volume claim templates get only the mandatory labels at v1.7.4, compute.rs:414-417.)
+        ...(props.gitOpsMarks?.labels ? { labels: { ...props.gitOpsMarks.labels } } : {}),
         annotations: {
+          ...props.gitOpsMarks?.annotations,
           [SYNC_WAVE]: Wave.CLUSTER,
           // Prune/Delete=false: never let Argo CD delete the cluster (and with it, the data).
           // ServerSideApply: client-side apply writes last-applied-configuration, which the operator copies

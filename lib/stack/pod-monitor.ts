@@ -45,7 +45,7 @@ export class RestatePodMonitor extends Construct {
         name: props.clusterName,
         namespace: props.namespace,
         labels: props.labels,
-        annotations: { [SYNC_WAVE]: Wave.CLUSTER },
+        annotations: { [SYNC_WAVE]: Wave.MONITORING },
       },
       spec: {
         namespaceSelector: { matchNames: [props.clusterName] },

@@ -14,6 +14,7 @@ import { parseGoDuration, sizeOfBytes } from './units';
 import { crdsChartVersion, operatorFeatures, operatorVersion, provisioner, quantityToBytes, type StackValues } from '../values';
 import { clusterPodLabels } from '../target/operator-names';
 import { ChartIds } from '../target/charts';
+import { gitOpsMarks } from './gitops/marks';
 
 export interface RestateStackOptions {
   /**
@@ -92,6 +93,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       maxSkew: c.maxSkew ?? 1,
       labelSelector: { matchLabels: clusterPodLabels(values.clusterName) },
     })),
+    gitOpsMarks: gitOpsMarks(values),
   });
 
   let last = clusterChart;

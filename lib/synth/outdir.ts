@@ -1,14 +1,15 @@
 import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { isSynthFile, OUTPUT_MARKER } from '../target/files';
+import { isSynthEntry, OUTPUT_MARKER } from '../target/files';
 import { ValuesError } from '../values';
 
 /** What the marker file says; fixed text, so the committed output stays byte-deterministic. */
 export const MARKER_TEXT =
   'This folder is the output of `npm run synth` (restate-stack).\n' +
   'Synth replaces, in each <environment>/<provider>/ folder, only the files named NNNN-<chart>.k8s.yaml and\n' +
-  '0001-cluster.secret.sops.yaml, and keeps every other file (it lists them in a warning).\n';
+  '0001-cluster.secret.sops.yaml and the folders argocd/ and flux/ (whole), and keeps every other file\n' +
+  '(it lists them in a warning).\n';
 
 /** The output folder of a synth, checked to be one that synth may write into. */
 export interface OutputRoot {
@@ -116,7 +117,7 @@ function readlinkTarget(path: string): string {
 
 /**
  * Paths (relative to `root`) that a synth could not have written: anything but `<environment>/<provider>/`
- * folders of synth's file names. Symbolic links count as foreign and are not followed.
+ * folders of synth's file names and folders. Symbolic links count as foreign and are not followed.
  */
 export function foreignEntries(root: string): string[] {
   const foreign: string[] = [];
@@ -132,7 +133,7 @@ export function foreignEntries(root: string): string[] {
         continue;
       }
       const inTarget = listing(join(root, folder));
-      foreign.push(...inTarget.filter((entry) => !(entry.isFile() && isSynthFile(entry.name))).map((entry) => join(folder, entry.name)));
+      foreign.push(...inTarget.filter((entry) => !ownEntry(entry)).map((entry) => join(folder, entry.name)));
     }
   }
   return foreign;
@@ -151,8 +152,13 @@ function listing(folder: string): Dirent[] {
 export function foreignInTarget(root: string, folder: string): string[] {
   return readdirSync(join(root, folder), { withFileTypes: true })
     .sort(byName)
-    .filter((entry) => !(entry.isFile() && isSynthFile(entry.name)))
+    .filter((entry) => !ownEntry(entry))
     .map((entry) => join(folder, entry.name));
+}
+
+/** Synth's own entries of a target folder: its file names, and its folders (argocd/, flux/) as a whole. */
+function ownEntry(entry: Dirent): boolean {
+  return (entry.isFile() || entry.isDirectory()) && isSynthEntry(entry.name, entry.isDirectory());
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

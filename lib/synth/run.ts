@@ -1,8 +1,11 @@
 import { App, YamlOutputType } from 'cdk8s';
-import { join } from 'node:path';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
-import { CLUSTER_FILE, isSynthFile, OPERATOR_FILE, SOPS_SECRET_FILE } from '../target/files';
+import { gitOpsMarks } from '../stack/gitops/marks';
+import { gitOpsFiles } from '../stack/gitops/output';
+import { gitOpsTools } from '../stack/gitops/tools';
+import { CLUSTER_FILE, isSynthEntry, listTargetFiles, OPERATOR_FILE, SOPS_SECRET_FILE } from '../target/files';
 import {
   type LoadedValues,
   loadTargets,
@@ -10,6 +13,7 @@ import {
   problemsAcrossTargets,
   quantityToBytes,
   sopsFilePath,
+  type StackValues,
   type Target,
   targetDir,
   ValuesError,
@@ -32,7 +36,7 @@ export interface SynthResult {
 }
 
 /** Synthesizes one target into `outdir` (a folder of its own). */
-export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: string, options: RestateStackOptions = {}): void {
+export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: string, options: RestateStackOptions = {}, folder = ''): void {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   buildStack(app, loaded.values, options);
   app.synth();
@@ -40,6 +44,15 @@ export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: str
   // copy's permissions follow the umask, like every other output file, not the values file's.
   const sops = sopsFilePath(valuesDir, loaded.values);
   if (sops) writeFileSync(join(outdir, SOPS_SECRET_FILE), readFileSync(sops));
+  const objects = app.charts
+    .flatMap((chart) => chart.toJson() as Array<{ apiVersion: string; kind: string; metadata?: { namespace?: string } }>)
+    .map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata?.namespace }));
+  const chartFiles = new Map([...listTargetFiles(outdir).byChart].map(([chart, path]) => [chart, basename(path)]));
+  const files = gitOpsFiles({ values: loaded.values, folder, chartFiles, sopsSecret: sops !== undefined, objects });
+  for (const file of files) {
+    mkdirSync(dirname(join(outdir, file.path)), { recursive: true });
+    writeFileSync(join(outdir, file.path), file.text);
+  }
 }
 
 export interface RunSynthOptions extends RestateStackOptions {
@@ -83,6 +96,8 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     for (const { target, values } of loaded) {
       const file = committed.read(targetDir(target), CLUSTER_FILE);
       if (!file) continue;
+      const adoption = adoptionRollNote(join(root.shown, targetDir(target)), file.text, values.values);
+      if (adoption) warnings.push(adoption);
       problems.push(
         ...storageChangeProblems(join(root.shown, targetDir(target)), parseCommittedStorage(file.label, file.text), {
           storageRequestBytes: quantityToBytes(values.values.storage.size),
@@ -111,7 +126,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     lock = OutputLock.acquire(root.path, root.shown, options.lockWaitMs);
     warnings.push(...recoverOutput(root.path).map((note) => `${root.shown}: ${note}`));
     output = new StagedOutput(root.path, options.onCommitStep);
-    for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options);
+    for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options, targetDir(target));
     assertOnlyYaml(output, folders);
     warnings.push(...checkChanges(committed, output, root.shown, loaded));
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
@@ -157,6 +172,22 @@ function checkChanges(committed: CommittedOutput, output: StagedOutput, shownRoo
   return warnings;
 }
 
+/**
+ * The one roll of adopting a running cluster into Argo CD or Flux: the marks the tool puts on what it manages are
+ * written into the RestateCluster (lib/stack/gitops/marks.ts), and the operator copies the CR's labels and
+ * annotations onto the pod template. Said when the committed RestateCluster lacks one of them.
+ */
+function adoptionRollNote(folder: string, committedText: string, values: StackValues): string | undefined {
+  const marks = gitOpsMarks(values);
+  const missing = [...Object.keys(marks.annotations ?? {}), ...Object.keys(marks.labels ?? {})].filter((key) => !committedText.includes(`${key}:`));
+  if (missing.length === 0) return undefined;
+  return (
+    `${folder}: the RestateCluster gains ${missing.join(', ')}, the mark(s) ${gitOpsTools(values).argocd ? 'Argo CD' : 'Flux'} puts on what it manages. ` +
+    'Operator 1.7.4 copies them onto the pod template: applying this change rolls every pod once (under 1.7.4 with a risk of ~40 s of unavailability). ' +
+    'Written here, they make the GitOps tool\'s first sync of the cluster change nothing (docs/gitops.md, "Adopting a running cluster")'
+  );
+}
+
 /** The `<environment>/<provider>` folders in an output folder (not following symbolic links). */
 function targetFolders(root: string): string[] {
   const folders: string[] = [];
@@ -169,10 +200,10 @@ function targetFolders(root: string): string[] {
   return folders.sort();
 }
 
-/** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials). */
+/** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials, argocd/, flux/). */
 function assertOnlyYaml(output: StagedOutput, folders: readonly string[]): void {
   for (const folder of folders) {
-    const stray = readdirSync(output.folder(folder)).filter((name) => !isSynthFile(name));
+    const stray = readdirSync(output.folder(folder), { withFileTypes: true }).filter((e) => !isSynthEntry(e.name, e.isDirectory())).map((e) => e.name);
     if (stray.length > 0) throw new Error(`unexpected files in ${folder}: ${stray.join(', ')}`);
   }
 }

@@ -26,6 +26,24 @@ export function isSynthFile(name: string): boolean {
   return TARGET_FILE.test(name) || name === SOPS_SECRET_FILE;
 }
 
+/** The Argo CD entry objects of a target: its Application(s), AppProject, the argocd-cm patch (docs/gitops.md). */
+export const ARGOCD_FOLDER = 'argocd';
+/** The Flux entry of a target: its Kustomizations, one folder per step (docs/gitops.md). */
+export const FLUX_FOLDER = 'flux';
+
+/**
+ * Subfolders of a target folder that synth writes whole: it replaces each on every run and owns everything in
+ * it (a file of yours inside is not kept). Neither holds anything `kubectl apply -f <target folder>` reads.
+ */
+export function isSynthFolder(name: string): boolean {
+  return name === ARGOCD_FOLDER || name === FLUX_FOLDER;
+}
+
+/** Whether an entry of a target folder (a file or a folder, by name) is synth's own. */
+export function isSynthEntry(name: string, isDirectory: boolean): boolean {
+  return isDirectory ? isSynthFolder(name) : isSynthFile(name);
+}
+
 /** The chart files of a target folder. */
 export interface TargetFolderFiles {
   /** Every `NNNN-<chart id>.k8s.yaml` file (path joined to the folder), in file (= apply) order. */

@@ -85,6 +85,9 @@ const topologySpreadConstraint = z.strictObject({
 });
 
 export const DELIVERIES = ['argocd', 'flux', 'helm'] as const;
+
+/** The API server of the cluster Argo CD runs in, as Argo CD names it. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export type Delivery = (typeof DELIVERIES)[number];
 
 export const METADATA_STORES = ['replicated', 'object-store'] as const;
@@ -189,13 +192,30 @@ export const stackValuesSchema = z
       argocd: z.strictObject({
         /** Namespace of the Argo CD installation that owns Applications. */
         namespace: dnsLabel(),
-        project: singleLine(),
+        /** The AppProject synth writes for the target (`<target>/argocd/`), and the project of its Applications. */
+        project: dnsSubdomain(),
+        /** API server of the environment's cluster, as Argo CD knows it (the Applications' `destination.server`). */
+        destinationServer: z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[^\s]*)?$/, { error: 'must be an https:// API server URL, e.g. https://kubernetes.default.svc' }),
       }),
       flux: z.strictObject({
-        /** Namespace for the OCIRepository and HelmRelease. */
+        /** Namespace for the OCIRepository, HelmRelease and the Kustomizations. */
         namespace: dnsLabel(),
         interval: goDuration,
+        /** The GitRepository (in `namespace`) that holds this repository; `flux bootstrap` names it flux-system. */
+        gitRepository: dnsSubdomain(),
       }),
+    }),
+    /** Where synth's output lives in the GitOps repository that Argo CD or Flux reads (`docs/gitops.md`). */
+    gitops: z.strictObject({
+      /** URL of the GitOps repository, as Argo CD's repo server clones it (the Applications' `source.repoURL`). */
+      repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, { error: 'must be a git URL (https://…, ssh://… or git@host:path)' }),
+      /** Branch, tag or commit Argo CD syncs (`targetRevision`). */
+      revision: singleLine(),
+      /** Path of the output folder (dist) inside that repository, without a leading "/". */
+      path: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'must be a relative path such as dist or clusters/restate/dist' })
+        .refine((path) => !path.split('/').includes('..') && !path.split('/').includes('.'), { error: 'must not hold "." or ".." segments' }),
     }),
     /** Object storage for snapshots and, later, metadata. */
     objectStorage: objectStorage.optional(),
@@ -267,6 +287,13 @@ export const stackValuesSchema = z
     }
     if ((ALWAYS_EXISTING_NAMESPACES as readonly string[]).includes(values.clusterName)) {
       issue(['clusterName'], `must not be "${values.clusterName}": the operator creates the namespace named after the cluster, and every cluster already has that one (NameConflict)`);
+    }
+    if (values.operator.delivery === 'argocd' && values.operator.argocd.destinationServer !== IN_CLUSTER_SERVER) {
+      issue(
+        ['operator', 'argocd', 'destinationServer'],
+        `must be ${IN_CLUSTER_SERVER} with operator.delivery: argocd: that delivery puts the operator's Argo CD Application into the target folder, ` +
+          'and the folder is applied to the destination cluster, where no Argo CD would see it. For another cluster use operator.delivery: helm (docs/gitops.md)',
+      );
     }
     if (values.clusterName === values.operator.namespace) {
       issue(['clusterName'], `must differ from operator.namespace: the operator creates and owns the namespace "${values.clusterName}" and deletes it with the cluster`);

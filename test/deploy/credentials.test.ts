@@ -230,9 +230,13 @@ describe('the target folder with a SOPS file', () => {
     // WHEN previewing dev/kind
     const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {}, sops.sops);
 
-    // THEN only the two chart files are diffed, and the skip is said between them and after the cluster
+    // THEN only the chart files are diffed, and the skip is said between them and after the cluster
     expect(run.code).toBe(0);
-    expect(run.calls.slice(1).map((call) => call[call.length - 1])).toEqual([join(KIND, '0000-operator.k8s.yaml'), join(KIND, '0001-cluster.k8s.yaml')]);
+    expect(run.calls.slice(1).map((call) => call[call.length - 1])).toEqual([
+      join(KIND, '0000-operator.k8s.yaml'),
+      join(KIND, '0001-cluster.k8s.yaml'),
+      join(KIND, '0002-provisioning.k8s.yaml'),
+    ]);
     expect(sops.calls()).toEqual([]);
     expect(run.out).toContain(`${SECRET_FILE}: not diffed: SOPS-encrypted Secret; diffing it would need its private key`);
     expect(run.out.indexOf(SECRET_FILE)).toBeGreaterThan(run.out.indexOf(join(KIND, '0001-cluster.k8s.yaml')));

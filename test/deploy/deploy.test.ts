@@ -194,7 +194,7 @@ function devPromoteCalls(): string[][] {
     [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--wait-serving'],
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
     ...readdirSync(DEV)
-      .filter((name) => !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
+      .filter((name) => /^\d{4}-[a-z-]+\.k8s\.yaml$/.test(name) && !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
       .sort()
       .map((name) => [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, name)]),
   ];

@@ -112,7 +112,14 @@ describe('the mise tasks', () => {
     expect(run.stderr).not.toContain('ERROR');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}`);
-    expect(Object.keys(readTree(built))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+    expect(Object.keys(readTree(built))).toEqual([
+      OUTPUT_MARKER,
+      'dev/vultr/0000-operator.k8s.yaml',
+      'dev/vultr/0001-cluster.k8s.yaml',
+      'dev/vultr/argocd/application.yaml',
+      'dev/vultr/argocd/appproject.yaml',
+      'dev/vultr/argocd/patches/argocd-cm.yaml',
+    ]);
     expect(readTree(built)).toEqual(readTree(dist));
   }, TASK_TIMEOUT_MS);
 

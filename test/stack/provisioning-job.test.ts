@@ -117,16 +117,16 @@ describe('ProvisioningJob', () => {
     expect(job.spec.template.spec.securityContext.runAsUser).toBe(1000);
   });
 
-  test('under Argo CD the Job is a Sync hook after the RestateCluster, deleted when it succeeded', () => {
+  test('under Argo CD the Job is a Sync hook in the RestateCluster\'s wave (not after it: Ready waits for it), deleted when it succeeded', () => {
     const { job, configMap, serviceAccount } = synthStep();
     expect(job.metadata.annotations).toEqual({
-      'argocd.argoproj.io/sync-wave': '1',
+      'argocd.argoproj.io/sync-wave': '0',
       'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
     });
-    // the cluster is wave 0 (lib/stack/cluster.ts); the ConfigMap and ServiceAccount are plain resources of wave 1
-    expect(configMap.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });
-    expect(serviceAccount.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });
+    // the cluster is wave 0 (lib/stack/cluster.ts); the ConfigMap and ServiceAccount are plain resources of that wave
+    expect(configMap.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0' });
+    expect(serviceAccount.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0' });
   });
 
   test('a cluster name too long for the Job name is refused with the limit', () => {

@@ -10,7 +10,7 @@ const schemaFile = schema174;
 type Schema = Record<string, unknown>;
 
 /** Keywords of Kubernetes structural schemas; ajv accepts them as annotations (CEL rules are not evaluated). */
-const KUBERNETES_KEYWORDS = [
+export const KUBERNETES_KEYWORDS = [
   'x-kubernetes-embedded-resource',
   'x-kubernetes-int-or-string',
   'x-kubernetes-list-map-keys',

@@ -17,9 +17,11 @@ export function readTree(root: string): Record<string, string> {
   return tree;
 }
 
-/** The Kubernetes objects of every YAML file in a folder, in file order. */
+/** The Kubernetes objects of every YAML file in a folder (not its subfolders), in file order. */
 export function readObjects(folder: string): Array<{ file: string; object: any }> {
-  return readdirSync(folder)
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name)
     .sort()
     .flatMap((file) =>
       parseAllDocuments(readFileSync(join(folder, file), 'utf8'))

@@ -5,20 +5,18 @@
  *   restate.dev/v1 RestateCluster   the CRD schema of the target's operator version
  *                              (imports/operator-<version>/restate.dev.schema.json; 1.7.4 unless told), with
  *                              unknown fields forbidden
- *   argoproj.io/v1alpha1       @kubernetes-models/argo-cd (generated from Argo CD's CRDs)
- *   *.toolkit.fluxcd.io        @kubernetes-models/flux-cd (generated from Flux's CRDs; ES module)
+ *   argoproj.io/v1alpha1,      the vendored Argo CD and Flux CRDs (crds/, schemas in imports/*.schema.json),
+ *   *.toolkit.fluxcd.io        with unknown fields forbidden
  *   monitoring.coreos.com/v1   @kubernetes-models/prometheus-operator (generated from the Prometheus Operator's CRDs)
  *   anything else              an error: nothing passes unvalidated
  *
  * On top of the schemas: `metadata.name` is required, cluster-scoped kinds carry no `metadata.namespace`,
  * and namespaced kinds carry one (the stack's files are applied without `kubectl -n`).
- * Limitation: the kubernetes-models, Argo CD and Flux validators do not reject unknown fields.
+ * Limitation: the kubernetes-models validators (built-in kinds) do not reject unknown fields.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { isClusterScoped } from '../../lib/stack/operator/scope';
 import type { OperatorVersion } from '../../lib/values';
-import { nativeRequire } from './native-require';
+import { gitOpsKindSchema } from './gitops-schemas';
 import {
   RESTATE_CLUSTER_API_VERSION,
   RESTATE_CLUSTER_KIND,
@@ -90,11 +88,12 @@ function validatorFor(apiVersion: string, kind: string, operatorVersion: Operato
   const match = /^(?:([a-z0-9.-]+)\/)?(v[0-9]+(?:(?:alpha|beta)[0-9]+)?)$/.exec(apiVersion);
   if (!match) return undefined;
   const [, group, version] = match;
-  if (group === 'argoproj.io') return modelValidator(loadArgoCd(version), apiVersion, kind, 'Namespaced');
+  const gitops = gitOpsKindSchema(apiVersion, kind);
+  if (gitops) return { scope: gitops.scope, validate: (object) => [...gitops.validate(object), ...objectMetaErrors(object)] };
+  if (group === 'argoproj.io' || group?.endsWith('.toolkit.fluxcd.io')) return undefined;
   if (group === 'monitoring.coreos.com') {
     return modelValidator(optionalRequire(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/${version}`), apiVersion, kind, 'Namespaced');
   }
-  if (group?.endsWith('.toolkit.fluxcd.io')) return modelValidator(loadFlux(group, version), apiVersion, kind, 'Namespaced');
   if (group === undefined || group === 'apps' || group === 'batch' || group === 'policy' || group === 'autoscaling' || group.endsWith('.k8s.io')) {
     return modelValidator(loadKubernetes(group, version), apiVersion, kind, isClusterScoped(kind) ? 'Cluster' : 'Namespaced');
   }
@@ -126,16 +125,6 @@ function modelErrors(validate: () => void): string[] {
 
 function loadKubernetes(group: string | undefined, version: string): unknown {
   return optionalRequire(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
-}
-
-function loadArgoCd(version: string): unknown {
-  return optionalRequire(`@kubernetes-models/argo-cd/argoproj.io/${version}`);
-}
-
-function loadFlux(group: string, version: string): unknown {
-  const root = dirname(require.resolve('@kubernetes-models/flux-cd/package.json'));
-  const file = join(root, group, version, 'index.js');
-  return existsSync(file) ? nativeRequire(file) : undefined;
 }
 
 function optionalRequire(specifier: string): unknown {

@@ -42,7 +42,12 @@ describe('cdk8s synth (cdk8s-cli)', () => {
     expect(run.status).toBe(0);
     expect(readFileSync(join(outdir, 'dev', 'kind', 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
     const copy = readTree(cliOut);
-    expect(Object.keys(copy)).toEqual(['dev/kind/0000-operator.k8s.yaml', 'dev/kind/0001-cluster.k8s.yaml', 'dev/kind/0001-cluster.secret.sops.yaml']);
+    expect(Object.keys(copy)).toEqual([
+      'dev/kind/0000-operator.k8s.yaml',
+      'dev/kind/0001-cluster.k8s.yaml',
+      'dev/kind/0001-cluster.secret.sops.yaml',
+      'dev/kind/0002-provisioning.k8s.yaml',
+    ]);
     for (const file of Object.keys(copy)) expect(copy[file]).toBe(readFileSync(join(outdir, file), 'utf8'));
     expect(run.stdout).toContain(`  - ${cliOut}/dev/kind/0001-cluster.k8s.yaml`);
   }, 60_000);

@@ -35,7 +35,14 @@ describe('npm run synth on the command line', () => {
     );
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(`synthesized ${join(outdir, 'dev/vultr')}\n`);
-    expect(Object.keys(readTree(outdir))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+    expect(Object.keys(readTree(outdir))).toEqual([
+      OUTPUT_MARKER,
+      'dev/vultr/0000-operator.k8s.yaml',
+      'dev/vultr/0001-cluster.k8s.yaml',
+      'dev/vultr/argocd/application.yaml',
+      'dev/vultr/argocd/appproject.yaml',
+      'dev/vultr/argocd/patches/argocd-cm.yaml',
+    ]);
   });
 
   test('bad values: non-zero exit, the precise message on stderr, the output untouched', () => {

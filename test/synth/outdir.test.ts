@@ -28,7 +28,7 @@ function git(cwd: string, args: string[]): string {
   return result.stdout;
 }
 
-const TARGET_FILES = ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'];
+const TARGET_FILES = ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml', 'argocd/application.yaml', 'argocd/appproject.yaml', 'argocd/patches/argocd-cm.yaml'];
 
 let scratch: string;
 beforeEach(() => {
@@ -260,5 +260,28 @@ describe('output permissions', () => {
       fileMode,
       fileMode,
     ]);
+  });
+});
+
+describe('the GitOps folders of a target (argocd/, flux/) are synth\'s own', () => {
+  test('an unmarked folder holding only synth\'s files and folders is adopted; a file of yours inside argocd/ is replaced, one beside it kept', () => {
+    // GIVEN an unmarked output folder with dev/vultr as synth writes it, plus a file of the user's in argocd/
+    const outdir = mkdtempSync(join(tmpdir(), 'restate-stack-gitops-own-'));
+    try {
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+      rmSync(join(outdir, OUTPUT_MARKER));
+      // WHEN synthesized again into it: the folder is adopted (nothing in it is foreign)
+      expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false })).not.toThrow();
+      writeFileSync(join(outdir, 'dev/vultr/argocd/mine.yaml'), 'x: 1\n');
+      writeFileSync(join(outdir, 'dev/vultr/kustomization.yaml'), 'resources: []\n');
+      const result = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+      // THEN argocd/ is written whole (the stray file goes), the file beside it is kept and named in a warning
+      expect(existsSync(join(outdir, 'dev/vultr/argocd/mine.yaml'))).toBe(false);
+      expect(readFileSync(join(outdir, 'dev/vultr/kustomization.yaml'), 'utf8')).toBe('resources: []\n');
+      expect(result.warnings).toContain(`kept ${join(outdir, 'dev/vultr/kustomization.yaml')}: synth did not write it`);
+      expect(result.warnings.some((w) => w.includes('argocd'))).toBe(false);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

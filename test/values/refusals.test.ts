@@ -134,8 +134,8 @@ describe('names the API server checks', () => {
 describe('single-line strings refuse newlines', () => {
   test.each([
     [['restate', 'logFilter'], 'info\nwarn'],
-    [['operator', 'argocd', 'project'], 'default\n'],
     [['deploy', 'kubeContext'], 'ctx\r'],
+    [['gitops', 'revision'], 'HEAD\n'],
   ])('%j', (path, value) => {
     dir.set(DEV, path, value);
     expect(dir.errorsOf()).toEqual([`${dev()}: ${path.join('.')}: this value must be a single line without control characters, got ${JSON.stringify(value)}`]);

@@ -1,28 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Application } from '../../../imports/argoproj.io';
 import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { type OperatorChartValues, nonEmptyValues } from './chart-values';
 import { parseOciChartRef } from './chart-ref';
-
-/** The part of an Argo CD `Application` (argoproj.io/v1alpha1) this stack writes. */
-export interface ArgoApplicationSpec {
-  readonly project: string;
-  readonly source: {
-    readonly repoURL: string;
-    readonly chart: string;
-    readonly targetRevision: string;
-    readonly helm: { readonly releaseName: string; readonly valuesObject?: Record<string, unknown>; readonly skipCrds?: boolean };
-  };
-  readonly destination: { readonly server: string; readonly namespace: string };
-  readonly syncPolicy: {
-    readonly automated: { readonly prune: boolean; readonly selfHeal: boolean };
-    readonly syncOptions: readonly string[];
-    readonly retry: {
-      readonly limit: number;
-      readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string };
-    };
-  };
-}
 
 export interface OperatorArgoApplicationProps {
   /** `oci://` reference of the chart. */
@@ -39,6 +19,11 @@ export interface OperatorArgoApplicationProps {
   readonly argocdNamespace: string;
   /** Argo CD project of the Application. */
   readonly project: string;
+  /**
+   * API server of the cluster the chart is installed into.
+   * @default IN_CLUSTER - the cluster Argo CD runs in
+   */
+  readonly destinationServer?: string;
   /** Leave out the chart's `crds/` folder: the CRDs come from their own Application. @default false */
   readonly skipCrds?: boolean;
 }
@@ -46,52 +31,53 @@ export interface OperatorArgoApplicationProps {
 /** The cluster the Argo CD installation runs in. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
+/** Sync retries of every Application the stack writes: a wave can fail once while the cluster catches up. */
+export const SYNC_RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } as const;
+
 /**
  * An Argo CD Application that installs the operator chart from its OCI registry; Argo CD runs
- * `helm template` (CRDs included) in the cluster, so nothing is fetched at synth time.
+ * `helm template` (CRDs included) in the cluster, so nothing is fetched at synth time. Typed by the class
+ * `cdk8s import` generated from Argo CD's CRD (imports/argoproj.io.ts), so a misspelt field fails to compile.
  */
 export class OperatorArgoApplication extends Construct {
-  public readonly apiObject: ApiObject;
+  public readonly apiObject: Application;
 
   constructor(scope: Construct, id: string, props: OperatorArgoApplicationProps) {
     super(scope, id);
+    const destinationServer = props.destinationServer ?? IN_CLUSTER;
     const chart = parseOciChartRef(props.chart);
     const valuesObject = nonEmptyValues(props.chartValues);
 
-    const spec: ArgoApplicationSpec = {
-      project: props.project,
-      // The Helm-OCI source form: repoURL is the registry path WITHOUT `oci://`, plus `chart`. The repo server
-      // treats a scheme-less repoURL as an OCI Helm registry by itself (`helm.IsHelmOciRepo`), so a public chart
-      // needs no repository Secret. It works on Argo CD 2.x and 3.x alike; the native `oci://` source (with
-      // `path: .`) would need 3.1 or later. https://argo-cd.readthedocs.io/en/stable/user-guide/helm/ and
-      // https://github.com/argoproj/argo-cd/pull/22859 (docs: a repository Secret is not required for OCI charts)
-      source: {
-        repoURL: chart.repository,
-        chart: chart.name,
-        targetRevision: props.version,
-        helm: { releaseName: props.releaseName, ...(valuesObject ? { valuesObject } : {}), ...(props.skipCrds ? { skipCrds: true } : {}) },
-      },
-      destination: { server: IN_CLUSTER, namespace: props.namespace },
-      syncPolicy: {
-        // Sync on its own so the RestateCluster (wave 0) finds the CRDs and the operator without a manual sync.
-        // No pruning: a CRD dropped from the chart must not take every RestateCluster (and its data) with it.
-        automated: { prune: false, selfHeal: true },
-        // CreateNamespace: the chart does not template its namespace. ServerSideApply: no last-applied annotation
-        // (capped at 256 KiB) for the CRDs (the 1.7.4 RestateCluster CRD is ~73 KB as JSON, the 2.8.1 one ~236 KB).
-        syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
-        retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
-      },
-    };
-
-    this.apiObject = new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
+    this.apiObject = new Application(this, 'Resource', {
       metadata: {
         name: props.releaseName,
         namespace: props.argocdNamespace,
         annotations: { [SYNC_WAVE]: Wave.OPERATOR },
       },
-      spec,
+      spec: {
+        project: props.project,
+        // The Helm-OCI source form: repoURL is the registry path WITHOUT `oci://`, plus `chart`. The repo server
+        // treats a scheme-less repoURL as an OCI Helm registry by itself (`helm.IsHelmOciRepo`), so a public chart
+        // needs no repository Secret. It works on Argo CD 2.x and 3.x alike; the native `oci://` source (with
+        // `path: .`) would need 3.1 or later. https://argo-cd.readthedocs.io/en/stable/user-guide/helm/ and
+        // https://github.com/argoproj/argo-cd/pull/22859 (docs: a repository Secret is not required for OCI charts)
+        source: {
+          repoUrl: chart.repository,
+          chart: chart.name,
+          targetRevision: props.version,
+          helm: { releaseName: props.releaseName, ...(valuesObject ? { valuesObject } : {}), ...(props.skipCrds ? { skipCrds: true } : {}) },
+        },
+        destination: { server: destinationServer, namespace: props.namespace },
+        syncPolicy: {
+          // Sync on its own so the RestateCluster (wave 0) finds the CRDs and the operator without a manual sync.
+          // No pruning: a CRD dropped from the chart must not take every RestateCluster (and its data) with it.
+          automated: { prune: false, selfHeal: true },
+          // CreateNamespace: the chart does not template its namespace. ServerSideApply: no last-applied annotation
+          // (capped at 256 KiB) for the CRDs (the 1.7.4 RestateCluster CRD is ~73 KB as JSON, the 2.8.1 one ~236 KB).
+          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+          retry: { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
+        },
+      },
     });
   }
 }

@@ -1,7 +1,7 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Application } from '../../../imports/argoproj.io';
 import { SYNC_WAVE, Wave } from '../argocd-annotations';
-import { IN_CLUSTER } from './argocd-application';
+import { IN_CLUSTER, SYNC_RETRY } from './argocd-application';
 import { crdsChartSource, crdsReleaseName } from './crds-chart';
 
 export interface OperatorCrdsArgoApplicationProps {
@@ -15,6 +15,11 @@ export interface OperatorCrdsArgoApplicationProps {
   readonly argocdNamespace: string;
   /** Argo CD project. */
   readonly project: string;
+  /**
+   * API server of the cluster the CRDs are installed into.
+   * @default IN_CLUSTER - the cluster Argo CD runs in
+   */
+  readonly destinationServer?: string;
 }
 
 /**
@@ -26,27 +31,25 @@ export interface OperatorCrdsArgoApplicationProps {
  * `crds/` entries do (they point at `crd/`). https://argo-cd.readthedocs.io/en/stable/user-guide/helm/
  */
 export class OperatorCrdsArgoApplication extends Construct {
-  public readonly apiObject: ApiObject;
+  public readonly apiObject: Application;
 
   constructor(scope: Construct, id: string, props: OperatorCrdsArgoApplicationProps) {
     super(scope, id);
     const source = crdsChartSource(props.version);
     const name = crdsReleaseName(props.releaseName);
-    this.apiObject = new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
+    this.apiObject = new Application(this, 'Resource', {
       metadata: { name, namespace: props.argocdNamespace, annotations: { [SYNC_WAVE]: Wave.CRDS } },
       spec: {
         project: props.project,
-        source: { repoURL: `${source.gitUrl}.git`, targetRevision: source.tag, path: source.path, helm: { releaseName: name } },
-        destination: { server: IN_CLUSTER, namespace: props.namespace },
+        source: { repoUrl: `${source.gitUrl}.git`, targetRevision: source.tag, path: source.path, helm: { releaseName: name } },
+        destination: { server: props.destinationServer ?? IN_CLUSTER, namespace: props.namespace },
         syncPolicy: {
           // No pruning, ever: a CRD deleted takes every RestateCluster, its namespace and its volumes with it.
           automated: { prune: false, selfHeal: true },
           // ServerSideApply: the 2.8.1 RestateCluster CRD (~236 KB as JSON) does not fit the 256 KiB
           // last-applied annotation of a client-side apply.
           syncOptions: ['ServerSideApply=true'],
-          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+          retry: { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
         },
       },
     });

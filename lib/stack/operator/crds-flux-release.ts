@@ -1,4 +1,11 @@
 import { ApiObject } from 'cdk8s';
+import {
+  HelmRelease,
+  HelmReleaseSpecChartSpecReconcileStrategy,
+  HelmReleaseSpecChartSpecSourceRefKind,
+  HelmReleaseSpecInstallCrds,
+  HelmReleaseSpecUpgradeCrds,
+} from '../../../imports/helm.toolkit.fluxcd.io';
 import { Construct } from 'constructs';
 import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { crdsChartSource, crdsReleaseName } from './crds-chart';
@@ -39,23 +46,28 @@ export class OperatorCrdsFluxRelease extends Construct {
     // gitignore rules: a file is only re-included when its folder is; so folders first, then their contents.
     const rules = ['/*', '!/charts/', '/charts/*', `!/${source.path}/`, '!/crd/', '/crd/*', ...source.crdFiles.map((f) => `!/${f}`)];
     const ignore = `${rules.join('\n')}\n`;
+    // GitRepository stays an ApiObject: its CRD (source-controller) is not among the imported ones (crds/).
     const repository = new ApiObject(this, 'GitRepository', {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
       kind: 'GitRepository',
       metadata: metadata(),
       spec: { interval: props.interval, url: source.gitUrl, ref: { tag: source.tag }, ignore },
     });
-    const release = new ApiObject(this, 'HelmRelease', {
-      apiVersion: 'helm.toolkit.fluxcd.io/v2',
-      kind: 'HelmRelease',
+    const release = new HelmRelease(this, 'HelmRelease', {
       metadata: metadata(),
       spec: {
         interval: props.interval,
-        chart: { spec: { chart: `./${source.path}`, sourceRef: { kind: 'GitRepository', name, namespace: props.fluxNamespace }, reconcileStrategy: 'Revision' } },
+        chart: {
+          spec: {
+            chart: `./${source.path}`,
+            sourceRef: { kind: HelmReleaseSpecChartSpecSourceRefKind.GIT_REPOSITORY, name, namespace: props.fluxNamespace },
+            reconcileStrategy: HelmReleaseSpecChartSpecReconcileStrategy.REVISION,
+          },
+        },
         releaseName: name,
         targetNamespace: props.namespace,
-        install: { createNamespace: true, crds: 'CreateReplace' },
-        upgrade: { crds: 'CreateReplace' },
+        install: { createNamespace: true, crds: HelmReleaseSpecInstallCrds.CREATE_REPLACE },
+        upgrade: { crds: HelmReleaseSpecUpgradeCrds.CREATE_REPLACE },
       },
     });
     this.apiObjects = [repository, release];

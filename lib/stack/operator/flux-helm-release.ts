@@ -1,31 +1,17 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  HelmRelease,
+  HelmReleaseSpecChartRefKind,
+  HelmReleaseSpecInstallCrds,
+  HelmReleaseSpecUpgradeCrds,
+} from '../../../imports/helm.toolkit.fluxcd.io';
+import { OciRepository, OciRepositorySpecLayerSelectorOperation } from '../../../imports/source.toolkit.fluxcd.io';
 import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { type OperatorChartValues, nonEmptyValues } from './chart-values';
 import { parseOciChartRef } from './chart-ref';
 
 /** Media type of the layer that holds a Helm chart in an OCI artifact. */
 export const HELM_CHART_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
-
-/** The part of a Flux `OCIRepository` (source.toolkit.fluxcd.io/v1) this stack writes. */
-export interface FluxOciRepositorySpec {
-  readonly interval: string;
-  readonly url: string;
-  readonly ref: { readonly tag: string };
-  readonly layerSelector: { readonly mediaType: string; readonly operation: 'copy' | 'extract' };
-}
-
-/** The part of a Flux `HelmRelease` (helm.toolkit.fluxcd.io/v2) this stack writes. */
-export interface FluxHelmReleaseSpec {
-  readonly interval: string;
-  readonly chartRef: { readonly kind: 'OCIRepository'; readonly name: string; readonly namespace: string };
-  readonly releaseName: string;
-  readonly targetNamespace: string;
-  readonly install: { readonly createNamespace: boolean; readonly crds: 'Skip' | 'Create' | 'CreateReplace' };
-  readonly upgrade: { readonly crds: 'Skip' | 'Create' | 'CreateReplace' };
-  readonly dependsOn?: readonly { readonly name: string; readonly namespace: string }[];
-  readonly values?: Record<string, unknown>;
-}
 
 export interface OperatorFluxReleaseProps {
   /** `oci://` reference of the chart. */
@@ -51,9 +37,11 @@ export interface OperatorFluxReleaseProps {
  * OCIRepository is served as `source.toolkit.fluxcd.io/v1` from Flux 2.6 on (v1beta2 before), HelmRelease as
  * `helm.toolkit.fluxcd.io/v2` from Flux 2.3 on. https://fluxcd.io/blog/2025/05/flux-v2.6.0/
  * https://fluxcd.io/flux/components/helm/helmreleases/#chart-reference
+ * Typed by the classes `cdk8s import` generated from Flux's CRDs (imports/*.toolkit.fluxcd.io.ts).
  */
 export class OperatorFluxRelease extends Construct {
-  public readonly apiObjects: readonly ApiObject[];
+  public readonly repository: OciRepository;
+  public readonly release: HelmRelease;
 
   constructor(scope: Construct, id: string, props: OperatorFluxReleaseProps) {
     super(scope, id);
@@ -65,39 +53,31 @@ export class OperatorFluxRelease extends Construct {
       annotations: { [SYNC_WAVE]: Wave.OPERATOR },
     });
 
-    const repositorySpec: FluxOciRepositorySpec = {
-      interval: props.interval,
-      url: chart.url,
-      ref: { tag: props.version },
-      // Take the chart layer as-is (`copy`), as the helm-controller expects a packaged chart.
-      layerSelector: { mediaType: HELM_CHART_LAYER_MEDIA_TYPE, operation: 'copy' },
-    };
-    const repository = new ApiObject(this, 'OCIRepository', {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'OCIRepository',
+    this.repository = new OciRepository(this, 'OCIRepository', {
       metadata: metadata(),
-      spec: repositorySpec,
+      spec: {
+        interval: props.interval,
+        url: chart.url,
+        ref: { tag: props.version },
+        // Take the chart layer as-is (`copy`), as the helm-controller expects a packaged chart.
+        layerSelector: { mediaType: HELM_CHART_LAYER_MEDIA_TYPE, operation: OciRepositorySpecLayerSelectorOperation.COPY },
+      },
     });
 
-    const releaseSpec: FluxHelmReleaseSpec = {
-      interval: props.interval,
-      chartRef: { kind: 'OCIRepository', name: props.releaseName, namespace: props.fluxNamespace },
-      releaseName: props.releaseName,
-      targetNamespace: props.namespace,
-      // The chart does not template its namespace. CRDs live in the chart's crds/ folder, which Helm only
-      // creates on install and never upgrades; CreateReplace keeps them in step with the chart version.
-      install: { createNamespace: true, crds: props.crdsRelease ? 'Skip' : 'CreateReplace' },
-      upgrade: { crds: props.crdsRelease ? 'Skip' : 'CreateReplace' },
-      ...(props.crdsRelease ? { dependsOn: [{ name: props.crdsRelease, namespace: props.fluxNamespace }] } : {}),
-      ...(values ? { values } : {}),
-    };
-    const release = new ApiObject(this, 'HelmRelease', {
-      apiVersion: 'helm.toolkit.fluxcd.io/v2',
-      kind: 'HelmRelease',
+    this.release = new HelmRelease(this, 'HelmRelease', {
       metadata: metadata(),
-      spec: releaseSpec,
+      spec: {
+        interval: props.interval,
+        chartRef: { kind: HelmReleaseSpecChartRefKind.OCI_REPOSITORY, name: props.releaseName, namespace: props.fluxNamespace },
+        releaseName: props.releaseName,
+        targetNamespace: props.namespace,
+        // The chart does not template its namespace. CRDs live in the chart's crds/ folder, which Helm only
+        // creates on install and never upgrades; CreateReplace keeps them in step with the chart version.
+        install: { createNamespace: true, crds: props.crdsRelease ? HelmReleaseSpecInstallCrds.SKIP : HelmReleaseSpecInstallCrds.CREATE_REPLACE },
+        upgrade: { crds: props.crdsRelease ? HelmReleaseSpecUpgradeCrds.SKIP : HelmReleaseSpecUpgradeCrds.CREATE_REPLACE },
+        ...(props.crdsRelease ? { dependsOn: [{ name: props.crdsRelease, namespace: props.fluxNamespace }] } : {}),
+        ...(values ? { values } : {}),
+      },
     });
-
-    this.apiObjects = [repository, release];
   }
 }

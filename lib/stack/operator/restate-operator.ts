@@ -23,6 +23,11 @@ export interface OperatorArgoCdOptions {
    * @default "default"
    */
   readonly project?: string;
+  /**
+   * API server of the cluster the chart is installed into.
+   * @default "https://kubernetes.default.svc" - the cluster Argo CD runs in
+   */
+  readonly destinationServer?: string;
 }
 
 /** Where and how often Flux reconciles the chart. */
@@ -146,8 +151,23 @@ export class RestateOperator extends Construct {
         new OperatorHelmRender(this, 'Helm', { ...common, helmExecutable, includeCrds: !separateCrds, crdsVersion });
         break;
       case 'argocd':
-        if (separateCrds) new OperatorCrdsArgoApplication(this, 'ArgoCdCrds', { version: crdsVersion, releaseName, namespace, argocdNamespace: argocd.namespace, project: argocd.project });
-        new OperatorArgoApplication(this, 'ArgoCd', { ...common, argocdNamespace: argocd.namespace, project: argocd.project, skipCrds: separateCrds });
+        if (separateCrds) {
+          new OperatorCrdsArgoApplication(this, 'ArgoCdCrds', {
+            version: crdsVersion,
+            releaseName,
+            namespace,
+            argocdNamespace: argocd.namespace,
+            project: argocd.project,
+            destinationServer: props.argocd?.destinationServer,
+          });
+        }
+        new OperatorArgoApplication(this, 'ArgoCd', {
+          ...common,
+          argocdNamespace: argocd.namespace,
+          project: argocd.project,
+          destinationServer: props.argocd?.destinationServer,
+          skipCrds: separateCrds,
+        });
         break;
       case 'flux': {
         const crds = separateCrds ? new OperatorCrdsFluxRelease(this, 'FluxCrds', { version: crdsVersion, releaseName, namespace, fluxNamespace: flux.namespace, interval: flux.interval }) : undefined;

@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSynth } from '../../lib/synth/run';
+import { ValuesDir } from '../support/values-dir';
+
+function git(cwd: string, args: string[]): void {
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+}
+
+describe('adopting a running cluster into Argo CD', () => {
+  test('synth says once that the RestateCluster gains the tracking id, and that applying it rolls every pod once', () => {
+    // GIVEN a committed dev/vultr whose RestateCluster has no tracking id yet (as before the GitOps entries)
+    const values = new ValuesDir();
+    const root = mkdtempSync(join(tmpdir(), 'restate-stack-adoption-'));
+    const dist = join(root, 'dist');
+    const synth = () => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
+    try {
+      git(root, ['init', '-q']);
+      synth();
+      const file = join(dist, 'dev/vultr/0001-cluster.k8s.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {4}argocd\.argoproj\.io\/tracking-id: .*\n/m, ''));
+      git(root, ['add', '-A']);
+      git(root, ['commit', '-qm', 'before']);
+      // WHEN synthesized again
+      const first = synth();
+      // THEN the warning names the mark, the roll and where to read more
+      expect(first.warnings.filter((w) => w.includes('tracking-id'))).toEqual([
+        expect.stringMatching(/dev\/vultr: the RestateCluster gains argocd\.argoproj\.io\/tracking-id, .* rolls every pod once .*docs\/gitops\.md, "Adopting a running cluster"/),
+      ]);
+      // AND once that is committed, nothing more is said
+      git(root, ['add', '-A']);
+      git(root, ['commit', '-qm', 'after']);
+      expect(synth().warnings.filter((w) => w.includes('tracking-id'))).toEqual([]);
+    } finally {
+      values.remove();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
