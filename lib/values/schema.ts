@@ -102,6 +102,17 @@ export const stackValuesSchema = z
     }),
     /** Number of Restate pods; every pod runs every role. At least 3 with the replicated metadata store. */
     replicas: integer.min(1, { error: 'must be at least 1' }).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
+    /**
+     * Names one scale-in, `replicas: from → to`, done in two commits (docs/operations.md, "Scale in"): first a
+     * commit with `scaleIn` set and `replicas: from` (it adds the drain Job), then the one with `replicas: to`.
+     * Synth refuses any `replicas` decrease against the committed target that this key does not name.
+     */
+    scaleIn: z
+      .strictObject({
+        from: integer.min(2, { error: 'must be at least 2' }).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
+        to: integer.min(1, { error: 'must be at least 1' }).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
+      })
+      .optional(),
     storage: z.strictObject({
       /** Volume per pod, as a Kubernetes quantity. */
       size: quantity,
@@ -189,6 +200,19 @@ export const stackValuesSchema = z
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (values.metadata.store === 'replicated' && values.replicas < 3) {
       issue(['replicas'], `must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node, got ${values.replicas}`);
+    }
+    if (values.scaleIn) {
+      const { from, to } = values.scaleIn;
+      if (to >= from) issue(['scaleIn', 'to'], `must be less than scaleIn.from (${from}): scaleIn names a decrease; an increase needs no step`);
+      if (values.replicas !== from && values.replicas !== to) {
+        issue(['replicas'], `must be scaleIn.from (${from}, the drain commit) or scaleIn.to (${to}, the commit that lowers replicas) while scaleIn is set, got ${values.replicas}`);
+      }
+      if (to < values.restate.defaultReplication) {
+        issue(['scaleIn', 'to'], `must be at least restate.defaultReplication (${values.restate.defaultReplication}): each copy of a log and a partition needs its own node`);
+      }
+      if (values.metadata.store === 'replicated' && to < 3) {
+        issue(['scaleIn', 'to'], `must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node, got ${to}`);
+      }
     }
     if (values.restate.defaultReplication > values.replicas) {
       issue(['restate', 'defaultReplication'], `must be between 1 and replicas (${values.replicas}): each copy needs its own node`);
