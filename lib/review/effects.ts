@@ -41,8 +41,10 @@ function replicasOf(cluster: Cluster | undefined): number {
   return typeof replicas === 'number' ? replicas : 1; // the CRD's default
 }
 
-function pods(n: number): string {
-  return n === 1 ? podName(0) : `${podName(0)} … ${podName(n - 1)}`;
+/** Pods `from` … `to - 1` by name: `restate-3`, `restate-3, restate-4`, `restate-0 … restate-4`. */
+function pods(to: number, from = 0): string {
+  if (to - from <= 2) return Array.from({ length: to - from }, (_, i) => podName(from + i)).join(', ');
+  return `${podName(from)} … ${podName(to - 1)}`;
 }
 
 const show = (value: unknown) => (value === undefined ? '(unset)' : typeof value === 'string' ? value : JSON.stringify(value));
@@ -111,7 +113,7 @@ function clusterEffects(change: ObjectChange): Effect[] {
       kind: 'scale-out',
       severity: 'info',
       summary:
-        `Scale out ${running} → ${scaled}: new pods ${podName(running)}${scaled - running > 1 ? ` … ${podName(scaled - 1)}` : ''} join by themselves ` +
+        `Scale out ${running} → ${scaled}: the new pod${scaled - running === 1 ? '' : 's'} ${pods(scaled, running)} join${scaled - running === 1 ? 's' : ''} by ${scaled - running === 1 ? 'itself' : 'themselves'} ` +
         '(the metadata cluster within about a second, partition leadership and log nodesets within 20–30 s). Replication does not follow the new size.',
     });
   } else if (scaled < running) {
@@ -119,7 +121,7 @@ function clusterEffects(change: ObjectChange): Effect[] {
       kind: 'scale-in',
       severity: 'warn',
       summary:
-        `Scale in ${running} → ${scaled}: stopping ${podName(scaled)}${running - scaled > 1 ? ` … ${podName(running - 1)}` : ''} without draining them first breaks the cluster ` +
+        `Scale in ${running} → ${scaled}: stopping ${pods(running, scaled)} without draining ${running - scaled === 1 ? 'it' : 'them'} first breaks the cluster ` +
         '(metadata keeps the removed members, logs whose nodeset held them cannot be sealed). Drain, set read-only and remove them from the metadata cluster first; ' +
         'their PVCs stay and must be deleted.',
     });
