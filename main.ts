@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSynthArgs, SYNTH_USAGE } from './lib/synth/args';
 import { runSynth } from './lib/synth/run';
+import { outcomeLines } from './lib/synth/outcome';
 import { isSynthFile } from './lib/target/files';
 import { ExitCode } from './lib/errors/user-error';
 import { ValuesError } from './lib/values';
@@ -21,7 +22,7 @@ function main(argv: readonly string[]): number {
     }
     const result = runSynth(args, { helmExecutable: process.env.HELM });
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-    for (const folder of result.written) process.stdout.write(`synthesized ${join(args.outdir, folder)}\n`);
+    for (const line of outcomeLines(args.outdir, result.outcomes, result.removed)) process.stdout.write(`${line}\n`);
     copyForCdk8sCli(args.outdir, result.written);
     return 0;
   } catch (error) {

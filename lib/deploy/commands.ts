@@ -66,7 +66,8 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       { helmExecutable: deps.helmExecutable },
     );
     for (const warning of result.warnings) report.warn(`warning: ${warning}`);
-    for (const folder of result.written) report.info(`synthesized ${join(args.dist, folder)}`);
+    const [outcome] = result.outcomes;
+    report.info(`synthesized ${join(args.dist, args.environment, args.provider)}: ${outcome ? outcome.status : 'written'}${outcome?.status === 'changed' ? ` (${outcome.files.join(', ')})` : ''}`);
     return 0;
   }
 

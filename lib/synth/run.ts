@@ -20,11 +20,16 @@ import { committedOutput } from './committed';
 import { OutputLock } from './lock';
 import { claimOutputRoot, foreignInTarget, inspectOutputRoot, unclaimOutputRoot } from './outdir';
 import { recoverOutput, StagedOutput } from './output';
+import { holdsSynthFiles, type TargetOutcome, targetOutcome } from './outcome';
 import { parseCommittedStorage, storageChangeProblems } from './storage-guard';
 
 export interface SynthResult {
   /** Target folders written, relative to the output folder. */
   readonly written: readonly string[];
+  /** Per target written: new, changed (which files) or unchanged, compared with the folder it replaced. */
+  readonly outcomes: readonly TargetOutcome[];
+  /** Target folders whose synth files a full synth removed (no longer in targets.yaml). */
+  readonly removed: readonly string[];
   readonly warnings: readonly string[];
 }
 
@@ -105,6 +110,8 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options);
     assertOnlyYaml(output, folders);
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
+    const outcomes = folders.map((folder) => targetOutcome(folder, join(root.path, folder), output!.folder(folder)));
+    const removed = remove.filter((folder) => holdsSynthFiles(join(root.path, folder)));
     for (const folder of [...folders, ...remove]) {
       if (!existsSync(join(root.path, folder))) continue;
       const foreign = foreignInTarget(root.path, folder);
@@ -113,7 +120,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     }
     output.commit(folders, remove);
     done = true;
-    return { written: folders, warnings };
+    return { written: folders, outcomes, removed, warnings };
   } finally {
     output?.discard();
     lock?.release();

@@ -111,7 +111,7 @@ describe('the mise tasks', () => {
     // THEN the target folder holds what the synth writes for it
     expect(run.stderr).not.toContain('ERROR');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}`);
+    expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}: new`);
     expect(Object.keys(readTree(built))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
     expect(readTree(built)).toEqual(readTree(dist));
   }, TASK_TIMEOUT_MS);

@@ -32,8 +32,34 @@ describe('npm run synth on the command line', () => {
     // (the one warning: the shipped image tag 1.4 is not an exact patch version)
     expect(run.stderr).toMatch(/^warning: dev\/vultr: [^\n]*image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*\n$/);
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`synthesized ${join(outdir, 'dev/vultr')}\n`);
+    expect(run.stdout).toBe(`new        ${join(outdir, 'dev/vultr')}\nsynthesized 1 target into ${outdir}: 0 changed, 0 unchanged, 1 new\n`);
     expect(Object.keys(readTree(outdir))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+  });
+
+  test('says per target whether it changed (and which files) or stayed as it was, and which targets went', () => {
+    // GIVEN an output of every target, then dev's replicas raised and prod on aws dropped from targets.yaml
+    const outdir = join(scratch, 'all');
+    const other = new ValuesDir();
+    try {
+      expect(synth(['--values-dir', other.path, '--outdir', outdir]).status).toBe(0);
+      other.set('environments/dev.yaml', ['replicas'], 5);
+      other.write('targets.yaml', 'targets:\n  - { environment: dev, provider: vultr }\n  - { environment: prod, provider: vultr }\n');
+      // WHEN synthesizing again
+      const run = synth(['--values-dir', other.path, '--outdir', outdir]);
+      // THEN each line says what happened to its folder, and the last one counts them
+      expect(run.status).toBe(0);
+      expect(run.stdout.split('\n')).toEqual([
+        `changed    ${join(outdir, 'dev/vultr')} (0001-cluster.k8s.yaml)`,
+        `unchanged  ${join(outdir, 'prod/vultr')}`,
+        `removed    ${join(outdir, 'dev/kind')} (not in targets.yaml)`,
+        `removed    ${join(outdir, 'prod/aws')} (not in targets.yaml)`,
+        `removed    ${join(outdir, 'staging/vultr')} (not in targets.yaml)`,
+        `synthesized 2 targets into ${outdir}: 1 changed, 1 unchanged, 0 new, 3 removed`,
+        '',
+      ]);
+    } finally {
+      other.remove();
+    }
   });
 
   test('bad values: non-zero exit, the precise message on stderr, the output untouched', () => {
