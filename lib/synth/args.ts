@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { OUTPUT_MARKER } from '../target/files';
 import { ValuesError } from '../values';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
+import { unknownFlagMessage } from '../cli/suggest-flag';
 
 export interface SynthArgs {
   /** Build only this target (with `provider`), even one not in targets.yaml. */
@@ -29,23 +30,20 @@ export const SYNTH_USAGE = `usage: npm run synth -- [--environment ENV --provide
   --allow-storage-change   accept a smaller storage.size or another storageClassName than the committed output
                            (only for a cluster you will delete and recreate: the API server refuses the change)`;
 
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  outdir: { type: 'string', short: 'o', default: 'dist' },
+  base: { type: 'string' },
+  'allow-storage-change': { type: 'boolean', default: false },
+} as const;
+
 /** Parses synth's command line; mistakes are ValuesErrors naming the flag. */
 export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...TARGET_OPTIONS,
-        outdir: { type: 'string', short: 'o', default: 'dist' },
-        base: { type: 'string' },
-        'allow-storage-change': { type: 'boolean', default: false },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS });
   } catch (error) {
-    throw ValuesError.single('(command line)', '', `${(error as Error).message}\n${SYNTH_USAGE}`);
+    throw ValuesError.single('(command line)', '', `${unknownFlagMessage(error as Error, Object.keys(OPTIONS))}\n${SYNTH_USAGE}`);
   }
   const { values } = parsed;
   if (values.help) return 'help';

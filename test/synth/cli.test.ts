@@ -87,7 +87,7 @@ describe('npm run synth on the command line', () => {
   test('an unknown flag is refused with the usage', () => {
     const run = synth(['--env', 'dev']);
     expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
-    expect(run.stderr).toContain("Unknown option '--env'");
+    expect(run.stderr).toContain('unknown option --env (did you mean --environment?)');
     expect(run.stderr).toContain('usage: npm run synth');
   });
 });
