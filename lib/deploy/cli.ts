@@ -10,6 +10,7 @@ import { DeployError } from './errors';
 import { runDeploy } from './commands';
 import { KubectlProcess } from './process';
 import { consoleReporter } from './session';
+import { toolsOnPath } from './tools';
 
 function main(argv: readonly string[]): number {
   let args;
@@ -24,7 +25,7 @@ function main(argv: readonly string[]): number {
     process.stdout.write(`${args.help}\n`);
     return 0;
   }
-  return runDeploy(args, { kubectl: new KubectlProcess(), report: consoleReporter, helmExecutable: process.env.HELM });
+  return runDeploy(args, { kubectl: new KubectlProcess(), report: consoleReporter, helmExecutable: process.env.HELM, tools: toolsOnPath() });
 }
 
 process.exitCode = main(process.argv.slice(2));

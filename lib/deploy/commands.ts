@@ -12,6 +12,8 @@ import { type Reporter, Session, type WaitTiming } from './session';
 import { type Sops, SopsProcess } from './sops';
 import { status } from './status';
 import { assertFresh } from './fresh';
+import { credentialsSecret } from './credentials';
+import { checkDeployTools, type ToolProbe } from './tools';
 import { type DeployTarget, locateTarget, rebuildHint } from './target';
 
 export interface DeployDeps {
@@ -32,6 +34,11 @@ export interface DeployDeps {
    * @default the `sops` CLI from PATH
    */
   readonly sops?: Sops;
+  /**
+   * Asks kubectl (and sops) for their versions; the cluster commands check them first (tools.ts).
+   * @default - no check (the command-line edge passes the programs on PATH)
+   */
+  readonly tools?: ToolProbe;
 }
 
 /**
@@ -74,6 +81,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
   const loaded = loadTargetValues(args.valuesDir, args.environment, args.provider);
   const { values, warnings } = loaded;
   for (const warning of warnings) report.warn(`warning: ${warning}`);
+  if (deps.tools) checkDeployTools(deps.tools, { sops: args.command === 'promote' && credentialsSecret(values)?.source === 'sops' });
   // preview and promote work on the synthesized files, which must be what the values synthesize now;
   // provision and status only need the values.
   let target: DeployTarget | undefined;

@@ -3,6 +3,7 @@ import { runDeploy } from '../../lib/deploy/commands';
 import { KubectlProcess } from '../../lib/deploy/process';
 import type { Reporter } from '../../lib/deploy/session';
 import type { Sops } from '../../lib/deploy/sops';
+import type { ToolProbe } from '../../lib/deploy/tools';
 import { KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { REPO_VALUES } from './values-dir';
 
@@ -25,6 +26,8 @@ export interface DeployRunOptions {
   readonly sops?: Sops;
   /** The helm program for the fresh synth that preview and promote compare the target folder with. */
   readonly helmExecutable?: string;
+  /** The tool check of the command-line edge; unset: none. */
+  readonly tools?: ToolProbe;
 }
 
 /** Runs one deploy command of `dev/<provider>` in-process against a stand-in kubectl answering with `rules`. */
@@ -52,6 +55,7 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     helmExecutable: options.helmExecutable,
     waitTiming: { pollMs: 50, progressMs: 60_000 },
     ...(options.sops ? { sops: options.sops } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
   });
   return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };
 }
