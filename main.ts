@@ -15,7 +15,7 @@ import { ValuesError } from './lib/values';
 
 function main(argv: readonly string[]): number {
   try {
-    const args = parseSynthArgs(argv);
+    const args = parseSynthArgs(argv, process.env);
     if (args === 'help') {
       process.stdout.write(`${SYNTH_USAGE}\n`);
       return 0;
@@ -36,9 +36,10 @@ function main(argv: readonly string[]): number {
 }
 
 /**
- * Under `cdk8s synth`, cdk8s-cli deletes its output folder (CDK8S_OUTDIR; cdk8s.yaml points it at the git-ignored
- * .synth-cdk8s-cli/) before running this app, then lists (and validates) the manifests it finds there. The
- * output itself is written above, the safe way; cdk8s-cli gets a copy of what was written.
+ * Under plain `cdk8s synth`, cdk8s-cli deletes its output folder (CDK8S_OUTDIR; cdk8s.yaml points it at the
+ * git-ignored .synth-cdk8s-cli/) before running this app, then lists (and validates) the manifests it finds there.
+ * The output itself is written above into dist/, the safe way; cdk8s-cli gets a copy of what was written. (Under
+ * `cdk8s synth -o DIR` synth wrote DIR itself, and there is nothing to copy.)
  */
 function copyForCdk8sCli(outdir: string, written: readonly string[]): void {
   const cli = process.env.CDK8S_OUTDIR;

@@ -1,6 +1,6 @@
 import { App, YamlOutputType } from 'cdk8s';
-import { join } from 'node:path';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
 import { CLUSTER_FILE, isSynthFile, SOPS_SECRET_FILE } from '../target/files';
 import {
@@ -83,7 +83,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   const warnings = [...new Set(loaded.flatMap(({ values }) => values.warnings))];
 
   if (!args.allowStorageChange) {
-    const committed = committedOutput(root.path, root.shown, args.base);
+    const committed = args.guardOutdir ? committedOutput(realOrResolved(args.guardOutdir), args.guardOutdir, args.base) : committedOutput(root.path, root.shown, args.base);
     for (const { target, values } of loaded) {
       const file = committed.read(targetDir(target), CLUSTER_FILE);
       if (!file) continue;
@@ -126,6 +126,11 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     lock?.release();
     if (!done && !output?.started) unclaimOutputRoot(root, claimed);
   }
+}
+
+/** The real path of a folder that may not exist yet. */
+function realOrResolved(path: string): string {
+  return existsSync(path) ? realpathSync(path) : resolve(path);
 }
 
 /** The `<environment>/<provider>` folders in an output folder (not following symbolic links). */
