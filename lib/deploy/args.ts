@@ -5,7 +5,7 @@ import { ExitCode } from '../errors/user-error';
 import { unknownFlagMessage } from '../cli/suggest-flag';
 import { closest } from '../values/suggest';
 
-export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status'] as const;
+export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status', 'recover'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface DeployArgs {
@@ -24,6 +24,10 @@ export interface DeployArgs {
   readonly timeoutSeconds: number;
   /** Pass `--force-conflicts` to server-side apply and diff. */
   readonly forceConflicts: boolean;
+  /** recover: the pod (= node) that lost its volume. */
+  readonly node?: string;
+  /** recover: go on without asking. */
+  readonly yes?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -35,6 +39,7 @@ export const COMMAND_SCRIPTS: Readonly<Record<Command, string>> = {
   promote: 'deploy:promote',
   provision: 'provision',
   status: 'status',
+  recover: 'recover',
 };
 
 const COMMAND_SUMMARIES: Readonly<Record<Command, string>> = {
@@ -48,24 +53,31 @@ const COMMAND_SUMMARIES: Readonly<Record<Command, string>> = {
     'credentials Secret is decrypted with the sops CLI and applied once the cluster namespace exists; an\n' +
     'existing-secret one is checked there.',
   provision: 'Runs the provisioning script in pod restate-0, then restatectl status (safe to repeat).',
-  status: "The RestateCluster's conditions, its pods, its credentials Secret and restatectl status, in one view.",
+  status:
+    "The RestateCluster's conditions, its pods, its credentials Secret and restatectl status, in one view (and a pod\n" +
+    'crash-looping after it lost its volume, with the recover command to run).',
+  recover:
+    'For a node that lost its volume (--node restate-N): shows the measured recovery, asks, runs it through kubectl exec\n' +
+    'in a healthy pod and waits after each step (--yes: do not ask).',
 };
 
-type Flag = 'environment' | 'provider' | 'values-dir' | 'dist' | 'context' | 'allow-context-mismatch' | 'timeout' | 'force-conflicts';
+type Flag = 'environment' | 'provider' | 'values-dir' | 'dist' | 'context' | 'allow-context-mismatch' | 'timeout' | 'force-conflicts' | 'node' | 'yes';
 
 const FLAG_HELP: ReadonlyArray<{ flag: Flag; text: string; commands: readonly Command[] }> = [
   { flag: 'environment', text: '-e, --environment ENV       environment (values/environments/ENV.yaml); required', commands: COMMANDS },
   { flag: 'provider', text: '-p, --provider PROVIDER     provider (values/providers/PROVIDER.yaml); required', commands: COMMANDS },
   { flag: 'values-dir', text: '--values-dir DIR            values folder (default: values)', commands: COMMANDS },
   { flag: 'dist', text: '--dist DIR                  folder of synthesized targets (default: dist)', commands: ['build', 'preview', 'promote'] },
-  { flag: 'context', text: "--context NAME              kube context to use (default: kubectl's current context)", commands: ['preview', 'promote', 'provision', 'status'] },
+  { flag: 'context', text: "--context NAME              kube context to use (default: kubectl's current context)", commands: ['preview', 'promote', 'provision', 'status', 'recover'] },
   {
     flag: 'allow-context-mismatch',
     text: "--allow-context-mismatch    go on although the context is not the environment's deploy.kubeContext",
-    commands: ['preview', 'promote', 'provision', 'status'],
+    commands: ['preview', 'promote', 'provision', 'status', 'recover'],
   },
-  { flag: 'timeout', text: `--timeout SECONDS           upper bound of each wait (default: ${DEFAULT_TIMEOUT_SECONDS})`, commands: ['promote'] },
+  { flag: 'timeout', text: `--timeout SECONDS           upper bound of each wait (default: ${DEFAULT_TIMEOUT_SECONDS})`, commands: ['promote', 'recover'] },
   { flag: 'timeout', text: `--timeout SECONDS           deadline of the provisioning script (default: ${DEFAULT_TIMEOUT_SECONDS})`, commands: ['provision'] },
+  { flag: 'node', text: '--node POD                  the pod that lost its volume, e.g. restate-2; required', commands: ['recover'] },
+  { flag: 'yes', text: '--yes                       run the steps without asking (needed without a terminal)', commands: ['recover'] },
   { flag: 'force-conflicts', text: '--force-conflicts           take over fields another field manager owns (see docs/deploying.md)', commands: ['preview', 'promote'] },
 ];
 
@@ -93,6 +105,8 @@ const OPTIONS = {
   'allow-context-mismatch': { type: 'boolean', default: false },
   timeout: { type: 'string' },
   'force-conflicts': { type: 'boolean', default: false },
+  node: { type: 'string' },
+  yes: { type: 'boolean', default: false },
 } as const;
 
 /** What `--help` asks for: the text to print (one command's usage, or the list of commands). */
@@ -116,7 +130,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpReque
   }
   const { values, positionals } = parsed;
   if (values.help) return { help: named && positionals.length === 1 ? commandUsage(named) : DEPLOY_USAGE };
-  const empty = emptyFlag(values, ['environment', 'provider', 'values-dir', 'dist', 'context', 'timeout']);
+  const empty = emptyFlag(values, ['environment', 'provider', 'values-dir', 'dist', 'context', 'timeout', 'node']);
   if (empty) throw usageError(emptyFlagMessage(empty), named);
 
   if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'name a command' : `one command only, got: ${positionals.join(' ')}`);
@@ -133,9 +147,11 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpReque
   if (values['force-conflicts'] && command !== 'preview' && command !== 'promote') {
     throw usageError('--force-conflicts only applies to preview and promote', command);
   }
-  if (values.timeout !== undefined && command !== 'promote' && command !== 'provision') {
-    throw usageError('--timeout only applies to promote and provision', command);
+  if (values.timeout !== undefined && command !== 'promote' && command !== 'provision' && command !== 'recover') {
+    throw usageError('--timeout only applies to promote, provision and recover', command);
   }
+  if ((values.node !== undefined || values.yes) && command !== 'recover') throw usageError(`--${values.node !== undefined ? 'node' : 'yes'} only applies to recover`, command);
+  if (command === 'recover' && values.node === undefined) throw usageError('recover needs --node: the pod that lost its volume, e.g. --node restate-2', command);
 
   return {
     command,
@@ -147,6 +163,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpReque
     allowContextMismatch: values['allow-context-mismatch']!,
     timeoutSeconds: values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseTimeout(values.timeout),
     forceConflicts: values['force-conflicts']!,
+    ...(command === 'recover' ? { node: values.node, yes: values.yes } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Kubectl } from './process';
 import { type Reporter, Session, type WaitTiming } from './session';
 import { type Sops, SopsProcess } from './sops';
 import { status } from './status';
+import { type Confirm, recover } from './recover';
 import { assertFresh } from './fresh';
 import { credentialsSecret } from './credentials';
 import { checkDeployTools, type ToolProbe } from './tools';
@@ -39,6 +40,11 @@ export interface DeployDeps {
    * @default - no check (the command-line edge passes the programs on PATH)
    */
   readonly tools?: ToolProbe;
+  /**
+   * Asks the user before recover changes the cluster.
+   * @default - nobody to ask: recover needs --yes
+   */
+  readonly confirm?: Confirm;
 }
 
 /**
@@ -128,7 +134,10 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       return 0;
     case 'status': {
       const result = status(session, values, { sopsFile: sopsFilePath(args.valuesDir, values) });
-      return result.ready && result.provisioned && result.credentials ? 0 : 1;
+      return result.ready && result.provisioned && result.credentials && result.dataLoss.length === 0 ? 0 : 1;
     }
+    case 'recover':
+      recover(session, values, { node: args.node!, yes: args.yes ?? false, confirm: deps.confirm ?? (() => 'no-tty') }, args.timeoutSeconds);
+      return 0;
   }
 }

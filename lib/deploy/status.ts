@@ -5,6 +5,8 @@ import { restatectlStatusArgs } from './provision';
 import { indent, type Session } from './session';
 import { shellLine } from './shell';
 import { Upstream } from './waits';
+import { DATA_LOSS_LOG } from '../stack/day-two/recover-steps';
+import { clusterPodsArgs, parseClusterPods, previousLogArgs, recoverHint } from './recover';
 
 export interface StatusResult {
   /** The RestateCluster has `Ready=True`. */
@@ -16,6 +18,8 @@ export interface StatusResult {
    * (no credentials, workload identity, or nothing reads them yet).
    */
   readonly credentials: boolean;
+  /** Pods whose previous container exited with Restate's data-loss line (a lost volume); `deploy recover` is for them. */
+  readonly dataLoss: readonly string[];
 }
 
 export interface StatusOptions {
@@ -47,6 +51,7 @@ export function status(session: Session, values: StackValues, options: StatusOpt
   report.info(`== pods in namespace ${clusterName}`);
   const pods = session.run(podsArgs(context, clusterName));
   report.info(indent(pods.code === 0 ? pods.stdout.trim() || '(none)' : `(could not read: ${pods.stderr.trim()})`));
+  const dataLoss = lostVolumes(session, values);
 
   const secret = credentialsSecret(values);
   const credentials = secret ? credentialsStatus(session, secret, values, options) : undefined;
@@ -63,8 +68,31 @@ export function status(session: Session, values: StackValues, options: StatusOpt
 
   const parts = [ready ? 'Ready' : 'not Ready', provisioned ? 'provisioned' : 'not provisioned (or not answering)'];
   if (credentials) parts.push(credentials.summary);
+  if (dataLoss.length > 0) parts.push(`${dataLoss.join(', ')} lost ${dataLoss.length === 1 ? 'its volume' : 'their volumes'}`);
   report.info(`== summary: ${parts.join(', ')}`);
-  return { ready, provisioned, credentials: credentials?.ok ?? true };
+  return { ready, provisioned, credentials: credentials?.ok ?? true, dataLoss };
+}
+
+/**
+ * The cluster's pods that restarted, whose previous container logged Restate's data-loss refusal ("Detected
+ * data loss for log-server … Rejecting the join attempt": the node came back empty under its old name, exits 1,
+ * and crash-loops). Each is reported with the command that recovers it.
+ */
+function lostVolumes(session: Session, values: StackValues): string[] {
+  const { report, context } = session;
+  const listed = session.run(clusterPodsArgs(context, values.clusterName));
+  if (listed.code !== 0) return [];
+  const lost: string[] = [];
+  for (const pod of parseClusterPods(listed.stdout).filter((p) => p.restarts > 0 || p.waitingReason === 'CrashLoopBackOff')) {
+    const log = session.run(previousLogArgs(context, values.clusterName, pod.name));
+    if (log.code !== 0 || !DATA_LOSS_LOG.test(log.stdout)) continue;
+    lost.push(pod.name);
+    report.info(
+      `== ${pod.name} lost its volume: its last start logged "Detected data loss for log-server … Rejecting the join attempt", so the cluster ` +
+        `refuses it and it crash-loops while the others serve. Recover it (retires its old node id, restarts it empty): ${recoverHint(values, pod.name)}`,
+    );
+  }
+  return lost;
 }
 
 /** Shows whether the credentials Secret exists with its keys; a missing one says what it breaks and how to fix it. */

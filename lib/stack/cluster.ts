@@ -78,6 +78,17 @@ export interface RestateClusterProps {
    * @default - none
    */
   readonly egressRules?: readonly restate.RestateClusterSpecSecurityNetworkEgressRules[];
+
+  /**
+   * Where the pods may run (`spec.compute.{affinity,tolerations,nodeSelector}`). Part of the pod template: a
+   * change rolls every pod.
+   * @default - no constraints: the scheduler may put every pod on one Kubernetes node
+   */
+  readonly placement?: {
+    readonly affinity?: restate.RestateClusterSpecComputeAffinity;
+    readonly tolerations?: readonly restate.RestateClusterSpecComputeTolerations[];
+    readonly nodeSelector?: Readonly<Record<string, string>>;
+  };
 }
 
 /**
@@ -134,6 +145,9 @@ export class RestateCluster extends Construct {
           replicas,
           ...(props.resources ? { resources: { requests: props.resources.requests, limits: props.resources.limits } } : {}),
           ...(env.length > 0 ? { env: [...env] } : {}),
+          ...(props.placement?.affinity ? { affinity: props.placement.affinity } : {}),
+          ...(props.placement?.tolerations ? { tolerations: [...props.placement.tolerations] } : {}),
+          ...(props.placement?.nodeSelector ? { nodeSelector: { ...props.placement.nodeSelector } } : {}),
         },
         storage: {
           storageRequestBytes: props.storageRequestBytes,

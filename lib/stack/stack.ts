@@ -4,6 +4,7 @@ import { credentialEnv, serviceAccountAnnotations } from './cluster-credentials'
 import { egressRules, metricsPeers } from './cluster-network';
 import { RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
+import { clusterPlacement } from './placement';
 import { ProvisioningJob, provisioningPeer } from './provisioning/job';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { quantityToBytes, type StackValues } from '../values';
@@ -63,6 +64,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     fabricPeers: [...(provisioning ? [provisioningPeer(values.clusterName, values.operator.namespace)] : []), ...metricsPeers(values)],
     ingressPeers: values.networkPeers?.ingress,
     adminPeers: values.networkPeers?.admin,
+    placement: clusterPlacement(values),
   });
 
   let last = clusterChart;

@@ -19,6 +19,8 @@ export interface CommittedFile {
 export interface CommittedOutput {
   /** Reads `<target folder>/<file>` as committed, or undefined when it is not there. */
   read(folder: string, file: string): CommittedFile | undefined;
+  /** The names of the files committed directly in `<target folder>`, sorted. */
+  files(folder: string): string[];
   /** What the user should know about the comparisons made so far (disk fallback, nothing committed yet). */
   notes(): string[];
 }
@@ -57,7 +59,7 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
   if (commit.code !== 0) {
     if (base !== undefined) throw ValuesError.single('(command line)', '--base', `"${base}" is not a commit of the git repository ${toplevel}`);
     const note = `the git repository ${toplevel} has no commit yet: the storage guard had no committed output to compare with`;
-    return { read: () => undefined, notes: () => [note] };
+    return { read: () => undefined, files: () => [], notes: () => [note] };
   }
   const prefix = relative(toplevel, outdir).split(sep).join('/');
   const listing = git(toplevel, ['ls-tree', '-r', '-z', commit.stdout.trim(), '--', prefix === '' ? '.' : prefix]);
@@ -74,6 +76,10 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
   const texts = new Map<string, string>();
   return {
     notes: () => (note ? [note] : []),
+    files(folder) {
+      const under = `${[prefix, folder.split(sep).join('/')].filter((part) => part !== '').join('/')}/`;
+      return [...blobs.keys()].filter((path) => path.startsWith(under) && !path.slice(under.length).includes('/')).map((path) => path.slice(under.length)).sort();
+    },
     read(folder, file) {
       const path = [prefix, folder.split(sep).join('/'), file].filter((part) => part !== '').join('/');
       if (!blobs.has(path)) return undefined;
@@ -111,6 +117,10 @@ function fromDisk(outdir: string, shown: string): CommittedOutput {
   let compared = false;
   return {
     notes: () => (compared ? [`${shown} is not inside a git repository: the storage guard compared with the files on disk`] : []),
+    files(folder) {
+      const path = join(outdir, folder);
+      return existsSync(path) ? readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name).sort() : [];
+    },
     read(folder, file) {
       const path = join(outdir, folder, file);
       if (!existsSync(path)) return undefined;

@@ -16,12 +16,14 @@ import {
   type ValuesProblem,
 } from '../values';
 import { type SynthArgs } from './args';
-import { committedOutput } from './committed';
+import { type CommittedOutput, committedOutput } from './committed';
 import { OutputLock } from './lock';
 import { claimOutputRoot, foreignInTarget, inspectOutputRoot, unclaimOutputRoot } from './outdir';
 import { recoverOutput, StagedOutput } from './output';
 import { holdsSynthFiles, type TargetOutcome, targetOutcome } from './outcome';
 import { parseCommittedStorage, storageChangeProblems } from './storage-guard';
+import { checkTargetChange } from './change-rules';
+import { committedManifests, folderManifests } from './target-change';
 
 export interface SynthResult {
   /** Target folders written, relative to the output folder. */
@@ -82,8 +84,9 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   const root = inspectOutputRoot(args.outdir, args.valuesDir, folders);
   const warnings = [...new Set(loaded.flatMap(({ values }) => values.warnings))];
 
+  // Under `cdk8s synth -o DIR` the guards compare with the committed dist/ (what runs), not with DIR.
+  const committed = args.guardOutdir ? committedOutput(realOrResolved(args.guardOutdir), args.guardOutdir, args.base) : committedOutput(root.path, root.shown, args.base);
   if (!args.allowStorageChange) {
-    const committed = args.guardOutdir ? committedOutput(realOrResolved(args.guardOutdir), args.guardOutdir, args.base) : committedOutput(root.path, root.shown, args.base);
     for (const { target, values } of loaded) {
       const file = committed.read(targetDir(target), CLUSTER_FILE);
       if (!file) continue;
@@ -109,6 +112,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     output = new StagedOutput(root.path, options.onCommitStep);
     for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options);
     assertOnlyYaml(output, folders);
+    warnings.push(...checkChanges(committed, output, root.shown, loaded));
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
     const outcomes = folders.map((folder) => targetOutcome(folder, join(root.path, folder), output!.folder(folder)));
     const removed = remove.filter((folder) => holdsSynthFiles(join(root.path, folder)));
@@ -131,6 +135,32 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
 /** The real path of a folder that may not exist yet. */
 function realOrResolved(path: string): string {
   return existsSync(path) ? realpathSync(path) : resolve(path);
+}
+
+/**
+ * The change rules (lib/synth/change-rules) for every target, its committed manifests against the staged ones:
+ * any refusal throws (the caller discards the staging, so the output folder is untouched); the warnings are
+ * returned, each prefixed with its target.
+ */
+function checkChanges(committed: CommittedOutput, output: StagedOutput, shownRoot: string, loaded: ReadonlyArray<{ target: Target; values: LoadedValues }>): string[] {
+  const refusals: ValuesProblem[] = [];
+  const warnings: string[] = [];
+  for (const { target, values } of loaded) {
+    const folder = targetDir(target);
+    const shown = join(shownRoot, folder);
+    const findings = checkTargetChange({
+      target: shown,
+      before: committedManifests(committed, folder, shown),
+      after: folderManifests(output.folder(folder), shown),
+      values: values.values,
+    });
+    for (const finding of findings) {
+      if (finding.severity === 'refuse') refusals.push({ file: shown, keyPath: finding.keyPath ?? '', message: finding.message });
+      else warnings.push(`${folder}: ${finding.keyPath ? `${finding.keyPath}: ` : ''}${finding.message}`);
+    }
+  }
+  if (refusals.length > 0) throw new ValuesError(refusals);
+  return warnings;
 }
 
 /** The `<environment>/<provider>` folders in an output folder (not following symbolic links). */

@@ -13,6 +13,7 @@ import {
   singleLine,
 } from './kubernetes-rules';
 import { networkPeers } from './network-peers';
+import { placement } from './placement';
 import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
@@ -119,6 +120,8 @@ export const stackValuesSchema = z
       /** StorageClass of the volumes; immutable once the cluster exists. Unset: the cluster default. */
       storageClassName: dnsSubdomain().optional(),
     }),
+    /** Where the Restate pods may run and how they spread (`spec.compute.{affinity,tolerations,nodeSelector}`). */
+    placement: placement.optional(),
     /** Pod resources for the Restate containers. */
     resources: resources.optional(),
     restate: z.strictObject({

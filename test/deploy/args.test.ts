@@ -38,7 +38,7 @@ describe('the deploy command line', () => {
 
   test.each([
     [[], 'name a command'],
-    [['deploy', '-e', 'dev', '-p', 'vultr'], 'unknown command "deploy"; known: build, preview, promote, provision, status'],
+    [['deploy', '-e', 'dev', '-p', 'vultr'], 'unknown command "deploy"; known: build, preview, promote, provision, status, recover'],
     [['build', 'preview', '-e', 'dev', '-p', 'vultr'], 'one command only, got: build preview'],
     [['status', '-e', 'dev'], '--environment and --provider are both required'],
     [['status', '-e', 'dev', '-p', 'vultr', '--bogus'], 'unknown option --bogus'],
@@ -46,7 +46,7 @@ describe('the deploy command line', () => {
     [['promte', '-e', 'dev', '-p', 'vultr'], 'unknown command "promte" (did you mean "promote"?); known: build, preview, promote, provision, status'],
     [['promote', '-e', 'dev', '-p', 'vultr', '--timeout', '0'], '--timeout must be a whole number of seconds between 1 and 86400, got "0"'],
     [['promote', '-e', 'dev', '-p', 'vultr', '--timeout', '5m'], 'got "5m"'],
-    [['status', '-e', 'dev', '-p', 'vultr', '--timeout', '5'], '--timeout only applies to promote and provision'],
+    [['status', '-e', 'dev', '-p', 'vultr', '--timeout', '5'], '--timeout only applies to promote, provision and recover'],
     [['status', '-e', 'dev', '-p', 'vultr', '--force-conflicts'], '--force-conflicts only applies to preview and promote'],
     [['build', '-e', 'dev', '-p', 'vultr', '--context', 'x'], '--context does not apply to build'],
   ])('%j is a usage error (exit 2): %s', (argv, message) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DeployArgs } from '../../lib/deploy/args';
 import { runDeploy } from '../../lib/deploy/commands';
 import { KubectlProcess } from '../../lib/deploy/process';
+import { clusterPodsArgs } from '../../lib/deploy/recover';
 import { PROVISION_SCRIPT_PATH } from '../../lib/stack/provisioning/script';
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
@@ -618,12 +619,14 @@ describe('status', () => {
       { match: '*get restatecluster/restate-dev -o jsonpath=*', stdout: conditions },
       { match: '*get pods -o wide', stdout: 'NAME        READY   STATUS\nrestate-0   1/1     Running\n' },
       { match: '*restatectl status*', stdout: 'Logs: 128 partitions\n' },
+      { match: '*get pods -l *', stdout: 'restate-0\tTrue\t\t0\nrestate-1\tTrue\t\t0\nrestate-2\tTrue\t\t0\n' },
     ];
     const run = deploy('status', rules);
     expect(run.code).toBe(0);
     expect(run.calls.slice(1)).toEqual([
       [...CTX, 'get', 'restatecluster/restate-dev', '-o', 'jsonpath={range .status.conditions[*]}{.type}{"\\t"}{.status}{"\\t"}{.reason}{"\\t"}{.message}{"\\n"}{end}'],
       [...CTX, '-n', 'restate-dev', 'get', 'pods', '-o', 'wide'],
+      clusterPodsArgs('restate-dev', 'restate-dev'),
       [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ]);
     expect(run.out).toContain('    TYPE   STATUS  REASON  MESSAGE\n    Ready  True    Ready   All pods ready');

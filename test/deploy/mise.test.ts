@@ -14,7 +14,7 @@ const REPO = resolve(__dirname, '..', '..');
 const MISE = join(REPO, 'node_modules', '.bin', 'mise');
 /** A task run takes 1.5 s alone; several at once on a busy 2-core machine take longer. */
 const TASK_TIMEOUT_MS = 60_000;
-const TASKS = ['deploy:build', 'deploy:preview', 'deploy:promote', 'provision', 'status'];
+const TASKS = ['deploy:build', 'deploy:preview', 'deploy:promote', 'provision', 'status', 'recover'];
 
 let home: string;
 const standIns: KubectlStandIn[] = [];
@@ -77,11 +77,11 @@ interface TaskJson {
 }
 
 describe('mise.toml', () => {
-  test('defines the five day-one tasks, each requiring --environment and --provider, without `mise trust`', () => {
+  test('defines the six deploy tasks, each requiring --environment and --provider, without `mise trust`', () => {
     // WHEN listing the tasks on a machine that never trusted this checkout
     const list = mise(['tasks', 'ls', '--json']);
 
-    // THEN all five are there
+    // THEN all six are there
     expect(list.stderr).not.toContain('not trusted');
     expect(list.code).toBe(0);
     expect((JSON.parse(list.stdout) as TaskJson[]).map((t) => t.name).sort()).toEqual([...TASKS].sort());
@@ -159,6 +159,31 @@ describe('the mise tasks', () => {
     expect(kubectl.calls()[1]).toEqual([
       '--context', 'kind-local', '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '9', '--replicas', '3',
     ]);
+  }, TASK_TIMEOUT_MS);
+
+  test.concurrent('recover passes --node, and without a terminal refuses unless --yes; --yes and --timeout pass through', async () => {
+    const cluster = [
+      { match: 'config current-context', stdout: 'restate-dev\n' },
+      { match: '*get pods -l *', stdout: 'restate-0\tTrue\t\t0\nrestate-1\tTrue\t\t0\nrestate-2\tFalse\tCrashLoopBackOff\t4\n' },
+      { match: '*logs restate-2 --previous*', stdout: 'Detected data loss for log-server N3. Rejecting the join attempt\n' },
+      { match: "*WHERE name = 'restate-2'*", stdout: '[{"plain_node_id":"N3","name":"restate-2"}]\n' },
+      { match: "*WHERE plain_node_id = 'N3'*", stdout: '[{"plain_node_id":"N3","storage_state":"read-write"}]\n' },
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN run without --yes (mise's standard input is no terminal here)
+    const asked = standIn(cluster);
+    const refused = await miseTask(['run', 'recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2'], asked);
+    // THEN it refuses with exit 2, having only read
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('there is no terminal to ask on: pass --yes');
+    expect(asked.calls().some((argv) => argv.includes('set-storage-state'))).toBe(false);
+    // WHEN run with --yes and --timeout 1 against a storage state that never changes
+    const run = standIn(cluster);
+    const stuck = await miseTask(['run', 'recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2', '--yes', '--timeout', '1'], run);
+    // THEN the first step ran and its wait gave up after 1 s
+    expect(stuck.code).toBe(1);
+    expect(stuck.stderr).toContain('timed out after 1s waiting until N3 has storage state disabled');
+    expect(run.calls().filter((argv) => argv.includes('set-storage-state'))).toHaveLength(1);
   }, TASK_TIMEOUT_MS);
 
   test.concurrent('status refuses a mismatched context without the override, calling nothing else', async () => {

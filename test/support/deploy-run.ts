@@ -28,6 +28,8 @@ export interface DeployRunOptions {
   readonly helmExecutable?: string;
   /** The tool check of the command-line edge; unset: none. */
   readonly tools?: ToolProbe;
+  /** recover's question to the user. @default - nobody to ask */
+  readonly confirm?: (question: string) => boolean | 'no-tty';
 }
 
 /** Runs one deploy command of `dev/<provider>` in-process against a stand-in kubectl answering with `rules`. */
@@ -56,6 +58,7 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     waitTiming: { pollMs: 50, progressMs: 60_000 },
     ...(options.sops ? { sops: options.sops } : {}),
     ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.confirm ? { confirm: options.confirm } : {}),
   });
   return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };
 }

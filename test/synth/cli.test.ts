@@ -29,8 +29,10 @@ describe('npm run synth on the command line', () => {
   test('builds one target into --outdir from --values-dir and says where', () => {
     const outdir = join(scratch, 'out');
     const run = synth(['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--outdir', outdir]);
-    // (the one warning: the shipped image tag 1.4 is not an exact patch version)
-    expect(run.stderr).toMatch(/^warning: dev\/vultr: [^\n]*image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*\n$/);
+    // (the two warnings of the shipped dev/vultr: the image tag 1.4 is not an exact patch version; 3 nodes, no snapshots)
+    expect(run.stderr).toMatch(
+      /^warning: dev\/vultr: [^\n]*image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*\nwarning: dev\/vultr: snapshots\.enabled: is false on 3 nodes[^\n]*\n$/,
+    );
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(`new        ${join(outdir, 'dev/vultr')}\nsynthesized 1 target into ${outdir}: 0 changed, 0 unchanged, 1 new\n`);
     expect(Object.keys(readTree(outdir))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);

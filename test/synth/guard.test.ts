@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
 import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';
-import { withoutImageTagWarning } from '../support/warnings';
+import { withoutShippedWarnings } from '../support/warnings';
 
 function git(cwd: string, args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
@@ -111,9 +111,9 @@ describe('the storage guard compares with the output committed in git', () => {
   test('an output folder with nothing committed says that the guard had nothing to compare with', () => {
     // GIVEN a second, uncommitted output folder in the repository
     const result = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: repo.values.path, outdir: join(repo.root, 'other'), allowStorageChange: false });
-    expect(withoutImageTagWarning(result.warnings)).toEqual([]);
+    expect(withoutShippedWarnings(result.warnings)).toEqual([]);
     const again = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: repo.values.path, outdir: join(repo.root, 'other'), allowStorageChange: false });
-    expect(withoutImageTagWarning(again.warnings)).toEqual([
+    expect(withoutShippedWarnings(again.warnings)).toEqual([
       `nothing under ${join(repo.root, 'other')} is committed at HEAD: the storage guard had nothing to compare with (commit ${join(repo.root, 'other')} to let it guard changes)`,
     ]);
   });
@@ -125,12 +125,12 @@ describe('outside a git repository', () => {
     const outdir = join(mkdtempSync(join(tmpdir(), 'restate-stack-nogit-')), 'dist');
     try {
       const first = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false });
-      expect(withoutImageTagWarning(first.warnings)).toEqual([]);
+      expect(withoutShippedWarnings(first.warnings)).toEqual([]);
       values.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
       expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false })).toThrow(SHRINK);
       values.set('environments/dev.yaml', ['storage', 'size'], '50Gi');
       const grown = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false });
-      expect(withoutImageTagWarning(grown.warnings)).toEqual([`${outdir} is not inside a git repository: the storage guard compared with the files on disk`]);
+      expect(withoutShippedWarnings(grown.warnings)).toEqual([`${outdir} is not inside a git repository: the storage guard compared with the files on disk`]);
     } finally {
       values.remove();
       rmSync(join(outdir, '..'), { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { OUTPUT_MARKER } from '../../lib/target/files';
 import { parseVerifyArgs } from '../../lib/verify/args';
 import { readTree } from '../support/tree';
 import { REPO_VALUES, ValuesDir } from '../support/values-dir';
-import { withoutImageTagWarning } from '../support/warnings';
+import { withoutShippedWarnings } from '../support/warnings';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
@@ -180,7 +180,7 @@ describe('files synth did not write', () => {
     expect(after['dev/kind/overlays/patch.yaml']).toBe('patch\n');
     expect(after['README.md']).toBe('about dist\n');
     expect(Object.keys(after).filter((file) => file.startsWith('staging/aws/'))).toEqual(['staging/aws/NOTES.md']);
-    expect(withoutImageTagWarning(result.warnings)).toEqual([
+    expect(withoutShippedWarnings(result.warnings)).toEqual([
       `${outdir} is not inside a git repository: the storage guard compared with the files on disk`,
       `kept ${join(outdir, 'dev/kind/kustomization.yaml')}: synth did not write it`,
       `kept ${join(outdir, 'dev/kind/overlays')}: synth did not write it`,

@@ -35,9 +35,9 @@ export interface RestatectlStep {
 }
 
 /**
- * Start the lost node again, empty, under its old name (in Kubernetes: delete the crash-looping pod so the
- * StatefulSet recreates it now rather than after its back-off; its volume is already empty). It joins as a new
- * node id.
+ * Start the lost node again, on an empty volume, under its old name. It joins as a new node id. In Kubernetes:
+ * delete the pod's claim and the pod, and the StatefulSet creates both anew (an empty volume, whatever the
+ * crash-looping pod left on the old one); locally: an empty base dir.
  */
 export interface RestartStep {
   readonly kind: 'restart';

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listTargetFiles, TARGET_FILE } from '../target/files';
+import { isRecord, parseManifest } from '../target/restate-cluster';
+import { ValuesError } from '../values';
+import type { ManifestObject, TargetManifests } from './change-rules';
+import type { CommittedOutput } from './committed';
+
+/** The objects of one manifest file; a file that is not YAML (a merge left conflict markers) is an error naming it. */
+function objectsOf(label: string, text: string): ManifestObject[] {
+  const manifest = parseManifest(text);
+  const broken = manifest.yamlError ?? (/^(<{7}|={7}|>{7})( |$)/m.test(text) ? 'it holds merge conflict markers' : undefined);
+  if (broken !== undefined) {
+    throw ValuesError.single(label, '', `is not valid YAML (${broken}); the change rules cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);
+  }
+  return manifest.objects.filter(isRecord);
+}
+
+/** A target's chart files as committed, or undefined when none is. */
+export function committedManifests(committed: CommittedOutput, folder: string, shown: string): TargetManifests | undefined {
+  const objects: ManifestObject[] = [];
+  let label: string | undefined;
+  for (const name of committed.files(folder).filter((file) => TARGET_FILE.test(file))) {
+    const file = committed.read(folder, name);
+    if (!file) continue;
+    // The folder as its files are labelled: `HEAD:dist/prod/aws` (or the path on disk outside git).
+    label ??= file.label.endsWith(`/${name}`) ? file.label.slice(0, -name.length - 1) : shown;
+    objects.push(...objectsOf(file.label, file.text));
+  }
+  return label === undefined ? undefined : { label, objects };
+}
+
+/** A freshly synthesized target folder. */
+export function folderManifests(folder: string, label: string): TargetManifests {
+  const objects = listTargetFiles(folder).files.flatMap((file) => objectsOf(join(label, file), readFileSync(file, 'utf8')));
+  return { label, objects };
+}

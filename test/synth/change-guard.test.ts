@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runSynth } from '../../lib/synth/run';
+import { readTree } from '../support/tree';
+import { ValuesDir } from '../support/values-dir';
+
+const ROOT = resolve(__dirname, '..', '..');
+const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
+const PROD = 'environments/prod.yaml';
+
+function git(cwd: string, args: string[]): void {
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+}
+
+/** A git repository with a values copy and prod/vultr (5 replicas, replication 3) synthesized and committed. */
+class Repo {
+  readonly values = new ValuesDir();
+  readonly root = mkdtempSync(join(tmpdir(), 'restate-stack-change-'));
+  readonly dist = join(this.root, 'dist');
+
+  constructor() {
+    git(this.root, ['init', '-q']);
+    this.synth();
+    this.commit('prod/vultr');
+  }
+
+  synth() {
+    return runSynth({ environment: 'prod', provider: 'vultr', valuesDir: this.values.path, outdir: this.dist, allowStorageChange: false });
+  }
+
+  cli() {
+    const args = ['--environment', 'prod', '--provider', 'vultr', '--values-dir', this.values.path, '--outdir', this.dist];
+    return spawnSync(process.execPath, [RUN, 'main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  }
+
+  commit(message: string): void {
+    git(this.root, ['add', '-A']);
+    git(this.root, ['commit', '-qm', message]);
+  }
+
+  remove(): void {
+    this.values.remove();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+let repo: Repo;
+beforeEach(() => {
+  repo = new Repo();
+});
+afterEach(() => repo.remove());
+
+describe('synth applies the change rules against the committed target', () => {
+  test('GIVEN 5 committed replicas WHEN the values lower them to 3 THEN synth exits 2 with the two-commit procedure and dist/ is untouched', () => {
+    repo.values.set(PROD, ['replicas'], 3);
+    const before = readTree(repo.dist);
+    const run = repo.cli();
+    expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^synth: invalid input, nothing written:\n/);
+    expect(run.stderr).toContain(`${join(repo.dist, 'prod/vultr')}: replicas: lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;`);
+    expect(run.stderr).toContain('set scaleIn: {from: 5, to: 3}, which adds the drain Job restate-prod-drain-5-to-3');
+    expect(readTree(repo.dist)).toEqual(before);
+  });
+
+  test('GIVEN the drain commit landed (a committed Job restate-prod-drain-5-to-3) WHEN replicas go 5 → 3 with scaleIn THEN synth writes it', () => {
+    // GIVEN commit 1: scaleIn set, replicas still 5. The drain Job is the day-two step's; a committed chart file
+    // holding a Job of that name stands in for it here.
+    repo.values.set(PROD, ['scaleIn'], { from: 5, to: 3 });
+    repo.synth();
+    writeFileSync(join(repo.dist, 'prod/vultr/0009-drain.k8s.yaml'), 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: restate-prod-drain-5-to-3\n  namespace: restate-operator\n');
+    repo.commit('drain 5 → 3');
+    // WHEN commit 2 lowers replicas
+    repo.values.set(PROD, ['replicas'], 3);
+    // THEN
+    expect(repo.synth().written).toEqual(['prod/vultr']);
+    expect(readTree(repo.dist)['prod/vultr/0001-cluster.k8s.yaml']).toMatch(/^ {4}replicas: 3$/m);
+  });
+
+  test('GIVEN scaleIn set but the drain commit not yet committed WHEN replicas go 5 → 3 in the same commit THEN synth refuses', () => {
+    repo.values.set(PROD, ['scaleIn'], { from: 5, to: 3 }).set(PROD, ['replicas'], 3);
+    const before = readTree(repo.dist);
+    expect(() => repo.synth()).toThrow(/replicas: lowers replicas from 5 to 3 as scaleIn names, but the committed target .* holds no drain Job restate-prod-drain-5-to-3/);
+    expect(readTree(repo.dist)).toEqual(before);
+  });
+
+  test('GIVEN 1.4 committed WHEN the image skips to 1.6 THEN synth refuses with the path; WHEN it steps to 1.5 THEN it warns to take a backup and that all pods roll', () => {
+    repo.values.set(PROD, ['image'], 'restatedev/restate:1.6.1');
+    expect(() => repo.synth()).toThrow(/image: changes from 1\.4 \(restatedev\/restate:1\.4\) to 1\.6\.1 .*skipping 1\.5/);
+    repo.values.set(PROD, ['image'], 'restatedev/restate:1.5.3');
+    const { warnings } = repo.synth();
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^prod\/vultr: image: upgrades Restate from 1\.4 to 1\.5\.3: take a backup first/),
+        expect.stringMatching(/^prod\/vultr: changes the pods' template \(spec\.compute\.image\): applying it restarts all 5 Restate pods/),
+      ]),
+    );
+  });
+
+  test('GIVEN a committed target WHEN synth runs unchanged THEN no roll is announced, and the missing snapshot repository is', () => {
+    const { warnings } = repo.synth();
+    expect(warnings.filter((w) => w.includes("changes the pods' template"))).toEqual([]);
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^prod\/vultr: snapshots\.enabled: is false on 5 nodes: without a snapshot repository/)]));
+  });
+});
