@@ -2,7 +2,7 @@ import { ExitCode } from '../errors/user-error';
 import type { RestateStackOptions } from '../stack/stack';
 import { CLUSTER_FILE } from '../target/files';
 import { quantityToBytes, type StackValues } from '../values';
-import { checkTargetChange, type TargetManifests } from '../synth/change-rules';
+import { type ChangeFinding, checkTargetChange, type TargetManifests } from '../synth/change-rules';
 import { parseCommittedStorage, storageChangeProblems } from '../synth/storage-guard';
 import type { PlanArgs } from './args';
 import { committedTargets } from './committed-targets';
@@ -26,7 +26,7 @@ export interface PlanReport {
   /** The committed output folder inside the repository (`dist`). */
   readonly dist: string;
   readonly targets: readonly TargetReview[];
-  /** Warnings of the values (as synth prints them). */
+  /** Warnings of the values (as synth prints them), and the change rules' warnings that hold whatever the change. */
   readonly warnings: readonly string[];
   /** Whether any target is added, removed or changed. */
   readonly changed: boolean;
@@ -50,14 +50,36 @@ function storageEffects(shown: string, label: string, clusterFile: string | unde
   });
 }
 
-/** What the change rules of synth (lib/synth/change-rules) find, as effects. */
-function ruleEffects(shown: string, before: TargetManifests | undefined, after: TargetManifests, values: StackValues): Effect[] {
-  return checkTargetChange({ target: shown, before, after, values }).map((finding) => ({
-    kind: finding.severity === 'refuse' ? 'refused' : 'warning',
-    severity: finding.severity,
-    rule: finding.rule,
-    summary: finding.keyPath ? `${finding.keyPath}: ${finding.message}` : finding.message,
-  }));
+/**
+ * What the change rules of synth (lib/synth/change-rules) find, as effects of the change, and the warnings that hold
+ * whatever the change (they fire as well when nothing changes, e.g. a multi-node target without snapshots), which
+ * belong with the values' warnings. A `pod-template-roll` warning is the same fact as plan's own rolling-restart
+ * effect, which names the pods and the fields: that effect carries the rule's name instead.
+ */
+function ruleEffects(
+  shown: string,
+  before: TargetManifests | undefined,
+  after: TargetManifests,
+  values: StackValues,
+): { effects: Effect[]; standing: string[] } {
+  const key = (finding: ChangeFinding) => `${finding.rule}\n${finding.keyPath ?? ''}\n${finding.message}`;
+  const standing = new Set(before ? checkTargetChange({ target: shown, before, after: before, values }).filter((f) => f.severity === 'warn').map(key) : []);
+  const effects: Effect[] = [];
+  const warnings: string[] = [];
+  for (const finding of checkTargetChange({ target: shown, before, after, values })) {
+    const summary = finding.keyPath ? `${finding.keyPath}: ${finding.message}` : finding.message;
+    if (standing.has(key(finding))) warnings.push(`${shown}: ${summary}`);
+    else effects.push({ kind: finding.severity === 'refuse' ? 'refused' : 'warning', severity: finding.severity, rule: finding.rule, summary });
+  }
+  return { effects, standing: warnings };
+}
+
+/** Plan's rolling-restart effect and the rule's pod-template-roll warning are one fact: keep the effect, named by the rule. */
+function mergeRollingRestart(effects: Effect[]): Effect[] {
+  const rule = effects.find((effect) => effect.rule === 'pod-template-roll');
+  const restart = effects.find((effect) => effect.kind === 'rolling-restart');
+  if (!rule || !restart) return effects;
+  return effects.filter((effect) => effect !== rule).map((effect) => (effect === restart ? { ...effect, rule: rule.rule } : effect));
 }
 
 const manifests = (label: string, entries: readonly ManifestEntry[]): TargetManifests => ({ label, objects: entries.map((entry) => entry.object) });
@@ -72,6 +94,7 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
   const fresh = freshTargets(args.valuesDir, options);
   const folders = [...new Set([...committed.targets.keys(), ...fresh.targets.keys()])].sort();
   const targets: TargetReview[] = [];
+  const standing: string[] = [];
   for (const folder of folders) {
     const label = `${args.base}:${committed.prefix}/${folder}`;
     const shown = `${committed.prefix}/${folder}`;
@@ -93,16 +116,18 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
         effects.push(...storageEffects(shown, `${label}/${CLUSTER_FILE}`, beforeFiles!.get(CLUSTER_FILE), values));
         effects.push(...objectEffects(objects));
       }
-      effects.push(...ruleEffects(shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values));
+      const rules = ruleEffects(shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values);
+      effects.push(...rules.effects);
+      standing.push(...rules.standing);
     }
-    effects.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
-    targets.push({ target: folder, status, objects, effects });
+    const merged = mergeRollingRestart(effects).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+    targets.push({ target: folder, status, objects, effects: merged });
   }
   return {
     base: { ref: committed.ref, commit: committed.commit },
     dist: committed.prefix,
     targets,
-    warnings: fresh.warnings,
+    warnings: [...fresh.warnings, ...new Set(standing)],
     changed: targets.some((target) => target.status !== 'unchanged'),
     refused: targets.some((target) => target.effects.some((effect) => effect.severity === 'refuse')),
   };

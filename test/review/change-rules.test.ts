@@ -45,8 +45,9 @@ describe('plan reports what synth\'s change rules find', () => {
     } finally {
       writeFileSync(file, original);
     }
-    // THEN the rules saw every target once, prod with replicas 5 before and 7 after, labelled as synth labels them
-    const calls = rules.mock.calls.map(([change]) => change as TargetChange);
+    // THEN the rules saw every target's change once (and its null change, to tell standing warnings), prod with
+    // replicas 5 before and 7 after, labelled as synth labels them
+    const calls = rules.mock.calls.map(([change]) => change as TargetChange).filter((change) => change.after !== change.before);
     expect(calls.map((change) => change.target)).toEqual(['dist/dev/vultr', 'dist/prod/vultr']);
     const prod = calls[1]!;
     const replicas = (objects: readonly Record<string, any>[] | undefined) => objects?.find((o) => o.kind === 'RestateCluster')?.spec.compute.replicas;
@@ -57,18 +58,22 @@ describe('plan reports what synth\'s change rules find', () => {
   });
 
   test('a refusal of a rule is a refused effect with its rule name, first, and makes the exit status INVALID_INPUT', () => {
-    // GIVEN rules that refuse prod and warn about dev
+    // GIVEN rules that refuse prod, warn about dev's change, and warn about dev whatever the change (a standing warning)
     rules.mockImplementation((change) =>
       change.target.endsWith('prod/vultr')
         ? [{ rule: 'replicas-decrease', severity: 'refuse', keyPath: 'replicas', message: 'decreases replicas without the drain commit' }]
-        : [{ rule: 'no-snapshots', severity: 'warn', message: 'multi-node without snapshots' }],
+        : [
+            ...(change.after !== change.before ? [{ rule: 'image-version', severity: 'warn' as const, message: 'a downgrade' }] : []),
+            { rule: 'multi-node-without-snapshots', severity: 'warn' as const, message: 'multi-node without snapshots' },
+          ],
     );
     // WHEN planning with no values change at all
     const report = reviewChanges({ base: 'HEAD', format: 'json', valuesDir: join(root, 'values'), dist: join(root, 'dist') });
     // THEN the findings are in the report as effects, and the refusal decides the exit status
     const prod = report.targets.find((t) => t.target === 'prod/vultr')!;
     expect(prod.effects[0]).toEqual({ kind: 'refused', severity: 'refuse', rule: 'replicas-decrease', summary: 'replicas: decreases replicas without the drain commit' });
-    expect(report.targets.find((t) => t.target === 'dev/vultr')!.effects).toEqual([{ kind: 'warning', severity: 'warn', rule: 'no-snapshots', summary: 'multi-node without snapshots' }]);
+    expect(report.targets.find((t) => t.target === 'dev/vultr')!.effects).toEqual([{ kind: 'warning', severity: 'warn', rule: 'image-version', summary: 'a downgrade' }]);
+    expect(report.warnings).toContain('dist/dev/vultr: multi-node without snapshots');
     expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
     // and the Markdown shows the refused target although nothing of it changes, and not the merely warned one
     const markdown = renderMarkdown(report);

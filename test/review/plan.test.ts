@@ -117,6 +117,23 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(planExitCode(report)).toBe(ExitCode.CHANGES);
   });
 
+  test('synth\'s change rules decide the refusals: a skipped minor version and a replicas decrease without its procedure', () => {
+    // GIVEN an image two minors ahead for every target, and prod shrunk from 5 to 3 without a scale-in
+    repo.set('base.yaml', ['image'], 'restatedev/restate:1.6.1');
+    repo.set('environments/prod.yaml', ['replicas'], 3);
+    // WHEN planning
+    const report = repo.plan();
+    // THEN the rules' refusals are effects with their names, and the exit status says refused
+    const prod = target(report, 'prod/vultr');
+    expect(prod.effects.filter((e) => e.severity === 'refuse').map((e) => e.rule).sort()).toEqual(['image-version', 'replicas-decrease']);
+    expect(target(report, 'dev/vultr').effects[0]).toMatchObject({ kind: 'refused', rule: 'image-version' });
+    expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
+    // and the rolling restart is one effect, named by the rule that warns of it in synth
+    expect(target(report, 'dev/vultr').effects.filter((e) => e.kind === 'rolling-restart' || e.rule === 'pod-template-roll')).toEqual([
+      expect.objectContaining({ kind: 'rolling-restart', rule: 'pod-template-roll' }),
+    ]);
+  });
+
   test('a label or annotation of the RestateCluster alone rolls the pods (the operator copies them to the pod template)', () => {
     // GIVEN a committed cluster file whose RestateCluster carries one more annotation than synth writes
     const file = join(repo.dist, 'dev/vultr/0001-cluster.k8s.yaml');
