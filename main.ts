@@ -10,6 +10,7 @@ import { parseSynthArgs, SYNTH_USAGE } from './lib/synth/args';
 import { runSynth } from './lib/synth/run';
 import { outcomeLines } from './lib/synth/outcome';
 import { isSynthFile } from './lib/target/files';
+import { ManifestError } from './lib/target/manifest-error';
 import { ExitCode } from './lib/errors/user-error';
 import { ValuesError } from './lib/values';
 
@@ -28,6 +29,10 @@ function main(argv: readonly string[]): number {
   } catch (error) {
     if (error instanceof ValuesError) {
       process.stderr.write(`synth: invalid input, nothing written:\n${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof ManifestError) {
+      process.stderr.write(`synth: a manifest cannot be read back, nothing written:\n${error.message}\n`);
       return error.exitCode;
     }
     process.stderr.write(`synth: failed, nothing written: ${(error as Error).message}\n`);

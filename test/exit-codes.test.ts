@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../lib/errors/user-error';
+import { CLUSTER_FILE, OUTPUT_MARKER } from '../lib/target/files';
 import { ValuesDir } from './support/values-dir';
 
 const ROOT = resolve(__dirname, '..');
+const OPERATOR_FILE = '0000-operator.k8s.yaml';
 // What the npm scripts and mise tasks run (the bundle cache for synth and deploy, tsx for verify).
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -54,5 +56,31 @@ describe('every command exits by the one table of exit codes', () => {
     expect(synth.stderr).toContain('environments/dev.yaml: replcas: unknown key');
     expect(deploy.stderr).toContain('environments/dev.yaml: replcas: unknown key');
     expect(verify.stderr).toContain('targets.yaml');
+  });
+
+  test('a manifest that cannot be read back exits INVALID_INPUT (2) from synth, deploy and verify, naming the file', () => {
+    // GIVEN a git repository whose committed dist/dev/vultr cluster file holds merge conflict markers
+    const repo = join(scratch, 'repo');
+    const target = join(repo, 'dist', 'dev', 'vultr');
+    mkdirSync(target, { recursive: true });
+    copyFileSync(join(ROOT, 'dist', OUTPUT_MARKER), join(repo, 'dist', OUTPUT_MARKER));
+    copyFileSync(join(ROOT, 'dist', 'dev', 'vultr', OPERATOR_FILE), join(target, OPERATOR_FILE));
+    const cluster = readFileSync(join(ROOT, 'dist', 'dev', 'vultr', CLUSTER_FILE), 'utf8');
+    writeFileSync(join(target, CLUSTER_FILE), `<<<<<<< HEAD\n${cluster}=======\n${cluster}>>>>>>> theirs\n`);
+    const git = (args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd: repo, encoding: 'utf8' });
+    expect([git(['init', '-q']).status, git(['add', '-A']).status, git(['commit', '-qm', 'merge gone wrong']).status]).toEqual([0, 0, 0]);
+    const dist = join(repo, 'dist');
+    const one = ['--environment', 'dev', '--provider', 'vultr'];
+    // WHEN synth (its storage guard reads the committed file), deploy preview and verify read it
+    const synth = command('synth', [...one, '--outdir', dist]);
+    const deploy = command('deploy', ['preview', ...one, '--dist', dist]);
+    const verify = command('verify', [...one, '--lint-only', '--dist', dist]);
+    // THEN each exits 2 and names the file, and synth wrote nothing
+    expect([synth.status, deploy.status, verify.status]).toEqual([ExitCode.INVALID_INPUT, ExitCode.INVALID_INPUT, ExitCode.INVALID_INPUT]);
+    expect(synth.stderr).toContain(`HEAD:dist/dev/vultr/${CLUSTER_FILE}: is not valid YAML`);
+    expect(deploy.stderr).toContain(`${join(target, CLUSTER_FILE)}: is not valid YAML`);
+    expect(verify.stdout).toContain(`${CLUSTER_FILE}: YAML syntax error`);
+    expect(readFileSync(join(target, CLUSTER_FILE), 'utf8')).toContain('<<<<<<< HEAD');
   });
 });

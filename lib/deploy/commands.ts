@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ManifestError } from '../target/manifest-error';
 import { loadTargetValues, sopsFilePath, targetDir, ValuesError } from '../values';
 import type { DeployArgs } from './args';
 import { chooseContext } from './context';
@@ -49,8 +50,8 @@ export interface DeployDeps {
 
 /**
  * Runs one deploy command and returns the process exit status. Every failure the user can act on is reported
- * as a message (never a stack trace), with its exit code (`ExitCode`): INVALID_INPUT for wrong arguments and values,
- * FAILED for everything else.
+ * as a message (never a stack trace), with its exit code (`ExitCode`): INVALID_INPUT for wrong arguments and values
+ * and for a synthesized or committed manifest that cannot be read back (`ManifestError`), FAILED for everything else.
  */
 export function runDeploy(args: DeployArgs, deps: DeployDeps): number {
   const { report } = deps;
@@ -61,7 +62,7 @@ export function runDeploy(args: DeployArgs, deps: DeployDeps): number {
       report.warn(`${args.command}: invalid values:\n${error.message}`);
       return error.exitCode;
     }
-    if (error instanceof DeployError) {
+    if (error instanceof DeployError || error instanceof ManifestError) {
       report.warn(`${args.command}: ${error.message}`);
       return error.exitCode;
     }

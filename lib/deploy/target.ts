@@ -5,13 +5,8 @@ import { sopsFilePath, type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
 import { ChartIds } from '../target/charts';
 import { interruptedSynth, listTargetFiles, SOPS_SECRET_FILE } from '../target/files';
+import { ManifestError } from '../target/manifest-error';
 import { parseManifest, restateClusters } from '../target/restate-cluster';
-
-/**
- * A target folder holds `NNNN-<chart id>.k8s.yaml` files; the number is the apply order (chart dependencies).
- * Promote knows three of the charts (`ChartIds`); any other one (monitoring, …) is applied after the cluster is Ready.
- */
-export { SOPS_SECRET_FILE };
 
 /** One synthesized target, ready to be previewed or promoted. */
 export interface DeployTarget {
@@ -81,16 +76,26 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
   };
 }
 
-/** Checks the RestateCluster's name and returns its `auto-provision` (the server's default is true). */
+/**
+ * Checks the RestateCluster's name and returns its `auto-provision` (the server's default is true). A file that is
+ * not YAML, or whose config is not TOML, is a ManifestError; one for another cluster or with none is a stale build.
+ */
 function readClusterFile(file: string, clusterName: string, rebuild: string): boolean {
-  const cluster = restateClusters(parseManifest(readFileSync(file, 'utf8')).objects)[0] as
-    | { kind?: string; metadata?: { name?: string }; spec?: { config?: string } }
-    | undefined;
+  const manifest = parseManifest(readFileSync(file, 'utf8'));
+  if (manifest.yamlError !== undefined) throw new ManifestError(file, '', `is not valid YAML (${manifest.yamlError}): ${rebuild}`);
+  const cluster = restateClusters(manifest.objects)[0] as { metadata?: { name?: string }; spec?: { config?: unknown } } | undefined;
   if (!cluster) throw new DeployError(`${file} holds no RestateCluster: ${rebuild}`);
   if (cluster.metadata?.name !== clusterName) {
     throw new DeployError(`${file} is for RestateCluster "${cluster.metadata?.name}", but clusterName is "${clusterName}" (stale build?): ${rebuild}`);
   }
-  const config = TOML.parse(cluster.spec?.config ?? '') as { 'auto-provision'?: unknown };
+  const text = cluster.spec?.config ?? '';
+  if (typeof text !== 'string') throw new ManifestError(file, 'spec.config', `is not a string: ${rebuild}`);
+  let config: { 'auto-provision'?: unknown };
+  try {
+    config = TOML.parse(text);
+  } catch (error) {
+    throw new ManifestError(file, 'spec.config', `is not valid TOML (${(error as Error).message.split('\n')[0]}): ${rebuild}`);
+  }
   return config['auto-provision'] !== false;
 }
 

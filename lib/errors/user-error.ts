@@ -7,7 +7,7 @@ export const ExitCode = {
   OK: 0,
   /** The command ran and failed, or found something wrong (a failed check, a cluster not ready, helm failed). */
   FAILED: 1,
-  /** The input is wrong (arguments, values, targets, a synthesized file): nothing was done or written. */
+  /** The input is wrong (arguments, values, targets, a synthesized or committed manifest that cannot be read back): nothing was done or written. */
   INVALID_INPUT: 2,
   /** Plan only: the targets change, and nothing is refused (a refused change is INVALID_INPUT, as in synth). */
   CHANGES: 3,

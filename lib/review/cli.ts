@@ -24,7 +24,7 @@ function main(argv: readonly string[]): number {
     return planExitCode(report);
   } catch (error) {
     if (error instanceof UserError) {
-      process.stderr.write(`plan: invalid input:\n${error.message}\n`);
+      process.stderr.write(`plan: invalid input, no plan:\n${error.message}\n`);
       return error.exitCode;
     }
     process.stderr.write(`plan: failed: ${(error as Error).message}\n`);

@@ -1,7 +1,7 @@
 import * as TOML from '@iarna/toml';
 import { isRecord, parseManifest, RESTATE_CLUSTER_KIND } from '../target/restate-cluster';
 import { SOPS_SECRET_FILE } from '../target/files';
-import { ValuesError } from '../values';
+import { ManifestError } from '../target/manifest-error';
 
 /** What names one Kubernetes object. */
 export interface ObjectId {
@@ -60,7 +60,7 @@ export function manifestEntries(label: string, files: ReadonlyMap<string, string
   const entries: ManifestEntry[] = [];
   for (const [file, text] of files) {
     const fail = (message: string): never => {
-      throw ValuesError.single(`${label}/${file}`, '', `${message}; plan cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);
+      throw new ManifestError(`${label}/${file}`, '', `${message}; plan cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);
     };
     if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) fail('holds merge conflict markers');
     const manifest = parseManifest(text);

@@ -1,7 +1,8 @@
-import { Chart, JsonPatch } from 'cdk8s';
+import { Chart, JsonPatch, type Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as restate from '../../imports/restate.dev';
 import { SYNC_OPTIONS, SYNC_WAVE, Wave } from './argocd-annotations';
+import { bytesOf } from './units';
 
 /** A NetworkPolicy peer as the RestateCluster CRD takes it. */
 export type NetworkPeer = restate.RestateClusterSpecSecurityNetworkPeersMetrics;
@@ -22,8 +23,11 @@ export interface RestateClusterProps {
    */
   readonly replicas?: number;
 
-  /** Volume per pod in bytes. The CRD takes an integer, and it may never decrease. */
-  readonly storageRequestBytes: number;
+  /**
+   * Volume per pod (`spec.storage.storageRequestBytes`): a whole number of bytes, which may never decrease.
+   * Use `sizeOfBytes` (./units) for a byte count that is not a whole number of KiB.
+   */
+  readonly storageRequest: Size;
 
   /**
    * StorageClass of the volumes. Immutable once the cluster exists.
@@ -35,7 +39,9 @@ export interface RestateClusterProps {
   readonly config: string;
 
   /**
-   * Requests and limits of the Restate container.
+   * Requests and limits of the Restate container, as Kubernetes quantities (`cpu: "2"`, `memory: 8Gi`). Passed on
+   * as the values write them: a cdk8s `Size` would render memory in Mi as cdk8s-plus does (`8Gi` as `8192Mi`),
+   * rewriting what the user reviews, and cpu is not a size.
    * @default - none (best effort)
    */
   readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
@@ -100,7 +106,8 @@ export interface RestateClusterProps {
  * it carries no labels and only static annotations; anything that changes per sync would restart every pod.
  */
 export class RestateCluster extends Construct {
-  public readonly resource: restate.RestateCluster;
+  /** The RestateCluster object (the class `cdk8s import` generated from the operator's CRD). */
+  public readonly apiObject: restate.RestateCluster;
 
   constructor(scope: Construct, id: string, props: RestateClusterProps) {
     super(scope, id);
@@ -123,7 +130,7 @@ export class RestateCluster extends Construct {
       ...(props.serviceAccountAnnotations ? { serviceAccountAnnotations: props.serviceAccountAnnotations } : {}),
     };
 
-    this.resource = new restate.RestateCluster(this, 'Resource', {
+    this.apiObject = new restate.RestateCluster(this, 'Resource', {
       metadata: {
         name: props.name,
         // No labels: operator 1.7.4 copies the CR's labels and annotations onto everything it creates, the
@@ -150,7 +157,7 @@ export class RestateCluster extends Construct {
           ...(props.placement?.nodeSelector ? { nodeSelector: { ...props.placement.nodeSelector } } : {}),
         },
         storage: {
-          storageRequestBytes: props.storageRequestBytes,
+          storageRequestBytes: bytesOf(props.storageRequest),
           ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
         },
         config: props.config,
@@ -158,6 +165,6 @@ export class RestateCluster extends Construct {
       },
     });
     // cdk8s stamps a chart's namespace onto every object in it; a cluster-scoped object must carry none.
-    if (Chart.of(this).namespace) this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    if (Chart.of(this).namespace) this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }

@@ -1,7 +1,9 @@
-import { ApiObject } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as monitoring from '../../imports/monitoring.coreos.com';
 import { SYNC_WAVE, Wave } from './argocd-annotations';
 import { clusterPodLabels } from '../target/operator-names';
+import { prometheusDuration } from './units';
 
 export interface RestatePodMonitorProps {
   /** The RestateCluster whose pods to scrape; also the namespace they run in. */
@@ -14,10 +16,10 @@ export interface RestatePodMonitorProps {
   readonly namespace: string;
 
   /**
-   * Scrape interval.
-   * @default "30s"
+   * Scrape interval (written as the Prometheus Operator's duration, e.g. `30s`, `1m30s`; whole milliseconds).
+   * @default Duration.seconds(30)
    */
-  readonly interval?: string;
+  readonly interval?: Duration;
 
   /**
    * Labels on the PodMonitor, for the `podMonitorSelector` of your Prometheus.
@@ -32,14 +34,13 @@ export interface RestatePodMonitorProps {
  * everything it creates (`app.kubernetes.io/name: restate`, `app.kubernetes.io/instance: <cluster>`).
  */
 export class RestatePodMonitor extends Construct {
-  public readonly resource: ApiObject;
+  /** The PodMonitor object (the class `cdk8s import` generated from the Prometheus Operator's CRD). */
+  public readonly apiObject: monitoring.PodMonitor;
 
   constructor(scope: Construct, id: string, props: RestatePodMonitorProps) {
     super(scope, id);
-    const interval = props.interval ?? '30s';
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PodMonitor',
+    const interval = prometheusDuration(props.interval ?? Duration.seconds(30));
+    this.apiObject = new monitoring.PodMonitor(this, 'Resource', {
       metadata: {
         name: props.clusterName,
         namespace: props.namespace,

@@ -5,8 +5,10 @@ import { egressRules, metricsPeers } from './cluster-network';
 import { RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
 import { clusterPlacement } from './placement';
-import { ProvisioningJob, provisioningPeer } from './provisioning/job';
+import { ProvisioningJob } from './provisioning/job';
+import { provisioningPeer } from './provisioning/names';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
+import { parseGoDuration, sizeOfBytes } from './units';
 import { quantityToBytes, type StackValues } from '../values';
 import { ChartIds } from '../target/charts';
 
@@ -54,7 +56,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     name: values.clusterName,
     image: values.image,
     replicas: values.replicas,
-    storageRequestBytes: quantityToBytes(values.storage.size),
+    storageRequest: sizeOfBytes(quantityToBytes(values.storage.size)),
     storageClassName: values.storage.storageClassName,
     config: renderRestateConfig(restateServerConfig(values)),
     resources: values.resources,
@@ -87,7 +89,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     new RestatePodMonitor(monitoringChart, 'PodMonitor', {
       clusterName: values.clusterName,
       namespace: values.metrics.podMonitor.namespace,
-      interval: values.metrics.podMonitor.interval,
+      interval: parseGoDuration(values.metrics.podMonitor.interval),
       labels: values.metrics.podMonitor.labels,
     });
   }

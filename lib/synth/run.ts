@@ -35,8 +35,6 @@ export interface SynthResult {
   readonly warnings: readonly string[];
 }
 
-export { SOPS_SECRET_FILE };
-
 /** Synthesizes one target into `outdir` (a folder of its own). */
 export function synthTarget(outdir: string, loaded: LoadedValues, valuesDir: string, options: RestateStackOptions = {}): void {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });

@@ -1,6 +1,7 @@
 import * as TOML from '@iarna/toml';
+import { ManifestError } from '../target/manifest-error';
 import { isRecord as isObject, parseManifest, restateClusters } from '../target/restate-cluster';
-import { type MetadataStore, ValuesError, type ValuesProblem } from '../values';
+import { type MetadataStore, type ValuesProblem } from '../values';
 
 /** The storage fields of a RestateCluster that the API server will not let change freely. */
 export interface ClusterStorage {
@@ -56,12 +57,12 @@ export function metadataStoreOf(configToml: string): MetadataStore {
 
 /**
  * The storage of the RestateCluster in a committed cluster file (`label` names it: `HEAD:dist/dev/vultr/…`).
- * Anything but one well-formed RestateCluster (conflict markers, garbage, no `spec`) is an error naming the
+ * Anything but one well-formed RestateCluster (conflict markers, garbage, no `spec`) is a ManifestError naming the
  * file: a guard that cannot read what it guards must not pass.
  */
 export function parseCommittedStorage(label: string, text: string): ClusterStorage {
   const fail = (message: string): never => {
-    throw ValuesError.single(label, '', `${message}; the storage guard cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch), or pass --allow-storage-change`);
+    throw new ManifestError(label, '', `${message}; the storage guard cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch), or pass --allow-storage-change`);
   };
   const manifest = parseManifest(text);
   if (manifest.yamlError !== undefined) fail(`is not valid YAML (${manifest.yamlError})`);

@@ -6,4 +6,4 @@ export * from './schema';
 export * from './targets';
 export * from './guarantees';
 export * from './sops';
-export { YAML_LIMITS } from './yaml-data';
+export { displayPath } from './read-file';

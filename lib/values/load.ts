@@ -25,8 +25,6 @@ export interface LoadedValues {
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export { displayPath };
-
 /** Parses one YAML values file; every problem carries the file, and the line and column where there is one. */
 export function readLayer(file: string): Layer {
   const shown = displayPath(file);

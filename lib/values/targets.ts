@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValuesError, type ValuesProblem } from './errors';
 import { isData } from './merge';
-import { displayPath, listNames, readLayer } from './load';
+import { listNames, readLayer } from './load';
+import { displayPath } from './read-file';
 import { closest } from './suggest';
 
 /** One thing `npm run synth` builds: an environment on a provider. */

@@ -58,6 +58,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const skipped = targets.length - results.length;
     process.stdout.write(`${formatSummary(results, skipped)}\n`);
     if (interrupted) return ExitCode.INTERRUPTED;
+    // A target whose manifests cannot be read back was not verified at all: its input is wrong (as for a ManifestError).
+    if (results.some((r) => r.readError !== undefined)) return ExitCode.INVALID_INPUT;
     return results.every((r) => r.ok) && skipped === 0 ? ExitCode.OK : ExitCode.FAILED;
   } catch (error) {
     if (error instanceof ValuesError) {

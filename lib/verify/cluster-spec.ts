@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { displayPath, type Target, targetDir, ValuesError } from '../values';
+import { displayPath, type Target, targetDir } from '../values';
 import { CLUSTER_FILE, interruptedSynth } from '../target/files';
 import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
-
-export { CLUSTER_FILE };
+import { ManifestError } from '../target/manifest-error';
 
 /** One `spec.compute.env` entry, as Kubernetes takes it. */
 export interface ClusterEnvVar {
@@ -36,29 +35,29 @@ export interface ClusterUnderTest {
 /** Reads the one RestateCluster of a manifest text; problems name the file and the key path. */
 export function parseClusterManifest(text: string, file: string): ClusterUnderTest {
   const manifest = parseManifest(text);
-  if (manifest.yamlError !== undefined) throw ValuesError.single(file, '', `YAML syntax error: ${manifest.yamlError}`);
+  if (manifest.yamlError !== undefined) throw new ManifestError(file, '', `YAML syntax error: ${manifest.yamlError}`);
   const clusters = restateClusters(manifest.objects, 'restate.dev/v1');
   if (clusters.length !== 1) {
-    throw ValuesError.single(file, '', `must hold exactly one RestateCluster (restate.dev/v1), found ${clusters.length}`);
+    throw new ManifestError(file, '', `must hold exactly one RestateCluster (restate.dev/v1), found ${clusters.length}`);
   }
   const cluster = clusters[0];
   const metadata = isRecord(cluster.metadata) ? cluster.metadata : {};
   const spec = isRecord(cluster.spec) ? cluster.spec : {};
   const compute = isRecord(spec.compute) ? spec.compute : {};
 
-  if (typeof metadata.name !== 'string' || metadata.name === '') throw ValuesError.single(file, 'metadata.name', 'missing');
-  if (typeof compute.image !== 'string' || compute.image === '') throw ValuesError.single(file, 'spec.compute.image', 'missing');
+  if (typeof metadata.name !== 'string' || metadata.name === '') throw new ManifestError(file, 'metadata.name', 'missing');
+  if (typeof compute.image !== 'string' || compute.image === '') throw new ManifestError(file, 'spec.compute.image', 'missing');
   if (typeof spec.config !== 'string' || spec.config.trim() === '') {
-    throw ValuesError.single(file, 'spec.config', 'missing: verify checks the server config, and there is none');
+    throw new ManifestError(file, 'spec.config', 'missing: verify checks the server config, and there is none');
   }
   const replicas = compute.replicas ?? 1;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1) {
-    throw ValuesError.single(file, 'spec.compute.replicas', `must be a whole number of at least 1, got ${JSON.stringify(replicas)}`);
+    throw new ManifestError(file, 'spec.compute.replicas', `must be a whole number of at least 1, got ${JSON.stringify(replicas)}`);
   }
   const envList = compute.env ?? [];
-  if (!Array.isArray(envList)) throw ValuesError.single(file, 'spec.compute.env', 'must be a list');
+  if (!Array.isArray(envList)) throw new ManifestError(file, 'spec.compute.env', 'must be a list');
   const env = envList.map((entry: unknown, index: number): ClusterEnvVar => {
-    if (!isRecord(entry) || typeof entry.name !== 'string') throw ValuesError.single(file, `spec.compute.env.${index}`, 'must have a name');
+    if (!isRecord(entry) || typeof entry.name !== 'string') throw new ManifestError(file, `spec.compute.env.${index}`, 'must have a name');
     return {
       name: entry.name,
       ...(typeof entry.value === 'string' ? { value: entry.value } : {}),
@@ -75,9 +74,9 @@ export function readClusterUnderTest(distDir: string, target: Target): ClusterUn
   const file = join(distDir, targetDir(target), CLUSTER_FILE);
   const shown = displayPath(file);
   const interrupted = interruptedSynth(distDir);
-  if (interrupted) throw ValuesError.single(displayPath(distDir), '', interrupted);
+  if (interrupted) throw new ManifestError(displayPath(distDir), '', interrupted);
   if (!existsSync(file)) {
-    throw ValuesError.single(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
+    throw new ManifestError(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
   }
   return parseClusterManifest(readFileSync(file, 'utf8'), shown);
 }

@@ -8,7 +8,6 @@ import { compareConfig, type LintProblem } from './config-compare';
 import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
 import { operatorPodEnv, POD_PATHS, type UnresolvedEnv } from './operator-env';
 
-export { formatLintProblems, type LintProblem } from './config-compare';
 
 export interface LintResult {
   /** No problems: every written key is known to the server and takes effect as written. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { formatProblem, type Target, targetDir, ValuesError } from '../values';
+import { ManifestError } from '../target/manifest-error';
+import { type Target, targetDir } from '../values';
 import type { RestateBinaries } from './binaries';
 import { type ClusterUnderTest, readClusterUnderTest } from './cluster-spec';
 import { expectedLayout } from './cluster-checks';
@@ -22,7 +23,7 @@ export interface Versions {
 export interface TargetVerification {
   readonly target: Target;
   readonly cluster?: ClusterUnderTest;
-  /** The target's manifest could not be read. */
+  /** The target's manifests could not be read back (a ManifestError's message); nothing else was checked. */
   readonly readError?: string;
   readonly lint?: LintResult;
   readonly live?: LiveResult;
@@ -82,8 +83,8 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
     job = readProvisioningJob(options.distDir, target);
     prometheusNamespace = readPodMonitorNamespace(options.distDir, target);
   } catch (error) {
-    if (!(error instanceof ValuesError)) throw error;
-    return { target, readError: error.problems.map(formatProblem).join('\n'), ok: false };
+    if (!(error instanceof ManifestError)) throw error;
+    return { target, readError: error.message, ok: false };
   }
   const lint = lintClusterConfig(cluster, { serverBinary: options.binaries.server });
   if (options.lintOnly) return { target, cluster, lint, liveNotRun: 'not asked for (--lint-only)', ok: lint.ok };

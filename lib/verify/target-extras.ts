@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { displayPath, type Target, targetDir, ValuesError } from '../values';
+import { displayPath, type Target, targetDir } from '../values';
 import { ChartIds, type ChartId } from '../target/charts';
 import { listTargetFiles } from '../target/files';
 import { type JobUnderTest, parseJobManifest } from './job-spec';
+import { ManifestError } from '../target/manifest-error';
 
 /** The target's file of a chart besides the cluster that verify models, when the target has that chart. */
 function chartFile(distDir: string, target: Target, chart: ChartId): string | undefined {
@@ -22,7 +23,7 @@ export type ProvisioningJob = JobUnderTest & { readonly podLabels: Readonly<Reco
 function documents(file: string): Obj[] {
   const shown = displayPath(file);
   return parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => {
-    if (doc.errors.length > 0) throw ValuesError.single(shown, '', `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
+    if (doc.errors.length > 0) throw new ManifestError(shown, '', `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
     return obj(doc.toJS());
   });
 }

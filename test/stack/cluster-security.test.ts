@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { RestateCluster } from '../../lib/stack/cluster';
+import { sizeOfBytes } from '../../lib/stack/units';
 import { credentialEnv, serviceAccountAnnotations } from '../../lib/stack/cluster-credentials';
 import { egressRules, isPrivateIPv4, metricsPeers } from '../../lib/stack/cluster-network';
 import { loadTargetValues, type StackValues } from '../../lib/values';
@@ -12,7 +13,7 @@ const valuesFor = (environment: string, provider: string) => loadTargetValues(RE
 /** Egress rules as they appear in the synthesized RestateCluster. */
 function synthesizedEgress(values: StackValues): unknown {
   const chart = Testing.chart();
-  new RestateCluster(chart, 'C', { name: 'x', image: 'i:1', storageRequestBytes: 1, config: '', egressRules: egressRules(values) });
+  new RestateCluster(chart, 'C', { name: 'x', image: 'i:1', storageRequest: sizeOfBytes(1), config: '', egressRules: egressRules(values) });
   return Testing.synth(chart)[0].spec.security?.networkEgressRules;
 }
 
@@ -112,7 +113,7 @@ describe('metrics peers', () => {
 describe('who may call the cluster: security.networkPeers.ingress and .admin', () => {
   const synthPeers = (props: { ingressPeers?: object[]; adminPeers?: object[] }) => {
     const chart = Testing.chart();
-    new RestateCluster(chart, 'C', { name: 'x', image: 'i:1', storageRequestBytes: 1, config: '', ...props } as never);
+    new RestateCluster(chart, 'C', { name: 'x', image: 'i:1', storageRequest: sizeOfBytes(1), config: '', ...props } as never);
     return Testing.synth(chart)[0];
   };
 

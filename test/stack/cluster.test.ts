@@ -1,12 +1,13 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
 import { RestateCluster } from '../../lib/stack/cluster';
+import { sizeOfBytes } from '../../lib/stack/units';
 
 function synthCluster(props: Partial<ConstructorParameters<typeof RestateCluster>[2]> = {}) {
   const chart = Testing.chart();
   new RestateCluster(chart, 'Cluster', {
     name: 'restate-dev',
     image: 'restatedev/restate:1.4',
-    storageRequestBytes: 42949672960,
+    storageRequest: Size.gibibytes(40),
     config: 'roles = ["worker"]\n',
     ...props,
   });
@@ -18,7 +19,7 @@ describe('RestateCluster', () => {
     // GIVEN a chart with a namespace WHEN a cluster is added
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'somewhere' });
-    new RestateCluster(chart, 'Cluster', { name: 'x', image: 'i:1', storageRequestBytes: 1, config: '' });
+    new RestateCluster(chart, 'Cluster', { name: 'x', image: 'i:1', storageRequest: sizeOfBytes(1), config: '' });
     const [manifest] = Testing.synth(chart);
     // THEN
     expect(manifest.metadata).not.toHaveProperty('namespace');

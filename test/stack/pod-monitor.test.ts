@@ -1,4 +1,5 @@
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
+import * as monitoring from '../../imports/monitoring.coreos.com';
 import { RestatePodMonitor } from '../../lib/stack/pod-monitor';
 import { validateManifests } from '../support/validate';
 
@@ -22,5 +23,32 @@ describe('RestatePodMonitor', () => {
 
   test('scrapes the fabric port by its container port name', () => {
     expect(manifests[0].spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+  });
+
+  test('writes its interval prop as the Prometheus Operator duration, schema-valid', () => {
+    // GIVEN an interval of a minute and a half
+    const other = Testing.chart();
+    new RestatePodMonitor(other, 'M', { clusterName: 'restate-prod', namespace: 'monitoring', interval: Duration.seconds(90) });
+    // WHEN synthesized
+    const [monitor] = Testing.synth(other);
+    // THEN
+    expect(monitor.spec.podMetricsEndpoints[0].interval).toBe('1m30s');
+    expect(validateManifests([monitor])).toEqual([]);
+  });
+
+  test('is typed from the upstream CRD: a misspelled field does not compile', () => {
+    // GIVEN a PodMonitor spec with "podMetricEndpoints" for "podMetricsEndpoints"
+    const other = Testing.chart();
+    new monitoring.PodMonitor(other, 'Typo', {
+      metadata: { name: 'x' },
+      spec: {
+        selector: {},
+        // THEN `npm run typecheck` fails unless this line is an error (the directive itself errors when it is not)
+        // @ts-expect-error podMetricEndpoints is not a field of PodMonitorSpec
+        podMetricEndpoints: [{ port: 'metrics' }],
+      },
+    });
+    // AND forced through, the generated class writes only the fields the CRD knows
+    expect(Testing.synth(other)[0].spec).toEqual({ selector: {} });
   });
 });

@@ -1,8 +1,11 @@
-import { Testing } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RestateCluster } from '../../lib/stack/cluster';
-import { ProvisioningJob, type ProvisioningJobProps, provisioningPeer } from '../../lib/stack/provisioning/job';
+import { ProvisioningJob, type ProvisioningJobProps } from '../../lib/stack/provisioning/job';
+import { provisioningPeer } from '../../lib/stack/provisioning/names';
+import { sizeOfBytes } from '../../lib/stack/units';
 import { provisioningNames } from '../../lib/stack/provisioning/names';
 import { validateManifests } from '../support/validate';
 
@@ -95,8 +98,13 @@ describe('ProvisioningJob', () => {
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
   });
 
+  test('its resources follow the props: cpu as written, memory in Mi', () => {
+    const { job } = synthStep({ resources: { cpu: { limit: Cpu.units(1) }, memory: { request: Size.gibibytes(1) } } });
+    expect(job.spec.template.spec.containers[0].resources).toEqual({ requests: { memory: '1024Mi' }, limits: { cpu: '1' } });
+  });
+
   test('its bounds follow the props', () => {
-    const { job } = synthStep({ deadlineSeconds: 120, backoffLimit: 0, ttlSecondsAfterFinished: 60, runAsUser: 1000 });
+    const { job } = synthStep({ deadline: Duration.seconds(120), backoffLimit: 0, ttlAfterFinished: Duration.minutes(1), runAsUser: 1000 });
     expect(job.spec.template.spec.containers[0].args).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122', '--deadline', '120']);
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(180);
@@ -151,7 +159,7 @@ describe('provisioningPeer', () => {
     new RestateCluster(chart, 'Cluster', {
       name: 'restate-prod',
       image: 'restatedev/restate:1.4',
-      storageRequestBytes: 1,
+      storageRequest: sizeOfBytes(1),
       config: '',
       fabricPeers: [provisioningPeer('restate-prod', 'restate-operator')],
     });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
+import { ManifestError } from '../../lib/target/manifest-error';
 import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';
 import { withoutShippedWarnings } from '../support/warnings';
@@ -104,6 +105,7 @@ describe('the storage guard compares with the output committed in git', () => {
     repo.commit('broken');
     const before = readTree(repo.dist);
     // WHEN / THEN
+    expect(() => repo.synth()).toThrow(ManifestError);
     expect(() => repo.synth()).toThrow(`HEAD:dist/${CLUSTER}: ${message}`);
     expect(readTree(repo.dist)).toEqual(before);
   });

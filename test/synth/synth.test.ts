@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSynth, SOPS_SECRET_FILE } from '../../lib/synth/run';
+import { runSynth } from '../../lib/synth/run';
+import { SOPS_SECRET_FILE } from '../../lib/target/files';
 import { OUTPUT_MARKER } from '../../lib/target/files';
 import { isSopsEncryptedSecret, loadTargets, targetDir, ValuesError } from '../../lib/values';
 import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from '../support/sops';

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
-import { loadTargets, loadTargetValues, ValuesError, YAML_LIMITS } from '../../lib/values';
+import { loadTargets, loadTargetValues, ValuesError } from '../../lib/values';
+import { YAML_LIMITS } from '../../lib/values/yaml-data';
 import { ValuesDir } from '../support/values-dir';
 
 /*

@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ValuesError } from '../../lib/values';
+import { ManifestError } from '../../lib/target/manifest-error';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
-import { CLUSTER_FILE, parseClusterManifest, readClusterUnderTest } from '../../lib/verify/cluster-spec';
-import { formatLintProblems, lintClusterConfig, type LintResult } from '../../lib/verify/config-lint';
+import { CLUSTER_FILE } from '../../lib/target/files';
+import { parseClusterManifest, readClusterUnderTest } from '../../lib/verify/cluster-spec';
+import { formatLintProblems } from '../../lib/verify/config-compare';
+import { lintClusterConfig, type LintResult } from '../../lib/verify/config-lint';
 import { clusterManifest, clusterWith, productConfig } from '../support/restate-fixtures';
 
 // The real restate-server from npm, run with --dump-config inside `unshare -n` (loopback only).
@@ -153,7 +155,7 @@ describe('reading what ships', () => {
     // GIVEN a RestateCluster whose spec.config is blank
     const manifest = clusterManifest('  \n');
     // THEN reading it fails, naming the file and the key
-    expect(() => parseClusterManifest(manifest, 'x.yaml')).toThrow(ValuesError);
+    expect(() => parseClusterManifest(manifest, 'x.yaml')).toThrow(ManifestError);
     expect(() => parseClusterManifest(manifest, 'x.yaml')).toThrow('x.yaml: spec.config: missing');
   });
 });

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLUSTER_FILE } from '../../lib/target/files';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
-import { CLUSTER_FILE } from '../../lib/verify/cluster-spec';
 import { Deadline } from '../../lib/verify/deadline';
 import { verifyTargets } from '../../lib/verify/run';
 import { clusterManifest, productConfig } from '../support/restate-fixtures';

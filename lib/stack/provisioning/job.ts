@@ -1,10 +1,9 @@
+import { Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { provisioningDns, provisioningNames } from './names';
 import { PROVISION_SCRIPT_NAME, provisionScript, provisionScriptArgs } from './script';
-
-export { provisioningPeer } from './names';
 
 /** Argo CD hook annotations. https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/ */
 export const HOOK = 'argocd.argoproj.io/hook';
@@ -15,9 +14,12 @@ const SCRIPT_DIR = '/scripts';
 /** The only writable place in the pod (an emptyDir); HOME points here. */
 const TMP_DIR = '/tmp';
 
+/** Requests and limits of the provisioning container. */
 export interface ProvisioningResources {
-  readonly requests?: Readonly<Record<string, string>>;
-  readonly limits?: Readonly<Record<string, string>>;
+  /** @default - no cpu request or limit */
+  readonly cpu?: { readonly request?: Cpu; readonly limit?: Cpu };
+  /** Written in Mi (whole mebibytes only). @default - no memory request or limit */
+  readonly memory?: { readonly request?: Size; readonly limit?: Size };
 }
 
 export interface ProvisioningJobProps {
@@ -48,12 +50,12 @@ export interface ProvisioningJobProps {
   readonly replicas?: number;
 
   /**
-   * Seconds one attempt of the script keeps trying (node not answering yet, provisioning not confirmed).
-   * Under Argo CD the Job may start before the pods are even scheduled, so this covers volume binding and
-   * image pulls too.
-   * @default 600
+   * How long one attempt of the script keeps trying (node not answering yet, provisioning not confirmed), in
+   * whole seconds. Under Argo CD the Job may start before the pods are even scheduled, so this covers volume
+   * binding and image pulls too.
+   * @default Duration.minutes(10)
    */
-  readonly deadlineSeconds?: number;
+  readonly deadline?: Duration;
 
   /**
    * Pod restarts after a failed attempt (`backoffLimit`).
@@ -62,16 +64,16 @@ export interface ProvisioningJobProps {
   readonly backoffLimit?: number;
 
   /**
-   * Upper bound of the whole Job, every attempt included (`activeDeadlineSeconds`).
+   * Upper bound of the whole Job, every attempt included (`activeDeadlineSeconds`, whole seconds).
    * @default - every attempt's deadline plus 60 seconds each for pod start-up
    */
-  readonly activeDeadlineSeconds?: number;
+  readonly activeDeadline?: Duration;
 
   /**
-   * Seconds a finished Job (and its pods and logs) is kept before Kubernetes deletes it.
-   * @default 3600 - long enough to read the logs of a failed run, and for Argo CD to see the outcome
+   * How long a finished Job (and its pods and logs) is kept before Kubernetes deletes it (`ttlSecondsAfterFinished`).
+   * @default Duration.hours(1) - long enough to read the logs of a failed run, and for Argo CD to see the outcome
    */
-  readonly ttlSecondsAfterFinished?: number;
+  readonly ttlAfterFinished?: Duration;
 
   /**
    * Numeric user (and group) the script runs as; numeric so that `runAsNonRoot` can be verified.
@@ -106,18 +108,24 @@ export interface ProvisioningJobProps {
  * cleans up.
  */
 export class ProvisioningJob extends Construct {
-  public readonly job: k8s.KubeJob;
+  /** The Job. */
+  public readonly apiObject: k8s.KubeJob;
+  /** The ConfigMap holding provision.sh. */
   public readonly configMap: k8s.KubeConfigMap;
+  /** The Job's ServiceAccount (no token mounted). */
   public readonly serviceAccount: k8s.KubeServiceAccount;
 
   constructor(scope: Construct, id: string, props: ProvisioningJobProps) {
     super(scope, id);
-    const deadlineSeconds = props.deadlineSeconds ?? 600;
+    const deadlineSeconds = (props.deadline ?? Duration.minutes(10)).toSeconds();
     const backoffLimit = props.backoffLimit ?? 2;
-    const activeDeadlineSeconds = props.activeDeadlineSeconds ?? (backoffLimit + 1) * (deadlineSeconds + 60);
-    const ttlSecondsAfterFinished = props.ttlSecondsAfterFinished ?? 3600;
+    const activeDeadlineSeconds = props.activeDeadline?.toSeconds() ?? (backoffLimit + 1) * (deadlineSeconds + 60);
+    const ttlSecondsAfterFinished = (props.ttlAfterFinished ?? Duration.hours(1)).toSeconds();
     const runAsUser = props.runAsUser ?? 65532;
-    const resources = props.resources ?? { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
+    const resources = props.resources ?? {
+      cpu: { request: Cpu.millis(10), limit: Cpu.millis(200) },
+      memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
+    };
 
     const { job: name, podLabels } = provisioningNames(props.clusterName);
     const labels = { ...podLabels, 'app.kubernetes.io/component': 'provisioning', ...props.labels };
@@ -137,7 +145,7 @@ export class ProvisioningJob extends Construct {
       automountServiceAccountToken: false,
     });
 
-    this.job = new k8s.KubeJob(this, 'Resource', {
+    this.apiObject = new k8s.KubeJob(this, 'Resource', {
       metadata: {
         ...metadata,
         annotations: {
@@ -174,8 +182,8 @@ export class ProvisioningJob extends Construct {
                 args: provisionScriptArgs({ address: seedAddress, deadlineSeconds, replicas: props.replicas }),
                 env: [{ name: 'HOME', value: TMP_DIR }],
                 resources: {
-                  requests: quantities(resources.requests),
-                  limits: quantities(resources.limits),
+                  requests: quantities(resources.cpu?.request, resources.memory?.request),
+                  limits: quantities(resources.cpu?.limit, resources.memory?.limit),
                 },
                 securityContext: {
                   allowPrivilegeEscalation: false,
@@ -200,7 +208,10 @@ export class ProvisioningJob extends Construct {
   }
 }
 
-function quantities(list: Readonly<Record<string, string>> | undefined): Record<string, k8s.Quantity> | undefined {
-  if (!list) return undefined;
-  return Object.fromEntries(Object.entries(list).map(([key, value]) => [key, k8s.Quantity.fromString(value)]));
+function quantities(cpu: Cpu | undefined, memory: Size | undefined): Record<string, k8s.Quantity> | undefined {
+  if (!cpu && !memory) return undefined;
+  return {
+    ...(cpu ? { cpu: k8s.Quantity.fromString(cpu.amount) } : {}),
+    ...(memory ? { memory: k8s.Quantity.fromString(`${memory.toMebibytes()}Mi`) } : {}),
+  };
 }
