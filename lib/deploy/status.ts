@@ -51,7 +51,6 @@ export function status(session: Session, values: StackValues, options: StatusOpt
   report.info(`== pods in namespace ${clusterName}`);
   const pods = session.run(podsArgs(context, clusterName));
   report.info(indent(pods.code === 0 ? pods.stdout.trim() || '(none)' : `(could not read: ${pods.stderr.trim()})`));
-  const dataLoss = lostVolumes(session, values);
 
   const secret = credentialsSecret(values);
   const credentials = secret ? credentialsStatus(session, secret, values, options) : undefined;
@@ -65,6 +64,7 @@ export function status(session: Session, values: StackValues, options: StatusOpt
   report.info(indent(said || '(no output)'));
   const provisioned = restatectl.code === 0;
   if (!provisioned) report.info(indent(`(exit ${restatectl.code}: not provisioned, or restate-0 does not answer)`));
+  const dataLoss = lostVolumes(session, values);
 
   const parts = [ready ? 'Ready' : 'not Ready', provisioned ? 'provisioned' : 'not provisioned (or not answering)'];
   if (credentials) parts.push(credentials.summary);

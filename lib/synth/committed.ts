@@ -84,8 +84,9 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
       const path = [prefix, folder.split(sep).join('/'), file].filter((part) => part !== '').join('/');
       if (!blobs.has(path)) return undefined;
       if (!texts.has(path)) {
-        // Every committed file of this name at once: one git process rather than one per target.
-        const paths = [...blobs.keys()].filter((candidate) => candidate.endsWith(`/${file}`) && !texts.has(candidate));
+        // Every committed file at once (the guards read them all, and dist/ is small): one git process rather
+        // than one per file.
+        const paths = [...blobs.keys()].filter((candidate) => !texts.has(candidate));
         catFiles(toplevel, paths.map((candidate) => blobs.get(candidate)!)).forEach((text, index) => texts.set(paths[index]!, text));
       }
       return { label: `${ref}:${path}`, text: texts.get(path)! };

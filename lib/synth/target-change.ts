@@ -6,9 +6,21 @@ import { ValuesError } from '../values';
 import type { ManifestObject, TargetManifests } from './change-rules';
 import type { CommittedOutput } from './committed';
 
-/** The objects of one manifest file; a file that is not YAML (a merge left conflict markers) is an error naming it. */
+/**
+ * The kinds the change rules read. Only documents of these kinds are parsed: a target's files are mostly other
+ * objects (the operator's chart, NetworkPolicies), and synth runs the rules on every target every time.
+ */
+export const RULE_KINDS = ['RestateCluster', 'Job'] as const;
+const RULE_KIND = new RegExp(`^kind: (${RULE_KINDS.join('|')})\\s*$`, 'm');
+
+/**
+ * The objects of the rules' kinds in one manifest file; a file that is not YAML (a merge left conflict markers)
+ * is an error naming it. A line `---` at column 0 ends a YAML document wherever it stands, so splitting there
+ * is what a YAML parser does.
+ */
 function objectsOf(label: string, text: string): ManifestObject[] {
-  const manifest = parseManifest(text);
+  const relevant = text.split(/^---[ \t]*$/m).filter((doc) => RULE_KIND.test(doc) || /^(<{7}|={7}|>{7})( |$)/m.test(doc));
+  const manifest = parseManifest(relevant.join('---\n'));
   const broken = manifest.yamlError ?? (/^(<{7}|={7}|>{7})( |$)/m.test(text) ? 'it holds merge conflict markers' : undefined);
   if (broken !== undefined) {
     throw ValuesError.single(label, '', `is not valid YAML (${broken}); the change rules cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);

@@ -626,8 +626,8 @@ describe('status', () => {
     expect(run.calls.slice(1)).toEqual([
       [...CTX, 'get', 'restatecluster/restate-dev', '-o', 'jsonpath={range .status.conditions[*]}{.type}{"\\t"}{.status}{"\\t"}{.reason}{"\\t"}{.message}{"\\n"}{end}'],
       [...CTX, '-n', 'restate-dev', 'get', 'pods', '-o', 'wide'],
-      clusterPodsArgs('restate-dev', 'restate-dev'),
       [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
+      clusterPodsArgs('restate-dev', 'restate-dev'),
     ]);
     expect(run.out).toContain('    TYPE   STATUS  REASON  MESSAGE\n    Ready  True    Ready   All pods ready');
     expect(run.out).toContain('restate-0   1/1     Running');

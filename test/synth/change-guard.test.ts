@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
@@ -98,6 +98,14 @@ describe('synth applies the change rules against the committed target', () => {
         expect.stringMatching(/^prod\/vultr: changes the pods' template \(spec\.compute\.image\): applying it restarts all 5 Restate pods/),
       ]),
     );
+  });
+
+  test('GIVEN a committed operator file left with merge conflict markers WHEN synth THEN it is an error naming that file, never a pass', () => {
+    const file = join(repo.dist, 'prod/vultr/0000-operator.k8s.yaml');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, `<<<<<<< HEAD\n${text}=======\n${text}>>>>>>> theirs\n`);
+    repo.commit('a bad merge');
+    expect(() => repo.synth()).toThrow(/HEAD:dist\/prod\/vultr\/0000-operator\.k8s\.yaml: is not valid YAML .*the change rules cannot compare with it/);
   });
 
   test('GIVEN a committed target WHEN synth runs unchanged THEN no roll is announced, and the missing snapshot repository is', () => {
