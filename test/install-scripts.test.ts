@@ -26,7 +26,8 @@ describe('installing runs only the install scripts the project decided on', () =
   });
 
   test('the @scarf/scarf install hook of the Restate packages finds telemetry switched off by package.json', () => {
-    // GIVEN the project's package.json (scarfSettings.enabled: false) and none of scarf's environment switches
+    // GIVEN the project's package.json (scarfSettings: enabled false, and skipTraversal, so that the hook does not
+    // even run `npm ls` and `git rev-parse` first) and none of scarf's environment switches
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SCARF_|DO_NOT_TRACK$)/.test(key)));
     // WHEN scarf's own postinstall runs as npm runs it (INIT_CWD = the project), with no network at all
     const run = spawnSync('unshare', ['-n', process.execPath, 'report.js'], {
@@ -36,6 +37,7 @@ describe('installing runs only the install scripts the project decided on', () =
       timeout: 30_000,
     });
     // THEN it stops at the opt-out, before any report
-    expect(`${run.stdout}${run.stderr}`).toContain('Scarf has been disabled via a package.json');
+    expect(`${run.stdout}${run.stderr}`).toContain('Error: User has opted out');
+    expect(pkg.scarfSettings).toEqual({ enabled: false, skipTraversal: true });
   });
 });
