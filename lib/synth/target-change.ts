@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listTargetFiles, TARGET_FILE } from '../target/files';
 import { isRecord, parseManifest } from '../target/restate-cluster';
-import { ValuesError } from '../values';
+import { ManifestError } from '../target/manifest-error';
 import type { ManifestObject, TargetManifests } from './change-rules';
 import type { CommittedOutput } from './committed';
 
@@ -23,7 +23,7 @@ function objectsOf(label: string, text: string): ManifestObject[] {
   const manifest = parseManifest(relevant.join('---\n'));
   const broken = manifest.yamlError ?? (/^(<{7}|={7}|>{7})( |$)/m.test(text) ? 'it holds merge conflict markers' : undefined);
   if (broken !== undefined) {
-    throw ValuesError.single(label, '', `is not valid YAML (${broken}); the change rules cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);
+    throw new ManifestError(label, '', `is not valid YAML (${broken}); the change rules cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);
   }
   return manifest.objects.filter(isRecord);
 }

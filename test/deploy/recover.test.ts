@@ -97,7 +97,12 @@ describe('deploy recover', () => {
 
   test('GIVEN the user answers no WHEN recover THEN it exits 1 and changes nothing; a yes runs the steps', () => {
     const questions: string[] = [];
-    const no = recover(lostVolumeCluster(), { confirm: (q) => (questions.push(q), false) });
+    const no = recover(lostVolumeCluster(), {
+      confirm: (q) => {
+        questions.push(q);
+        return false;
+      },
+    });
     expect(no.code).toBe(1);
     expect(no.err).toContain('not confirmed: nothing was changed');
     expect(changes(no)).toEqual([]);
