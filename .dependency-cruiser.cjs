@@ -1,6 +1,6 @@
 /**
  * The dependency rules of docs/ARCHITECTURE.md, checked by `npm run lint:deps` (dependency-cruiser) in CI.
- * Imports go one way: errors/ <- values/ <- target/ <- stack/ <- synth/, deploy/, verify/ <- the edges (main.ts, lib/<x>/cli.ts).
+ * Imports go one way: errors/ <- values/ <- target/ <- stack/ <- synth/, deploy/, verify/, review/ <- the edges (main.ts, lib/<x>/cli.ts).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -15,16 +15,28 @@ module.exports = {
     {
       name: 'commands-stay-apart',
       severity: 'error',
-      comment: 'synth/ and verify/ never import another command folder (synth, deploy, verify).',
+      comment: 'synth/ and verify/ never import another command folder (synth, deploy, verify, review).',
       from: { path: '^lib/(synth|verify)/' },
-      to: { path: '^lib/(synth|deploy|verify)/', pathNot: '^lib/$1/' },
+      to: { path: '^lib/(synth|deploy|verify|review)/', pathNot: '^lib/$1/' },
     },
     {
       name: 'deploy-uses-synth-only-through-run',
       severity: 'error',
-      comment: 'deploy/ never imports verify/, and of synth/ only run.ts (`deploy build` is synth).',
+      comment: 'deploy/ never imports verify/ or review/, and of synth/ only run.ts (`deploy build` is synth).',
       from: { path: '^lib/deploy/' },
-      to: { path: '^lib/(synth|verify)/', pathNot: '^lib/synth/run\\.ts$' },
+      to: { path: '^lib/(synth|verify|review)/', pathNot: '^lib/synth/run\\.ts$' },
+    },
+    {
+      name: 'review-uses-synth-only-through-its-seams',
+      severity: 'error',
+      comment:
+        'review/ (npm run plan) never imports deploy/ or verify/; of synth/ only what a plan repeats of synth: run.ts (synthTarget), ' +
+        'committed.ts (reading git), storage-guard.ts and change-rules/ (the refusals, one implementation).',
+      from: { path: '^lib/review/' },
+      to: {
+        path: '^lib/(synth|deploy|verify)/',
+        pathNot: ['^lib/synth/run\\.ts$', '^lib/synth/committed\\.ts$', '^lib/synth/storage-guard\\.ts$', '^lib/synth/change-rules/'],
+      },
     },
     {
       name: 'nothing-below-imports-an-edge',
@@ -38,7 +50,7 @@ module.exports = {
       severity: 'error',
       comment: 'values/, target/ and stack/ are used by the commands, never the other way round.',
       from: { path: '^lib/(values|target|stack)/' },
-      to: { path: '^lib/(synth|deploy|verify|cli)/' },
+      to: { path: '^lib/(synth|deploy|verify|review|cli)/' },
     },
     {
       name: 'target-below-stack',

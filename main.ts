@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSynthArgs, SYNTH_USAGE } from './lib/synth/args';
 import { runSynth } from './lib/synth/run';
+import { outcomeLines } from './lib/synth/outcome';
 import { isSynthFile } from './lib/target/files';
 import { ManifestError } from './lib/target/manifest-error';
 import { ExitCode } from './lib/errors/user-error';
@@ -15,14 +16,14 @@ import { ValuesError } from './lib/values';
 
 function main(argv: readonly string[]): number {
   try {
-    const args = parseSynthArgs(argv);
+    const args = parseSynthArgs(argv, process.env);
     if (args === 'help') {
       process.stdout.write(`${SYNTH_USAGE}\n`);
       return 0;
     }
     const result = runSynth(args, { helmExecutable: process.env.HELM });
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-    for (const folder of result.written) process.stdout.write(`synthesized ${join(args.outdir, folder)}\n`);
+    for (const line of outcomeLines(args.outdir, result.outcomes, result.removed)) process.stdout.write(`${line}\n`);
     copyForCdk8sCli(args.outdir, result.written);
     return 0;
   } catch (error) {
@@ -40,9 +41,10 @@ function main(argv: readonly string[]): number {
 }
 
 /**
- * Under `cdk8s synth`, cdk8s-cli deletes its output folder (CDK8S_OUTDIR; cdk8s.yaml points it at the git-ignored
- * .synth-cdk8s-cli/) before running this app, then lists (and validates) the manifests it finds there. The
- * output itself is written above, the safe way; cdk8s-cli gets a copy of what was written.
+ * Under plain `cdk8s synth`, cdk8s-cli deletes its output folder (CDK8S_OUTDIR; cdk8s.yaml points it at the
+ * git-ignored .synth-cdk8s-cli/) before running this app, then lists (and validates) the manifests it finds there.
+ * The output itself is written above into dist/, the safe way; cdk8s-cli gets a copy of what was written. (Under
+ * `cdk8s synth -o DIR` synth wrote DIR itself, and there is nothing to copy.)
  */
 function copyForCdk8sCli(outdir: string, written: readonly string[]): void {
   const cli = process.env.CDK8S_OUTDIR;

@@ -40,7 +40,7 @@ describe('every command exits by the one table of exit codes', () => {
       const run = command(name, name === 'deploy' ? ['build', '--env', 'dev'] : ['--env', 'dev']);
       // THEN it exits 2 and says why
       expect({ name, status: run.status }).toEqual({ name, status: ExitCode.INVALID_INPUT });
-      expect(run.stderr).toContain("Unknown option '--env'");
+      expect(run.stderr).toContain('unknown option --env (did you mean --environment?)');
     }
   });
 

@@ -1,15 +1,16 @@
 /**
  * Day-one deploy commands for one target (an environment on a provider):
  *
- *   tsx lib/deploy/cli.ts build|preview|promote|provision|status|recover --environment dev --provider vultr
+ *   npm run deploy:build|deploy:preview|deploy:promote|provision|status|recover -- --environment dev --provider vultr
  *
- * Called by the mise tasks (mise.toml) and the npm scripts. Run with --help for every option.
+ * Called by the mise tasks (mise.toml) and the npm scripts. Each command has its own --help.
  */
-import { DEPLOY_USAGE, parseDeployArgs } from './args';
+import { parseDeployArgs } from './args';
 import { DeployError } from './errors';
 import { runDeploy } from './commands';
 import { KubectlProcess } from './process';
 import { consoleReporter } from './session';
+import { toolsOnPath } from './tools';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Confirm } from './recover';
 
@@ -41,11 +42,17 @@ function main(argv: readonly string[]): number {
     process.stderr.write(`deploy: ${error.message}\n`);
     return error.exitCode;
   }
-  if (args === 'help') {
-    process.stdout.write(`${DEPLOY_USAGE}\n`);
+  if ('help' in args) {
+    process.stdout.write(`${args.help}\n`);
     return 0;
   }
-  return runDeploy(args, { kubectl: new KubectlProcess(), report: consoleReporter, helmExecutable: process.env.HELM, confirm: askOnTerminal });
+  return runDeploy(args, {
+    kubectl: new KubectlProcess(),
+    report: consoleReporter,
+    helmExecutable: process.env.HELM,
+    confirm: askOnTerminal,
+    tools: toolsOnPath(),
+  });
 }
 
 process.exitCode = main(process.argv.slice(2));

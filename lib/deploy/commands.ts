@@ -14,6 +14,8 @@ import { type Sops, SopsProcess } from './sops';
 import { status } from './status';
 import { type Confirm, recover } from './recover';
 import { assertFresh } from './fresh';
+import { credentialsSecret } from './credentials';
+import { checkDeployTools, type ToolProbe } from './tools';
 import { type DeployTarget, locateTarget, rebuildHint } from './target';
 
 export interface DeployDeps {
@@ -34,6 +36,11 @@ export interface DeployDeps {
    * @default the `sops` CLI from PATH
    */
   readonly sops?: Sops;
+  /**
+   * Asks kubectl (and sops) for their versions; the cluster commands check them first (tools.ts).
+   * @default - no check (the command-line edge passes the programs on PATH)
+   */
+  readonly tools?: ToolProbe;
   /**
    * Asks the user before recover changes the cluster.
    * @default - nobody to ask: recover needs --yes
@@ -73,13 +80,15 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       { helmExecutable: deps.helmExecutable },
     );
     for (const warning of result.warnings) report.warn(`warning: ${warning}`);
-    for (const folder of result.written) report.info(`synthesized ${join(args.dist, folder)}`);
+    const [outcome] = result.outcomes;
+    report.info(`synthesized ${join(args.dist, args.environment, args.provider)}: ${outcome ? outcome.status : 'written'}${outcome?.status === 'changed' ? ` (${outcome.files.join(', ')})` : ''}`);
     return 0;
   }
 
   const loaded = loadTargetValues(args.valuesDir, args.environment, args.provider);
   const { values, warnings } = loaded;
   for (const warning of warnings) report.warn(`warning: ${warning}`);
+  if (deps.tools) checkDeployTools(deps.tools, { sops: args.command === 'promote' && credentialsSecret(values)?.source === 'sops' });
   // preview and promote work on the synthesized files, which must be what the values synthesize now;
   // provision and status only need the values.
   let target: DeployTarget | undefined;

@@ -1,6 +1,6 @@
 /**
  * The exit statuses of every command: `npm run synth`, the deploy tasks (build, preview, promote, provision,
- * status) and `npm run verify`. docs/ARCHITECTURE.md has the same table.
+ * status), `npm run verify` and `npm run plan`. docs/ARCHITECTURE.md has the same table.
  */
 export const ExitCode = {
   /** Done; for preview, status and verify also: nothing found wrong. */
@@ -9,6 +9,8 @@ export const ExitCode = {
   FAILED: 1,
   /** The input is wrong (arguments, values, targets, a synthesized or committed manifest that cannot be read back): nothing was done or written. */
   INVALID_INPUT: 2,
+  /** Plan only: the targets change, and nothing is refused (a refused change is INVALID_INPUT, as in synth). */
+  CHANGES: 3,
   /** Stopped by SIGINT or SIGTERM after stopping what it started (verify). */
   INTERRUPTED: 130,
 } as const;

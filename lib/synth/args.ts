@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OUTPUT_MARKER } from '../target/files';
 import { ValuesError } from '../values';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
+import { unknownFlagMessage } from '../cli/suggest-flag';
 
 export interface SynthArgs {
   /** Build only this target (with `provider`), even one not in targets.yaml. */
@@ -16,36 +18,49 @@ export interface SynthArgs {
    * @default HEAD
    */
   readonly base?: string;
+  /**
+   * The output folder whose committed state the guards compare with, when it is not `outdir`: under
+   * `cdk8s synth -o DIR` synth writes DIR, while the cluster runs what is committed in dist/.
+   * @default outdir
+   */
+  readonly guardOutdir?: string;
 }
+
+/**
+ * `output` of cdk8s.yaml: the git-ignored folder plain `cdk8s synth` deletes first and lists afterwards. When
+ * cdk8s-cli runs the app with this CDK8S_OUTDIR, synth writes dist/ and leaves a copy there.
+ */
+export const CDK8S_CLI_SCRATCH = '.synth-cdk8s-cli';
 
 export const SYNTH_USAGE = `usage: npm run synth -- [--environment ENV --provider PROVIDER] [--values-dir DIR] [--outdir DIR] [--base REF] [--allow-storage-change]
 
   Without --environment/--provider, builds every target listed in <values-dir>/targets.yaml.
   --values-dir DIR         values folder (default: values)
-  --outdir DIR             output folder (default: dist); synth writes only into a folder it marked as its own
+  --outdir DIR, -o DIR     output folder (default: dist; under \`cdk8s synth -o DIR\`, DIR); synth writes only into a folder it marked as its own
                            (${OUTPUT_MARKER}), a new or empty one, or one holding nothing but synth's files
   --base REF               git revision whose committed output the storage guard compares with (default: HEAD;
                            in a pull request, its merge base)
   --allow-storage-change   accept a smaller storage.size or another storageClassName than the committed output
                            (only for a cluster you will delete and recreate: the API server refuses the change)`;
 
-/** Parses synth's command line; mistakes are ValuesErrors naming the flag. */
-export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  outdir: { type: 'string', short: 'o' },
+  base: { type: 'string' },
+  'allow-storage-change': { type: 'boolean', default: false },
+} as const;
+
+/**
+ * Parses synth's command line; mistakes are ValuesErrors naming the flag. `env` is read for CDK8S_OUTDIR, which
+ * cdk8s-cli sets to its output folder: without --outdir, synth writes there (`cdk8s synth -o DIR`), comparing with
+ * the committed dist/; the scratch folder of plain `cdk8s synth` ({@link CDK8S_CLI_SCRATCH}) only gets a copy.
+ */
+export function parseSynthArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): SynthArgs | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...TARGET_OPTIONS,
-        outdir: { type: 'string', short: 'o', default: 'dist' },
-        base: { type: 'string' },
-        'allow-storage-change': { type: 'boolean', default: false },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS });
   } catch (error) {
-    throw ValuesError.single('(command line)', '', `${(error as Error).message}\n${SYNTH_USAGE}`);
+    throw ValuesError.single('(command line)', '', `${unknownFlagMessage(error as Error, Object.keys(OPTIONS))}\n${SYNTH_USAGE}`);
   }
   const { values } = parsed;
   if (values.help) return 'help';
@@ -54,12 +69,15 @@ export function parseSynthArgs(argv: readonly string[]): SynthArgs | 'help' {
   if ((values.environment === undefined) !== (values.provider === undefined)) {
     throw ValuesError.single('(command line)', '', '--environment and --provider go together: name both, or neither to build every target');
   }
+  const cli = env.CDK8S_OUTDIR;
+  const fromCli = values.outdir === undefined && cli && resolve(cli) !== resolve(CDK8S_CLI_SCRATCH) ? cli : undefined;
   return {
     environment: values.environment,
     provider: values.provider,
     valuesDir: values['values-dir']!,
-    outdir: values.outdir!,
+    outdir: values.outdir ?? fromCli ?? 'dist',
     allowStorageChange: values['allow-storage-change']!,
     base: values.base,
+    ...(fromCli ? { guardOutdir: 'dist' } : {}),
   };
 }

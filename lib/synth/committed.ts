@@ -95,7 +95,7 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
 }
 
 /** The contents of `blobs` (object ids), read by one `git cat-file --batch`. */
-function catFiles(toplevel: string, blobs: readonly string[]): string[] {
+export function catFiles(toplevel: string, blobs: readonly string[]): string[] {
   const result = spawnSync('git', ['cat-file', '--batch'], { cwd: toplevel, input: blobs.map((blob) => `${blob}\n`).join(''), maxBuffer: 256 * 1024 * 1024 });
   if (result.error || result.status !== 0) throw new Error(`git cat-file --batch failed: ${result.error?.message ?? String(result.stderr).trim()}`);
   const out = result.stdout;

@@ -1,6 +1,6 @@
 import { App, YamlOutputType } from 'cdk8s';
-import { basename, dirname, join } from 'node:path';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
 import { gitOpsMarks } from '../stack/gitops/marks';
 import { gitOpsFiles } from '../stack/gitops/output';
@@ -24,6 +24,7 @@ import { type CommittedOutput, committedOutput } from './committed';
 import { OutputLock } from './lock';
 import { claimOutputRoot, foreignInTarget, inspectOutputRoot, unclaimOutputRoot } from './outdir';
 import { recoverOutput, StagedOutput } from './output';
+import { holdsSynthFiles, type TargetOutcome, targetOutcome } from './outcome';
 import { parseCommittedStorage, storageChangeProblems } from './storage-guard';
 import { checkTargetChange } from './change-rules';
 import { committedManifests, folderManifests } from './target-change';
@@ -32,6 +33,10 @@ import { committedOperatorState, operatorStateOf, operatorUpgradeProblems } from
 export interface SynthResult {
   /** Target folders written, relative to the output folder. */
   readonly written: readonly string[];
+  /** Per target written: new, changed (which files) or unchanged, compared with the folder it replaced. */
+  readonly outcomes: readonly TargetOutcome[];
+  /** Target folders whose synth files a full synth removed (no longer in targets.yaml). */
+  readonly removed: readonly string[];
   readonly warnings: readonly string[];
 }
 
@@ -91,7 +96,8 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   const root = inspectOutputRoot(args.outdir, args.valuesDir, folders);
   const warnings = [...new Set(loaded.flatMap(({ values }) => values.warnings))];
 
-  const committed = committedOutput(root.path, root.shown, args.base);
+  // Under `cdk8s synth -o DIR` the guards compare with the committed dist/ (what runs), not with DIR.
+  const committed = args.guardOutdir ? committedOutput(realOrResolved(args.guardOutdir), args.guardOutdir, args.base) : committedOutput(root.path, root.shown, args.base);
   if (!args.allowStorageChange) {
     for (const { target, values } of loaded) {
       const file = committed.read(targetDir(target), CLUSTER_FILE);
@@ -130,6 +136,8 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     assertOnlyYaml(output, folders);
     warnings.push(...checkChanges(committed, output, root.shown, loaded));
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
+    const outcomes = folders.map((folder) => targetOutcome(folder, join(root.path, folder), output!.folder(folder)));
+    const removed = remove.filter((folder) => holdsSynthFiles(join(root.path, folder)));
     for (const folder of [...folders, ...remove]) {
       if (!existsSync(join(root.path, folder))) continue;
       const foreign = foreignInTarget(root.path, folder);
@@ -138,12 +146,17 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     }
     output.commit(folders, remove);
     done = true;
-    return { written: folders, warnings };
+    return { written: folders, outcomes, removed, warnings };
   } finally {
     output?.discard();
     lock?.release();
     if (!done && !output?.started) unclaimOutputRoot(root, claimed);
   }
+}
+
+/** The real path of a folder that may not exist yet. */
+function realOrResolved(path: string): string {
+  return existsSync(path) ? realpathSync(path) : resolve(path);
 }
 
 /**

@@ -51,7 +51,9 @@ export function targetLayerFiles(valuesDir: string, environment: string, provide
     if (!existsSync(file)) {
       const known = listNames(join(valuesDir, kind)).filter((n) => existsSync(join(valuesDir, kind, `${n}.yaml`)));
       const link = danglingLink(file);
-      problems.push({ file: displayPath(file), keyPath: '', message: link ?? `no such ${singular} "${name}"; known: ${known.join(', ') || '(none)'}` });
+      const suggestion = closest(name, known);
+      const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+      problems.push({ file: displayPath(file), keyPath: '', message: link ?? `no such ${singular} "${name}"${hint}; known: ${known.join(', ') || '(none)'}` });
     }
     files.push(file);
   }

@@ -4,6 +4,7 @@ import { ValuesError, type ValuesProblem } from './errors';
 import { isData } from './merge';
 import { listNames, readLayer } from './load';
 import { displayPath } from './read-file';
+import { closest } from './suggest';
 
 /** One thing `npm run synth` builds: an environment on a provider. */
 export interface Target {
@@ -43,7 +44,8 @@ export function loadTargets(valuesDir: string): Target[] {
       const name = entry[kind];
       if (name === undefined) problem(`${at}.${kind}`, 'is required');
       else if (typeof name !== 'string' || !known[kind].includes(name)) {
-        problem(`${at}.${kind}`, `unknown ${kind} ${JSON.stringify(name)}; known: ${known[kind].join(', ') || '(none)'}`);
+        const suggestion = typeof name === 'string' ? closest(name, known[kind]) : undefined;
+        problem(`${at}.${kind}`, `unknown ${kind} ${JSON.stringify(name)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${known[kind].join(', ') || '(none)'}`);
       } else continue;
       ok = false;
     }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ValuesError } from '../values';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 import { SCENARIOS, scenarioNames } from './scenarios';
+import { unknownFlagMessage } from '../cli/suggest-flag';
 
 export interface VerifyArgs {
   /** One target (with `provider`); unset with `all`. */
@@ -51,27 +52,24 @@ function seconds(flag: string, text: string | undefined, fallback?: number): num
   return Number(text);
 }
 
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  all: { type: 'boolean', default: false },
+  'lint-only': { type: 'boolean', default: false },
+  dist: { type: 'string', default: 'dist' },
+  deadline: { type: 'string' },
+  'ready-bound': { type: 'string' },
+  'failover-bound': { type: 'string' },
+  scenario: { type: 'string' },
+} as const;
+
 /** Parses verify's command line; mistakes are ValuesErrors naming the flag. */
 export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...TARGET_OPTIONS,
-        all: { type: 'boolean', default: false },
-        'lint-only': { type: 'boolean', default: false },
-        dist: { type: 'string', default: 'dist' },
-        deadline: { type: 'string' },
-        'ready-bound': { type: 'string' },
-        'failover-bound': { type: 'string' },
-        scenario: { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS });
   } catch (error) {
-    throw ValuesError.single('(command line)', '', `${(error as Error).message}\n${VERIFY_USAGE}`);
+    throw ValuesError.single('(command line)', '', `${unknownFlagMessage(error as Error, Object.keys(OPTIONS))}\n${VERIFY_USAGE}`);
   }
   const v = parsed.values;
   if (v.help) return 'help';

@@ -41,7 +41,9 @@ describe('the deploy command line', () => {
     [['deploy', '-e', 'dev', '-p', 'vultr'], 'unknown command "deploy"; known: build, preview, promote, provision, status, recover'],
     [['build', 'preview', '-e', 'dev', '-p', 'vultr'], 'one command only, got: build preview'],
     [['status', '-e', 'dev'], '--environment and --provider are both required'],
-    [['status', '-e', 'dev', '-p', 'vultr', '--bogus'], "Unknown option '--bogus'"],
+    [['status', '-e', 'dev', '-p', 'vultr', '--bogus'], 'unknown option --bogus'],
+    [['status', '-e', 'dev', '-p', 'vultr', '--contxt', 'x'], 'unknown option --contxt (did you mean --context?)'],
+    [['promte', '-e', 'dev', '-p', 'vultr'], 'unknown command "promte" (did you mean "promote"?); known: build, preview, promote, provision, status'],
     [['promote', '-e', 'dev', '-p', 'vultr', '--timeout', '0'], '--timeout must be a whole number of seconds between 1 and 86400, got "0"'],
     [['promote', '-e', 'dev', '-p', 'vultr', '--timeout', '5m'], 'got "5m"'],
     [['status', '-e', 'dev', '-p', 'vultr', '--timeout', '5'], '--timeout only applies to promote, provision and recover'],
@@ -51,11 +53,34 @@ describe('the deploy command line', () => {
     const error = parseError(argv);
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain(message);
-    expect(error.message).toContain('usage: tsx lib/deploy/cli.ts COMMAND');
+    expect(error.message).toMatch(/\nusage: npm run /);
   });
 
-  test('--help asks for the usage', () => {
-    expect(parseDeployArgs(['--help'])).toBe('help');
+  test('a mistake with a known command shows that command\'s usage', () => {
+    // GIVEN / WHEN a flag status does not take THEN the usage shown is status's
+    const error = parseError(['status', '-e', 'dev', '-p', 'vultr', '--timeout', '5']);
+    expect(error.message).toContain('usage: npm run status -- --environment ENV --provider PROVIDER [options]');
+    expect(error.message).not.toContain('--force-conflicts ');
+  });
+
+  test('--help with a command is that command\'s own usage, with only its options; without one, the list of commands', () => {
+    // GIVEN each command WHEN asked for help
+    const help = (argv: string[]) => {
+      const parsed = parseDeployArgs(argv);
+      if (!('help' in parsed)) throw new Error('expected a help request');
+      return parsed.help;
+    };
+    // THEN build names its script and no cluster flag; promote has the wait timeout and the conflicts flag
+    expect(help(['build', '--help'])).toMatch(/^usage: npm run deploy:build -- --environment ENV --provider PROVIDER \[options\]\n {7}mise run deploy:build /);
+    expect(help(['build', '--help'])).not.toMatch(/--context|--timeout|--force-conflicts/);
+    expect(help(['promote', '-h'])).toMatch(/--timeout SECONDS +upper bound of each wait/);
+    expect(help(['promote', '-h'])).toContain('--force-conflicts');
+    expect(help(['provision', '--help'])).toMatch(/--timeout SECONDS +deadline of the provisioning script/);
+    expect(help(['provision', '--help'])).not.toContain('--dist');
+    expect(help(['status', '--help'])).toContain('kubectl >= 1.31');
+    expect(help(['--help'])).toMatch(/^usage: npm run COMMAND -- /);
+    expect(help(['--help'])).toContain('  deploy:promote  Applies the target in order');
+    for (const argv of [['build', '--help'], ['promote', '--help'], ['--help']]) expect(help(argv)).not.toContain('tsx');
   });
 });
 

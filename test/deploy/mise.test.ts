@@ -57,11 +57,19 @@ function miseTask(args: readonly string[], kubectl?: KubectlStandIn): Promise<Re
   });
 }
 
+/** What a kubectl 1.32 client answers to `kubectl version --client -o json` (the tasks check it first). */
+const KUBECTL_VERSION: Rule = { match: 'version --client -o json', stdout: '{"clientVersion": {"major": "1", "minor": "32", "gitVersion": "v1.32.4"}}\n' };
+
+/** A stand-in answering `rules`, after the version check; its `calls()` are the calls after that check. */
 function standIn(rules: readonly Rule[]): KubectlStandIn {
-  const kubectl = new KubectlStandIn(rules);
+  const kubectl = new KubectlStandIn([KUBECTL_VERSION, ...rules]);
   standIns.push(kubectl);
+  const all = kubectl.calls.bind(kubectl);
+  versionChecks.set(kubectl, () => all().filter((call) => call.join(' ') === KUBECTL_VERSION.match).length);
+  kubectl.calls = () => all().filter((call) => call.join(' ') !== KUBECTL_VERSION.match);
   return kubectl;
 }
+const versionChecks = new Map<KubectlStandIn, () => number>();
 
 interface TaskJson {
   name: string;
@@ -111,7 +119,7 @@ describe('the mise tasks', () => {
     // THEN the target folder holds what the synth writes for it
     expect(run.stderr).not.toContain('ERROR');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}`);
+    expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}: new`);
     expect(Object.keys(readTree(built))).toEqual([
       OUTPUT_MARKER,
       'dev/vultr/0000-operator.k8s.yaml',
@@ -191,5 +199,6 @@ describe('the mise tasks', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('refusing to run: kube context is "kind-local"');
     expect(kubectl.calls()).toEqual([['config', 'current-context']]);
+    expect(versionChecks.get(kubectl)!()).toBe(1);
   }, TASK_TIMEOUT_MS);
 });

@@ -3,6 +3,7 @@ import { runDeploy } from '../../lib/deploy/commands';
 import { KubectlProcess } from '../../lib/deploy/process';
 import type { Reporter } from '../../lib/deploy/session';
 import type { Sops } from '../../lib/deploy/sops';
+import type { ToolProbe } from '../../lib/deploy/tools';
 import { KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { REPO_VALUES } from './values-dir';
 
@@ -25,6 +26,8 @@ export interface DeployRunOptions {
   readonly sops?: Sops;
   /** The helm program for the fresh synth that preview and promote compare the target folder with. */
   readonly helmExecutable?: string;
+  /** The tool check of the command-line edge; unset: none. */
+  readonly tools?: ToolProbe;
   /** recover's question to the user. @default - nobody to ask */
   readonly confirm?: (question: string) => boolean | 'no-tty';
 }
@@ -54,6 +57,7 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     helmExecutable: options.helmExecutable,
     waitTiming: { pollMs: 50, progressMs: 60_000 },
     ...(options.sops ? { sops: options.sops } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
     ...(options.confirm ? { confirm: options.confirm } : {}),
   });
   return { code, calls: kubectl.calls(), out: out.join('\n'), err: err.join('\n'), kubectl };

@@ -34,7 +34,7 @@ describe('npm run synth on the command line', () => {
       /^warning: dev\/vultr: [^\n]*image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*\nwarning: dev\/vultr: snapshots\.enabled: is false on 3 nodes[^\n]*\n$/,
     );
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`synthesized ${join(outdir, 'dev/vultr')}\n`);
+    expect(run.stdout).toBe(`new        ${join(outdir, 'dev/vultr')}\nsynthesized 1 target into ${outdir}: 0 changed, 0 unchanged, 1 new\n`);
     expect(Object.keys(readTree(outdir))).toEqual([
       OUTPUT_MARKER,
       'dev/vultr/0000-operator.k8s.yaml',
@@ -43,6 +43,32 @@ describe('npm run synth on the command line', () => {
       'dev/vultr/argocd/appproject.yaml',
       'dev/vultr/argocd/patches/argocd-cm.yaml',
     ]);
+  });
+
+  test('says per target whether it changed (and which files) or stayed as it was, and which targets went', () => {
+    // GIVEN an output of every target, then dev's replicas raised and prod on aws dropped from targets.yaml
+    const outdir = join(scratch, 'all');
+    const other = new ValuesDir();
+    try {
+      expect(synth(['--values-dir', other.path, '--outdir', outdir]).status).toBe(0);
+      other.set('environments/dev.yaml', ['replicas'], 5);
+      other.write('targets.yaml', 'targets:\n  - { environment: dev, provider: vultr }\n  - { environment: prod, provider: vultr }\n');
+      // WHEN synthesizing again
+      const run = synth(['--values-dir', other.path, '--outdir', outdir]);
+      // THEN each line says what happened to its folder, and the last one counts them
+      expect(run.status).toBe(0);
+      expect(run.stdout.split('\n')).toEqual([
+        `changed    ${join(outdir, 'dev/vultr')} (0001-cluster.k8s.yaml)`,
+        `unchanged  ${join(outdir, 'prod/vultr')}`,
+        `removed    ${join(outdir, 'dev/kind')} (not in targets.yaml)`,
+        `removed    ${join(outdir, 'prod/aws')} (not in targets.yaml)`,
+        `removed    ${join(outdir, 'staging/vultr')} (not in targets.yaml)`,
+        `synthesized 2 targets into ${outdir}: 1 changed, 1 unchanged, 0 new, 3 removed`,
+        '',
+      ]);
+    } finally {
+      other.remove();
+    }
   });
 
   test('bad values: non-zero exit, the precise message on stderr, the output untouched', () => {
@@ -70,7 +96,7 @@ describe('npm run synth on the command line', () => {
   test('an unknown flag is refused with the usage', () => {
     const run = synth(['--env', 'dev']);
     expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
-    expect(run.stderr).toContain("Unknown option '--env'");
+    expect(run.stderr).toContain('unknown option --env (did you mean --environment?)');
     expect(run.stderr).toContain('usage: npm run synth');
   });
 });

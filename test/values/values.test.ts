@@ -244,6 +244,14 @@ describe('validation names the file, the key path and the reason', () => {
     expect(errorsOf('qa', 'vultr')).toEqual([`${join(dir.path, 'environments/qa.yaml')}: no such environment "qa"; known: dev, prod, staging`]);
   });
 
+  test('a misspelled environment or provider gets a "did you mean"', () => {
+    // GIVEN / WHEN a typo of each THEN both are named with the likely one
+    expect(errorsOf('stagign', 'vulr')).toEqual([
+      `${join(dir.path, 'providers/vulr.yaml')}: no such provider "vulr" (did you mean "vultr"?); known: aws, kind, vultr`,
+      `${join(dir.path, 'environments/stagign.yaml')}: no such environment "stagign" (did you mean "staging"?); known: dev, prod, staging`,
+    ]);
+  });
+
   test('a provider name that is not a plain name is refused before touching the file system', () => {
     expect(errorsOf('dev', '../base')).toEqual(['(command line): provider: "../base" is not a valid provider name (lower-case letters, digits, "-")']);
   });
@@ -263,6 +271,12 @@ describe('targets.yaml', () => {
   test('an unknown provider in the list is rejected', () => {
     expect(targetErrors('targets:\n  - { environment: dev, provider: hetzner }\n')).toBe(
       `${join(dir.path, 'targets.yaml')}: targets.0.provider: unknown provider "hetzner"; known: aws, kind, vultr`,
+    );
+  });
+
+  test('a misspelled name in the list gets a "did you mean"', () => {
+    expect(targetErrors('targets:\n  - { environment: prdo, provider: aws }\n')).toBe(
+      `${join(dir.path, 'targets.yaml')}: targets.0.environment: unknown environment "prdo" (did you mean "prod"?); known: dev, prod, staging`,
     );
   });
 

@@ -1,0 +1,61 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RestateStackOptions } from '../stack/stack';
+import { isSynthFile } from '../target/files';
+import {
+  type LoadedValues,
+  loadTargets,
+  loadTargetValues,
+  problemsAcrossTargets,
+  type StackValues,
+  targetDir,
+  ValuesError,
+  type ValuesProblem,
+} from '../values';
+import { synthTarget } from '../synth/run';
+import type { TargetFiles } from './committed-targets';
+
+export interface FreshTargets {
+  readonly targets: TargetFiles;
+  /** The values each target was synthesized from, by `<environment>/<provider>`. */
+  readonly values: ReadonlyMap<string, StackValues>;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Synthesizes every target of `<valuesDir>/targets.yaml` as synth would, into a private temporary folder that is
+ * removed afterwards: the output folder (`dist/`) is neither read nor written. Invalid values are one
+ * ValuesError for all targets, as in synth.
+ */
+export function freshTargets(valuesDir: string, options: RestateStackOptions = {}): FreshTargets {
+  const failed: Array<{ target: string; problems: readonly ValuesProblem[] }> = [];
+  const loaded: Array<{ folder: string; values: LoadedValues }> = [];
+  const targets = loadTargets(valuesDir);
+  for (const target of targets) {
+    try {
+      loaded.push({ folder: targetDir(target).split('\\').join('/'), values: loadTargetValues(valuesDir, target.environment, target.provider) });
+    } catch (error) {
+      if (!(error instanceof ValuesError)) throw error;
+      failed.push({ target: targetDir(target), problems: error.problems });
+    }
+  }
+  if (failed.length > 0) throw new ValuesError(targets.length > 1 ? problemsAcrossTargets(failed) : failed[0]!.problems);
+
+  const scratch = mkdtempSync(join(tmpdir(), 'restate-stack-plan-'));
+  try {
+    const files = new Map<string, Map<string, string>>();
+    for (const { folder, values } of loaded) {
+      const out = join(scratch, folder);
+      synthTarget(out, values, valuesDir, options);
+      files.set(folder, new Map(readdirSync(out).filter(isSynthFile).sort().map((name) => [name, readFileSync(join(out, name), 'utf8')])));
+    }
+    return {
+      targets: files,
+      values: new Map(loaded.map(({ folder, values }) => [folder, values.values])),
+      warnings: [...new Set(loaded.flatMap(({ values }) => values.warnings))],
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

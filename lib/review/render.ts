@@ -1,0 +1,88 @@
+import type { Effect } from './effects';
+import { type FieldChange, objectLabel } from './object-diff';
+import { planExitCode, type PlanReport, type TargetReview } from './review';
+
+/** The first line of the Markdown report: lets a workflow find and update its own pull-request comment. */
+export const MARKDOWN_MARKER = '<!-- restate-stack plan -->';
+
+/** Version of the JSON report's shape; raised on any change that could break a reader. */
+export const JSON_REPORT_VERSION = 1;
+
+/** The report for tools: every target, its effects and the changed fields (values as they are in the YAML). */
+export function renderJson(report: PlanReport): string {
+  return `${JSON.stringify(
+    {
+      version: JSON_REPORT_VERSION,
+      base: report.base,
+      dist: report.dist,
+      changed: report.changed,
+      refused: report.refused,
+      exitCode: planExitCode(report),
+      targets: report.targets.map((target) => ({
+        target: target.target,
+        status: target.status,
+        effects: target.effects,
+        objects: target.objects.map((object) => ({ ...object.id, file: object.file, change: object.change, fields: object.fields })),
+      })),
+      warnings: report.warnings,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+const MAX_VALUE = 100;
+
+/** A value for a Markdown table cell: one line, no pipe, bounded. */
+function cell(value: unknown): string {
+  const text = value === undefined ? '(absent)' : typeof value === 'string' ? value : JSON.stringify(value);
+  const line = text.replace(/\r?\n/g, '⏎').replace(/\|/g, '\\|').replace(/`/g, "'");
+  return `\`${line.length > MAX_VALUE ? `${line.slice(0, MAX_VALUE - 1)}…` : line}\``;
+}
+
+function fieldText(field: FieldChange): string {
+  if (field.opaque) return `${field.path} (not compared)`;
+  return `\`${field.path.replace(/\|/g, '\\|')}\`: ${cell(field.before)} → ${cell(field.after)}`;
+}
+
+const SEVERITY_WORD: Record<Effect['severity'], string> = { refuse: '**Refused**', warn: '**Warning**', info: 'Note' };
+
+function effectLine(effect: Effect): string {
+  return `- ${SEVERITY_WORD[effect.severity]} \`${effect.rule ?? effect.kind}\`: ${effect.summary.replace(/\n/g, ' ')}`;
+}
+
+function targetSection(target: TargetReview): string[] {
+  const lines = [`### \`${target.target}\`: ${target.status}`, ''];
+  if (target.effects.length > 0) lines.push('What it does to a running cluster:', '', ...target.effects.map(effectLine), '');
+  if (target.objects.length > 0) {
+    lines.push(`<details><summary>Objects and fields (${target.objects.length} object${target.objects.length === 1 ? '' : 's'})</summary>`, '');
+    lines.push('| object | file | change | fields |', '| --- | --- | --- | --- |');
+    for (const object of target.objects) {
+      const fields = object.change === 'changed' ? object.fields.map(fieldText).join('<br>') : '';
+      lines.push(`| \`${objectLabel(object.id)}\` | \`${object.file}\` | ${object.change} | ${fields} |`);
+    }
+    lines.push('', '</details>', '');
+  }
+  return lines;
+}
+
+/** The report for a pull-request comment. */
+export function renderMarkdown(report: PlanReport): string {
+  const changed = report.targets.filter((target) => target.status !== 'unchanged');
+  const unchanged = report.targets.filter((target) => target.status === 'unchanged');
+  // An unchanged target gets a section only when synth would refuse it anyway; its warnings stay in the JSON.
+  const shown = report.targets.filter((target) => target.status !== 'unchanged' || target.effects.some((effect) => effect.severity === 'refuse'));
+  const refusals = report.targets.flatMap((target) => target.effects.filter((effect) => effect.severity === 'refuse'));
+  const lines = [MARKDOWN_MARKER, '## restate-stack plan', ''];
+  const against = `Compared with \`${report.dist}/\` at \`${report.base.ref}\` (${report.base.commit.slice(0, 12)})`;
+  if (!report.changed) lines.push(`${against}: nothing changes (${report.targets.length} target${report.targets.length === 1 ? '' : 's'}).`);
+  else lines.push(`${against}: **${changed.length} target${changed.length === 1 ? '' : 's'} change${changed.length === 1 ? 's' : ''}**, ${unchanged.length} unchanged.`);
+  if (refusals.length > 0) lines.push(`**${refusals.length === 1 ? '1 change is' : `${refusals.length} changes are`} refused**: synth will not write ${refusals.length === 1 ? 'it as it is' : 'them as they are'}.`);
+  lines.push('');
+  for (const target of shown) lines.push(...targetSection(target));
+  if (unchanged.length > 0 && report.changed) lines.push(`Unchanged: ${unchanged.map((target) => `\`${target.target}\``).join(', ')}.`, '');
+  if (report.warnings.length > 0) {
+    lines.push(`<details><summary>Warnings of the values (${report.warnings.length})</summary>`, '', ...report.warnings.map((warning) => `- ${warning.replace(/\n/g, ' ')}`), '', '</details>', '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}

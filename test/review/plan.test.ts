@@ -1,0 +1,282 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ExitCode } from '../../lib/errors/user-error';
+import type { PlanArgs } from '../../lib/review/args';
+import { MARKDOWN_MARKER, renderJson, renderMarkdown } from '../../lib/review/render';
+import { planExitCode, type PlanReport, reviewChanges, type TargetReview } from '../../lib/review/review';
+import { runSynth } from '../../lib/synth/run';
+import { ValuesError } from '../../lib/values';
+import { readTree } from '../support/tree';
+import { REPO_VALUES } from '../support/values-dir';
+
+function git(cwd: string, args: string[]): string {
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A git repository as a user has it: values/ and the committed dist/ of every target (a full synth, committed). */
+class Repo {
+  readonly root = mkdtempSync(join(tmpdir(), 'restate-stack-plan-repo-'));
+  readonly values = join(this.root, 'values');
+  readonly dist = join(this.root, 'dist');
+
+  constructor() {
+    cpSync(REPO_VALUES, this.values, { recursive: true });
+    git(this.root, ['init', '-q']);
+    runSynth({ valuesDir: this.values, outdir: this.dist, allowStorageChange: false });
+    this.commit('values and dist');
+  }
+
+  /** Sets (undefined: deletes) a key path in one values file, as a user's edit. */
+  set(file: string, path: readonly (string | number)[], value: unknown): this {
+    const full = join(this.values, file);
+    const doc = parseDocument(readFileSync(full, 'utf8'));
+    if (value === undefined) doc.deleteIn(path);
+    else doc.setIn(path, value);
+    writeFileSync(full, doc.toString());
+    return this;
+  }
+
+  plan(overrides: Partial<PlanArgs> = {}): PlanReport {
+    return reviewChanges({ base: 'HEAD', format: 'markdown', valuesDir: this.values, dist: this.dist, ...overrides });
+  }
+
+  commit(message: string): void {
+    git(this.root, ['add', '-A']);
+    git(this.root, ['commit', '-qm', message]);
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+const target = (report: PlanReport, name: string): TargetReview => {
+  const found = report.targets.find((t) => t.target === name);
+  if (!found) throw new Error(`no target ${name} in ${report.targets.map((t) => t.target).join(', ')}`);
+  return found;
+};
+const kinds = (review: TargetReview) => review.effects.map((effect) => effect.kind);
+const summary = (review: TargetReview, kind: string) => review.effects.find((effect) => effect.kind === kind)?.summary ?? '';
+
+let repo: Repo;
+let first: string;
+beforeAll(() => {
+  repo = new Repo();
+  first = git(repo.root, ['rev-parse', 'HEAD']).trim();
+});
+afterAll(() => repo.remove());
+afterEach(() => {
+  // Every test starts from the first commit, whatever it changed or committed.
+  git(repo.root, ['reset', '-q', '--hard', first]);
+  git(repo.root, ['clean', '-qfd']);
+});
+
+describe('npm run plan compares a fresh synth with the committed targets', () => {
+  test('with no change of the values, every target is unchanged, the exit status is OK, and dist/ is not touched', () => {
+    // GIVEN the committed repository WHEN planning
+    const before = readTree(repo.dist);
+    const report = repo.plan();
+    // THEN nothing changes and nothing was written to dist/
+    expect(report.targets.map((t) => [t.target, t.status])).toEqual([
+      ['dev/kind', 'unchanged'],
+      ['dev/vultr', 'unchanged'],
+      ['prod/aws', 'unchanged'],
+      ['prod/vultr', 'unchanged'],
+      ['staging/vultr', 'unchanged'],
+    ]);
+    expect(planExitCode(report)).toBe(ExitCode.OK);
+    expect(readTree(repo.dist)).toEqual(before);
+    expect(renderMarkdown(report)).toContain('nothing changes (5 targets)');
+  });
+
+  test('an image change is a rolling restart of every running pod, with the 1.7.4 readiness risk, and exit status CHANGES', () => {
+    // GIVEN a new image in base.yaml (every target)
+    repo.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
+    // WHEN planning
+    const report = repo.plan();
+    // THEN each target rolls its own number of pods, and the changed field is named with both values
+    const dev = target(report, 'dev/vultr');
+    const prod = target(report, 'prod/aws');
+    expect(dev.status).toBe('changed');
+    expect(summary(dev, 'rolling-restart')).toMatch(/^Rolling restart of all 3 pods \(restate-0 … restate-2\).*the image changes \(restatedev\/restate:1\.4 → restatedev\/restate:1\.4\.4\)/);
+    expect(summary(dev, 'rolling-restart')).toMatch(/no initial delay.*about 40 s of unavailability/);
+    expect(summary(prod, 'rolling-restart')).toMatch(/^Rolling restart of all 5 pods \(restate-0 … restate-4\)/);
+    expect(dev.objects).toEqual([
+      expect.objectContaining({
+        id: { apiVersion: 'restate.dev/v1', kind: 'RestateCluster', name: 'restate-dev' },
+        change: 'changed',
+        file: '0001-cluster.k8s.yaml',
+        fields: [{ path: 'spec.compute.image', before: 'restatedev/restate:1.4', after: 'restatedev/restate:1.4.4' }],
+      }),
+    ]);
+    expect(planExitCode(report)).toBe(ExitCode.CHANGES);
+  });
+
+  test('synth\'s change rules decide the refusals: a skipped minor version and a replicas decrease without its procedure', () => {
+    // GIVEN an image two minors ahead for every target, and prod shrunk from 5 to 3 without a scale-in
+    repo.set('base.yaml', ['image'], 'restatedev/restate:1.6.1');
+    repo.set('environments/prod.yaml', ['replicas'], 3);
+    // WHEN planning
+    const report = repo.plan();
+    // THEN the rules' refusals are effects with their names, and the exit status says refused
+    const prod = target(report, 'prod/vultr');
+    expect(prod.effects.filter((e) => e.severity === 'refuse').map((e) => e.rule).sort()).toEqual(['image-version', 'replicas-decrease']);
+    expect(target(report, 'dev/vultr').effects[0]).toMatchObject({ kind: 'refused', rule: 'image-version' });
+    expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
+    // and the rolling restart is one effect, named by the rule that warns of it in synth
+    expect(target(report, 'dev/vultr').effects.filter((e) => e.kind === 'rolling-restart' || e.rule === 'pod-template-roll')).toEqual([
+      expect.objectContaining({ kind: 'rolling-restart', rule: 'pod-template-roll' }),
+    ]);
+  });
+
+  test('a label or annotation of the RestateCluster alone rolls the pods (the operator copies them to the pod template)', () => {
+    // GIVEN a committed cluster file whose RestateCluster carries one more annotation than synth writes
+    const file = join(repo.dist, 'dev/vultr/0001-cluster.k8s.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('metadata:\n  annotations:\n', 'metadata:\n  annotations:\n    example.com/owner: team-a\n'));
+    repo.commit('an annotation added by hand');
+    // WHEN planning
+    const dev = target(repo.plan(), 'dev/vultr');
+    // THEN the field is the annotation, and the effect is a rolling restart because of it
+    expect(dev.objects[0]!.fields).toEqual([{ path: 'metadata.annotations["example.com/owner"]', before: 'team-a' }]);
+    expect(summary(dev, 'rolling-restart')).toMatch(/labels or annotations change/);
+  });
+
+  test('partitions and replication: the running cluster keeps them, and replication needs restatectl config set', () => {
+    // GIVEN other provisioning-time settings for prod
+    repo.set('environments/prod.yaml', ['restate', 'defaultNumPartitions'], 256);
+    repo.set('environments/prod.yaml', ['restate', 'defaultReplication'], 2);
+    // WHEN planning
+    const prod = target(repo.plan(), 'prod/vultr');
+    // THEN the TOML keys are the changed fields, and the effects say what happens to a running cluster
+    expect(prod.objects[0]!.fields.map((f) => f.path)).toEqual(['spec.config#default-num-partitions', 'spec.config#default-replication']);
+    expect(summary(prod, 'partitions-unchanged')).toMatch(/keeps the 128 partitions it was provisioned with/);
+    expect(summary(prod, 'replication-step')).toContain('restatectl config set --log-replication 2 --partition-replication 2');
+    expect(kinds(prod)).toContain('rolling-restart');
+  });
+
+  test('a storage shrink and another storage class are refused (exit INVALID_INPUT), and the report still shows them', () => {
+    // GIVEN a smaller volume for dev and another class on aws
+    repo.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
+    repo.set('providers/aws.yaml', ['storage', 'storageClassName'], 'gp2');
+    // WHEN planning
+    const report = repo.plan();
+    // THEN both are refusals by the storage guard's rules, first in their targets
+    expect(target(report, 'dev/vultr').effects[0]).toMatchObject({ kind: 'refused', severity: 'refuse', rule: 'storage-shrink' });
+    expect(target(report, 'prod/aws').effects[0]).toMatchObject({ kind: 'refused', severity: 'refuse', rule: 'storage-class' });
+    expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
+    expect(renderMarkdown(report)).toMatch(/\*\*2 changes are refused\*\*/);
+    expect(renderMarkdown(report)).toContain('**Refused** `storage-shrink`: storage.size: shrinks the volumes from 42949672960 to 21474836480 bytes');
+  });
+
+  test('switching the metadata store is a refused data migration', () => {
+    // GIVEN kind (whose store has the guarantees object-store metadata needs) switched to object-store metadata
+    repo.set('providers/kind.yaml', ['metadata', 'store'], 'object-store');
+    // WHEN planning
+    const kind = target(repo.plan(), 'dev/kind');
+    // THEN
+    expect(kind.effects[0]).toMatchObject({ kind: 'data-migration', severity: 'refuse', rule: 'metadata-store' });
+    expect(kind.effects[0]!.summary).toMatch(/data migration/);
+  });
+
+  test('scaling out names the new pods; scaling in without its procedure is a warning of what breaks', () => {
+    // GIVEN dev grown to 5 and prod shrunk to 3
+    repo.set('environments/dev.yaml', ['replicas'], 5);
+    repo.set('environments/prod.yaml', ['replicas'], 3);
+    repo.set('environments/prod.yaml', ['restate', 'defaultReplication'], 2);
+    // WHEN planning
+    const report = repo.plan();
+    // THEN
+    expect(summary(target(report, 'dev/vultr'), 'scale-out')).toMatch(/^Scale out 3 → 5: the new pods restate-3, restate-4 join by themselves/);
+    const scaleIn = target(report, 'prod/vultr').effects.filter((e) => e.kind === 'scale-in' || e.severity === 'refuse');
+    expect(scaleIn.length).toBeGreaterThan(0);
+    expect(scaleIn.map((e) => e.summary).join(' ')).toMatch(/restate-3, restate-4|drain/i);
+  });
+
+  test('a new target is a first rollout; a removed target says what deleting it destroys', () => {
+    // GIVEN staging on aws added and prod on aws dropped from targets.yaml
+    writeFileSync(
+      join(repo.values, 'targets.yaml'),
+      readFileSync(join(repo.values, 'targets.yaml'), 'utf8').replace('environment: prod, provider: aws', 'environment: staging, provider: aws'),
+    );
+    // WHEN planning
+    const report = repo.plan();
+    // THEN
+    const added = target(report, 'staging/aws');
+    expect(added.status).toBe('added');
+    expect(added.effects[0]!.summary).toMatch(/^New target staging\/aws: .*RestateCluster restate-staging .*No running cluster is touched/);
+    expect(added.objects.every((o) => o.change === 'added')).toBe(true);
+    const removed = target(report, 'prod/aws');
+    expect(removed.status).toBe('removed');
+    expect(removed.effects[0]).toMatchObject({ kind: 'removed-target', severity: 'warn' });
+    expect(removed.effects[0]!.summary).toMatch(/delete the namespace restate-prod it owns, with every PVC in it \(storage-restate-0 … storage-restate-4\)/);
+    expect(removed.effects[0]!.summary).toMatch(/Argo CD will not do it \(the object carries Prune=false,Delete=false\)/);
+    expect(removed.effects[0]!.summary).toMatch(/Also goes: Application argocd\/restate-operator/);
+    expect(planExitCode(report)).toBe(ExitCode.CHANGES);
+  });
+
+  test('--base REF compares with that revision: a branch\'s own commits are part of the change', () => {
+    // GIVEN a branch that committed an image change with its dist/
+    git(repo.root, ['checkout', '-qb', 'feature']);
+    repo.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
+    runSynth({ valuesDir: repo.values, outdir: repo.dist, allowStorageChange: false });
+    repo.commit('image 1.4.4');
+    try {
+      // WHEN planning against HEAD and against main
+      const againstHead = repo.plan();
+      const againstMain = repo.plan({ base: 'main' });
+      // THEN only the merge base shows the change
+      expect(againstHead.changed).toBe(false);
+      expect(target(againstMain, 'dev/vultr').status).toBe('changed');
+      expect(againstMain.base.ref).toBe('main');
+      expect(againstMain.base.commit).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      git(repo.root, ['checkout', '-q', 'main']);
+      git(repo.root, ['branch', '-qD', 'feature']);
+    }
+  });
+
+  test('a base that is not a commit, and a dist outside git, are invalid input naming the flag', () => {
+    // GIVEN / WHEN / THEN
+    expect(() => repo.plan({ base: 'no-such-branch' })).toThrow(ValuesError);
+    expect(() => repo.plan({ base: 'no-such-branch' })).toThrow(/--base: "no-such-branch" is not a commit/);
+    const outside = mkdtempSync(join(tmpdir(), 'restate-stack-plan-nogit-'));
+    try {
+      expect(() => repo.plan({ dist: join(outside, 'dist') })).toThrow(/--dist: .* is not inside a git repository/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('a committed file with merge conflict markers is an error naming it, never "unchanged"', () => {
+    // GIVEN a cluster file committed in the middle of a merge
+    const file = join(repo.dist, 'dev/vultr/0001-cluster.k8s.yaml');
+    writeFileSync(file, `<<<<<<< HEAD\n${readFileSync(file, 'utf8')}=======\n>>>>>>> other\n`);
+    repo.commit('a bad merge');
+    // WHEN / THEN
+    expect(() => repo.plan()).toThrow(/HEAD:dist\/dev\/vultr\/0001-cluster\.k8s\.yaml: holds merge conflict markers/);
+  });
+
+  test('the Markdown is a pull-request comment with its marker; the JSON carries every field and the exit status', () => {
+    // GIVEN a change WHEN rendering both forms
+    repo.set('environments/staging.yaml', ['replicas'], 5);
+    const report = repo.plan();
+    const markdown = renderMarkdown(report);
+    const json = JSON.parse(renderJson(report));
+    // THEN
+    expect(markdown.split('\n')[0]).toBe(MARKDOWN_MARKER);
+    expect(markdown).toContain('### `staging/vultr`: changed');
+    expect(markdown).toContain('| `RestateCluster restate-staging` | `0001-cluster.k8s.yaml` | changed | `spec.compute.replicas`: `3` → `5` |');
+    expect(markdown).toMatch(/Unchanged: `dev\/kind`, `dev\/vultr`, `prod\/aws`, `prod\/vultr`\./);
+    expect(json).toMatchObject({ version: 1, changed: true, refused: false, exitCode: ExitCode.CHANGES, base: { ref: 'HEAD' }, dist: 'dist' });
+    const staging = json.targets.find((t: { target: string }) => t.target === 'staging/vultr');
+    expect(staging.objects).toEqual([
+      { apiVersion: 'restate.dev/v1', kind: 'RestateCluster', name: 'restate-staging', file: '0001-cluster.k8s.yaml', change: 'changed', fields: [{ path: 'spec.compute.replicas', before: 3, after: 5 }] },
+    ]);
+    expect(staging.effects.map((e: { kind: string }) => e.kind)).toEqual(['scale-out']);
+  });
+});
