@@ -124,12 +124,25 @@ export class ClusterWorld {
     if (!this.establishedAt.has(key)) this.establishedAt.set(key, this.now + 1);
   }
 
-  /** The CRDs of chart 1.7.4 and its objects, installed by a Helm release (Argo CD's child Application or Flux's HelmRelease). */
-  private installOperatorChart(namespace: string, by: string): void {
-    this.namespaces.add(namespace);
-    for (const [plural, kind] of [['restateclusters', 'RestateCluster'], ['restatedeployments', 'RestateDeployment']]) {
+  /**
+   * The operator's CRDs: chart 1.7.4's crds/ folder (two), or operator 2.8.1's separate CRDs chart (three,
+   * charts/restate-operator-crds/crds/ at v2.8.1).
+   */
+  private installCrds(by: string, withCloudEnvironments: boolean): void {
+    const crds = [['restateclusters', 'RestateCluster'], ['restatedeployments', 'RestateDeployment']];
+    if (withCloudEnvironments) crds.push(['restatecloudenvironments', 'RestateCloudEnvironment']);
+    for (const [plural, kind] of crds) {
       this.apply({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.restate.dev` }, spec: { group: 'restate.dev', names: { kind } } }, by);
     }
+  }
+
+  /**
+   * The operator chart's objects, installed by a Helm release (Argo CD's child Application or Flux's
+   * HelmRelease): with its CRDs (chart 1.7.4), or without them when they come from their own chart (`skipCrds`).
+   */
+  private installOperatorChart(namespace: string, by: string, skipCrds = false): void {
+    this.namespaces.add(namespace);
+    if (!skipCrds) this.installCrds(by, false);
     this.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'restate-operator', namespace }, spec: { replicas: 1 } }, by);
   }
 
@@ -174,16 +187,29 @@ export class ClusterWorld {
     }
   }
 
-  /** Argo CD syncing a child Application: the operator chart (a Helm source), health from its Deployment. */
+  /**
+   * Argo CD syncing a child Application: the operator chart (a Helm source), health from its Deployment; or
+   * operator 2.8.1's CRDs chart (a Git path), healthy once its CRDs are Established.
+   */
   private argoChild(app: Manifest): void {
+    if (app.spec?.source?.path === 'charts/restate-operator-crds') {
+      if (!this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'restateclusters.restate.dev')) this.installCrds(`Application ${app.metadata.name}`, true);
+      const established = this.serves('restate.dev/v1', 'RestateCluster') && this.serves('restate.dev/v1', 'RestateDeployment');
+      app.status = { sync: { status: 'Synced' }, health: { status: established ? 'Healthy' : 'Progressing' } };
+      return;
+    }
     if (!app.spec?.source?.chart) return;
     const namespace = app.spec.destination.namespace;
-    if (!this.get('apps/v1', 'Deployment', 'restate-operator', namespace)) this.installOperatorChart(namespace, `Application ${app.metadata.name}`);
+    if (!this.get('apps/v1', 'Deployment', 'restate-operator', namespace)) {
+      this.installOperatorChart(namespace, `Application ${app.metadata.name}`, app.spec.source.helm?.skipCrds === true);
+    }
     const available = this.get('apps/v1', 'Deployment', 'restate-operator', namespace)?.status?.availableReplicas === 1;
     app.status = { sync: { status: 'Synced' }, health: { status: available ? 'Healthy' : 'Progressing' } };
   }
 
   private helmController(release: Manifest): void {
+    // Operator 2.8.1's CRDs chart from a GitRepository is not modelled under Flux (no shipped Flux target uses 2.8.1).
+    if (!release.spec.chartRef) return;
     const namespace = release.spec.targetNamespace;
     if (!this.get('source.toolkit.fluxcd.io/v1', 'OCIRepository', release.spec.chartRef.name, release.spec.chartRef.namespace)) return;
     if (!this.get('apps/v1', 'Deployment', 'restate-operator', namespace)) this.installOperatorChart(namespace, `HelmRelease ${release.metadata.name}`);
@@ -217,6 +243,12 @@ export class ClusterWorld {
     const secrets = (rc.spec.compute.env ?? []).flatMap((e: any) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : []));
     const canStart = secrets.every((secret: string) => this.get('v1', 'Secret', secret, name) !== undefined);
     const running = canStart ? replicas : 0;
+    // Operator 2.8.1 with spec.cluster.autoProvision provisions the cluster itself once restate-0 runs
+    // (compute.rs:970-1008, provisioning.rs:113-173 at v2.8.1).
+    if (rc.spec.cluster?.autoProvision === true && running === replicas && !this.provisioned.has(name)) {
+      this.provisioned.add(name);
+      this.note(`operator: provisioned ${name} (autoProvision)`);
+    }
     // Pods turn Ready only after provisioning (the readiness probe /health answers once provisioned).
     const readyPods = running === replicas && this.provisioned.has(name) ? replicas : 0;
     sts.status = { replicas, runningReplicas: running, readyReplicas: readyPods };

@@ -6,6 +6,7 @@ import {
   HelmReleaseSpecInstallCrds,
   HelmReleaseSpecUpgradeCrds,
 } from '../../../imports/helm.toolkit.fluxcd.io';
+import { GitRepository } from '../../../imports/source.toolkit.fluxcd.io';
 import { Construct } from 'constructs';
 import { SYNC_WAVE, Wave } from '../argocd-annotations';
 import { crdsChartSource, crdsReleaseName } from './crds-chart';
@@ -46,10 +47,7 @@ export class OperatorCrdsFluxRelease extends Construct {
     // gitignore rules: a file is only re-included when its folder is; so folders first, then their contents.
     const rules = ['/*', '!/charts/', '/charts/*', `!/${source.path}/`, '!/crd/', '/crd/*', ...source.crdFiles.map((f) => `!/${f}`)];
     const ignore = `${rules.join('\n')}\n`;
-    // GitRepository stays an ApiObject: its CRD (source-controller) is not among the imported ones (crds/).
-    const repository = new ApiObject(this, 'GitRepository', {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
+    const repository = new GitRepository(this, 'GitRepository', {
       metadata: metadata(),
       spec: { interval: props.interval, url: source.gitUrl, ref: { tag: source.tag }, ignore },
     });

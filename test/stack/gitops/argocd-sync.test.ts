@@ -87,7 +87,20 @@ describe('a first Argo CD sync of a target on a fresh cluster', () => {
     expect(argoClusterHealth(world, target.clusterName)).toBe('Healthy');
   });
 
-  test.each(['dev/vultr', 'staging/vultr'])('%s (provisioned by hand) syncs, and turns Healthy once someone runs the provisioning', (name) => {
+  test('staging/vultr (operator 2.8.1: its CRDs chart first, autoProvision) converges on the first attempt', () => {
+    // GIVEN the 2.8.1 target: the CRDs chart's Application in wave -2, the operator (skipCrds) in -1, the cluster in 0
+    const target = argoTarget(join(dist, 'repo', 'staging/vultr'));
+    const world = new ClusterWorld({ tools: ['argocd'] });
+    // WHEN Argo CD syncs it
+    const outcome = simulateArgoSync(world, target.objects, target.application.spec.syncPolicy.retry.limit);
+    // THEN every wave is applied once, and the operator's own provisioning makes the cluster Healthy
+    expect({ outcome, history: outcome.phase === 'Succeeded' ? '' : world.history() }).toMatchObject({ outcome: { phase: 'Succeeded', attempts: 1 }, history: '' });
+    expect(outcome.applied).toEqual(['Sync/-2', 'Sync/-1', 'Sync/0']);
+    for (let i = 0; i < 5; i += 1) world.tick();
+    expect(argoClusterHealth(world, target.clusterName)).toBe('Healthy');
+  });
+
+  test.each(['dev/vultr'])('%s (provisioned by hand) syncs, and turns Healthy once someone runs the provisioning', (name) => {
     // GIVEN a target without the in-cluster Job (provisioning.automated false)
     const target = argoTarget(join(dist, 'repo', name));
     const world = new ClusterWorld({ tools: ['argocd'] });
