@@ -98,7 +98,14 @@ describe('cdk8s synth (cdk8s-cli)', () => {
       const run = cdk8s(repo, app(), ['-o', 'out']);
       // THEN DIR holds synth's output with its marker, cdk8s-cli lists it, and dist/ is as it was
       expect(run.status).toBe(0);
-      expect(Object.keys(readTree(join(repo, 'out')))).toEqual([OUTPUT_MARKER, 'dev/vultr/0000-operator.k8s.yaml', 'dev/vultr/0001-cluster.k8s.yaml']);
+      expect(Object.keys(readTree(join(repo, 'out')))).toEqual([
+        OUTPUT_MARKER,
+        'dev/vultr/0000-operator.k8s.yaml',
+        'dev/vultr/0001-cluster.k8s.yaml',
+        'dev/vultr/argocd/application.yaml',
+        'dev/vultr/argocd/appproject.yaml',
+        'dev/vultr/argocd/patches/argocd-cm.yaml',
+      ]);
       expect(readTree(join(repo, 'out', 'dev', 'vultr'))).toEqual(readTree(join(repo, 'dist', 'dev', 'vultr')));
       expect(run.stdout).toContain('  - out/dev/vultr/0001-cluster.k8s.yaml');
       expect(readTree(join(repo, 'dist'))).toEqual(before);
