@@ -51,7 +51,8 @@ function copyForCdk8sCli(outdir: string, written: readonly string[]): void {
   if (!cli || resolve(cli) === resolve(outdir)) return;
   for (const folder of written) {
     mkdirSync(join(cli, folder), { recursive: true });
-    for (const name of readdirSync(join(outdir, folder)).filter(isSynthFile)) copyFileSync(join(outdir, folder, name), join(cli, folder, name));
+    for (const name of readdirSync(join(outdir, folder)).filter(isSynthFile))
+      copyFileSync(join(outdir, folder, name), join(cli, folder, name));
   }
 }
 

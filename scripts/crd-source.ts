@@ -36,7 +36,9 @@ async function download(url: string): Promise<string> {
     response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    throw new CrdSourceError(`could not download ${url}: ${timedOut ? `no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s` : causeOf(error)}. ${OFFLINE_HINT}`);
+    throw new CrdSourceError(
+      `could not download ${url}: ${timedOut ? `no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s` : causeOf(error)}. ${OFFLINE_HINT}`,
+    );
   }
   if (!response.ok) {
     const hint = response.status === 404 ? ' (is the tag or the path right?)' : '';
@@ -50,7 +52,14 @@ function readLocal(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'not readable (permission denied)' : causeOf(error);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : code === 'EACCES'
+            ? 'not readable (permission denied)'
+            : causeOf(error);
     throw new CrdSourceError(`could not read ${path}: ${why}`);
   }
 }
@@ -64,7 +73,9 @@ export function restateClusterCrd(source: string, text: string): Record<string, 
   const crd = objects.find((o) => o?.kind === 'CustomResourceDefinition' && o.spec?.names?.kind === 'RestateCluster');
   if (!crd) {
     const kinds = objects.map((o) => (o?.kind === 'CustomResourceDefinition' ? `CRD ${o.spec?.names?.kind}` : o?.kind)).filter(Boolean);
-    throw new CrdSourceError(`${source} does not hold the RestateCluster CustomResourceDefinition (it holds: ${kinds.join(', ') || 'nothing'})`);
+    throw new CrdSourceError(
+      `${source} does not hold the RestateCluster CustomResourceDefinition (it holds: ${kinds.join(', ') || 'nothing'})`,
+    );
   }
   return crd;
 }

@@ -65,7 +65,9 @@ async function importVersion(version: string, from: string | undefined, outDir: 
       env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
     });
     if (result.status !== 0) {
-      throw new CrdSourceError(`cdk8s import of operator ${version} failed with exit status ${result.status}${result.error ? ` (${result.error.message})` : ''}`);
+      throw new CrdSourceError(
+        `cdk8s import of operator ${version} failed with exit status ${result.status}${result.error ? ` (${result.error.message})` : ''}`,
+      );
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -75,12 +77,15 @@ async function importVersion(version: string, from: string | undefined, outDir: 
 
 async function main(): Promise<void> {
   const usage = 'usage: npm run import [-- --version 1.7.4|2.8.1 [--from FILE_OR_URL] [--out DIR]]';
-  const unknown = process.argv.slice(2).filter((arg, i, all) => arg.startsWith('--') && !OPTIONS.has(arg) && !OPTIONS.has(all[i + 1] === arg ? '' : (all[i - 1] ?? '')));
+  const unknown = process.argv
+    .slice(2)
+    .filter((arg, i, all) => arg.startsWith('--') && !OPTIONS.has(arg) && !OPTIONS.has(all[i + 1] === arg ? '' : (all[i - 1] ?? '')));
   if (unknown.length > 0) throw new CrdSourceError(`unknown option ${unknown[0]}; ${usage}`);
   const version = option('--version');
   const from = option('--from');
   const out = option('--out');
-  if (version !== undefined && !(VERSIONS as readonly string[]).includes(version)) throw new CrdSourceError(`--version must be one of ${VERSIONS.join(', ')}`);
+  if (version !== undefined && !(VERSIONS as readonly string[]).includes(version))
+    throw new CrdSourceError(`--version must be one of ${VERSIONS.join(', ')}`);
   if ((from !== undefined || out !== undefined) && version === undefined) {
     throw new CrdSourceError(`--from and --out need --version (which operator version the CRD is of); ${usage}`);
   }

@@ -18,13 +18,19 @@ function main(): void {
   const text = readFileSync(POD_MONITOR_CRD, 'utf8');
   const sha256 = createHash('sha256').update(text).digest('hex');
   if (sha256 !== SHA256) throw new Error(`${POD_MONITOR_CRD} has sha256 ${sha256}, not the ${SHA256} its SOURCES.md records`);
-  const crd = parseAllDocuments(text).map((doc) => doc.toJS()).find((doc) => doc?.kind === 'CustomResourceDefinition');
+  const crd = parseAllDocuments(text)
+    .map((doc) => doc.toJS())
+    .find((doc) => doc?.kind === 'CustomResourceDefinition');
   if (crd?.spec?.names?.kind !== 'PodMonitor') throw new Error(`${POD_MONITOR_CRD} does not hold the PodMonitor CustomResourceDefinition`);
-  const result = spawnSync('npx', ['cdk8s', 'import', POD_MONITOR_CRD, '--output', join(ROOT, 'imports'), '--no-save', '--language', 'typescript'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
-  });
+  const result = spawnSync(
+    'npx',
+    ['cdk8s', 'import', POD_MONITOR_CRD, '--output', join(ROOT, 'imports'), '--no-save', '--language', 'typescript'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+    },
+  );
   if (result.status !== 0) throw new Error(`cdk8s import failed with exit status ${result.status}`);
 }
 

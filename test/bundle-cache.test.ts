@@ -69,7 +69,13 @@ class ScratchProject {
       env: { ...process.env, BUNDLE_CACHE: '', BUNDLE_CACHE_DIR: '', BUNDLE_CACHE_VERBOSE: '1', ...env },
     });
     const notes = result.stderr.split('\n').filter((line) => line.startsWith('bundle-cache: '));
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, notes, output: result.status === 0 ? JSON.parse(result.stdout) : undefined };
+    return {
+      status: result.status,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      notes,
+      output: result.status === 0 ? JSON.parse(result.stdout) : undefined,
+    };
   }
 
   remove(): void {
@@ -89,7 +95,11 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
   test('gives the output, arguments and exit code tsx gives, building the vendor bundle once', () => {
     // GIVEN an empty cache, and the project run once by tsx directly
     rmSync(project.cacheDir, { recursive: true });
-    const byTsx = spawnSync(TSX, ['entry.ts', '--flag', 'x y'], { cwd: project.path, encoding: 'utf8', env: { ...process.env, SCRATCH_EXIT: '3' } });
+    const byTsx = spawnSync(TSX, ['entry.ts', '--flag', 'x y'], {
+      cwd: project.path,
+      encoding: 'utf8',
+      env: { ...process.env, SCRATCH_EXIT: '3' },
+    });
     // WHEN it runs twice through the runner
     const first = project.run(['--flag', 'x y'], { SCRATCH_EXIT: '3' });
     const second = project.run(['--flag', 'x y'], { SCRATCH_EXIT: '3' });
@@ -108,14 +118,16 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
       expect(run.stdout).toBe(byTsx.stdout);
       expect(run.status).toBe(3);
     }
-    expect(first.notes).toEqual(['bundle-cache: building the vendor bundle (dep)', 'bundle-cache: vendor code cache not usable; writing one at exit']);
-    expect(second.notes).toEqual(['bundle-cache: vendor code cache used']);
-    expect(readdirSync(project.cacheDir).map((name) => name.replace(/[0-9a-f]{24}/, 'HASH')).sort()).toEqual([
-      'app-entry-HASH.js',
-      'vendor.js',
-      'vendor.js.key',
-      'vendor.js.v8cache',
+    expect(first.notes).toEqual([
+      'bundle-cache: building the vendor bundle (dep)',
+      'bundle-cache: vendor code cache not usable; writing one at exit',
     ]);
+    expect(second.notes).toEqual(['bundle-cache: vendor code cache used']);
+    expect(
+      readdirSync(project.cacheDir)
+        .map((name) => name.replace(/[0-9a-f]{24}/, 'HASH'))
+        .sort(),
+    ).toEqual(['app-entry-HASH.js', 'vendor.js', 'vendor.js.key', 'vendor.js.v8cache']);
   });
 
   test('a program that throws runs once, fails with its error, and its stack trace names the TypeScript source', () => {
@@ -149,7 +161,7 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
     expect(project.run().output.shade).toBe('file');
   });
 
-  test("a dependency whose package.json or lock entry changed is bundled again", () => {
+  test('a dependency whose package.json or lock entry changed is bundled again', () => {
     // GIVEN a filled cache using dep's a.js
     // WHEN dep's package.json points at b.js (a hand edit: the lock file is unchanged)
     project.write('node_modules/dep/package.json', '{ "name": "dep", "version": "1.0.0", "main": "b.js" }\n');
@@ -221,7 +233,13 @@ describe('npm run synth through the bundle runner', () => {
 
   test('writes byte-identical files and the same messages as tsx main.ts', () => {
     // GIVEN an empty cache
-    const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', BUNDLE_CACHE: '', BUNDLE_CACHE_DIR: join(scratch, 'cache'), BUNDLE_CACHE_VERBOSE: '' };
+    const env = {
+      ...process.env,
+      CDK8S_CHECK_UPGRADE: 'false',
+      BUNDLE_CACHE: '',
+      BUNDLE_CACHE_DIR: join(scratch, 'cache'),
+      BUNDLE_CACHE_VERBOSE: '',
+    };
     // WHEN every target is synthesized by tsx, by the runner with an empty cache, and by the runner again
     const outdirs = ['tsx', 'built', 'reused'].map((name) => join(scratch, name));
     const runs = [

@@ -11,7 +11,13 @@ import { closedKubeconfig } from './support/closed-kubeconfig';
 // for mise tasks, run against the kubectl stand-in by test/deploy/mise.test.ts.
 const REPO = resolve(__dirname, '..');
 const KUBECTL = '/usr/bin/kubectl';
-const docFiles = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((n) => n.endsWith('.md')).sort().map((n) => `docs/${n}`)];
+const docFiles = [
+  'README.md',
+  ...readdirSync(join(REPO, 'docs'))
+    .filter((n) => n.endsWith('.md'))
+    .sort()
+    .map((n) => `docs/${n}`),
+];
 const blocks = docFiles.flatMap((file) => shellBlocks(file, readFileSync(join(REPO, file), 'utf8')));
 const ciCommands = new Set(scriptCommands(readFileSync(join(REPO, '.ci', 'run'), 'utf8')).map(normalizeCommand));
 const miseTest = readFileSync(join(REPO, 'test', 'deploy', 'mise.test.ts'), 'utf8');
@@ -61,7 +67,9 @@ function kubectlCommands(): Array<{ where: string; words: string[]; stdin: strin
 describe('the commands the README and docs/ show', () => {
   test('each is run by CI, by this test, or marked as needing a cluster and checked without one', () => {
     // GIVEN every command of every sh block
-    const unrun = blocks.flatMap((block) => block.commands.filter((c) => howRun(block, c) === undefined).map((c) => `${where(block)}: ${c}`));
+    const unrun = blocks.flatMap((block) =>
+      block.commands.filter((c) => howRun(block, c) === undefined).map((c) => `${where(block)}: ${c}`),
+    );
     // THEN none is left that nothing runs
     expect(blocks.length).toBeGreaterThan(5);
     expect(unrun).toEqual([]);
@@ -98,13 +106,17 @@ describe('the commands the README and docs/ show', () => {
 
     test('every mise task is one the mise tests run against the kubectl stand-in, with flags the task declares', () => {
       // GIVEN the mise commands of the cluster blocks
-      const commands = blocks.filter((b) => b.needs?.startsWith('a cluster')).flatMap((b) => b.commands.filter((c) => /^mise run /.test(c)).map((c) => ({ b, c })));
+      const commands = blocks
+        .filter((b) => b.needs?.startsWith('a cluster'))
+        .flatMap((b) => b.commands.filter((c) => /^mise run /.test(c)).map((c) => ({ b, c })));
       expect(commands.length).toBeGreaterThan(0);
       const problems = commands.flatMap(({ b, c }) => {
         const [, , task, ...rest] = shellWords(c);
         const section = miseToml.split(/^\[tasks\./m).find((s) => s.startsWith(`"${task}"]`) || s.startsWith(`${task}]`));
         const ranByTest = miseTest.includes(`'run', '${task}'`) || ciCommands.has(normalizeCommand(c));
-        const undeclared = rest.filter((w) => w.startsWith('--')).filter((flag) => !section?.includes(`${flag} `) && !section?.includes(`${flag}"`));
+        const undeclared = rest
+          .filter((w) => w.startsWith('--'))
+          .filter((flag) => !section?.includes(`${flag} `) && !section?.includes(`${flag}"`));
         return [
           ...(section ? [] : [`${where(b)}: ${c}: no task ${task} in mise.toml`]),
           ...(ranByTest ? [] : [`${where(b)}: ${c}: neither CI nor test/deploy/mise.test.ts runs ${task}`]),
@@ -130,8 +142,14 @@ describe('the commands the README and docs/ show', () => {
       cpSync(join(REPO, 'values'), join(scratch, 'my-values'), { recursive: true });
       symlinkSync(join(REPO, 'node_modules'), join(repo, 'node_modules'));
       writeFileSync(join(repo, '.gitignore'), 'node_modules\n.synth-*\n');
-      const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args], { cwd: repo, encoding: 'utf8' });
-      for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-qm', 'scratch'], ['update-ref', 'refs/remotes/origin/main', 'HEAD']]) {
+      const git = (...args: string[]) =>
+        spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args], { cwd: repo, encoding: 'utf8' });
+      for (const args of [
+        ['init', '-q'],
+        ['add', '-A'],
+        ['commit', '-qm', 'scratch'],
+        ['update-ref', 'refs/remotes/origin/main', 'HEAD'],
+      ]) {
         expect(git(...args).status).toBe(0);
       }
     });
@@ -142,7 +160,15 @@ describe('the commands the README and docs/ show', () => {
       expect(commands.length).toBeGreaterThan(0);
       // WHEN each runs as written, in the scratch repository
       const failed = commands
-        .map((command) => ({ command, run: spawnSync('sh', ['-c', command], { cwd: repo, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } }) }))
+        .map((command) => ({
+          command,
+          run: spawnSync('sh', ['-c', command], {
+            cwd: repo,
+            encoding: 'utf8',
+            timeout: 120_000,
+            env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+          }),
+        }))
         .filter(({ run }) => run.status !== 0 || !run.stdout.includes('synthesized '))
         .map(({ command, run }) => `${command}: exit ${run.status}: ${run.stderr.trim().split('\n').pop()}`);
       // THEN each exits 0 and reports what it synthesized

@@ -62,7 +62,8 @@ describe('the markdown link check', () => {
 
   test('computes GitHub anchors: punctuation and code marks dropped, spaces to hyphens, repeats numbered', () => {
     // GIVEN headings with punctuation, code and a repeat
-    const markdown = '# Verify: prove the shipped config on real Restate\n## Day one: build, preview, promote\n## `npm run synth`\n## Day one: build, preview, promote\n';
+    const markdown =
+      '# Verify: prove the shipped config on real Restate\n## Day one: build, preview, promote\n## `npm run synth`\n## Day one: build, preview, promote\n';
     // THEN their anchors are the ones GitHub gives them
     expect(headingAnchor('What the tests prove, and what they cannot')).toBe('what-the-tests-prove-and-what-they-cannot');
     expect([...anchorsOf(markdown)]).toEqual([

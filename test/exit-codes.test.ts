@@ -49,7 +49,17 @@ describe('every command exits by the one table of exit codes', () => {
     const outdir = join(scratch, 'never');
     // WHEN
     const synth = command('synth', ['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--outdir', outdir]);
-    const deploy = command('deploy', ['build', '--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--dist', outdir]);
+    const deploy = command('deploy', [
+      'build',
+      '--environment',
+      'dev',
+      '--provider',
+      'vultr',
+      '--values-dir',
+      values.path,
+      '--dist',
+      outdir,
+    ]);
     const verify = command('verify', ['--all', '--lint-only', '--values-dir', values.path, '--dist', outdir]);
     // THEN each exits 2 and names the file and key
     expect([synth.status, deploy.status, verify.status]).toEqual([ExitCode.INVALID_INPUT, ExitCode.INVALID_INPUT, ExitCode.INVALID_INPUT]);
@@ -68,7 +78,10 @@ describe('every command exits by the one table of exit codes', () => {
     const cluster = readFileSync(join(ROOT, 'dist', 'dev', 'vultr', CLUSTER_FILE), 'utf8');
     writeFileSync(join(target, CLUSTER_FILE), `<<<<<<< HEAD\n${cluster}=======\n${cluster}>>>>>>> theirs\n`);
     const git = (args: string[]) =>
-      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd: repo, encoding: 'utf8' });
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
     expect([git(['init', '-q']).status, git(['add', '-A']).status, git(['commit', '-qm', 'merge gone wrong']).status]).toEqual([0, 0, 0]);
     const dist = join(repo, 'dist');
     const one = ['--environment', 'dev', '--provider', 'vultr'];

@@ -39,7 +39,12 @@ function crdText(): string {
       group,
       names: { kind, plural: 'restateclusters', singular: 'restatecluster', shortNames: ['rsc'] },
       scope,
-      versions: Object.entries(versions).map(([name, schema], index) => ({ name, served: true, storage: index === 0, schema: { openAPIV3Schema: schema } })),
+      versions: Object.entries(versions).map(([name, schema], index) => ({
+        name,
+        served: true,
+        storage: index === 0,
+        schema: { openAPIV3Schema: schema },
+      })),
     },
   });
 }
@@ -67,7 +72,9 @@ describe('npm run import', () => {
     // THEN the typed constructs equal the committed ones, and the schema file records the same CRD
     expect(run.stderr).not.toContain('import:');
     expect(run.code).toBe(0);
-    expect(readFileSync(join(out, 'restate.dev.ts'), 'utf8')).toBe(readFileSync(join(ROOT, 'imports', 'operator-1.7.4', 'restate.dev.ts'), 'utf8'));
+    expect(readFileSync(join(out, 'restate.dev.ts'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'imports', 'operator-1.7.4', 'restate.dev.ts'), 'utf8'),
+    );
     const schema = JSON.parse(readFileSync(join(out, 'restate.dev.schema.json'), 'utf8'));
     expect({ ...schema, source: undefined, sha256: undefined }).toEqual({ ...COMMITTED_SCHEMA, source: undefined, sha256: undefined });
   }, 120_000);
@@ -82,7 +89,9 @@ describe('npm run import', () => {
     expect(run.stderr).toMatch(
       /^import: could not download https:\/\/raw\.githubusercontent\.com\/restatedev\/restate-operator\/v1\.7\.4\/crd\/restateclusters\.yaml: getaddrinfo \w+ raw\.githubusercontent\.com/,
     );
-    expect(run.stderr).toContain('Without network access, pass a local copy of the file: npm run import -- --from PATH/restateclusters.yaml');
+    expect(run.stderr).toContain(
+      'Without network access, pass a local copy of the file: npm run import -- --from PATH/restateclusters.yaml',
+    );
     expect(spawnSync('ls', [out]).status).not.toBe(0);
   }, 60_000);
 
@@ -108,7 +117,9 @@ describe('npm run import', () => {
       // THEN each exits 1 with one line that says why
       expect([http.code, refused.code, missing.code, wrong.code]).toEqual([1, 1, 1, 1]);
       expect(http.stderr).toContain(`import: could not download ${url}: HTTP 404 Not Found (is the tag or the path right?)`);
-      expect(refused.stderr).toMatch(/import: could not download http:\/\/127\.0\.0\.1:\d+\/x\.yaml: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
+      expect(refused.stderr).toMatch(
+        /import: could not download http:\/\/127\.0\.0\.1:\d+\/x\.yaml: connect ECONNREFUSED 127\.0\.0\.1:\d+/,
+      );
       expect(missing.stderr).toBe(`import: could not read ${join(scratch, 'nope.yaml')}: no such file\n`);
       expect(wrong.stderr).toBe(`import: ${notCrd} does not hold the RestateCluster CustomResourceDefinition (it holds: Deployment)\n`);
     } finally {

@@ -3,8 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean>; scarfSettings?: unknown };
-const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  allowScripts?: Record<string, boolean>;
+  scarfSettings?: unknown;
+};
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { hasInstallScript?: boolean }>;
+};
 
 /** `node_modules/a/node_modules/@b/c` → `@b/c`. */
 function packageName(lockPath: string): string {
@@ -14,7 +19,13 @@ function packageName(lockPath: string): string {
 describe('installing runs only the install scripts the project decided on', () => {
   test('every locked package with an install script has an allowScripts decision in package.json', () => {
     // GIVEN the packages package-lock.json marks as having install scripts
-    const withScripts = [...new Set(Object.entries(lock.packages).filter(([path, entry]) => path !== '' && entry.hasInstallScript).map(([path]) => packageName(path)))].sort();
+    const withScripts = [
+      ...new Set(
+        Object.entries(lock.packages)
+          .filter(([path, entry]) => path !== '' && entry.hasInstallScript)
+          .map(([path]) => packageName(path)),
+      ),
+    ].sort();
     // WHEN they are looked up in package.json's allowScripts (npm 11.16+: advisory; npm 12: enforced)
     const undecided = withScripts.filter((name) => typeof pkg.allowScripts?.[name] !== 'boolean');
     const stale = Object.keys(pkg.allowScripts ?? {}).filter((name) => !withScripts.includes(name));

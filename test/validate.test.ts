@@ -96,11 +96,16 @@ describe('validateManifest', () => {
       // GIVEN a RestateCluster with fields of the 2.8.1 CRD
       const next = withChange(restateCluster, (c) => {
         c.spec.cluster = { autoProvision: true };
-        c.spec.compute.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }];
+        c.spec.compute.topologySpreadConstraints = [
+          { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' },
+        ];
       });
       // THEN the 2.8.1 schema accepts it, the 1.7.4 one does not, and the 2.8.1 schema still catches a typo
       expect(validateManifest(next, { operatorVersion: '2.8.1' })).toEqual([]);
-      expect(validateManifest(next, { operatorVersion: '1.7.4' })).toEqual(['/spec/cluster: unknown field', '/spec/compute/topologySpreadConstraints: unknown field']);
+      expect(validateManifest(next, { operatorVersion: '1.7.4' })).toEqual([
+        '/spec/cluster: unknown field',
+        '/spec/compute/topologySpreadConstraints: unknown field',
+      ]);
       const typo = withChange(next, (c) => (c.spec.cluster = { autoProvison: true }));
       expect(validateManifest(typo, { operatorVersion: '2.8.1' })).toEqual(['/spec/cluster/autoProvison: unknown field']);
     });
@@ -192,7 +197,13 @@ describe('validateManifest', () => {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
         kind: 'Kustomization',
         metadata: { name: 'restate-dev-cluster', namespace: 'flux-system' },
-        spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, path: './dist', dependsOn: [{ name: 'x' }] },
+        spec: {
+          interval: '10m',
+          prune: true,
+          sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+          path: './dist',
+          dependsOn: [{ name: 'x' }],
+        },
       };
       expect(validateManifest(kustomization)).toEqual([]);
       const bad = withChange(kustomization, (k) => {

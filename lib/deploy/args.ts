@@ -61,30 +61,63 @@ const COMMAND_SUMMARIES: Readonly<Record<Command, string>> = {
     'in a healthy pod and waits after each step (--yes: do not ask).',
 };
 
-type Flag = 'environment' | 'provider' | 'values-dir' | 'dist' | 'context' | 'allow-context-mismatch' | 'timeout' | 'force-conflicts' | 'node' | 'yes';
+type Flag =
+  | 'environment'
+  | 'provider'
+  | 'values-dir'
+  | 'dist'
+  | 'context'
+  | 'allow-context-mismatch'
+  | 'timeout'
+  | 'force-conflicts'
+  | 'node'
+  | 'yes';
 
 const FLAG_HELP: ReadonlyArray<{ flag: Flag; text: string; commands: readonly Command[] }> = [
   { flag: 'environment', text: '-e, --environment ENV       environment (values/environments/ENV.yaml); required', commands: COMMANDS },
   { flag: 'provider', text: '-p, --provider PROVIDER     provider (values/providers/PROVIDER.yaml); required', commands: COMMANDS },
   { flag: 'values-dir', text: '--values-dir DIR            values folder (default: values)', commands: COMMANDS },
-  { flag: 'dist', text: '--dist DIR                  folder of synthesized targets (default: dist)', commands: ['build', 'preview', 'promote'] },
-  { flag: 'context', text: "--context NAME              kube context to use (default: kubectl's current context)", commands: ['preview', 'promote', 'provision', 'status', 'recover'] },
+  {
+    flag: 'dist',
+    text: '--dist DIR                  folder of synthesized targets (default: dist)',
+    commands: ['build', 'preview', 'promote'],
+  },
+  {
+    flag: 'context',
+    text: "--context NAME              kube context to use (default: kubectl's current context)",
+    commands: ['preview', 'promote', 'provision', 'status', 'recover'],
+  },
   {
     flag: 'allow-context-mismatch',
     text: "--allow-context-mismatch    go on although the context is not the environment's deploy.kubeContext",
     commands: ['preview', 'promote', 'provision', 'status', 'recover'],
   },
-  { flag: 'timeout', text: `--timeout SECONDS           upper bound of each wait (default: ${DEFAULT_TIMEOUT_SECONDS})`, commands: ['promote', 'recover'] },
-  { flag: 'timeout', text: `--timeout SECONDS           deadline of the provisioning script (default: ${DEFAULT_TIMEOUT_SECONDS})`, commands: ['provision'] },
+  {
+    flag: 'timeout',
+    text: `--timeout SECONDS           upper bound of each wait (default: ${DEFAULT_TIMEOUT_SECONDS})`,
+    commands: ['promote', 'recover'],
+  },
+  {
+    flag: 'timeout',
+    text: `--timeout SECONDS           deadline of the provisioning script (default: ${DEFAULT_TIMEOUT_SECONDS})`,
+    commands: ['provision'],
+  },
   { flag: 'node', text: '--node POD                  the pod that lost its volume, e.g. restate-2; required', commands: ['recover'] },
   { flag: 'yes', text: '--yes                       run the steps without asking (needed without a terminal)', commands: ['recover'] },
-  { flag: 'force-conflicts', text: '--force-conflicts           take over fields another field manager owns (see docs/deploying.md)', commands: ['preview', 'promote'] },
+  {
+    flag: 'force-conflicts',
+    text: '--force-conflicts           take over fields another field manager owns (see docs/deploying.md)',
+    commands: ['preview', 'promote'],
+  },
 ];
 
 /** The usage of one command: what it does and only the options it takes. */
 export function commandUsage(command: Command): string {
   const options = FLAG_HELP.filter((entry) => entry.commands.includes(command)).map((entry) => `  ${entry.text}`);
-  const tools = command === 'build' ? '' : `\n\nneeds: ${command === 'promote' ? 'kubectl >= 1.31, and sops for a SOPS-encrypted credentials Secret' : 'kubectl >= 1.31'} (see docs/deploying.md#tools)`;
+  const tools =
+    command === 'build'
+      ? ''
+      : `\n\nneeds: ${command === 'promote' ? 'kubectl >= 1.31, and sops for a SOPS-encrypted credentials Secret' : 'kubectl >= 1.31'} (see docs/deploying.md#tools)`;
   return (
     `usage: npm run ${COMMAND_SCRIPTS[command]} -- --environment ENV --provider PROVIDER [options]\n` +
     `       mise run ${COMMAND_SCRIPTS[command]} --environment ENV --provider PROVIDER [options]\n\n` +
@@ -133,16 +166,21 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpReque
   const empty = emptyFlag(values, ['environment', 'provider', 'values-dir', 'dist', 'context', 'timeout', 'node']);
   if (empty) throw usageError(emptyFlagMessage(empty), named);
 
-  if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'name a command' : `one command only, got: ${positionals.join(' ')}`);
+  if (positionals.length !== 1)
+    throw usageError(positionals.length === 0 ? 'name a command' : `one command only, got: ${positionals.join(' ')}`);
   const command = positionals[0] as Command;
   if (!COMMANDS.includes(command)) {
     const suggestion = closest(positionals[0]!, COMMANDS);
-    throw usageError(`unknown command "${positionals[0]}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${COMMANDS.join(', ')}`);
+    throw usageError(
+      `unknown command "${positionals[0]}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${COMMANDS.join(', ')}`,
+    );
   }
 
   if (!values.environment || !values.provider) throw usageError('--environment and --provider are both required', command);
 
-  const clusterOnly = (['context', 'allow-context-mismatch'] as const).filter((flag) => values[flag] !== undefined && values[flag] !== false);
+  const clusterOnly = (['context', 'allow-context-mismatch'] as const).filter(
+    (flag) => values[flag] !== undefined && values[flag] !== false,
+  );
   if (command === 'build' && clusterOnly.length > 0) throw usageError(`--${clusterOnly[0]} does not apply to build`, command);
   if (values['force-conflicts'] && command !== 'preview' && command !== 'promote') {
     throw usageError('--force-conflicts only applies to preview and promote', command);
@@ -150,8 +188,10 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpReque
   if (values.timeout !== undefined && command !== 'promote' && command !== 'provision' && command !== 'recover') {
     throw usageError('--timeout only applies to promote, provision and recover', command);
   }
-  if ((values.node !== undefined || values.yes) && command !== 'recover') throw usageError(`--${values.node !== undefined ? 'node' : 'yes'} only applies to recover`, command);
-  if (command === 'recover' && values.node === undefined) throw usageError('recover needs --node: the pod that lost its volume, e.g. --node restate-2', command);
+  if ((values.node !== undefined || values.yes) && command !== 'recover')
+    throw usageError(`--${values.node !== undefined ? 'node' : 'yes'} only applies to recover`, command);
+  if (command === 'recover' && values.node === undefined)
+    throw usageError('recover needs --node: the pod that lost its volume, e.g. --node restate-2', command);
 
   return {
     command,

@@ -81,7 +81,9 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     );
     for (const warning of result.warnings) report.warn(`warning: ${warning}`);
     const [outcome] = result.outcomes;
-    report.info(`synthesized ${join(args.dist, args.environment, args.provider)}: ${outcome ? outcome.status : 'written'}${outcome?.status === 'changed' ? ` (${outcome.files.join(', ')})` : ''}`);
+    report.info(
+      `synthesized ${join(args.dist, args.environment, args.provider)}: ${outcome ? outcome.status : 'written'}${outcome?.status === 'changed' ? ` (${outcome.files.join(', ')})` : ''}`,
+    );
     return 0;
   }
 
@@ -122,12 +124,19 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       }
       const notDiffed = result.skipped.length > 0 ? ` (${result.skipped.length} file(s) not diffed, see above)` : '';
       report.info(
-        (result.changed.length === 0 ? 'preview: the cluster matches the target' : `preview: ${result.changed.length} file(s) would change the cluster`) + notDiffed,
+        (result.changed.length === 0
+          ? 'preview: the cluster matches the target'
+          : `preview: ${result.changed.length} file(s) would change the cluster`) + notDiffed,
       );
       return 0;
     }
     case 'promote':
-      promote(session, target!, { timeoutSeconds: args.timeoutSeconds, forceConflicts: args.forceConflicts }, deps.sops ?? new SopsProcess());
+      promote(
+        session,
+        target!,
+        { timeoutSeconds: args.timeoutSeconds, forceConflicts: args.forceConflicts },
+        deps.sops ?? new SopsProcess(),
+      );
       return 0;
     case 'provision':
       provisionInPod(session, values.clusterName, args.timeoutSeconds, values.replicas, values.restate.defaultReplication);
@@ -138,7 +147,12 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       return result.ready && result.provisioned && result.credentials && result.dataLoss.length === 0 ? 0 : 1;
     }
     case 'recover':
-      recover(session, values, { node: args.node!, yes: args.yes ?? false, confirm: deps.confirm ?? (() => 'no-tty') }, args.timeoutSeconds);
+      recover(
+        session,
+        values,
+        { node: args.node!, yes: args.yes ?? false, confirm: deps.confirm ?? (() => 'no-tty') },
+        args.timeoutSeconds,
+      );
       return 0;
   }
 }

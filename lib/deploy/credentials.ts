@@ -118,12 +118,16 @@ export function applySopsSecret(session: Session, sops: Sops, file: string, secr
   const plaintext = sops.decrypt(file);
   const values = secretValues(plaintext, secret);
   if (values === undefined) {
-    throw new DeployError(`sops decrypted ${file}, but the result is not a v1 Secret named ${secret.name} in namespace ${secret.namespace}; nothing was applied`);
+    throw new DeployError(
+      `sops decrypted ${file}, but the result is not a v1 Secret named ${secret.name} in namespace ${secret.namespace}; nothing was applied`,
+    );
   }
   const result = session.run(applyStdinArgs(session.context, options), { stdin: plaintext });
   const said = redact(`${result.stdout}${result.stderr}`.trim(), values);
   if (result.code !== 0) {
-    throw new DeployError(`server-side apply of the decrypted ${file} failed (kubectl exit ${result.code}):\n${indent(said || '(no output)')}`);
+    throw new DeployError(
+      `server-side apply of the decrypted ${file} failed (kubectl exit ${result.code}):\n${indent(said || '(no output)')}`,
+    );
   }
   if (said) session.report.info(indent(said));
 }
@@ -136,13 +140,22 @@ export function applySopsSecret(session: Session, sops: Sops, file: string, secr
 function secretValues(plaintext: Buffer, expected: CredentialsSecret): string[] | undefined {
   const doc = parseDocument(plaintext.toString('utf8'));
   if (doc.errors.length > 0) return undefined;
-  type Manifest = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; data?: unknown; stringData?: unknown };
+  type Manifest = {
+    apiVersion?: unknown;
+    kind?: unknown;
+    metadata?: { name?: unknown; namespace?: unknown };
+    data?: unknown;
+    stringData?: unknown;
+  };
   const secret = doc.toJS() as Manifest | null;
   if (!secret || secret.apiVersion !== 'v1' || secret.kind !== 'Secret') return undefined;
   if (secret.metadata?.name !== expected.name || secret.metadata?.namespace !== expected.namespace) return undefined;
-  const strings = (map: unknown): string[] => (map && typeof map === 'object' ? Object.values(map).filter((v): v is string => typeof v === 'string') : []);
+  const strings = (map: unknown): string[] =>
+    map && typeof map === 'object' ? Object.values(map).filter((v): v is string => typeof v === 'string') : [];
   const data = strings(secret.data);
-  const decoded = data.filter((value) => Buffer.from(value, 'base64').toString('base64') === value).map((value) => Buffer.from(value, 'base64').toString('utf8'));
+  const decoded = data
+    .filter((value) => Buffer.from(value, 'base64').toString('base64') === value)
+    .map((value) => Buffer.from(value, 'base64').toString('utf8'));
   return [...data, ...decoded, ...strings(secret.stringData)].filter((value) => value.length > 0);
 }
 

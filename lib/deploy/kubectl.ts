@@ -27,10 +27,14 @@ export function currentContextArgs(): string[] {
 /** Server-side apply of one file with our field manager. */
 export function applyArgs(context: string, file: string, options: ApplyOptions = {}): string[] {
   return [
-    '--context', context,
-    'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`,
+    '--context',
+    context,
+    'apply',
+    '--server-side',
+    `--field-manager=${FIELD_MANAGER}`,
     ...(options.forceConflicts ? ['--force-conflicts'] : []),
-    '-f', file,
+    '-f',
+    file,
   ];
 }
 
@@ -45,10 +49,14 @@ export function applyStdinArgs(context: string, options: ApplyOptions = {}): str
 /** Server-side diff of one file, exactly as `applyArgs` would apply it. Exit 1 means "differences". */
 export function diffArgs(context: string, file: string, options: ApplyOptions = {}): string[] {
   return [
-    '--context', context,
-    'diff', '--server-side', `--field-manager=${FIELD_MANAGER}`,
+    '--context',
+    context,
+    'diff',
+    '--server-side',
+    `--field-manager=${FIELD_MANAGER}`,
     ...(options.forceConflicts ? ['--force-conflicts'] : []),
-    '-f', file,
+    '-f',
+    file,
   ];
 }
 
@@ -64,9 +72,13 @@ export interface WaitTarget {
 /** `kubectl wait` for one object, bounded by `timeoutSeconds`. */
 export function waitArgs(context: string, target: WaitTarget, timeoutSeconds: number): string[] {
   return [
-    '--context', context,
+    '--context',
+    context,
     ...namespaceArgs(target.namespace),
-    'wait', `--for=${target.condition}`, target.object, `--timeout=${timeoutSeconds}s`,
+    'wait',
+    `--for=${target.condition}`,
+    target.object,
+    `--timeout=${timeoutSeconds}s`,
   ];
 }
 
@@ -74,7 +86,13 @@ export function waitArgs(context: string, target: WaitTarget, timeoutSeconds: nu
  * `kubectl exec` in one pod. With `stdin`, kubectl passes its standard input to the command (`-i`), which
  * is how the provisioning script reaches the pod without being baked into the image.
  */
-export function execArgs(context: string, namespace: string, pod: string, command: readonly string[], options: { stdin?: boolean } = {}): string[] {
+export function execArgs(
+  context: string,
+  namespace: string,
+  pod: string,
+  command: readonly string[],
+  options: { stdin?: boolean } = {},
+): string[] {
   return ['--context', context, '-n', namespace, 'exec', ...(options.stdin ? ['-i'] : []), pod, '--', ...command];
 }
 
@@ -119,7 +137,14 @@ export function secretKeysArgs(context: string, namespace: string, name: string)
  */
 export function createSecretArgs(context: string, namespace: string, name: string, keys: readonly string[]): string[] {
   return [
-    '--context', context, '-n', namespace, 'create', 'secret', 'generic', name,
+    '--context',
+    context,
+    '-n',
+    namespace,
+    'create',
+    'secret',
+    'generic',
+    name,
     ...keys.map((key) => `--from-literal=${shellQuote(key)}="$${shellVariable(key)}"`),
   ];
 }

@@ -4,7 +4,15 @@ import { drainNames } from '../stack/day-two/drain-names';
 import type { DeployTarget } from './target';
 import { type CredentialsSecret, credentialsSecret } from './credentials';
 import type { ReadyTarget } from './rollout';
-import { clusterNamespaceWait, clusterPodWaits, drainJobWait, operatorWaits, provisioningJobWait, STORAGE_CLAIM_PREFIX, type Wait } from './waits';
+import {
+  clusterNamespaceWait,
+  clusterPodWaits,
+  drainJobWait,
+  operatorWaits,
+  provisioningJobWait,
+  STORAGE_CLAIM_PREFIX,
+  type Wait,
+} from './waits';
 
 /** One step of promote. Pure data: `plan.ts` decides, `promote.ts` does. */
 export type PromoteAction =
@@ -46,7 +54,10 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
   if (secret) {
     actions.push({ kind: 'credentials', secret, ...(secret.source === 'sops' ? { file: target.secretFile } : {}) });
   } else if (values.objectStorage?.credentials?.source === 'workload-identity') {
-    actions.push({ kind: 'note', text: 'no credentials Secret: object storage access comes from workload identity (the pods\' service account)' });
+    actions.push({
+      kind: 'note',
+      text: "no credentials Secret: object storage access comes from workload identity (the pods' service account)",
+    });
   }
   actions.push(
     ...clusterPodWaits({
@@ -64,7 +75,12 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
     // A Job's pod template is immutable and a finished Job never runs again: delete the previous run (if its
     // TTL has not removed it yet) so that the apply creates a fresh one. Provisioning is idempotent.
     actions.push(
-      { kind: 'delete', namespace: operatorNamespace, object: `job/${job}`, description: `previous provisioning Job ${operatorNamespace}/${job}` },
+      {
+        kind: 'delete',
+        namespace: operatorNamespace,
+        object: `job/${job}`,
+        description: `previous provisioning Job ${operatorNamespace}/${job}`,
+      },
       { kind: 'apply', file: target.provisioningFile, description: `provisioning Job ${operatorNamespace}/${job}` },
       { kind: 'job', namespace: operatorNamespace, job, wait: provisioningJobWait(operatorNamespace, job) },
     );
@@ -84,9 +100,15 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
   const drain = values.scaleIn ? drainNames(values.clusterName, values.scaleIn).job : undefined;
   if (drain) {
     // The drain Job's pod template is immutable: a previous run (kept for a day) must go before the apply.
-    actions.push({ kind: 'delete', namespace: operatorNamespace, object: `job/${drain}`, description: `previous drain Job ${operatorNamespace}/${drain}` });
+    actions.push({
+      kind: 'delete',
+      namespace: operatorNamespace,
+      object: `job/${drain}`,
+      description: `previous drain Job ${operatorNamespace}/${drain}`,
+    });
   }
-  for (const file of target.otherFiles) actions.push({ kind: 'apply', file, description: basename(file, '.k8s.yaml').replace(/^\d{4}-/, '') });
+  for (const file of target.otherFiles)
+    actions.push({ kind: 'apply', file, description: basename(file, '.k8s.yaml').replace(/^\d{4}-/, '') });
   if (drain && values.scaleIn && values.replicas === values.scaleIn.from) {
     actions.push(
       { kind: 'job', namespace: operatorNamespace, job: drain, wait: drainJobWait(operatorNamespace, drain, values.scaleIn) },
@@ -98,7 +120,12 @@ export function promotePlan(target: DeployTarget): PromoteAction[] {
     // crash-loops ("storage marker … created by another node"). Deleted with the user's own kubectl rights.
     for (let ordinal = values.scaleIn.to; ordinal < values.scaleIn.from; ordinal++) {
       const pvc = `${STORAGE_CLAIM_PREFIX}${ordinal}`;
-      actions.push({ kind: 'delete', namespace: values.clusterName, object: `pvc/${pvc}`, description: `PersistentVolumeClaim ${values.clusterName}/${pvc} of the removed pod restate-${ordinal}` });
+      actions.push({
+        kind: 'delete',
+        namespace: values.clusterName,
+        object: `pvc/${pvc}`,
+        description: `PersistentVolumeClaim ${values.clusterName}/${pvc} of the removed pod restate-${ordinal}`,
+      });
     }
   }
   return actions;

@@ -47,7 +47,8 @@ export class KubectlProcess implements Kubectl {
   ) {}
 
   run(args: readonly string[], options: RunOptions = {}): RunResult {
-    if (options.stdin !== undefined && options.stdinFile !== undefined) throw new Error('RunOptions: stdin and stdinFile exclude each other');
+    if (options.stdin !== undefined && options.stdinFile !== undefined)
+      throw new Error('RunOptions: stdin and stdinFile exclude each other');
     const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_CALL_TIMEOUT_SECONDS;
     const result = spawnSync(this.program, [...args], {
       env: this.env,

@@ -39,9 +39,13 @@ export function promote(session: Session, target: DeployTarget, options: Promote
         return;
       case 'delete':
         session.report.info(`${n} removing ${action.description}, if any`);
-        session.must(`deleting ${action.description}`, deleteArgs(session.context, action.namespace, action.object, options.timeoutSeconds), {
-          timeoutSeconds: options.timeoutSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
-        });
+        session.must(
+          `deleting ${action.description}`,
+          deleteArgs(session.context, action.namespace, action.object, options.timeoutSeconds),
+          {
+            timeoutSeconds: options.timeoutSeconds + CALL_TIMEOUT_MARGIN_SECONDS,
+          },
+        );
         return;
       case 'serving':
         waitServingInPod(session, values.clusterName, options.timeoutSeconds, values.replicas);

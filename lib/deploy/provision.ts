@@ -12,8 +12,19 @@ export const IN_POD_ADDRESS = 'http://127.0.0.1:5122';
  * `kubectl exec -i restate-0 -- sh -s -- ARGS`: runs the repository's provisioning script (fed on standard
  * input) in the first pod, with the `restatectl` of the cluster's own image.
  */
-export function provisionExecArgs(context: string, clusterName: string, deadlineSeconds: number, replicas?: number, replication?: number): string[] {
-  const script = provisionScriptArgs({ address: IN_POD_ADDRESS, deadlineSeconds, replicas, ...(replication !== undefined ? { ensureReplication: replication } : {}) });
+export function provisionExecArgs(
+  context: string,
+  clusterName: string,
+  deadlineSeconds: number,
+  replicas?: number,
+  replication?: number,
+): string[] {
+  const script = provisionScriptArgs({
+    address: IN_POD_ADDRESS,
+    deadlineSeconds,
+    replicas,
+    ...(replication !== undefined ? { ensureReplication: replication } : {}),
+  });
   return execArgs(context, clusterName, Upstream.FIRST_POD, ['sh', '-s', '--', ...script], { stdin: true });
 }
 
@@ -28,7 +39,13 @@ export function restatectlStatusArgs(context: string, clusterName: string): stri
  * already provisioned cluster at once and exits 0. With `replication`, it then makes the cluster's log and
  * partition replication that one when it differs (`restatectl config set`; a no-op otherwise). Throws with the script's own reason when it does not succeed.
  */
-export function provisionInPod(session: Session, clusterName: string, deadlineSeconds: number, replicas?: number, replication?: number): void {
+export function provisionInPod(
+  session: Session,
+  clusterName: string,
+  deadlineSeconds: number,
+  replicas?: number,
+  replication?: number,
+): void {
   const where = `${clusterName}/${Upstream.FIRST_POD}`;
   session.report.info(`==> provisioning through pod ${where} (deadline ${deadlineSeconds}s)`);
   const result = session.run(provisionExecArgs(session.context, clusterName, deadlineSeconds, replicas, replication), {
@@ -72,7 +89,9 @@ export function servingExecArgs(context: string, clusterName: string, deadlineSe
 
 /** Waits (through `restate-0`) until the cluster serves: every pod a metadata member, every partition led. */
 export function waitServingInPod(session: Session, clusterName: string, deadlineSeconds: number, replicas?: number): void {
-  session.report.info(`==> waiting until every partition of ${clusterName} has an active leader (through pod ${clusterName}/${Upstream.FIRST_POD}, deadline ${deadlineSeconds}s)`);
+  session.report.info(
+    `==> waiting until every partition of ${clusterName} has an active leader (through pod ${clusterName}/${Upstream.FIRST_POD}, deadline ${deadlineSeconds}s)`,
+  );
   const result = session.run(servingExecArgs(session.context, clusterName, deadlineSeconds, replicas), {
     stdinFile: PROVISION_SCRIPT_PATH,
     timeoutSeconds: deadlineSeconds + CALL_TIMEOUT_MARGIN_SECONDS,

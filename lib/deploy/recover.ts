@@ -1,4 +1,13 @@
-import { DATA_LOSS_LOG, type LostNode, nodeIdOf, nodeIdQuery, type RecoverStep, type RecoverWait, recoverSteps, type SqlRow } from '../stack/day-two/recover-steps';
+import {
+  DATA_LOSS_LOG,
+  type LostNode,
+  nodeIdOf,
+  nodeIdQuery,
+  type RecoverStep,
+  type RecoverWait,
+  recoverSteps,
+  type SqlRow,
+} from '../stack/day-two/recover-steps';
 import { clusterPodLabels, STATEFULSET } from '../target/operator-names';
 import type { StackValues } from '../values';
 import { DeployError } from './errors';
@@ -29,9 +38,19 @@ export function previousLogArgs(context: string, namespace: string, pod: string)
 
 /** Every pod of the cluster with its Ready condition, waiting reason and restart count, one per line. */
 export function clusterPodsArgs(context: string, clusterName: string): string[] {
-  const selector = Object.entries(clusterPodLabels(clusterName)).map(([key, value]) => `${key}=${value}`).join(',');
+  const selector = Object.entries(clusterPodLabels(clusterName))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
   return [
-    '--context', context, '-n', clusterName, 'get', 'pods', '-l', selector, '-o',
+    '--context',
+    context,
+    '-n',
+    clusterName,
+    'get',
+    'pods',
+    '-l',
+    selector,
+    '-o',
     'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.status.conditions[?(@.type=="Ready")].status}{"\\t"}{.status.containerStatuses[0].state.waiting.reason}{"\\t"}{.status.containerStatuses[0].restartCount}{"\\n"}{end}',
   ];
 }
@@ -66,9 +85,11 @@ export function restatectlArgs(context: string, namespace: string, pod: string, 
 function sql(session: Session, namespace: string, pod: string, query: string): SqlRow[] {
   const result = session.run(restatectlArgs(session.context, namespace, pod, ['sql', '--json', query]));
   const said = `${result.stdout}${result.stderr}`.trim();
-  if (result.code !== 0) throw new DeployError(`restatectl sql in pod ${namespace}/${pod} exited ${result.code}: ${said.split('\n').pop() || 'no output'}`);
+  if (result.code !== 0)
+    throw new DeployError(`restatectl sql in pod ${namespace}/${pod} exited ${result.code}: ${said.split('\n').pop() || 'no output'}`);
   const start = result.stdout.indexOf('[');
-  if (start < 0) throw new DeployError(`restatectl sql in pod ${namespace}/${pod} printed no JSON rows: ${said.split('\n').pop() || 'no output'}`);
+  if (start < 0)
+    throw new DeployError(`restatectl sql in pod ${namespace}/${pod} printed no JSON rows: ${said.split('\n').pop() || 'no output'}`);
   try {
     const rows = JSON.parse(result.stdout.slice(start)) as unknown;
     if (!Array.isArray(rows)) throw new Error('not a list');
@@ -122,18 +143,24 @@ export function recover(session: Session, values: StackValues, options: RecoverO
   const namespace = values.clusterName;
   const match = new RegExp(`^${STATEFULSET}-(0|[1-9][0-9]*)$`).exec(options.node);
   if (!match || Number(match[1]) >= values.replicas) {
-    throw new DeployError(`--node must name a pod of the cluster, ${STATEFULSET}-0 … ${STATEFULSET}-${values.replicas - 1}, got "${options.node}"`, ExitCode.INVALID_INPUT);
+    throw new DeployError(
+      `--node must name a pod of the cluster, ${STATEFULSET}-0 … ${STATEFULSET}-${values.replicas - 1}, got "${options.node}"`,
+      ExitCode.INVALID_INPUT,
+    );
   }
 
   const pods = parseClusterPods(session.must(`listing the pods of ${namespace}`, clusterPodsArgs(context, values.clusterName)).stdout);
   const healthy = pods.find((pod) => pod.ready && pod.name !== options.node);
-  if (!healthy) throw new DeployError(`no Ready pod other than ${options.node} in namespace ${namespace} to run restatectl in; recover needs the rest of the cluster serving`);
+  if (!healthy)
+    throw new DeployError(
+      `no Ready pod other than ${options.node} in namespace ${namespace} to run restatectl in; recover needs the rest of the cluster serving`,
+    );
 
   const log = session.run(previousLogArgs(context, namespace, options.node));
   if (!DATA_LOSS_LOG.test(`${log.stdout}${log.stderr}`)) {
     throw new DeployError(
       `the last log of ${namespace}/${options.node} (kubectl logs --previous) does not say "Detected data loss for log-server …": ` +
-        'recover is only for a node that lost its volume and is refused by the cluster. Look at `mise run status` and the pod\'s log first',
+        "recover is only for a node that lost its volume and is refused by the cluster. Look at `mise run status` and the pod's log first",
     );
   }
 
@@ -155,7 +182,11 @@ export function recover(session: Session, values: StackValues, options: RecoverO
   report.info(`  The volume of ${options.node} is deleted and recreated empty; this works only while the logs were never trimmed.`);
   if (!options.yes) {
     const answer = options.confirm(`Run these ${steps.length} steps on kube context "${context}"? [y/N] `);
-    if (answer === 'no-tty') throw new DeployError('recover asks before it changes the cluster, and there is no terminal to ask on: pass --yes to go on without asking', ExitCode.INVALID_INPUT);
+    if (answer === 'no-tty')
+      throw new DeployError(
+        'recover asks before it changes the cluster, and there is no terminal to ask on: pass --yes to go on without asking',
+        ExitCode.INVALID_INPUT,
+      );
     if (!answer) throw new DeployError('not confirmed: nothing was changed');
   }
 
@@ -165,12 +196,35 @@ export function recover(session: Session, values: StackValues, options: RecoverO
       const result = session.run(restatectlArgs(context, namespace, healthy.name, step.argv));
       const said = `${result.stdout}${result.stderr}`.trim();
       if (said) report.info(indent(said));
-      if (result.code !== 0) throw new DeployError(`restatectl ${step.argv.join(' ')} in pod ${namespace}/${healthy.name} exited ${result.code}: ${said.split('\n').pop() || 'no output'}`);
+      if (result.code !== 0)
+        throw new DeployError(
+          `restatectl ${step.argv.join(' ')} in pod ${namespace}/${healthy.name} exited ${result.code}: ${said.split('\n').pop() || 'no output'}`,
+        );
     } else {
-      session.must(`deleting the claim storage-${step.nodeName}`, ['--context', context, '-n', namespace, 'delete', 'pvc', `storage-${step.nodeName}`, '--wait=false']);
-      session.must(`deleting the pod ${step.nodeName}`, ['--context', context, '-n', namespace, 'delete', 'pod', step.nodeName, `--timeout=${timeoutSeconds}s`]);
+      session.must(`deleting the claim storage-${step.nodeName}`, [
+        '--context',
+        context,
+        '-n',
+        namespace,
+        'delete',
+        'pvc',
+        `storage-${step.nodeName}`,
+        '--wait=false',
+      ]);
+      session.must(`deleting the pod ${step.nodeName}`, [
+        '--context',
+        context,
+        '-n',
+        namespace,
+        'delete',
+        'pod',
+        step.nodeName,
+        `--timeout=${timeoutSeconds}s`,
+      ]);
     }
     if (step.waitFor) awaitState(session, namespace, healthy.name, step.waitFor, Math.min(step.waitFor.timeoutSeconds, timeoutSeconds));
   });
-  report.info(`recover: ${options.node} rejoined under a new node id; check that every partition has a leader again: mise run status --environment ${values.environment} --provider ${values.provider}`);
+  report.info(
+    `recover: ${options.node} rejoined under a new node id; check that every partition has a leader again: mise run status --environment ${values.environment} --provider ${values.provider}`,
+  );
 }

@@ -48,7 +48,10 @@ export function rolloutReadArgs(context: string, target: ReadyTarget): { ready: 
 }
 
 /** `k=v,k=v`, as `kubectl get -l` takes it. */
-const labelSelector = (labels: Record<string, string>): string => Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',');
+const labelSelector = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
 
 const num = (s: string | undefined): number => (s === undefined || s === '' ? 0 : Number(s));
 
@@ -86,15 +89,20 @@ export function parseRolloutState(ready: string, statefulSet: string, pods: stri
 export function rolloutVerdict(state: RolloutState, target: ReadyTarget): { readonly done: boolean; readonly line: string } {
   const want = target.replicas;
   const pods = state.pods
-    .map((p) => `${p.name} ${p.ready ? 'ready' : 'not ready'}${state.updateRevision && p.revision !== state.updateRevision ? ' (old revision)' : ''}`)
+    .map(
+      (p) =>
+        `${p.name} ${p.ready ? 'ready' : 'not ready'}${state.updateRevision && p.revision !== state.updateRevision ? ' (old revision)' : ''}`,
+    )
     .join(', ');
   const problems: string[] = [];
-  if (state.observedGeneration < state.generation) problems.push(`StatefulSet generation ${state.generation} not observed yet (${state.observedGeneration})`);
+  if (state.observedGeneration < state.generation)
+    problems.push(`StatefulSet generation ${state.generation} not observed yet (${state.observedGeneration})`);
   if (state.image !== target.image) problems.push(`StatefulSet still has image ${state.image || '(none)'}, not ${target.image}`);
   if (state.specReplicas !== want) problems.push(`StatefulSet wants ${state.specReplicas} replicas, not ${want}`);
   if (state.updatedReplicas < want) problems.push(`${state.updatedReplicas}/${want} updated`);
   if (state.readyReplicas < want || state.replicas !== want) problems.push(`${state.readyReplicas}/${want} ready`);
-  if (state.currentRevision !== state.updateRevision) problems.push(`rolling from ${state.currentRevision || '?'} to ${state.updateRevision || '?'}`);
+  if (state.currentRevision !== state.updateRevision)
+    problems.push(`rolling from ${state.currentRevision || '?'} to ${state.updateRevision || '?'}`);
   if (state.ready !== 'True') problems.push(`RestateCluster Ready=${state.ready}`);
   const summary = problems.length === 0 ? `Ready, ${want}/${want} pods ready at revision ${state.updateRevision}` : problems.join('; ');
   return { done: problems.length === 0, line: `${summary}${pods ? ` [${pods}]` : ''}` };
@@ -113,7 +121,9 @@ function sleepMs(ms: number): void {
 export function waitForReadyRollout(session: Session, target: ReadyTarget, timeoutSeconds: number, step: string): void {
   const { pollMs, progressMs } = session.timing;
   const ns = target.clusterName;
-  session.report.info(`${step} waiting up to ${timeoutSeconds}s for RestateCluster ${ns} to be Ready and StatefulSet ${ns}/${Upstream.STATEFULSET} rolled out`);
+  session.report.info(
+    `${step} waiting up to ${timeoutSeconds}s for RestateCluster ${ns} to be Ready and StatefulSet ${ns}/${Upstream.STATEFULSET} rolled out`,
+  );
   const args = rolloutReadArgs(session.context, target);
   const end = Date.now() + timeoutSeconds * 1000;
   let said = '';
@@ -131,7 +141,12 @@ export function waitForReadyRollout(session: Session, target: ReadyTarget, timeo
         return;
       }
     } else {
-      line = `kubectl: ${[ready, sts, pods].find((r) => r.code !== 0)!.stderr.trim().split('\n')[0]}`;
+      line = `kubectl: ${
+        [ready, sts, pods]
+          .find((r) => r.code !== 0)!
+          .stderr.trim()
+          .split('\n')[0]
+      }`;
     }
     const now = Date.now();
     if (now >= end) break;

@@ -42,7 +42,8 @@ export class Session {
   /** Runs a command that must succeed; on failure throws with `what` and kubectl's own message. */
   must(what: string, args: readonly string[], options?: RunOptions): RunResult {
     const result = this.run(args, options);
-    if (result.code !== 0) throw new DeployError(`${what} failed (kubectl exit ${result.code}):\n${indent(result.stderr || result.stdout)}`);
+    if (result.code !== 0)
+      throw new DeployError(`${what} failed (kubectl exit ${result.code}):\n${indent(result.stderr || result.stdout)}`);
     return result;
   }
 

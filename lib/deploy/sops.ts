@@ -59,11 +59,15 @@ export class SopsProcess implements Sops {
     }
     if (result.status !== 0) {
       // sops reports a failure without the plaintext (it has none to show): its words help, so they are shown.
-      const said = result.stderr.toString('utf8').trim().split('\n').filter((line) => line.trim() !== '').slice(-6).join('\n    ');
+      const said = result.stderr
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .slice(-6)
+        .join('\n    ');
       throw new DeployError(
-        `sops could not decrypt ${file} (exit ${result.status ?? 'by signal'}).\n` +
-          (said ? `  sops: ${said}\n` : '') +
-          `  ${KEY_HINT}`,
+        `sops could not decrypt ${file} (exit ${result.status ?? 'by signal'}).\n` + (said ? `  sops: ${said}\n` : '') + `  ${KEY_HINT}`,
       );
     }
     return result.stdout;

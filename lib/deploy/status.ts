@@ -1,5 +1,13 @@
 import type { StackValues } from '../values';
-import { consequence, type CredentialsSecret, credentialsSecret, createSecretHint, readSecret, secretLabel, sopsApplyHint } from './credentials';
+import {
+  consequence,
+  type CredentialsSecret,
+  credentialsSecret,
+  createSecretHint,
+  readSecret,
+  secretLabel,
+  sopsApplyHint,
+} from './credentials';
 import { conditionsArgs, podsArgs } from './kubectl';
 import { restatectlStatusArgs } from './provision';
 import { indent, type Session } from './session';
@@ -43,7 +51,10 @@ export function status(session: Session, values: StackValues, options: StatusOpt
   } else if (conditions.stdout.trim() === '') {
     report.info(indent('(no conditions reported yet)'));
   } else {
-    const rows = conditions.stdout.trim().split('\n').map((line) => line.split('\t'));
+    const rows = conditions.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
     ready = rows.some(([type, state]) => type === 'Ready' && state === 'True');
     report.info(indent(formatTable([['TYPE', 'STATUS', 'REASON', 'MESSAGE'], ...rows])));
   }
@@ -55,7 +66,7 @@ export function status(session: Session, values: StackValues, options: StatusOpt
   const secret = credentialsSecret(values);
   const credentials = secret ? credentialsStatus(session, secret, values, options) : undefined;
   if (!secret && values.objectStorage?.credentials?.source === 'workload-identity') {
-    report.info('== object storage credentials: workload identity (the pods\' service account), no Secret');
+    report.info("== object storage credentials: workload identity (the pods' service account), no Secret");
   }
 
   report.info(`== restatectl status (${clusterName}/${Upstream.FIRST_POD})`);
@@ -96,7 +107,12 @@ function lostVolumes(session: Session, values: StackValues): string[] {
 }
 
 /** Shows whether the credentials Secret exists with its keys; a missing one says what it breaks and how to fix it. */
-function credentialsStatus(session: Session, secret: CredentialsSecret, values: StackValues, options: StatusOptions): { ok: boolean; summary: string } {
+function credentialsStatus(
+  session: Session,
+  secret: CredentialsSecret,
+  values: StackValues,
+  options: StatusOptions,
+): { ok: boolean; summary: string } {
   const { report, context } = session;
   const label = secretLabel(secret);
   report.info(`== object storage credentials (${secret.source}): ${label}`);
@@ -121,7 +137,9 @@ function credentialsStatus(session: Session, secret: CredentialsSecret, values: 
   report.info(
     indent(
       `${label} lacks the key(s) ${found.missingKeys.join(', ')} (it has: ${found.keys.join(', ') || 'no non-empty keys'}): ${consequence(secret)}. ` +
-        (secret.source === 'sops' ? `Re-apply it: ${create}` : `Add the key(s): \`kubectl ${shellLine(['--context', context, '-n', secret.namespace, 'edit', 'secret', secret.name])}\``),
+        (secret.source === 'sops'
+          ? `Re-apply it: ${create}`
+          : `Add the key(s): \`kubectl ${shellLine(['--context', context, '-n', secret.namespace, 'edit', 'secret', secret.name])}\``),
     ),
   );
   return { ok: !secret.requiredByPods, summary: 'credentials Secret incomplete' };

@@ -52,7 +52,9 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
   const operatorFile = byChart.get(ChartIds.OPERATOR);
   const clusterFile = byChart.get(ChartIds.CLUSTER);
   if (!operatorFile || !clusterFile) {
-    throw new DeployError(`${folder} lacks the ${operatorFile ? 'cluster' : 'operator'} file (NNNN-${operatorFile ? 'cluster' : 'operator'}.k8s.yaml): ${rebuild}`);
+    throw new DeployError(
+      `${folder} lacks the ${operatorFile ? 'cluster' : 'operator'} file (NNNN-${operatorFile ? 'cluster' : 'operator'}.k8s.yaml): ${rebuild}`,
+    );
   }
   const provisioningFile = byChart.get(ChartIds.PROVISIONING);
   const { autoProvision, operatorProvisions } = readClusterFile(clusterFile, values.clusterName, rebuild);
@@ -61,7 +63,9 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
     throw new DeployError(`provisioning.automated is false but ${provisioningFile} exists (stale build?): ${rebuild}`);
   }
   if (values.provisioning.automated && !provisioningFile && !autoProvision && !operatorProvisions) {
-    throw new DeployError(`provisioning.automated is true but ${folder} has no provisioning file and the cluster does not auto-provision (stale build?): ${rebuild}`);
+    throw new DeployError(
+      `provisioning.automated is true but ${folder} has no provisioning file and the cluster does not auto-provision (stale build?): ${rebuild}`,
+    );
   }
   const secretFile = checkSecretFile(folder, values, valuesDir, rebuild);
   const known = new Set<string>([operatorFile, clusterFile, ...(provisioningFile ? [provisioningFile] : [])]);
@@ -87,10 +91,14 @@ export function locateTarget(dist: string, values: StackValues, valuesDir?: stri
 function readClusterFile(file: string, clusterName: string, rebuild: string): { autoProvision: boolean; operatorProvisions: boolean } {
   const manifest = parseManifest(readFileSync(file, 'utf8'));
   if (manifest.yamlError !== undefined) throw new ManifestError(file, '', `is not valid YAML (${manifest.yamlError}): ${rebuild}`);
-  const cluster = restateClusters(manifest.objects)[0] as { metadata?: { name?: string }; spec?: { config?: unknown; cluster?: { autoProvision?: unknown } } } | undefined;
+  const cluster = restateClusters(manifest.objects)[0] as
+    | { metadata?: { name?: string }; spec?: { config?: unknown; cluster?: { autoProvision?: unknown } } }
+    | undefined;
   if (!cluster) throw new DeployError(`${file} holds no RestateCluster: ${rebuild}`);
   if (cluster.metadata?.name !== clusterName) {
-    throw new DeployError(`${file} is for RestateCluster "${cluster.metadata?.name}", but clusterName is "${clusterName}" (stale build?): ${rebuild}`);
+    throw new DeployError(
+      `${file} is for RestateCluster "${cluster.metadata?.name}", but clusterName is "${clusterName}" (stale build?): ${rebuild}`,
+    );
   }
   const text = cluster.spec?.config ?? '';
   if (typeof text !== 'string') throw new ManifestError(file, 'spec.config', `is not a string: ${rebuild}`);

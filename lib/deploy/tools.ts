@@ -49,7 +49,7 @@ function older(found: { major: number; minor: number }, minimum: { major: number
 }
 
 function missing(result: RunResult): boolean {
-  return result.code === 127 || /ENOENT|not found/i.test(result.stderr) && result.stdout === '';
+  return result.code === 127 || (/ENOENT|not found/i.test(result.stderr) && result.stdout === '');
 }
 
 /**
@@ -62,14 +62,21 @@ export function checkDeployTools(probe: ToolProbe, needs: { readonly sops: boole
   const kubectl = probe.kubectl();
   const kv = kubectl.code === 0 ? kubectlClientVersion(kubectl.stdout) : undefined;
   if (missing(kubectl)) problems.push(`kubectl is not on PATH; deploy needs kubectl >= ${k.major}.${k.minor} (${k.why})`);
-  else if (!kv) problems.push(`\`kubectl ${KUBECTL_VERSION_ARGS.join(' ')}\` did not report a client version (exit ${kubectl.code}: ${kubectl.stderr.trim().split('\n')[0] ?? ''}); deploy needs kubectl >= ${k.major}.${k.minor}`);
+  else if (!kv)
+    problems.push(
+      `\`kubectl ${KUBECTL_VERSION_ARGS.join(' ')}\` did not report a client version (exit ${kubectl.code}: ${kubectl.stderr.trim().split('\n')[0] ?? ''}); deploy needs kubectl >= ${k.major}.${k.minor}`,
+    );
   else if (older(kv, k)) problems.push(`kubectl ${kv.text} is too old: deploy needs kubectl >= ${k.major}.${k.minor} (${k.why})`);
   if (needs.sops) {
     const s = TOOL_MINIMUMS.sops;
     const sops = probe.sops();
     const sv = sopsVersion(sops.stdout);
-    if (missing(sops)) problems.push(`sops is not on PATH; promote decrypts the target's SOPS-encrypted credentials Secret with it (sops >= ${s.major}.${s.minor}, ${s.why})`);
-    else if (!sv) problems.push(`\`sops --version\` did not report a version (exit ${sops.code}); promote needs sops >= ${s.major}.${s.minor}`);
+    if (missing(sops))
+      problems.push(
+        `sops is not on PATH; promote decrypts the target's SOPS-encrypted credentials Secret with it (sops >= ${s.major}.${s.minor}, ${s.why})`,
+      );
+    else if (!sv)
+      problems.push(`\`sops --version\` did not report a version (exit ${sops.code}); promote needs sops >= ${s.major}.${s.minor}`);
     else if (older(sv, s)) problems.push(`sops ${sv.text} is too old: promote needs sops >= ${s.major}.${s.minor} (${s.why})`);
   }
   if (problems.length > 0) throw new DeployError(`${problems.join('\n')}\n(${INSTALL})`, ExitCode.FAILED);
@@ -78,7 +85,8 @@ export function checkDeployTools(probe: ToolProbe, needs: { readonly sops: boole
 /** Runs a program for its version: no stdin, a short bound (an update check of an old sops must not hang deploy). */
 function versionOf(program: string, args: readonly string[], env: NodeJS.ProcessEnv): RunResult {
   const result = spawnSync(program, [...args], { env, encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') return { code: 127, stdout: '', stderr: `${program}: not found` };
+  if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT')
+    return { code: 127, stdout: '', stderr: `${program}: not found` };
   return { code: result.status ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? result.error?.message ?? '' };
 }
 

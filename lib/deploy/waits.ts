@@ -109,8 +109,7 @@ export function clusterNamespaceWait(values: Pick<ClusterWaitValues, 'clusterNam
     object: `namespace/${ns}`,
     condition: 'create',
     description: `namespace ${ns} (created by the operator) to exist`,
-    likelyCause:
-      `the operator has not reconciled RestateCluster ${ns}; see \`kubectl get restatecluster ${ns} -o yaml\` (status) and ${operatorLogs(values.operatorNamespace)}.`,
+    likelyCause: `the operator has not reconciled RestateCluster ${ns}; see \`kubectl get restatecluster ${ns} -o yaml\` (status) and ${operatorLogs(values.operatorNamespace)}.`,
   };
 }
 

@@ -38,7 +38,12 @@ function existingFolder(path: string): string {
 export function committedTargets(dist: string, ref: string): CommittedTargets {
   const at = existingFolder(dist);
   const top = git(at, ['rev-parse', '--show-toplevel']);
-  if (top.code !== 0) throw ValuesError.single('(command line)', '--dist', `${dist} is not inside a git repository: plan compares with the committed targets, and there are none`);
+  if (top.code !== 0)
+    throw ValuesError.single(
+      '(command line)',
+      '--dist',
+      `${dist} is not inside a git repository: plan compares with the committed targets, and there are none`,
+    );
   const toplevel = top.stdout.trim();
   const commit = git(toplevel, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   if (commit.code !== 0) throw ValuesError.single('(command line)', '--base', `"${ref}" is not a commit of the git repository ${toplevel}`);
@@ -59,7 +64,13 @@ export function committedTargets(dist: string, ref: string): CommittedTargets {
     if (parts.length !== 3 || parts.some((part) => part.startsWith('.')) || !isSynthFile(parts[2]!)) continue;
     wanted.push({ folder: `${parts[0]}/${parts[1]}`, file: parts[2]!, blob: match[1]! });
   }
-  const texts = wanted.length > 0 ? catFiles(toplevel, wanted.map((entry) => entry.blob)) : [];
+  const texts =
+    wanted.length > 0
+      ? catFiles(
+          toplevel,
+          wanted.map((entry) => entry.blob),
+        )
+      : [];
   const targets = new Map<string, Map<string, string>>();
   wanted.forEach((entry, index) => {
     if (!targets.has(entry.folder)) targets.set(entry.folder, new Map());

@@ -55,8 +55,17 @@ function podTemplateReasons(fields: readonly FieldChange[]): string[] {
   const has = (test: (path: string) => boolean) => fields.some((field) => test(field.path));
   const image = fields.find((field) => field.path === 'spec.compute.image');
   if (image) reasons.push(`the image changes (${show(image.before)} → ${show(image.after)})`);
-  if (has((path) => path.startsWith('spec.config'))) reasons.push('the server config changes (the operator names its ConfigMap restate-config-<hash>, so a new config is a new pod template)');
-  const compute = [...new Set(fields.map((field) => /^spec\.compute\.([A-Za-z]+)/.exec(field.path)?.[1]).filter((key) => key && key !== 'image' && key !== 'replicas'))];
+  if (has((path) => path.startsWith('spec.config')))
+    reasons.push(
+      'the server config changes (the operator names its ConfigMap restate-config-<hash>, so a new config is a new pod template)',
+    );
+  const compute = [
+    ...new Set(
+      fields
+        .map((field) => /^spec\.compute\.([A-Za-z]+)/.exec(field.path)?.[1])
+        .filter((key) => key && key !== 'image' && key !== 'replicas'),
+    ),
+  ];
   if (compute.length > 0) reasons.push(`spec.compute.${compute.join(', spec.compute.')} change`);
   if (has((path) => path.startsWith('metadata.labels') || path.startsWith('metadata.annotations'))) {
     reasons.push("the RestateCluster's labels or annotations change (the operator copies every one of them onto the pod template)");
@@ -145,8 +154,10 @@ function clusterDeletion(cluster: Cluster): string {
   const kept = /(^|,)\s*Prune=false/.test(options) && /(^|,)\s*Delete=false/.test(options);
   return (
     `Deleting RestateCluster ${name} makes the operator delete the namespace ${name} it owns, with every PVC in it (storage-restate-0 … storage-restate-${n - 1}): ` +
-    'all of the cluster\'s data, with no way back. Delete it while the operator still runs, or its finalizer blocks the deletion.' +
-    (kept ? ' Argo CD will not do it (the object carries Prune=false,Delete=false): the cluster keeps running until someone deletes it by hand.' : '')
+    "all of the cluster's data, with no way back. Delete it while the operator still runs, or its finalizer blocks the deletion." +
+    (kept
+      ? ' Argo CD will not do it (the object carries Prune=false,Delete=false): the cluster keeps running until someone deletes it by hand.'
+      : '')
   );
 }
 
@@ -157,7 +168,8 @@ export function objectEffects(changes: readonly ObjectChange[]): Effect[] {
     const label = objectLabel(change.id);
     if (change.id.kind === RESTATE_CLUSTER_KIND) {
       if (change.change === 'changed') effects.push(...clusterEffects(change));
-      else if (change.change === 'removed') effects.push({ kind: 'cluster-deleted', severity: 'warn', summary: clusterDeletion(change.before!) });
+      else if (change.change === 'removed')
+        effects.push({ kind: 'cluster-deleted', severity: 'warn', summary: clusterDeletion(change.before!) });
       else {
         effects.push({
           kind: 'new-cluster',
@@ -180,7 +192,11 @@ export function objectEffects(changes: readonly ObjectChange[]): Effect[] {
         summary: `${label} ${change.change}: a Job's pod template is immutable, so promote deletes the previous run and applies this one. Provisioning is idempotent: a provisioned cluster stays as it is.`,
       });
     } else {
-      effects.push({ kind: 'in-place', severity: 'info', summary: `${label} ${change.change === 'changed' ? 'is updated in place' : change.change}; the Restate pods are not restarted by it.` });
+      effects.push({
+        kind: 'in-place',
+        severity: 'info',
+        summary: `${label} ${change.change === 'changed' ? 'is updated in place' : change.change}; the Restate pods are not restarted by it.`,
+      });
     }
   }
   return effects;

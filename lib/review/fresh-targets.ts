@@ -34,7 +34,10 @@ export function freshTargets(valuesDir: string, options: RestateStackOptions = {
   const targets = loadTargets(valuesDir);
   for (const target of targets) {
     try {
-      loaded.push({ folder: targetDir(target).split('\\').join('/'), values: loadTargetValues(valuesDir, target.environment, target.provider) });
+      loaded.push({
+        folder: targetDir(target).split('\\').join('/'),
+        values: loadTargetValues(valuesDir, target.environment, target.provider),
+      });
     } catch (error) {
       if (!(error instanceof ValuesError)) throw error;
       failed.push({ target: targetDir(target), problems: error.problems });
@@ -48,7 +51,15 @@ export function freshTargets(valuesDir: string, options: RestateStackOptions = {
     for (const { folder, values } of loaded) {
       const out = join(scratch, folder);
       synthTarget(out, values, valuesDir, options);
-      files.set(folder, new Map(readdirSync(out).filter(isSynthFile).sort().map((name) => [name, readFileSync(join(out, name), 'utf8')])));
+      files.set(
+        folder,
+        new Map(
+          readdirSync(out)
+            .filter(isSynthFile)
+            .sort()
+            .map((name) => [name, readFileSync(join(out, name), 'utf8')]),
+        ),
+      );
     }
     return {
       targets: files,

@@ -60,7 +60,11 @@ export function manifestEntries(label: string, files: ReadonlyMap<string, string
   const entries: ManifestEntry[] = [];
   for (const [file, text] of files) {
     const fail = (message: string): never => {
-      throw new ManifestError(`${label}/${file}`, '', `${message}; plan cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);
+      throw new ManifestError(
+        `${label}/${file}`,
+        '',
+        `${message}; plan cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`,
+      );
     };
     if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) fail('holds merge conflict markers');
     const manifest = parseManifest(text);
@@ -122,7 +126,8 @@ function objectFieldChanges(kind: string, file: string, before: Record<string, a
   const strip = (o: Record<string, any>) => ({ ...o, spec: { ...o.spec, config: undefined } });
   const config = fieldChanges(configBefore, configAfter).map((change) => ({ ...change, path: `spec.config#${change.path}` }));
   // A comment or layout change of the TOML still changes the ConfigMap (and so the pods): say so.
-  if (config.length === 0 && before.spec.config !== after.spec.config) config.push({ path: 'spec.config', before: '(text)', after: '(same keys, other text)' });
+  if (config.length === 0 && before.spec.config !== after.spec.config)
+    config.push({ path: 'spec.config', before: '(text)', after: '(same keys, other text)' });
   return [...fieldChanges(strip(before), strip(after)), ...config].sort((x, y) => x.path.localeCompare(y.path));
 }
 
@@ -138,7 +143,8 @@ export function diffObjects(before: readonly ManifestEntry[], after: readonly Ma
       continue;
     }
     const fields = objectFieldChanges(entry.id.kind, entry.file, previous.object, entry.object);
-    if (fields.length > 0) changes.push({ id: entry.id, file: entry.file, change: 'changed', fields, before: previous.object, after: entry.object });
+    if (fields.length > 0)
+      changes.push({ id: entry.id, file: entry.file, change: 'changed', fields, before: previous.object, after: entry.object });
   }
   for (const entry of old.values()) changes.push({ id: entry.id, file: entry.file, change: 'removed', fields: [], before: entry.object });
   return changes;

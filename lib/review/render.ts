@@ -55,7 +55,10 @@ function targetSection(target: TargetReview): string[] {
   const lines = [`### \`${target.target}\`: ${target.status}`, ''];
   if (target.effects.length > 0) lines.push('What it does to a running cluster:', '', ...target.effects.map(effectLine), '');
   if (target.objects.length > 0) {
-    lines.push(`<details><summary>Objects and fields (${target.objects.length} object${target.objects.length === 1 ? '' : 's'})</summary>`, '');
+    lines.push(
+      `<details><summary>Objects and fields (${target.objects.length} object${target.objects.length === 1 ? '' : 's'})</summary>`,
+      '',
+    );
     lines.push('| object | file | change | fields |', '| --- | --- | --- | --- |');
     for (const object of target.objects) {
       const fields = object.change === 'changed' ? object.fields.map(fieldText).join('<br>') : '';
@@ -71,18 +74,34 @@ export function renderMarkdown(report: PlanReport): string {
   const changed = report.targets.filter((target) => target.status !== 'unchanged');
   const unchanged = report.targets.filter((target) => target.status === 'unchanged');
   // An unchanged target gets a section only when synth would refuse it anyway; its warnings stay in the JSON.
-  const shown = report.targets.filter((target) => target.status !== 'unchanged' || target.effects.some((effect) => effect.severity === 'refuse'));
+  const shown = report.targets.filter(
+    (target) => target.status !== 'unchanged' || target.effects.some((effect) => effect.severity === 'refuse'),
+  );
   const refusals = report.targets.flatMap((target) => target.effects.filter((effect) => effect.severity === 'refuse'));
   const lines = [MARKDOWN_MARKER, '## restate-stack plan', ''];
   const against = `Compared with \`${report.dist}/\` at \`${report.base.ref}\` (${report.base.commit.slice(0, 12)})`;
-  if (!report.changed) lines.push(`${against}: nothing changes (${report.targets.length} target${report.targets.length === 1 ? '' : 's'}).`);
-  else lines.push(`${against}: **${changed.length} target${changed.length === 1 ? '' : 's'} change${changed.length === 1 ? 's' : ''}**, ${unchanged.length} unchanged.`);
-  if (refusals.length > 0) lines.push(`**${refusals.length === 1 ? '1 change is' : `${refusals.length} changes are`} refused**: synth will not write ${refusals.length === 1 ? 'it as it is' : 'them as they are'}.`);
+  if (!report.changed)
+    lines.push(`${against}: nothing changes (${report.targets.length} target${report.targets.length === 1 ? '' : 's'}).`);
+  else
+    lines.push(
+      `${against}: **${changed.length} target${changed.length === 1 ? '' : 's'} change${changed.length === 1 ? 's' : ''}**, ${unchanged.length} unchanged.`,
+    );
+  if (refusals.length > 0)
+    lines.push(
+      `**${refusals.length === 1 ? '1 change is' : `${refusals.length} changes are`} refused**: synth will not write ${refusals.length === 1 ? 'it as it is' : 'them as they are'}.`,
+    );
   lines.push('');
   for (const target of shown) lines.push(...targetSection(target));
   if (unchanged.length > 0 && report.changed) lines.push(`Unchanged: ${unchanged.map((target) => `\`${target.target}\``).join(', ')}.`, '');
   if (report.warnings.length > 0) {
-    lines.push(`<details><summary>Warnings of the values (${report.warnings.length})</summary>`, '', ...report.warnings.map((warning) => `- ${warning.replace(/\n/g, ' ')}`), '', '</details>', '');
+    lines.push(
+      `<details><summary>Warnings of the values (${report.warnings.length})</summary>`,
+      '',
+      ...report.warnings.map((warning) => `- ${warning.replace(/\n/g, ' ')}`),
+      '',
+      '</details>',
+      '',
+    );
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

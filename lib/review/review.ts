@@ -45,8 +45,14 @@ function storageEffects(shown: string, label: string, clusterFile: string | unde
     metadataStore: values.metadata.store,
   });
   return problems.map((problem): Effect => {
-    if (problem.keyPath === 'metadata.store') return { kind: 'data-migration', severity: 'refuse', rule: 'metadata-store', summary: `${problem.keyPath}: ${problem.message}` };
-    return { kind: 'refused', severity: 'refuse', rule: problem.keyPath === 'storage.size' ? 'storage-shrink' : 'storage-class', summary: `${problem.keyPath}: ${problem.message}` };
+    if (problem.keyPath === 'metadata.store')
+      return { kind: 'data-migration', severity: 'refuse', rule: 'metadata-store', summary: `${problem.keyPath}: ${problem.message}` };
+    return {
+      kind: 'refused',
+      severity: 'refuse',
+      rule: problem.keyPath === 'storage.size' ? 'storage-shrink' : 'storage-class',
+      summary: `${problem.keyPath}: ${problem.message}`,
+    };
   });
 }
 
@@ -63,13 +69,25 @@ function ruleEffects(
   values: StackValues,
 ): { effects: Effect[]; standing: string[] } {
   const key = (finding: ChangeFinding) => `${finding.rule}\n${finding.keyPath ?? ''}\n${finding.message}`;
-  const standing = new Set(before ? checkTargetChange({ target: shown, before, after: before, values }).filter((f) => f.severity === 'warn').map(key) : []);
+  const standing = new Set(
+    before
+      ? checkTargetChange({ target: shown, before, after: before, values })
+          .filter((f) => f.severity === 'warn')
+          .map(key)
+      : [],
+  );
   const effects: Effect[] = [];
   const warnings: string[] = [];
   for (const finding of checkTargetChange({ target: shown, before, after, values })) {
     const summary = finding.keyPath ? `${finding.keyPath}: ${finding.message}` : finding.message;
     if (standing.has(key(finding))) warnings.push(`${shown}: ${summary}`);
-    else effects.push({ kind: finding.severity === 'refuse' ? 'refused' : 'warning', severity: finding.severity, rule: finding.rule, summary });
+    else
+      effects.push({
+        kind: finding.severity === 'refuse' ? 'refused' : 'warning',
+        severity: finding.severity,
+        rule: finding.rule,
+        summary,
+      });
   }
   return { effects, standing: warnings };
 }
@@ -82,7 +100,10 @@ function mergeRollingRestart(effects: Effect[]): Effect[] {
   return effects.filter((effect) => effect !== rule).map((effect) => (effect === restart ? { ...effect, rule: rule.rule } : effect));
 }
 
-const manifests = (label: string, entries: readonly ManifestEntry[]): TargetManifests => ({ label, objects: entries.map((entry) => entry.object) });
+const manifests = (label: string, entries: readonly ManifestEntry[]): TargetManifests => ({
+  label,
+  objects: entries.map((entry) => entry.object),
+});
 
 /**
  * The plan: every target of a fresh synth of the working tree's values, compared with the targets committed at

@@ -20,7 +20,9 @@ function ipv4(host: string): number | undefined {
 /** Whether a host is an IPv4 address in a private range, which the operator's public-egress policy excludes. */
 export function isPrivateIPv4(host: string): boolean {
   const ip = ipv4(host);
-  return ip !== undefined && PRIVATE_RANGES.some(([base, bits]) => Math.floor(ip / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
+  return (
+    ip !== undefined && PRIVATE_RANGES.some(([base, bits]) => Math.floor(ip / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)))
+  );
 }
 
 function peerOf(target: EgressTarget): restate.RestateClusterSpecSecurityNetworkEgressRulesTo {
@@ -33,7 +35,10 @@ function peerOf(target: EgressTarget): restate.RestateClusterSpecSecurityNetwork
 }
 
 function rule(target: EgressTarget, port: number): EgressRule {
-  return { to: [peerOf(target)], ports: [{ port: restate.RestateClusterSpecSecurityNetworkEgressRulesPortsPort.fromNumber(port), protocol: 'TCP' }] };
+  return {
+    to: [peerOf(target)],
+    ports: [{ port: restate.RestateClusterSpecSecurityNetworkEgressRulesPortsPort.fromNumber(port), protocol: 'TCP' }],
+  };
 }
 
 /** host and port of `http(s)://host[:port]/…`, the port defaulting by scheme. */

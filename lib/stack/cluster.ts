@@ -207,7 +207,9 @@ export class RestateCluster extends Construct {
     // One spec, typed by the 2.8.1 CRD (a superset of 1.7.4's, so the fields above type-check against both);
     // the object is the class generated from the CRD of the version that reconciles it.
     this.apiObject =
-      operatorVersion === '2.8.1' ? new restate281.RestateCluster(this, 'Resource', props281) : new restate.RestateCluster(this, 'Resource', props281 as restate.RestateClusterProps);
+      operatorVersion === '2.8.1'
+        ? new restate281.RestateCluster(this, 'Resource', props281)
+        : new restate.RestateCluster(this, 'Resource', props281 as restate.RestateClusterProps);
     // cdk8s stamps a chart's namespace onto every object in it; a cluster-scoped object must carry none.
     if (Chart.of(this).namespace) this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }

@@ -26,7 +26,10 @@ export function clusterPlacement(values: Pick<StackValues, 'clusterName' | 'plac
   }));
   const anti = affinity?.podAntiAffinity;
   const preferred = [...(anti?.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...spread];
-  const podAntiAffinity = anti || spread.length > 0 ? { ...anti, ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}) } : undefined;
+  const podAntiAffinity =
+    anti || spread.length > 0
+      ? { ...anti, ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}) }
+      : undefined;
   const merged = { ...affinity, ...(podAntiAffinity ? { podAntiAffinity } : {}) };
   return {
     ...(Object.keys(merged).length > 0 ? { affinity: merged as restate.RestateClusterSpecComputeAffinity } : {}),

@@ -24,7 +24,6 @@ export interface RestateStackOptions {
   readonly helmExecutable?: string;
 }
 
-
 /** Whether the target synthesizes the in-cluster provisioning step. */
 export function hasProvisioningJob(values: StackValues): boolean {
   // Object-store metadata provisions itself (auto-provision = true): there is nothing to run. With operator 2.8.1
@@ -40,7 +39,9 @@ function operatorChartValues(values: StackValues): OperatorChartValues {
   // The 2.8.1 operator dials restate-0 under CLUSTER_DNS to provision (provisioning.rs:119 at v2.8.1), cluster.local
   // unless the chart's clusterDns says otherwise (values.yaml:21, templates/deployment.yaml:75-78).
   const domain = values.clusterDomain;
-  return operatorFeatures(values).autoProvision && domain !== undefined && domain !== 'cluster.local' ? { ...chartValues, clusterDns: domain } : chartValues;
+  return operatorFeatures(values).autoProvision && domain !== undefined && domain !== 'cluster.local'
+    ? { ...chartValues, clusterDns: domain }
+    : chartValues;
 }
 
 /**

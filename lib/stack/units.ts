@@ -21,7 +21,8 @@ const GO_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000
 /** A Go duration as the values take it (`30s`, `1m30s`, `1.5h`) as a cdk8s `Duration`, to the millisecond. */
 export function parseGoDuration(text: string): Duration {
   const parts = [...text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) throw new Error(`"${text}" is not a Go duration such as 30s, 10m or 1h`);
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text)
+    throw new Error(`"${text}" is not a Go duration such as 30s, 10m or 1h`);
   const millis = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * GO_UNIT_MS[unit!]!, 0);
   if (!Number.isInteger(millis)) throw new Error(`"${text}" is finer than a millisecond`);
   return Duration.millis(millis);
@@ -34,7 +35,12 @@ export function parseGoDuration(text: string): Duration {
 export function prometheusDuration(duration: Duration): string {
   let millis = duration.toMilliseconds();
   const parts: string[] = [];
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const count = Math.floor(millis / size);
     if (count > 0) parts.push(`${count}${unit}`);
     millis -= count * size;

@@ -50,14 +50,20 @@ function existingFolder(path: string): string {
 export function committedOutput(outdir: string, shown: string, base?: string): CommittedOutput {
   const top = git(existingFolder(outdir), ['rev-parse', '--show-toplevel']);
   if (top.code !== 0) {
-    if (base !== undefined) throw ValuesError.single('(command line)', '--base', `${shown} is not inside a git repository, so there is no revision ${base} to compare with`);
+    if (base !== undefined)
+      throw ValuesError.single(
+        '(command line)',
+        '--base',
+        `${shown} is not inside a git repository, so there is no revision ${base} to compare with`,
+      );
     return fromDisk(outdir, shown);
   }
   const toplevel = top.stdout.trim();
   const ref = base ?? 'HEAD';
   const commit = git(toplevel, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   if (commit.code !== 0) {
-    if (base !== undefined) throw ValuesError.single('(command line)', '--base', `"${base}" is not a commit of the git repository ${toplevel}`);
+    if (base !== undefined)
+      throw ValuesError.single('(command line)', '--base', `"${base}" is not a commit of the git repository ${toplevel}`);
     const note = `the git repository ${toplevel} has no commit yet: the storage guard had no committed output to compare with`;
     return { read: () => undefined, files: () => [], notes: () => [note] };
   }
@@ -78,7 +84,10 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
     notes: () => (note ? [note] : []),
     files(folder) {
       const under = `${[prefix, folder.split(sep).join('/')].filter((part) => part !== '').join('/')}/`;
-      return [...blobs.keys()].filter((path) => path.startsWith(under) && !path.slice(under.length).includes('/')).map((path) => path.slice(under.length)).sort();
+      return [...blobs.keys()]
+        .filter((path) => path.startsWith(under) && !path.slice(under.length).includes('/'))
+        .map((path) => path.slice(under.length))
+        .sort();
     },
     read(folder, file) {
       const path = [prefix, folder.split(sep).join('/'), file].filter((part) => part !== '').join('/');
@@ -87,7 +96,10 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
         // Every committed file at once (the guards read them all, and dist/ is small): one git process rather
         // than one per file.
         const paths = [...blobs.keys()].filter((candidate) => !texts.has(candidate));
-        catFiles(toplevel, paths.map((candidate) => blobs.get(candidate)!)).forEach((text, index) => texts.set(paths[index]!, text));
+        catFiles(
+          toplevel,
+          paths.map((candidate) => blobs.get(candidate)!),
+        ).forEach((text, index) => texts.set(paths[index]!, text));
       }
       return { label: `${ref}:${path}`, text: texts.get(path)! };
     },
@@ -96,8 +108,13 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
 
 /** The contents of `blobs` (object ids), read by one `git cat-file --batch`. */
 export function catFiles(toplevel: string, blobs: readonly string[]): string[] {
-  const result = spawnSync('git', ['cat-file', '--batch'], { cwd: toplevel, input: blobs.map((blob) => `${blob}\n`).join(''), maxBuffer: 256 * 1024 * 1024 });
-  if (result.error || result.status !== 0) throw new Error(`git cat-file --batch failed: ${result.error?.message ?? String(result.stderr).trim()}`);
+  const result = spawnSync('git', ['cat-file', '--batch'], {
+    cwd: toplevel,
+    input: blobs.map((blob) => `${blob}\n`).join(''),
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.error || result.status !== 0)
+    throw new Error(`git cat-file --batch failed: ${result.error?.message ?? String(result.stderr).trim()}`);
   const out = result.stdout;
   const texts: string[] = [];
   let at = 0;
@@ -120,7 +137,12 @@ function fromDisk(outdir: string, shown: string): CommittedOutput {
     notes: () => (compared ? [`${shown} is not inside a git repository: the storage guard compared with the files on disk`] : []),
     files(folder) {
       const path = join(outdir, folder);
-      return existsSync(path) ? readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name).sort() : [];
+      return existsSync(path)
+        ? readdirSync(path, { withFileTypes: true })
+            .filter((entry) => entry.isFile())
+            .map((entry) => entry.name)
+            .sort()
+        : [];
     },
     read(folder, file) {
       const path = join(outdir, folder, file);

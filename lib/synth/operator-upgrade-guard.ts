@@ -20,7 +20,10 @@ export function operatorStateOf(values: StackValues): OperatorState {
   return {
     operatorVersion: operatorVersion(values),
     crdsVersion: crdsChartVersion(values),
-    newClusterFields: [...(provisioner(values) === 'operator' ? [AUTO_PROVISION] : []), ...(values.topologySpread?.length ? [TOPOLOGY_SPREAD] : [])],
+    newClusterFields: [
+      ...(provisioner(values) === 'operator' ? [AUTO_PROVISION] : []),
+      ...(values.topologySpread?.length ? [TOPOLOGY_SPREAD] : []),
+    ],
   };
 }
 
@@ -31,7 +34,8 @@ export function committedOperatorState(operatorFile: string | undefined, cluster
   const spec = isRecord(cluster?.spec) ? cluster.spec : {};
   const fields: string[] = [];
   if (isRecord(spec.cluster) && spec.cluster.autoProvision === true) fields.push(AUTO_PROVISION);
-  if (isRecord(spec.compute) && Array.isArray(spec.compute.topologySpreadConstraints) && spec.compute.topologySpreadConstraints.length > 0) fields.push(TOPOLOGY_SPREAD);
+  if (isRecord(spec.compute) && Array.isArray(spec.compute.topologySpreadConstraints) && spec.compute.topologySpreadConstraints.length > 0)
+    fields.push(TOPOLOGY_SPREAD);
   return { ...release, newClusterFields: fields };
 }
 
@@ -71,11 +75,16 @@ export function operatorUpgradeProblems(target: string, before: OperatorState, n
     );
   }
   if (before.operatorVersion === '2.8.1' && next.operatorVersion === '1.7.4') {
-    at('operator.version', `goes back from 2.8.1 to 1.7.4: 1.7.4 would roll every pod with no readiness delay and ignore the fields 2.8.1 reconciles; not supported (${guide})`);
+    at(
+      'operator.version',
+      `goes back from 2.8.1 to 1.7.4: 1.7.4 would roll every pod with no readiness delay and ignore the fields 2.8.1 reconciles; not supported (${guide})`,
+    );
   }
   if (before.crdsVersion === '2.8.1' && next.crdsVersion === undefined) {
-    at('operator.crdsVersion', `goes back from the 2.8.1 CRDs to those of chart 1.7.4, whose schema would prune what 2.8.1 wrote; not supported (${guide})`);
+    at(
+      'operator.crdsVersion',
+      `goes back from the 2.8.1 CRDs to those of chart 1.7.4, whose schema would prune what 2.8.1 wrote; not supported (${guide})`,
+    );
   }
   return problems;
 }
-

@@ -22,7 +22,10 @@ export function targetOutcome(folder: string, previous: string, staged: string):
   if (before.length === 0) return { folder, status: 'new', files: [] };
   const after = synthFiles(staged);
   const files = [...new Set([...before, ...after])]
-    .filter((name) => !before.includes(name) || !after.includes(name) || !readFileSync(join(previous, name)).equals(readFileSync(join(staged, name))))
+    .filter(
+      (name) =>
+        !before.includes(name) || !after.includes(name) || !readFileSync(join(previous, name)).equals(readFileSync(join(staged, name))),
+    )
     .sort();
   return { folder, status: files.length > 0 ? 'changed' : 'unchanged', files };
 }
@@ -35,10 +38,17 @@ export function holdsSynthFiles(folder: string): boolean {
 /** The lines synth prints: one per target, then a count; `shown` is the output folder as the user named it. */
 export function outcomeLines(shown: string, outcomes: readonly TargetOutcome[], removed: readonly string[]): string[] {
   const width = 'unchanged'.length;
-  const lines = outcomes.map((o) => `${o.status.padEnd(width)}  ${join(shown, o.folder)}${o.status === 'changed' ? ` (${o.files.join(', ')})` : ''}`);
+  const lines = outcomes.map(
+    (o) => `${o.status.padEnd(width)}  ${join(shown, o.folder)}${o.status === 'changed' ? ` (${o.files.join(', ')})` : ''}`,
+  );
   lines.push(...removed.map((folder) => `${'removed'.padEnd(width)}  ${join(shown, folder)} (not in targets.yaml)`));
   const count = (status: TargetOutcome['status']) => outcomes.filter((o) => o.status === status).length;
-  const parts = [`${count('changed')} changed`, `${count('unchanged')} unchanged`, `${count('new')} new`, ...(removed.length > 0 ? [`${removed.length} removed`] : [])];
+  const parts = [
+    `${count('changed')} changed`,
+    `${count('unchanged')} unchanged`,
+    `${count('new')} new`,
+    ...(removed.length > 0 ? [`${removed.length} removed`] : []),
+  ];
   lines.push(`synthesized ${outcomes.length} target${outcomes.length === 1 ? '' : 's'} into ${shown}: ${parts.join(', ')}`);
   return lines;
 }

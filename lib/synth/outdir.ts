@@ -1,4 +1,17 @@
-import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  type Dirent,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { isSynthEntry, OUTPUT_MARKER } from '../target/files';
@@ -64,27 +77,36 @@ export function inspectOutputRoot(outdir: string, valuesDir: string, targets: re
     try {
       stat = statSync(resolve(outdir));
     } catch {
-      refuse(`${shown} is a symbolic link to nothing (${readlinkTarget(outdir)}); create the folder it points to, or name another --outdir`);
+      refuse(
+        `${shown} is a symbolic link to nothing (${readlinkTarget(outdir)}); create the folder it points to, or name another --outdir`,
+      );
     }
-    if (!stat.isDirectory()) refuse(`${shown} is a file, not a folder: synth writes a folder of <environment>/<provider>/ target folders. Name another --outdir`);
+    if (!stat.isDirectory())
+      refuse(`${shown} is a file, not a folder: synth writes a folder of <environment>/<provider>/ target folders. Name another --outdir`);
     exists = true;
   }
   const path = realPathOf(resolve(outdir));
-  if (path === sep || path === realPathOf(homedir())) refuse(`${shown} is ${path === sep ? 'the filesystem root' : 'your home folder'}; name a folder of its own, such as dist`);
-  if (exists && existsSync(join(path, '.git'))) refuse(`${shown} is the root of a git repository; name a folder of its own inside it, such as dist`);
+  if (path === sep || path === realPathOf(homedir()))
+    refuse(`${shown} is ${path === sep ? 'the filesystem root' : 'your home folder'}; name a folder of its own, such as dist`);
+  if (exists && existsSync(join(path, '.git')))
+    refuse(`${shown} is the root of a git repository; name a folder of its own inside it, such as dist`);
   if (inside(realPathOf(process.cwd()), path)) refuse(`${shown} holds the working directory; name a folder of its own, such as dist`);
   const values = realPathOf(resolve(valuesDir));
-  if (inside(values, path)) refuse(`${shown} holds the values folder ${valuesDir}; synth would write over its own input. Name a folder of its own, such as dist`);
+  if (inside(values, path))
+    refuse(`${shown} holds the values folder ${valuesDir}; synth would write over its own input. Name a folder of its own, such as dist`);
 
   const marked = exists && existsSync(join(path, OUTPUT_MARKER));
   if (exists && !marked) {
     const foreign = foreignEntries(path);
     if (foreign.length > 0) {
-      const listed = foreign.slice(0, LISTED).map((entry) => join(shown, entry)).join(', ');
+      const listed = foreign
+        .slice(0, LISTED)
+        .map((entry) => join(shown, entry))
+        .join(', ');
       const more = foreign.length > LISTED ? ` and ${foreign.length - LISTED} more` : '';
       refuse(
         `${shown} is not synth's output folder (it has no ${OUTPUT_MARKER}) and holds what synth did not write: ${listed}${more}. ` +
-          'Synth only replaces what it wrote. Name a new or empty folder, or move these away; if this is synth\'s output and ' +
+          "Synth only replaces what it wrote. Name a new or empty folder, or move these away; if this is synth's output and " +
           `they should stay, create ${join(shown, OUTPUT_MARKER)} and synth will keep them`,
       );
     }
@@ -99,8 +121,12 @@ export function inspectOutputRoot(outdir: string, valuesDir: string, targets: re
         } catch {
           continue;
         }
-        if (stat.isSymbolicLink()) refuse(`${join(shown, folder)} is a symbolic link; synth replaces target folders and will not replace a link. Remove it, or name another --outdir`);
-        if (!stat.isDirectory()) refuse(`${join(shown, folder)} is a file where synth writes a folder; move it away, or name another --outdir`);
+        if (stat.isSymbolicLink())
+          refuse(
+            `${join(shown, folder)} is a symbolic link; synth replaces target folders and will not replace a link. Remove it, or name another --outdir`,
+          );
+        if (!stat.isDirectory())
+          refuse(`${join(shown, folder)} is a file where synth writes a folder; move it away, or name another --outdir`);
       }
     }
   }

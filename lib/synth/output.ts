@@ -1,4 +1,19 @@
-import { cpSync, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SYNTH_JOURNAL } from '../target/files';
 import { LOCK_FILE, processRunning } from './lock';
@@ -146,7 +161,8 @@ export function recoverOutput(root: string): string[] {
     let journal: Journal;
     try {
       journal = JSON.parse(readFileSync(journalFile, 'utf8')) as Journal;
-      if (typeof journal.staging !== 'string' || !journal.staging.startsWith(STAGING_PREFIX) || !Array.isArray(journal.moves)) throw new Error('not a synth journal');
+      if (typeof journal.staging !== 'string' || !journal.staging.startsWith(STAGING_PREFIX) || !Array.isArray(journal.moves))
+        throw new Error('not a synth journal');
       // Only ever <environment>/<provider> folders: a journal moves nothing outside the output's target folders.
       if (!journal.moves.every((move) => /^[a-z0-9-]+\/[a-z0-9-]+$/.test(move.folder) && typeof move.staged === 'boolean')) {
         throw new Error('a move that is not of a target folder');

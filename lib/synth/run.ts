@@ -97,7 +97,9 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   const warnings = [...new Set(loaded.flatMap(({ values }) => values.warnings))];
 
   // Under `cdk8s synth -o DIR` the guards compare with the committed dist/ (what runs), not with DIR.
-  const committed = args.guardOutdir ? committedOutput(realOrResolved(args.guardOutdir), args.guardOutdir, args.base) : committedOutput(root.path, root.shown, args.base);
+  const committed = args.guardOutdir
+    ? committedOutput(realOrResolved(args.guardOutdir), args.guardOutdir, args.base)
+    : committedOutput(root.path, root.shown, args.base);
   if (!args.allowStorageChange) {
     for (const { target, values } of loaded) {
       const file = committed.read(targetDir(target), CLUSTER_FILE);
@@ -132,7 +134,8 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     lock = OutputLock.acquire(root.path, root.shown, options.lockWaitMs);
     warnings.push(...recoverOutput(root.path).map((note) => `${root.shown}: ${note}`));
     output = new StagedOutput(root.path, options.onCommitStep);
-    for (const { target, values } of loaded) synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options, targetDir(target));
+    for (const { target, values } of loaded)
+      synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options, targetDir(target));
     assertOnlyYaml(output, folders);
     warnings.push(...checkChanges(committed, output, root.shown, loaded));
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
@@ -164,7 +167,12 @@ function realOrResolved(path: string): string {
  * any refusal throws (the caller discards the staging, so the output folder is untouched); the warnings are
  * returned, each prefixed with its target.
  */
-function checkChanges(committed: CommittedOutput, output: StagedOutput, shownRoot: string, loaded: ReadonlyArray<{ target: Target; values: LoadedValues }>): string[] {
+function checkChanges(
+  committed: CommittedOutput,
+  output: StagedOutput,
+  shownRoot: string,
+  loaded: ReadonlyArray<{ target: Target; values: LoadedValues }>,
+): string[] {
   const refusals: ValuesProblem[] = [];
   const warnings: string[] = [];
   for (const { target, values } of loaded) {
@@ -192,7 +200,9 @@ function checkChanges(committed: CommittedOutput, output: StagedOutput, shownRoo
  */
 function adoptionRollNote(folder: string, committedText: string, values: StackValues): string | undefined {
   const marks = gitOpsMarks(values);
-  const missing = [...Object.keys(marks.annotations ?? {}), ...Object.keys(marks.labels ?? {})].filter((key) => !committedText.includes(`${key}:`));
+  const missing = [...Object.keys(marks.annotations ?? {}), ...Object.keys(marks.labels ?? {})].filter(
+    (key) => !committedText.includes(`${key}:`),
+  );
   if (missing.length === 0) return undefined;
   return (
     `${folder}: the RestateCluster gains ${missing.join(', ')}, the mark(s) ${gitOpsTools(values).argocd ? 'Argo CD' : 'Flux'} puts on what it manages. ` +
@@ -216,7 +226,9 @@ function targetFolders(root: string): string[] {
 /** Guards the "no stray files" promise: a target folder holds only the charts' YAML (and SOPS credentials, argocd/, flux/). */
 function assertOnlyYaml(output: StagedOutput, folders: readonly string[]): void {
   for (const folder of folders) {
-    const stray = readdirSync(output.folder(folder), { withFileTypes: true }).filter((e) => !isSynthEntry(e.name, e.isDirectory())).map((e) => e.name);
+    const stray = readdirSync(output.folder(folder), { withFileTypes: true })
+      .filter((e) => !isSynthEntry(e.name, e.isDirectory()))
+      .map((e) => e.name);
     if (stray.length > 0) throw new Error(`unexpected files in ${folder}: ${stray.join(', ')}`);
   }
 }

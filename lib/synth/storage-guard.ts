@@ -42,7 +42,7 @@ export function storageChangeProblems(target: string, previous: ClusterStorage, 
       keyPath: 'metadata.store',
       message:
         `changes from ${previous.metadataStore} to ${next.metadataStore}; that is a data migration, not a config flip: the existing ` +
-        'cluster\'s metadata (partition table, logs, deployments) lives in its current store and would not move with it. ' +
+        "cluster's metadata (partition table, logs, deployments) lives in its current store and would not move with it. " +
         'Follow "Moving metadata to object storage" in docs/object-storage-and-credentials.md (a new cluster), then pass --allow-storage-change',
     });
   }
@@ -62,20 +62,26 @@ export function metadataStoreOf(configToml: string): MetadataStore {
  */
 export function parseCommittedStorage(label: string, text: string): ClusterStorage {
   const fail = (message: string): never => {
-    throw new ManifestError(label, '', `${message}; the storage guard cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch), or pass --allow-storage-change`);
+    throw new ManifestError(
+      label,
+      '',
+      `${message}; the storage guard cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch), or pass --allow-storage-change`,
+    );
   };
   const manifest = parseManifest(text);
   if (manifest.yamlError !== undefined) fail(`is not valid YAML (${manifest.yamlError})`);
   if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) fail('holds merge conflict markers');
   const clusters = restateClusters(manifest.objects);
-  if (clusters.length !== 1) fail(clusters.length === 0 ? 'holds no RestateCluster (kind: RestateCluster)' : `holds ${clusters.length} RestateClusters, not one`);
+  if (clusters.length !== 1)
+    fail(clusters.length === 0 ? 'holds no RestateCluster (kind: RestateCluster)' : `holds ${clusters.length} RestateClusters, not one`);
   const cluster = clusters[0]!;
   if (!isObject(cluster.spec)) fail('has a RestateCluster without spec');
   const storage = cluster.spec.storage;
   if (!isObject(storage) || !Number.isSafeInteger(storage.storageRequestBytes) || storage.storageRequestBytes < 0) {
     fail('has no whole-number spec.storage.storageRequestBytes');
   }
-  if (storage.storageClassName !== undefined && typeof storage.storageClassName !== 'string') fail('has a spec.storage.storageClassName that is not a string');
+  if (storage.storageClassName !== undefined && typeof storage.storageClassName !== 'string')
+    fail('has a spec.storage.storageClassName that is not a string');
   if (cluster.spec.config !== undefined && typeof cluster.spec.config !== 'string') fail('has a spec.config that is not a string');
   let metadataStore: MetadataStore;
   try {

@@ -23,7 +23,11 @@ function objectsOf(label: string, text: string): ManifestObject[] {
   const manifest = parseManifest(relevant.join('---\n'));
   const broken = manifest.yamlError ?? (/^(<{7}|={7}|>{7})( |$)/m.test(text) ? 'it holds merge conflict markers' : undefined);
   if (broken !== undefined) {
-    throw new ManifestError(label, '', `is not valid YAML (${broken}); the change rules cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`);
+    throw new ManifestError(
+      label,
+      '',
+      `is not valid YAML (${broken}); the change rules cannot compare with it. Fix the committed file (resolve the merge, or re-run synth on the base branch)`,
+    );
   }
   return manifest.objects.filter(isRecord);
 }

@@ -26,7 +26,12 @@ export function readOperatorRelease(text: string): OperatorRelease {
       if (spec.source.chart === OPERATOR_CHART_NAME) operatorVersion = stripV(spec.source.targetRevision);
       if (spec.source.path === CRDS_CHART_PATH) crdsVersion = stripV(spec.source.targetRevision);
     }
-    if (object.kind === 'OCIRepository' && typeof spec.url === 'string' && spec.url.endsWith(`/${OPERATOR_CHART_NAME}`) && isRecord(spec.ref)) {
+    if (
+      object.kind === 'OCIRepository' &&
+      typeof spec.url === 'string' &&
+      spec.url.endsWith(`/${OPERATOR_CHART_NAME}`) &&
+      isRecord(spec.ref)
+    ) {
       operatorVersion = stripV(spec.ref.tag);
     }
     if (object.kind === 'GitRepository' && typeof spec.url === 'string' && spec.url.endsWith('/restate-operator') && isRecord(spec.ref)) {

@@ -20,7 +20,9 @@ export function formatProblem(problem: ValuesProblem): string {
  * The problems of several targets, each reported once with the targets it affects: a mistake in base.yaml is one
  * line naming every target, not one line per target. First-seen order.
  */
-export function problemsAcrossTargets(perTarget: ReadonlyArray<{ readonly target: string; readonly problems: readonly ValuesProblem[] }>): ValuesProblem[] {
+export function problemsAcrossTargets(
+  perTarget: ReadonlyArray<{ readonly target: string; readonly problems: readonly ValuesProblem[] }>,
+): ValuesProblem[] {
   const merged = new Map<string, { problem: ValuesProblem; targets: string[] }>();
   for (const { target, problems } of perTarget) {
     for (const problem of problems) {

@@ -29,7 +29,12 @@ export const SCHEMA_COMMAND = 'npm run schema';
 /** The shape of targets.yaml that `loadTargets` checks (which names exist is the values folder's to say). */
 const targetsFileSchema = z.strictObject({
   targets: z
-    .array(z.strictObject({ environment: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/), provider: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/) }))
+    .array(
+      z.strictObject({
+        environment: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+        provider: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+      }),
+    )
     .min(1),
 });
 
@@ -50,7 +55,10 @@ function overlayOf(schema: JsonSchema): JsonSchema {
   if (Array.isArray(copy.anyOf)) copy.anyOf = copy.anyOf.map((branch) => (isSchema(branch) ? overlayOf(branch) : branch));
   if (isSchema(copy.properties)) {
     copy.properties = Object.fromEntries(
-      Object.entries(copy.properties).map(([key, value]) => [key, isSchema(value) ? { anyOf: [overlayOf(value), { type: 'null' }] } : value]),
+      Object.entries(copy.properties).map(([key, value]) => [
+        key,
+        isSchema(value) ? { anyOf: [overlayOf(value), { type: 'null' }] } : value,
+      ]),
     );
   }
   return copy;

@@ -19,11 +19,13 @@ export function qualifiedNameProblem(key: string): string | undefined {
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
   if (prefix !== undefined) {
     if (prefix.length === 0) return 'the prefix before "/" is empty';
-    if (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)) return `the prefix "${prefix}" must be a DNS subdomain (lower-case, at most 253 characters)`;
+    if (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))
+      return `the prefix "${prefix}" must be a DNS subdomain (lower-case, at most 253 characters)`;
   }
   if (name.length === 0) return 'the name is empty';
   if (name.length > 63) return `the name part is ${name.length} characters; at most 63 are allowed`;
-  if (!NAME_PART.test(name)) return 'the name part must start and end with a letter or digit and hold only letters, digits, "-", "_" and "."';
+  if (!NAME_PART.test(name))
+    return 'the name part must start and end with a letter or digit and hold only letters, digits, "-", "_" and "."';
   return undefined;
 }
 
@@ -31,51 +33,62 @@ export function qualifiedNameProblem(key: string): string | undefined {
 export function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined;
   if (value.length > 63) return `is ${value.length} characters; a label value may have at most 63`;
-  if (!NAME_PART.test(value)) return 'a label value must start and end with a letter or digit and hold only letters, digits, "-", "_" and "." (no spaces or newlines)';
+  if (!NAME_PART.test(value))
+    return 'a label value must start and end with a letter or digit and hold only letters, digits, "-", "_" and "." (no spaces or newlines)';
   return undefined;
 }
 
 /** Label key → value, as the API server accepts them on objects and in selectors. */
-export const labelMap = z.record(z.string(), z.string({ error: 'must be a string (quote numbers and booleans)' })).superRefine((map, ctx) => {
-  for (const [key, value] of Object.entries(map)) {
-    const keyProblem = qualifiedNameProblem(key);
-    if (keyProblem) ctx.addIssue({ code: 'custom', path: [key], message: `is not a valid label key: ${keyProblem}` });
-    const valueProblem = labelValueProblem(value);
-    if (valueProblem) ctx.addIssue({ code: 'custom', path: [key], message: `${JSON.stringify(value)} ${valueProblem}` });
-  }
-});
+export const labelMap = z
+  .record(z.string(), z.string({ error: 'must be a string (quote numbers and booleans)' }))
+  .superRefine((map, ctx) => {
+    for (const [key, value] of Object.entries(map)) {
+      const keyProblem = qualifiedNameProblem(key);
+      if (keyProblem) ctx.addIssue({ code: 'custom', path: [key], message: `is not a valid label key: ${keyProblem}` });
+      const valueProblem = labelValueProblem(value);
+      if (valueProblem) ctx.addIssue({ code: 'custom', path: [key], message: `${JSON.stringify(value)} ${valueProblem}` });
+    }
+  });
 
 /** All annotations of one object together may hold at most this many bytes (keys and values). */
 export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 /** Annotation key → value: keys as label keys, values free text, the whole at most 256 KiB. */
-export const annotationMap = z.record(z.string(), z.string({ error: 'must be a string (quote numbers and booleans)' })).superRefine((map, ctx) => {
-  let bytes = 0;
-  for (const [key, value] of Object.entries(map)) {
-    const keyProblem = qualifiedNameProblem(key);
-    if (keyProblem) ctx.addIssue({ code: 'custom', path: [key], message: `is not a valid annotation key: ${keyProblem}` });
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
-  }
-  if (bytes > ANNOTATIONS_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `annotations total ${bytes} bytes; Kubernetes allows at most ${ANNOTATIONS_MAX_BYTES}` });
-});
+export const annotationMap = z
+  .record(z.string(), z.string({ error: 'must be a string (quote numbers and booleans)' }))
+  .superRefine((map, ctx) => {
+    let bytes = 0;
+    for (const [key, value] of Object.entries(map)) {
+      const keyProblem = qualifiedNameProblem(key);
+      if (keyProblem) ctx.addIssue({ code: 'custom', path: [key], message: `is not a valid annotation key: ${keyProblem}` });
+      bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+    }
+    if (bytes > ANNOTATIONS_MAX_BYTES)
+      ctx.addIssue({ code: 'custom', message: `annotations total ${bytes} bytes; Kubernetes allows at most ${ANNOTATIONS_MAX_BYTES}` });
+  });
 
 /** A string that must be one line: no newline or other control character. */
 export const singleLine = (what = 'this value') =>
-  z.string().min(1, { error: 'must not be empty' }).refine((text) => !CONTROL.test(text), {
-    error: (issue) => `${what} must be a single line without control characters, got ${JSON.stringify(issue.input)}`,
-  });
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .refine((text) => !CONTROL.test(text), {
+      error: (issue) => `${what} must be a single line without control characters, got ${JSON.stringify(issue.input)}`,
+    });
 
 /**
  * An environment variable name. Kubernetes before 1.34 accepted `[-._a-zA-Z][-._a-zA-Z0-9]*` only; we ask for a C
  * identifier, which every Kubernetes version, every shell and the operator's `env_filter` reading all accept.
  */
 export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not an environment variable name: letters, digits and "_", not starting with a digit`,
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an environment variable name: letters, digits and "_", not starting with a digit`,
 });
 
 /** A key of a Secret's data: letters, digits, "-", "_" and ".", at most 253, not "." or "..". */
 export const secretKey = z.string().refine((key) => /^[-._a-zA-Z0-9]{1,253}$/.test(key) && key !== '.' && key !== '..', {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a valid Secret key: 1 to 253 letters, digits, "-", "_" or ".", and not "." or ".."`,
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a valid Secret key: 1 to 253 letters, digits, "-", "_" or ".", and not "." or ".."`,
 });
 
 /** Namespaces every cluster has: the operator cannot create a RestateCluster's namespace with one of these names. */

@@ -41,10 +41,17 @@ export function readLayer(file: string): Layer {
 export function targetLayerFiles(valuesDir: string, environment: string, provider: string): string[] {
   const files = [join(valuesDir, 'base.yaml')];
   const problems: ValuesProblem[] = [];
-  for (const [kind, name] of [['providers', provider], ['environments', environment]] as const) {
+  for (const [kind, name] of [
+    ['providers', provider],
+    ['environments', environment],
+  ] as const) {
     const singular = kind.slice(0, -1);
     if (!NAME.test(name)) {
-      problems.push({ file: '(command line)', keyPath: singular, message: `${JSON.stringify(name)} is not a valid ${singular} name (lower-case letters, digits, "-")` });
+      problems.push({
+        file: '(command line)',
+        keyPath: singular,
+        message: `${JSON.stringify(name)} is not a valid ${singular} name (lower-case letters, digits, "-")`,
+      });
       continue;
     }
     const file = join(valuesDir, kind, `${name}.yaml`);
@@ -53,11 +60,16 @@ export function targetLayerFiles(valuesDir: string, environment: string, provide
       const link = danglingLink(file);
       const suggestion = closest(name, known);
       const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
-      problems.push({ file: displayPath(file), keyPath: '', message: link ?? `no such ${singular} "${name}"${hint}; known: ${known.join(', ') || '(none)'}` });
+      problems.push({
+        file: displayPath(file),
+        keyPath: '',
+        message: link ?? `no such ${singular} "${name}"${hint}; known: ${known.join(', ') || '(none)'}`,
+      });
     }
     files.push(file);
   }
-  if (!existsSync(files[0])) problems.unshift({ file: displayPath(files[0]), keyPath: '', message: danglingLink(files[0]) ?? 'the base values file is missing' });
+  if (!existsSync(files[0]))
+    problems.unshift({ file: displayPath(files[0]), keyPath: '', message: danglingLink(files[0]) ?? 'the base values file is missing' });
   if (problems.length > 0) throw new ValuesError(problems);
   return files;
 }

@@ -30,9 +30,15 @@ export const networkPolicyPeer = z
       })
       .optional(),
   })
-  .refine((p) => (p.ipBlock === undefined ? p.podSelector !== undefined || p.namespaceSelector !== undefined : p.podSelector === undefined && p.namespaceSelector === undefined), {
-    error: 'must set podSelector and/or namespaceSelector, or ipBlock alone (a Kubernetes NetworkPolicyPeer)',
-  });
+  .refine(
+    (p) =>
+      p.ipBlock === undefined
+        ? p.podSelector !== undefined || p.namespaceSelector !== undefined
+        : p.podSelector === undefined && p.namespaceSelector === undefined,
+    {
+      error: 'must set podSelector and/or namespaceSelector, or ipBlock alone (a Kubernetes NetworkPolicyPeer)',
+    },
+  );
 
 /**
  * Who may call the cluster, per port. Unset: nobody (the admin API: only the operator). `[]`: everybody, from

@@ -1,4 +1,10 @@
-import { type CrdsChartVersion, OPERATOR_FEATURES, type OperatorFeatures, type OperatorVersion, type Provisioner } from './operator-versions';
+import {
+  type CrdsChartVersion,
+  OPERATOR_FEATURES,
+  type OperatorFeatures,
+  type OperatorVersion,
+  type Provisioner,
+} from './operator-versions';
 import type { StackValues } from './schema';
 
 /** The operator version of a target (validated by the schema). */

@@ -23,25 +23,39 @@ const toleration = z
     key: z.string().optional(),
     operator: z.enum(['Exists', 'Equal'], { error: 'must be Exists or Equal' }).optional(),
     value: z.string().optional(),
-    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], { error: 'must be NoSchedule, PreferNoSchedule or NoExecute' }).optional(),
+    effect: z
+      .enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], { error: 'must be NoSchedule, PreferNoSchedule or NoExecute' })
+      .optional(),
     tolerationSeconds: z.number().int({ error: 'must be a whole number' }).optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.operator === 'Exists' && t.value !== undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be empty with operator Exists' });
-    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') ctx.addIssue({ code: 'custom', path: ['tolerationSeconds'], message: 'only applies with effect NoExecute' });
-    if (t.key === undefined && t.operator !== 'Exists') ctx.addIssue({ code: 'custom', path: ['operator'], message: 'must be Exists when key is empty (a toleration of every taint)' });
+    if (t.operator === 'Exists' && t.value !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be empty with operator Exists' });
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute')
+      ctx.addIssue({ code: 'custom', path: ['tolerationSeconds'], message: 'only applies with effect NoExecute' });
+    if (t.key === undefined && t.operator !== 'Exists')
+      ctx.addIssue({ code: 'custom', path: ['operator'], message: 'must be Exists when key is empty (a toleration of every taint)' });
   });
 
 /** A Kubernetes Affinity (core/v1); the terms inside are passed on as written. */
 const affinity = z.strictObject({
   nodeAffinity: z
-    .strictObject({ requiredDuringSchedulingIgnoredDuringExecution: anyMap.optional(), preferredDuringSchedulingIgnoredDuringExecution: termList.optional() })
+    .strictObject({
+      requiredDuringSchedulingIgnoredDuringExecution: anyMap.optional(),
+      preferredDuringSchedulingIgnoredDuringExecution: termList.optional(),
+    })
     .optional(),
   podAffinity: z
-    .strictObject({ requiredDuringSchedulingIgnoredDuringExecution: termList.optional(), preferredDuringSchedulingIgnoredDuringExecution: termList.optional() })
+    .strictObject({
+      requiredDuringSchedulingIgnoredDuringExecution: termList.optional(),
+      preferredDuringSchedulingIgnoredDuringExecution: termList.optional(),
+    })
     .optional(),
   podAntiAffinity: z
-    .strictObject({ requiredDuringSchedulingIgnoredDuringExecution: termList.optional(), preferredDuringSchedulingIgnoredDuringExecution: termList.optional() })
+    .strictObject({
+      requiredDuringSchedulingIgnoredDuringExecution: termList.optional(),
+      preferredDuringSchedulingIgnoredDuringExecution: termList.optional(),
+    })
     .optional(),
 });
 

@@ -29,8 +29,12 @@ export function readRegularFile(file: string, shown: string, maxBytes: number): 
   try {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) return problem('is a folder, not a file');
-    if (!stat.isFile()) return problem(`is a ${stat.isFIFO() ? 'FIFO (named pipe)' : stat.isSocket() ? 'socket' : 'device'}, not a regular file; reading it could wait forever`);
-    if (stat.size > maxBytes) return problem(`is ${stat.size} bytes; at most ${maxBytes} bytes (${maxBytes / 1024 / 1024} MiB) are allowed`);
+    if (!stat.isFile())
+      return problem(
+        `is a ${stat.isFIFO() ? 'FIFO (named pipe)' : stat.isSocket() ? 'socket' : 'device'}, not a regular file; reading it could wait forever`,
+      );
+    if (stat.size > maxBytes)
+      return problem(`is ${stat.size} bytes; at most ${maxBytes} bytes (${maxBytes / 1024 / 1024} MiB) are allowed`);
     const buffer = Buffer.allocUnsafe(maxBytes + 1);
     let length = 0;
     for (;;) {

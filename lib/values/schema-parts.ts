@@ -11,7 +11,9 @@ export const dnsLabel = (max = 63) =>
   z
     .string()
     .max(max, { error: `must be at most ${max} characters` })
-    .regex(DNS_LABEL, { error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit' });
+    .regex(DNS_LABEL, {
+      error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+    });
 
 export const dnsSubdomain = () => z.string().max(253).regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain' });
 

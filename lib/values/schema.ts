@@ -23,7 +23,11 @@ const resources = z.strictObject({ requests: resourceList.optional(), limits: re
   for (const name of ['cpu', 'memory'] as const) {
     const [request, limit] = [r.requests?.[name], r.limits?.[name]];
     if (request !== undefined && limit !== undefined && quantityExceeds(request, limit)) {
-      ctx.addIssue({ code: 'custom', path: ['requests', name], message: `"${request}" is more than limits.${name} "${limit}"; the API server refuses a request above its limit` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requests', name],
+        message: `"${request}" is more than limits.${name} "${limit}"; the API server refuses a request above its limit`,
+      });
     }
   }
 });
@@ -35,9 +39,14 @@ const anyMap = z.record(z.string(), z.unknown());
  * since at 1.7.4 they would be silently ignored.
  */
 const operatorChartValues174 = {
-  replicaCount: integer.min(1).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }).optional(),
+  replicaCount: integer
+    .min(1)
+    .max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` })
+    .optional(),
   version: singleLine().optional(),
-  image: z.strictObject({ repository: singleLine().optional(), pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional() }).optional(),
+  image: z
+    .strictObject({ repository: singleLine().optional(), pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional() })
+    .optional(),
   imagePullSecrets: z.array(z.strictObject({ name: dnsSubdomain() })).optional(),
   podAnnotations: annotationMap.optional(),
   logging: z.strictObject({ env_filter: singleLine().optional() }).optional(),
@@ -106,21 +115,39 @@ const credentials = z.strictObject({
   sopsFile: z
     .string()
     .regex(/^[A-Za-z0-9._\/-]+\.sops\.ya?ml$/, { error: 'must be a relative path ending in .sops.yaml' })
-    .refine((file) => !file.startsWith('/') && !file.split('/').includes('..'), { error: 'must stay inside the values folder: no leading "/" and no ".." segment' })
+    .refine((file) => !file.startsWith('/') && !file.split('/').includes('..'), {
+      error: 'must stay inside the values folder: no leading "/" and no ".." segment',
+    })
     .optional(),
   /** Annotations for the pods' service account, e.g. eks.amazonaws.com/role-arn (workload-identity). */
   serviceAccountAnnotations: annotationMap.optional(),
 });
 
 const objectStorage = z.strictObject({
-  s3Hostname: z.string().regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?$/, { error: 'must be a host name without scheme, e.g. ewr1.vultrobjects.com' }).optional(),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
+  s3Hostname: z
+    .string()
+    .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?$/, { error: 'must be a host name without scheme, e.g. ewr1.vultrobjects.com' })
+    .optional(),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
+    .optional(),
   region: singleLine().optional(),
-  prefix: z.string().regex(/^[A-Za-z0-9._\/-]*$/, { error: 'may only hold letters, digits and . _ / -' }).optional(),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._\/-]*$/, { error: 'may only hold letters, digits and . _ / -' })
+    .optional(),
   /** Talk plain HTTP to s3Hostname (an in-cluster store such as MinIO). */
   allowHttp: z.boolean().optional(),
   /** What the provider's store guarantees; anything not declared true counts as missing. */
-  guarantees: z.strictObject(Object.fromEntries(GUARANTEES.map((g) => [g, z.boolean().optional()])) as Record<(typeof GUARANTEES)[number], z.ZodOptional<z.ZodBoolean>>).optional(),
+  guarantees: z
+    .strictObject(
+      Object.fromEntries(GUARANTEES.map((g) => [g, z.boolean().optional()])) as Record<
+        (typeof GUARANTEES)[number],
+        z.ZodOptional<z.ZodBoolean>
+      >,
+    )
+    .optional(),
   /** Guarantees accepted as missing, knowingly (docs/object-storage-and-credentials.md, "Object storage guarantees"). */
   acceptMissingGuarantees: z.array(z.enum(GUARANTEES, { error: `must list guarantees among ${GUARANTEES.join(', ')}` })).optional(),
   credentials: credentials.optional(),
@@ -138,7 +165,9 @@ export const stackValuesSchema = z
       if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
     }),
     /** Number of Restate pods; every pod runs every role. At least 3 with the replicated metadata store. */
-    replicas: integer.min(1, { error: 'must be at least 1' }).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
+    replicas: integer
+      .min(1, { error: 'must be at least 1' })
+      .max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
     /**
      * Names one scale-in, `replicas: from → to`, done in two commits (docs/operations.md, "Scale in"): first a
      * commit with `scaleIn` set and `replicas: from` (it adds the drain Job), then the one with `replicas: to`.
@@ -146,7 +175,9 @@ export const stackValuesSchema = z
      */
     scaleIn: z
       .strictObject({
-        from: integer.min(2, { error: 'must be at least 2' }).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
+        from: integer
+          .min(2, { error: 'must be at least 2' })
+          .max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
         to: integer.min(1, { error: 'must be at least 1' }).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (a Kubernetes int32)` }),
       })
       .optional(),
@@ -183,7 +214,11 @@ export const stackValuesSchema = z
        * Ship the CRDs from the separate CRDs chart of this version (`restate-operator-crds`), ahead of the operator:
        * the first step of an upgrade to that version. Unset: the CRDs of `version` (with 2.8.1: its CRDs chart).
        */
-      crdsVersion: z.enum(CRDS_CHART_VERSIONS, { error: `must be ${CRDS_CHART_VERSIONS.join(' or ')}: the versions whose CRDs ship as a chart of their own` }).optional(),
+      crdsVersion: z
+        .enum(CRDS_CHART_VERSIONS, {
+          error: `must be ${CRDS_CHART_VERSIONS.join(' or ')}: the versions whose CRDs ship as a chart of their own`,
+        })
+        .optional(),
       namespace: dnsLabel(),
       releaseName: dnsLabel(53),
       /** How the operator chart reaches the cluster. */
@@ -195,7 +230,9 @@ export const stackValuesSchema = z
         /** The AppProject synth writes for the target (`<target>/argocd/`), and the project of its Applications. */
         project: dnsSubdomain(),
         /** API server of the environment's cluster, as Argo CD knows it (the Applications' `destination.server`). */
-        destinationServer: z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[^\s]*)?$/, { error: 'must be an https:// API server URL, e.g. https://kubernetes.default.svc' }),
+        destinationServer: z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[^\s]*)?$/, {
+          error: 'must be an https:// API server URL, e.g. https://kubernetes.default.svc',
+        }),
       }),
       flux: z.strictObject({
         /** Namespace for the OCIRepository, HelmRelease and the Kustomizations. */
@@ -215,7 +252,9 @@ export const stackValuesSchema = z
       path: z
         .string()
         .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'must be a relative path such as dist or clusters/restate/dist' })
-        .refine((path) => !path.split('/').includes('..') && !path.split('/').includes('.'), { error: 'must not hold "." or ".." segments' }),
+        .refine((path) => !path.split('/').includes('..') && !path.split('/').includes('.'), {
+          error: 'must not hold "." or ".." segments',
+        }),
     }),
     /** Object storage for snapshots and, later, metadata. */
     objectStorage: objectStorage.optional(),
@@ -267,26 +306,42 @@ export const stackValuesSchema = z
   .superRefine((values, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (values.metadata.store === 'replicated' && values.replicas < 3) {
-      issue(['replicas'], `must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node, got ${values.replicas}`);
+      issue(
+        ['replicas'],
+        `must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node, got ${values.replicas}`,
+      );
     }
     if (values.scaleIn) {
       const { from, to } = values.scaleIn;
-      if (to >= from) issue(['scaleIn', 'to'], `must be less than scaleIn.from (${from}): scaleIn names a decrease; an increase needs no step`);
+      if (to >= from)
+        issue(['scaleIn', 'to'], `must be less than scaleIn.from (${from}): scaleIn names a decrease; an increase needs no step`);
       if (values.replicas !== from && values.replicas !== to) {
-        issue(['replicas'], `must be scaleIn.from (${from}, the drain commit) or scaleIn.to (${to}, the commit that lowers replicas) while scaleIn is set, got ${values.replicas}`);
+        issue(
+          ['replicas'],
+          `must be scaleIn.from (${from}, the drain commit) or scaleIn.to (${to}, the commit that lowers replicas) while scaleIn is set, got ${values.replicas}`,
+        );
       }
       if (to < values.restate.defaultReplication) {
-        issue(['scaleIn', 'to'], `must be at least restate.defaultReplication (${values.restate.defaultReplication}): each copy of a log and a partition needs its own node`);
+        issue(
+          ['scaleIn', 'to'],
+          `must be at least restate.defaultReplication (${values.restate.defaultReplication}): each copy of a log and a partition needs its own node`,
+        );
       }
       if (values.metadata.store === 'replicated' && to < 3) {
-        issue(['scaleIn', 'to'], `must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node, got ${to}`);
+        issue(
+          ['scaleIn', 'to'],
+          `must be at least 3: the replicated (Raft) metadata store needs a majority that survives losing a node, got ${to}`,
+        );
       }
     }
     if (values.restate.defaultReplication > values.replicas) {
       issue(['restate', 'defaultReplication'], `must be between 1 and replicas (${values.replicas}): each copy needs its own node`);
     }
     if ((ALWAYS_EXISTING_NAMESPACES as readonly string[]).includes(values.clusterName)) {
-      issue(['clusterName'], `must not be "${values.clusterName}": the operator creates the namespace named after the cluster, and every cluster already has that one (NameConflict)`);
+      issue(
+        ['clusterName'],
+        `must not be "${values.clusterName}": the operator creates the namespace named after the cluster, and every cluster already has that one (NameConflict)`,
+      );
     }
     if (values.operator.delivery === 'argocd' && values.operator.argocd.destinationServer !== IN_CLUSTER_SERVER) {
       issue(
@@ -296,7 +351,10 @@ export const stackValuesSchema = z
       );
     }
     if (values.clusterName === values.operator.namespace) {
-      issue(['clusterName'], `must differ from operator.namespace: the operator creates and owns the namespace "${values.clusterName}" and deletes it with the cluster`);
+      issue(
+        ['clusterName'],
+        `must differ from operator.namespace: the operator creates and owns the namespace "${values.clusterName}" and deletes it with the cluster`,
+      );
     }
     const uses: Array<[ObjectStoreUse, PropertyKey[]]> = [];
     if (values.snapshots.enabled) uses.push(['snapshots', ['snapshots', 'enabled']]);
@@ -317,11 +375,16 @@ export const stackValuesSchema = z
     const c = values.objectStorage?.credentials;
     if (c) {
       const at = (key: string) => ['objectStorage', 'credentials', key];
-      if (c.source !== 'workload-identity' && !c.secretName) issue(at('secretName'), `is required with source ${c.source}: the Secret in namespace "${values.clusterName}" holding the keys`);
-      if (c.source === 'sops' && !c.sopsFile) issue(at('sopsFile'), 'is required with source sops: the encrypted Secret manifest, relative to the values folder');
+      if (c.source !== 'workload-identity' && !c.secretName)
+        issue(at('secretName'), `is required with source ${c.source}: the Secret in namespace "${values.clusterName}" holding the keys`);
+      if (c.source === 'sops' && !c.sopsFile)
+        issue(at('sopsFile'), 'is required with source sops: the encrypted Secret manifest, relative to the values folder');
       if (c.source !== 'sops' && c.sopsFile) issue(at('sopsFile'), `only applies to source sops, not ${c.source}`);
       if (c.source === 'workload-identity' && !c.serviceAccountAnnotations) {
-        issue(at('serviceAccountAnnotations'), 'is required with source workload-identity, e.g. {eks.amazonaws.com/role-arn: arn:aws:iam::…:role/restate}');
+        issue(
+          at('serviceAccountAnnotations'),
+          'is required with source workload-identity, e.g. {eks.amazonaws.com/role-arn: arn:aws:iam::…:role/restate}',
+        );
       }
       if (c.source === 'workload-identity' && (c.secretName || c.accessKeyIdKey || c.secretAccessKeyKey)) {
         issue(at('source'), 'workload-identity uses no static keys: remove secretName, accessKeyIdKey and secretAccessKeyKey');
@@ -354,16 +417,25 @@ function operatorVersionIssues(values: StackValuesInput, issue: Issue): void {
     }
   }
   if (values.topologySpread && !features.topologySpread) {
-    issue(['topologySpread'], `needs operator 2.8.1 (spec.compute.topologySpreadConstraints arrived in 1.8.3); operator.version is ${version}`);
+    issue(
+      ['topologySpread'],
+      `needs operator 2.8.1 (spec.compute.topologySpreadConstraints arrived in 1.8.3); operator.version is ${version}`,
+    );
   }
   const by = values.provisioning.by;
   if (by !== undefined && !values.provisioning.automated) {
     issue(['provisioning', 'by'], 'has no effect without provisioning.automated: true (manual provisioning is `mise run provision`)');
   }
   if (by === 'operator' && !features.autoProvision) {
-    issue(['provisioning', 'by'], `operator needs operator 2.8.1 (spec.cluster.autoProvision arrived in 2.1.0); operator.version is ${version}: use job`);
+    issue(
+      ['provisioning', 'by'],
+      `operator needs operator 2.8.1 (spec.cluster.autoProvision arrived in 2.1.0); operator.version is ${version}: use job`,
+    );
   }
   if (by !== undefined && values.metadata.store === 'object-store') {
-    issue(['provisioning', 'by'], 'does not apply with metadata.store object-store: such a cluster provisions itself (auto-provision = true)');
+    issue(
+      ['provisioning', 'by'],
+      'does not apply with metadata.store object-store: such a cluster provisions itself (auto-provision = true)',
+    );
   }
 }

@@ -18,7 +18,10 @@ export function credentialKeys(credentials: { readonly accessKeyIdKey?: string; 
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
 } {
-  return { accessKeyId: credentials.accessKeyIdKey ?? DEFAULT_ACCESS_KEY_ID_KEY, secretAccessKey: credentials.secretAccessKeyKey ?? DEFAULT_SECRET_ACCESS_KEY_KEY };
+  return {
+    accessKeyId: credentials.accessKeyIdKey ?? DEFAULT_ACCESS_KEY_ID_KEY,
+    secretAccessKey: credentials.secretAccessKeyKey ?? DEFAULT_SECRET_ACCESS_KEY_KEY,
+  };
 }
 
 /** Top-level keys of a Secret manifest; SOPS leaves any other key in plain text. */
@@ -39,7 +42,9 @@ export function sopsEncryptionProblems(secret: Record<string, unknown>): string[
     const map = secret[field];
     if (map === undefined) continue;
     if (!isData(map)) {
-      problems.push(`${field} must be a mapping of keys to ENC[…] values, got ${typeof map === 'string' ? 'plain text' : JSON.stringify(map)}`);
+      problems.push(
+        `${field} must be a mapping of keys to ENC[…] values, got ${typeof map === 'string' ? 'plain text' : JSON.stringify(map)}`,
+      );
       continue;
     }
     for (const [key, value] of Object.entries(map)) {
@@ -48,7 +53,8 @@ export function sopsEncryptionProblems(secret: Record<string, unknown>): string[
     }
   }
   if (values === 0 && problems.length === 0) problems.push('has no encrypted data or stringData values');
-  for (const key of Object.keys(secret).filter((k) => !SECRET_KEYS.has(k))) problems.push(`${key}: unexpected top-level key, which sops would leave in plain text`);
+  for (const key of Object.keys(secret).filter((k) => !SECRET_KEYS.has(k)))
+    problems.push(`${key}: unexpected top-level key, which sops would leave in plain text`);
   return problems;
 }
 
@@ -81,7 +87,8 @@ export function checkSopsManifest(valuesDir: string, values: StackValues): void 
   const add = (message: string) => problems.push({ file: shown, keyPath: '', message });
   const bytes = readRegularFile(path, shown, YAML_LIMITS.maxBytes);
   if (!Buffer.isBuffer(bytes)) throw new ValuesError([{ ...bytes, message: `${bytes.message} (objectStorage.credentials.sopsFile)` }]);
-  if (!isInside(realpathSync(path), realpathSync(valuesDir))) fail(`resolves to ${realpathSync(path)}, outside the values folder (objectStorage.credentials.sopsFile must stay inside it)`);
+  if (!isInside(realpathSync(path), realpathSync(valuesDir)))
+    fail(`resolves to ${realpathSync(path)}, outside the values folder (objectStorage.credentials.sopsFile must stay inside it)`);
   const parsed = parseValuesYaml(bytes, shown);
   if (parsed.problems.length > 0) throw new ValuesError(parsed.problems);
   const secret = parsed.data;
@@ -91,12 +98,19 @@ export function checkSopsManifest(valuesDir: string, values: StackValues): void 
   const manifest = secret as Record<string, unknown> & { metadata?: { name?: unknown; namespace?: unknown } };
   for (const reason of sopsEncryptionProblems(manifest)) add(`is not fully SOPS-encrypted: ${reason}`);
   if (manifest.metadata?.name !== credentials.secretName) {
-    add(`holds Secret ${JSON.stringify(manifest.metadata?.name)}, but objectStorage.credentials.secretName is ${JSON.stringify(credentials.secretName)}`);
+    add(
+      `holds Secret ${JSON.stringify(manifest.metadata?.name)}, but objectStorage.credentials.secretName is ${JSON.stringify(credentials.secretName)}`,
+    );
   }
   if (manifest.metadata?.namespace !== values.clusterName) {
-    add(`must be in namespace "${values.clusterName}" (the cluster's, which the operator creates), not ${JSON.stringify(manifest.metadata?.namespace)}`);
+    add(
+      `must be in namespace "${values.clusterName}" (the cluster's, which the operator creates), not ${JSON.stringify(manifest.metadata?.namespace)}`,
+    );
   }
-  const keys = Object.keys({ ...(isData(manifest.data) ? manifest.data : {}), ...(isData(manifest.stringData) ? manifest.stringData : {}) });
+  const keys = Object.keys({
+    ...(isData(manifest.data) ? manifest.data : {}),
+    ...(isData(manifest.stringData) ? manifest.stringData : {}),
+  });
   for (const key of keys) {
     const check = secretKey.safeParse(key);
     if (!check.success) add(check.error.issues[0].message);

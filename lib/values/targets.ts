@@ -38,14 +38,18 @@ export function loadTargets(valuesDir: string): Target[] {
       problem(at, `must be a mapping {environment, provider}, got ${JSON.stringify(entry)}`);
       return;
     }
-    for (const key of Object.keys(entry).filter((k) => k !== 'environment' && k !== 'provider')) problem(`${at}.${key}`, 'unknown key (an entry has environment and provider)');
+    for (const key of Object.keys(entry).filter((k) => k !== 'environment' && k !== 'provider'))
+      problem(`${at}.${key}`, 'unknown key (an entry has environment and provider)');
     let ok = true;
     for (const kind of ['environment', 'provider'] as const) {
       const name = entry[kind];
       if (name === undefined) problem(`${at}.${kind}`, 'is required');
       else if (typeof name !== 'string' || !known[kind].includes(name)) {
         const suggestion = typeof name === 'string' ? closest(name, known[kind]) : undefined;
-        problem(`${at}.${kind}`, `unknown ${kind} ${JSON.stringify(name)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${known[kind].join(', ') || '(none)'}`);
+        problem(
+          `${at}.${kind}`,
+          `unknown ${kind} ${JSON.stringify(name)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${known[kind].join(', ') || '(none)'}`,
+        );
       } else continue;
       ok = false;
     }

@@ -46,12 +46,18 @@ export interface ParsedYaml {
  */
 export function parseValuesYaml(bytes: Buffer, shown: string): ParsedYaml {
   if (bytes.length > YAML_LIMITS.maxBytes) {
-    return fail(shown, `is ${bytes.length} bytes; a values file may hold at most ${YAML_LIMITS.maxBytes} bytes (${YAML_LIMITS.maxBytes / 1024 / 1024} MiB)`);
+    return fail(
+      shown,
+      `is ${bytes.length} bytes; a values file may hold at most ${YAML_LIMITS.maxBytes} bytes (${YAML_LIMITS.maxBytes / 1024 / 1024} MiB)`,
+    );
   }
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
     const line = bytes.subarray(0, bad).reduce((n, byte) => (byte === 0x0a ? n + 1 : n), 1);
-    return fail(`${shown}:${line}`, `is not valid UTF-8 (byte 0x${bytes[bad].toString(16).padStart(2, '0')} at offset ${bad}); save the file as UTF-8`);
+    return fail(
+      `${shown}:${line}`,
+      `is not valid UTF-8 (byte 0x${bytes[bad].toString(16).padStart(2, '0')} at offset ${bad}); save the file as UTF-8`,
+    );
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(bytes.toString('utf8'), { uniqueKeys: false, intAsBigInt: true, lineCounter, prettyErrors: false });
@@ -99,7 +105,11 @@ class Converter {
     while (stack.length > 0) {
       const { node, path, set, depth, via } = stack.pop()!;
       if (via > 0 && ++this.aliased > YAML_LIMITS.maxAliasedValues) {
-        this.problem(node, path, `aliases (*name) expand to more than ${YAML_LIMITS.maxAliasedValues} values; write the values out instead`);
+        this.problem(
+          node,
+          path,
+          `aliases (*name) expand to more than ${YAML_LIMITS.maxAliasedValues} values; write the values out instead`,
+        );
         break;
       }
       if (node === null || node === undefined) {
@@ -107,7 +117,11 @@ class Converter {
         continue;
       }
       if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
-        this.problem(node, path, `has the tag ${node.tag.replace(/^tag:yaml\.org,2002:/, '!!')}, which values do not support; remove it (only the YAML core tags such as !!str are allowed)`);
+        this.problem(
+          node,
+          path,
+          `has the tag ${node.tag.replace(/^tag:yaml\.org,2002:/, '!!')}, which values do not support; remove it (only the YAML core tags such as !!str are allowed)`,
+        );
         continue;
       }
       if (isAlias(node)) {
@@ -159,7 +173,9 @@ class Converter {
     }
     if (this.problems.length === 0) return { data: root.value, problems: [] };
     // The walk visits later siblings first; report in the order of the file.
-    return { problems: [...this.problems].sort((a, b) => a.offset - b.offset).map(({ file, keyPath, message }) => ({ file, keyPath, message })) };
+    return {
+      problems: [...this.problems].sort((a, b) => a.offset - b.offset).map(({ file, keyPath, message }) => ({ file, keyPath, message })),
+    };
   }
 
   /**

@@ -48,7 +48,8 @@ ${SCENARIOS.map((s) => `                                ${s.name.padEnd(18)} ${s
 
 function seconds(flag: string, text: string | undefined, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
-  if (!/^[1-9][0-9]*$/.test(text)) throw ValuesError.single('(command line)', '', `--${flag} must be a whole number of seconds, at least 1 (got "${text}")`);
+  if (!/^[1-9][0-9]*$/.test(text))
+    throw ValuesError.single('(command line)', '', `--${flag} must be a whole number of seconds, at least 1 (got "${text}")`);
   return Number(text);
 }
 
@@ -84,9 +85,18 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
   }
   if (v.scenario !== undefined) {
     if (!scenarioNames().includes(v.scenario)) {
-      throw ValuesError.single('(command line)', '', `--scenario: unknown scenario "${v.scenario}"; the scenarios are: ${scenarioNames().join(', ')}`);
+      throw ValuesError.single(
+        '(command line)',
+        '',
+        `--scenario: unknown scenario "${v.scenario}"; the scenarios are: ${scenarioNames().join(', ')}`,
+      );
     }
-    if (v.all || v['lint-only']) throw ValuesError.single('(command line)', '', '--scenario runs on one target (--environment and --provider), not with --all or --lint-only');
+    if (v.all || v['lint-only'])
+      throw ValuesError.single(
+        '(command line)',
+        '',
+        '--scenario runs on one target (--environment and --provider), not with --all or --lint-only',
+      );
   }
   return {
     ...(v.scenario !== undefined ? { scenario: v.scenario } : {}),

@@ -20,7 +20,11 @@ import { findScenario } from './scenarios';
 /** `restate-server --version`, run without network like every server start. */
 function serverVersion(server: string): string {
   const [command, ...prefix] = unshareArgs();
-  const text = execFileSync(command, [...prefix, server, '--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const text = execFileSync(command, [...prefix, server, '--version'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return /(\d+\.\d+\.\d+\S*)/.exec(text)?.[1] ?? text.trim();
 }
 

@@ -17,7 +17,8 @@ const compact = (s: string): string => s.replace(/\s+/g, '');
 export function expectedLayout(effective: Readonly<Record<string, unknown>>): ExpectedLayout {
   const partitions = effective['default-num-partitions'];
   const replication = effective['default-replication'];
-  if (typeof partitions !== 'number') throw new Error(`default-num-partitions is not a number in the effective config: ${JSON.stringify(partitions)}`);
+  if (typeof partitions !== 'number')
+    throw new Error(`default-num-partitions is not a number in the effective config: ${JSON.stringify(partitions)}`);
   if (typeof replication === 'number') return { partitions, replicaSetSize: replication, logReplication: `{node: ${replication}}` };
   if (typeof replication === 'string') {
     const node = /node\s*:\s*(\d+)/.exec(replication);
@@ -55,7 +56,9 @@ export async function probeLayout(ctl: Restatectl, addresses: readonly string[],
   if (partitions.length !== expected.partitions) {
     return { done: false, reason: `${partitions.length} partitions in the partition table, expected ${expected.partitions}` };
   }
-  const wrongSet = partitions.filter((p) => new Set((p.current_replica_set ?? '').split(',').filter(Boolean)).size !== expected.replicaSetSize);
+  const wrongSet = partitions.filter(
+    (p) => new Set((p.current_replica_set ?? '').split(',').filter(Boolean)).size !== expected.replicaSetSize,
+  );
   if (wrongSet.length > 0) {
     const first = wrongSet[0];
     return {
@@ -65,7 +68,8 @@ export async function probeLayout(ctl: Restatectl, addresses: readonly string[],
   }
   const logs = await ctl.sql<LogRow>(addresses, 'SELECT log_id, kind, replication FROM logs');
   const logIds = new Set(logs.map((l) => l.log_id));
-  if (logIds.size !== expected.partitions) return { done: false, reason: `${logIds.size} logs, expected one per partition (${expected.partitions})` };
+  if (logIds.size !== expected.partitions)
+    return { done: false, reason: `${logIds.size} logs, expected one per partition (${expected.partitions})` };
   const wrongLogs = logs.filter((l) => l.kind !== 'replicated' || compact(l.replication ?? '') !== compact(expected.logReplication));
   if (wrongLogs.length > 0) {
     const first = wrongLogs[0];
@@ -93,7 +97,8 @@ export async function activeLeaders(ctl: Restatectl, addresses: readonly string[
     "SELECT partition_id, gen_node_id FROM partition_state WHERE lower(effective_mode) = 'leader' AND lower(replay_status) = 'active'",
   );
   const leaders = new Map<number, string[]>();
-  for (const row of rows) leaders.set(row.partition_id, [...(leaders.get(row.partition_id) ?? []), names.get(row.gen_node_id) ?? row.gen_node_id]);
+  for (const row of rows)
+    leaders.set(row.partition_id, [...(leaders.get(row.partition_id) ?? []), names.get(row.gen_node_id) ?? row.gen_node_id]);
   return leaders;
 }
 
@@ -110,7 +115,10 @@ export async function probeLeaders(
     if (!(leaders.get(id) ?? []).some((name) => !down.has(name))) missing.push(id);
   }
   if (missing.length === 0) return { done: true, value: leaders };
-  return { done: false, reason: `${partitions - missing.length}/${partitions} partitions have an active leader on a live node; without: ${sample(missing)}` };
+  return {
+    done: false,
+    reason: `${partitions - missing.length}/${partitions} partitions have an active leader on a live node; without: ${sample(missing)}`,
+  };
 }
 
 /** The node leading the most partitions (the lowest name on a tie): the hardest one to lose. */

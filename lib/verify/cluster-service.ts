@@ -10,7 +10,15 @@ export const RESTATE_SERVICE_IP = '127.0.100.1';
  * The readiness probe as operator 1.7.4 sets it (`compute.rs:375-382` at v1.7.4): HTTP GET `/health` on 9070,
  * no initial delay, everything else Kubernetes' defaults (period 10 s, timeout 1 s, success 1, failure 3).
  */
-export const READINESS = { path: '/health', port: ADMIN_PORT, initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 3 } as const;
+export const READINESS = {
+  path: '/health',
+  port: ADMIN_PORT,
+  initialDelayMs: 0,
+  periodMs: 10_000,
+  timeoutMs: 1000,
+  successThreshold: 1,
+  failureThreshold: 3,
+} as const;
 
 export type Readiness = { readonly [K in keyof typeof READINESS]: (typeof READINESS)[K] extends string ? string : number };
 
@@ -70,7 +78,13 @@ export class ClusterServiceModel {
   /** Tells the model that a pod's container started (again): probing restarts, the pod is not ready until it passes. */
   containerStarted(name: string): void {
     const s = this.state.get(name)!;
-    this.state.set(name, { ready: false, failures: 0, successes: 0, nextAt: Date.now() + this.readiness.initialDelayMs, generation: s.generation + 1 });
+    this.state.set(name, {
+      ready: false,
+      failures: 0,
+      successes: 0,
+      nextAt: Date.now() + this.readiness.initialDelayMs,
+      generation: s.generation + 1,
+    });
     this.sync();
   }
 
@@ -139,7 +153,11 @@ export class ClusterServiceModel {
     this.applied = key;
     this.history.push({ at: Date.now(), ready: this.ready() });
     const rule =
-      ips.length === 0 ? '' : ips.length === 1 ? `add rule ip verify_services svc_restate dnat to ${ips[0]}\n` : `add rule ip verify_services svc_restate dnat to numgen random mod ${ips.length} map { ${ips.map((ip, i) => `${i} : ${ip}`).join(', ')} }\n`;
+      ips.length === 0
+        ? ''
+        : ips.length === 1
+          ? `add rule ip verify_services svc_restate dnat to ${ips[0]}\n`
+          : `add rule ip verify_services svc_restate dnat to numgen random mod ${ips.length} map { ${ips.map((ip, i) => `${i} : ${ip}`).join(', ')} }\n`;
     nftApply(`flush chain ip verify_services svc_restate\n${rule}`);
   }
 }

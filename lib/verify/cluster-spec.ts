@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asOperatorVersion, displayPath, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, type Target, targetDir } from '../values';
+import {
+  asOperatorVersion,
+  displayPath,
+  OPERATOR_FEATURES,
+  OPERATOR_VERSIONS,
+  type OperatorVersion,
+  type Target,
+  targetDir,
+} from '../values';
 import { CLUSTER_FILE, interruptedSynth, OPERATOR_FILE } from '../target/files';
 import { readOperatorRelease } from '../target/operator-release';
 import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
@@ -73,9 +81,24 @@ export function parseClusterManifest(text: string, file: string, operatorVersion
   const security = isRecord(spec.security) ? { security: spec.security } : {};
   const autoProvision = isRecord(spec.cluster) && spec.cluster.autoProvision === true;
   if (autoProvision && !OPERATOR_FEATURES[operatorVersion].autoProvision) {
-    throw new ManifestError(file, 'spec.cluster.autoProvision', `operator ${operatorVersion} does not provision clusters (it arrived in 2.1.0)`);
+    throw new ManifestError(
+      file,
+      'spec.cluster.autoProvision',
+      `operator ${operatorVersion} does not provision clusters (it arrived in 2.1.0)`,
+    );
   }
-  return { file, name: metadata.name, clusterName, image: compute.image, replicas, config: spec.config, env, ...security, operatorVersion, autoProvision };
+  return {
+    file,
+    name: metadata.name,
+    clusterName,
+    image: compute.image,
+    replicas,
+    config: spec.config,
+    env,
+    ...security,
+    operatorVersion,
+    autoProvision,
+  };
 }
 
 /** Reads the RestateCluster of a synthesized target from `<dist>/<environment>/<provider>/0001-cluster.k8s.yaml`. */
@@ -85,7 +108,11 @@ export function readClusterUnderTest(distDir: string, target: Target): ClusterUn
   const interrupted = interruptedSynth(distDir);
   if (interrupted) throw new ManifestError(displayPath(distDir), '', interrupted);
   if (!existsSync(file)) {
-    throw new ManifestError(shown, '', `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`);
+    throw new ManifestError(
+      shown,
+      '',
+      `missing: synthesize the target first (npm run synth -- --environment ${target.environment} --provider ${target.provider})`,
+    );
   }
   return parseClusterManifest(readFileSync(file, 'utf8'), shown, targetOperatorVersion(join(distDir, targetDir(target), OPERATOR_FILE)));
 }
@@ -96,7 +123,11 @@ function targetOperatorVersion(file: string): OperatorVersion {
   const { operatorVersion } = readOperatorRelease(readFileSync(file, 'utf8'));
   const version = asOperatorVersion(operatorVersion);
   if (version === undefined) {
-    throw new ManifestError(displayPath(file), '', `deploys operator ${operatorVersion ?? '(no version found)'}; verify models ${OPERATOR_VERSIONS.join(' and ')}`);
+    throw new ManifestError(
+      displayPath(file),
+      '',
+      `deploys operator ${operatorVersion ?? '(no version found)'}; verify models ${OPERATOR_VERSIONS.join(' and ')}`,
+    );
   }
   return version;
 }

@@ -8,7 +8,6 @@ import { compareConfig, type LintProblem } from './config-compare';
 import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
 import { operatorPodEnv, POD_PATHS, type UnresolvedEnv } from './operator-env';
 
-
 export interface LintResult {
   /** No problems: every written key is known to the server and takes effect as written. */
   readonly ok: boolean;
@@ -82,7 +81,11 @@ export function lintClusterConfig(cluster: ClusterUnderTest, options: LintOption
     const pod = operatorPodEnv(cluster, 0, { ...POD_PATHS, configFile });
     const effective = dumpConfig(options.serverBinary, [], pod.env);
     if (!effective.config) {
-      return finish([{ keyPath: '', message: `the server refuses the config in a pod's environment: ${effective.error}` }], pod.unresolved, {});
+      return finish(
+        [{ keyPath: '', message: `the server refuses the config in a pod's environment: ${effective.error}` }],
+        pod.unresolved,
+        {},
+      );
     }
     const canonical = dumpConfig(options.serverBinary, ['--config-file', configFile], {});
     if (!canonical.config) {
@@ -96,7 +99,9 @@ export function lintClusterConfig(cluster: ClusterUnderTest, options: LintOption
 
 function countLeaves(table: Record<string, unknown>): number {
   return Object.values(table).reduce<number>(
-    (n, v) => n + (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) ? countLeaves(v as Record<string, unknown>) : 1),
+    (n, v) =>
+      n +
+      (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) ? countLeaves(v as Record<string, unknown>) : 1),
     0,
   );
 }

@@ -47,12 +47,16 @@ export function parseQuery(packet: Buffer): DnsQuestion | undefined {
 
 function encodeName(name: string): Buffer {
   const parts = name === '' ? [] : name.split('.');
-  return Buffer.concat([...parts.map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...parts.map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')])),
+    Buffer.from([0]),
+  ]);
 }
 
 function ipv4(address: string): Buffer {
   const octets = address.split('.').map(Number);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`not an IPv4 address: ${address}`);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255))
+    throw new Error(`not an IPv4 address: ${address}`);
   return Buffer.from(octets);
 }
 
@@ -67,7 +71,10 @@ export function encodeResponse(question: DnsQuestion, rcode: number, addresses: 
   header.writeUInt16BE(0x8000 | (question.flags & 0x7800) | 0x0400 | (question.flags & 0x0100) | 0x0080 | (rcode & 0xf), 2);
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(addresses.length, 6);
-  const q = Buffer.concat([encodeName(question.name), Buffer.from([question.type >> 8, question.type & 0xff, question.qclass >> 8, question.qclass & 0xff])]);
+  const q = Buffer.concat([
+    encodeName(question.name),
+    Buffer.from([question.type >> 8, question.type & 0xff, question.qclass >> 8, question.qclass & 0xff]),
+  ]);
   const answers = addresses.map((address) => {
     const record = Buffer.alloc(12);
     record.writeUInt16BE(0xc00c, 0); // pointer to the name in the question

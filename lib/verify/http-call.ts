@@ -47,7 +47,11 @@ export function httpCall(call: HttpCallRequest): Promise<HttpCallResponse> {
 }
 
 /** Whether a TCP connection to host:port is accepted within the time limit, and if not, why. */
-export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<{ readonly connected: boolean; readonly error?: string }> {
+export function tcpConnect(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ readonly connected: boolean; readonly error?: string }> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     const done = (connected: boolean, error?: string): void => {

@@ -8,7 +8,8 @@ function run(command: string, args: readonly string[]): string {
     return execFileSync(command, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const e = error as { stderr?: string; message: string; code?: string };
-    const hint = e.code === 'ENOENT' ? ` (${command} is not installed; on Debian it comes with ${command === 'ip' ? 'iproute2' : 'util-linux'})` : '';
+    const hint =
+      e.code === 'ENOENT' ? ` (${command} is not installed; on Debian it comes with ${command === 'ip' ? 'iproute2' : 'util-linux'})` : '';
     throw new VerifyError(`\`${command} ${args.join(' ')}\` failed: ${(e.stderr || e.message).trim()}${hint}`);
   }
 }

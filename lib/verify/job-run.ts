@@ -34,7 +34,8 @@ export interface JobRun extends CommandResult {
  * the read-only root file system and resource limits.
  */
 export function runJobContainer(job: JobUnderTest, options: JobRunOptions): Promise<JobRun> {
-  if (job.dnsPolicy !== 'ClusterFirst') throw new Error(`${job.file}: verify models dnsPolicy ClusterFirst only, the Job has ${job.dnsPolicy}`);
+  if (job.dnsPolicy !== 'ClusterFirst')
+    throw new Error(`${job.file}: verify models dnsPolicy ClusterFirst only, the Job has ${job.dnsPolicy}`);
   const volumes: [string, string][] = job.mounts
     .map((m, i): [string, string] => {
       const local = join(options.dir, `volume-${i}`);
@@ -62,5 +63,8 @@ export function runJobContainer(job: JobUnderTest, options: JobRunOptions): Prom
   for (const e of job.env) env[e.name] = mapPath(e.value);
   const [file, ...rest] = [...job.command, ...job.args].map(mapPath);
   const command = view.command(file, rest, options.uid);
-  return runCommand(command.file, command.args, { env, timeoutMs: options.timeoutMs }).then((r) => ({ ...r, resolvConf: view.resolv.text }));
+  return runCommand(command.file, command.args, { env, timeoutMs: options.timeoutMs }).then((r) => ({
+    ...r,
+    resolvConf: view.resolv.text,
+  }));
 }

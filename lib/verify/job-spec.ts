@@ -33,7 +33,9 @@ const strings = (v: unknown): string[] => (Array.isArray(v) && v.every((s) => ty
  * ConfigMaps taken from the same text). Problems name the file and the key path.
  */
 export function parseJobManifest(text: string, file: string): JobUnderTest {
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown).filter(isObj);
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJS() as unknown)
+    .filter(isObj);
   const jobs = docs.filter((d) => d.kind === 'Job' && d.apiVersion === 'batch/v1');
   if (jobs.length !== 1) throw new ManifestError(file, '', `must hold exactly one Job (batch/v1), found ${jobs.length}`);
   const job = jobs[0];
@@ -42,11 +44,13 @@ export function parseJobManifest(text: string, file: string): JobUnderTest {
   const namespace = String(metadata.namespace ?? '');
   const pod = isObj(job.spec) && isObj(job.spec.template) && isObj(job.spec.template.spec) ? job.spec.template.spec : {};
   const containers = Array.isArray(pod.containers) ? pod.containers.filter(isObj) : [];
-  if (containers.length !== 1) throw new ManifestError(file, 'spec.template.spec.containers', `must hold one container, found ${containers.length}`);
+  if (containers.length !== 1)
+    throw new ManifestError(file, 'spec.template.spec.containers', `must hold one container, found ${containers.length}`);
   const container = containers[0];
   const at = (key: string) => `spec.template.spec.containers.0.${key}`;
   const env = (Array.isArray(container.env) ? container.env : []).map((e: unknown, i: number) => {
-    if (!isObj(e) || typeof e.name !== 'string' || typeof e.value !== 'string') throw new ManifestError(file, at(`env.${i}`), 'verify runs literal env values only');
+    if (!isObj(e) || typeof e.name !== 'string' || typeof e.value !== 'string')
+      throw new ManifestError(file, at(`env.${i}`), 'verify runs literal env values only');
     return { name: e.name, value: e.value };
   });
   const configMaps = new Map(
@@ -61,7 +65,8 @@ export function parseJobManifest(text: string, file: string): JobUnderTest {
     if (volume && isObj(volume.emptyDir)) return { mountPath };
     if (volume && isObj(volume.configMap)) {
       const files = configMaps.get(String(volume.configMap.name));
-      if (!files) throw new ManifestError(file, at(`volumeMounts.${i}`), `ConfigMap "${String(volume.configMap.name)}" is not in this file`);
+      if (!files)
+        throw new ManifestError(file, at(`volumeMounts.${i}`), `ConfigMap "${String(volume.configMap.name)}" is not in this file`);
       return { mountPath, files };
     }
     throw new ManifestError(file, at(`volumeMounts.${i}`), `volume "${String(m.name)}" is neither a ConfigMap nor an emptyDir`);

@@ -124,7 +124,8 @@ export class KubeDns {
       const question = parseQuery(packet);
       if (!question) return;
       this.queries.push(question.name);
-      const { rcode, addresses } = question.qclass === 1 ? this.lookup(question.name, question.type) : { rcode: DnsRcode.NOTIMP, addresses: [] };
+      const { rcode, addresses } =
+        question.qclass === 1 ? this.lookup(question.name, question.type) : { rcode: DnsRcode.NOTIMP, addresses: [] };
       socket.send(encodeResponse(question, rcode, addresses), peer.port, peer.address);
     });
     await new Promise<void>((resolve, reject) => {

@@ -46,5 +46,6 @@ export function assertNamespacesAvailable(options: NamespaceOptions = {}): void 
         'user.max_user_namespaces > 0), on Linux with util-linux `unshare`.',
     );
   }
-  (checked ??= new Map()).set(key, true);
+  checked ??= new Map();
+  checked.set(key, true);
 }

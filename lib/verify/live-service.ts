@@ -48,8 +48,11 @@ export function localClusterControl(props: LocalControlProps): ClusterControl {
       const node = local.nodes[ordinal];
       await local.restart(ordinal, props.deadline.within(30_000));
       props.services.containerStarted(node.name);
-      await pollUntil(`${node.name} restarted on its data: an active leader for each of the ${props.partitions} partitions`, props.deadline.within(props.readyBoundMs), 500, () =>
-        probeLeaders(ctl, local.liveAddresses(), props.partitions),
+      await pollUntil(
+        `${node.name} restarted on its data: an active leader for each of the ${props.partitions} partitions`,
+        props.deadline.within(props.readyBoundMs),
+        500,
+        () => probeLeaders(ctl, local.liveAddresses(), props.partitions),
       );
     },
     leaderOfKey: async (key) => {
@@ -81,12 +84,16 @@ export interface RegisterServiceProps {
 /** Registers the SDK service's deployment through the admin API, as a user does; it must offer Counter. */
 export async function registerService(props: RegisterServiceProps): Promise<void> {
   const { step, endpoints, app } = props;
-  await step(`register the SDK service ${app.pod.namespace}/${app.pod.name} through the admin API (kubectl port-forward svc/restate 9070)`, async () => {
-    const t = Date.now();
-    const names = await registerDeployment(endpoints, app.uri, props.deadline.within(30_000));
-    if (!names.includes('Counter')) throw new VerifyError(`the deployment registered, but its services are ${names.join(', ') || 'none'}, not Counter`);
-    return `@restatedev/restate-sdk ${sdkVersion()} on ${app.uri}; POST /deployments answered in ${seconds(Date.now() - t)} with ${names.join(', ')}`;
-  });
+  await step(
+    `register the SDK service ${app.pod.namespace}/${app.pod.name} through the admin API (kubectl port-forward svc/restate 9070)`,
+    async () => {
+      const t = Date.now();
+      const names = await registerDeployment(endpoints, app.uri, props.deadline.within(30_000));
+      if (!names.includes('Counter'))
+        throw new VerifyError(`the deployment registered, but its services are ${names.join(', ') || 'none'}, not Counter`);
+      return `@restatedev/restate-sdk ${sdkVersion()} on ${app.uri}; POST /deployments answered in ${seconds(Date.now() - t)} with ${names.join(', ')}`;
+    },
+  );
 }
 
 export interface CounterAndSleepProps {
@@ -107,21 +114,26 @@ export interface CounterAndSleepProps {
 export async function runCounterAndSleep(props: CounterAndSleepProps): Promise<void> {
   const { step, endpoints, control } = props;
   const victims = control.nodeNames.slice(0, COUNTER_KILLS).map((_, ordinal) => ordinal);
-  await step(`a counter through SIGKILLs of ${victims.map((o) => control.nodeNames[o]).join(', ')} (one at a time, each restarted on its data)`, async () => {
-    const counter = await counterThroughKills(endpoints, control, {
-      key: 'verify',
-      addsPerPhase: COUNTER_ADDS_PER_PHASE,
-      victims,
-      deadline: props.deadline,
-      callBoundMs: props.callBoundMs,
-    });
-    props.record.counter = counter;
-    return (
-      `answers exactly 1..${counter.adds}, final count ${counter.final}, a retried key answered its first answer; ` +
-      counter.kills.map((k) => `${k.node}: first answer ${seconds(k.firstAnswerMs)} after the kill (${k.retried} adds retried)`).join('; ') +
-      `; slowest add ${seconds(counter.slowestAddMs)}`
-    );
-  });
+  await step(
+    `a counter through SIGKILLs of ${victims.map((o) => control.nodeNames[o]).join(', ')} (one at a time, each restarted on its data)`,
+    async () => {
+      const counter = await counterThroughKills(endpoints, control, {
+        key: 'verify',
+        addsPerPhase: COUNTER_ADDS_PER_PHASE,
+        victims,
+        deadline: props.deadline,
+        callBoundMs: props.callBoundMs,
+      });
+      props.record.counter = counter;
+      return (
+        `answers exactly 1..${counter.adds}, final count ${counter.final}, a retried key answered its first answer; ` +
+        counter.kills
+          .map((k) => `${k.node}: first answer ${seconds(k.firstAnswerMs)} after the kill (${k.retried} adds retried)`)
+          .join('; ') +
+        `; slowest add ${seconds(counter.slowestAddMs)}`
+      );
+    },
+  );
   await step('an invocation suspended in ctx.sleep survives a SIGKILL of its partition leader', async () => {
     const sleep = await sleepThroughLeaderKill(endpoints, control, { key: 'sleeper', sleepMs: SLEEP_MS, deadline: props.deadline });
     props.record.sleep = sleep;

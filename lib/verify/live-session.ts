@@ -176,7 +176,15 @@ export class LiveSession {
     const viewOf = (pod: EnforcedPod): PodView => {
       const node = model.nodes.indexOf(pod);
       if (node >= 0) return clusterPodView(dns, cluster.name, node, views);
-      return new PodView({ id: `${pod.namespace}.${pod.name}`, dir: views, namespace: pod.namespace, clusterDomain: dns.domain, nameserver: dns.ip, ip: pod.ip ?? `127.0.1.${spareIp++}`, hostname: pod.name });
+      return new PodView({
+        id: `${pod.namespace}.${pod.name}`,
+        dir: views,
+        namespace: pod.namespace,
+        clusterDomain: dns.domain,
+        nameserver: dns.ip,
+        ip: pod.ip ?? `127.0.1.${spareIp++}`,
+        hostname: pod.name,
+      });
     };
     this.viewOf = viewOf;
     this.store = input.snapshots ? new S3StandIn({ bucket: input.snapshots.bucket, workDir: context.workDir }) : undefined;
@@ -198,7 +206,9 @@ export class LiveSession {
     const serviceHost = `${model.service.name}.${model.service.namespace}.svc.${dns.domain}`;
     this.app = new ServiceApp(model.service, context.workDir, viewOf(model.service), serviceHost);
     // Client pods, and one agent per node (a shell in the pod, as `kubectl exec` gives one) for the checks.
-    this.clients = [model.operator, model.job, model.prometheus, model.admittedApp, model.unlistedApp, ...model.nodes].filter((p): p is EnforcedPod => p !== undefined);
+    this.clients = [model.operator, model.job, model.prometheus, model.admittedApp, model.unlistedApp, ...model.nodes].filter(
+      (p): p is EnforcedPod => p !== undefined,
+    );
     this.agents = new Map(this.clients.map((pod) => [pod.uid, new PodAgent(pod, context.workDir, viewOf(pod))]));
     context.onExit(() => {
       dns.stopSync();
@@ -262,7 +272,10 @@ export class LiveSession {
     const { model } = this;
     await this.step(`NetworkPolicies of operator ${this.operatorVersion} for ${this.cluster.name} enforced with nftables`, async () => {
       const unmapped = model.all.find((pod) => !uidMapped(pod.uid));
-      if (unmapped) throw new VerifyError(`uid ${unmapped.uid} (pod ${unmapped.namespace}/${unmapped.name}) is not mapped in the sandbox's user namespace: run verify as root`);
+      if (unmapped)
+        throw new VerifyError(
+          `uid ${unmapped.uid} (pod ${unmapped.namespace}/${unmapped.name}) is not mapped in the sandbox's user namespace: run verify as root`,
+        );
       const unavailable = nftAvailable();
       if (unavailable) throw new VerifyError(`cannot load nftables rules in the sandbox: ${unavailable}`);
       const ruleset = policyRuleset(model.all, model.policies);
@@ -299,7 +312,10 @@ export class LiveSession {
   async expectUnprovisioned(): Promise<void> {
     await this.step('the cluster waits for provisioning (auto-provision is off)', async () => {
       const status = await this.ctl.run(this.local.liveAddresses(), ['status']);
-      if (status.code === 0) throw new VerifyError('restatectl status exits 0 before anyone provisioned: the nodes provisioned themselves; set auto-provision = false');
+      if (status.code === 0)
+        throw new VerifyError(
+          'restatectl status exits 0 before anyone provisioned: the nodes provisioned themselves; set auto-provision = false',
+        );
       return `restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`;
     });
   }
@@ -307,8 +323,17 @@ export class LiveSession {
   /** The provisioning script as shipped (lib/stack/provisioning/provision.sh), run with the npm restatectl. */
   runProvisionScript(options: Pick<ProvisionScriptOptions, 'ensureReplication' | 'replicas'> = {}): Promise<CommandResult> {
     const deadlineSeconds = Math.ceil(this.input.readyBoundMs / 1000) + 30;
-    const args = provisionScriptArgs({ address: this.local.nodes[0].address, deadlineSeconds, intervalSeconds: 1, replicas: this.cluster.replicas, ...options });
-    return runCommand('sh', [PROVISION_SCRIPT_PATH, ...args], { env: this.env, timeoutMs: Math.min(this.deadline.remainingMs(), (deadlineSeconds + 10) * 1000) });
+    const args = provisionScriptArgs({
+      address: this.local.nodes[0].address,
+      deadlineSeconds,
+      intervalSeconds: 1,
+      replicas: this.cluster.replicas,
+      ...options,
+    });
+    return runCommand('sh', [PROVISION_SCRIPT_PATH, ...args], {
+      env: this.env,
+      timeoutMs: Math.min(this.deadline.remainingMs(), (deadlineSeconds + 10) * 1000),
+    });
   }
 
   /**
@@ -334,8 +359,10 @@ export class LiveSession {
         });
         const out = plain(run.stdout + run.stderr);
         const argv = [...job.command, ...job.args].join(' ');
-        if (run.code !== 0) throw new VerifyError(`the Job's container (${argv}) exited ${run.code ?? 'killed'} after ${seconds(run.ms)}:\n${out.trim()}`);
-        if (!out.includes('cluster has been successfully provisioned')) throw new VerifyError(`the Job exited 0 but did not provision the cluster itself:\n${out.trim()}`);
+        if (run.code !== 0)
+          throw new VerifyError(`the Job's container (${argv}) exited ${run.code ?? 'killed'} after ${seconds(run.ms)}:\n${out.trim()}`);
+        if (!out.includes('cluster has been successfully provisioned'))
+          throw new VerifyError(`the Job exited 0 but did not provision the cluster itself:\n${out.trim()}`);
         this.record.jobMs = run.ms;
         const search = run.resolvConf.split('\n').find((l) => l.startsWith('search')) ?? '';
         return `${argv}: done in ${seconds(run.ms)}, as uid ${jobPod.uid} in ${job.namespace} (resolv.conf ${search}): ${lastLine(run.stdout)}`;
@@ -346,7 +373,8 @@ export class LiveSession {
       const run = await this.runProvisionScript();
       const out = plain(run.stdout + run.stderr);
       if (run.code !== 0) throw new VerifyError(`provision.sh exited ${run.code}:\n${out.trim()}`);
-      if (!out.includes('cluster has been successfully provisioned')) throw new VerifyError(`provision.sh succeeded but did not provision the cluster itself:\n${out.trim()}`);
+      if (!out.includes('cluster has been successfully provisioned'))
+        throw new VerifyError(`provision.sh succeeded but did not provision the cluster itself:\n${out.trim()}`);
       return `in ${seconds(run.ms)}: ${lastLine(run.stdout)}`;
     });
   }
@@ -361,7 +389,10 @@ export class LiveSession {
     const target = `http://${podHost(0)}.${this.cluster.name}.svc.${this.dns.domain}:${FABRIC}`;
     await this.step(`the operator provisions the cluster (spec.cluster.autoProvision), from its pod through ${target}`, async () => {
       const command = this.viewOf(operator).command('restatectl', ['provision', '--yes', '--address', target], operator.uid);
-      const run = await runCommand(command.file, command.args, { env: this.env, timeoutMs: Math.min(this.deadline.remainingMs(), JOB_BOUND_MS) });
+      const run = await runCommand(command.file, command.args, {
+        env: this.env,
+        timeoutMs: Math.min(this.deadline.remainingMs(), JOB_BOUND_MS),
+      });
       const out = plain(run.stdout + run.stderr);
       if (run.code !== 0 || !out.includes('Cluster has been successfully provisioned')) {
         throw new VerifyError(`restatectl provision from the operator's pod exited ${run.code ?? 'killed'}:\n${out.trim()}`);
@@ -369,10 +400,15 @@ export class LiveSession {
       // The operator returns at once (its Ready condition then waits for the pods); the nodes take a moment to
       // learn of it: wait as the provisioning script does, until `restatectl status` exits 0.
       const t = Date.now();
-      await pollUntil('restatectl status exits 0 after the operator provisioned', this.deadline.within(this.input.readyBoundMs), 500, async () => {
-        const status = await this.ctl.run(this.local.liveAddresses(), ['status']);
-        return status.code === 0 ? { done: true, value: undefined } : { done: false, reason: lastLine(status.stderr || status.stdout) };
-      });
+      await pollUntil(
+        'restatectl status exits 0 after the operator provisioned',
+        this.deadline.within(this.input.readyBoundMs),
+        500,
+        async () => {
+          const status = await this.ctl.run(this.local.liveAddresses(), ['status']);
+          return status.code === 0 ? { done: true, value: undefined } : { done: false, reason: lastLine(status.stderr || status.stdout) };
+        },
+      );
       return `as uid ${operator.uid} in ${operator.namespace}, ${seconds(run.ms)}: ${lastLine(run.stdout)}; restatectl status exits 0 after ${seconds(Date.now() - t)} more`;
     });
   }
@@ -424,7 +460,11 @@ export class LiveSession {
   }
 
   async checkLayout(expected: ExpectedLayout = this.expected, name = 'partitions and replication match the config'): Promise<void> {
-    await this.step(name, async () => pollUntil('the partition table and logs as configured', this.deadline.within(30_000), 500, () => probeLayout(this.ctl, this.local.liveAddresses(), expected)));
+    await this.step(name, async () =>
+      pollUntil('the partition table and logs as configured', this.deadline.within(30_000), 500, () =>
+        probeLayout(this.ctl, this.local.liveAddresses(), expected),
+      ),
+    );
   }
 
   async checkPolicies(): Promise<void> {
@@ -433,7 +473,8 @@ export class LiveSession {
       const checks = policyChecks(model);
       const results = await runPolicyChecks(checks, (pod) => this.agentFor(pod));
       const failures = describeFailures(results);
-      if (failures.length > 0) throw new VerifyError(`${failures.length} of ${results.length} checks failed:\n      ${failures.join('\n      ')}`);
+      if (failures.length > 0)
+        throw new VerifyError(`${failures.length} of ${results.length} checks failed:\n      ${failures.join('\n      ')}`);
       const reached = results.filter((r) => r.connected).length;
       this.record.policies = {
         policies: model.policies.length,
@@ -446,7 +487,9 @@ export class LiveSession {
       const kinds = [
         model.job ? 'the Job reaches 5122 of every node' : undefined,
         model.prometheus ? 'Prometheus reaches 5122 of every node' : undefined,
-        model.admittedApp ? `${model.admittedApp.namespace}/${model.admittedApp.name} (admitted) reaches 8080` : `no application reaches 8080 (${model.noAdmittedApp})`,
+        model.admittedApp
+          ? `${model.admittedApp.namespace}/${model.admittedApp.name} (admitted) reaches 8080`
+          : `no application reaches 8080 (${model.noAdmittedApp})`,
         this.cluster.autoProvision ? 'the operator reaches 9070 and, to provision, 5122' : 'the operator reaches 9070',
         'an unlisted application is refused where the policies say so',
       ].filter(Boolean);
@@ -458,7 +501,8 @@ export class LiveSession {
     await this.step('a second provisioning is a no-op', async () => {
       const again = await this.runProvisionScript();
       const out = plain(again.stdout + again.stderr);
-      if (again.code !== 0 || !out.includes('already provisioned')) throw new VerifyError(`provision.sh on a provisioned cluster exited ${again.code}:\n${out.trim()}`);
+      if (again.code !== 0 || !out.includes('already provisioned'))
+        throw new VerifyError(`provision.sh on a provisioned cluster exited ${again.code}:\n${out.trim()}`);
       const direct = await this.ctl.run([this.local.nodes[0].address], ['provision', '--yes']);
       if (!plain(direct.stdout).includes('Cluster has been provisioned by somebody else.')) {
         throw new VerifyError(`restatectl provision on a provisioned cluster said: ${lastLine(direct.stdout + direct.stderr)}`);
@@ -501,8 +545,11 @@ export class LiveSession {
       const led = [...leaders.values()].filter((names) => names.includes(victim.name)).length;
       const t = Date.now();
       await local.kill(victim.ordinal);
-      await pollUntil(`an active leader on a live node for each of the ${this.expected.partitions} partitions`, this.deadline.within(this.input.failoverBoundMs), 250, () =>
-        probeLeaders(this.ctl, local.liveAddresses(), this.expected.partitions, new Set([victim.name])),
+      await pollUntil(
+        `an active leader on a live node for each of the ${this.expected.partitions} partitions`,
+        this.deadline.within(this.input.failoverBoundMs),
+        250,
+        () => probeLeaders(this.ctl, local.liveAddresses(), this.expected.partitions, new Set([victim.name])),
       );
       this.record.failoverMs = Date.now() - t;
       return `${victim.name} led ${led} partitions; all led again after ${seconds(this.record.failoverMs)} (bound ${seconds(this.input.failoverBoundMs)})`;
@@ -517,7 +564,14 @@ export class LiveSession {
 
   /** Kill, restart on data, find a key's leader: what the service checks may do to the cluster. */
   control(): ClusterControl {
-    return localClusterControl({ local: this.local, ctl: this.ctl, services: this.services, deadline: this.deadline, readyBoundMs: this.input.readyBoundMs, partitions: this.expected.partitions });
+    return localClusterControl({
+      local: this.local,
+      ctl: this.ctl,
+      services: this.services,
+      deadline: this.deadline,
+      readyBoundMs: this.input.readyBoundMs,
+      partitions: this.expected.partitions,
+    });
   }
 
   /**
@@ -537,7 +591,12 @@ export class LiveSession {
 
   /** Registers the SDK counter service through the admin API. */
   async registerService(): Promise<void> {
-    await registerService({ step: (name, action) => this.step(name, action), endpoints: this.endpoints(), app: this.app, deadline: this.deadline });
+    await registerService({
+      step: (name, action) => this.step(name, action),
+      endpoints: this.endpoints(),
+      app: this.app,
+      deadline: this.deadline,
+    });
   }
 
   /** The counter through single-node SIGKILLs, and a suspended sleep through its leader's SIGKILL. */

@@ -119,7 +119,14 @@ export class LocalCluster {
     this.configFile = join(props.workDir, 'config.toml');
     this.nodes = Array.from({ length: Math.max(props.capacity ?? 0, props.cluster.replicas) }, (_, ordinal) => {
       const dir = join(props.workDir, `node-${ordinal}`);
-      return { ordinal, name: podName(ordinal), ip: nodeIp(ordinal), address: advertisedAddress(ordinal), dir, logFile: join(dir, 'server.log') };
+      return {
+        ordinal,
+        name: podName(ordinal),
+        ip: nodeIp(ordinal),
+        address: advertisedAddress(ordinal),
+        dir,
+        logFile: join(dir, 'server.log'),
+      };
     });
   }
 
@@ -153,7 +160,9 @@ export class LocalCluster {
     for (const node of this.nodes) {
       for (const [service, port] of SERVICES) {
         if (!(await portFree(node.ip, port))) {
-          throw new VerifyError(`port ${node.ip}:${port} (${service} of ${node.name}) is already taken by another process; stop it and run again`);
+          throw new VerifyError(
+            `port ${node.ip}:${port} (${service} of ${node.name}) is already taken by another process; stop it and run again`,
+          );
         }
       }
     }
@@ -164,7 +173,9 @@ export class LocalCluster {
       const exited = nodes.find((n) => this.running.get(n.ordinal)?.exit !== undefined);
       if (exited) {
         const exit = this.running.get(exited.ordinal)!.exit!;
-        throw new VerifyError(`${exited.name} exited during start-up (${describeExit(exit)}); its log says:\n      ${logTail(exited.logFile)}`);
+        throw new VerifyError(
+          `${exited.name} exited during start-up (${describeExit(exit)}); its log says:\n      ${logTail(exited.logFile)}`,
+        );
       }
       const waiting: string[] = [];
       for (const n of nodes) if (!(await accepts(n.ip, FABRIC_PORT))) waiting.push(n.name);
@@ -221,7 +232,8 @@ export class LocalCluster {
     this.spawnNode(node);
     await pollUntil(`${node.name} listening on its fabric port`, deadline, 100, async () => {
       const exit = this.running.get(ordinal)?.exit;
-      if (exit) throw new VerifyError(`${node.name} exited after its start (${describeExit(exit)}); its log says:\n      ${logTail(node.logFile)}`);
+      if (exit)
+        throw new VerifyError(`${node.name} exited after its start (${describeExit(exit)}); its log says:\n      ${logTail(node.logFile)}`);
       return (await accepts(node.ip, FABRIC_PORT)) ? { done: true, value: undefined } : { done: false, reason: 'not listening yet' };
     });
   }

@@ -48,7 +48,13 @@ export class ManagedProcess {
     const log = openSync(props.logFile, 'a');
     try {
       const ids = props.uid === undefined ? {} : { uid: props.uid, gid: props.uid };
-      this.child = spawn(props.file, [...props.args], { cwd: props.cwd, env: { ...props.env }, detached: true, stdio: ['ignore', log, log], ...ids });
+      this.child = spawn(props.file, [...props.args], {
+        cwd: props.cwd,
+        env: { ...props.env },
+        detached: true,
+        stdio: ['ignore', log, log],
+        ...ids,
+      });
     } finally {
       closeSync(log);
     }

@@ -62,7 +62,10 @@ function podForPeer(peer: PolicyPeer, clusterNamespace: string): { namespace: st
 export function buildClusterModel(inputs: ModelInputs): ClusterModel {
   const { cluster } = inputs;
   const security = cluster.security as ClusterSecurity | undefined;
-  const policies = operatorNetworkPolicies(cluster.name, security, OPERATOR_1_7_4, { operatorVersion: cluster.operatorVersion, autoProvision: cluster.autoProvision });
+  const policies = operatorNetworkPolicies(cluster.name, security, OPERATOR_1_7_4, {
+    operatorVersion: cluster.operatorVersion,
+    autoProvision: cluster.autoProvision,
+  });
   let n = 0;
   const podIp = () => `10.244.0.${10 + n++}`;
   const nodes: EnforcedPod[] = Array.from({ length: cluster.replicas }, (_, ordinal) => ({
@@ -82,20 +85,39 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
     uid: UID_BASE + 50,
     podIp: podIp(),
   };
-  const job: EnforcedPod | undefined = inputs.job && { name: 'provision-job', namespace: inputs.job.namespace, labels: inputs.job.podLabels, uid: UID_BASE + 60, podIp: podIp() };
+  const job: EnforcedPod | undefined = inputs.job && {
+    name: 'provision-job',
+    namespace: inputs.job.namespace,
+    labels: inputs.job.podLabels,
+    uid: UID_BASE + 60,
+    podIp: podIp(),
+  };
   const prometheus: EnforcedPod | undefined = inputs.prometheusNamespace
-    ? { name: 'prometheus', namespace: inputs.prometheusNamespace, labels: { 'app.kubernetes.io/name': 'prometheus' }, uid: UID_BASE + 70, podIp: podIp() }
+    ? {
+        name: 'prometheus',
+        namespace: inputs.prometheusNamespace,
+        labels: { 'app.kubernetes.io/name': 'prometheus' },
+        uid: UID_BASE + 70,
+        podIp: podIp(),
+      }
     : undefined;
   const ingressPeers = security?.networkPeers?.ingress;
   let admittedApp: EnforcedPod | undefined;
   let noAdmittedApp: string | undefined;
   if (ingressPeers === undefined) noAdmittedApp = 'spec.security.networkPeers.ingress is unset: the operator admits nobody to 8080';
   else {
-    const spec = ingressPeers.length === 0 ? { namespace: 'verify-app', labels: { app: 'client' } } : podForPeer(ingressPeers[0], cluster.name);
+    const spec =
+      ingressPeers.length === 0 ? { namespace: 'verify-app', labels: { app: 'client' } } : podForPeer(ingressPeers[0], cluster.name);
     if (spec) admittedApp = { name: 'admitted-client', ...spec, uid: UID_BASE + 80, podIp: podIp() };
     else noAdmittedApp = 'the first networkPeers.ingress entry is an ipBlock: no pod of the model stands for it';
   }
-  const unlistedApp: EnforcedPod = { name: 'unlisted-client', namespace: 'verify-unlisted', labels: { app: 'unlisted' }, uid: UID_BASE + 90, podIp: podIp() };
+  const unlistedApp: EnforcedPod = {
+    name: 'unlisted-client',
+    namespace: 'verify-unlisted',
+    labels: { app: 'unlisted' },
+    uid: UID_BASE + 90,
+    podIp: podIp(),
+  };
   const service = {
     name: 'counter',
     namespace: 'verify-services',
@@ -111,7 +133,9 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
     // that namespace selects its pods (else `app: <service>`).
     const inCluster = /\.svc(\.|$)/.test(inputs.objectStoreHost) || !inputs.objectStoreHost.includes('.');
     const [svc, ns = cluster.name] = inCluster ? inputs.objectStoreHost.split('.') : [inputs.objectStoreHost, 'outside-the-cluster'];
-    const rule = (security?.networkEgressRules ?? []).flatMap((r) => r.to ?? []).find((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === ns);
+    const rule = (security?.networkEgressRules ?? [])
+      .flatMap((r) => r.to ?? [])
+      .find((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === ns);
     objectStore = {
       name: `${svc}-stand-in`,
       namespace: ns,
@@ -133,6 +157,30 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
     // The stand-in answers on UDP only (kube-dns.ts).
     listens: [{ port: 53, protocol: 'UDP' }],
   };
-  const all = [...nodes, kubeDns, operator, ...(job ? [job] : []), ...(prometheus ? [prometheus] : []), ...(admittedApp ? [admittedApp] : []), unlistedApp, service, ...(objectStore ? [objectStore] : [])];
-  return { policies, nodes, kubeDns, operator, operatorProvisions: cluster.autoProvision === true, job, prometheus, admittedApp, noAdmittedApp, unlistedApp, service, objectStore, all };
+  const all = [
+    ...nodes,
+    kubeDns,
+    operator,
+    ...(job ? [job] : []),
+    ...(prometheus ? [prometheus] : []),
+    ...(admittedApp ? [admittedApp] : []),
+    unlistedApp,
+    service,
+    ...(objectStore ? [objectStore] : []),
+  ];
+  return {
+    policies,
+    nodes,
+    kubeDns,
+    operator,
+    operatorProvisions: cluster.autoProvision === true,
+    job,
+    prometheus,
+    admittedApp,
+    noAdmittedApp,
+    unlistedApp,
+    service,
+    objectStore,
+    all,
+  };
 }

@@ -74,7 +74,6 @@ export interface ClusterSecurity {
   readonly awsPodIdentityAssociationRoleArn?: string;
 }
 
-
 const namespaceIs = (namespace: string): LabelSelector => ({ matchLabels: { 'kubernetes.io/metadata.name': namespace } });
 
 /** `add_peer` (:380-398): unset = only the added peer; `[]` = everybody (stays empty); else the list plus it. */
@@ -85,7 +84,13 @@ function addPeer(peers: readonly PolicyPeer[] | undefined, add: PolicyPeer): rea
 }
 
 /** `allow_access` (:160-184): one rule for the port from the peers; no peers (unset) = no rule = nobody. */
-function allowAccess(port: number, portName: string, namespace: string, selector: LabelSelector, peers: readonly PolicyPeer[] | undefined): NetworkPolicy {
+function allowAccess(
+  port: number,
+  portName: string,
+  namespace: string,
+  selector: LabelSelector,
+  peers: readonly PolicyPeer[] | undefined,
+): NetworkPolicy {
   return {
     name: `allow-${portName}-access`,
     namespace,
@@ -107,7 +112,12 @@ export interface PolicyOptions {
  * The policies of `reconcile_network_policies` (:255-378; :275-423 @2.8.1) for a cluster whose namespace (= its
  * name) is `namespace`: none when `disableNetworkPolicies`.
  */
-export function operatorNetworkPolicies(namespace: string, security: ClusterSecurity | undefined, operator: OperatorIdentity = OPERATOR_1_7_4, options: PolicyOptions = {}): NetworkPolicy[] {
+export function operatorNetworkPolicies(
+  namespace: string,
+  security: ClusterSecurity | undefined,
+  operator: OperatorIdentity = OPERATOR_1_7_4,
+  options: PolicyOptions = {},
+): NetworkPolicy[] {
   if (security?.disableNetworkPolicies === true) return [];
   const v2 = (options.operatorVersion ?? '1.7.4') === '2.8.1';
   const selector: LabelSelector = { matchLabels: clusterPodLabels(namespace) };
@@ -141,7 +151,14 @@ export function operatorNetworkPolicies(namespace: string, security: ClusterSecu
       namespace,
       podSelector: selector,
       policyTypes: ['Egress'],
-      egress: [{ peers: [{ ipBlock: { cidr: '0.0.0.0/1', except: ['10.0.0.0/8'] } }, { ipBlock: { cidr: '128.0.0.0/1', except: ['192.168.0.0/16', '172.16.0.0/12', '169.254.0.0/16'] } }] }],
+      egress: [
+        {
+          peers: [
+            { ipBlock: { cidr: '0.0.0.0/1', except: ['10.0.0.0/8'] } },
+            { ipBlock: { cidr: '128.0.0.0/1', except: ['192.168.0.0/16', '172.16.0.0/12', '169.254.0.0/16'] } },
+          ],
+        },
+      ],
     },
   ];
   if (security?.awsPodIdentityAssociationRoleArn !== undefined) {
@@ -169,7 +186,10 @@ export function operatorNetworkPolicies(namespace: string, security: ClusterSecu
   });
   policies.push(allowAccess(8080, 'ingress', namespace, selector, peers?.ingress));
   // :316-345: the operator is added to the admin peers unless allowOperatorAccessToAdmin is false.
-  const operatorPeer: PolicyPeer = { namespaceSelector: namespaceIs(operator.namespace), podSelector: { matchLabels: { [operator.labelName]: operator.labelValue } } };
+  const operatorPeer: PolicyPeer = {
+    namespaceSelector: namespaceIs(operator.namespace),
+    podSelector: { matchLabels: { [operator.labelName]: operator.labelValue } },
+  };
   const adminPeers = security?.allowOperatorAccessToAdmin === false ? peers?.admin : addPeer(peers?.admin, operatorPeer);
   policies.push(allowAccess(9070, 'admin', namespace, selector, adminPeers));
   // :354-375: metrics (5122) from the listed peers plus the cluster's own pods. At 2.8.1 (:381-420 @2.8.1) the

@@ -30,7 +30,8 @@ export function parseS3Url(url: string): SnapshotDestination {
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
   if (!match) throw new VerifyError(`snapshot destination ${JSON.stringify(url)} is not an s3://bucket/prefix URL`);
   const bucket = match[1];
-  if (!BUCKET.test(bucket)) throw new VerifyError(`snapshot destination ${JSON.stringify(url)}: ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+  if (!BUCKET.test(bucket))
+    throw new VerifyError(`snapshot destination ${JSON.stringify(url)}: ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
   return { url, bucket, prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, '') };
 }
 

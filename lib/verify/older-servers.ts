@@ -42,7 +42,10 @@ export function fileIntegrity(file: string): string {
 
 function pinned(version: string, servers: readonly PinnedServer[]): PinnedServer {
   const found = servers.find((s) => s.version === version);
-  if (!found) throw new VerifyError(`restate-server ${version} is not pinned in lib/verify/older-servers.ts (pinned: ${servers.map((s) => s.version).join(', ')})`);
+  if (!found)
+    throw new VerifyError(
+      `restate-server ${version} is not pinned in lib/verify/older-servers.ts (pinned: ${servers.map((s) => s.version).join(', ')})`,
+    );
   return found;
 }
 
@@ -71,7 +74,9 @@ export interface FetchOptions {
 export function olderServerBinary(version: string, options: FetchOptions = {}): string {
   const server = pinned(version, options.servers ?? OLDER_SERVERS);
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new VerifyError(`restate-server ${version} is on npm for linux-x64 only (${server.package}); this machine is ${process.platform}-${process.arch}`);
+    throw new VerifyError(
+      `restate-server ${version} is on npm for linux-x64 only (${server.package}); this machine is ${process.platform}-${process.arch}`,
+    );
   }
   const cacheDir = options.cacheDir ?? OLDER_SERVERS_CACHE;
   const target = cachedServerPath(version, cacheDir);
@@ -91,7 +96,11 @@ export function olderServerBinary(version: string, options: FetchOptions = {}): 
       });
       packed = JSON.parse(out) as { filename: string }[];
     } catch (error) {
-      const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split('\n').slice(-3).join(' ');
+      const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message)
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' ');
       throw new VerifyError(`cannot fetch ${spec} with npm pack: ${stderr}`);
     }
     const tarball = join(work, packed[0].filename);
@@ -99,7 +108,10 @@ export function olderServerBinary(version: string, options: FetchOptions = {}): 
     if (actual !== server.integrity) {
       throw new VerifyError(`${spec} from the registry has integrity ${actual}, not the pinned ${server.integrity}: refusing to run it`);
     }
-    execFileSync('tar', ['-xzf', tarball, '-C', work, 'package/bin/restate-server'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+    execFileSync('tar', ['-xzf', tarball, '-C', work, 'package/bin/restate-server'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 120_000,
+    });
     const binary = join(work, 'package', 'bin', 'restate-server');
     chmodSync(binary, 0o755);
     mkdirSync(join(cacheDir, version), { recursive: true });

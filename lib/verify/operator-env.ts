@@ -47,7 +47,12 @@ export function operatorPodEnv(cluster: ClusterUnderTest, ordinal: number, paths
   const defaults: [string, string][] = [
     ['POD_NAME', pod],
     // Downward API fields of labels the pod does not carry resolve to "": the model's pods carry none.
-    ...((cluster.operatorVersion ?? '1.7.4') === '2.8.1' ? ([['POD_ZONE', ''], ['POD_REGION', '']] as [string, string][]) : []),
+    ...((cluster.operatorVersion ?? '1.7.4') === '2.8.1'
+      ? ([
+          ['POD_ZONE', ''],
+          ['POD_REGION', ''],
+        ] as [string, string][])
+      : []),
     ['RESTATE_LOG_FORMAT', 'json'],
     ['RESTATE_CLUSTER_NAME', cluster.clusterName],
     ['RESTATE_NODE_NAME', pod],

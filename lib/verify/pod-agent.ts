@@ -14,7 +14,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const work =
     req.op === 'http'
       ? httpCall(req.call).then((res) => reply({ id: req.id, ok: true, status: res.status, body: res.body }))
-      : tcpConnect(req.host, req.port, req.timeoutMs).then((res) => reply({ id: req.id, ok: true, connected: res.connected, ...(res.error ? { error: res.error } : {}) }));
+      : tcpConnect(req.host, req.port, req.timeoutMs).then((res) =>
+          reply({ id: req.id, ok: true, connected: res.connected, ...(res.error ? { error: res.error } : {}) }),
+        );
   work.catch((error: Error) => reply({ id: req.id, ok: false, error: error.message }));
 });
 process.stdout.write(`${JSON.stringify({ ready: process.getuid?.() ?? -1 })}\n`);

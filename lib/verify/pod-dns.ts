@@ -50,7 +50,13 @@ export interface PodResolvConf {
 export function podResolvConf(props: PodDnsProps): PodResolvConf {
   const domain = props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   const nameservers = unique([props.nameserver ?? KUBE_DNS_IP, ...(props.dnsConfig?.nameservers ?? [])]).slice(0, 3);
-  const all = unique([`${props.namespace}.svc.${domain}`, `svc.${domain}`, domain, ...(props.nodeSearches ?? []), ...(props.dnsConfig?.searches ?? [])]);
+  const all = unique([
+    `${props.namespace}.svc.${domain}`,
+    `svc.${domain}`,
+    domain,
+    ...(props.nodeSearches ?? []),
+    ...(props.dnsConfig?.searches ?? []),
+  ]);
   const searches: string[] = [];
   let chars = 0;
   for (const s of all) {
@@ -73,7 +79,13 @@ export function podResolvConf(props: PodDnsProps): PodResolvConf {
 /** The /etc/hosts the kubelet writes for a pod: localhost, and the pod's own name(s) on its IP. Pure. */
 export function podHostsFile(pod: { readonly ip: string; readonly hostname: string; readonly fqdn?: string }): string {
   const names = pod.fqdn ? `${pod.fqdn}\t${pod.hostname}` : pod.hostname;
-  return ['# Kubernetes-managed hosts file (stand-in).', '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', `${pod.ip}\t${names}`, ''].join('\n');
+  return [
+    '# Kubernetes-managed hosts file (stand-in).',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    `${pod.ip}\t${names}`,
+    '',
+  ].join('\n');
 }
 
 function unique(list: readonly string[]): string[] {

@@ -10,5 +10,12 @@ export type AgentRequest = AgentOp & { readonly id: number };
 
 /** Its answer, one JSON line. */
 export type AgentReply =
-  | { readonly id: number; readonly ok: true; readonly status?: number; readonly body?: string; readonly connected?: boolean; readonly error?: string }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly status?: number;
+      readonly body?: string;
+      readonly connected?: boolean;
+      readonly error?: string;
+    }
   | { readonly id: number; readonly ok: false; readonly error: string };

@@ -43,6 +43,23 @@ export class PodView {
     const script = 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && shift 2 && exec "$@"';
     // The pod's uid, when given, is taken after the mounts (they need root): setpriv execs the program in turn.
     const asUid = uid === undefined ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'];
-    return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'pod-view', this.resolvFile, this.hostsFile, ...asUid, file, ...args] };
+    return {
+      file: 'unshare',
+      args: [
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        '/bin/sh',
+        '-c',
+        script,
+        'pod-view',
+        this.resolvFile,
+        this.hostsFile,
+        ...asUid,
+        file,
+        ...args,
+      ],
+    };
   }
 }

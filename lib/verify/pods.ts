@@ -76,11 +76,18 @@ export class PodAgent {
 
   async start(timeoutMs = 15_000): Promise<void> {
     const home = podHome(this.workDir, this.pod);
-    const child = spawnAsPod(this.pod, tsxArgv(AGENT), this.view, { env: podEnv(home), stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    const child = spawnAsPod(this.pod, tsxArgv(AGENT), this.view, {
+      env: podEnv(home),
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    });
     this.child = child;
     const lines = createInterface({ input: child.stdout! });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new VerifyError(`pod ${this.pod.namespace}/${this.pod.name}: its agent did not start within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new VerifyError(`pod ${this.pod.namespace}/${this.pod.name}: its agent did not start within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new VerifyError(`pod ${this.pod.namespace}/${this.pod.name}: its agent exited (${signal ?? code})`));

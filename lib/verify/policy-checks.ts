@@ -35,11 +35,39 @@ export function policyChecks(model: ClusterModel): PolicyCheck[] {
     return { from, to, port, expect: allowed, why: `${what}: the policies ${allowed ? 'admit' : 'refuse'} it` };
   };
   for (const node of model.nodes) {
-    if (model.job) checks.push({ from: model.job, to: node, port: FABRIC_PORT, expect: true, why: 'the provisioning Job dials every node (restatectl reads the advertised addresses)' });
-    if (model.prometheus) checks.push({ from: model.prometheus, to: node, port: FABRIC_PORT, expect: true, why: 'Prometheus scrapes /metrics on 5122 (the PodMonitor)' });
-    if (model.admittedApp) checks.push({ from: model.admittedApp, to: node, port: INGRESS_PORT, expect: true, why: 'an application networkPeers.ingress admits calls the ingress' });
+    if (model.job)
+      checks.push({
+        from: model.job,
+        to: node,
+        port: FABRIC_PORT,
+        expect: true,
+        why: 'the provisioning Job dials every node (restatectl reads the advertised addresses)',
+      });
+    if (model.prometheus)
+      checks.push({
+        from: model.prometheus,
+        to: node,
+        port: FABRIC_PORT,
+        expect: true,
+        why: 'Prometheus scrapes /metrics on 5122 (the PodMonitor)',
+      });
+    if (model.admittedApp)
+      checks.push({
+        from: model.admittedApp,
+        to: node,
+        port: INGRESS_PORT,
+        expect: true,
+        why: 'an application networkPeers.ingress admits calls the ingress',
+      });
     checks.push({ from: model.operator, to: node, port: ADMIN_PORT, expect: true, why: 'the operator reaches the admin API' });
-    if (model.operatorProvisions) checks.push({ from: model.operator, to: node, port: FABRIC_PORT, expect: true, why: 'the operator provisions through 5122 (spec.cluster.autoProvision)' });
+    if (model.operatorProvisions)
+      checks.push({
+        from: model.operator,
+        to: node,
+        port: FABRIC_PORT,
+        expect: true,
+        why: 'the operator provisions through 5122 (spec.cluster.autoProvision)',
+      });
     checks.push(derived(model.unlistedApp, node, INGRESS_PORT, 'an application no peer lists, to the ingress'));
     checks.push(derived(model.unlistedApp, node, ADMIN_PORT, 'an application no peer lists, to the admin API'));
     checks.push(derived(model.unlistedApp, node, FABRIC_PORT, 'an application no peer lists, to the fabric port'));
@@ -47,9 +75,23 @@ export function policyChecks(model: ClusterModel): PolicyCheck[] {
     if (model.prometheus) checks.push(derived(model.prometheus, node, INGRESS_PORT, 'Prometheus, to the ingress'));
   }
   const [first] = model.nodes;
-  checks.push({ from: first, to: model.service, port: SERVICE_PORT, expect: true, why: 'Restate calls the service deployment labelled allow.restate.dev/<cluster>' });
-  for (const other of model.nodes.slice(1)) checks.push({ from: first, to: other, port: FABRIC_PORT, expect: true, why: 'nodes talk to each other on 5122' });
-  if (model.objectStore) checks.push({ from: first, to: model.objectStore, port: model.objectStore.listens![0].port, expect: true, why: 'the nodes reach the snapshot store (networkEgressRules)' });
+  checks.push({
+    from: first,
+    to: model.service,
+    port: SERVICE_PORT,
+    expect: true,
+    why: 'Restate calls the service deployment labelled allow.restate.dev/<cluster>',
+  });
+  for (const other of model.nodes.slice(1))
+    checks.push({ from: first, to: other, port: FABRIC_PORT, expect: true, why: 'nodes talk to each other on 5122' });
+  if (model.objectStore)
+    checks.push({
+      from: first,
+      to: model.objectStore,
+      port: model.objectStore.listens![0].port,
+      expect: true,
+      why: 'the nodes reach the snapshot store (networkEgressRules)',
+    });
   return checks;
 }
 
@@ -57,7 +99,11 @@ export function policyChecks(model: ClusterModel): PolicyCheck[] {
  * Tries every check from its source pod: through its agent, or, for a node, from an agent running as the
  * node's uid. A refused connection is dropped, so it shows as a time-out.
  */
-export async function runPolicyChecks(checks: readonly PolicyCheck[], agentFor: (pod: EnforcedPod) => PodAgent, timeoutMs = 1500): Promise<PolicyCheckResult[]> {
+export async function runPolicyChecks(
+  checks: readonly PolicyCheck[],
+  agentFor: (pod: EnforcedPod) => PodAgent,
+  timeoutMs = 1500,
+): Promise<PolicyCheckResult[]> {
   return Promise.all(
     checks.map(async (c) => {
       const r = await agentFor(c.from).connect(c.to.ip!, c.port, timeoutMs);
@@ -70,5 +116,8 @@ export async function runPolicyChecks(checks: readonly PolicyCheck[], agentFor: 
 export function describeFailures(results: readonly PolicyCheckResult[]): string[] {
   return results
     .filter((r) => r.connected !== r.expect)
-    .map((r) => `${name(r.from)} -> ${name(r.to)}:${r.port} ${r.connected ? 'connected' : `did not connect (${r.error ?? 'refused'})`}, but must ${r.expect ? '' : 'not '}(${r.why})`);
+    .map(
+      (r) =>
+        `${name(r.from)} -> ${name(r.to)}:${r.port} ${r.connected ? 'connected' : `did not connect (${r.error ?? 'refused'})`}, but must ${r.expect ? '' : 'not '}(${r.why})`,
+    );
 }

@@ -47,7 +47,10 @@ export function inCidr(ip: string, cidr: string): boolean {
 function peerMatches(peer: PolicyPeer, policyNamespace: string, pod: PolicyPod): boolean {
   if (peer.ipBlock) return inCidr(pod.podIp, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(pod.podIp, c));
   if (peer.namespaceSelector === undefined && peer.podSelector === undefined) return false;
-  const inNamespace = peer.namespaceSelector === undefined ? pod.namespace === policyNamespace : selects(peer.namespaceSelector, namespaceLabels(pod.namespace));
+  const inNamespace =
+    peer.namespaceSelector === undefined
+      ? pod.namespace === policyNamespace
+      : selects(peer.namespaceSelector, namespaceLabels(pod.namespace));
   return inNamespace && (peer.podSelector === undefined || selects(peer.podSelector, pod.labels));
 }
 
@@ -59,7 +62,14 @@ function portMatches(p: PolicyPort, port: number, protocol: Protocol, target: Po
   return p.endPort === undefined ? number === port : port >= number && port <= p.endPort;
 }
 
-function ruleAllows(rule: PolicyRule, policyNamespace: string, peer: PolicyPod, port: number, protocol: Protocol, target: PolicyPod): boolean {
+function ruleAllows(
+  rule: PolicyRule,
+  policyNamespace: string,
+  peer: PolicyPod,
+  port: number,
+  protocol: Protocol,
+  target: PolicyPod,
+): boolean {
   const peerOk = rule.peers === undefined || rule.peers.length === 0 || rule.peers.some((p) => peerMatches(p, policyNamespace, peer));
   const portOk = rule.ports === undefined || rule.ports.length === 0 || rule.ports.some((p) => portMatches(p, port, protocol, target));
   return peerOk && portOk;
@@ -72,14 +82,24 @@ export interface DirectionVerdict {
   readonly by?: string;
 }
 
-function direction(policies: readonly NetworkPolicy[], kind: 'Ingress' | 'Egress', pod: PolicyPod, peer: PolicyPod, port: number, protocol: Protocol): DirectionVerdict {
-  const applying = policies.filter((p) => p.namespace === pod.namespace && p.policyTypes.includes(kind) && selects(p.podSelector, pod.labels));
+function direction(
+  policies: readonly NetworkPolicy[],
+  kind: 'Ingress' | 'Egress',
+  pod: PolicyPod,
+  peer: PolicyPod,
+  port: number,
+  protocol: Protocol,
+): DirectionVerdict {
+  const applying = policies.filter(
+    (p) => p.namespace === pod.namespace && p.policyTypes.includes(kind) && selects(p.podSelector, pod.labels),
+  );
   if (applying.length === 0) return { isolated: false, allowed: true };
   // Ingress ports are the target's (this pod's); egress ports are the peer's.
   const target = kind === 'Ingress' ? pod : peer;
   for (const policy of applying) {
     const rules = (kind === 'Ingress' ? policy.ingress : policy.egress) ?? [];
-    if (rules.some((r) => ruleAllows(r, policy.namespace, peer, port, protocol, target))) return { isolated: true, allowed: true, by: policy.name };
+    if (rules.some((r) => ruleAllows(r, policy.namespace, peer, port, protocol, target)))
+      return { isolated: true, allowed: true, by: policy.name };
   }
   return { isolated: true, allowed: false };
 }
@@ -91,7 +111,13 @@ export interface ConnectionVerdict {
 }
 
 /** Kubernetes' rule: a connection needs the source's egress and the destination's ingress to allow it. */
-export function connectionAllowed(policies: readonly NetworkPolicy[], from: PolicyPod, to: PolicyPod, port: number, protocol: Protocol = 'TCP'): ConnectionVerdict {
+export function connectionAllowed(
+  policies: readonly NetworkPolicy[],
+  from: PolicyPod,
+  to: PolicyPod,
+  port: number,
+  protocol: Protocol = 'TCP',
+): ConnectionVerdict {
   const egress = direction(policies, 'Egress', from, to, port, protocol);
   const ingress = direction(policies, 'Ingress', to, from, port, protocol);
   return { allowed: egress.allowed && ingress.allowed, egress, ingress };

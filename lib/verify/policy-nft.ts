@@ -44,7 +44,9 @@ export function policyRuleset(pods: readonly EnforcedPod[], policies: readonly N
           continue;
         }
         accepted++;
-        rules.push(`    meta skuid ${from.uid} ip daddr ${to.ip} ${l.protocol.toLowerCase()} dport ${l.port} accept # ${from.namespace}/${from.name} -> ${to.namespace}/${to.name}`);
+        rules.push(
+          `    meta skuid ${from.uid} ip daddr ${to.ip} ${l.protocol.toLowerCase()} dport ${l.port} accept # ${from.namespace}/${from.name} -> ${to.namespace}/${to.name}`,
+        );
       }
     }
   }

@@ -19,23 +19,36 @@ export function formatTargetReport(result: TargetVerification, versions: Version
     return lines.join('\n');
   }
   const { cluster, lint, live } = result;
-  if (cluster) lines.push(`  cluster:   ${cluster.file}: RestateCluster ${cluster.name}, ${cluster.replicas} replicas, image ${cluster.image}, operator ${cluster.operatorVersion ?? '1.7.4'}${cluster.autoProvision ? ' (autoProvision)' : ''}`);
+  if (cluster)
+    lines.push(
+      `  cluster:   ${cluster.file}: RestateCluster ${cluster.name}, ${cluster.replicas} replicas, image ${cluster.image}, operator ${cluster.operatorVersion ?? '1.7.4'}${cluster.autoProvision ? ' (autoProvision)' : ''}`,
+    );
   if (lint) {
     lines.push(
       lint.ok
         ? `  lint:      ok, all ${lint.checkedKeys} keys take effect as written (${lint.durationMs} ms)`
         : `  lint:      FAILED, ${lint.problems.length} of ${lint.checkedKeys} keys (${lint.durationMs} ms):\n${formatLintProblems(lint.problems).replace(/^/gm, '    ')}`,
     );
-    for (const u of lint.unresolvedEnv) lines.push(`  note:      env ${u.name} comes from ${u.source}; its effect on the config is not checked`);
+    for (const u of lint.unresolvedEnv)
+      lines.push(`  note:      env ${u.name} comes from ${u.source}; its effect on the config is not checked`);
   }
   if (result.liveNotRun) lines.push(`  live:      ${result.liveNotRun}`);
   if (result.liveError) lines.push(`  live:      FAILED: ${result.liveError}`);
   if (live) {
     const failed = live.steps.find((s) => !s.ok);
-    lines.push(live.ok ? `  live:      ok, ${live.steps.length} checks` : `  live:      FAILED at "${failed?.name}":\n    ${failed?.detail.replace(/\n/g, '\n    ')}`);
-    if (live.readyMs !== undefined) lines.push(`  ready:     ${seconds(live.readyMs)} from start until every partition had an active leader`);
-    if (live.failoverMs !== undefined) lines.push(`  fail-over: ${seconds(live.failoverMs)} after SIGKILL of ${live.killed} until every partition had a live leader`);
-    if (live.jobMs !== undefined) lines.push(`  job:       the provisioning Job, run as synthesized from its namespace's DNS view, provisioned the cluster in ${seconds(live.jobMs)}`);
+    lines.push(
+      live.ok
+        ? `  live:      ok, ${live.steps.length} checks`
+        : `  live:      FAILED at "${failed?.name}":\n    ${failed?.detail.replace(/\n/g, '\n    ')}`,
+    );
+    if (live.readyMs !== undefined)
+      lines.push(`  ready:     ${seconds(live.readyMs)} from start until every partition had an active leader`);
+    if (live.failoverMs !== undefined)
+      lines.push(`  fail-over: ${seconds(live.failoverMs)} after SIGKILL of ${live.killed} until every partition had a live leader`);
+    if (live.jobMs !== undefined)
+      lines.push(
+        `  job:       the provisioning Job, run as synthesized from its namespace's DNS view, provisioned the cluster in ${seconds(live.jobMs)}`,
+      );
     if (live.policies) {
       const p = live.policies;
       lines.push(
@@ -74,8 +87,11 @@ export function formatTargetReport(result: TargetVerification, versions: Version
 
 /** The scenario's verdict, each step with its time, its figures and what the stack does about it. */
 function scenarioLines(run: ScenarioResult): string[] {
-  const lines = [`  scenario:  ${run.name} ${run.ok ? 'ok' : 'FAILED'}, ${run.steps.length} steps in ${seconds(run.ms)} (budget ${run.budgetSeconds} s)`];
-  for (const step of run.steps) lines.push(`    ${step.ok ? 'ok  ' : 'FAIL'} ${step.name} (${seconds(step.ms)}): ${step.detail.replace(/\n/g, '\n      ')}`);
+  const lines = [
+    `  scenario:  ${run.name} ${run.ok ? 'ok' : 'FAILED'}, ${run.steps.length} steps in ${seconds(run.ms)} (budget ${run.budgetSeconds} s)`,
+  ];
+  for (const step of run.steps)
+    lines.push(`    ${step.ok ? 'ok  ' : 'FAIL'} ${step.name} (${seconds(step.ms)}): ${step.detail.replace(/\n/g, '\n      ')}`);
   for (const f of run.outcome?.figures ?? []) lines.push(`  figure:    ${f.name} = ${f.value}${f.unit ? ` ${f.unit}` : ''}`);
   if (run.outcome?.consequence) lines.push(`  stack:     ${run.outcome.consequence}`);
   return lines;
@@ -89,14 +105,14 @@ export function formatSummary(results: readonly TargetVerification[], skipped: n
     const live = r.scenario
       ? `scenario ${r.scenario.name} ${r.scenario.ok ? 'ok' : 'FAILED'}`
       : r.live
-      ? r.live.ok
-        ? 'live ok'
-        : 'live FAILED'
-      : r.liveError
-        ? 'live FAILED'
-        : r.liveNotRun?.startsWith('cannot run')
-          ? 'live not possible here'
-          : 'no live run';
+        ? r.live.ok
+          ? 'live ok'
+          : 'live FAILED'
+        : r.liveError
+          ? 'live FAILED'
+          : r.liveNotRun?.startsWith('cannot run')
+            ? 'live not possible here'
+            : 'no live run';
     const lint = r.lint ? (r.lint.ok ? 'lint ok' : 'lint FAILED') : 'not read';
     return `  ${r.ok ? 'ok    ' : 'FAILED'} ${targetDir(r.target)}: ${lint}, ${live}`;
   });

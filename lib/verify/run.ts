@@ -151,7 +151,12 @@ function scenarioServers(versions: readonly string[] | undefined, own: string): 
   const ownVersion = binaryVersion(own);
   return (versions ?? [ownVersion]).map((version) => ({
     version,
-    path: version === ownVersion ? own : olderServerBinary(version, { onFetch: (s) => process.stderr.write(`verify: fetching ${s.package}@${s.version} (pinned sha512) with npm pack\n`) }),
+    path:
+      version === ownVersion
+        ? own
+        : olderServerBinary(version, {
+            onFetch: (s) => process.stderr.write(`verify: fetching ${s.package}@${s.version} (pinned sha512) with npm pack\n`),
+          }),
   }));
 }
 

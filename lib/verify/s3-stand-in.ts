@@ -71,7 +71,18 @@ export class S3StandIn {
     const data = join(this.dir, 'data');
     mkdirSync(data, { recursive: true });
     const bin = join(require.resolve('s3rver/package.json'), '..', 'bin', 's3rver.js');
-    const args = [bin, '--directory', data, '--address', this.ip, '--port', String(this.port), '--silent', '--configure-bucket', this.props.bucket];
+    const args = [
+      bin,
+      '--directory',
+      data,
+      '--address',
+      this.ip,
+      '--port',
+      String(this.port),
+      '--silent',
+      '--configure-bucket',
+      this.props.bucket,
+    ];
     const server = new ManagedProcess({
       label: 'the S3 stand-in (s3rver)',
       file: process.execPath,
@@ -164,5 +175,10 @@ export class S3StandIn {
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }

@@ -40,7 +40,11 @@ export class ServiceApp {
     const home = podHome(this.workDir, this.pod);
     const log = openSync(this.logFile, 'a');
     try {
-      const child = spawnAsPod(this.pod, tsxArgv(SERVICE_FILE, [`${this.pod.ip}:${SERVICE_PORT}`]), this.view, { env: podEnv(home), stdio: ['ignore', log, log], detached: true });
+      const child = spawnAsPod(this.pod, tsxArgv(SERVICE_FILE, [`${this.pod.ip}:${SERVICE_PORT}`]), this.view, {
+        env: podEnv(home),
+        stdio: ['ignore', log, log],
+        detached: true,
+      });
       child.once('exit', (code, signal) => (this.exit = signal ?? `exit status ${code}`));
       this.child = child;
     } finally {

@@ -62,7 +62,9 @@ export async function callWithRetries<T>(
     }
     await sleep(200);
   }
-  throw new VerifyError(`${call.method ?? 'GET'} ${call.url}: no answer 200 within ${((Date.now() - started) / 1000).toFixed(1)} s (${attempts} attempts); last: ${last}`);
+  throw new VerifyError(
+    `${call.method ?? 'GET'} ${call.url}: no answer 200 within ${((Date.now() - started) / 1000).toFixed(1)} s (${attempts} attempts); last: ${last}`,
+  );
 }
 
 /** Registers the deployment through the admin API, as a user does; returns the services it reports. */
@@ -94,7 +96,12 @@ export interface CounterOutcome {
   readonly answers: readonly number[];
   readonly final: number;
   /** Per killed node: from its SIGKILL until the first add after it answered. */
-  readonly kills: readonly { readonly node: string; readonly firstAnswerMs: number; readonly slowestAddMs: number; readonly retried: number }[];
+  readonly kills: readonly {
+    readonly node: string;
+    readonly firstAnswerMs: number;
+    readonly slowestAddMs: number;
+    readonly retried: number;
+  }[];
   readonly slowestAddMs: number;
 }
 
@@ -108,7 +115,13 @@ const seq = (from: number, to: number): number[] => Array.from({ length: to - fr
 export async function counterThroughKills(
   endpoints: ServiceEndpoints,
   cluster: ClusterControl,
-  options: { readonly key: string; readonly addsPerPhase: number; readonly victims: readonly number[]; readonly deadline: Deadline; readonly callBoundMs: number },
+  options: {
+    readonly key: string;
+    readonly addsPerPhase: number;
+    readonly victims: readonly number[];
+    readonly deadline: Deadline;
+    readonly callBoundMs: number;
+  },
 ): Promise<CounterOutcome> {
   const answers: number[] = [];
   const kills: CounterOutcome['kills'][number][] = [];
@@ -117,7 +130,11 @@ export async function counterThroughKills(
     const n = answers.length + 1;
     const result = await callWithRetries<number>(
       endpoints.caller,
-      { url: `${endpoints.ingress}/${COUNTER_OBJECT}/${options.key}/add`, method: 'POST', headers: { 'idempotency-key': `${options.key}-add-${n}` } },
+      {
+        url: `${endpoints.ingress}/${COUNTER_OBJECT}/${options.key}/add`,
+        method: 'POST',
+        headers: { 'idempotency-key': `${options.key}-add-${n}` },
+      },
       options.deadline.within(options.callBoundMs),
     );
     answers.push(result.value);
@@ -143,7 +160,11 @@ export async function counterThroughKills(
   // A retry of an add that already answered must return its first answer, not add again.
   const again = await callWithRetries<number>(
     endpoints.caller,
-    { url: `${endpoints.ingress}/${COUNTER_OBJECT}/${options.key}/add`, method: 'POST', headers: { 'idempotency-key': `${options.key}-add-1` } },
+    {
+      url: `${endpoints.ingress}/${COUNTER_OBJECT}/${options.key}/add`,
+      method: 'POST',
+      headers: { 'idempotency-key': `${options.key}-add-1` },
+    },
     options.deadline.within(options.callBoundMs),
   );
   const state = await callWithRetries<{ count: number }>(
@@ -155,7 +176,8 @@ export async function counterThroughKills(
   if (answers.join(',') !== expected.join(',')) {
     throw new VerifyError(`the counter answered ${answers.join(', ')}; expected exactly 1..${answers.length}`);
   }
-  if (again.value !== 1) throw new VerifyError(`a retry of the first add (same idempotency key) answered ${again.value}, not its first answer 1`);
+  if (again.value !== 1)
+    throw new VerifyError(`a retry of the first add (same idempotency key) answered ${again.value}, not its first answer 1`);
   if (state.value.count !== answers.length) throw new VerifyError(`the final count is ${state.value.count}, expected ${answers.length}`);
   return { adds: answers.length, answers, final: state.value.count, kills, slowestAddMs: slowest };
 }
@@ -184,7 +206,9 @@ async function invocationRow(endpoints: ServiceEndpoints, id: string): Promise<I
     method: 'POST',
     headers: { accept: 'application/json' },
     // `sys_invocation` has no partition key; the table it is built on, `sys_invocation_status`, has.
-    body: JSON.stringify({ query: `SELECT status, CAST(partition_key AS VARCHAR) AS partition_key FROM sys_invocation_status WHERE id = '${id}'` }),
+    body: JSON.stringify({
+      query: `SELECT status, CAST(partition_key AS VARCHAR) AS partition_key FROM sys_invocation_status WHERE id = '${id}'`,
+    }),
     timeoutMs: ATTEMPT_MS,
   });
   if (res.status !== 200) throw new Error(`admin /query: HTTP ${res.status}: ${res.body.slice(0, 600)}`);
@@ -245,8 +269,18 @@ export async function sleepThroughLeaderKill(
     options.deadline.within(30_000),
   );
   if (result.value.marks !== 1 || state.value.marks !== 1) {
-    throw new VerifyError(`the state written after the sleep was applied ${state.value.marks} times (the handler saw ${result.value.marks}); expected exactly once`);
+    throw new VerifyError(
+      `the state written after the sleep was applied ${state.value.marks} times (the handler saw ${result.value.marks}); expected exactly once`,
+    );
   }
   await cluster.restart(leader);
-  return { invocationId: id, node: cluster.nodeNames[leader], sleepMs: options.sleepMs, completedAfterKillMs, lateMs, result: result.value, marks: state.value.marks };
+  return {
+    invocationId: id,
+    node: cluster.nodeNames[leader],
+    sleepMs: options.sleepMs,
+    completedAfterKillMs,
+    lateMs,
+    result: result.value,
+    marks: state.value.marks,
+  };
 }

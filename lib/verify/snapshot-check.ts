@@ -58,7 +58,8 @@ export async function checkSnapshotsLand(input: SnapshotCheckInput): Promise<Sna
   if (partitions.length === 0) throw new VerifyError('no partition to snapshot');
   const timeoutMs = Math.max(1, Math.min(60_000, input.deadline.remainingMs()));
   const asked = await input.ctl.run(input.addresses, ['snapshots', 'create-snapshot', ...partitions.map(String)], timeoutMs);
-  if (asked.code !== 0) throw new VerifyError(`restatectl snapshots create-snapshot exited ${asked.code}: ${lastLine(asked.stderr || asked.stdout)}`);
+  if (asked.code !== 0)
+    throw new VerifyError(`restatectl snapshots create-snapshot exited ${asked.code}: ${lastLine(asked.stderr || asked.stdout)}`);
   const said = plain(asked.stdout + asked.stderr);
   const base = destination.prefix === '' ? '' : `${destination.prefix}/`;
   const listing = await pollUntil(
@@ -80,7 +81,8 @@ export async function checkSnapshotsLand(input: SnapshotCheckInput): Promise<Sna
   for (const id of partitions) {
     const text = await store.read(`${base}${id}/latest.json`);
     const problem = latestPointerProblem(text, id, input.clusterName, listing);
-    if (problem !== undefined) throw new VerifyError(`a snapshot under ${destination.url} is not what Restate should have written: ${problem}`);
+    if (problem !== undefined)
+      throw new VerifyError(`a snapshot under ${destination.url} is not what Restate should have written: ${problem}`);
     writers.add(latestWriter(text) ?? '(unnamed)');
   }
   return {

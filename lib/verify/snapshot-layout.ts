@@ -75,10 +75,13 @@ export function latestPointerProblem(text: string, partition: number, clusterNam
   } catch (error) {
     return `partition ${partition}: latest.json is not JSON (${(error as Error).message})`;
   }
-  if (latest.partition_id !== partition) return `partition ${partition}: latest.json names partition ${JSON.stringify(latest.partition_id)}`;
-  if (latest.cluster_name !== clusterName) return `partition ${partition}: latest.json names cluster ${JSON.stringify(latest.cluster_name)}, expected ${JSON.stringify(clusterName)}`;
+  if (latest.partition_id !== partition)
+    return `partition ${partition}: latest.json names partition ${JSON.stringify(latest.partition_id)}`;
+  if (latest.cluster_name !== clusterName)
+    return `partition ${partition}: latest.json names cluster ${JSON.stringify(latest.cluster_name)}, expected ${JSON.stringify(clusterName)}`;
   if (typeof latest.path !== 'string') return `partition ${partition}: latest.json has no snapshot path`;
   const files = listing.partitions.get(partition)?.folders.get(latest.path) ?? [];
-  if (!files.includes('metadata.json')) return `partition ${partition}: latest.json points to ${latest.path}/, which holds no metadata.json (files: ${files.join(', ') || 'none'})`;
+  if (!files.includes('metadata.json'))
+    return `partition ${partition}: latest.json points to ${latest.path}/, which holds no metadata.json (files: ${files.join(', ') || 'none'})`;
   return undefined;
 }

@@ -13,7 +13,9 @@ export function prepareKustomizeOverlays(dist: string, targetDirs: readonly stri
   const overlays = targetDirs.map((target, i) => {
     const overlay = join(dir, `overlay-${i}`);
     mkdirSync(overlay);
-    const files = readdirSync(join(dist, target)).filter((name) => name.endsWith('.k8s.yaml')).sort();
+    const files = readdirSync(join(dist, target))
+      .filter((name) => name.endsWith('.k8s.yaml'))
+      .sort();
     for (const name of files) copyFileSync(join(dist, target, name), join(overlay, name));
     writeFileSync(join(overlay, 'kustomization.yaml'), `resources:\n${files.map((name) => `- ${name}\n`).join('')}`);
     return overlay;

@@ -50,7 +50,9 @@ function yesNo(ok: boolean): string {
 }
 
 function main(): void {
-  const { values: opts } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, 'skip-tests': { type: 'boolean', default: false } } });
+  const { values: opts } = parseArgs({
+    options: { rounds: { type: 'string', default: '5' }, 'skip-tests': { type: 'boolean', default: false } },
+  });
   const rounds = Number(opts.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds must be a whole number from 1 to 20');
 
@@ -91,7 +93,9 @@ function main(): void {
     );
     // A fresh clone or a dependency change: empty cache, the vendor bundle built.
     const coldCache = out('cold-cache');
-    const cold = watched(npmSynth('cold', ROOT, { BUNDLE_CACHE_DIR: coldCache }), () => rmSync(coldCache, { recursive: true, force: true }));
+    const cold = watched(npmSynth('cold', ROOT, { BUNDLE_CACHE_DIR: coldCache }), () =>
+      rmSync(coldCache, { recursive: true, force: true }),
+    );
     const viaTsx = npmSynth('tsx', ROOT, { BUNDLE_CACHE: 'off' });
     // What npm runs, without npm's own start-up: shows how much of the total is npm.
     const withoutNpm: Command = { name: 'direct', program: process.execPath, args: [RUN, 'main.ts', '--outdir', out('direct')], cwd: ROOT };
@@ -129,7 +133,10 @@ function main(): void {
     if (!opts['skip-tests']) {
       progress('test suite without live runs, empty jest cache (npm run test:unit)');
       const cache = out('jest-cache');
-      const run = runTimed({ name: 'tests', program: 'npm', args: ['run', 'test:unit', '--', '--ci', '--cacheDirectory', cache], cwd: ROOT }, 600_000);
+      const run = runTimed(
+        { name: 'tests', program: 'npm', args: ['run', 'test:unit', '--', '--ci', '--cacheDirectory', cache], cwd: ROOT },
+        600_000,
+      );
       const summary = /^Tests:\s+(.+)$/m.exec(run.output)?.[1].trim() ?? `no summary (${run.failure ?? 'exit 0'})`;
       tests = { ms: run.ms, summary, passed: run.status === 0 };
     }
@@ -142,7 +149,11 @@ function main(): void {
       `\`npm run synth\` (cached bundle) and \`BUNDLE_CACHE=off npm run synth\` (tsx) wrote byte-identical output: ${yesNo(sameFiles(out('ours'), out('tsx')))}.`,
       `The runs after an edit and with an empty cache wrote the same output too: ${yesNo(sameFiles(out('ours'), out('edited')) && sameFiles(out('ours'), out('cold')))}.`,
       `That output is byte-identical to the committed dist/: ${yesNo(sameFiles(out('ours'), join(ROOT, 'dist')))}.`,
-      `The ${MANY}-target run wrote ${MANY} target folders: ${yesNo(readdirSync(out('many')).filter((e) => !e.startsWith('.')).flatMap((e) => readdirSync(join(out('many'), e))).length === MANY)}.`,
+      `The ${MANY}-target run wrote ${MANY} target folders: ${yesNo(
+        readdirSync(out('many'))
+          .filter((e) => !e.startsWith('.'))
+          .flatMap((e) => readdirSync(join(out('many'), e))).length === MANY,
+      )}.`,
     ];
 
     const results: Results = {
@@ -156,9 +167,15 @@ function main(): void {
         { label: `\`npm run synth\`, all ${shipped.length} targets`, stats: synth.get('ours')! },
         { label: `the same without npm: \`node scripts/bundle-cache/run.js main.ts\``, stats: synth.get('direct')! },
         { label: `\`npm run synth\`, all ${shipped.length} targets, right after editing a source`, stats: synth.get('edited')! },
-        { label: `\`npm run synth\`, all ${shipped.length} targets, empty cache: fresh clone or new dependencies (vendor bundle built)`, stats: synth.get('cold')! },
+        {
+          label: `\`npm run synth\`, all ${shipped.length} targets, empty cache: fresh clone or new dependencies (vendor bundle built)`,
+          stats: synth.get('cold')!,
+        },
         { label: `\`BUNDLE_CACHE=off npm run synth\` (tsx, as before), all ${shipped.length} targets`, stats: synth.get('tsx')! },
-        { label: `\`kubectl kustomize\` of ${shipped.length} overlays holding the same objects, one process each`, stats: synth.get('kustomize')! },
+        {
+          label: `\`kubectl kustomize\` of ${shipped.length} overlays holding the same objects, one process each`,
+          stats: synth.get('kustomize')!,
+        },
         { label: '`node -e 0` (the floor)', stats: synth.get('node')! },
       ],
       stockStats: synth.get('stock')!,
@@ -174,7 +191,9 @@ function main(): void {
     const text = renderResults(results);
     mkdirSync(join(ROOT, 'bench'), { recursive: true });
     writeFileSync(RESULTS_FILE, text);
-    process.stdout.write(`${text}\n(written to ${relative(process.cwd(), RESULTS_FILE)}; stock ${formatMs(results.stockStats.median)}, ours ${formatMs(results.oursStats.median)})\n`);
+    process.stdout.write(
+      `${text}\n(written to ${relative(process.cwd(), RESULTS_FILE)}; stock ${formatMs(results.stockStats.median)}, ours ${formatMs(results.oursStats.median)})\n`,
+    );
   } finally {
     stock.remove();
     many.remove();

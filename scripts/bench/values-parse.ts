@@ -22,7 +22,9 @@ function overlay(keys: number): string {
 }
 
 function main(): void {
-  const { values: opts } = parseArgs({ options: { keys: { type: 'string', default: '20000,40000' }, rounds: { type: 'string', default: '3' } } });
+  const { values: opts } = parseArgs({
+    options: { keys: { type: 'string', default: '20000,40000' }, rounds: { type: 'string', default: '3' } },
+  });
   const sizes = opts.keys.split(',').map(Number);
   const rounds = Number(opts.rounds);
   const scratch = mkdtempSync(join(tmpdir(), 'restate-stack-bench-values-'));
@@ -43,7 +45,9 @@ function main(): void {
       times.sort((a, b) => a - b);
       const kib = Math.round(statSync(file).size / 1024);
       const ms = (t: number) => `${Math.round(t)} ms`;
-      process.stdout.write(`${keys} keys (${kib} KiB): median ${ms(times[Math.floor(times.length / 2)])}, min ${ms(times[0])}, max ${ms(times[times.length - 1])}\n`);
+      process.stdout.write(
+        `${keys} keys (${kib} KiB): median ${ms(times[Math.floor(times.length / 2)])}, min ${ms(times[0])}, max ${ms(times[times.length - 1])}\n`,
+      );
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -123,7 +123,10 @@ async function buildApp(entry, root, vendorFile) {
 function vendorKey(packages, root) {
   const resolveFrom = createRequire(path.join(root, 'package.json'));
   const manifests = packages.map((p) => {
-    const name = p.split('/').slice(0, p.startsWith('@') ? 2 : 1).join('/');
+    const name = p
+      .split('/')
+      .slice(0, p.startsWith('@') ? 2 : 1)
+      .join('/');
     try {
       return fs.readFileSync(resolveFrom.resolve(`${name}/package.json`));
     } catch {
@@ -139,7 +142,11 @@ function vendorKey(packages, root) {
 async function buildVendor(packages, key, root, vendorFile) {
   say(`building the vendor bundle (${packages.join(', ')})`);
   const contents = `module.exports = {\n${packages.map((p) => `  ${JSON.stringify(p)}: () => require(${JSON.stringify(p)}),\n`).join('')}};\n`;
-  const result = await require('esbuild').build({ ...buildOptions(root), stdin: { contents, resolveDir: root, loader: 'js' }, outfile: vendorFile });
+  const result = await require('esbuild').build({
+    ...buildOptions(root),
+    stdin: { contents, resolveDir: root, loader: 'js' },
+    outfile: vendorFile,
+  });
   fs.rmSync(`${vendorFile}.v8cache`, { force: true });
   writeAtomically(vendorFile, result.outputFiles[0].text);
   writeAtomically(`${vendorFile}.key`, JSON.stringify({ key, packages }));

@@ -29,10 +29,33 @@ describe('the deploy command line', () => {
   });
 
   test('reads every option', () => {
-    const argv = ['promote', '--environment', 'prod', '--provider', 'aws', '--values-dir', 'v', '--dist', 'out', '--context', 'c', '--allow-context-mismatch', '--timeout', '30', '--force-conflicts'];
+    const argv = [
+      'promote',
+      '--environment',
+      'prod',
+      '--provider',
+      'aws',
+      '--values-dir',
+      'v',
+      '--dist',
+      'out',
+      '--context',
+      'c',
+      '--allow-context-mismatch',
+      '--timeout',
+      '30',
+      '--force-conflicts',
+    ];
     expect(parseDeployArgs(argv)).toEqual({
-      command: 'promote', environment: 'prod', provider: 'aws', valuesDir: 'v', dist: 'out', context: 'c',
-      allowContextMismatch: true, timeoutSeconds: 30, forceConflicts: true,
+      command: 'promote',
+      environment: 'prod',
+      provider: 'aws',
+      valuesDir: 'v',
+      dist: 'out',
+      context: 'c',
+      allowContextMismatch: true,
+      timeoutSeconds: 30,
+      forceConflicts: true,
     });
   });
 
@@ -43,7 +66,10 @@ describe('the deploy command line', () => {
     [['status', '-e', 'dev'], '--environment and --provider are both required'],
     [['status', '-e', 'dev', '-p', 'vultr', '--bogus'], 'unknown option --bogus'],
     [['status', '-e', 'dev', '-p', 'vultr', '--contxt', 'x'], 'unknown option --contxt (did you mean --context?)'],
-    [['promte', '-e', 'dev', '-p', 'vultr'], 'unknown command "promte" (did you mean "promote"?); known: build, preview, promote, provision, status'],
+    [
+      ['promte', '-e', 'dev', '-p', 'vultr'],
+      'unknown command "promte" (did you mean "promote"?); known: build, preview, promote, provision, status',
+    ],
     [['promote', '-e', 'dev', '-p', 'vultr', '--timeout', '0'], '--timeout must be a whole number of seconds between 1 and 86400, got "0"'],
     [['promote', '-e', 'dev', '-p', 'vultr', '--timeout', '5m'], 'got "5m"'],
     [['status', '-e', 'dev', '-p', 'vultr', '--timeout', '5'], '--timeout only applies to promote, provision and recover'],
@@ -56,14 +82,14 @@ describe('the deploy command line', () => {
     expect(error.message).toMatch(/\nusage: npm run /);
   });
 
-  test('a mistake with a known command shows that command\'s usage', () => {
+  test("a mistake with a known command shows that command's usage", () => {
     // GIVEN / WHEN a flag status does not take THEN the usage shown is status's
     const error = parseError(['status', '-e', 'dev', '-p', 'vultr', '--timeout', '5']);
     expect(error.message).toContain('usage: npm run status -- --environment ENV --provider PROVIDER [options]');
     expect(error.message).not.toContain('--force-conflicts ');
   });
 
-  test('--help with a command is that command\'s own usage, with only its options; without one, the list of commands', () => {
+  test("--help with a command is that command's own usage, with only its options; without one, the list of commands", () => {
     // GIVEN each command WHEN asked for help
     const help = (argv: string[]) => {
       const parsed = parseDeployArgs(argv);
@@ -71,7 +97,9 @@ describe('the deploy command line', () => {
       return parsed.help;
     };
     // THEN build names its script and no cluster flag; promote has the wait timeout and the conflicts flag
-    expect(help(['build', '--help'])).toMatch(/^usage: npm run deploy:build -- --environment ENV --provider PROVIDER \[options\]\n {7}mise run deploy:build /);
+    expect(help(['build', '--help'])).toMatch(
+      /^usage: npm run deploy:build -- --environment ENV --provider PROVIDER \[options\]\n {7}mise run deploy:build /,
+    );
     expect(help(['build', '--help'])).not.toMatch(/--context|--timeout|--force-conflicts/);
     expect(help(['promote', '-h'])).toMatch(/--timeout SECONDS +upper bound of each wait/);
     expect(help(['promote', '-h'])).toContain('--force-conflicts');

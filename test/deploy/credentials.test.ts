@@ -88,7 +88,7 @@ function deploy(command: DeployArgs['command'], rules: readonly Rule[], override
 const indexOf = (calls: string[][], argv: readonly string[]) => calls.findIndex((call) => JSON.stringify(call) === JSON.stringify(argv));
 
 describe('promote with credentials.source sops', () => {
-  test('decrypts the target\'s file with sops and pipes it into a server-side apply, after the namespace and before the pods', () => {
+  test("decrypts the target's file with sops and pipes it into a server-side apply, after the namespace and before the pods", () => {
     // GIVEN a sops that can decrypt the worked example
     const sops = sopsStandIn({ plaintext: PLAINTEXT });
     const rules = [
@@ -115,7 +115,9 @@ describe('promote with credentials.source sops', () => {
 
     // AND the encrypted file itself was never handed to kubectl, and no value was printed
     expect(run.calls.some((call) => call.includes(SECRET_FILE))).toBe(false);
-    expect(run.out).toContain(`applying Secret restate-object-storage in namespace restate-dev, decrypted with sops (never written to disk): ${SECRET_FILE}`);
+    expect(run.out).toContain(
+      `applying Secret restate-object-storage in namespace restate-dev, decrypted with sops (never written to disk): ${SECRET_FILE}`,
+    );
     expect(run.out).toContain('secret/restate-object-storage serverside-applied');
     expect(`${run.out}${run.err}`).not.toContain(ACCESS_KEY_ID);
     expect(`${run.out}${run.err}`).not.toContain(SECRET_ACCESS_KEY);
@@ -124,7 +126,11 @@ describe('promote with credentials.source sops', () => {
   test('a pod that never runs names the credentials Secret among the likely causes', () => {
     const sops = sopsStandIn({ plaintext: PLAINTEXT });
     const rules = [
-      { match: '*jsonpath={.status.phase}=Running pod/restate-0*', exit: 1, stderr: 'error: timed out waiting for the condition on pods/restate-0\n' },
+      {
+        match: '*jsonpath={.status.phase}=Running pod/restate-0*',
+        exit: 1,
+        stderr: 'error: timed out waiting for the condition on pods/restate-0\n',
+      },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
@@ -149,11 +155,12 @@ describe('promote with credentials.source sops', () => {
     expect(run.err).toContain('objectStorage.credentials.source: existing-secret');
   });
 
-  test('a decryption failure shows sops\' reason and where the key goes, and applies nothing', () => {
+  test("a decryption failure shows sops' reason and where the key goes, and applies nothing", () => {
     // GIVEN a sops without the private key
     const sops = sopsStandIn({
       exit: 128,
-      stderr: 'Failed to get the data key required to decrypt the SOPS file.\n\nGroup 0: FAILED\n  age1vagp…: FAILED\n    - | no identity matched any of the recipients',
+      stderr:
+        'Failed to get the data key required to decrypt the SOPS file.\n\nGroup 0: FAILED\n  age1vagp…: FAILED\n    - | no identity matched any of the recipients',
     });
 
     // WHEN promoting
@@ -176,11 +183,15 @@ describe('promote with credentials.source sops', () => {
     expect(indexOf(run.calls, APPLY_STDIN)).toBe(-1);
   });
 
-  test('a failing apply shows kubectl\'s message with any secret value masked', () => {
+  test("a failing apply shows kubectl's message with any secret value masked", () => {
     // GIVEN a kubectl that quotes a value back in its error
     const sops = sopsStandIn({ plaintext: PLAINTEXT });
     const rules = [
-      { match: '*-f -', exit: 1, stderr: `Error from server (Invalid): Secret "restate-object-storage" is invalid: data[AWS_SECRET_ACCESS_KEY]: ${SECRET_ACCESS_KEY}\n` },
+      {
+        match: '*-f -',
+        exit: 1,
+        stderr: `Error from server (Invalid): Secret "restate-object-storage" is invalid: data[AWS_SECRET_ACCESS_KEY]: ${SECRET_ACCESS_KEY}\n`,
+      },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
@@ -197,16 +208,29 @@ describe('promote with credentials.source sops', () => {
 
   test('values under data are masked both as written (base64) and decoded', () => {
     const encoded = Buffer.from(SECRET_ACCESS_KEY).toString('base64');
-    const sops = sopsStandIn({ plaintext: PLAINTEXT.replace('stringData:', 'data:').replace(SECRET_ACCESS_KEY, encoded).replace(`: ${ACCESS_KEY_ID}`, `: ${Buffer.from(ACCESS_KEY_ID).toString('base64')}`) });
-    const rules = [{ match: '*-f -', exit: 1, stderr: `error: rejected ${encoded} (${SECRET_ACCESS_KEY})\n` }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
+    const sops = sopsStandIn({
+      plaintext: PLAINTEXT.replace('stringData:', 'data:')
+        .replace(SECRET_ACCESS_KEY, encoded)
+        .replace(`: ${ACCESS_KEY_ID}`, `: ${Buffer.from(ACCESS_KEY_ID).toString('base64')}`),
+    });
+    const rules = [
+      { match: '*-f -', exit: 1, stderr: `error: rejected ${encoded} (${SECRET_ACCESS_KEY})\n` },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
     const run = deploy('promote', rules, {}, sops.sops);
     expect(run.code).toBe(1);
     expect(run.err).toContain('error: rejected <redacted> (<redacted>)');
   });
 
-  test('--force-conflicts reaches the Secret\'s apply too', () => {
+  test("--force-conflicts reaches the Secret's apply too", () => {
     const sops = sopsStandIn({ plaintext: PLAINTEXT });
-    const run = deploy('promote', [{ match: '*exec -i restate-0*', stdout: 'provision: done\n' }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true }, sops.sops);
+    const run = deploy(
+      'promote',
+      [{ match: '*exec -i restate-0*', stdout: 'provision: done\n' }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS],
+      { forceConflicts: true },
+      sops.sops,
+    );
     expect(run.code).toBe(0);
     expect(run.calls).toContainEqual([...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '--force-conflicts', '-f', '-']);
   });
@@ -243,8 +267,10 @@ describe('the target folder with a SOPS file', () => {
     expect(run.out).toContain('preview: the cluster matches the target (1 file(s) not diffed, see above)');
   });
 
-  test('a SOPS file that differs from the values\' one is refused as stale, before kubectl is called', () => {
-    const copy = kindCopy((folder) => writeFileSync(join(folder, SOPS_SECRET_FILE), `${readFileSync(join(folder, SOPS_SECRET_FILE), 'utf8')}# re-encrypted\n`));
+  test("a SOPS file that differs from the values' one is refused as stale, before kubectl is called", () => {
+    const copy = kindCopy((folder) =>
+      writeFileSync(join(folder, SOPS_SECRET_FILE), `${readFileSync(join(folder, SOPS_SECRET_FILE), 'utf8')}# re-encrypted\n`),
+    );
     const run = deploy('promote', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
@@ -257,7 +283,9 @@ describe('the target folder with a SOPS file', () => {
     const run = deploy('preview', [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy });
     expect(run.code).toBe(1);
     expect(run.calls).toEqual([]);
-    expect(run.err).toContain(`objectStorage.credentials.source is sops but ${join(copy, 'dev', 'kind')} has no ${SOPS_SECRET_FILE} (stale build?)`);
+    expect(run.err).toContain(
+      `objectStorage.credentials.source is sops but ${join(copy, 'dev', 'kind')} has no ${SOPS_SECRET_FILE} (stale build?)`,
+    );
   });
 
   test('a SOPS file in a target whose credentials are not sops is refused as stale', () => {
@@ -276,7 +304,7 @@ describe('the target folder with a SOPS file', () => {
 describe('promote with credentials.source existing-secret', () => {
   const existing = (rules: readonly Rule[]) => deploy('promote', rules, { dist: existingDist, valuesDir: existingValues.path });
 
-  test('checks the Secret\'s key names (never its values) after the namespace, then goes on to the pods', () => {
+  test("checks the Secret's key names (never its values) after the namespace, then goes on to the pods", () => {
     // GIVEN the user's Secret with both keys
     const run = existing([
       { match: '*get secret restate-object-storage*', stdout: 'AWS_ACCESS_KEY_ID\nAWS_SECRET_ACCESS_KEY\n' },
@@ -290,14 +318,20 @@ describe('promote with credentials.source existing-secret', () => {
     const check = indexOf(run.calls, GET_SECRET);
     expect(check).toBe(indexOf(run.calls, NAMESPACE_WAIT) + 1);
     expect(indexOf(run.calls, FIRST_POD_WAIT)).toBe(check + 1);
-    expect(run.out).toContain('Secret restate-object-storage in namespace restate-dev has the keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY');
+    expect(run.out).toContain(
+      'Secret restate-object-storage in namespace restate-dev has the keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY',
+    );
     expect(indexOf(run.calls, APPLY_STDIN)).toBe(-1);
   });
 
   test('a missing Secret stops promote with the command that creates it, without values', () => {
     // GIVEN no Secret yet (a first promote: the namespace has only just been created)
     const run = existing([
-      { match: '*get secret restate-object-storage*', exit: 1, stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n' },
+      {
+        match: '*get secret restate-object-storage*',
+        exit: 1,
+        stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n',
+      },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ]);
@@ -305,7 +339,9 @@ describe('promote with credentials.source existing-secret', () => {
     // THEN it stops before the pods and says what to run, then to promote again
     expect(run.code).toBe(1);
     expect(run.calls[run.calls.length - 1]).toEqual(GET_SECRET);
-    expect(run.err).toContain('Secret restate-object-storage in namespace restate-dev is missing: the Restate pods cannot start (CreateContainerConfigError)');
+    expect(run.err).toContain(
+      'Secret restate-object-storage in namespace restate-dev is missing: the Restate pods cannot start (CreateContainerConfigError)',
+    );
     expect(run.err).toContain(
       '`kubectl --context restate-dev -n restate-dev create secret generic restate-object-storage ' +
         '--from-literal=AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" --from-literal=AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY"`',
@@ -314,7 +350,11 @@ describe('promote with credentials.source existing-secret', () => {
   });
 
   test('a Secret without one of the keys stops promote naming the key and the ones it has', () => {
-    const run = existing([{ match: '*get secret restate-object-storage*', stdout: 'AWS_ACCESS_KEY_ID\naccess-key\n' }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS]);
+    const run = existing([
+      { match: '*get secret restate-object-storage*', stdout: 'AWS_ACCESS_KEY_ID\naccess-key\n' },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ]);
     expect(run.code).toBe(1);
     expect(run.err).toContain('lacks the key(s) AWS_SECRET_ACCESS_KEY (it has: AWS_ACCESS_KEY_ID, access-key)');
     expect(run.err).toContain('secretAccessKeyKey');
@@ -325,7 +365,11 @@ describe('promote with credentials.source existing-secret', () => {
     const run = deploy(
       'promote',
       [
-        { match: '*get secret restate-object-storage*', exit: 1, stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n' },
+        {
+          match: '*get secret restate-object-storage*',
+          exit: 1,
+          stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n',
+        },
         { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
         ...ROLLED_OUT,
         ANYTHING_ELSE_SUCCEEDS,
@@ -340,8 +384,16 @@ describe('promote with credentials.source existing-secret', () => {
     expect(indexOf(run.calls, FIRST_POD_WAIT)).toBe(indexOf(run.calls, GET_SECRET) + 1);
   });
 
-  test('a Secret kubectl may not read is an error with kubectl\'s reason', () => {
-    const run = existing([{ match: '*get secret restate-object-storage*', exit: 1, stderr: 'Error from server (Forbidden): secrets "restate-object-storage" is forbidden\n' }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS]);
+  test("a Secret kubectl may not read is an error with kubectl's reason", () => {
+    const run = existing([
+      {
+        match: '*get secret restate-object-storage*',
+        exit: 1,
+        stderr: 'Error from server (Forbidden): secrets "restate-object-storage" is forbidden\n',
+      },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ]);
     expect(run.code).toBe(1);
     expect(run.err).toContain('could not read Secret restate-object-storage in namespace restate-dev');
     expect(run.err).toContain('is forbidden');
@@ -350,11 +402,24 @@ describe('promote with credentials.source existing-secret', () => {
 
 test('promote with workload identity has no Secret step', () => {
   // WHEN promoting prod/aws (IRSA)
-  const kubectl = new KubectlStandIn([{ match: 'config current-context', stdout: 'restate-prod\n' }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS]);
+  const kubectl = new KubectlStandIn([
+    { match: 'config current-context', stdout: 'restate-prod\n' },
+    ...ROLLED_OUT,
+    ANYTHING_ELSE_SUCCEEDS,
+  ]);
   cleanup.push(kubectl);
   const out: string[] = [];
   const code = runDeploy(
-    { command: 'promote', environment: 'prod', provider: 'aws', valuesDir: REPO_VALUES, dist, allowContextMismatch: false, timeoutSeconds: 300, forceConflicts: false },
+    {
+      command: 'promote',
+      environment: 'prod',
+      provider: 'aws',
+      valuesDir: REPO_VALUES,
+      dist,
+      allowContextMismatch: false,
+      timeoutSeconds: 300,
+      forceConflicts: false,
+    },
     { kubectl: new KubectlProcess(kubectl.env()), report: { info: (l) => out.push(l), warn: (l) => out.push(l) } },
   );
 
@@ -372,16 +437,28 @@ describe('status with credentials', () => {
   ];
 
   test('shows the Secret with its keys, right after the pods, and exits 0', () => {
-    const run = deploy('status', [{ match: '*get secret restate-object-storage*', stdout: 'AWS_ACCESS_KEY_ID\nAWS_SECRET_ACCESS_KEY\n' }, ...healthy]);
+    const run = deploy('status', [
+      { match: '*get secret restate-object-storage*', stdout: 'AWS_ACCESS_KEY_ID\nAWS_SECRET_ACCESS_KEY\n' },
+      ...healthy,
+    ]);
     expect(run.code).toBe(0);
     expect(run.calls[3]).toEqual(GET_SECRET);
-    expect(run.out).toContain('== object storage credentials (sops): Secret restate-object-storage in namespace restate-dev\n    present, with the keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY');
+    expect(run.out).toContain(
+      '== object storage credentials (sops): Secret restate-object-storage in namespace restate-dev\n    present, with the keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY',
+    );
     expect(run.out).toContain('== summary: Ready, provisioned, credentials Secret present');
   });
 
   test('a missing Secret is one clear line and makes status exit 1, even on a Ready cluster', () => {
     // GIVEN a cluster that reads Ready but has no credentials Secret
-    const run = deploy('status', [{ match: '*get secret restate-object-storage*', exit: 1, stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n' }, ...healthy]);
+    const run = deploy('status', [
+      {
+        match: '*get secret restate-object-storage*',
+        exit: 1,
+        stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n',
+      },
+      ...healthy,
+    ]);
 
     // THEN status says what it breaks and how to create it, and fails
     expect(run.code).toBe(1);
@@ -396,11 +473,20 @@ describe('status with credentials', () => {
   test('with existing-secret, the hint is the kubectl create secret command', () => {
     const run = deploy(
       'status',
-      [{ match: '*get secret restate-object-storage*', exit: 1, stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n' }, ...healthy],
+      [
+        {
+          match: '*get secret restate-object-storage*',
+          exit: 1,
+          stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n',
+        },
+        ...healthy,
+      ],
       { valuesDir: existingValues.path },
     );
     expect(run.code).toBe(1);
-    expect(run.out).toContain('is missing: the Restate pods cannot start (CreateContainerConfigError). Create it: `kubectl --context restate-dev -n restate-dev create secret generic restate-object-storage');
+    expect(run.out).toContain(
+      'is missing: the Restate pods cannot start (CreateContainerConfigError). Create it: `kubectl --context restate-dev -n restate-dev create secret generic restate-object-storage',
+    );
   });
 
   test('a missing Secret that nothing reads yet is shown but does not fail status', () => {
@@ -409,7 +495,14 @@ describe('status with credentials', () => {
     cleanup.push(values);
     const run = deploy(
       'status',
-      [{ match: '*get secret restate-object-storage*', exit: 1, stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n' }, ...healthy],
+      [
+        {
+          match: '*get secret restate-object-storage*',
+          exit: 1,
+          stderr: 'Error from server (NotFound): secrets "restate-object-storage" not found\n',
+        },
+        ...healthy,
+      ],
       { valuesDir: values.path },
     );
     expect(run.code).toBe(0);

@@ -152,7 +152,16 @@ describe('a missing kubectl', () => {
     try {
       // WHEN previewing
       const code = runDeploy(
-        { command: 'preview', environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, dist, allowContextMismatch: false, timeoutSeconds: 300, forceConflicts: false },
+        {
+          command: 'preview',
+          environment: 'dev',
+          provider: 'vultr',
+          valuesDir: REPO_VALUES,
+          dist,
+          allowContextMismatch: false,
+          timeoutSeconds: 300,
+          forceConflicts: false,
+        },
         { kubectl: new KubectlProcess({ PATH: empty }), report: { info: (l) => out.push(l), warn: (l) => err.push(l) } },
       );
 
@@ -170,7 +179,14 @@ describe('a missing kubectl', () => {
 function devPromoteCalls(): string[][] {
   const ns = ['-n', 'restate-dev'];
   const op = ['-n', 'restate-operator'];
-  const wait = (prefix: string[], condition: string, object: string) => [...CTX, ...prefix, 'wait', `--for=${condition}`, object, '--timeout=300s'];
+  const wait = (prefix: string[], condition: string, object: string) => [
+    ...CTX,
+    ...prefix,
+    'wait',
+    `--for=${condition}`,
+    object,
+    '--timeout=300s',
+  ];
   const pods = [0, 1, 2].flatMap((i) => [
     wait(ns, 'create', `pod/restate-${i}`),
     wait(ns, 'jsonpath={.status.phase}=Running', `pod/restate-${i}`),
@@ -187,11 +203,46 @@ function devPromoteCalls(): string[][] {
     [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(DEV, '0001-cluster.k8s.yaml')],
     wait([], 'create', 'namespace/restate-dev'),
     ...pods,
-    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--ensure-replication', '2'],
+    [
+      ...CTX,
+      ...ns,
+      'exec',
+      '-i',
+      'restate-0',
+      '--',
+      'sh',
+      '-s',
+      '--',
+      '--address',
+      'http://127.0.0.1:5122',
+      '--deadline',
+      '300',
+      '--replicas',
+      '3',
+      '--ensure-replication',
+      '2',
+    ],
     [...CTX, ...ns, 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ...rolloutReads('restate-dev').map((read) => [...CTX, ...read]),
     // Ready is the pods' /health: then every partition must have a leader (the same script, --wait-serving)
-    [...CTX, ...ns, 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--wait-serving'],
+    [
+      ...CTX,
+      ...ns,
+      'exec',
+      '-i',
+      'restate-0',
+      '--',
+      'sh',
+      '-s',
+      '--',
+      '--address',
+      'http://127.0.0.1:5122',
+      '--deadline',
+      '300',
+      '--replicas',
+      '3',
+      '--wait-serving',
+    ],
     // any further chart of the target (add-ons such as monitoring) comes after Ready, in file order
     ...readdirSync(DEV)
       .filter((name) => /^\d{4}-[a-z-]+\.k8s\.yaml$/.test(name) && !/^\d{4}-(operator|cluster)\.k8s\.yaml$/.test(name))
@@ -223,7 +274,9 @@ describe('promote', () => {
     expect(run.out).toMatch(/^\[1\/\d+\] applying operator \(argocd delivery\): .*0000-operator\.k8s\.yaml$/m);
     expect(run.out).toMatch(/^\[3\/\d+\] waiting up to 300s for CRD restateclusters\.restate\.dev to be Established$/m);
     expect(run.out).toMatch(/^\[16\/\d+\] provisioning$/m);
-    expect(run.out).toMatch(/^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev\/restate rolled out$/m);
+    expect(run.out).toMatch(
+      /^\[17\/\d+\] waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev\/restate rolled out$/m,
+    );
     expect(run.out).toContain('provision: done: the cluster is provisioned');
     expect(run.out).toContain('promoted dev/vultr: RestateCluster restate-dev is Ready');
   });
@@ -249,15 +302,21 @@ describe('promote', () => {
     expect(run.calls).toHaveLength(4);
     expect(run.calls[3]).toEqual([...CTX, 'wait', '--for=condition=Established', 'crd/restateclusters.restate.dev', '--timeout=42s']);
     expect(run.err).toContain('timed out after 42s waiting for CRD restateclusters.restate.dev to be Established');
-    expect(run.err).toContain('likely cause: the API server has not accepted the CRD from Argo CD, which may not have synced the operator Application yet');
+    expect(run.err).toContain(
+      'likely cause: the API server has not accepted the CRD from Argo CD, which may not have synced the operator Application yet',
+    );
     expect(run.err).toContain('kubectl -n argocd get applications');
     expect(run.err).toContain('run promote again');
   });
 
-  test('a wait that fails without timing out shows kubectl\'s reason, not a guessed cause', () => {
+  test("a wait that fails without timing out shows kubectl's reason, not a guessed cause", () => {
     const rules = [
       currentContext('restate-dev'),
-      { match: '*wait --for=create namespace/restate-dev*', exit: 1, stderr: 'Error from server (Forbidden): namespaces "restate-dev" is forbidden\n' },
+      {
+        match: '*wait --for=create namespace/restate-dev*',
+        exit: 1,
+        stderr: 'Error from server (Forbidden): namespaces "restate-dev" is forbidden\n',
+      },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
@@ -271,7 +330,11 @@ describe('promote', () => {
   test('a pod that never runs names the pod and points at volumes and the image', () => {
     const rules = [
       currentContext('restate-dev'),
-      { match: '*jsonpath={.status.phase}=Running pod/restate-1*', exit: 1, stderr: 'error: timed out waiting for the condition on pods/restate-1\n' },
+      {
+        match: '*jsonpath={.status.phase}=Running pod/restate-1*',
+        exit: 1,
+        stderr: 'error: timed out waiting for the condition on pods/restate-1\n',
+      },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
@@ -283,14 +346,15 @@ describe('promote', () => {
     expect(run.calls[run.calls.length - 1]).toContain('pod/restate-1');
   });
 
-  test('a failing provisioning step stops promote before waiting for Ready, with the script\'s reason', () => {
+  test("a failing provisioning step stops promote before waiting for Ready, with the script's reason", () => {
     const rules = [
       currentContext('restate-dev'),
       {
         match: '*exec -i restate-0*',
         exit: 1,
         stdout: 'provision: attempt 1: not provisioned yet\n',
-        stderr: 'provision: error: the cluster was not provisioned within the deadline of 300s; last output from restatectl:\n[ERR]: Failed to provision cluster\n',
+        stderr:
+          'provision: error: the cluster was not provisioned within the deadline of 300s; last output from restatectl:\n[ERR]: Failed to provision cluster\n',
       },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
@@ -301,9 +365,14 @@ describe('promote', () => {
     expect(run.calls.some((argv) => argv.includes('restatecluster/restate-dev'))).toBe(false);
   });
 
-  test('an apply refused for a field conflict names kubectl\'s message, and --force-conflicts is only passed when asked', () => {
+  test("an apply refused for a field conflict names kubectl's message, and --force-conflicts is only passed when asked", () => {
     const conflict = 'error: Apply failed with 1 conflict: conflict with "kubectl-edit": .spec.compute.replicas\n';
-    const rules = [currentContext('restate-dev'), { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict }, ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
     const run = deploy('promote', rules);
     expect(run.code).toBe(1);
     expect(run.err).toContain(`server-side apply of ${file(DEV, '0001-cluster.k8s.yaml')} failed (kubectl exit 1)`);
@@ -343,7 +412,14 @@ describe('promote', () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is already provisioned, nothing to do\n' },
-      ...rolloutRules('restate-dev', 3, { generation: 3, observedGeneration: 2, readyPods: 3, updatedPods: 0, currentRevision: 'restate-1', times: 1 }),
+      ...rolloutRules('restate-dev', 3, {
+        generation: 3,
+        observedGeneration: 2,
+        readyPods: 3,
+        updatedPods: 0,
+        currentRevision: 'restate-1',
+        times: 1,
+      }),
       ...rolloutRules('restate-dev', 3, { readyPods: 2, updatedPods: 1, currentRevision: 'restate-1', times: 2 }),
       ...rolloutRules('restate-dev', 3),
       ANYTHING_ELSE_SUCCEEDS,
@@ -353,11 +429,15 @@ describe('promote', () => {
     // THEN it polled four times, said what it saw each time the picture changed, and finished on the rolled-out state
     expect(run.code).toBe(0);
     expect(run.calls.filter((argv) => argv.includes('statefulset/restate'))).toHaveLength(4);
-    expect(run.out).toContain('waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev/restate rolled out');
+    expect(run.out).toContain(
+      'waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev/restate rolled out',
+    );
     expect(run.out).toContain(
       'StatefulSet generation 3 not observed yet (2); 0/3 updated; rolling from restate-1 to restate-2 [restate-0 ready (old revision), restate-1 ready (old revision), restate-2 ready (old revision)]',
     );
-    expect(run.out).toContain('1/3 updated; 2/3 ready; rolling from restate-1 to restate-2 [restate-0 ready, restate-1 ready (old revision), restate-2 not ready (old revision)]');
+    expect(run.out).toContain(
+      '1/3 updated; 2/3 ready; rolling from restate-1 to restate-2 [restate-0 ready, restate-1 ready (old revision), restate-2 not ready (old revision)]',
+    );
     expect(run.out.match(/1\/3 updated; 2\/3 ready/g)).toHaveLength(1);
     expect(run.out).toContain('Ready, 3/3 pods ready at revision restate-2 [restate-0 ready, restate-1 ready, restate-2 ready]');
   });
@@ -388,9 +468,31 @@ describe('promote', () => {
     // come between the last pod and Ready
     expect(run.code).toBe(0);
     const execs = run.calls.filter((argv) => argv.includes('exec'));
-    expect(execs).toEqual([[...PROD_CTX, '-n', 'restate-prod', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '5', '--wait-serving']]);
+    expect(execs).toEqual([
+      [
+        ...PROD_CTX,
+        '-n',
+        'restate-prod',
+        'exec',
+        '-i',
+        'restate-0',
+        '--',
+        'sh',
+        '-s',
+        '--',
+        '--address',
+        'http://127.0.0.1:5122',
+        '--deadline',
+        '300',
+        '--replicas',
+        '5',
+        '--wait-serving',
+      ],
+    ]);
     const op = ['-n', 'restate-operator'];
-    const lastPod = run.calls.findIndex((argv) => argv.includes('pod/restate-4') && argv.includes('--for=jsonpath={.status.phase}=Running'));
+    const lastPod = run.calls.findIndex(
+      (argv) => argv.includes('pod/restate-4') && argv.includes('--for=jsonpath={.status.phase}=Running'),
+    );
     expect(run.calls.slice(lastPod + 1, lastPod + 5)).toEqual([
       [...PROD_CTX, ...op, 'delete', 'job/restate-prod-provision', '--ignore-not-found', '--timeout=300s'],
       [...PROD_CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', file(PROD, '0002-provisioning.k8s.yaml')],
@@ -402,14 +504,28 @@ describe('promote', () => {
   test('a provisioning Job that does not complete is reported with its last log lines', () => {
     const rules = [
       currentContext('restate-prod'),
-      { match: '*wait --for=condition=Complete job/restate-prod-provision*', exit: 1, stderr: 'error: timed out waiting for the condition on jobs/restate-prod-provision\n' },
-      { match: '*logs job/restate-prod-provision --tail=20', stdout: 'provision: attempt 7 failed: error trying to connect: tcp connect error\n' },
+      {
+        match: '*wait --for=condition=Complete job/restate-prod-provision*',
+        exit: 1,
+        stderr: 'error: timed out waiting for the condition on jobs/restate-prod-provision\n',
+      },
+      {
+        match: '*logs job/restate-prod-provision --tail=20',
+        stdout: 'provision: attempt 7 failed: error trying to connect: tcp connect error\n',
+      },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
     const run = deploy('promote', rules, { environment: 'prod' });
     expect(run.code).toBe(1);
-    expect(run.calls[run.calls.length - 1]).toEqual([...PROD_CTX, '-n', 'restate-operator', 'logs', 'job/restate-prod-provision', '--tail=20']);
+    expect(run.calls[run.calls.length - 1]).toEqual([
+      ...PROD_CTX,
+      '-n',
+      'restate-operator',
+      'logs',
+      'job/restate-prod-provision',
+      '--tail=20',
+    ]);
     expect(run.err).toContain('timed out after 300s waiting for provisioning Job restate-operator/restate-prod-provision to complete');
     expect(run.err).toContain('networkPeers');
     expect(run.err).toContain('provision: attempt 7 failed: error trying to connect');
@@ -433,8 +549,6 @@ describe('the target folder', () => {
     change(join(copy, 'dev', 'vultr'));
     return copy;
   }
-  afterEach(() => copies.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
-
   /** A scratch values copy changed by `change`, and `target` synthesized from it into a scratch dist. */
   function built(change: (values: ValuesDir) => void, provider = 'vultr'): { dist: string; values: ValuesDir } {
     const values = new ValuesDir();
@@ -446,9 +560,12 @@ describe('the target folder', () => {
     return { dist: copy, values };
   }
   const cleanupValues: ValuesDir[] = [];
-  afterEach(() => cleanupValues.splice(0).forEach((values) => values.remove()));
+  afterEach(() => {
+    for (const folder of copies.splice(0)) rmSync(folder, { recursive: true, force: true });
+    for (const values of cleanupValues.splice(0)) values.remove();
+  });
 
-  test('another chart\'s file is previewed in file order and applied once the cluster is Ready', () => {
+  test("another chart's file is previewed in file order and applied once the cluster is Ready", () => {
     // GIVEN a target with a further chart (monitoring, turned on for dev)
     const { dist: copy, values } = built((v) => v.set('environments/dev.yaml', ['metrics', 'enabled'], true));
     const monitoring = join(copy, 'dev', 'vultr', '0002-monitoring.k8s.yaml');
@@ -463,21 +580,46 @@ describe('the target folder', () => {
     expect(promote.code).toBe(0);
     expect(promote.calls.slice(-3)).toEqual([
       [...CTX, ...rolloutReads('restate-dev')[2]],
-      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '300', '--replicas', '3', '--wait-serving'],
+      [
+        ...CTX,
+        '-n',
+        'restate-dev',
+        'exec',
+        '-i',
+        'restate-0',
+        '--',
+        'sh',
+        '-s',
+        '--',
+        '--address',
+        'http://127.0.0.1:5122',
+        '--deadline',
+        '300',
+        '--replicas',
+        '3',
+        '--wait-serving',
+      ],
       [...CTX, 'apply', '--server-side', '--field-manager=restate-stack', '-f', monitoring],
     ]);
     expect(promote.out).toMatch(/\[19\/19\] applying monitoring: .*0002-monitoring\.k8s\.yaml/);
   });
 
-  test('a scale-in: the drain commit waits for the drain Job, the commit that lowers replicas deletes the removed pods\' PVCs', () => {
+  test("a scale-in: the drain commit waits for the drain Job, the commit that lowers replicas deletes the removed pods' PVCs", () => {
     // GIVEN dev at 5 replicas with scaleIn 5 → 3 (the drain commit), and the same with replicas 3 (the second commit)
-    const drainCommit = built((v) => v.set('environments/dev.yaml', ['replicas'], 5).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }));
-    const lowerCommit = built((v) => v.set('environments/dev.yaml', ['replicas'], 3).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }));
+    const drainCommit = built((v) =>
+      v.set('environments/dev.yaml', ['replicas'], 5).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }),
+    );
+    const lowerCommit = built((v) =>
+      v.set('environments/dev.yaml', ['replicas'], 3).set('environments/dev.yaml', ['scaleIn'], { from: 5, to: 3 }),
+    );
     const rules = [currentContext('restate-dev'), ...rolloutRules('restate-dev', 5), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS];
 
     // WHEN promoting each
     const first = deploy('promote', rules, { dist: drainCommit.dist, valuesDir: drainCommit.values.path });
-    const second = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: lowerCommit.dist, valuesDir: lowerCommit.values.path });
+    const second = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {
+      dist: lowerCommit.dist,
+      valuesDir: lowerCommit.values.path,
+    });
 
     // THEN the first replaces and applies the drain Job, waits for it and says what comes next; it deletes no PVC
     expect(first.code).toBe(0);
@@ -524,7 +666,10 @@ describe('the target folder', () => {
     );
     expect(readFileSync(join(copy, 'dev', 'vultr', '0001-cluster.k8s.yaml'), 'utf8')).toContain('autoProvision: true');
     // WHEN promoting it
-    const run = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+    const run = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {
+      dist: copy,
+      valuesDir: values.path,
+    });
     // THEN nothing provisions from outside: no Job, and the only exec is the serving gate after the rollout
     expect(run.code).toBe(0);
     expect(run.calls.some((argv) => argv.some((a) => a.includes('provisioning')))).toBe(false);
@@ -556,14 +701,21 @@ describe('the target folder', () => {
       // THEN nothing is diffed or applied, and the message names the stale file (not the user's file) and the fix
       expect([command, run.code]).toEqual([command, 1]);
       expect(run.calls).toEqual([]);
-      expect(run.err).toContain(`${join(copy, 'dev', 'vultr')} differs from a fresh synth of the values in ${values.path} (stale build?):\n  0001-cluster.k8s.yaml: differs\n`);
+      expect(run.err).toContain(
+        `${join(copy, 'dev', 'vultr')} differs from a fresh synth of the values in ${values.path} (stale build?):\n  0001-cluster.k8s.yaml: differs\n`,
+      );
       expect(run.err).not.toContain('kustomization.yaml');
       expect(run.err).toContain('mise run deploy:build --environment dev --provider vultr');
     }
     // and once rebuilt, promote goes ahead (the user's file is kept and not compared)
     runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
     expect(readFileSync(join(copy, 'dev', 'vultr', 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
-    expect(deploy('promote', [currentContext('restate-dev'), ...rolloutRules('restate-dev', 5), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path }).code).toBe(0);
+    expect(
+      deploy('promote', [currentContext('restate-dev'), ...rolloutRules('restate-dev', 5), ANYTHING_ELSE_SUCCEEDS], {
+        dist: copy,
+        valuesDir: values.path,
+      }).code,
+    ).toBe(0);
   });
 
   test('a missing or extra synthesized file is named as such', () => {
@@ -611,7 +763,10 @@ describe('provision', () => {
     // GIVEN a provisioned cluster
     const rules = [
       currentContext('restate-dev'),
-      { match: '*exec -i restate-0*', stdout: 'provision: done: the cluster is already provisioned, nothing to do (restatectl status exits 0)\n' },
+      {
+        match: '*exec -i restate-0*',
+        stdout: 'provision: done: the cluster is already provisioned, nothing to do (restatectl status exits 0)\n',
+      },
       { match: '*restatectl status*', stdout: 'Node Configuration (v3)\n N1  restate-0  Alive\n' },
     ];
 
@@ -621,7 +776,26 @@ describe('provision', () => {
     // THEN it exits 0, having run exactly the script and the status
     expect(run.code).toBe(0);
     expect(run.calls.slice(1)).toEqual([
-      [...CTX, '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '60', '--replicas', '3', '--ensure-replication', '2'],
+      [
+        ...CTX,
+        '-n',
+        'restate-dev',
+        'exec',
+        '-i',
+        'restate-0',
+        '--',
+        'sh',
+        '-s',
+        '--',
+        '--address',
+        'http://127.0.0.1:5122',
+        '--deadline',
+        '60',
+        '--replicas',
+        '3',
+        '--ensure-replication',
+        '2',
+      ],
       [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
     ]);
     expect(run.kubectl.stdin(2)).toBe(readFileSync(PROVISION_SCRIPT_PATH, 'utf8'));
@@ -642,7 +816,7 @@ describe('provision', () => {
     expect(run.err).toContain('safe to repeat');
   });
 
-  test('a pod that does not exist is a failure with kubectl\'s message', () => {
+  test("a pod that does not exist is a failure with kubectl's message", () => {
     const rules = [
       currentContext('restate-dev'),
       { match: '*exec -i restate-0*', exit: 1, stderr: 'Error from server (NotFound): pods "restate-0" not found\n' },
@@ -677,7 +851,13 @@ describe('status', () => {
     const run = deploy('status', rules);
     expect(run.code).toBe(0);
     expect(run.calls.slice(1)).toEqual([
-      [...CTX, 'get', 'restatecluster/restate-dev', '-o', 'jsonpath={range .status.conditions[*]}{.type}{"\\t"}{.status}{"\\t"}{.reason}{"\\t"}{.message}{"\\n"}{end}'],
+      [
+        ...CTX,
+        'get',
+        'restatecluster/restate-dev',
+        '-o',
+        'jsonpath={range .status.conditions[*]}{.type}{"\\t"}{.status}{"\\t"}{.reason}{"\\t"}{.message}{"\\n"}{end}',
+      ],
       [...CTX, '-n', 'restate-dev', 'get', 'pods', '-o', 'wide'],
       [...CTX, '-n', 'restate-dev', 'exec', 'restate-0', '--', 'restatectl', 'status', '--address', 'http://127.0.0.1:5122'],
       clusterPodsArgs('restate-dev', 'restate-dev'),

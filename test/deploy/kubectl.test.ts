@@ -44,7 +44,12 @@ function kubectl(args: readonly string[], input = '') {
 function commandLines(): Array<[string, string[]]> {
   const file = join(scratch, 'objects.yaml');
   const waits = [
-    ...operatorWaits({ delivery: 'argocd', operatorNamespace: 'restate-operator', argocdNamespace: 'argocd', fluxNamespace: 'flux-system' }),
+    ...operatorWaits({
+      delivery: 'argocd',
+      operatorNamespace: 'restate-operator',
+      argocdNamespace: 'argocd',
+      fluxNamespace: 'flux-system',
+    }),
     clusterNamespaceWait({ clusterName: 'restate-dev', operatorNamespace: 'restate-operator' }),
     ...clusterPodWaits({ clusterName: 'restate-dev', replicas: 1, image: 'restatedev/restate:1.4', operatorNamespace: 'restate-operator' }),
     provisioningJobWait('restate-operator', 'restate-dev-provision'),
@@ -63,9 +68,14 @@ function commandLines(): Array<[string, string[]]> {
     ['get conditions', conditionsArgs(CTX, 'restatecluster/restate-dev')],
     ['get pods', podsArgs(CTX, 'restate-dev')],
     ['logs', jobLogsArgs(CTX, 'restate-operator', 'restate-dev-provision', 20)],
-    ...Object.entries(rolloutReadArgs(CTX, { clusterName: 'restate-dev', replicas: 3, image: 'restatedev/restate:1.4', operatorNamespace: 'restate-operator' })).map(
-      ([read, args]): [string, string[]] => [`get (rollout: ${read})`, args],
-    ),
+    ...Object.entries(
+      rolloutReadArgs(CTX, {
+        clusterName: 'restate-dev',
+        replicas: 3,
+        image: 'restatedev/restate:1.4',
+        operatorNamespace: 'restate-operator',
+      }),
+    ).map(([read, args]): [string, string[]] => [`get (rollout: ${read})`, args]),
   ];
 }
 
@@ -74,7 +84,10 @@ describe('the real kubectl client', () => {
     const lines = commandLines();
     expect(lines.length).toBeGreaterThan(15);
     const rejected = lines
-      .map(([name, args]) => ({ name, ...kubectl(args, args.includes('-') ? 'apiVersion: v1\nkind: Secret\nmetadata: { name: x, namespace: default }\n' : '') }))
+      .map(([name, args]) => ({
+        name,
+        ...kubectl(args, args.includes('-') ? 'apiVersion: v1\nkind: Secret\nmetadata: { name: x, namespace: default }\n' : ''),
+      }))
       .filter((run) => !(run.code !== 0 && /127\.0\.0\.1:9.*(refused|connect)/s.test(run.stderr)))
       .map((run) => `${run.name}: exit ${run.code}: ${run.stderr.split('\n').filter(Boolean).pop()}`);
     expect(rejected).toEqual([]);
@@ -98,12 +111,21 @@ describe('the real kubectl client', () => {
     expect(run.code).toBe(0);
   });
 
-  test('lists a Secret\'s key names with the keys template, and never a value (on a Secret made offline)', () => {
+  test("lists a Secret's key names with the keys template, and never a value (on a Secret made offline)", () => {
     // GIVEN a Secret with two keys and an empty one, built by kubectl itself without a server
     const run = kubectl([
-      'create', 'secret', 'generic', 'restate-object-storage', '-n', 'restate-dev', '--dry-run=client',
-      '--from-literal=AWS_ACCESS_KEY_ID=value-one', '--from-literal=AWS_SECRET_ACCESS_KEY=value-two', '--from-literal=EMPTY=',
-      '-o', SECRET_KEYS_TEMPLATE,
+      'create',
+      'secret',
+      'generic',
+      'restate-object-storage',
+      '-n',
+      'restate-dev',
+      '--dry-run=client',
+      '--from-literal=AWS_ACCESS_KEY_ID=value-one',
+      '--from-literal=AWS_SECRET_ACCESS_KEY=value-two',
+      '--from-literal=EMPTY=',
+      '-o',
+      SECRET_KEYS_TEMPLATE,
     ]);
 
     // THEN the output is the non-empty key names, one a line, without any value (raw or base64)
@@ -116,7 +138,10 @@ describe('the real kubectl client', () => {
   test('accepts the create-secret command that messages suggest', () => {
     // GIVEN the suggested command, its "$VARIABLE" values taken literally
     const args = createSecretArgs(CTX, 'restate-dev', 'restate-object-storage', ['AWS_ACCESS_KEY_ID', 'access-key.secret']);
-    expect(args.slice(-2)).toEqual(['--from-literal=AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID"', '--from-literal=access-key.secret="$ACCESS_KEY_SECRET"']);
+    expect(args.slice(-2)).toEqual([
+      '--from-literal=AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID"',
+      '--from-literal=access-key.secret="$ACCESS_KEY_SECRET"',
+    ]);
 
     // WHEN kubectl builds it without a server
     const run = kubectl([...args, '--dry-run=client', '-o', 'go-template={{range $k, $v := .data}}{{$k}} {{end}}']);

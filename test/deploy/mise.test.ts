@@ -58,7 +58,10 @@ function miseTask(args: readonly string[], kubectl?: KubectlStandIn): Promise<Re
 }
 
 /** What a kubectl 1.32 client answers to `kubectl version --client -o json` (the tasks check it first). */
-const KUBECTL_VERSION: Rule = { match: 'version --client -o json', stdout: '{"clientVersion": {"major": "1", "minor": "32", "gitVersion": "v1.32.4"}}\n' };
+const KUBECTL_VERSION: Rule = {
+  match: 'version --client -o json',
+  stdout: '{"clientVersion": {"major": "1", "minor": "32", "gitVersion": "v1.32.4"}}\n',
+};
 
 /** A stand-in answering `rules`, after the version check; its `calls()` are the calls after that check. */
 function standIn(rules: readonly Rule[]): KubectlStandIn {
@@ -112,93 +115,157 @@ describe('the mise tasks', () => {
   runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
   afterAll(() => [dist, built].forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
-  test.concurrent('deploy:build synthesizes the target exactly as npm run synth does', async () => {
-    // WHEN building dev/vultr through mise (the short form, without `run`)
-    const run = await miseTask(['deploy:build', '--environment', 'dev', '--provider', 'vultr', '--dist', built]);
+  test.concurrent(
+    'deploy:build synthesizes the target exactly as npm run synth does',
+    async () => {
+      // WHEN building dev/vultr through mise (the short form, without `run`)
+      const run = await miseTask(['deploy:build', '--environment', 'dev', '--provider', 'vultr', '--dist', built]);
 
-    // THEN the target folder holds what the synth writes for it
-    expect(run.stderr).not.toContain('ERROR');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}: new`);
-    expect(Object.keys(readTree(built))).toEqual([
-      OUTPUT_MARKER,
-      'dev/vultr/0000-operator.k8s.yaml',
-      'dev/vultr/0001-cluster.k8s.yaml',
-      'dev/vultr/argocd/application.yaml',
-      'dev/vultr/argocd/appproject.yaml',
-      'dev/vultr/argocd/patches/argocd-cm.yaml',
-    ]);
-    expect(readTree(built)).toEqual(readTree(dist));
-  }, TASK_TIMEOUT_MS);
+      // THEN the target folder holds what the synth writes for it
+      expect(run.stderr).not.toContain('ERROR');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`synthesized ${join(built, 'dev', 'vultr')}: new`);
+      expect(Object.keys(readTree(built))).toEqual([
+        OUTPUT_MARKER,
+        'dev/vultr/0000-operator.k8s.yaml',
+        'dev/vultr/0001-cluster.k8s.yaml',
+        'dev/vultr/argocd/application.yaml',
+        'dev/vultr/argocd/appproject.yaml',
+        'dev/vultr/argocd/patches/argocd-cm.yaml',
+      ]);
+      expect(readTree(built)).toEqual(readTree(dist));
+    },
+    TASK_TIMEOUT_MS,
+  );
 
-  test.concurrent('deploy:preview passes --dist, --context and --force-conflicts through to kubectl diff', async () => {
-    const kubectl = standIn([ANYTHING_ELSE_SUCCEEDS]);
-    const run = await miseTask(['run', 'deploy:preview', '-e', 'dev', '-p', 'vultr', '--dist', dist, '--context', 'restate-dev', '--force-conflicts'], kubectl);
-    expect(run.code).toBe(0);
-    expect(kubectl.calls()).toEqual(
-      ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => [
-        '--context', 'restate-dev', 'diff', '--server-side', '--field-manager=restate-stack', '--force-conflicts', '-f', join(dist, 'dev', 'vultr', name),
-      ]),
-    );
-  }, TASK_TIMEOUT_MS);
+  test.concurrent(
+    'deploy:preview passes --dist, --context and --force-conflicts through to kubectl diff',
+    async () => {
+      const kubectl = standIn([ANYTHING_ELSE_SUCCEEDS]);
+      const run = await miseTask(
+        ['run', 'deploy:preview', '-e', 'dev', '-p', 'vultr', '--dist', dist, '--context', 'restate-dev', '--force-conflicts'],
+        kubectl,
+      );
+      expect(run.code).toBe(0);
+      expect(kubectl.calls()).toEqual(
+        ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => [
+          '--context',
+          'restate-dev',
+          'diff',
+          '--server-side',
+          '--field-manager=restate-stack',
+          '--force-conflicts',
+          '-f',
+          join(dist, 'dev', 'vultr', name),
+        ]),
+      );
+    },
+    TASK_TIMEOUT_MS,
+  );
 
-  test.concurrent('deploy:promote passes --timeout through, and fails with the wait that timed out', async () => {
-    const kubectl = standIn([
-      { match: 'config current-context', stdout: 'restate-dev\n' },
-      { match: '*wait --for=create crd/restateclusters.restate.dev*', exit: 1, stderr: 'error: timed out waiting for the condition on customresourcedefinitions/restateclusters.restate.dev\n' },
-      ANYTHING_ELSE_SUCCEEDS,
-    ]);
-    const run = await miseTask(['run', 'deploy:promote', '--environment', 'dev', '--provider', 'vultr', '--dist', dist, '--timeout', '7'], kubectl);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('timed out after 7s waiting for CRD restateclusters.restate.dev to exist');
-    expect(kubectl.calls().slice(-1)).toEqual([['--context', 'restate-dev', 'wait', '--for=create', 'crd/restateclusters.restate.dev', '--timeout=7s']]);
-  }, TASK_TIMEOUT_MS);
+  test.concurrent(
+    'deploy:promote passes --timeout through, and fails with the wait that timed out',
+    async () => {
+      const kubectl = standIn([
+        { match: 'config current-context', stdout: 'restate-dev\n' },
+        {
+          match: '*wait --for=create crd/restateclusters.restate.dev*',
+          exit: 1,
+          stderr: 'error: timed out waiting for the condition on customresourcedefinitions/restateclusters.restate.dev\n',
+        },
+        ANYTHING_ELSE_SUCCEEDS,
+      ]);
+      const run = await miseTask(
+        ['run', 'deploy:promote', '--environment', 'dev', '--provider', 'vultr', '--dist', dist, '--timeout', '7'],
+        kubectl,
+      );
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('timed out after 7s waiting for CRD restateclusters.restate.dev to exist');
+      expect(kubectl.calls().slice(-1)).toEqual([
+        ['--context', 'restate-dev', 'wait', '--for=create', 'crd/restateclusters.restate.dev', '--timeout=7s'],
+      ]);
+    },
+    TASK_TIMEOUT_MS,
+  );
 
-  test.concurrent('provision passes --allow-context-mismatch and --timeout (the script deadline) through', async () => {
-    const kubectl = standIn([
-      { match: 'config current-context', stdout: 'kind-local\n' },
-      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
-      ANYTHING_ELSE_SUCCEEDS,
-    ]);
-    const run = await miseTask(['run', 'provision', '-e', 'dev', '-p', 'vultr', '--allow-context-mismatch', '--timeout', '9'], kubectl);
-    expect(run.code).toBe(0);
-    expect(run.stderr).toContain('warning: kube context is "kind-local"');
-    expect(kubectl.calls()[1]).toEqual([
-      '--context', 'kind-local', '-n', 'restate-dev', 'exec', '-i', 'restate-0', '--', 'sh', '-s', '--', '--address', 'http://127.0.0.1:5122', '--deadline', '9', '--replicas', '3', '--ensure-replication', '2',
-    ]);
-  }, TASK_TIMEOUT_MS);
+  test.concurrent(
+    'provision passes --allow-context-mismatch and --timeout (the script deadline) through',
+    async () => {
+      const kubectl = standIn([
+        { match: 'config current-context', stdout: 'kind-local\n' },
+        { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+        ANYTHING_ELSE_SUCCEEDS,
+      ]);
+      const run = await miseTask(['run', 'provision', '-e', 'dev', '-p', 'vultr', '--allow-context-mismatch', '--timeout', '9'], kubectl);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('warning: kube context is "kind-local"');
+      expect(kubectl.calls()[1]).toEqual([
+        '--context',
+        'kind-local',
+        '-n',
+        'restate-dev',
+        'exec',
+        '-i',
+        'restate-0',
+        '--',
+        'sh',
+        '-s',
+        '--',
+        '--address',
+        'http://127.0.0.1:5122',
+        '--deadline',
+        '9',
+        '--replicas',
+        '3',
+        '--ensure-replication',
+        '2',
+      ]);
+    },
+    TASK_TIMEOUT_MS,
+  );
 
-  test.concurrent('recover passes --node, and without a terminal refuses unless --yes; --yes and --timeout pass through', async () => {
-    const cluster = [
-      { match: 'config current-context', stdout: 'restate-dev\n' },
-      { match: '*get pods -l *', stdout: 'restate-0\tTrue\t\t0\nrestate-1\tTrue\t\t0\nrestate-2\tFalse\tCrashLoopBackOff\t4\n' },
-      { match: '*logs restate-2 --previous*', stdout: 'Detected data loss for log-server of my node N3. The log-server marker is missing\n' },
-      { match: "*WHERE name = 'restate-2'*", stdout: '[{"plain_node_id":"N3","name":"restate-2"}]\n' },
-      { match: "*WHERE plain_node_id = 'N3'*", stdout: '[{"plain_node_id":"N3","storage_state":"read-write"}]\n' },
-      ANYTHING_ELSE_SUCCEEDS,
-    ];
-    // WHEN run without --yes (mise's standard input is no terminal here)
-    const asked = standIn(cluster);
-    const refused = await miseTask(['run', 'recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2'], asked);
-    // THEN it refuses with exit 2, having only read
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('there is no terminal to ask on: pass --yes');
-    expect(asked.calls().some((argv) => argv.includes('set-storage-state'))).toBe(false);
-    // WHEN run with --yes and --timeout 1 against a storage state that never changes
-    const run = standIn(cluster);
-    const stuck = await miseTask(['run', 'recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2', '--yes', '--timeout', '1'], run);
-    // THEN the first step ran and its wait gave up after 1 s
-    expect(stuck.code).toBe(1);
-    expect(stuck.stderr).toContain('timed out after 1s waiting until N3 has storage state disabled');
-    expect(run.calls().filter((argv) => argv.includes('set-storage-state'))).toHaveLength(1);
-  }, TASK_TIMEOUT_MS);
+  test.concurrent(
+    'recover passes --node, and without a terminal refuses unless --yes; --yes and --timeout pass through',
+    async () => {
+      const cluster = [
+        { match: 'config current-context', stdout: 'restate-dev\n' },
+        { match: '*get pods -l *', stdout: 'restate-0\tTrue\t\t0\nrestate-1\tTrue\t\t0\nrestate-2\tFalse\tCrashLoopBackOff\t4\n' },
+        {
+          match: '*logs restate-2 --previous*',
+          stdout: 'Detected data loss for log-server of my node N3. The log-server marker is missing\n',
+        },
+        { match: "*WHERE name = 'restate-2'*", stdout: '[{"plain_node_id":"N3","name":"restate-2"}]\n' },
+        { match: "*WHERE plain_node_id = 'N3'*", stdout: '[{"plain_node_id":"N3","storage_state":"read-write"}]\n' },
+        ANYTHING_ELSE_SUCCEEDS,
+      ];
+      // WHEN run without --yes (mise's standard input is no terminal here)
+      const asked = standIn(cluster);
+      const refused = await miseTask(['run', 'recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2'], asked);
+      // THEN it refuses with exit 2, having only read
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('there is no terminal to ask on: pass --yes');
+      expect(asked.calls().some((argv) => argv.includes('set-storage-state'))).toBe(false);
+      // WHEN run with --yes and --timeout 1 against a storage state that never changes
+      const run = standIn(cluster);
+      const stuck = await miseTask(['run', 'recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2', '--yes', '--timeout', '1'], run);
+      // THEN the first step ran and its wait gave up after 1 s
+      expect(stuck.code).toBe(1);
+      expect(stuck.stderr).toContain('timed out after 1s waiting until N3 has storage state disabled');
+      expect(run.calls().filter((argv) => argv.includes('set-storage-state'))).toHaveLength(1);
+    },
+    TASK_TIMEOUT_MS,
+  );
 
-  test.concurrent('status refuses a mismatched context without the override, calling nothing else', async () => {
-    const kubectl = standIn([{ match: 'config current-context', stdout: 'kind-local\n' }]);
-    const run = await miseTask(['run', 'status', '-e', 'dev', '-p', 'vultr'], kubectl);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('refusing to run: kube context is "kind-local"');
-    expect(kubectl.calls()).toEqual([['config', 'current-context']]);
-    expect(versionChecks.get(kubectl)!()).toBe(1);
-  }, TASK_TIMEOUT_MS);
+  test.concurrent(
+    'status refuses a mismatched context without the override, calling nothing else',
+    async () => {
+      const kubectl = standIn([{ match: 'config current-context', stdout: 'kind-local\n' }]);
+      const run = await miseTask(['run', 'status', '-e', 'dev', '-p', 'vultr'], kubectl);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('refusing to run: kube context is "kind-local"');
+      expect(kubectl.calls()).toEqual([['config', 'current-context']]);
+      expect(versionChecks.get(kubectl)!()).toBe(1);
+    },
+    TASK_TIMEOUT_MS,
+  );
 });

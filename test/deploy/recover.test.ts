@@ -15,7 +15,17 @@ afterEach(() => standIns.splice(0).forEach((s) => s.remove()));
 
 const CTX = ['--context', 'restate-dev'];
 const NS = ['-n', 'restate-dev'];
-const restatectl = (...argv: string[]) => [...CTX, ...NS, 'exec', 'restate-0', '--', 'restatectl', ...argv, '--address', 'http://127.0.0.1:5122'];
+const restatectl = (...argv: string[]) => [
+  ...CTX,
+  ...NS,
+  'exec',
+  'restate-0',
+  '--',
+  'restatectl',
+  ...argv,
+  '--address',
+  'http://127.0.0.1:5122',
+];
 const DATA_LOSS =
   '{"level":"ERROR","fields":{"message":"Detected data loss for log-server of my node N3. The log-server marker is missing, storage-state was read-write"}}\n';
 const CRASH_LOOPING_2 = 'restate-0\tTrue\t\t0\nrestate-1\tTrue\t\t0\nrestate-2\tFalse\tCrashLoopBackOff\t6\n';
@@ -35,7 +45,10 @@ function lostVolumeCluster(log = DATA_LOSS): Rule[] {
     { match: byId, stdout: '[{"plain_node_id":"N3","name":"restate-2","storage_state":"read-write"}]\n', times: 1 },
     { match: byId, stdout: '[{"plain_node_id":"N3","name":"restate-2","storage_state":"disabled"}]\n', times: 1 },
     { match: byId, stdout: '[]\n' },
-    { match: '*sql --json SELECT plain_node_id, metadata_server_state FROM nodes*', stdout: '[{"plain_node_id":"N3","metadata_server_state":"standby"}]\n' },
+    {
+      match: '*sql --json SELECT plain_node_id, metadata_server_state FROM nodes*',
+      stdout: '[{"plain_node_id":"N3","metadata_server_state":"standby"}]\n',
+    },
     { match: '*restatectl nodes set-storage-state *', stdout: 'Storage state of N3 set to disabled\n' },
     { match: '*restatectl metadata-server remove-node *', stdout: 'Removed N3\n' },
     { match: '*restatectl nodes remove *', stdout: 'Removed N3\n' },
@@ -44,7 +57,10 @@ function lostVolumeCluster(log = DATA_LOSS): Rule[] {
   ];
 }
 
-function recover(rules: readonly Rule[], options: { yes?: boolean; node?: string; confirm?: (q: string) => boolean | 'no-tty' } = {}): DeployRun {
+function recover(
+  rules: readonly Rule[],
+  options: { yes?: boolean; node?: string; confirm?: (q: string) => boolean | 'no-tty' } = {},
+): DeployRun {
   return deployWithStandIn('recover', rules, {
     dist,
     provider: 'vultr',
@@ -55,7 +71,8 @@ function recover(rules: readonly Rule[], options: { yes?: boolean; node?: string
 }
 
 /** The calls that change the cluster (restatectl other than sql, and deletions). */
-const changes = (run: DeployRun) => run.calls.filter((argv) => argv.includes('delete') || (argv.includes('restatectl') && !argv.includes('sql')));
+const changes = (run: DeployRun) =>
+  run.calls.filter((argv) => argv.includes('delete') || (argv.includes('restatectl') && !argv.includes('sql')));
 
 describe('deploy recover', () => {
   test('GIVEN restate-2 crash-looping with the data-loss line WHEN recover --yes THEN it runs the measured steps in restate-0, waiting after each, and exits 0', () => {
@@ -122,21 +139,33 @@ describe('deploy recover', () => {
   test('GIVEN a wait that never comes true WHEN recover --yes --timeout 1 THEN it stops there with the last answer, before the next step', () => {
     const rules = lostVolumeCluster();
     const stuck: Rule = { match: byId, stdout: '[{"plain_node_id":"N3","name":"restate-2","storage_state":"read-write"}]\n' };
-    const run = deployWithStandIn('recover', [stuck, ...rules], { dist, provider: 'vultr', cleanup: standIns, overrides: { node: 'restate-2', yes: true, timeoutSeconds: 1 } });
+    const run = deployWithStandIn('recover', [stuck, ...rules], {
+      dist,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { node: 'restate-2', yes: true, timeoutSeconds: 1 },
+    });
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/timed out after 1s waiting until N3 has storage state disabled; last answer: \[\{"plain_node_id":"N3"/);
     expect(changes(run)).toHaveLength(1);
   });
 
   test('GIVEN --node outside the cluster WHEN recover THEN it is invalid input and nothing is read from the cluster', () => {
-    const run = recover([{ match: 'config current-context', stdout: 'restate-dev\n' }, ANYTHING_ELSE_SUCCEEDS], { node: 'restate-3', yes: true });
+    const run = recover([{ match: 'config current-context', stdout: 'restate-dev\n' }, ANYTHING_ELSE_SUCCEEDS], {
+      node: 'restate-3',
+      yes: true,
+    });
     expect(run.code).toBe(2);
     expect(run.err).toContain('--node must name a pod of the cluster, restate-0 … restate-2, got "restate-3"');
     expect(run.calls).toHaveLength(1);
   });
 
   test('GIVEN the recover command line WHEN parsed THEN --node is required and --node/--yes belong to recover only', () => {
-    expect(parseDeployArgs(['recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2', '--yes'])).toMatchObject({ command: 'recover', node: 'restate-2', yes: true });
+    expect(parseDeployArgs(['recover', '-e', 'dev', '-p', 'vultr', '--node', 'restate-2', '--yes'])).toMatchObject({
+      command: 'recover',
+      node: 'restate-2',
+      yes: true,
+    });
     expect(() => parseDeployArgs(['recover', '-e', 'dev', '-p', 'vultr'])).toThrow('recover needs --node');
     expect(() => parseDeployArgs(['status', '-e', 'dev', '-p', 'vultr', '--yes'])).toThrow('--yes only applies to recover');
   });

@@ -23,6 +23,9 @@ describe('the verdict of promote’s last wait', () => {
 
   test('a stale Ready True does not count while the pod template still has the old image', () => {
     const state = parseRolloutState('True', sts([4, 4, 3, 3, 3, 3, 'rev-1', 'rev-1', 'restatedev/restate:1.4.3']), '');
-    expect(rolloutVerdict(state, target)).toEqual({ done: false, line: 'StatefulSet still has image restatedev/restate:1.4.3, not restatedev/restate:1.4.4' });
+    expect(rolloutVerdict(state, target)).toEqual({
+      done: false,
+      line: 'StatefulSet still has image restatedev/restate:1.4.3, not restatedev/restate:1.4.4',
+    });
   });
 });

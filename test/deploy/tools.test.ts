@@ -18,7 +18,8 @@ function programDir(name: string, output: string): string {
   return dir;
 }
 
-const versionJson = (minor: string) => JSON.stringify({ clientVersion: { major: '1', minor, gitVersion: `v1.${minor.replace('+', '')}.0` } });
+const versionJson = (minor: string) =>
+  JSON.stringify({ clientVersion: { major: '1', minor, gitVersion: `v1.${minor.replace('+', '')}.0` } });
 const answers = (kubectl: string, sops = 'sops 3.9.4 (latest)'): ToolProbe => ({
   kubectl: () => ({ code: 0, stdout: kubectl, stderr: '' }),
   sops: () => ({ code: 0, stdout: sops, stderr: '' }),
@@ -42,7 +43,9 @@ describe('the deploy commands check their tools first', () => {
   });
 
   test('kubectl older than 1.31 is refused naming the version and why; 1.31 and a "31+" minor pass', () => {
-    expect(problem(answers(versionJson('30')))).toMatch(/^kubectl v1\.30\.0 is too old: deploy needs kubectl >= 1\.31 \(for `kubectl wait --for=create`\)\n\(see docs\/deploying\.md#tools/);
+    expect(problem(answers(versionJson('30')))).toMatch(
+      /^kubectl v1\.30\.0 is too old: deploy needs kubectl >= 1\.31 \(for `kubectl wait --for=create`\)\n\(see docs\/deploying\.md#tools/,
+    );
     expect(problem(answers(versionJson('31')))).toBe('');
     expect(problem(answers(versionJson('31+')))).toBe('');
     expect(problem(answers('not json'))).toMatch(/did not report a client version/);
@@ -53,7 +56,9 @@ describe('the deploy commands check their tools first', () => {
     const empty = mkdtempSync(join(scratch, 'empty-'));
     const message = problem(toolsOnPath({ PATH: empty }), true);
     expect(message).toContain('kubectl is not on PATH; deploy needs kubectl >= 1.31 (for `kubectl wait --for=create`)');
-    expect(message).toContain("sops is not on PATH; promote decrypts the target's SOPS-encrypted credentials Secret with it (sops >= 3.7, for age keys)");
+    expect(message).toContain(
+      "sops is not on PATH; promote decrypts the target's SOPS-encrypted credentials Secret with it (sops >= 3.7, for age keys)",
+    );
   });
 
   test('a sops older than 3.7 is refused; sops is not asked for when the target needs none', () => {
@@ -72,12 +77,24 @@ describe('the deploy commands check their tools first', () => {
     const cleanup: Array<{ remove(): void }> = [];
     try {
       // WHEN promoting THEN it fails naming sops, and the cluster was never called
-      const run = deployWithStandIn('promote', [ANYTHING_ELSE_SUCCEEDS], { dist, provider: 'kind', cleanup, tools: probe, overrides: { allowContextMismatch: true } });
+      const run = deployWithStandIn('promote', [ANYTHING_ELSE_SUCCEEDS], {
+        dist,
+        provider: 'kind',
+        cleanup,
+        tools: probe,
+        overrides: { allowContextMismatch: true },
+      });
       expect(run.code).toBe(1);
       expect(run.err).toContain('promote: sops is not on PATH');
       expect(run.calls).toEqual([]);
       // and status of the same target does not need sops
-      const status = deployWithStandIn('status', [ANYTHING_ELSE_SUCCEEDS], { dist, provider: 'kind', cleanup, tools: probe, overrides: { allowContextMismatch: true } });
+      const status = deployWithStandIn('status', [ANYTHING_ELSE_SUCCEEDS], {
+        dist,
+        provider: 'kind',
+        cleanup,
+        tools: probe,
+        overrides: { allowContextMismatch: true },
+      });
       expect(status.err).not.toContain('sops is not on PATH');
       expect(status.calls.length).toBeGreaterThan(0);
     } finally {

@@ -16,7 +16,10 @@ jest.mock('../../lib/synth/change-rules', () => ({ checkTargetChange: jest.fn(()
 const rules = checkTargetChange as jest.MockedFunction<typeof checkTargetChange>;
 
 function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
 }
 
@@ -24,7 +27,10 @@ let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'restate-stack-plan-rules-'));
   cpSync(REPO_VALUES, join(root, 'values'), { recursive: true });
-  writeFileSync(join(root, 'values', 'targets.yaml'), 'targets:\n  - { environment: dev, provider: vultr }\n  - { environment: prod, provider: vultr }\n');
+  writeFileSync(
+    join(root, 'values', 'targets.yaml'),
+    'targets:\n  - { environment: dev, provider: vultr }\n  - { environment: prod, provider: vultr }\n',
+  );
   git(root, ['init', '-q']);
   runSynth({ valuesDir: join(root, 'values'), outdir: join(root, 'dist'), allowStorageChange: false });
   git(root, ['add', '-A']);
@@ -32,8 +38,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('plan reports what synth\'s change rules find', () => {
-  test('each target\'s change reaches the rules with the committed and the fresh objects and the values', () => {
+describe("plan reports what synth's change rules find", () => {
+  test("each target's change reaches the rules with the committed and the fresh objects and the values", () => {
     // GIVEN a change of prod's replicas
     const file = join(root, 'values', 'environments', 'prod.yaml');
     const original = readFileSync(file, 'utf8');
@@ -50,7 +56,8 @@ describe('plan reports what synth\'s change rules find', () => {
     const calls = rules.mock.calls.map(([change]) => change as TargetChange).filter((change) => change.after !== change.before);
     expect(calls.map((change) => change.target)).toEqual(['dist/dev/vultr', 'dist/prod/vultr']);
     const prod = calls[1]!;
-    const replicas = (objects: readonly Record<string, any>[] | undefined) => objects?.find((o) => o.kind === 'RestateCluster')?.spec.compute.replicas;
+    const replicas = (objects: readonly Record<string, any>[] | undefined) =>
+      objects?.find((o) => o.kind === 'RestateCluster')?.spec.compute.replicas;
     expect(replicas(prod.before?.objects)).toBe(5);
     expect(replicas(prod.after.objects)).toBe(7);
     expect(prod.before?.label).toBe('HEAD:dist/prod/vultr');
@@ -71,8 +78,15 @@ describe('plan reports what synth\'s change rules find', () => {
     const report = reviewChanges({ base: 'HEAD', format: 'json', valuesDir: join(root, 'values'), dist: join(root, 'dist') });
     // THEN the findings are in the report as effects, and the refusal decides the exit status
     const prod = report.targets.find((t) => t.target === 'prod/vultr')!;
-    expect(prod.effects[0]).toEqual({ kind: 'refused', severity: 'refuse', rule: 'replicas-decrease', summary: 'replicas: decreases replicas without the drain commit' });
-    expect(report.targets.find((t) => t.target === 'dev/vultr')!.effects).toEqual([{ kind: 'warning', severity: 'warn', rule: 'image-version', summary: 'a downgrade' }]);
+    expect(prod.effects[0]).toEqual({
+      kind: 'refused',
+      severity: 'refuse',
+      rule: 'replicas-decrease',
+      summary: 'replicas: decreases replicas without the drain commit',
+    });
+    expect(report.targets.find((t) => t.target === 'dev/vultr')!.effects).toEqual([
+      { kind: 'warning', severity: 'warn', rule: 'image-version', summary: 'a downgrade' },
+    ]);
     expect(report.warnings).toContain('dist/dev/vultr: multi-node without snapshots');
     expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
     // and the Markdown shows the refused target although nothing of it changes, and not the merely warned one

@@ -11,13 +11,20 @@ const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 
 function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
 }
 
 /** npm run plan -- ARGS, in `cwd` (its values/ and dist/ are the defaults). */
 function plan(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [RUN, join(ROOT, 'lib', 'review', 'cli.ts'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  return spawnSync(process.execPath, [RUN, join(ROOT, 'lib', 'review', 'cli.ts'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+  });
 }
 
 let repo: string;

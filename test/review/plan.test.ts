@@ -13,7 +13,10 @@ import { readTree } from '../support/tree';
 import { REPO_VALUES } from '../support/values-dir';
 
 function git(cwd: string, args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -103,7 +106,9 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     const dev = target(report, 'dev/vultr');
     const prod = target(report, 'prod/aws');
     expect(dev.status).toBe('changed');
-    expect(summary(dev, 'rolling-restart')).toMatch(/^Rolling restart of all 3 pods \(restate-0 … restate-2\).*the image changes \(restatedev\/restate:1\.4 → restatedev\/restate:1\.4\.4\)/);
+    expect(summary(dev, 'rolling-restart')).toMatch(
+      /^Rolling restart of all 3 pods \(restate-0 … restate-2\).*the image changes \(restatedev\/restate:1\.4 → restatedev\/restate:1\.4\.4\)/,
+    );
     expect(summary(dev, 'rolling-restart')).toMatch(/no initial delay.*about 40 s of unavailability/);
     expect(summary(prod, 'rolling-restart')).toMatch(/^Rolling restart of all 5 pods \(restate-0 … restate-4\)/);
     expect(dev.objects).toEqual([
@@ -117,7 +122,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(planExitCode(report)).toBe(ExitCode.CHANGES);
   });
 
-  test('synth\'s change rules decide the refusals: a skipped minor version and a replicas decrease without its procedure', () => {
+  test("synth's change rules decide the refusals: a skipped minor version and a replicas decrease without its procedure", () => {
     // GIVEN an image two minors ahead for every target, and prod shrunk from 5 to 3 without a scale-in
     repo.set('base.yaml', ['image'], 'restatedev/restate:1.6.1');
     repo.set('environments/prod.yaml', ['replicas'], 3);
@@ -125,7 +130,12 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     const report = repo.plan();
     // THEN the rules' refusals are effects with their names, and the exit status says refused
     const prod = target(report, 'prod/vultr');
-    expect(prod.effects.filter((e) => e.severity === 'refuse').map((e) => e.rule).sort()).toEqual(['image-version', 'replicas-decrease']);
+    expect(
+      prod.effects
+        .filter((e) => e.severity === 'refuse')
+        .map((e) => e.rule)
+        .sort(),
+    ).toEqual(['image-version', 'replicas-decrease']);
     expect(target(report, 'dev/vultr').effects[0]).toMatchObject({ kind: 'refused', rule: 'image-version' });
     expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
     // and the rolling restart is one effect, named by the rule that warns of it in synth
@@ -137,7 +147,10 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
   test('a label or annotation of the RestateCluster alone rolls the pods (the operator copies them to the pod template)', () => {
     // GIVEN a committed cluster file whose RestateCluster carries one more annotation than synth writes
     const file = join(repo.dist, 'dev/vultr/0001-cluster.k8s.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('metadata:\n  annotations:\n', 'metadata:\n  annotations:\n    example.com/owner: team-a\n'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('metadata:\n  annotations:\n', 'metadata:\n  annotations:\n    example.com/owner: team-a\n'),
+    );
     repo.commit('an annotation added by hand');
     // WHEN planning
     const dev = target(repo.plan(), 'dev/vultr');
@@ -170,7 +183,9 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(target(report, 'prod/aws').effects[0]).toMatchObject({ kind: 'refused', severity: 'refuse', rule: 'storage-class' });
     expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
     expect(renderMarkdown(report)).toMatch(/\*\*2 changes are refused\*\*/);
-    expect(renderMarkdown(report)).toContain('**Refused** `storage-shrink`: storage.size: shrinks the volumes from 42949672960 to 21474836480 bytes');
+    expect(renderMarkdown(report)).toContain(
+      '**Refused** `storage-shrink`: storage.size: shrinks the volumes from 42949672960 to 21474836480 bytes',
+    );
   });
 
   test('switching the metadata store is a refused data migration', () => {
@@ -191,7 +206,9 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     // WHEN planning
     const report = repo.plan();
     // THEN
-    expect(summary(target(report, 'dev/vultr'), 'scale-out')).toMatch(/^Scale out 3 → 5: the new pods restate-3, restate-4 join by themselves/);
+    expect(summary(target(report, 'dev/vultr'), 'scale-out')).toMatch(
+      /^Scale out 3 → 5: the new pods restate-3, restate-4 join by themselves/,
+    );
     const scaleIn = target(report, 'prod/vultr').effects.filter((e) => e.kind === 'scale-in' || e.severity === 'refuse');
     expect(scaleIn.length).toBeGreaterThan(0);
     expect(scaleIn.map((e) => e.summary).join(' ')).toMatch(/restate-3, restate-4|drain/i);
@@ -201,7 +218,10 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     // GIVEN staging on aws added and prod on aws dropped from targets.yaml
     writeFileSync(
       join(repo.values, 'targets.yaml'),
-      readFileSync(join(repo.values, 'targets.yaml'), 'utf8').replace('environment: prod, provider: aws', 'environment: staging, provider: aws'),
+      readFileSync(join(repo.values, 'targets.yaml'), 'utf8').replace(
+        'environment: prod, provider: aws',
+        'environment: staging, provider: aws',
+      ),
     );
     // WHEN planning
     const report = repo.plan();
@@ -213,13 +233,15 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     const removed = target(report, 'prod/aws');
     expect(removed.status).toBe('removed');
     expect(removed.effects[0]).toMatchObject({ kind: 'removed-target', severity: 'warn' });
-    expect(removed.effects[0]!.summary).toMatch(/delete the namespace restate-prod it owns, with every PVC in it \(storage-restate-0 … storage-restate-4\)/);
+    expect(removed.effects[0]!.summary).toMatch(
+      /delete the namespace restate-prod it owns, with every PVC in it \(storage-restate-0 … storage-restate-4\)/,
+    );
     expect(removed.effects[0]!.summary).toMatch(/Argo CD will not do it \(the object carries Prune=false,Delete=false\)/);
     expect(removed.effects[0]!.summary).toMatch(/Also goes: Application argocd\/restate-operator/);
     expect(planExitCode(report)).toBe(ExitCode.CHANGES);
   });
 
-  test('--base REF compares with that revision: a branch\'s own commits are part of the change', () => {
+  test("--base REF compares with that revision: a branch's own commits are part of the change", () => {
     // GIVEN a branch that committed an image change with its dist/
     git(repo.root, ['checkout', '-qb', 'feature']);
     repo.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
@@ -270,12 +292,28 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     // THEN
     expect(markdown.split('\n')[0]).toBe(MARKDOWN_MARKER);
     expect(markdown).toContain('### `staging/vultr`: changed');
-    expect(markdown).toContain('| `RestateCluster restate-staging` | `0001-cluster.k8s.yaml` | changed | `spec.compute.replicas`: `3` → `5` |');
+    expect(markdown).toContain(
+      '| `RestateCluster restate-staging` | `0001-cluster.k8s.yaml` | changed | `spec.compute.replicas`: `3` → `5` |',
+    );
     expect(markdown).toMatch(/Unchanged: `dev\/kind`, `dev\/vultr`, `prod\/aws`, `prod\/vultr`\./);
-    expect(json).toMatchObject({ version: 1, changed: true, refused: false, exitCode: ExitCode.CHANGES, base: { ref: 'HEAD' }, dist: 'dist' });
+    expect(json).toMatchObject({
+      version: 1,
+      changed: true,
+      refused: false,
+      exitCode: ExitCode.CHANGES,
+      base: { ref: 'HEAD' },
+      dist: 'dist',
+    });
     const staging = json.targets.find((t: { target: string }) => t.target === 'staging/vultr');
     expect(staging.objects).toEqual([
-      { apiVersion: 'restate.dev/v1', kind: 'RestateCluster', name: 'restate-staging', file: '0001-cluster.k8s.yaml', change: 'changed', fields: [{ path: 'spec.compute.replicas', before: 3, after: 5 }] },
+      {
+        apiVersion: 'restate.dev/v1',
+        kind: 'RestateCluster',
+        name: 'restate-staging',
+        file: '0001-cluster.k8s.yaml',
+        change: 'changed',
+        fields: [{ path: 'spec.compute.replicas', before: 3, after: 5 }],
+      },
     ]);
     expect(staging.effects.map((e: { kind: string }) => e.kind)).toEqual(['scale-out']);
   });

@@ -28,7 +28,10 @@ describe('the GitHub Actions workflow of docs/plan.md', () => {
     expect(commands).toHaveLength(2);
     // WHEN parsed by plan's own argument parser THEN each is valid, one per format
     const parsed = commands.map((words) => parsePlanArgs(words.slice(words.indexOf('--') + 1)));
-    expect(parsed).toEqual([expect.objectContaining({ base: 'HEAD~1', format: 'markdown' }), expect.objectContaining({ base: 'HEAD~1', format: 'json' })]);
+    expect(parsed).toEqual([
+      expect.objectContaining({ base: 'HEAD~1', format: 'markdown' }),
+      expect.objectContaining({ base: 'HEAD~1', format: 'json' }),
+    ]);
     expect(String(steps.find((step) => step.id === 'plan')!.run)).toContain('git merge-base "origin/${GITHUB_BASE_REF}" HEAD');
     expect(steps.find((step) => String(step.uses).startsWith('actions/checkout'))!.with['fetch-depth']).toBe(0);
   });

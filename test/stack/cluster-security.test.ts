@@ -20,8 +20,14 @@ function synthesizedEgress(values: StackValues): unknown {
 describe('credentials reach Restate as secretKeyRef env entries', () => {
   test('for snapshots from a SOPS-managed Secret', () => {
     expect(credentialEnv(valuesFor('dev', 'kind'))).toEqual([
-      { name: 'RESTATE_WORKER__SNAPSHOTS__AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'restate-object-storage', key: 'AWS_ACCESS_KEY_ID' } } },
-      { name: 'RESTATE_WORKER__SNAPSHOTS__AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'restate-object-storage', key: 'AWS_SECRET_ACCESS_KEY' } } },
+      {
+        name: 'RESTATE_WORKER__SNAPSHOTS__AWS_ACCESS_KEY_ID',
+        valueFrom: { secretKeyRef: { name: 'restate-object-storage', key: 'AWS_ACCESS_KEY_ID' } },
+      },
+      {
+        name: 'RESTATE_WORKER__SNAPSHOTS__AWS_SECRET_ACCESS_KEY',
+        valueFrom: { secretKeyRef: { name: 'restate-object-storage', key: 'AWS_SECRET_ACCESS_KEY' } },
+      },
     ]);
   });
 
@@ -30,7 +36,10 @@ describe('credentials reach Restate as secretKeyRef env entries', () => {
     const values: StackValues = {
       ...kind,
       metadata: { store: 'object-store' },
-      objectStorage: { ...kind.objectStorage, credentials: { source: 'existing-secret', secretName: 's3', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' } },
+      objectStorage: {
+        ...kind.objectStorage,
+        credentials: { source: 'existing-secret', secretName: 's3', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' },
+      },
     };
     expect(credentialEnv(values).map((e) => `${e.name}=${e.valueFrom?.secretKeyRef?.name}/${e.valueFrom?.secretKeyRef?.key}`)).toEqual([
       'RESTATE_WORKER__SNAPSHOTS__AWS_ACCESS_KEY_ID=s3/id',
@@ -57,14 +66,22 @@ describe('egress rules', () => {
     expect(synthesizedEgress(valuesFor('dev', 'kind'))).toEqual([
       {
         ports: [{ port: 9000, protocol: 'TCP' }],
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'minio' } }, podSelector: { matchLabels: { app: 'minio' } } }],
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'minio' } },
+            podSelector: { matchLabels: { app: 'minio' } },
+          },
+        ],
       },
     ]);
   });
 
-  test('are derived for a store on a private address, which the operator\'s public egress excludes', () => {
+  test("are derived for a store on a private address, which the operator's public egress excludes", () => {
     const kind = valuesFor('dev', 'kind');
-    const values: StackValues = { ...kind, objectStorage: { ...kind.objectStorage, s3Hostname: '10.20.30.40', allowHttp: false, egressTo: undefined } };
+    const values: StackValues = {
+      ...kind,
+      objectStorage: { ...kind.objectStorage, s3Hostname: '10.20.30.40', allowHttp: false, egressTo: undefined },
+    };
     expect(synthesizedEgress(values)).toEqual([{ ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] }]);
   });
 
@@ -101,7 +118,10 @@ describe('egress rules', () => {
 describe('metrics peers', () => {
   test('admit exactly the configured Prometheus pods when metrics are on', () => {
     expect(metricsPeers(valuesFor('prod', 'vultr'))).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
     ]);
   });
 
@@ -124,7 +144,10 @@ describe('who may call the cluster: security.networkPeers.ingress and .admin', (
 
   test('the listed peers are passed on, and [] stays [] (everybody), next to the fabric peers', () => {
     // GIVEN the callers of the worked example in docs/network-access.md
-    const apps = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'checkout' } } };
+    const apps = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'checkout' } },
+    };
     const object = synthPeers({ ingressPeers: [apps], adminPeers: [] });
     // THEN they appear as given, and the object is valid against the 1.7.4 CRD
     expect(object.spec.security.networkPeers).toEqual({ ingress: [apps], admin: [] });

@@ -53,7 +53,9 @@ describe('helm template', () => {
 
   test('garbage from helm is refused with the document and line', () => {
     const helm = program('helm', `printf 'Pulled: ghcr.io/x\\n---\\nkind: [\\n'`);
-    expect(() => call(helm)).toThrow(/printed output that cannot go into the target folder:\n {2}document 1 is not a Kubernetes object \(apiVersion, kind and metadata.name\): \{"Pulled":"ghcr.io\/x"\}\n {2}document 2 \(line 4\) is not valid YAML: /);
+    expect(() => call(helm)).toThrow(
+      /printed output that cannot go into the target folder:\n {2}document 1 is not a Kubernetes object \(apiVersion, kind and metadata.name\): \{"Pulled":"ghcr.io\/x"\}\n {2}document 2 \(line 4\) is not valid YAML: /,
+    );
   });
 
   test('a plain-text Secret in the rendered chart is refused', () => {
@@ -62,7 +64,11 @@ describe('helm template', () => {
   });
 
   test('Kubernetes objects, a Secret without data and empty documents pass', () => {
-    expect(renderedObjectProblems('---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\ntype: kubernetes.io/service-account-token\n')).toEqual([]);
+    expect(
+      renderedObjectProblems(
+        '---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\ntype: kubernetes.io/service-account-token\n',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -105,10 +111,16 @@ describe('hints for copy and paste are shell-quoted', () => {
 
   test('the hint to create a Secret by hand keeps a hostile kube context inert', () => {
     // GIVEN a context name with a command in it WHEN the hint is printed
-    const hint = createSecretHint('prod;rm -rf ~', { name: 'creds', namespace: 'restate-prod', keys: ['AWS_ACCESS_KEY_ID', 'key.two'], source: 'existing-secret', requiredByPods: true });
+    const hint = createSecretHint('prod;rm -rf ~', {
+      name: 'creds',
+      namespace: 'restate-prod',
+      keys: ['AWS_ACCESS_KEY_ID', 'key.two'],
+      source: 'existing-secret',
+      requiredByPods: true,
+    });
     // THEN the context is one single-quoted word, and the value still comes from the variable
     expect(hint).toBe(
-      "`kubectl --context 'prod;rm -rf ~' -n restate-prod create secret generic creds --from-literal=AWS_ACCESS_KEY_ID=\"$AWS_ACCESS_KEY_ID\" --from-literal=key.two=\"$KEY_TWO\"` " +
+      '`kubectl --context \'prod;rm -rf ~\' -n restate-prod create secret generic creds --from-literal=AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" --from-literal=key.two="$KEY_TWO"` ' +
         '(with the values in $AWS_ACCESS_KEY_ID and $KEY_TWO, which keeps them out of the shell history)',
     );
   });

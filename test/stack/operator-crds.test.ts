@@ -37,7 +37,10 @@ describe('the separate CRDs chart of operator 2.8.1', () => {
     });
     expect(crds.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
     expect(crds.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true']);
-    expect(operator.spec.source).toMatchObject({ targetRevision: '2.8.1', helm: { releaseName: 'restate-operator', skipCrds: true, valuesObject: { installCrds: false } } });
+    expect(operator.spec.source).toMatchObject({
+      targetRevision: '2.8.1',
+      helm: { releaseName: 'restate-operator', skipCrds: true, valuesObject: { installCrds: false } },
+    });
     expectValidManifests(objects);
     expect(readOperatorRelease(asFile(objects))).toEqual({ operatorVersion: '2.8.1', crdsVersion: '2.8.1' });
   });
@@ -62,11 +65,24 @@ describe('the separate CRDs chart of operator 2.8.1', () => {
     expect(git.spec).toMatchObject({ url: 'https://github.com/restatedev/restate-operator', ref: { tag: 'v2.8.1' } });
     // the artifact keeps the chart and the three files its crds/ symlinks point at, nothing else
     expect(git.spec.ignore.split('\n')).toEqual([
-      '/*', '!/charts/', '/charts/*', '!/charts/restate-operator-crds/', '!/crd/', '/crd/*',
-      '!/crd/restateclusters.yaml', '!/crd/restatedeployments.yaml', '!/crd/restatecloudenvironments.yaml', '',
+      '/*',
+      '!/charts/',
+      '/charts/*',
+      '!/charts/restate-operator-crds/',
+      '!/crd/',
+      '/crd/*',
+      '!/crd/restateclusters.yaml',
+      '!/crd/restatedeployments.yaml',
+      '!/crd/restatecloudenvironments.yaml',
+      '',
     ]);
     expect(crds.spec).toMatchObject({
-      chart: { spec: { chart: './charts/restate-operator-crds', sourceRef: { kind: 'GitRepository', name: 'restate-operator-crds', namespace: 'flux-system' } } },
+      chart: {
+        spec: {
+          chart: './charts/restate-operator-crds',
+          sourceRef: { kind: 'GitRepository', name: 'restate-operator-crds', namespace: 'flux-system' },
+        },
+      },
       install: { crds: 'CreateReplace' },
       upgrade: { crds: 'CreateReplace' },
     });
@@ -83,10 +99,7 @@ describe('the separate CRDs chart of operator 2.8.1', () => {
   test('helm: the three CRDs of the 2.8.1 chart first (wave -2), then the operator chart rendered without CRDs', () => {
     // GIVEN helm called twice: the CRDs (--include-crds), then the chart without them and installCrds false
     const objects = withHelmStandIn(
-      [
-        { version: '2.8.1' },
-        { version: '2.8.1', includeCrds: false, values: { installCrds: false } },
-      ],
+      [{ version: '2.8.1' }, { version: '2.8.1', includeCrds: false, values: { installCrds: false } }],
       (helmExecutable) => synthOperator({ delivery: 'helm', version: '2.8.1', crdsVersion: '2.8.1', helmExecutable }),
     );
     // THEN
@@ -99,7 +112,10 @@ describe('the separate CRDs chart of operator 2.8.1', () => {
     ]);
     expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(3);
     // the chart's namespaced Role and RoleBinding land in the operator namespace
-    expect(objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding').map((o) => o.metadata.namespace)).toEqual(['restate-operator', 'restate-operator']);
+    expect(objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding').map((o) => o.metadata.namespace)).toEqual([
+      'restate-operator',
+      'restate-operator',
+    ]);
     expectValidManifests(objects);
     expect(readOperatorRelease(asFile(objects))).toEqual({ operatorVersion: '2.8.1', crdsVersion: '2.8.1' });
   });
@@ -108,12 +124,25 @@ describe('the separate CRDs chart of operator 2.8.1', () => {
 describe('RestateCluster for operator 2.8.1', () => {
   const synth = (props: Partial<ConstructorParameters<typeof RestateCluster>[2]>) => {
     const chart = Testing.chart();
-    new RestateCluster(chart, 'Cluster', { name: 'restate-dev', image: 'restatedev/restate:1.4', storageRequest: Size.gibibytes(1), config: 'auto-provision = false\n', ...props });
+    new RestateCluster(chart, 'Cluster', {
+      name: 'restate-dev',
+      image: 'restatedev/restate:1.4',
+      storageRequest: Size.gibibytes(1),
+      config: 'auto-provision = false\n',
+      ...props,
+    });
     return Testing.synth(chart);
   };
 
   test('writes spec.cluster.autoProvision and the topology spread constraints, valid against the 2.8.1 CRD', () => {
-    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { a: 'b' } } }];
+    const spread = [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { a: 'b' } },
+      },
+    ];
     const [cluster] = synth({ operatorVersion: '2.8.1', autoProvision: true, topologySpreadConstraints: spread });
     expect(cluster.spec.cluster).toEqual({ autoProvision: true });
     expect(cluster.spec.compute.topologySpreadConstraints).toEqual(spread);
@@ -121,7 +150,9 @@ describe('RestateCluster for operator 2.8.1', () => {
   });
 
   test('refuses the 2.8.1 fields for a cluster reconciled by operator 1.7.4', () => {
-    expect(() => synth({ autoProvision: true })).toThrow('RestateCluster: autoProvision and topologySpreadConstraints need operatorVersion 2.8.1');
+    expect(() => synth({ autoProvision: true })).toThrow(
+      'RestateCluster: autoProvision and topologySpreadConstraints need operatorVersion 2.8.1',
+    );
   });
 });
 

@@ -95,7 +95,9 @@ describe('RestateOperator delivered by helm (rendered at synth time)', () => {
   });
 
   test('the stand-in refuses values that differ from what the test expects, and values it did not expect', () => {
-    expect(() => helm({ chartValues: { replicaCount: 2 } }, { values: { replicaCount: 3 } })).toThrow(/helm stand-in: unexpected values in /);
+    expect(() => helm({ chartValues: { replicaCount: 2 } }, { values: { replicaCount: 3 } })).toThrow(
+      /helm stand-in: unexpected values in /,
+    );
     expect(() => helm({ chartValues: { replicaCount: 2 } })).toThrow(/helm stand-in: unexpected arguments/);
   });
 
@@ -242,7 +244,11 @@ describe('placeInNamespace', () => {
     const objects = [
       new ApiObject(chart, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }),
       new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'chosen' } }),
-      new ApiObject(chart, 'c', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'c', namespace: 'x' } }),
+      new ApiObject(chart, 'c', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'c', namespace: 'x' },
+      }),
     ];
     // WHEN
     for (const object of objects) placeInNamespace(object, 'ops');

@@ -9,7 +9,10 @@ import { REPO_VALUES, ValuesDir } from '../support/values-dir';
 const valuesFor = (environment: string, provider: string) => loadTargetValues(REPO_VALUES, environment, provider).values;
 const term = (cluster: string, topologyKey: string) => ({
   weight: SPREAD_WEIGHT,
-  podAffinityTerm: { labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': cluster } }, topologyKey },
+  podAffinityTerm: {
+    labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': cluster } },
+    topologyKey,
+  },
 });
 
 function synthesizedCluster(values: StackValues) {
@@ -26,12 +29,17 @@ describe('placement of the Restate pods', () => {
     const aws = synthesizedCluster(valuesFor('prod', 'aws'));
     expect(aws.spec.compute.affinity).toEqual({
       podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [term('restate-prod', 'kubernetes.io/hostname'), term('restate-prod', 'topology.kubernetes.io/zone')],
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          term('restate-prod', 'kubernetes.io/hostname'),
+          term('restate-prod', 'topology.kubernetes.io/zone'),
+        ],
       },
     });
     // never required: that would leave pods Pending on single-node kind or a small cluster
     expect(JSON.stringify(aws)).not.toContain('requiredDuringScheduling');
-    expect(synthesizedCluster(valuesFor('dev', 'kind')).spec.compute.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(
+      synthesizedCluster(valuesFor('dev', 'kind')).spec.compute.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+    ).toBeUndefined();
   });
 
   test('GIVEN spreadOver [] and no affinity WHEN placed THEN the RestateCluster carries no affinity', () => {
@@ -39,12 +47,17 @@ describe('placement of the Restate pods', () => {
     expect(clusterPlacement({ clusterName: 'restate-dev' })).toEqual({});
   });
 
-  test('GIVEN a user affinity, tolerations and nodeSelector WHEN placed THEN they pass as written, the spread terms after the user\'s own, valid against the 1.7.4 CRD', () => {
+  test("GIVEN a user affinity, tolerations and nodeSelector WHEN placed THEN they pass as written, the spread terms after the user's own, valid against the 1.7.4 CRD", () => {
     // GIVEN
     const nodeAffinity = {
-      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['restate'] }] }] },
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['restate'] }] }],
+      },
     };
-    const own = { weight: 10, podAffinityTerm: { labelSelector: { matchLabels: { app: 'kafka' } }, topologyKey: 'kubernetes.io/hostname' } };
+    const own = {
+      weight: 10,
+      podAffinityTerm: { labelSelector: { matchLabels: { app: 'kafka' } }, topologyKey: 'kubernetes.io/hostname' },
+    };
     const tolerations = [{ key: 'dedicated', operator: 'Equal' as const, value: 'restate', effect: 'NoSchedule' as const }];
     const values: StackValues = {
       ...valuesFor('prod', 'aws'),
@@ -59,7 +72,10 @@ describe('placement of the Restate pods', () => {
     const cluster = synthesizedCluster(values);
     // THEN
     expect(cluster.spec.compute).toMatchObject({
-      affinity: { nodeAffinity, podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [own, term('restate-prod', 'kubernetes.io/hostname')] } },
+      affinity: {
+        nodeAffinity,
+        podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [own, term('restate-prod', 'kubernetes.io/hostname')] },
+      },
       tolerations,
       nodeSelector: { 'node.kubernetes.io/instance-type': 'm6i.large' },
     });
@@ -76,7 +92,10 @@ describe('values: placement', () => {
   const DEV = 'environments/dev.yaml';
 
   test('GIVEN a toleration with a wrong effect and a bad topology key WHEN loading THEN each is refused with its key path', () => {
-    dir.set(DEV, ['placement'], { spreadOver: ['not a key'], tolerations: [{ key: 'a', operator: 'Equal', value: 'b', effect: 'NoSchedul' }] });
+    dir.set(DEV, ['placement'], {
+      spreadOver: ['not a key'],
+      tolerations: [{ key: 'a', operator: 'Equal', value: 'b', effect: 'NoSchedul' }],
+    });
     expect(dir.errorsOf()).toEqual([
       `${join(dir.path, DEV)}: placement.spreadOver.0: must be a node label key such as kubernetes.io/hostname or topology.kubernetes.io/zone`,
       `${join(dir.path, DEV)}: placement.tolerations.0.effect: must be NoSchedule, PreferNoSchedule or NoExecute, got "NoSchedul"`,

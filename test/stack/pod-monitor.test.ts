@@ -18,7 +18,10 @@ describe('RestatePodMonitor', () => {
     const [monitor] = manifests;
     expect(monitor.metadata.namespace).toBe('monitoring');
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['restate-prod'] });
-    expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': 'restate-prod' });
+    expect(monitor.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'restate',
+      'app.kubernetes.io/instance': 'restate-prod',
+    });
   });
 
   test('scrapes the fabric port by its container port name', () => {

@@ -20,7 +20,12 @@ describe('provision.sh against a real 3-node cluster', () => {
     // WHEN the scenario provisions it twice, then tries a node that does not answer
     const outcome = await runInSandbox<ScenarioInput, ScenarioRecord>({
       entry: join(__dirname, '..', 'support', 'restate-provision-scenario.ts'),
-      input: { cluster, binaries: resolveRestateBinaries(), unreachableDeadlineSeconds: UNREACHABLE_DEADLINE_S, partialDeadlineSeconds: PARTIAL_DEADLINE_S },
+      input: {
+        cluster,
+        binaries: resolveRestateBinaries(),
+        unreachableDeadlineSeconds: UNREACHABLE_DEADLINE_S,
+        partialDeadlineSeconds: PARTIAL_DEADLINE_S,
+      },
       hosts: clusterHostsFile(cluster.replicas, cluster.name),
       deadlineMs: 240_000,
       output: 'capture',
@@ -38,7 +43,9 @@ describe('provision.sh against a real 3-node cluster', () => {
     // THEN it exits 0, says it provisioned, waited for the cluster to serve, and restatectl status exits 0 afterwards
     expect(record.first.stderr).toBe('');
     expect(record.first.code).toBe(ProvisionExit.OK);
-    expect(record.first.stdout).toContain('provision: restatectl provision: cluster has been successfully provisioned; waiting for restatectl status');
+    expect(record.first.stdout).toContain(
+      'provision: restatectl provision: cluster has been successfully provisioned; waiting for restatectl status',
+    );
     expect(record.first.stdout).toContain('provision: waiting for the cluster to serve: ');
     expect(record.first.stdout).toMatch(
       /provision: done: the cluster is provisioned and serving: 3 of 3 pods are metadata members, 128 of 128 partitions have an active leader\n$/,
@@ -59,7 +66,9 @@ describe('provision.sh against a real 3-node cluster', () => {
     // THEN it exits 1 within the deadline (whole seconds, plus the time to start the shell)
     expect(record.unreachable.code).toBe(ProvisionExit.FAILED);
     expect(record.unreachable.ms).toBeLessThan((UNREACHABLE_DEADLINE_S + 1) * 1000);
-    expect(record.unreachable.stderr).toContain(`provision: error: the cluster was not provisioned within the deadline of ${UNREACHABLE_DEADLINE_S}s`);
+    expect(record.unreachable.stderr).toContain(
+      `provision: error: the cluster was not provisioned within the deadline of ${UNREACHABLE_DEADLINE_S}s`,
+    );
     expect(record.unreachable.stderr).toContain('tcp connect error');
   });
 
@@ -69,7 +78,9 @@ describe('provision.sh against a real 3-node cluster', () => {
     expect(record.partial.code).toBe(ProvisionExit.FAILED);
     expect(record.partial.stdout).toContain('cluster has been successfully provisioned');
     expect(record.partial.stderr).toMatch(
-      new RegExp(`provision: error: the cluster was provisioned, but did not serve within the deadline of ${PARTIAL_DEADLINE_S}s: .*0 of 128 partitions have an active leader`),
+      new RegExp(
+        `provision: error: the cluster was provisioned, but did not serve within the deadline of ${PARTIAL_DEADLINE_S}s: .*0 of 128 partitions have an active leader`,
+      ),
     );
     // AND the progress lines name what is missing
     expect(record.partial.stdout).toMatch(/provision: waiting for the cluster to serve: .*not members yet:.*restate-1/);
@@ -84,7 +95,9 @@ describe('provision.sh against a real 3-node cluster', () => {
 
   test('the shared cluster start-up stops with a clear message when a port is taken', () => {
     // GIVEN 127.0.0.2:9070 held by another listener THEN starting the nodes fails at once, naming port and node
-    expect(record.portTakenError).toBe('port 127.0.0.2:9070 (admin of restate-1) is already taken by another process; stop it and run again');
+    expect(record.portTakenError).toBe(
+      'port 127.0.0.2:9070 (admin of restate-1) is already taken by another process; stop it and run again',
+    );
   });
 });
 
@@ -147,7 +160,9 @@ describe('provision.sh arguments', () => {
 
   test('bad options are refused before anything runs', () => {
     // THEN each bad option throws with its name and value
-    expect(() => provisionScriptArgs({ deadlineSeconds: 1.5 })).toThrow('deadlineSeconds must be a whole number of seconds, at least 1 (got 1.5)');
+    expect(() => provisionScriptArgs({ deadlineSeconds: 1.5 })).toThrow(
+      'deadlineSeconds must be a whole number of seconds, at least 1 (got 1.5)',
+    );
     expect(() => provisionScriptArgs({ address: 'restate-0:5122' })).toThrow('address must be one or more http(s) URLs');
     expect(() => provisionScriptArgs({ replication: '{node 2' })).toThrow('replication must be a node count');
     expect(() => provisionScriptArgs({ ensureReplication: 0 })).toThrow('ensureReplication must be a node count');
@@ -155,12 +170,23 @@ describe('provision.sh arguments', () => {
 
   test('the replication step and the serving gate are flags of their own, after the others', () => {
     // THEN --ensure-replication takes a count or a property, --wait-serving no value
-    expect(provisionScriptArgs({ replicas: 5, ensureReplication: 3, waitServing: true })).toEqual(['--replicas', '5', '--ensure-replication', '3', '--wait-serving']);
+    expect(provisionScriptArgs({ replicas: 5, ensureReplication: 3, waitServing: true })).toEqual([
+      '--replicas',
+      '5',
+      '--ensure-replication',
+      '3',
+      '--wait-serving',
+    ]);
     expect(provisionScriptArgs({ ensureReplication: '{node: 3}' })).toEqual(['--ensure-replication', '{node: 3}']);
     // AND the script refuses a malformed --ensure-replication before it calls restatectl
-    const bad = spawnSync('sh', [PROVISION_SCRIPT_PATH, '--ensure-replication', 'three'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+    const bad = spawnSync('sh', [PROVISION_SCRIPT_PATH, '--ensure-replication', 'three'], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin' },
+    });
     expect(bad.status).toBe(ProvisionExit.USAGE);
-    expect(bad.stderr).toContain("--ensure-replication must be a number of nodes (at least 1) or a property like '{node: 2}' (got 'three')");
+    expect(bad.stderr).toContain(
+      "--ensure-replication must be a number of nodes (at least 1) or a property like '{node: 2}' (got 'three')",
+    );
   });
 
   test('the script text is the file shipped in the ConfigMap, a POSIX sh script', () => {

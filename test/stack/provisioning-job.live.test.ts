@@ -70,7 +70,9 @@ describe('the provisioning Job of prod/vultr, run from the operator namespace ag
     expect(first.stdout).toMatch(
       /provision: done: the cluster is provisioned and serving: 5 of 5 pods are metadata members, 128 of 128 partitions have an active leader\nprovision: replication: logs \{node: 3\}, partitions \{node: 3\}, as wanted: nothing to change\n$/,
     );
-    expect(first.resolvConf).toBe('nameserver 127.0.1.53\nsearch restate-operator.svc.cluster.local svc.cluster.local cluster.local restate-prod.svc.cluster.local\noptions ndots:5\n');
+    expect(first.resolvConf).toBe(
+      'nameserver 127.0.1.53\nsearch restate-operator.svc.cluster.local svc.cluster.local cluster.local restate-prod.svc.cluster.local\noptions ndots:5\n',
+    );
     // AND restatectl reached the nodes by their advertised short names, through the search list
     expect(record.firstJobQueries).toContain('restate-1.restate-cluster.restate-operator.svc.cluster.local');
     expect(record.firstJobQueries).toContain('restate-1.restate-cluster.restate-prod.svc.cluster.local');

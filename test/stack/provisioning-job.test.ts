@@ -50,7 +50,10 @@ describe('ProvisioningJob', () => {
     expect(job.spec.template.spec.dnsPolicy).toBe('ClusterFirst');
     expect(job.spec.template.spec.dnsConfig).toEqual({ searches: ['restate-prod.svc.cluster.local'] });
     expect(other.spec.template.spec.dnsConfig).toEqual({ searches: ['restate-prod.svc.k8s.example'] });
-    expect(other.spec.template.spec.containers[0].args.slice(0, 2)).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.k8s.example:5122']);
+    expect(other.spec.template.spec.containers[0].args.slice(0, 2)).toEqual([
+      '--address',
+      'http://restate-0.restate-cluster.restate-prod.svc.k8s.example:5122',
+    ]);
   });
 
   test('GIVEN the wanted replication WHEN synthesized THEN the script is asked to ensure it after provisioning', () => {
@@ -64,15 +67,28 @@ describe('ProvisioningJob', () => {
     const [container] = job.spec.template.spec.containers;
     expect(container.image).toBe('restatedev/restate:1.4');
     expect(container.command).toEqual(['sh', '/scripts/provision.sh']);
-    expect(container.args).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122', '--deadline', '600']);
-    expect(job.spec.template.spec.volumes).toContainEqual({ name: 'script', configMap: { name: 'restate-prod-provision', defaultMode: 0o444 } });
+    expect(container.args).toEqual([
+      '--address',
+      'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122',
+      '--deadline',
+      '600',
+    ]);
+    expect(job.spec.template.spec.volumes).toContainEqual({
+      name: 'script',
+      configMap: { name: 'restate-prod-provision', defaultMode: 0o444 },
+    });
   });
 
   test('runs hardened: non-root with a numeric user, read-only root, no capabilities, RuntimeDefault seccomp, no token', () => {
     const { job, serviceAccount } = synthStep();
     const pod = job.spec.template.spec;
     const [container] = pod.containers;
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -110,14 +126,19 @@ describe('ProvisioningJob', () => {
 
   test('its bounds follow the props', () => {
     const { job } = synthStep({ deadline: Duration.seconds(120), backoffLimit: 0, ttlAfterFinished: Duration.minutes(1), runAsUser: 1000 });
-    expect(job.spec.template.spec.containers[0].args).toEqual(['--address', 'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122', '--deadline', '120']);
+    expect(job.spec.template.spec.containers[0].args).toEqual([
+      '--address',
+      'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122',
+      '--deadline',
+      '120',
+    ]);
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(180);
     expect(job.spec.ttlSecondsAfterFinished).toBe(60);
     expect(job.spec.template.spec.securityContext.runAsUser).toBe(1000);
   });
 
-  test('under Argo CD the Job is a Sync hook in the RestateCluster\'s wave (not after it: Ready waits for it), deleted when it succeeded', () => {
+  test("under Argo CD the Job is a Sync hook in the RestateCluster's wave (not after it: Ready waits for it), deleted when it succeeded", () => {
     const { job, configMap, serviceAccount } = synthStep();
     expect(job.metadata.annotations).toEqual({
       'argocd.argoproj.io/sync-wave': '0',
@@ -135,7 +156,7 @@ describe('ProvisioningJob', () => {
 });
 
 describe('provisioningPeer', () => {
-  test('selects exactly the Job\'s pods, in the operator namespace', () => {
+  test("selects exactly the Job's pods, in the operator namespace", () => {
     // GIVEN the step's pods
     const { job } = synthStep();
     const podLabels = job.spec.template.metadata.labels;
@@ -152,13 +173,15 @@ describe('provisioningPeer', () => {
     expect(selects(peer.namespaceSelector!, { 'kubernetes.io/metadata.name': job.metadata.namespace })).toBe(true);
   });
 
-  test('does not select another cluster\'s provisioning pods, nor the operator\'s', () => {
+  test("does not select another cluster's provisioning pods, nor the operator's", () => {
     const peer = provisioningPeer('restate-prod', 'restate-operator');
     expect(selects(peer.podSelector!, provisioningNames('restate-dev').podLabels)).toBe(false);
-    expect(selects(peer.podSelector!, { 'app.kubernetes.io/name': 'restate-operator', 'app.kubernetes.io/instance': 'restate-operator' })).toBe(false);
+    expect(
+      selects(peer.podSelector!, { 'app.kubernetes.io/name': 'restate-operator', 'app.kubernetes.io/instance': 'restate-operator' }),
+    ).toBe(false);
   });
 
-  test('fits the RestateCluster\'s security.networkPeers.metrics (the 5122 peer list) per the 1.7.4 CRD', () => {
+  test("fits the RestateCluster's security.networkPeers.metrics (the 5122 peer list) per the 1.7.4 CRD", () => {
     // GIVEN a cluster that lets the step in
     const chart = Testing.chart();
     new RestateCluster(chart, 'Cluster', {

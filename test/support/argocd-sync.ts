@@ -25,7 +25,43 @@ import { runHealthCheck } from './lua51';
 
 const PHASES = ['PreSync', 'Sync', 'PostSync'];
 // The start of Argo CD's kind order (sync_tasks.go:27-62); kinds not listed (custom resources) come last.
-const KIND_ORDER = ['Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy', 'PodDisruptionBudget', 'ServiceAccount', 'Secret', 'SecretList', 'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleList', 'ClusterRoleBinding', 'ClusterRoleBindingList', 'Role', 'RoleList', 'RoleBinding', 'RoleBindingList', 'Service', 'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress', 'APIService'];
+const KIND_ORDER = [
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'SecretList',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleList',
+  'ClusterRoleBinding',
+  'ClusterRoleBindingList',
+  'Role',
+  'RoleList',
+  'RoleBinding',
+  'RoleBindingList',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
+];
 const kindRank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) - KIND_ORDER.length : 0);
 
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
@@ -61,12 +97,23 @@ function tasksOf(objects: readonly Manifest[]): Task[] {
   const tasks = objects.map((object) => {
     const annotations = object.metadata?.annotations ?? {};
     const hook = typeof annotations['argocd.argoproj.io/hook'] === 'string';
-    return { object, hook, phase: hook ? annotations['argocd.argoproj.io/hook'] : 'Sync', wave: Number(annotations['argocd.argoproj.io/sync-wave'] ?? '0'), state: 'pending' as Task['state'] };
+    return {
+      object,
+      hook,
+      phase: hook ? annotations['argocd.argoproj.io/hook'] : 'Sync',
+      wave: Number(annotations['argocd.argoproj.io/sync-wave'] ?? '0'),
+      state: 'pending' as Task['state'],
+    };
   });
-  return tasks.sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.wave - b.wave || kindRank(a.object.kind) - kindRank(b.object.kind));
+  return tasks.sort(
+    (a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.wave - b.wave || kindRank(a.object.kind) - kindRank(b.object.kind),
+  );
 }
 
-const syncOption = (object: Manifest, option: string) => String(object.metadata?.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes(option);
+const syncOption = (object: Manifest, option: string) =>
+  String(object.metadata?.annotations?.['argocd.argoproj.io/sync-options'] ?? '')
+    .split(',')
+    .includes(option);
 
 export interface SyncOutcome {
   /** Succeeded, Failed (retries exhausted), or Stuck (still waiting when the budget ran out). */
@@ -87,19 +134,29 @@ export interface SyncOptions {
 }
 
 /** Runs one operation; returns its phase and message. */
-function operation(world: ClusterWorld, objects: readonly Manifest[], applied: string[], options: Required<SyncOptions>): { phase: 'Succeeded' | 'Failed' | 'Stuck'; message: string } {
+function operation(
+  world: ClusterWorld,
+  objects: readonly Manifest[],
+  applied: string[],
+  options: Required<SyncOptions>,
+): { phase: 'Succeeded' | 'Failed' | 'Stuck'; message: string } {
   const tasks = tasksOf(objects);
   const tick = () => {
     world.tick();
     options.everyTick();
   };
-  const crdsInSync = new Set(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => `${o.spec.group}/${o.spec.names.kind}`));
+  const crdsInSync = new Set(
+    objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => `${o.spec.group}/${o.spec.names.kind}`),
+  );
   for (const task of tasks) {
     const { object } = task;
     if (world.serves(object.apiVersion, object.kind)) continue;
     const group = String(object.apiVersion).split('/')[0];
     if (syncOption(object, 'SkipDryRunOnMissingResource=true') || crdsInSync.has(`${group}/${object.kind}`)) continue;
-    return { phase: 'Failed', message: `one or more objects failed to apply (dry run): ${keyOf(object)}: no matches for kind ${object.kind}` };
+    return {
+      phase: 'Failed',
+      message: `one or more objects failed to apply (dry run): ${keyOf(object)}: no matches for kind ${object.kind}`,
+    };
   }
   const multiStep = new Set(tasks.map((t) => `${t.phase}/${t.wave}`)).size > 1;
   const last = tasks[tasks.length - 1]!;
@@ -126,7 +183,11 @@ function operation(world: ClusterWorld, objects: readonly Manifest[], applied: s
       continue;
     }
     const failed = tasks.find((t) => t.state === 'failed');
-    if (failed) return { phase: 'Failed', message: `one or more synchronization tasks completed unsuccessfully: ${failed.message ?? keyOf(failed.object)}` };
+    if (failed)
+      return {
+        phase: 'Failed',
+        message: `one or more synchronization tasks completed unsuccessfully: ${failed.message ?? keyOf(failed.object)}`,
+      };
     const pending = tasks.filter((t) => t.state === 'pending');
     if (pending.length === 0) return { phase: 'Succeeded', message: 'successfully synced (no more tasks)' };
     const { phase, wave } = pending[0]!;
@@ -164,7 +225,12 @@ function operation(world: ClusterWorld, objects: readonly Manifest[], applied: s
 }
 
 /** Syncs `objects` as an automated Application with `retryLimit` retries. */
-export function simulateArgoSync(world: ClusterWorld, objects: readonly Manifest[], retryLimit: number, options: SyncOptions = {}): SyncOutcome {
+export function simulateArgoSync(
+  world: ClusterWorld,
+  objects: readonly Manifest[],
+  retryLimit: number,
+  options: SyncOptions = {},
+): SyncOutcome {
   const resolved = { budget: options.budget ?? 600, everyTick: options.everyTick ?? (() => undefined) };
   const applied: string[] = [];
   let attempts = 0;

@@ -68,11 +68,21 @@ export function rolloutReads(cluster: string): string[][] {
   return [
     ['get', `restatecluster/${cluster}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'],
     [
-      '-n', cluster, 'get', 'statefulset/restate', '-o',
+      '-n',
+      cluster,
+      'get',
+      'statefulset/restate',
+      '-o',
       'jsonpath={.metadata.generation}{"\\t"}{.status.observedGeneration}{"\\t"}{.spec.replicas}{"\\t"}{.status.replicas}{"\\t"}{.status.readyReplicas}{"\\t"}{.status.updatedReplicas}{"\\t"}{.status.currentRevision}{"\\t"}{.status.updateRevision}{"\\t"}{.spec.template.spec.containers[0].image}',
     ],
     [
-      '-n', cluster, 'get', 'pods', '-l', `app.kubernetes.io/name=restate,app.kubernetes.io/instance=${cluster}`, '-o',
+      '-n',
+      cluster,
+      'get',
+      'pods',
+      '-l',
+      `app.kubernetes.io/name=restate,app.kubernetes.io/instance=${cluster}`,
+      '-o',
       'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.metadata.labels.controller-revision-hash}{"\\t"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
     ],
   ];
@@ -101,10 +111,20 @@ export function rolloutRules(cluster: string, replicas: number, picture: Rollout
   const updated = picture.updatedPods ?? replicas;
   const generation = picture.generation ?? 2;
   const sts = [
-    generation, picture.observedGeneration ?? generation, replicas, replicas, ready, updated,
-    picture.currentRevision ?? update, update, picture.image ?? 'restatedev/restate:1.4',
+    generation,
+    picture.observedGeneration ?? generation,
+    replicas,
+    replicas,
+    ready,
+    updated,
+    picture.currentRevision ?? update,
+    update,
+    picture.image ?? 'restatedev/restate:1.4',
   ].join('\t');
-  const pods = Array.from({ length: replicas }, (_, i) => `restate-${i}\t${i < updated ? update : 'restate-1'}\t${i < ready ? 'True' : 'False'}\n`).join('');
+  const pods = Array.from(
+    { length: replicas },
+    (_, i) => `restate-${i}\t${i < updated ? update : 'restate-1'}\t${i < ready ? 'True' : 'False'}\n`,
+  ).join('');
   const times = picture.times === undefined ? {} : { times: picture.times };
   return [
     { match: `*get restatecluster/${cluster} -o jsonpath=*`, stdout: picture.ready ?? 'True', ...times },

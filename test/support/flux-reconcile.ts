@@ -83,7 +83,9 @@ export function simulateFlux(
   /** The files a Kustomization builds, where they are not its folder's kustomization.yaml (a generated one). */
   filesOf: (kustomization: Manifest) => string[] | undefined = () => undefined,
 ): FluxOutcome {
-  const states = new Map<string, State>(kustomizations.map((k) => [k.metadata.name, { kustomization: k, ready: false, nextAttempt: 0, message: 'not reconciled yet' }]));
+  const states = new Map<string, State>(
+    kustomizations.map((k) => [k.metadata.name, { kustomization: k, ready: false, nextAttempt: 0, message: 'not reconciled yet' }]),
+  );
   const readyOrder: string[] = [];
   for (let tick = 0; tick < budget && readyOrder.length < states.size; tick += 1) {
     for (const state of states.values()) {
@@ -91,7 +93,9 @@ export function simulateFlux(
       const spec = state.kustomization.spec;
       const retry = ticksOf(spec.retryInterval ?? spec.interval);
       if (state.appliedAt === undefined) {
-        const waiting = (spec.dependsOn ?? []).filter((d: { name: string }) => !states.get(d.name)?.ready).map((d: { name: string }) => d.name);
+        const waiting = (spec.dependsOn ?? [])
+          .filter((d: { name: string }) => !states.get(d.name)?.ready)
+          .map((d: { name: string }) => d.name);
         if (waiting.length > 0) {
           state.message = `dependency not ready: ${waiting.join(', ')}`;
           state.nextAttempt = world.now + retry;
@@ -133,9 +137,11 @@ export function simulateFlux(
 export function buildPath(kustomization: Manifest, repoRoot: string, listed?: string[]): Array<{ object: Manifest; encrypted: boolean }> {
   const folder = join(repoRoot, kustomization.spec.path);
   const kustomizationFile = join(folder, 'kustomization.yaml');
-  const files = listed ?? (existsSync(kustomizationFile)
-    ? (parse(readFileSync(kustomizationFile, 'utf8')) as { resources: string[] }).resources.map((r) => join(folder, r))
-    : []);
+  const files =
+    listed ??
+    (existsSync(kustomizationFile)
+      ? (parse(readFileSync(kustomizationFile, 'utf8')) as { resources: string[] }).resources.map((r) => join(folder, r))
+      : []);
   return files.flatMap((file) => loadManifests(file).map((object) => ({ object, encrypted: object.sops !== undefined })));
 }
 

@@ -49,7 +49,12 @@ export function gitOpsKindSchema(apiVersion: string, kind: string): GitOpsKindSc
           kind: { type: 'string', const: kind },
           metadata: { type: 'object' },
         };
-        strict.required = ['apiVersion', 'kind', 'metadata', ...((strict.required as string[] | undefined) ?? []).filter((k) => k !== 'metadata')];
+        strict.required = [
+          'apiVersion',
+          'kind',
+          'metadata',
+          ...((strict.required as string[] | undefined) ?? []).filter((k) => k !== 'metadata'),
+        ];
         validate = ajv.compile(strict);
         compiled.set(key, validate);
       }

@@ -20,10 +20,19 @@ export function loadManifests(file: string): Manifest[] {
 }
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
-export const keyOf = (o: Manifest) => `${groupOf(String(o.apiVersion))}/${String(o.kind)}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+export const keyOf = (o: Manifest) =>
+  `${groupOf(String(o.apiVersion))}/${String(o.kind)}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 /** Kinds served without a CRD of ours: built-in ones and those of the tools installed beforehand. */
-const PREINSTALLED_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'monitoring.coreos.com']);
+const PREINSTALLED_GROUPS = new Set([
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'apiextensions.k8s.io',
+  'monitoring.coreos.com',
+]);
 const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'RestateCluster']);
 
 export interface WorldOptions {
@@ -129,10 +138,21 @@ export class ClusterWorld {
    * charts/restate-operator-crds/crds/ at v2.8.1).
    */
   private installCrds(by: string, withCloudEnvironments: boolean): void {
-    const crds = [['restateclusters', 'RestateCluster'], ['restatedeployments', 'RestateDeployment']];
+    const crds = [
+      ['restateclusters', 'RestateCluster'],
+      ['restatedeployments', 'RestateDeployment'],
+    ];
     if (withCloudEnvironments) crds.push(['restatecloudenvironments', 'RestateCloudEnvironment']);
     for (const [plural, kind] of crds) {
-      this.apply({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.restate.dev` }, spec: { group: 'restate.dev', names: { kind } } }, by);
+      this.apply(
+        {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: `${plural}.restate.dev` },
+          spec: { group: 'restate.dev', names: { kind } },
+        },
+        by,
+      );
     }
   }
 
@@ -148,7 +168,8 @@ export class ClusterWorld {
 
   private operatorAvailable(): boolean {
     for (const object of this.live.values()) {
-      if (object.kind === 'Deployment' && object.metadata.name === 'restate-operator' && object.status?.availableReplicas === 1) return true;
+      if (object.kind === 'Deployment' && object.metadata.name === 'restate-operator' && object.status?.availableReplicas === 1)
+        return true;
     }
     return false;
   }
@@ -193,7 +214,8 @@ export class ClusterWorld {
    */
   private argoChild(app: Manifest): void {
     if (app.spec?.source?.path === 'charts/restate-operator-crds') {
-      if (!this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'restateclusters.restate.dev')) this.installCrds(`Application ${app.metadata.name}`, true);
+      if (!this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'restateclusters.restate.dev'))
+        this.installCrds(`Application ${app.metadata.name}`, true);
       const established = this.serves('restate.dev/v1', 'RestateCluster') && this.serves('restate.dev/v1', 'RestateDeployment');
       app.status = { sync: { status: 'Synced' }, health: { status: established ? 'Healthy' : 'Progressing' } };
       return;
@@ -212,7 +234,8 @@ export class ClusterWorld {
     if (!release.spec.chartRef) return;
     const namespace = release.spec.targetNamespace;
     if (!this.get('source.toolkit.fluxcd.io/v1', 'OCIRepository', release.spec.chartRef.name, release.spec.chartRef.namespace)) return;
-    if (!this.get('apps/v1', 'Deployment', 'restate-operator', namespace)) this.installOperatorChart(namespace, `HelmRelease ${release.metadata.name}`);
+    if (!this.get('apps/v1', 'Deployment', 'restate-operator', namespace))
+      this.installOperatorChart(namespace, `HelmRelease ${release.metadata.name}`);
     const available = this.get('apps/v1', 'Deployment', 'restate-operator', namespace)?.status?.availableReplicas === 1;
     release.status = { conditions: [{ type: 'Ready', status: available ? 'True' : 'False' }] };
   }
@@ -253,7 +276,12 @@ export class ClusterWorld {
     const readyPods = running === replicas && this.provisioned.has(name) ? replicas : 0;
     sts.status = { replicas, runningReplicas: running, readyReplicas: readyPods };
     if (readyPods === replicas) ready('True', 'Provisioned', 'Restate Cluster provisioned successfully');
-    else ready('False', 'StatefulSetPodNotReady', `StatefulSet has ${readyPods} ready replicas instead of the expected ${replicas}; a pod may not be ready`);
+    else
+      ready(
+        'False',
+        'StatefulSetPodNotReady',
+        `StatefulSet has ${readyPods} ready replicas instead of the expected ${replicas}; a pod may not be ready`,
+      );
   }
 
   /**

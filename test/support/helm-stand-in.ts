@@ -34,7 +34,9 @@ export class HelmStandIn {
     const expectFile = join(this.dir, 'expect.json');
     writeFileSync(expectFile, JSON.stringify(expectations));
     this.executable = join(this.dir, 'helm');
-    writeFileSync(this.executable, `#!/bin/sh\nHELM_STAND_IN_EXPECT=${quote(expectFile)} exec ${quote(HELM_STAND_IN)} "$@"\n`, { mode: 0o755 });
+    writeFileSync(this.executable, `#!/bin/sh\nHELM_STAND_IN_EXPECT=${quote(expectFile)} exec ${quote(HELM_STAND_IN)} "$@"\n`, {
+      mode: 0o755,
+    });
   }
 
   remove(): void {
@@ -43,7 +45,10 @@ export class HelmStandIn {
 }
 
 /** Runs `work` with a stand-in that expects `expectations`, removing it afterwards. */
-export function withHelmStandIn<T>(expectations: HelmStandInExpectations | readonly HelmStandInExpectations[], work: (executable: string) => T): T {
+export function withHelmStandIn<T>(
+  expectations: HelmStandInExpectations | readonly HelmStandInExpectations[],
+  work: (executable: string) => T,
+): T {
   const standIn = new HelmStandIn(expectations);
   try {
     return work(standIn.executable);

@@ -74,7 +74,9 @@ isolatedMain<ModelScenarioInput, ModelScenarioRecord>(async ({ cluster }, contex
   const callMany = async (): Promise<string[]> => {
     const seen: string[] = [];
     for (let k = 0; k < 30; k++) {
-      const res = await admitted.http({ url: `http://${RESTATE_SERVICE_IP}:8080/`, timeoutMs: 2000 }).catch((e: Error) => ({ status: 0, body: `error ${e.message}` }));
+      const res = await admitted
+        .http({ url: `http://${RESTATE_SERVICE_IP}:8080/`, timeoutMs: 2000 })
+        .catch((e: Error) => ({ status: 0, body: `error ${e.message}` }));
       seen.push(res.body);
     }
     return seen;

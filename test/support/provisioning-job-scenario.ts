@@ -29,7 +29,10 @@ export interface JobScenarioRecord {
    * `getent hosts restate-1.restate-cluster` (glibc's resolver) in four views: exit status and first address.
    * (Not `getent ahosts`: it asks with AI_ADDRCONFIG, which finds no address in a loopback-only namespace.)
    */
-  readonly lookups: Record<'clusterPod' | 'operatorPod' | 'operatorPodWithSearch' | 'operatorPodFqdn', { code: number | null; address?: string }>;
+  readonly lookups: Record<
+    'clusterPod' | 'operatorPod' | 'operatorPodWithSearch' | 'operatorPodFqdn',
+    { code: number | null; address?: string }
+  >;
   readonly jobs: readonly (JobRun & { readonly label: string })[];
   /** restatectl status from a pod of the cluster's namespace, after the Jobs. */
   readonly statusAfter: CommandResult;
@@ -60,7 +63,16 @@ isolatedMain<JobScenarioInput, JobScenarioRecord>(async (input, context) => {
   });
 
   const view = (id: string, namespace: string, searches?: string[]) =>
-    new PodView({ id, dir: views, namespace, nameserver: dns.ip, clusterDomain: dns.domain, ip: '127.0.1.11', hostname: id, dnsConfig: searches ? { searches } : undefined });
+    new PodView({
+      id,
+      dir: views,
+      namespace,
+      nameserver: dns.ip,
+      clusterDomain: dns.domain,
+      ip: '127.0.1.11',
+      hostname: id,
+      dnsConfig: searches ? { searches } : undefined,
+    });
   const getent = async (v: PodView, name: string) => {
     const c = v.command('getent', ['hosts', name]);
     const r = await runCommand(c.file, c.args, { env: { PATH: '/usr/bin:/bin' }, timeoutMs: 10_000 });
@@ -79,13 +91,21 @@ isolatedMain<JobScenarioInput, JobScenarioRecord>(async (input, context) => {
   let firstJobQueries: string[] = [];
   for (const [i, { label, job, timeoutMs }] of input.jobs.entries()) {
     const before = dns.queries.length;
-    const run = await runJobContainer(job, { dns, dir: join(context.workDir, `job-${i}`), binDir: bin, timeoutMs: Math.min(timeoutMs, context.deadline.remainingMs() - 15_000) });
+    const run = await runJobContainer(job, {
+      dns,
+      dir: join(context.workDir, `job-${i}`),
+      binDir: bin,
+      timeoutMs: Math.min(timeoutMs, context.deadline.remainingMs() - 15_000),
+    });
     if (i === 0) firstJobQueries = dns.queries.slice(before);
     jobs.push({ ...run, label });
     context.progress(`job ${label}: exit ${run.code} after ${run.ms} ms`);
   }
   const ctl = podViews[0].command(input.binaries.restatectl, ['--address', local.nodes[0].address, 'status']);
-  const statusAfter = await runCommand(ctl.file, ctl.args, { env: { PATH: '/usr/bin:/bin', HOME: context.workDir, NO_COLOR: '1' }, timeoutMs: 15_000 });
+  const statusAfter = await runCommand(ctl.file, ctl.args, {
+    env: { PATH: '/usr/bin:/bin', HOME: context.workDir, NO_COLOR: '1' },
+    timeoutMs: 15_000,
+  });
   await local.stop();
   local.removeFiles();
   return { lookups, jobs, statusAfter, firstJobQueries };

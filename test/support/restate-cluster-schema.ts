@@ -4,7 +4,10 @@ import schema281 from '../../imports/operator-2.8.1/restate.dev.schema.json';
 import type { OperatorVersion } from '../../lib/values';
 
 /** The RestateCluster CRD schema of each operator version, as `npm run import` wrote it into imports/. */
-const SCHEMA_FILES: Readonly<Record<OperatorVersion, typeof schema174>> = { '1.7.4': schema174, '2.8.1': schema281 as unknown as typeof schema174 };
+const SCHEMA_FILES: Readonly<Record<OperatorVersion, typeof schema174>> = {
+  '1.7.4': schema174,
+  '2.8.1': schema281 as unknown as typeof schema174,
+};
 const schemaFile = schema174;
 
 type Schema = Record<string, unknown>;

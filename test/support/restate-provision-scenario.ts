@@ -57,7 +57,11 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
   let portTakenError = '(started)';
   const squatter = createServer();
   await new Promise<void>((resolve) => squatter.listen({ host: '127.0.0.2', port: 9070 }, resolve));
-  const blocked = new LocalCluster({ cluster: input.cluster, serverBinary: input.binaries.server, workDir: join(context.workDir, 'blocked') });
+  const blocked = new LocalCluster({
+    cluster: input.cluster,
+    serverBinary: input.binaries.server,
+    workDir: join(context.workDir, 'blocked'),
+  });
   context.onExit(() => blocked.stopSync());
   try {
     await blocked.start(context.deadline.within(10_000));
@@ -79,14 +83,18 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
     const rows = await ctl.sql<{ partition_table_version: number }>([address], 'SELECT partition_table_version FROM partitions');
     return { partitions: rows.length, versions: [...new Set(rows.map((r) => r.partition_table_version))] };
   };
-  const args = (address: string, deadlineSeconds: number) => provisionScriptArgs({ address, deadlineSeconds, intervalSeconds: 1, replicas: input.cluster.replicas });
+  const args = (address: string, deadlineSeconds: number) =>
+    provisionScriptArgs({ address, deadlineSeconds, intervalSeconds: 1, replicas: input.cluster.replicas });
 
   const statusBefore = await status();
   // Until every partition has a leader: ~20 s alone on 2 cores, more while other suites run.
   const first = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 120)], { env, timeoutMs: 130_000 });
   const statusAfterFirst = await status();
   const tableAfterFirst = await table();
-  const second = await runCommand('sh', ['-c', 'exec sh -s -- "$@" < "$0"', PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
+  const second = await runCommand('sh', ['-c', 'exec sh -s -- "$@" < "$0"', PROVISION_SCRIPT_PATH, ...args(address, 30)], {
+    env,
+    timeoutMs: 40_000,
+  });
   const tableAfterSecond = await table();
   // Nothing listens on 127.0.0.9 in this namespace: a node that does not answer.
   const unreachable = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args('http://127.0.0.9:5122', input.unreachableDeadlineSeconds)], {
@@ -99,7 +107,11 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
 
   // A fresh cluster where only restate-0 stays up (restate-1 and restate-2 are killed before provisioning).
   mkdirSync(join(context.workDir, 'partial'));
-  const partialCluster = new LocalCluster({ cluster: input.cluster, serverBinary: input.binaries.server, workDir: join(context.workDir, 'partial') });
+  const partialCluster = new LocalCluster({
+    cluster: input.cluster,
+    serverBinary: input.binaries.server,
+    workDir: join(context.workDir, 'partial'),
+  });
   context.onExit(() => {
     partialCluster.stopSync();
     partialCluster.removeFiles();
@@ -107,10 +119,25 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
   await partialCluster.start(context.deadline.within(20_000));
   await partialCluster.kill(1);
   await partialCluster.kill(2);
-  const partial = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, input.partialDeadlineSeconds)], { env, timeoutMs: (input.partialDeadlineSeconds + 10) * 1000 });
+  const partial = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, input.partialDeadlineSeconds)], {
+    env,
+    timeoutMs: (input.partialDeadlineSeconds + 10) * 1000,
+  });
   const partialStatus = (await ctl.run([address], ['status'])).code;
   const partialAgain = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 30)], { env, timeoutMs: 40_000 });
   await partialCluster.stop();
   partialCluster.removeFiles();
-  return { portTakenError, statusBefore, first, statusAfterFirst, tableAfterFirst, second, tableAfterSecond, unreachable, partial, partialStatus, partialAgain };
+  return {
+    portTakenError,
+    statusBefore,
+    first,
+    statusAfterFirst,
+    tableAfterFirst,
+    second,
+    tableAfterSecond,
+    unreachable,
+    partial,
+    partialStatus,
+    partialAgain,
+  };
 });

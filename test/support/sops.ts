@@ -46,9 +46,17 @@ export interface PlainSecret {
 }
 
 /** The SOPS-encrypted YAML of a Secret, for one age recipient. */
-export async function encryptSecret(secret: PlainSecret, recipient: string, lastModified = new Date().toISOString().replace(/\.\d+Z$/, 'Z')): Promise<string> {
+export async function encryptSecret(
+  secret: PlainSecret,
+  recipient: string,
+  lastModified = new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+): Promise<string> {
   const key = randomBytes(32);
-  const metadata = { name: secret.name, namespace: secret.namespace, ...(secret.annotations ? { annotations: { ...secret.annotations } } : {}) };
+  const metadata = {
+    name: secret.name,
+    namespace: secret.namespace,
+    ...(secret.annotations ? { annotations: { ...secret.annotations } } : {}),
+  };
   const plain = { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', stringData: { ...secret.stringData } };
 
   const mac = createHash('sha512');
@@ -62,22 +70,18 @@ export async function encryptSecret(secret: PlainSecret, recipient: string, last
   encrypter.addRecipient(recipient);
   const enc = age().armor.encode(await encrypter.encrypt(key));
 
-  const stringData = Object.fromEntries(
-    Object.entries(plain.stringData).map(([k, v]) => [k, encryptValue(key, v, `stringData:${k}:`)]),
-  );
-  const doc = new Document(
-    {
-      ...plain,
-      stringData,
-      sops: {
-        age: [{ recipient, enc }],
-        lastmodified: lastModified,
-        mac: encryptValue(key, mac.digest('hex').toUpperCase(), lastModified),
-        encrypted_regex: '^(data|stringData)$',
-        version: '3.9.4',
-      },
+  const stringData = Object.fromEntries(Object.entries(plain.stringData).map(([k, v]) => [k, encryptValue(key, v, `stringData:${k}:`)]));
+  const doc = new Document({
+    ...plain,
+    stringData,
+    sops: {
+      age: [{ recipient, enc }],
+      lastmodified: lastModified,
+      mac: encryptValue(key, mac.digest('hex').toUpperCase(), lastModified),
+      encrypted_regex: '^(data|stringData)$',
+      version: '3.9.4',
     },
-  );
+  });
   // sops writes the timestamp quoted, so that no YAML reader turns it into a date
   (doc.getIn(['sops', 'lastmodified'], true) as Scalar).type = Scalar.QUOTE_DOUBLE;
   return doc.toString({ indent: 4 });
@@ -85,6 +89,8 @@ export async function encryptSecret(secret: PlainSecret, recipient: string, last
 
 /** Decrypts with sops-age, an implementation independent of the encryptor above. */
 export async function decryptWithSopsAge(text: string, identity: string): Promise<Record<string, unknown>> {
-  const { decryptSops } = require('sops-age') as { decryptSops(input: string, options: { secretKey: string; fileType: string }): Promise<Record<string, unknown>> };
+  const { decryptSops } = require('sops-age') as {
+    decryptSops(input: string, options: { secretKey: string; fileType: string }): Promise<Record<string, unknown>>;
+  };
   return decryptSops(text, { secretKey: identity, fileType: 'yaml' });
 }

@@ -83,7 +83,10 @@ function metadataErrors(manifest: Record<string, unknown>, kind: string, scope: 
 
 function validatorFor(apiVersion: string, kind: string, operatorVersion: OperatorVersion): KindValidator | undefined {
   if (apiVersion === RESTATE_CLUSTER_API_VERSION && kind === RESTATE_CLUSTER_KIND) {
-    return { scope: RESTATE_CLUSTER_SCOPE, validate: (object) => [...validateRestateCluster(object, operatorVersion), ...objectMetaErrors(object)] };
+    return {
+      scope: RESTATE_CLUSTER_SCOPE,
+      validate: (object) => [...validateRestateCluster(object, operatorVersion), ...objectMetaErrors(object)],
+    };
   }
   const match = /^(?:([a-z0-9.-]+)\/)?(v[0-9]+(?:(?:alpha|beta)[0-9]+)?)$/.exec(apiVersion);
   if (!match) return undefined;
@@ -92,9 +95,21 @@ function validatorFor(apiVersion: string, kind: string, operatorVersion: Operato
   if (gitops) return { scope: gitops.scope, validate: (object) => [...gitops.validate(object), ...objectMetaErrors(object)] };
   if (group === 'argoproj.io' || group?.endsWith('.toolkit.fluxcd.io')) return undefined;
   if (group === 'monitoring.coreos.com') {
-    return modelValidator(optionalRequire(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/${version}`), apiVersion, kind, 'Namespaced');
+    return modelValidator(
+      optionalRequire(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/${version}`),
+      apiVersion,
+      kind,
+      'Namespaced',
+    );
   }
-  if (group === undefined || group === 'apps' || group === 'batch' || group === 'policy' || group === 'autoscaling' || group.endsWith('.k8s.io')) {
+  if (
+    group === undefined ||
+    group === 'apps' ||
+    group === 'batch' ||
+    group === 'policy' ||
+    group === 'autoscaling' ||
+    group.endsWith('.k8s.io')
+  ) {
     return modelValidator(loadKubernetes(group, version), apiVersion, kind, isClusterScoped(kind) ? 'Cluster' : 'Namespaced');
   }
   return undefined;

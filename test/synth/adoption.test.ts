@@ -6,7 +6,10 @@ import { runSynth } from '../../lib/synth/run';
 import { ValuesDir } from '../support/values-dir';
 
 function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
 }
 
@@ -16,7 +19,8 @@ describe('adopting a running cluster into Argo CD', () => {
     const values = new ValuesDir();
     const root = mkdtempSync(join(tmpdir(), 'restate-stack-adoption-'));
     const dist = join(root, 'dist');
-    const synth = () => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
+    const synth = () =>
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
     try {
       git(root, ['init', '-q']);
       synth();
@@ -28,7 +32,9 @@ describe('adopting a running cluster into Argo CD', () => {
       const first = synth();
       // THEN the warning names the mark, the roll and where to read more
       expect(first.warnings.filter((w) => w.includes('tracking-id'))).toEqual([
-        expect.stringMatching(/dev\/vultr: the RestateCluster gains argocd\.argoproj\.io\/tracking-id, .* rolls every pod once .*docs\/gitops\.md, "Adopting a running cluster"/),
+        expect.stringMatching(
+          /dev\/vultr: the RestateCluster gains argocd\.argoproj\.io\/tracking-id, .* rolls every pod once .*docs\/gitops\.md, "Adopting a running cluster"/,
+        ),
       ]);
       // AND once that is committed, nothing more is said
       git(root, ['add', '-A']);

@@ -76,28 +76,37 @@ describe('a synth interrupted at any step of moving target folders into place', 
     expect(steps.slice(-2)).toEqual(['journal removal', 'staging removal']);
   });
 
-  test.each(steps.map((step, index) => [index, step]))('#%i (%s): each target whole, readers refuse while a move is pending, the next synth finishes', (index, step) => {
-    // GIVEN the old output, and a synth of the new values that dies right before this step
-    const outdir = join(scratch, `step-${index}`);
-    synthOld(outdir);
-    expect(() => synthNew(outdir, { onCommitStep: (at: string) => {
-      if (at === step) throw new Error(`killed before ${at}`);
-    } })).toThrow(`killed before ${step}`);
+  test.each(steps.map((step, index) => [index, step]))(
+    '#%i (%s): each target whole, readers refuse while a move is pending, the next synth finishes',
+    (index, step) => {
+      // GIVEN the old output, and a synth of the new values that dies right before this step
+      const outdir = join(scratch, `step-${index}`);
+      synthOld(outdir);
+      expect(() =>
+        synthNew(outdir, {
+          onCommitStep: (at: string) => {
+            if (at === step) throw new Error(`killed before ${at}`);
+          },
+        }),
+      ).toThrow(`killed before ${step}`);
 
-    // THEN every target folder is whole (old or new) or, with the journal there, pending
-    const { pending } = expectWhole(outdir, step);
-    expect(pending).toBe(index > 0 && step !== 'staging removal');
-    if (pending) {
-      // deploy and verify refuse to read the output until a synth finished the moves
-      const values = loadTargetValues(REPO_VALUES, 'dev', 'vultr').values;
-      expect(() => locateTarget(outdir, values)).toThrow(`${join(outdir, SYNTH_JOURNAL)} exists: a synth into ${outdir} was interrupted`);
-      expect(() => readClusterUnderTest(outdir, { environment: 'dev', provider: 'vultr' })).toThrow('was interrupted while moving target folders into place');
-    }
-    // WHEN the next synth runs THEN it finishes (or rolls back) and leaves no staging, journal or lock behind
-    const result = synthNew(outdir);
-    expectNewAndClean(outdir, step);
-    if (index > 0) expect(result.warnings.join('\n')).toMatch(/finished the moves of an interrupted synth|removed 1 staging folder/);
-  });
+      // THEN every target folder is whole (old or new) or, with the journal there, pending
+      const { pending } = expectWhole(outdir, step);
+      expect(pending).toBe(index > 0 && step !== 'staging removal');
+      if (pending) {
+        // deploy and verify refuse to read the output until a synth finished the moves
+        const values = loadTargetValues(REPO_VALUES, 'dev', 'vultr').values;
+        expect(() => locateTarget(outdir, values)).toThrow(`${join(outdir, SYNTH_JOURNAL)} exists: a synth into ${outdir} was interrupted`);
+        expect(() => readClusterUnderTest(outdir, { environment: 'dev', provider: 'vultr' })).toThrow(
+          'was interrupted while moving target folders into place',
+        );
+      }
+      // WHEN the next synth runs THEN it finishes (or rolls back) and leaves no staging, journal or lock behind
+      const result = synthNew(outdir);
+      expectNewAndClean(outdir, step);
+      if (index > 0) expect(result.warnings.join('\n')).toMatch(/finished the moves of an interrupted synth|removed 1 staging folder/);
+    },
+  );
 });
 
 describe('a full synth SIGKILLed at 25 random moments', () => {
@@ -141,7 +150,10 @@ describe('a full synth SIGKILLed at 25 random moments', () => {
     expect(stagingAt).toBeGreaterThan(0);
 
     let seed = Date.now() % 2147483647;
-    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const random = (): number => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     const outcomes: string[] = [];
     for (let round = 0; round < 25; round++) {
       // GIVEN the old output WHEN a synth of the new values is killed at a random moment: anywhere in its run,
@@ -171,23 +183,27 @@ describe('SIGTERM and Ctrl-C (SIGINT)', () => {
     ['SIGTERM', 'journal'],
     ['SIGINT', 'journal'],
     ['SIGINT', 'staging'],
-  ] as const)('%s once the %s appears leaves every target whole, and the next run cleans up', async (signal, at) => {
-    const outdir = join(scratch, `signal-${signal}-${at}`);
-    synthOld(outdir);
-    const child = spawn(process.execPath, [RUN, join(ROOT, 'main.ts'), '--values-dir', newValues.path, '--outdir', outdir], {
-      cwd: ROOT,
-      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
-      stdio: 'ignore',
-    });
-    const watcher = watch(outdir, (_event, name) => {
-      if (at === 'journal' ? String(name) === SYNTH_JOURNAL : String(name).startsWith('.synth-staging-')) child.kill(signal);
-    });
-    await new Promise((done) => child.on('exit', done));
-    watcher.close();
-    expectWhole(outdir, `${signal} at ${at}`);
-    synthNew(outdir, { lockWaitMs: 2000 });
-    expectNewAndClean(outdir, `${signal} at ${at}`);
-  }, 60_000);
+  ] as const)(
+    '%s once the %s appears leaves every target whole, and the next run cleans up',
+    async (signal, at) => {
+      const outdir = join(scratch, `signal-${signal}-${at}`);
+      synthOld(outdir);
+      const child = spawn(process.execPath, [RUN, join(ROOT, 'main.ts'), '--values-dir', newValues.path, '--outdir', outdir], {
+        cwd: ROOT,
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+        stdio: 'ignore',
+      });
+      const watcher = watch(outdir, (_event, name) => {
+        if (at === 'journal' ? String(name) === SYNTH_JOURNAL : String(name).startsWith('.synth-staging-')) child.kill(signal);
+      });
+      await new Promise((done) => child.on('exit', done));
+      watcher.close();
+      expectWhole(outdir, `${signal} at ${at}`);
+      synthNew(outdir, { lockWaitMs: 2000 });
+      expectNewAndClean(outdir, `${signal} at ${at}`);
+    },
+    60_000,
+  );
 });
 
 describe('two synths racing on one output folder', () => {
@@ -223,7 +239,9 @@ describe('the lock on the output folder', () => {
       // WHEN another synth runs
       const started = Date.now();
       expect(() => synthNew(outdir, { lockWaitMs: 400 })).toThrow(
-        new RegExp(`another synth is writing ${outdir} \\(process ${process.pid} on .*, lock ${join(outdir, '.synth-lock')}\\); waited 400 ms. Run again once it has finished`),
+        new RegExp(
+          `another synth is writing ${outdir} \\(process ${process.pid} on .*, lock ${join(outdir, '.synth-lock')}\\); waited 400 ms. Run again once it has finished`,
+        ),
       );
       // THEN it waited, and the output is as it was
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);
@@ -240,7 +258,10 @@ describe('the lock on the output folder', () => {
     synthOld(outdir);
     const child = spawnSync(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['-e', `require(${JSON.stringify(join(ROOT, 'lib/synth/lock'))}).OutputLock.acquire(${JSON.stringify(outdir)}, 'x'); process.kill(process.pid, 'SIGKILL')`],
+      [
+        '-e',
+        `require(${JSON.stringify(join(ROOT, 'lib/synth/lock'))}).OutputLock.acquire(${JSON.stringify(outdir)}, 'x'); process.kill(process.pid, 'SIGKILL')`,
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(child.status).not.toBe(0);
@@ -253,13 +274,19 @@ describe('the lock on the output folder', () => {
   });
 
   test('lock, journal and staging names are ignored by git; the marker is not', () => {
-    const names = ['dist/.synth-lock', 'dist/.synth-lock.123', `dist/${SYNTH_JOURNAL}`, 'dist/.synth-staging-AbC123', `dist/${OUTPUT_MARKER}`];
+    const names = [
+      'dist/.synth-lock',
+      'dist/.synth-lock.123',
+      `dist/${SYNTH_JOURNAL}`,
+      'dist/.synth-staging-AbC123',
+      `dist/${OUTPUT_MARKER}`,
+    ];
     const result = spawnSync('git', ['check-ignore', '--no-index', ...names], { cwd: ROOT, encoding: 'utf8' });
     expect(result.stdout.split('\n').filter(Boolean)).toEqual(names.slice(0, 4));
   });
 });
 
-describe('an interrupted synth\'s journal', () => {
+describe("an interrupted synth's journal", () => {
   test('that is not a synth journal is refused, not followed: nothing moves', () => {
     const outdir = join(scratch, 'bad-journal');
     synthOld(outdir);
@@ -273,7 +300,9 @@ describe('an interrupted synth\'s journal', () => {
     const outdir = join(scratch, 'journal');
     synthOld(outdir);
     writeFileSync(join(outdir, SYNTH_JOURNAL), '{"staging":".synth-staging-gone","moves":[]}\n');
-    expect(() => readClusterUnderTest(outdir, { environment: 'dev', provider: 'vultr' })).toThrow('Run `npm run synth` (or deploy:build) again');
+    expect(() => readClusterUnderTest(outdir, { environment: 'dev', provider: 'vultr' })).toThrow(
+      'Run `npm run synth` (or deploy:build) again',
+    );
     synthOld(outdir);
     expect(existsSync(join(outdir, SYNTH_JOURNAL))).toBe(false);
   });

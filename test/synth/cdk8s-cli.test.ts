@@ -10,7 +10,10 @@ import { readTree } from '../support/tree';
 import { REPO_VALUES } from '../support/values-dir';
 
 function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
 }
 
@@ -33,14 +36,14 @@ describe('cdk8s synth (cdk8s-cli)', () => {
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test('the repository\'s cdk8s.yaml points the folder cdk8s-cli deletes first at a git-ignored scratch folder, not dist/', () => {
+  test("the repository's cdk8s.yaml points the folder cdk8s-cli deletes first at a git-ignored scratch folder, not dist/", () => {
     const config = parse(readFileSync(join(ROOT, 'cdk8s.yaml'), 'utf8')) as { output?: string };
     expect(config.output).toBe(CDK8S_CLI_SCRATCH);
     const ignored = spawnSync('git', ['check-ignore', '--no-index', config.output!], { cwd: ROOT, encoding: 'utf8' });
     expect(ignored.stdout.trim()).toBe(config.output);
   });
 
-  test('writes the output the safe way, keeps the user\'s files, and gives cdk8s-cli a copy of synth\'s files to list', () => {
+  test("writes the output the safe way, keeps the user's files, and gives cdk8s-cli a copy of synth's files to list", () => {
     // GIVEN an output with a file of the user's own, and the folder cdk8s-cli will delete first
     const outdir = join(scratch, 'dist');
     runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
@@ -87,7 +90,13 @@ describe('cdk8s synth (cdk8s-cli)', () => {
       mkdirSync(repo);
       cpSync(REPO_VALUES, join(repo, 'values'), { recursive: true });
       git(repo, ['init', '-q']);
-      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: join(repo, 'values'), outdir: join(repo, 'dist'), allowStorageChange: false });
+      runSynth({
+        environment: 'dev',
+        provider: 'vultr',
+        valuesDir: join(repo, 'values'),
+        outdir: join(repo, 'dist'),
+        allowStorageChange: false,
+      });
       git(repo, ['add', '-A']);
       git(repo, ['commit', '-qm', 'dist']);
     });
@@ -113,7 +122,10 @@ describe('cdk8s synth (cdk8s-cli)', () => {
 
     test('`cdk8s synth -o DIR` still refuses a storage shrink: the guard compares with the committed dist/, not with DIR', () => {
       // GIVEN a smaller volume in the values, and a DIR that cdk8s-cli deletes first (so there is nothing on disk)
-      writeFileSync(join(repo, 'values', 'environments', 'dev.yaml'), `${readFileSync(join(repo, 'values', 'environments', 'dev.yaml'), 'utf8')}storage:\n  size: 20Gi\n`);
+      writeFileSync(
+        join(repo, 'values', 'environments', 'dev.yaml'),
+        `${readFileSync(join(repo, 'values', 'environments', 'dev.yaml'), 'utf8')}storage:\n  size: 20Gi\n`,
+      );
       // WHEN
       const run = cdk8s(repo, app(), ['-o', 'out']);
       // THEN refused, and nothing written

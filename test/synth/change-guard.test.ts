@@ -11,7 +11,10 @@ const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 const PROD = 'environments/prod.yaml';
 
 function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
 }
 
@@ -33,7 +36,11 @@ class Repo {
 
   cli() {
     const args = ['--environment', 'prod', '--provider', 'vultr', '--values-dir', this.values.path, '--outdir', this.dist];
-    return spawnSync(process.execPath, [RUN, 'main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+    return spawnSync(process.execPath, [RUN, 'main.ts', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+    });
   }
 
   commit(message: string): void {
@@ -61,7 +68,9 @@ describe('synth applies the change rules against the committed target', () => {
     expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^synth: invalid input, nothing written:\n/);
-    expect(run.stderr).toContain(`${join(repo.dist, 'prod/vultr')}: replicas: lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;`);
+    expect(run.stderr).toContain(
+      `${join(repo.dist, 'prod/vultr')}: replicas: lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;`,
+    );
     expect(run.stderr).toContain('set scaleIn: {from: 5, to: 3}, which adds the drain Job restate-prod-drain-5-to-3');
     expect(readTree(repo.dist)).toEqual(before);
   });
@@ -71,7 +80,10 @@ describe('synth applies the change rules against the committed target', () => {
     // holding a Job of that name stands in for it here.
     repo.values.set(PROD, ['scaleIn'], { from: 5, to: 3 });
     repo.synth();
-    writeFileSync(join(repo.dist, 'prod/vultr/0009-drain.k8s.yaml'), 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: restate-prod-drain-5-to-3\n  namespace: restate-operator\n');
+    writeFileSync(
+      join(repo.dist, 'prod/vultr/0009-drain.k8s.yaml'),
+      'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: restate-prod-drain-5-to-3\n  namespace: restate-operator\n',
+    );
     repo.commit('drain 5 → 3');
     // WHEN commit 2 lowers replicas
     repo.values.set(PROD, ['replicas'], 3);
@@ -83,7 +95,9 @@ describe('synth applies the change rules against the committed target', () => {
   test('GIVEN scaleIn set but the drain commit not yet committed WHEN replicas go 5 → 3 in the same commit THEN synth refuses', () => {
     repo.values.set(PROD, ['scaleIn'], { from: 5, to: 3 }).set(PROD, ['replicas'], 3);
     const before = readTree(repo.dist);
-    expect(() => repo.synth()).toThrow(/replicas: lowers replicas from 5 to 3 as scaleIn names, but the committed target .* holds no drain Job restate-prod-drain-5-to-3/);
+    expect(() => repo.synth()).toThrow(
+      /replicas: lowers replicas from 5 to 3 as scaleIn names, but the committed target .* holds no drain Job restate-prod-drain-5-to-3/,
+    );
     expect(readTree(repo.dist)).toEqual(before);
   });
 
@@ -105,12 +119,18 @@ describe('synth applies the change rules against the committed target', () => {
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, `<<<<<<< HEAD\n${text}=======\n${text}>>>>>>> theirs\n`);
     repo.commit('a bad merge');
-    expect(() => repo.synth()).toThrow(/HEAD:dist\/prod\/vultr\/0000-operator\.k8s\.yaml: is not valid YAML .*the change rules cannot compare with it/);
+    expect(() => repo.synth()).toThrow(
+      /HEAD:dist\/prod\/vultr\/0000-operator\.k8s\.yaml: is not valid YAML .*the change rules cannot compare with it/,
+    );
   });
 
   test('GIVEN a committed target WHEN synth runs unchanged THEN no roll is announced, and the missing snapshot repository is', () => {
     const { warnings } = repo.synth();
     expect(warnings.filter((w) => w.includes("changes the pods' template"))).toEqual([]);
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^prod\/vultr: snapshots\.enabled: is false on 5 nodes: without a snapshot repository/)]));
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^prod\/vultr: snapshots\.enabled: is false on 5 nodes: without a snapshot repository/),
+      ]),
+    );
   });
 });

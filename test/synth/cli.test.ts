@@ -11,7 +11,11 @@ const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 
 function synth(args: string[]) {
-  return spawnSync(process.execPath, [RUN, 'main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  return spawnSync(process.execPath, [RUN, 'main.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+  });
 }
 
 describe('npm run synth on the command line', () => {
@@ -34,7 +38,9 @@ describe('npm run synth on the command line', () => {
       /^warning: dev\/vultr: [^\n]*image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*\nwarning: dev\/vultr: snapshots\.enabled: is false on 3 nodes[^\n]*\n$/,
     );
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`new        ${join(outdir, 'dev/vultr')}\nsynthesized 1 target into ${outdir}: 0 changed, 0 unchanged, 1 new\n`);
+    expect(run.stdout).toBe(
+      `new        ${join(outdir, 'dev/vultr')}\nsynthesized 1 target into ${outdir}: 0 changed, 0 unchanged, 1 new\n`,
+    );
     expect(Object.keys(readTree(outdir))).toEqual([
       OUTPUT_MARKER,
       'dev/vultr/0000-operator.k8s.yaml',

@@ -9,7 +9,10 @@ import { ValuesDir } from '../support/values-dir';
 import { withoutShippedWarnings } from '../support/warnings';
 
 function git(cwd: string, args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -58,7 +61,7 @@ beforeEach(() => {
 afterEach(() => repo.remove());
 
 describe('the storage guard compares with the output committed in git', () => {
-  test('a shrink is refused although dist/ was deleted from disk (as cdk8s-cli\'s synth does first)', () => {
+  test("a shrink is refused although dist/ was deleted from disk (as cdk8s-cli's synth does first)", () => {
     // GIVEN the committed dist/ gone from the working tree, and a smaller size in the values
     rmSync(repo.dist, { recursive: true });
     repo.values.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
@@ -78,7 +81,7 @@ describe('the storage guard compares with the output committed in git', () => {
     expect(readTree(repo.dist)).toEqual(before);
   });
 
-  test('--base REF compares with a pull request\'s merge base, not with the branch\'s own commits', () => {
+  test("--base REF compares with a pull request's merge base, not with the branch's own commits", () => {
     // GIVEN a branch that committed the shrink (values and dist, built with --allow-storage-change)
     git(repo.root, ['checkout', '-qb', 'shrink']);
     repo.values.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
@@ -90,14 +93,24 @@ describe('the storage guard compares with the output committed in git', () => {
   });
 
   test('--base that is not a commit is a usage error', () => {
-    expect(() => repo.synth({ base: 'no-such-branch' })).toThrow(`(command line): --base: "no-such-branch" is not a commit of the git repository`);
+    expect(() => repo.synth({ base: 'no-such-branch' })).toThrow(
+      `(command line): --base: "no-such-branch" is not a commit of the git repository`,
+    );
   });
 
   test.each([
     ['conflict markers', (text: string) => `<<<<<<< HEAD\n${text}=======\n${text}>>>>>>> theirs\n`, 'is not valid YAML'],
     ['garbage without a kind', () => 'just: some\ngarbage: here\n', 'holds no RestateCluster (kind: RestateCluster)'],
-    ['a RestateCluster without spec', () => 'apiVersion: restate.dev/v1\nkind: RestateCluster\nmetadata: { name: restate-dev }\n', 'has a RestateCluster without spec'],
-    ['a spec without storage', () => 'apiVersion: restate.dev/v1\nkind: RestateCluster\nmetadata: { name: restate-dev }\nspec: {}\n', 'has no whole-number spec.storage.storageRequestBytes'],
+    [
+      'a RestateCluster without spec',
+      () => 'apiVersion: restate.dev/v1\nkind: RestateCluster\nmetadata: { name: restate-dev }\n',
+      'has a RestateCluster without spec',
+    ],
+    [
+      'a spec without storage',
+      () => 'apiVersion: restate.dev/v1\nkind: RestateCluster\nmetadata: { name: restate-dev }\nspec: {}\n',
+      'has no whole-number spec.storage.storageRequestBytes',
+    ],
   ])('a committed cluster file with %s is an error naming the file, never a pass', (_what, corrupt, message) => {
     // GIVEN a committed cluster file that cannot be read back
     const file = join(repo.dist, CLUSTER);
@@ -112,9 +125,21 @@ describe('the storage guard compares with the output committed in git', () => {
 
   test('an output folder with nothing committed says that the guard had nothing to compare with', () => {
     // GIVEN a second, uncommitted output folder in the repository
-    const result = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: repo.values.path, outdir: join(repo.root, 'other'), allowStorageChange: false });
+    const result = runSynth({
+      environment: 'dev',
+      provider: 'vultr',
+      valuesDir: repo.values.path,
+      outdir: join(repo.root, 'other'),
+      allowStorageChange: false,
+    });
     expect(withoutShippedWarnings(result.warnings)).toEqual([]);
-    const again = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: repo.values.path, outdir: join(repo.root, 'other'), allowStorageChange: false });
+    const again = runSynth({
+      environment: 'dev',
+      provider: 'vultr',
+      valuesDir: repo.values.path,
+      outdir: join(repo.root, 'other'),
+      allowStorageChange: false,
+    });
     expect(withoutShippedWarnings(again.warnings)).toEqual([
       `nothing under ${join(repo.root, 'other')} is committed at HEAD: the storage guard had nothing to compare with (commit ${join(repo.root, 'other')} to let it guard changes)`,
     ]);
@@ -129,10 +154,14 @@ describe('outside a git repository', () => {
       const first = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false });
       expect(withoutShippedWarnings(first.warnings)).toEqual([]);
       values.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
-      expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false })).toThrow(SHRINK);
+      expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false })).toThrow(
+        SHRINK,
+      );
       values.set('environments/dev.yaml', ['storage', 'size'], '50Gi');
       const grown = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false });
-      expect(withoutShippedWarnings(grown.warnings)).toEqual([`${outdir} is not inside a git repository: the storage guard compared with the files on disk`]);
+      expect(withoutShippedWarnings(grown.warnings)).toEqual([
+        `${outdir} is not inside a git repository: the storage guard compared with the files on disk`,
+      ]);
     } finally {
       values.remove();
       rmSync(join(outdir, '..'), { recursive: true, force: true });

@@ -8,7 +8,10 @@ import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';
 
 function git(cwd: string, args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -62,30 +65,40 @@ describe('the operator upgrade guard compares with the committed target', () => 
     // WHEN the operator jumps to 2.8.1 at once
     repo.values.set(DEV, ['operator', 'version'], '2.8.1');
     // THEN
-    expect(() => repo.synth()).toThrow(/operator\.version: moves the operator from 1\.7\.4 to 2\.8\.1 while the committed target still ships the 1\.7\.4 CRDs\. CRDs first/);
+    expect(() => repo.synth()).toThrow(
+      /operator\.version: moves the operator from 1\.7\.4 to 2\.8\.1 while the committed target still ships the 1\.7\.4 CRDs\. CRDs first/,
+    );
     expect(readTree(repo.dist)).toEqual(before);
   });
 
-  test.each(['argocd', 'flux'])('with the %s delivery, walks the three steps: CRDs, then the chart, then the new cluster fields', (delivery) => {
-    // GIVEN a committed 1.7.4 target with the automated provisioning Job
-    repo = new Repo(delivery);
-    repo.step({}, { 'provisioning.automated': true }, 'the Job');
-    // WHEN step 1: the 2.8.1 CRDs
-    repo.step({ crdsVersion: '2.8.1' });
-    // THEN the chart alone may follow, but not together with the operator provisioning (the default under 2.8.1)
-    repo.values.set(DEV, ['operator', 'version'], '2.8.1');
-    expect(() => repo.synth()).toThrow(/provisioning\.by: adds spec\.cluster\.autoProvision in the same commit that brings operator 2\.8\.1/);
-    // WHEN step 2: the chart, the Job kept
-    repo.step({ version: '2.8.1' }, { 'provisioning.by': 'job' });
-    expect(Object.keys(readTree(join(repo.dist, 'dev/vultr')))).toContain('0002-provisioning.k8s.yaml');
-    // AND step 3: the operator provisions, and the pods spread
-    repo.step({}, { 'provisioning.by': undefined, topologySpread: [{ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }] });
-    // THEN the target has the new fields and no Job
-    const tree = readTree(join(repo.dist, 'dev/vultr'));
-    expect(Object.keys(tree).filter((file) => !file.includes('/'))).toEqual(['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml']);
-    expect(tree['0001-cluster.k8s.yaml']).toContain('autoProvision: true');
-    expect(tree['0001-cluster.k8s.yaml']).toContain('topologyKey: kubernetes.io/hostname');
-  });
+  test.each(['argocd', 'flux'])(
+    'with the %s delivery, walks the three steps: CRDs, then the chart, then the new cluster fields',
+    (delivery) => {
+      // GIVEN a committed 1.7.4 target with the automated provisioning Job
+      repo = new Repo(delivery);
+      repo.step({}, { 'provisioning.automated': true }, 'the Job');
+      // WHEN step 1: the 2.8.1 CRDs
+      repo.step({ crdsVersion: '2.8.1' });
+      // THEN the chart alone may follow, but not together with the operator provisioning (the default under 2.8.1)
+      repo.values.set(DEV, ['operator', 'version'], '2.8.1');
+      expect(() => repo.synth()).toThrow(
+        /provisioning\.by: adds spec\.cluster\.autoProvision in the same commit that brings operator 2\.8\.1/,
+      );
+      // WHEN step 2: the chart, the Job kept
+      repo.step({ version: '2.8.1' }, { 'provisioning.by': 'job' });
+      expect(Object.keys(readTree(join(repo.dist, 'dev/vultr')))).toContain('0002-provisioning.k8s.yaml');
+      // AND step 3: the operator provisions, and the pods spread
+      repo.step(
+        {},
+        { 'provisioning.by': undefined, topologySpread: [{ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }] },
+      );
+      // THEN the target has the new fields and no Job
+      const tree = readTree(join(repo.dist, 'dev/vultr'));
+      expect(Object.keys(tree).filter((file) => !file.includes('/'))).toEqual(['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml']);
+      expect(tree['0001-cluster.k8s.yaml']).toContain('autoProvision: true');
+      expect(tree['0001-cluster.k8s.yaml']).toContain('topologyKey: kubernetes.io/hostname');
+    },
+  );
 
   test('refuses going back from 2.8.1 to 1.7.4', () => {
     // GIVEN a committed 2.8.1 target, reached in two steps
@@ -96,7 +109,9 @@ describe('the operator upgrade guard compares with the committed target', () => 
     repo.values.set(DEV, ['operator', 'version'], '1.7.4');
     repo.values.set(DEV, ['operator', 'crdsVersion'], undefined);
     // THEN both the operator and its CRDs going back are named
-    expect(() => repo.synth()).toThrow(/operator\.version: goes back from 2\.8\.1 to 1\.7\.4[\s\S]*operator\.crdsVersion: goes back from the 2\.8\.1 CRDs/);
+    expect(() => repo.synth()).toThrow(
+      /operator\.version: goes back from 2\.8\.1 to 1\.7\.4[\s\S]*operator\.crdsVersion: goes back from the 2\.8\.1 CRDs/,
+    );
   });
 
   test('a target without committed output may start on 2.8.1 with every new field', () => {
@@ -122,7 +137,9 @@ describe('the storage guard holds for a 2.8.1 target, whose CRD has no CEL rules
     repo.values.set(DEV, ['storage', 'size'], '20Gi');
     repo.values.set(DEV, ['storage', 'storageClassName'], 'other');
     // THEN
-    expect(() => repo.synth()).toThrow(/storage\.size: shrinks the volumes from 42949672960 to 21474836480 bytes[\s\S]*storage\.storageClassName: changes from "vultr-block-storage" to "other"/);
+    expect(() => repo.synth()).toThrow(
+      /storage\.size: shrinks the volumes from 42949672960 to 21474836480 bytes[\s\S]*storage\.storageClassName: changes from "vultr-block-storage" to "other"/,
+    );
     expect(readTree(repo.dist)).toEqual(before);
   });
 });
@@ -143,6 +160,12 @@ describe('operatorUpgradeProblems', () => {
     // THEN the chart may move to 2.8.1, the new fields may not come with it
     expect(before).toEqual({ operatorVersion: '1.7.4', crdsVersion: '2.8.1', newClusterFields: [] });
     expect(operatorUpgradeProblems('t', before, { operatorVersion: '2.8.1', crdsVersion: '2.8.1', newClusterFields: [] })).toEqual([]);
-    expect(operatorUpgradeProblems('t', before, { operatorVersion: '2.8.1', crdsVersion: '2.8.1', newClusterFields: ['spec.compute.topologySpreadConstraints'] }).map((p) => p.keyPath)).toEqual(['topologySpread']);
+    expect(
+      operatorUpgradeProblems('t', before, {
+        operatorVersion: '2.8.1',
+        crdsVersion: '2.8.1',
+        newClusterFields: ['spec.compute.topologySpreadConstraints'],
+      }).map((p) => p.keyPath),
+    ).toEqual(['topologySpread']);
   });
 });

@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDeployArgs } from '../../lib/deploy/args';
@@ -28,7 +39,13 @@ function git(cwd: string, args: string[]): string {
   return result.stdout;
 }
 
-const TARGET_FILES = ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml', 'argocd/application.yaml', 'argocd/appproject.yaml', 'argocd/patches/argocd-cm.yaml'];
+const TARGET_FILES = [
+  '0000-operator.k8s.yaml',
+  '0001-cluster.k8s.yaml',
+  'argocd/application.yaml',
+  'argocd/appproject.yaml',
+  'argocd/patches/argocd-cm.yaml',
+];
 
 let scratch: string;
 beforeEach(() => {
@@ -74,7 +91,7 @@ describe('a mistyped output folder destroys nothing', () => {
     mkdirSync(join(somewhere, 'photos', '2024'), { recursive: true });
     writeFileSync(join(somewhere, 'notes.txt'), 'keep me');
     writeFileSync(join(somewhere, 'photos', '2024', 'beach.jpg'), 'jpeg');
-    writeFileSync(join(somewhere, 'photos', '2024', '0000-operator.k8s.yaml'), 'mine, not synth\'s');
+    writeFileSync(join(somewhere, 'photos', '2024', '0000-operator.k8s.yaml'), "mine, not synth's");
     const before = readTree(somewhere);
     // WHEN
     const run = synth(ROOT, ['--outdir', somewhere]);
@@ -153,7 +170,9 @@ describe('empty flags are usage errors, never defaults', () => {
 
   test.each([['--dist'], ['--context'], ['--environment'], ['--values-dir']])('deploy %s "" is a usage error (exit 2)', (flag) => {
     const args = ['preview', '--environment', 'dev', '--provider', 'vultr', flag, ''];
-    expect(() => parseDeployArgs(args)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining(`${flag} is empty`) }));
+    expect(() => parseDeployArgs(args)).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringContaining(`${flag} is empty`) }),
+    );
   });
 
   test.each([['--dist'], ['--provider']])('verify %s "" is a usage error', (flag) => {
@@ -191,7 +210,7 @@ describe('files synth did not write', () => {
     expect(readTree(outdir)).toEqual(after);
   });
 
-  test('an output folder from before the marker is adopted when it holds only synth\'s files', () => {
+  test("an output folder from before the marker is adopted when it holds only synth's files", () => {
     // GIVEN yesterday's dist/: synth's files only, no marker
     const outdir = join(scratch, 'dist');
     runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
@@ -229,7 +248,10 @@ describe('a synth that fails while building', () => {
       for (const outdir of [fresh, adopted]) {
         // WHEN
         expect(() =>
-          runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false }, { helmExecutable: join(scratch, 'no-helm') }),
+          runSynth(
+            { environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false },
+            { helmExecutable: join(scratch, 'no-helm') },
+          ),
         ).toThrow();
       }
       // THEN
@@ -247,11 +269,15 @@ describe('output permissions', () => {
     ['027', 0o750, 0o640],
   ])('follow the umask %s: folders and files of a full synth, the SOPS copy included', (umask, folderMode, fileMode) => {
     const outdir = join(scratch, `out-${umask}`);
-    const run = spawnSync('sh', ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, RUN, join(ROOT, 'main.ts'), '--outdir', outdir], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
-    });
+    const run = spawnSync(
+      'sh',
+      ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, RUN, join(ROOT, 'main.ts'), '--outdir', outdir],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      },
+    );
     expect(run.status).toBe(0);
     const mode = (path: string) => lstatSync(join(outdir, path)).mode & 0o777;
     expect([mode(''), mode('dev'), mode('dev/kind')]).toEqual([folderMode, folderMode, folderMode]);
@@ -263,15 +289,17 @@ describe('output permissions', () => {
   });
 });
 
-describe('the GitOps folders of a target (argocd/, flux/) are synth\'s own', () => {
-  test('an unmarked folder holding only synth\'s files and folders is adopted; a file of yours inside argocd/ is replaced, one beside it kept', () => {
+describe("the GitOps folders of a target (argocd/, flux/) are synth's own", () => {
+  test("an unmarked folder holding only synth's files and folders is adopted; a file of yours inside argocd/ is replaced, one beside it kept", () => {
     // GIVEN an unmarked output folder with dev/vultr as synth writes it, plus a file of the user's in argocd/
     const outdir = mkdtempSync(join(tmpdir(), 'restate-stack-gitops-own-'));
     try {
       runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
       rmSync(join(outdir, OUTPUT_MARKER));
       // WHEN synthesized again into it: the folder is adopted (nothing in it is foreign)
-      expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false })).not.toThrow();
+      expect(() =>
+        runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false }),
+      ).not.toThrow();
       writeFileSync(join(outdir, 'dev/vultr/argocd/mine.yaml'), 'x: 1\n');
       writeFileSync(join(outdir, 'dev/vultr/kustomization.yaml'), 'resources: []\n');
       const result = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });

@@ -60,7 +60,9 @@ describe('every shipped target', () => {
   test('SOPS-encrypted credentials are passed through byte for byte, right after the cluster', () => {
     const copies = targets.filter((t) => existsSync(join(outdir, targetDir(t), SOPS_SECRET_FILE)));
     expect(copies.map(targetDir)).toEqual(['dev/kind']);
-    expect(readFileSync(join(outdir, 'dev/kind', SOPS_SECRET_FILE), 'utf8')).toBe(readFileSync(join(REPO_VALUES, 'secrets/kind-minio.sops.yaml'), 'utf8'));
+    expect(readFileSync(join(outdir, 'dev/kind', SOPS_SECRET_FILE), 'utf8')).toBe(
+      readFileSync(join(REPO_VALUES, 'secrets/kind-minio.sops.yaml'), 'utf8'),
+    );
     expect(Object.keys(readTree(join(outdir, 'dev/kind'))).filter((f) => !f.includes('/'))).toEqual([
       '0000-operator.k8s.yaml',
       '0001-cluster.k8s.yaml',
@@ -69,21 +71,24 @@ describe('every shipped target', () => {
     ]);
   });
 
-  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s: every object passes its upstream schema, the RestateCluster that of its own operator version', (folder) => {
-    // A SOPS file is validated as the Secret it decrypts to: its values are ciphertext, its sops block goes.
-    const objects = readObjects(join(outdir, folder)).map(({ object }) => {
-      const { sops: _sops, ...rest } = object;
-      return rest;
-    });
-    expect(objects.length).toBeGreaterThanOrEqual(2);
-    // The version the target's operator file deploys, which must be the one its values name.
-    const { operatorVersion } = readOperatorRelease(readFileSync(join(outdir, folder, OPERATOR_FILE), 'utf8'));
-    const [environment, provider] = folder.split('/');
-    expect(operatorVersion).toBe(loadTargetValues(REPO_VALUES, environment!, provider!).values.operator.version);
-    expect(validateManifests(objects, { operatorVersion: asOperatorVersion(operatorVersion) })).toEqual([]);
-  });
+  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))(
+    '%s: every object passes its upstream schema, the RestateCluster that of its own operator version',
+    (folder) => {
+      // A SOPS file is validated as the Secret it decrypts to: its values are ciphertext, its sops block goes.
+      const objects = readObjects(join(outdir, folder)).map(({ object }) => {
+        const { sops: _sops, ...rest } = object;
+        return rest;
+      });
+      expect(objects.length).toBeGreaterThanOrEqual(2);
+      // The version the target's operator file deploys, which must be the one its values name.
+      const { operatorVersion } = readOperatorRelease(readFileSync(join(outdir, folder, OPERATOR_FILE), 'utf8'));
+      const [environment, provider] = folder.split('/');
+      expect(operatorVersion).toBe(loadTargetValues(REPO_VALUES, environment!, provider!).values.operator.version);
+      expect(validateManifests(objects, { operatorVersion: asOperatorVersion(operatorVersion) })).toEqual([]);
+    },
+  );
 
-  test('the output folder holds exactly the targets of targets.yaml, and the marker that it is synth\'s', () => {
+  test("the output folder holds exactly the targets of targets.yaml, and the marker that it is synth's", () => {
     const files = Object.keys(readTree(outdir));
     expect(files.filter((f) => !f.includes('/'))).toEqual([OUTPUT_MARKER]);
     const folders = [...new Set(files.filter((f) => f.includes('/')).map((f) => f.split('/').slice(0, 2).join('/')))];
@@ -107,8 +112,10 @@ describe('synth of one target', () => {
     const result = synthOne(outdir, 'staging', 'aws');
     // THEN
     expect(result.written).toEqual(['staging/aws']);
-    expect(readObjects(join(outdir, 'staging/aws')).find(({ object }) => object.kind === 'RestateCluster')?.object.spec.storage)
-      .toEqual({ storageRequestBytes: 42949672960, storageClassName: 'gp3' });
+    expect(readObjects(join(outdir, 'staging/aws')).find(({ object }) => object.kind === 'RestateCluster')?.object.spec.storage).toEqual({
+      storageRequestBytes: 42949672960,
+      storageClassName: 'gp3',
+    });
     expect(readTree(join(outdir, 'dev/vultr'))).toEqual(before);
   });
 
@@ -215,7 +222,11 @@ describe('SOPS-encrypted credentials', () => {
     try {
       const key = await throwawayAgeKey();
       const encrypted = await encryptSecret(
-        { name: 'restate-object-storage', namespace: 'restate-dev', stringData: { AWS_ACCESS_KEY_ID: 'id-123', AWS_SECRET_ACCESS_KEY: 'secret-456' } },
+        {
+          name: 'restate-object-storage',
+          namespace: 'restate-dev',
+          stringData: { AWS_ACCESS_KEY_ID: 'id-123', AWS_SECRET_ACCESS_KEY: 'secret-456' },
+        },
         key.recipient,
       );
       values.write('secrets/kind-minio.sops.yaml', encrypted);

@@ -5,7 +5,10 @@ describe('parseImageReference', () => {
     ['restatedev/restate:1.4', { path: 'restatedev/restate', tag: '1.4' }],
     ['docker.io/restatedev/restate:1.4.2', { domain: 'docker.io', path: 'restatedev/restate', tag: '1.4.2' }],
     ['localhost:5000/restate:dev', { domain: 'localhost:5000', path: 'restate', tag: 'dev' }],
-    [`ghcr.io/restatedev/restate@sha256:${'a'.repeat(64)}`, { domain: 'ghcr.io', path: 'restatedev/restate', digest: `sha256:${'a'.repeat(64)}` }],
+    [
+      `ghcr.io/restatedev/restate@sha256:${'a'.repeat(64)}`,
+      { domain: 'ghcr.io', path: 'restatedev/restate', digest: `sha256:${'a'.repeat(64)}` },
+    ],
   ])('accepts %s', (text, parts) => {
     expect(parseImageReference(text)).toMatchObject(parts);
   });

@@ -3,7 +3,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadTargets } from '../../lib/values';
-import { SCHEMA_COMMAND, SCHEMA_FILES, type SchemaKind, schemaComment, schemaFileText, schemaKindOf, valuesJsonSchemas } from '../../lib/values/json-schema';
+import {
+  SCHEMA_COMMAND,
+  SCHEMA_FILES,
+  type SchemaKind,
+  schemaComment,
+  schemaFileText,
+  schemaKindOf,
+  valuesJsonSchemas,
+} from '../../lib/values/json-schema';
 import { mergeData, type Data } from '../../lib/values/merge';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -11,7 +19,11 @@ const VALUES = join(ROOT, 'values');
 
 function valuesFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? valuesFiles(join(dir, entry.name)) : entry.name.endsWith('.yaml') ? [relative(VALUES, join(dir, entry.name))] : [],
+    entry.isDirectory()
+      ? valuesFiles(join(dir, entry.name))
+      : entry.name.endsWith('.yaml')
+        ? [relative(VALUES, join(dir, entry.name))]
+        : [],
   );
 }
 
@@ -38,10 +50,13 @@ describe('the committed JSON Schemas of the values files', () => {
   test('every values file starts with the yaml-language-server comment naming its schema', () => {
     // GIVEN every YAML file of values/ that is a values layer or targets.yaml
     const files = valuesFiles(VALUES).filter((file) => schemaKindOf(file) !== undefined);
-    expect(files).toEqual(expect.arrayContaining(['base.yaml', 'targets.yaml', join('providers', 'vultr.yaml'), join('environments', 'dev.yaml')]));
+    expect(files).toEqual(
+      expect.arrayContaining(['base.yaml', 'targets.yaml', join('providers', 'vultr.yaml'), join('environments', 'dev.yaml')]),
+    );
     // WHEN their first lines are read THEN each is the comment for its kind
     const wrong = files.filter((file) => readFileSync(join(VALUES, file), 'utf8').split('\n')[0] !== schemaComment(file));
-    if (wrong.length > 0) throw new Error(`no or a wrong $schema comment on the first line of: ${wrong.join(', ')}; run \`${SCHEMA_COMMAND}\``);
+    if (wrong.length > 0)
+      throw new Error(`no or a wrong $schema comment on the first line of: ${wrong.join(', ')}; run \`${SCHEMA_COMMAND}\``);
     expect(schemaComment(join('providers', 'aws.yaml'))).toBe('# yaml-language-server: $schema=../../schema/values-overlay.schema.json');
     expect(schemaComment('base.yaml')).toBe('# yaml-language-server: $schema=../schema/values.schema.json');
   });
@@ -59,7 +74,10 @@ describe('the committed JSON Schemas of the values files', () => {
       if (kind === 'targets') check(file, targets(read(file)), targets.errors);
     }
     for (const { environment, provider } of loadTargets(VALUES)) {
-      const merged = [`providers/${provider}.yaml`, `environments/${environment}.yaml`].reduce((acc, file) => mergeData(acc, read(file)), read('base.yaml'));
+      const merged = [`providers/${provider}.yaml`, `environments/${environment}.yaml`].reduce(
+        (acc, file) => mergeData(acc, read(file)),
+        read('base.yaml'),
+      );
       check(`${environment}/${provider}`, full(merged), full.errors);
     }
     // THEN nothing fails

@@ -28,13 +28,19 @@ describe('object storage guarantees', () => {
   });
 
   test('an explicit acceptance of the missing guarantees lets snapshots through', () => {
-    dir.set(DEV, ['snapshots', 'enabled'], true).set(DEV, ['objectStorage', 'acceptMissingGuarantees'], ['readAfterWrite', 'conditionalWrites']);
+    dir
+      .set(DEV, ['snapshots', 'enabled'], true)
+      .set(DEV, ['objectStorage', 'acceptMissingGuarantees'], ['readAfterWrite', 'conditionalWrites']);
     expect(loadTargetValues(dir.path, 'dev', 'vultr').values.snapshots.enabled).toBe(true);
   });
 
   test('object-store metadata needs all three guarantees', () => {
     dir.set(DEV, ['metadata', 'store'], 'object-store');
-    expect(errorsOf('dev', 'vultr').map((e) => /"(\w+)"/.exec(e)?.[1])).toEqual(['consistentListing', 'readAfterWrite', 'conditionalWrites']);
+    expect(errorsOf('dev', 'vultr').map((e) => /"(\w+)"/.exec(e)?.[1])).toEqual([
+      'consistentListing',
+      'readAfterWrite',
+      'conditionalWrites',
+    ]);
   });
 
   test('a store that declares nothing is assumed to guarantee nothing', () => {
@@ -51,7 +57,9 @@ describe('object storage guarantees', () => {
 
   test('an unknown guarantee name is refused', () => {
     dir.set(DEV, ['objectStorage', 'acceptMissingGuarantees'], ['eventualConsistency']);
-    expect(errorsOf('dev', 'vultr')[0]).toContain('objectStorage.acceptMissingGuarantees.0: must list guarantees among consistentListing, readAfterWrite, conditionalWrites');
+    expect(errorsOf('dev', 'vultr')[0]).toContain(
+      'objectStorage.acceptMissingGuarantees.0: must list guarantees among consistentListing, readAfterWrite, conditionalWrites',
+    );
   });
 });
 
@@ -110,11 +118,16 @@ describe('the SOPS file of credentials.source sops', () => {
 
   test('must exist', () => {
     dir.set(KIND, ['objectStorage', 'credentials', 'sopsFile'], 'secrets/missing.sops.yaml');
-    expect(errorsOf('dev', 'kind')).toEqual([`${join(dir.path, 'secrets/missing.sops.yaml')}: does not exist (objectStorage.credentials.sopsFile)`]);
+    expect(errorsOf('dev', 'kind')).toEqual([
+      `${join(dir.path, 'secrets/missing.sops.yaml')}: does not exist (objectStorage.credentials.sopsFile)`,
+    ]);
   });
 
   test('a plaintext Secret is refused', () => {
-    dir.write(SOPS, 'apiVersion: v1\nkind: Secret\nmetadata: {name: restate-object-storage, namespace: restate-dev}\nstringData: {AWS_ACCESS_KEY_ID: a, AWS_SECRET_ACCESS_KEY: b}\n');
+    dir.write(
+      SOPS,
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: restate-object-storage, namespace: restate-dev}\nstringData: {AWS_ACCESS_KEY_ID: a, AWS_SECRET_ACCESS_KEY: b}\n',
+    );
     expect(errorsOf('dev', 'kind')).toEqual([
       `${join(dir.path, SOPS)}: is not fully SOPS-encrypted: has no sops block with an encrypted mac: it was not written by sops --encrypt`,
       `${join(dir.path, SOPS)}: is not fully SOPS-encrypted: stringData.AWS_ACCESS_KEY_ID is not encrypted (not ENC[AES256_GCM,…])`,
@@ -145,5 +158,7 @@ describe('the SOPS file of credentials.source sops', () => {
 
 test('a required key missing inside a mapping an overlay set is blamed on that overlay', () => {
   dir.set(DEV, ['objectStorage', 'credentials'], { secretName: 's3' });
-  expect(errorsOf('dev', 'vultr')).toEqual([`${join(dir.path, DEV)}: objectStorage.credentials.source: is required (set it in base.yaml or an overlay)`]);
+  expect(errorsOf('dev', 'vultr')).toEqual([
+    `${join(dir.path, DEV)}: objectStorage.credentials.source: is required (set it in base.yaml or an overlay)`,
+  ]);
 });

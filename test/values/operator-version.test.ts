@@ -39,14 +39,18 @@ describe('what operator.version allows of the other keys', () => {
     dir.set(DEV, ['provisioning', 'automated'], true);
     dir.set(DEV, ['provisioning', 'by'], 'operator');
     expect(errorsOf()).toEqual([
-      at('provisioning.by: operator needs operator 2.8.1 (spec.cluster.autoProvision arrived in 2.1.0); operator.version is 1.7.4: use job'),
+      at(
+        'provisioning.by: operator needs operator 2.8.1 (spec.cluster.autoProvision arrived in 2.1.0); operator.version is 1.7.4: use job',
+      ),
     ]);
   });
 
   test('provisioning.by is refused without provisioning.automated', () => {
     dir.set(DEV, ['operator', 'version'], '2.8.1');
     dir.set(DEV, ['provisioning', 'by'], 'job');
-    expect(errorsOf()).toEqual([at('provisioning.by: has no effect without provisioning.automated: true (manual provisioning is `mise run provision`)')]);
+    expect(errorsOf()).toEqual([
+      at('provisioning.by: has no effect without provisioning.automated: true (manual provisioning is `mise run provision`)'),
+    ]);
   });
 
   test('provisioning.by is refused with object-store metadata, which provisions itself', () => {
@@ -63,7 +67,9 @@ describe('what operator.version allows of the other keys', () => {
 
   test('topologySpread is refused with operator 1.7.4', () => {
     dir.set(DEV, ['topologySpread'], [{ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }]);
-    expect(errorsOf()).toEqual([at('topologySpread: needs operator 2.8.1 (spec.compute.topologySpreadConstraints arrived in 1.8.3); operator.version is 1.7.4')]);
+    expect(errorsOf()).toEqual([
+      at('topologySpread: needs operator 2.8.1 (spec.compute.topologySpreadConstraints arrived in 1.8.3); operator.version is 1.7.4'),
+    ]);
   });
 
   test('a topology spread constraint names a valid node label and one of the two policies', () => {
@@ -77,10 +83,12 @@ describe('what operator.version allows of the other keys', () => {
 
   test('operator.crdsVersion accepts only versions whose CRDs ship as a chart of their own', () => {
     dir.set(DEV, ['operator', 'crdsVersion'], '1.7.4');
-    expect(errorsOf()).toEqual([at('operator.crdsVersion: must be 2.8.1: the versions whose CRDs ship as a chart of their own, got "1.7.4"')]);
+    expect(errorsOf()).toEqual([
+      at('operator.crdsVersion: must be 2.8.1: the versions whose CRDs ship as a chart of their own, got "1.7.4"'),
+    ]);
   });
 
-  test('installCrds and clusterDns are the stack\'s, not chart values a user sets', () => {
+  test("installCrds and clusterDns are the stack's, not chart values a user sets", () => {
     dir.set(DEV, ['operator', 'version'], '2.8.1');
     dir.set(DEV, ['operator', 'chartValues', 'installCrds'], true);
     expect(errorsOf()).toEqual([at('operator.chartValues.installCrds: unknown key')]);

@@ -27,7 +27,9 @@ describe('values are data: keys that are JavaScript internals are refused by nam
     // GIVEN a __proto__ mapping that would otherwise set replicas: 1 through the prototype
     dir.write(DEV, `${DEV_TEXT}__proto__:\n  replicas: 1\n`);
     // THEN
-    expect(dir.errorsOf()).toEqual([`${dev()}:4:1: __proto__: "__proto__" cannot be a key: JavaScript objects treat it as their prototype, not as data`]);
+    expect(dir.errorsOf()).toEqual([
+      `${dev()}:4:1: __proto__: "__proto__" cannot be a key: JavaScript objects treat it as their prototype, not as data`,
+    ]);
   });
 
   test('__proto__ under a map is refused, not dropped', () => {
@@ -95,12 +97,21 @@ describe('bounded: what would exhaust time, memory or the stack is refused by na
   test('an alias bomb is refused with the file', () => {
     // GIVEN 9 levels of nine-fold aliases: 387 million values once expanded
     const lines = ['l0: &l0 [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `l${i}: &l${i} [${Array(9)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
     dir.write(DEV, `${DEV_TEXT}${lines.join('\n')}\n`);
     // THEN
     const errors = dir.errorsOf();
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^${dev()}:\\d+:\\d+: l\\d[.0-9]*: aliases \\(\\*name\\) expand to more than 100000 values; write the values out instead$`));
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^${dev()}:\\d+:\\d+: l\\d[.0-9]*: aliases \\(\\*name\\) expand to more than 100000 values; write the values out instead$`,
+      ),
+    );
   });
 
   test('ordinary anchors and aliases still work, an alias meaning the anchor defined last before it', () => {
@@ -128,7 +139,9 @@ describe('bounded: what would exhaust time, memory or the stack is refused by na
 
   test('a file above the size limit is refused by name without parsing it', () => {
     dir.write(DEV, `${DEV_TEXT}#${'x'.repeat(YAML_LIMITS.maxBytes)}\n`);
-    expect(dir.errorsOf()).toEqual([`${dev()}: is ${YAML_LIMITS.maxBytes + DEV_TEXT.length + 2} bytes; at most 4194304 bytes (4 MiB) are allowed`]);
+    expect(dir.errorsOf()).toEqual([
+      `${dev()}: is ${YAML_LIMITS.maxBytes + DEV_TEXT.length + 2} bytes; at most 4194304 bytes (4 MiB) are allowed`,
+    ]);
   });
 
   test('a FIFO as a values file is refused at once instead of waiting for a writer', () => {

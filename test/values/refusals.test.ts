@@ -38,7 +38,9 @@ describe('resource quantities are Kubernetes quantities, not negative', () => {
     // GIVEN 2 CPUs requested and a limit of 1500m
     dir.set(DEV, ['resources'], { requests: { cpu: '2' }, limits: { cpu: '1500m' } });
     // THEN
-    expect(dir.errorsOf()).toEqual([`${dev()}: resources.requests.cpu: "2" is more than limits.cpu "1500m"; the API server refuses a request above its limit`]);
+    expect(dir.errorsOf()).toEqual([
+      `${dev()}: resources.requests.cpu: "2" is more than limits.cpu "1500m"; the API server refuses a request above its limit`,
+    ]);
   });
 
   test('the operator chart resources follow the same rules', () => {
@@ -57,7 +59,9 @@ describe('int32 fields stay within int32', () => {
 
   test('operator replicaCount beyond 2^31-1 is refused', () => {
     dir.set(DEV, [...CHART, 'replicaCount'], 2 ** 31);
-    expect(dir.errorsOf()).toEqual([`${dev()}: operator.chartValues.replicaCount: must be at most 2147483647 (a Kubernetes int32), got 2147483648`]);
+    expect(dir.errorsOf()).toEqual([
+      `${dev()}: operator.chartValues.replicaCount: must be at most 2147483647 (a Kubernetes int32), got 2147483648`,
+    ]);
   });
 });
 
@@ -65,7 +69,10 @@ describe('labels and annotations follow the Kubernetes rules', () => {
   const LABELS = ['metrics', 'podMonitor', 'labels'];
 
   test.each([
-    ['a b', 'is not a valid label key: the name part must start and end with a letter or digit and hold only letters, digits, "-", "_" and "."'],
+    [
+      'a b',
+      'is not a valid label key: the name part must start and end with a letter or digit and hold only letters, digits, "-", "_" and "."',
+    ],
     ['Example.com/x', 'is not a valid label key: the prefix "Example.com" must be a DNS subdomain (lower-case, at most 253 characters)'],
     ['a/b/c', 'is not a valid label key: a key has at most one "/" (prefix/name)'],
     [`${'k'.repeat(64)}`, 'is not a valid label key: the name part is 64 characters; at most 63 are allowed'],
@@ -75,7 +82,10 @@ describe('labels and annotations follow the Kubernetes rules', () => {
   });
 
   test.each([
-    ['two\nlines', '"two\\nlines" a label value must start and end with a letter or digit and hold only letters, digits, "-", "_" and "." (no spaces or newlines)'],
+    [
+      'two\nlines',
+      '"two\\nlines" a label value must start and end with a letter or digit and hold only letters, digits, "-", "_" and "." (no spaces or newlines)',
+    ],
     ['v'.repeat(64), `"${'v'.repeat(64)}" is 64 characters; a label value may have at most 63`],
   ])('label value %j is refused', (value, message) => {
     dir.set(DEV, LABELS, { team: value });
@@ -100,18 +110,31 @@ describe('labels and annotations follow the Kubernetes rules', () => {
 
   test('annotations above 256 KiB in total are refused', () => {
     dir.set(DEV, [...CHART, 'serviceAccount', 'annotations'], { 'example.com/big': 'x'.repeat(256 * 1024) });
-    expect(dir.errorsOf()).toEqual([`${dev()}: operator.chartValues.serviceAccount.annotations: annotations total 262159 bytes; Kubernetes allows at most 262144`]);
+    expect(dir.errorsOf()).toEqual([
+      `${dev()}: operator.chartValues.serviceAccount.annotations: annotations total 262159 bytes; Kubernetes allows at most 262144`,
+    ]);
   });
 
   test('label keys that are JavaScript property names (toString, hasOwnProperty) are plain data', () => {
     dir.set(DEV, LABELS, { toString: 'a', hasOwnProperty: 'b', valueOf: 'c' });
-    expect(loadTargetValues(dir.path, 'dev', 'vultr').values.metrics.podMonitor.labels).toEqual({ toString: 'a', hasOwnProperty: 'b', valueOf: 'c' });
+    expect(loadTargetValues(dir.path, 'dev', 'vultr').values.metrics.podMonitor.labels).toEqual({
+      toString: 'a',
+      hasOwnProperty: 'b',
+      valueOf: 'c',
+    });
   });
 });
 
 describe('names the API server checks', () => {
   test('an environment variable name that is not a C identifier is refused', () => {
-    dir.set(DEV, [...CHART, 'env'], [{ name: 'MY-VAR', value: 'x' }, { name: '1ST', value: 'y' }]);
+    dir.set(
+      DEV,
+      [...CHART, 'env'],
+      [
+        { name: 'MY-VAR', value: 'x' },
+        { name: '1ST', value: 'y' },
+      ],
+    );
     expect(dir.errorsOf()).toEqual([
       `${dev()}: operator.chartValues.env.0.name: "MY-VAR" is not an environment variable name: letters, digits and "_", not starting with a digit`,
       `${dev()}: operator.chartValues.env.1.name: "1ST" is not an environment variable name: letters, digits and "_", not starting with a digit`,
@@ -138,7 +161,9 @@ describe('single-line strings refuse newlines', () => {
     [['gitops', 'revision'], 'HEAD\n'],
   ])('%j', (path, value) => {
     dir.set(DEV, path, value);
-    expect(dir.errorsOf()).toEqual([`${dev()}: ${path.join('.')}: this value must be a single line without control characters, got ${JSON.stringify(value)}`]);
+    expect(dir.errorsOf()).toEqual([
+      `${dev()}: ${path.join('.')}: this value must be a single line without control characters, got ${JSON.stringify(value)}`,
+    ]);
   });
 
   test('objectStorage.region', () => {
@@ -150,12 +175,15 @@ describe('single-line strings refuse newlines', () => {
 });
 
 describe('the cluster namespace', () => {
-  test.each(['default', 'kube-system', 'kube-public', 'kube-node-lease'])('clusterName %s, a namespace every cluster has, is refused', (name) => {
-    dir.set(DEV, ['clusterName'], name);
-    expect(dir.errorsOf()).toEqual([
-      `${dev()}: clusterName: must not be "${name}": the operator creates the namespace named after the cluster, and every cluster already has that one (NameConflict)`,
-    ]);
-  });
+  test.each(['default', 'kube-system', 'kube-public', 'kube-node-lease'])(
+    'clusterName %s, a namespace every cluster has, is refused',
+    (name) => {
+      dir.set(DEV, ['clusterName'], name);
+      expect(dir.errorsOf()).toEqual([
+        `${dev()}: clusterName: must not be "${name}": the operator creates the namespace named after the cluster, and every cluster already has that one (NameConflict)`,
+      ]);
+    },
+  );
 });
 
 describe('the SOPS file stays inside the values folder and is fully encrypted', () => {
@@ -173,13 +201,17 @@ describe('the SOPS file stays inside the values folder and is fully encrypted', 
     const text = require('node:fs').readFileSync(join(dir.path, SOPS), 'utf8') as string;
     dir.write(SOPS, text.replace('type: Opaque\n', 'type: Opaque\ndata: c2VjcmV0\n'));
     // THEN
-    expect(dir.errorsOf('dev', 'kind')).toEqual([`${join(dir.path, SOPS)}: is not fully SOPS-encrypted: data must be a mapping of keys to ENC[…] values, got plain text`]);
+    expect(dir.errorsOf('dev', 'kind')).toEqual([
+      `${join(dir.path, SOPS)}: is not fully SOPS-encrypted: data must be a mapping of keys to ENC[…] values, got plain text`,
+    ]);
   });
 
   test('a plain-text value under data is refused by key', () => {
     const text = require('node:fs').readFileSync(join(dir.path, SOPS), 'utf8') as string;
     dir.write(SOPS, text.replace('type: Opaque\n', 'type: Opaque\ndata:\n    EXTRA: c2VjcmV0\n'));
-    expect(dir.errorsOf('dev', 'kind')).toEqual([`${join(dir.path, SOPS)}: is not fully SOPS-encrypted: data.EXTRA is not encrypted (not ENC[AES256_GCM,…])`]);
+    expect(dir.errorsOf('dev', 'kind')).toEqual([
+      `${join(dir.path, SOPS)}: is not fully SOPS-encrypted: data.EXTRA is not encrypted (not ENC[AES256_GCM,…])`,
+    ]);
   });
 
   test('a symbolic link that leads out of the values folder is refused', () => {

@@ -37,13 +37,17 @@ describe('values: scaleIn', () => {
 
   test('GIVEN scaleIn.to not below scaleIn.from WHEN loading THEN it is refused', () => {
     dir.set(PROD, ['scaleIn'], { from: 5, to: 5 });
-    expect(dir.errorsOf('prod', 'aws')).toEqual([`${at('scaleIn.to')}must be less than scaleIn.from (5): scaleIn names a decrease; an increase needs no step`]);
+    expect(dir.errorsOf('prod', 'aws')).toEqual([
+      `${at('scaleIn.to')}must be less than scaleIn.from (5): scaleIn names a decrease; an increase needs no step`,
+    ]);
   });
 
   test('GIVEN scaleIn.to below defaultReplication (3 in prod) WHEN loading THEN it is refused with the reason', () => {
     dir.set(PROD, ['scaleIn'], { from: 5, to: 2 });
     expect(dir.errorsOf('prod', 'aws')).toEqual(
-      expect.arrayContaining([`${at('scaleIn.to')}must be at least restate.defaultReplication (3): each copy of a log and a partition needs its own node`]),
+      expect.arrayContaining([
+        `${at('scaleIn.to')}must be at least restate.defaultReplication (3): each copy of a log and a partition needs its own node`,
+      ]),
     );
   });
 

@@ -36,7 +36,11 @@ describe('the shipped values', () => {
       provisioning: { automated: false },
     });
     // the only warning: the default image tag 1.4 floats over patch releases
-    expect(warnings).toEqual([expect.stringMatching(/^dev\/vultr: .*base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4", which is not an exact patch version/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^dev\/vultr: .*base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4", which is not an exact patch version/,
+      ),
+    ]);
   });
 
   test('the environment overlay wins over the provider overlay', () => {
@@ -111,7 +115,9 @@ describe('validation names the file, the key path and the reason', () => {
   test('an even replica count loads with a warning', () => {
     dir.set(DEV, ['replicas'], 4);
     const { warnings } = loadTargetValues(dir.path, 'dev', 'vultr');
-    expect(warnings).toContain(`${join(dir.path, DEV)}: replicas: 4 is even; a Raft majority of 4 survives no more failures than 3 replicas do`);
+    expect(warnings).toContain(
+      `${join(dir.path, DEV)}: replicas: 4 is even; a Raft majority of 4 survives no more failures than 3 replicas do`,
+    );
   });
 
   test('an image tag that is not an exact patch version warns once, naming the target and the file', () => {
@@ -129,11 +135,16 @@ describe('validation names the file, the key path and the reason', () => {
     dir.set(DEV, ['image'], `restatedev/restate:1.4.4@sha256:${'a'.repeat(64)}`);
     expect(image(loadTargetValues(dir.path, 'dev', 'vultr').warnings)).toEqual([]);
     dir.set(DEV, ['image'], `restatedev/restate@sha256:${'a'.repeat(64)}`);
-    expect(image(loadTargetValues(dir.path, 'dev', 'vultr').warnings)).toEqual([expect.stringContaining('names no version tag, so it is not an exact patch version')]);
+    expect(image(loadTargetValues(dir.path, 'dev', 'vultr').warnings)).toEqual([
+      expect.stringContaining('names no version tag, so it is not an exact patch version'),
+    ]);
   });
 
   test('networkPeers.ingress: [] loads, with a warning that it admits everybody', () => {
-    dir.set(DEV, ['networkPeers'], { ingress: [], admin: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } } }] });
+    dir.set(DEV, ['networkPeers'], {
+      ingress: [],
+      admin: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } } }],
+    });
     const { values, warnings } = loadTargetValues(dir.path, 'dev', 'vultr');
     expect(values.networkPeers?.ingress).toEqual([]);
     expect(warnings).toContain(
@@ -197,17 +208,18 @@ describe('validation names the file, the key path and the reason', () => {
 
   test('storage.size must be a Kubernetes quantity', () => {
     dir.set(DEV, ['storage', 'size'], '40GB');
-    expect(errorsOf()).toEqual([
-      `${join(dir.path, DEV)}: storage.size: "40GB" is not a Kubernetes quantity (examples: 40Gi, 500Mi, 100G)`,
-    ]);
+    expect(errorsOf()).toEqual([`${join(dir.path, DEV)}: storage.size: "40GB" is not a Kubernetes quantity (examples: 40Gi, 500Mi, 100G)`]);
   });
 
-  test.each(['^1.7.4', 'latest', '1.7', 'v1.7.4', '1.8.0', '2.8.0'])('operator.version %s is refused with the list of modelled versions', (version) => {
-    dir.set(DEV, ['operator', 'version'], version);
-    expect(errorsOf()).toEqual([
-      `${join(dir.path, DEV)}: operator.version: must be one of 1.7.4, 2.8.1: the operator versions this stack models (exact chart versions; each has its own CRD types in imports/ and its own chart values)`,
-    ]);
-  });
+  test.each(['^1.7.4', 'latest', '1.7', 'v1.7.4', '1.8.0', '2.8.0'])(
+    'operator.version %s is refused with the list of modelled versions',
+    (version) => {
+      dir.set(DEV, ['operator', 'version'], version);
+      expect(errorsOf()).toEqual([
+        `${join(dir.path, DEV)}: operator.version: must be one of 1.7.4, 2.8.1: the operator versions this stack models (exact chart versions; each has its own CRD types in imports/ and its own chart values)`,
+      ]);
+    },
+  );
 
   test('operator.delivery must be a known delivery', () => {
     dir.set(DEV, ['operator', 'delivery'], 'kustomize');
@@ -232,7 +244,9 @@ describe('validation names the file, the key path and the reason', () => {
 
   test('a duplicate key is refused with both lines', () => {
     dir.write(DEV, 'replicas: 3\nreplicas: 5\n');
-    expect(errorsOf()).toEqual([`${join(dir.path, DEV)}:2:1: replicas: duplicate key (first set on line 1); YAML keys must be unique within a mapping`]);
+    expect(errorsOf()).toEqual([
+      `${join(dir.path, DEV)}:2:1: replicas: duplicate key (first set on line 1); YAML keys must be unique within a mapping`,
+    ]);
   });
 
   test('a file that is not a mapping is rejected', () => {
@@ -241,7 +255,9 @@ describe('validation names the file, the key path and the reason', () => {
   });
 
   test('an unknown environment lists the known ones', () => {
-    expect(errorsOf('qa', 'vultr')).toEqual([`${join(dir.path, 'environments/qa.yaml')}: no such environment "qa"; known: dev, prod, staging`]);
+    expect(errorsOf('qa', 'vultr')).toEqual([
+      `${join(dir.path, 'environments/qa.yaml')}: no such environment "qa"; known: dev, prod, staging`,
+    ]);
   });
 
   test('a misspelled environment or provider gets a "did you mean"', () => {
@@ -253,7 +269,9 @@ describe('validation names the file, the key path and the reason', () => {
   });
 
   test('a provider name that is not a plain name is refused before touching the file system', () => {
-    expect(errorsOf('dev', '../base')).toEqual(['(command line): provider: "../base" is not a valid provider name (lower-case letters, digits, "-")']);
+    expect(errorsOf('dev', '../base')).toEqual([
+      '(command line): provider: "../base" is not a valid provider name (lower-case letters, digits, "-")',
+    ]);
   });
 });
 
@@ -287,7 +305,9 @@ describe('targets.yaml', () => {
   });
 
   test('an empty list is rejected', () => {
-    expect(targetErrors('targets: []\n')).toBe(`${join(dir.path, 'targets.yaml')}: targets: must be a non-empty list of {environment, provider}`);
+    expect(targetErrors('targets: []\n')).toBe(
+      `${join(dir.path, 'targets.yaml')}: targets: must be a non-empty list of {environment, provider}`,
+    );
   });
 });
 
@@ -296,15 +316,35 @@ describe('every other rule has its message', () => {
     ['storage.storageClassName', ['storage', 'storageClassName'], 'Fast_SSD', 'must be a DNS-1123 subdomain'],
     ['operator.chart', ['operator', 'chart'], 'https://ghcr.io/restatedev/restate-operator-helm', 'must be an oci:// chart reference'],
     ['operator.releaseName', ['operator', 'releaseName'], `r${'e'.repeat(53)}`, `must be at most 53 characters, got "r${'e'.repeat(53)}"`],
-    ['operator.namespace', ['operator', 'namespace'], 'Restate', 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit'],
+    [
+      'operator.namespace',
+      ['operator', 'namespace'],
+      'Restate',
+      'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+    ],
     ['operator.flux.interval', ['operator', 'flux', 'interval'], 'hourly', 'must be a Go duration such as 30s, 10m or 1h'],
-    ['operator.chartValues.image.pullPolicy', ['operator', 'chartValues', 'image', 'pullPolicy'], 'Sometimes', 'Invalid option: expected one of "Always"|"IfNotPresent"|"Never", got "Sometimes"'],
-    ['objectStorage.s3Hostname', ['objectStorage', 's3Hostname'], 'https://ewr1.vultrobjects.com', 'must be a host name without scheme, e.g. ewr1.vultrobjects.com'],
+    [
+      'operator.chartValues.image.pullPolicy',
+      ['operator', 'chartValues', 'image', 'pullPolicy'],
+      'Sometimes',
+      'Invalid option: expected one of "Always"|"IfNotPresent"|"Never", got "Sometimes"',
+    ],
+    [
+      'objectStorage.s3Hostname',
+      ['objectStorage', 's3Hostname'],
+      'https://ewr1.vultrobjects.com',
+      'must be a host name without scheme, e.g. ewr1.vultrobjects.com',
+    ],
     ['objectStorage.bucket', ['objectStorage', 'bucket'], 'My_Bucket', 'must be an S3 bucket name'],
     ['objectStorage.prefix', ['objectStorage', 'prefix'], 'a b', 'may only hold letters, digits and . _ / -'],
     ['metadata.store', ['metadata', 'store'], 'etcd', 'must be one of replicated, object-store, got "etcd"'],
     ['snapshots.intervalNumRecords', ['snapshots', 'intervalNumRecords'], 0, 'must be at least 1, got 0'],
-    ['tracing.endpoint', ['tracing', 'endpoint'], 'otel:4317', 'must be an http:// or https:// URL such as http://otel-collector.observability.svc:4317'],
+    [
+      'tracing.endpoint',
+      ['tracing', 'endpoint'],
+      'otel:4317',
+      'must be an http:// or https:// URL such as http://otel-collector.observability.svc:4317',
+    ],
     ['provisioning.automated', ['provisioning', 'automated'], 'yes', 'expected boolean, received string, got "yes"'],
   ])('%s', (keyPath, path, value, message) => {
     dir.set(DEV, path, value);

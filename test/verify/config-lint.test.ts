@@ -69,7 +69,9 @@ describe('the config lint', () => {
     expect(message.split('\n')).toEqual([
       expect.stringMatching(/^ {2}- auto-provison: has no effect: .*did you mean auto-provision\?$/),
       expect.stringMatching(/^ {2}- metadata-server\.type: has no effect/),
-      expect.stringMatching(/^ {2}- bifrots: has no effect, nor has anything in this table \(holding default-provider\).*did you mean bifrost\?$/),
+      expect.stringMatching(
+        /^ {2}- bifrots: has no effect, nor has anything in this table \(holding default-provider\).*did you mean bifrost\?$/,
+      ),
     ]);
   });
 
@@ -84,7 +86,8 @@ describe('the config lint', () => {
     expect(result.problems).toEqual([
       {
         keyPath: 'cluster-name',
-        message: 'is overridden in the pod: written "my-cluster", but the environment sets RESTATE_CLUSTER_NAME="restate-dev" (effective "restate-dev")',
+        message:
+          'is overridden in the pod: written "my-cluster", but the environment sets RESTATE_CLUSTER_NAME="restate-dev" (effective "restate-dev")',
       },
     ]);
   });
@@ -115,7 +118,7 @@ describe('the config lint', () => {
     expect(formatLintProblems(result.problems)).toBe('');
   });
 
-  test('reports a config the server refuses, with the server\'s reason', () => {
+  test("reports a config the server refuses, with the server's reason", () => {
     // GIVEN an unknown role, which the server rejects
     const result = lint('roles = ["worker", "wrker"]\n');
 
@@ -141,7 +144,13 @@ describe('reading what ships', () => {
     const cluster = readClusterUnderTest(dist, { environment: 'dev', provider: 'vultr' });
 
     // THEN it has the name, replicas, image and the config text verbatim
-    expect(cluster).toMatchObject({ name: 'restate-dev', clusterName: 'restate-dev', replicas: 3, image: 'restatedev/restate:1.4', env: [] });
+    expect(cluster).toMatchObject({
+      name: 'restate-dev',
+      clusterName: 'restate-dev',
+      replicas: 3,
+      image: 'restatedev/restate:1.4',
+      env: [],
+    });
     expect(cluster.config).toBe(productConfig());
   });
 

@@ -6,11 +6,18 @@ import { MAX_DNS_SEARCH_PATHS, podHostsFile, podResolvConf } from '../../lib/ver
 
 describe('the cluster DNS stand-in (kube-dns records)', () => {
   // GIVEN the records the operator's objects create for a 3-node cluster in namespace restate-dev
-  const dns = registerClusterPods(new KubeDns(), 'restate-dev', 3).addService({ namespace: 'default', name: 'api', clusterIp: '127.0.5.1' });
+  const dns = registerClusterPods(new KubeDns(), 'restate-dev', 3).addService({
+    namespace: 'default',
+    name: 'api',
+    clusterIp: '127.0.5.1',
+  });
 
   test('a StatefulSet pod resolves by its full name <hostname>.<headless-svc>.<ns>.svc.<domain>', () => {
     // THEN restate-1 answers with its own address, case-insensitively and with a trailing dot
-    expect(dns.lookup('restate-1.restate-cluster.restate-dev.svc.cluster.local', DnsType.A)).toEqual({ rcode: DnsRcode.NOERROR, addresses: ['127.0.0.2'] });
+    expect(dns.lookup('restate-1.restate-cluster.restate-dev.svc.cluster.local', DnsType.A)).toEqual({
+      rcode: DnsRcode.NOERROR,
+      addresses: ['127.0.0.2'],
+    });
     expect(dns.resolve('Restate-1.Restate-Cluster.restate-dev.svc.cluster.local.')).toEqual(['127.0.0.2']);
     expect(podFqdn('restate-dev', 1, 'cluster.local')).toBe('restate-1.restate-cluster.restate-dev.svc.cluster.local');
   });
@@ -34,7 +41,10 @@ describe('the cluster DNS stand-in (kube-dns records)', () => {
   });
 
   test('AAAA of a known name is an empty NOERROR answer (the name exists, IPv4 only)', () => {
-    expect(dns.lookup('restate-0.restate-cluster.restate-dev.svc.cluster.local', DnsType.AAAA)).toEqual({ rcode: DnsRcode.NOERROR, addresses: [] });
+    expect(dns.lookup('restate-0.restate-cluster.restate-dev.svc.cluster.local', DnsType.AAAA)).toEqual({
+      rcode: DnsRcode.NOERROR,
+      addresses: [],
+    });
   });
 
   test('another cluster domain is honoured', () => {
@@ -49,7 +59,13 @@ describe('the DNS wire format of the stand-in', () => {
     // GIVEN a query as a stub resolver sends it
     const question = parseQuery(encodeQuery(0x1234, 'Restate-0.restate-cluster.restate-dev.svc.cluster.local', DnsType.A));
     // THEN the name is read lower-case, and the answer echoes the id with the records
-    expect(question).toEqual({ id: 0x1234, flags: 0x0100, name: 'restate-0.restate-cluster.restate-dev.svc.cluster.local', type: DnsType.A, qclass: 1 });
+    expect(question).toEqual({
+      id: 0x1234,
+      flags: 0x0100,
+      name: 'restate-0.restate-cluster.restate-dev.svc.cluster.local',
+      type: DnsType.A,
+      qclass: 1,
+    });
     expect(parseAnswer(encodeResponse(question!, DnsRcode.NOERROR, ['127.0.0.1', '127.0.0.2']))).toEqual({
       id: 0x1234,
       rcode: DnsRcode.NOERROR,
@@ -77,7 +93,12 @@ describe('the DNS wire format of the stand-in', () => {
       });
     try {
       // WHEN a full and a short name are asked for THEN the first has the address, the second does not exist
-      expect(await ask(7, 'restate-1.restate-cluster.restate-dev.svc.cluster.local')).toEqual({ id: 7, rcode: DnsRcode.NOERROR, authoritative: true, addresses: ['127.0.0.2'] });
+      expect(await ask(7, 'restate-1.restate-cluster.restate-dev.svc.cluster.local')).toEqual({
+        id: 7,
+        rcode: DnsRcode.NOERROR,
+        authoritative: true,
+        addresses: ['127.0.0.2'],
+      });
       expect(await ask(8, 'restate-1.restate-cluster')).toEqual({ id: 8, rcode: DnsRcode.NXDOMAIN, authoritative: true, addresses: [] });
       expect(dns.queries).toEqual(['restate-1.restate-cluster.restate-dev.svc.cluster.local', 'restate-1.restate-cluster']);
     } finally {
@@ -100,9 +121,19 @@ describe('a pod’s resolv.conf as the kubelet writes it (dnsPolicy ClusterFirst
       namespace: 'restate-operator',
       clusterDomain: 'k8s.example',
       nodeSearches: ['corp.example'],
-      dnsConfig: { searches: ['restate-prod.svc.k8s.example', 'svc.k8s.example'], nameservers: ['127.0.1.54'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] },
+      dnsConfig: {
+        searches: ['restate-prod.svc.k8s.example', 'svc.k8s.example'],
+        nameservers: ['127.0.1.54'],
+        options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }],
+      },
     });
-    expect(conf.searches).toEqual(['restate-operator.svc.k8s.example', 'svc.k8s.example', 'k8s.example', 'corp.example', 'restate-prod.svc.k8s.example']);
+    expect(conf.searches).toEqual([
+      'restate-operator.svc.k8s.example',
+      'svc.k8s.example',
+      'k8s.example',
+      'corp.example',
+      'restate-prod.svc.k8s.example',
+    ]);
     expect(conf.text).toBe(
       'nameserver 127.0.1.53\nnameserver 127.0.1.54\nsearch restate-operator.svc.k8s.example svc.k8s.example k8s.example corp.example restate-prod.svc.k8s.example\noptions ndots:2 edns0\n',
     );

@@ -6,7 +6,12 @@ import { policyChecks } from '../../lib/verify/policy-checks';
 import { policyRuleset } from '../../lib/verify/policy-nft';
 import { clusterWith } from '../support/restate-fixtures';
 
-const node = (ns: string, name = 'restate-0', ip = '10.244.0.10'): PolicyPod => ({ name, namespace: ns, labels: clusterPodLabels(ns), podIp: ip });
+const node = (ns: string, name = 'restate-0', ip = '10.244.0.10'): PolicyPod => ({
+  name,
+  namespace: ns,
+  labels: clusterPodLabels(ns),
+  podIp: ip,
+});
 const pod = (ns: string, labels: Record<string, string>, ip = '10.244.1.1'): PolicyPod => ({ name: 'p', namespace: ns, labels, podIp: ip });
 const names = (security?: Record<string, unknown>) => operatorNetworkPolicies('restate-dev', security).map((p) => p.name);
 
@@ -33,10 +38,15 @@ describe('the NetworkPolicies of operator 1.7.4', () => {
     // GIVEN an application pod in namespace shop labelled app=web
     const web = pod('shop', { app: 'web' });
     const other = pod('other', { app: 'web' });
-    const peers = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'web' } } }];
+    const peers = [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'web' } } },
+    ];
     // WHEN it connects to 8080 under each setting THEN the operator's rules decide as the CRD documents
     expect(connectionAllowed(operatorNetworkPolicies('restate-dev', undefined), web, node('restate-dev'), 8080).allowed).toBe(false);
-    expect(connectionAllowed(operatorNetworkPolicies('restate-dev', { networkPeers: { ingress: [] } }), other, node('restate-dev'), 8080).allowed).toBe(true);
+    expect(
+      connectionAllowed(operatorNetworkPolicies('restate-dev', { networkPeers: { ingress: [] } }), other, node('restate-dev'), 8080)
+        .allowed,
+    ).toBe(true);
     const listed = operatorNetworkPolicies('restate-dev', { networkPeers: { ingress: peers } });
     expect(connectionAllowed(listed, web, node('restate-dev'), 8080).allowed).toBe(true);
     expect(connectionAllowed(listed, other, node('restate-dev'), 8080).allowed).toBe(false);
@@ -47,13 +57,24 @@ describe('the NetworkPolicies of operator 1.7.4', () => {
     const operator = pod('restate-operator', { app: 'restate-operator' });
     const stranger = pod('elsewhere', { app: 'x' });
     expect(connectionAllowed(operatorNetworkPolicies('restate-dev', undefined), operator, node('restate-dev'), 9070).allowed).toBe(true);
-    expect(connectionAllowed(operatorNetworkPolicies('restate-dev', { allowOperatorAccessToAdmin: false }), operator, node('restate-dev'), 9070).allowed).toBe(false);
-    expect(connectionAllowed(operatorNetworkPolicies('restate-dev', { networkPeers: { admin: [] } }), stranger, node('restate-dev'), 9070).allowed).toBe(true);
+    expect(
+      connectionAllowed(operatorNetworkPolicies('restate-dev', { allowOperatorAccessToAdmin: false }), operator, node('restate-dev'), 9070)
+        .allowed,
+    ).toBe(false);
+    expect(
+      connectionAllowed(operatorNetworkPolicies('restate-dev', { networkPeers: { admin: [] } }), stranger, node('restate-dev'), 9070)
+        .allowed,
+    ).toBe(true);
   });
 
   test('5122 is open to the cluster own pods and the metrics peers, and to nothing else', () => {
     const prometheus = pod('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
-    const metrics = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }];
+    const metrics = [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ];
     const policies = operatorNetworkPolicies('restate-dev', { networkPeers: { metrics } });
     expect(connectionAllowed(policies, node('restate-dev', 'restate-1'), node('restate-dev'), 5122).allowed).toBe(true);
     expect(connectionAllowed(policies, prometheus, node('restate-dev'), 5122).allowed).toBe(true);
@@ -65,7 +86,12 @@ describe('the NetworkPolicies of operator 1.7.4', () => {
   test('Restate reaches pods labelled allow.restate.dev/<cluster> on any port, other in-cluster pods only through networkEgressRules', () => {
     const deployment = pod('apps', { 'allow.restate.dev/restate-dev': 'true' });
     const minio = pod('minio', { app: 'minio' });
-    const rule = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'minio' } }, podSelector: { matchLabels: { app: 'minio' } } }], ports: [{ port: 9000, protocol: 'TCP' as const }] };
+    const rule = {
+      to: [
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'minio' } }, podSelector: { matchLabels: { app: 'minio' } } },
+      ],
+      ports: [{ port: 9000, protocol: 'TCP' as const }],
+    };
     const plain = operatorNetworkPolicies('restate-dev', undefined);
     expect(connectionAllowed(plain, node('restate-dev'), deployment, 9080).allowed).toBe(true);
     expect(connectionAllowed(plain, node('restate-dev'), minio, 9000).allowed).toBe(false);
@@ -93,7 +119,10 @@ describe('the nftables rules of the model', () => {
       security: {
         networkPeers: {
           metrics: [
-            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            },
           ],
         },
       },
@@ -122,7 +151,11 @@ describe('the nftables rules of the model', () => {
       ...clusterWith('default-num-partitions = 8\n'),
       security: { networkPeers: { ingress: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }] } },
     };
-    const model = buildClusterModel({ cluster, prometheusNamespace: 'monitoring', job: { namespace: 'restate-operator', podLabels: { app: 'job' } } });
+    const model = buildClusterModel({
+      cluster,
+      prometheusNamespace: 'monitoring',
+      job: { namespace: 'restate-operator', podLabels: { app: 'job' } },
+    });
 
     // WHEN the checks are listed
     const checks = policyChecks(model);

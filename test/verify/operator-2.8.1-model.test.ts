@@ -8,13 +8,18 @@ import { clusterPodLabels, FABRIC_PORT } from '../../lib/target/operator-names';
 import { clusterWith } from '../support/restate-fixtures';
 
 const node = (ns: string): PolicyPod => ({ name: 'restate-0', namespace: ns, labels: clusterPodLabels(ns), podIp: '10.244.0.10' });
-const operatorPod: PolicyPod = { name: 'restate-operator', namespace: 'restate-operator', labels: { app: 'restate-operator' }, podIp: '10.244.0.50' };
+const operatorPod: PolicyPod = {
+  name: 'restate-operator',
+  namespace: 'restate-operator',
+  labels: { app: 'restate-operator' },
+  podIp: '10.244.0.50',
+};
 const other: PolicyPod = { name: 'sidecar', namespace: 'restate-dev', labels: { app: 'other' }, podIp: '10.244.0.60' };
 const policies = (operatorVersion: '1.7.4' | '2.8.1', autoProvision = false) =>
   operatorNetworkPolicies('restate-dev', undefined, OPERATOR_1_7_4, { operatorVersion, autoProvision });
 
 describe('the model follows the operator version of the target', () => {
-  test('2.8.1 narrows deny-all and DNS egress to the cluster\'s pods, and renames the DNS policy', () => {
+  test("2.8.1 narrows deny-all and DNS egress to the cluster's pods, and renames the DNS policy", () => {
     // WHEN
     const byName = new Map(policies('2.8.1').map((p) => [p.name, p]));
     // THEN
@@ -51,6 +56,8 @@ describe('the model follows the operator version of the target', () => {
     const checks = policyChecks(model).filter((c) => c.from === model.operator && c.port === FABRIC_PORT);
     expect(checks).toHaveLength(model.nodes.length);
     expect(checks.every((c) => c.expect)).toBe(true);
-    expect(policyChecks(buildClusterModel({ cluster: clusterWith('') })).filter((c) => c.port === FABRIC_PORT && c.why.includes('provisions'))).toEqual([]);
+    expect(
+      policyChecks(buildClusterModel({ cluster: clusterWith('') })).filter((c) => c.port === FABRIC_PORT && c.why.includes('provisions')),
+    ).toEqual([]);
   });
 });

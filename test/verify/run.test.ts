@@ -59,6 +59,8 @@ describe('which configs the live run takes', () => {
     // THEN the live run does not start and says why
     expect(result.ok).toBe(false);
     expect(result.live).toBeUndefined();
-    expect(result.liveNotRun).toBe('cannot run: snapshot destination "gs://restate/restate-dev/snapshots" is not an s3://bucket/prefix URL');
+    expect(result.liveNotRun).toBe(
+      'cannot run: snapshot destination "gs://restate/restate-dev/snapshots" is not an s3://bucket/prefix URL',
+    );
   });
 });

@@ -24,10 +24,13 @@ function freePort(): Promise<number> {
 function put(store: S3StandIn, bucket: string, key: string, body: string): Promise<number> {
   const url = new URL(`${store.endpoint.url}/${bucket}/${key}`);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -138,7 +141,9 @@ describe('the S3 stand-in (s3rver from npm) and the snapshot check', () => {
     });
 
     // THEN the check fails on partition 1's dangling pointer
-    await expect(check).rejects.toThrow(/partition 1: latest\.json points to lsn_00000000000000000002-snap_1\/, which holds no metadata\.json/);
+    await expect(check).rejects.toThrow(
+      /partition 1: latest\.json points to lsn_00000000000000000002-snap_1\/, which holds no metadata\.json/,
+    );
   });
 
   test('fails within its deadline, naming the partitions without a snapshot, when nothing lands', async () => {

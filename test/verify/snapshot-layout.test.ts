@@ -48,7 +48,11 @@ describe('reading snapshots from a listing of the destination', () => {
   test.each([
     ['another partition', latest({ partition_id: 6 }), 'latest.json names partition 6'],
     ['another cluster', latest({ cluster_name: 'restate-prod' }), 'latest.json names cluster "restate-prod", expected "restate-dev"'],
-    ['a missing snapshot folder', latest({ path: 'lsn_9-snap_gone' }), 'points to lsn_9-snap_gone/, which holds no metadata.json (files: none)'],
+    [
+      'a missing snapshot folder',
+      latest({ path: 'lsn_9-snap_gone' }),
+      'points to lsn_9-snap_gone/, which holds no metadata.json (files: none)',
+    ],
     ['no path', latest({ path: undefined }), 'latest.json has no snapshot path'],
     ['text that is not JSON', '<Error/>', 'latest.json is not JSON'],
   ])('names the problem of a latest.json with %s', (_what, text, message) => {

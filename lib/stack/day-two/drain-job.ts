@@ -73,7 +73,10 @@ export class DrainJob extends Construct {
     this.configMap = new k8s.KubeConfigMap(this, 'Script', { metadata, data: { [DRAIN_SCRIPT_NAME]: drainScript() } });
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
     this.apiObject = new k8s.KubeJob(this, 'Resource', {
-      metadata: { ...metadata, annotations: { ...metadata.annotations, [HOOK]: 'Sync', [HOOK_DELETE_POLICY]: 'BeforeHookCreation,HookSucceeded' } },
+      metadata: {
+        ...metadata,
+        annotations: { ...metadata.annotations, [HOOK]: 'Sync', [HOOK_DELETE_POLICY]: 'BeforeHookCreation,HookSucceeded' },
+      },
       spec: {
         // One attempt: a failed drain must be looked at, not retried blindly.
         backoffLimit: 0,
@@ -100,7 +103,12 @@ export class DrainJob extends Construct {
                   requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
                   limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
                 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
                 volumeMounts: [
                   { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
                   { name: 'tmp', mountPath: TMP_DIR },

@@ -68,7 +68,9 @@ export class FluxStepKustomization extends Construct {
         ...(props.force ? { force: true } : {}),
         ...(props.dependsOn.length > 0 ? { dependsOn: props.dependsOn.map((name) => ({ name })) } : {}),
         ...(props.healthChecks.length > 0 ? { healthChecks: props.healthChecks.map((check) => ({ ...check })) } : {}),
-        ...(props.sopsSecret ? { decryption: { provider: KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: props.sopsSecret } } } : {}),
+        ...(props.sopsSecret
+          ? { decryption: { provider: KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: props.sopsSecret } } }
+          : {}),
       },
     });
   }

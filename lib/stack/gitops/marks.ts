@@ -17,6 +17,8 @@ export function gitOpsMarks(values: StackValues): { labels?: Record<string, stri
     ...(tools.flux
       ? { labels: { [FLUX_OWNER_NAME]: fluxStepName(values, 'cluster'), [FLUX_OWNER_NAMESPACE]: values.operator.flux.namespace } }
       : {}),
-    ...(tools.argocd ? { annotations: { [TRACKING_ID]: `${argoApplicationName(values)}:restate.dev/RestateCluster:/${values.clusterName}` } } : {}),
+    ...(tools.argocd
+      ? { annotations: { [TRACKING_ID]: `${argoApplicationName(values)}:restate.dev/RestateCluster:/${values.clusterName}` } }
+      : {}),
   };
 }

@@ -84,7 +84,13 @@ function argoCdFiles(target: SynthesizedTarget): GitOpsFile[] {
   const { values } = target;
   const argocd = values.operator.argocd;
   const app = new App();
-  const common = { argocdNamespace: argocd.namespace, project: argocd.project, repoURL: values.gitops.repoURL, revision: values.gitops.revision, destinationServer: argocd.destinationServer };
+  const common = {
+    argocdNamespace: argocd.namespace,
+    project: argocd.project,
+    repoURL: values.gitops.repoURL,
+    revision: values.gitops.revision,
+    destinationServer: argocd.destinationServer,
+  };
 
   const applications = new Chart(app, 'applications', { disableResourceNameHashes: true });
   new ArgoTargetApplication(applications, 'Target', {
@@ -140,13 +146,19 @@ function argoCdFiles(target: SynthesizedTarget): GitOpsFile[] {
   ];
   if (target.sopsSecret) {
     files.push(
-      { path: `${ARGOCD_FOLDER}/credentials/kustomization.yaml`, text: stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', generators: ['secret-generator.yaml'] }) },
+      {
+        path: `${ARGOCD_FOLDER}/credentials/kustomization.yaml`,
+        text: stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', generators: ['secret-generator.yaml'] }),
+      },
       {
         path: `${ARGOCD_FOLDER}/credentials/secret-generator.yaml`,
         text: stringify({
           apiVersion: 'viaduct.ai/v1',
           kind: 'ksops',
-          metadata: { name: `${values.clusterName}-credentials`, annotations: { 'config.kubernetes.io/function': 'exec:\n  path: ksops\n' } },
+          metadata: {
+            name: `${values.clusterName}-credentials`,
+            annotations: { 'config.kubernetes.io/function': 'exec:\n  path: ksops\n' },
+          },
           files: [`../../${SOPS_SECRET_FILE}`],
         }),
       },
@@ -177,7 +189,14 @@ export function fluxSteps(target: SynthesizedTarget): FluxStep[] {
       prune: true,
       healthChecks: [
         ...(values.operator.delivery === 'flux'
-          ? [{ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: values.operator.releaseName, namespace: values.operator.flux.namespace }]
+          ? [
+              {
+                apiVersion: 'helm.toolkit.fluxcd.io/v2',
+                kind: 'HelmRelease',
+                name: values.operator.releaseName,
+                namespace: values.operator.flux.namespace,
+              },
+            ]
           : []),
         ...OPERATOR_CRDS.map((name) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })),
         { apiVersion: 'apps/v1', kind: 'Deployment', name: OPERATOR_DEPLOYMENT, namespace: values.operator.namespace },
@@ -233,11 +252,15 @@ function fluxFiles(target: SynthesizedTarget): GitOpsFile[] {
       sopsSecret: step.sops ? FLUX_SOPS_SECRET : undefined,
     });
   });
-  const kustomization = (resources: readonly string[]) => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources });
+  const kustomization = (resources: readonly string[]) =>
+    stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources });
   return [
     // A kustomization.yaml of its own, so that Flux does not walk into the step folders below when it applies this one.
     { path: `${FLUX_FOLDER}/kustomization.yaml`, text: kustomization(['kustomizations.yaml']) },
     { path: `${FLUX_FOLDER}/kustomizations.yaml`, text: yamlOf(chart) },
-    ...steps.map((step) => ({ path: `${FLUX_FOLDER}/${step.step}/kustomization.yaml`, text: kustomization(step.files.map((f) => `../../${f}`)) })),
+    ...steps.map((step) => ({
+      path: `${FLUX_FOLDER}/${step.step}/kustomization.yaml`,
+      text: kustomization(step.files.map((f) => `../../${f}`)),
+    })),
   ];
 }

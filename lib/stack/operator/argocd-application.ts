@@ -65,7 +65,11 @@ export class OperatorArgoApplication extends Construct {
           repoUrl: chart.repository,
           chart: chart.name,
           targetRevision: props.version,
-          helm: { releaseName: props.releaseName, ...(valuesObject ? { valuesObject } : {}), ...(props.skipCrds ? { skipCrds: true } : {}) },
+          helm: {
+            releaseName: props.releaseName,
+            ...(valuesObject ? { valuesObject } : {}),
+            ...(props.skipCrds ? { skipCrds: true } : {}),
+          },
         },
         destination: { server: destinationServer, namespace: props.namespace },
         syncPolicy: {

@@ -73,7 +73,10 @@ export class OperatorFluxRelease extends Construct {
         targetNamespace: props.namespace,
         // The chart does not template its namespace. CRDs live in the chart's crds/ folder, which Helm only
         // creates on install and never upgrades; CreateReplace keeps them in step with the chart version.
-        install: { createNamespace: true, crds: props.crdsRelease ? HelmReleaseSpecInstallCrds.SKIP : HelmReleaseSpecInstallCrds.CREATE_REPLACE },
+        install: {
+          createNamespace: true,
+          crds: props.crdsRelease ? HelmReleaseSpecInstallCrds.SKIP : HelmReleaseSpecInstallCrds.CREATE_REPLACE,
+        },
         upgrade: { crds: props.crdsRelease ? HelmReleaseSpecUpgradeCrds.SKIP : HelmReleaseSpecUpgradeCrds.CREATE_REPLACE },
         ...(props.crdsRelease ? { dependsOn: [{ name: props.crdsRelease, namespace: props.fluxNamespace }] } : {}),
         ...(values ? { values } : {}),

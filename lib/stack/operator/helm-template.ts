@@ -39,20 +39,30 @@ export function helmTemplate(call: HelmTemplateCall): string {
   args.push('--version', call.version, '--namespace', call.namespace, ...call.flags, call.releaseName, call.chart);
   const timeoutSeconds = call.timeoutSeconds ?? HELM_TIMEOUT_SECONDS;
   const what = `helm template ${call.chart} --version ${call.version}`;
-  const result = spawnSync(call.helmExecutable, args, { maxBuffer: MAX_OUTPUT_BYTES, timeout: timeoutSeconds * 1000, killSignal: 'SIGKILL', encoding: 'utf8' });
+  const result = spawnSync(call.helmExecutable, args, {
+    maxBuffer: MAX_OUTPUT_BYTES,
+    timeout: timeoutSeconds * 1000,
+    killSignal: 'SIGKILL',
+    encoding: 'utf8',
+  });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new HelmNotFound(call.helmExecutable);
     if (code === 'ETIMEDOUT') {
-      throw new HelmRenderError(`${what} did not finish within ${timeoutSeconds} s (waiting for helm to pull and render the chart from ${call.chart}); check the registry is reachable`);
+      throw new HelmRenderError(
+        `${what} did not finish within ${timeoutSeconds} s (waiting for helm to pull and render the chart from ${call.chart}); check the registry is reachable`,
+      );
     }
     throw new HelmRenderError(`${what} failed: ${result.error.message}`);
   }
   if (result.status !== 0) {
-    throw new HelmRenderError(`${what} failed: ${result.stderr.trim() || `exit ${result.status ?? `by signal ${result.signal}`} (no message)`}`);
+    throw new HelmRenderError(
+      `${what} failed: ${result.stderr.trim() || `exit ${result.status ?? `by signal ${result.signal}`} (no message)`}`,
+    );
   }
   const problems = renderedObjectProblems(result.stdout);
-  if (problems.length > 0) throw new HelmRenderError(`${what} printed output that cannot go into the target folder:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new HelmRenderError(`${what} printed output that cannot go into the target folder:\n  ${problems.join('\n  ')}`);
   return result.stdout;
 }
 
@@ -83,7 +93,13 @@ export function renderedObjectProblems(text: string): string[] {
     const object: unknown = doc.toJS();
     if (object === null || object === undefined) return;
     const o = object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown }; data?: unknown; stringData?: unknown };
-    if (typeof object !== 'object' || Array.isArray(object) || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+    if (
+      typeof object !== 'object' ||
+      Array.isArray(object) ||
+      typeof o.apiVersion !== 'string' ||
+      typeof o.kind !== 'string' ||
+      typeof o.metadata?.name !== 'string'
+    ) {
       problems.push(`${where} is not a Kubernetes object (apiVersion, kind and metadata.name): ${JSON.stringify(object).slice(0, 80)}`);
       return;
     }

@@ -123,7 +123,8 @@ export class RestateOperator extends Construct {
     const delivery = props.delivery ?? 'argocd';
     const crdsVersion = props.crdsVersion;
     // Chart 2.8.1 would install its CRDs subchart too (installCrds defaults to true): the CRDs chart ships apart.
-    const chartValues = crdsVersion !== undefined && version !== '1.7.4' ? { ...props.chartValues, installCrds: false } : (props.chartValues ?? {});
+    const chartValues =
+      crdsVersion !== undefined && version !== '1.7.4' ? { ...props.chartValues, installCrds: false } : (props.chartValues ?? {});
     const argocd = { namespace: props.argocd?.namespace ?? 'argocd', project: props.argocd?.project ?? 'default' };
     const flux = { namespace: props.flux?.namespace ?? 'flux-system', interval: props.flux?.interval ?? '1h' };
     const helmExecutable = props.helmExecutable ?? 'helm';
@@ -147,7 +148,8 @@ export class RestateOperator extends Construct {
     const separateCrds = crdsVersion !== undefined;
     switch (delivery) {
       case 'helm':
-        if (separateCrds) new OperatorCrdsHelmRender(this, 'HelmCrds', { chart, version: crdsVersion, namespace, releaseName, helmExecutable });
+        if (separateCrds)
+          new OperatorCrdsHelmRender(this, 'HelmCrds', { chart, version: crdsVersion, namespace, releaseName, helmExecutable });
         new OperatorHelmRender(this, 'Helm', { ...common, helmExecutable, includeCrds: !separateCrds, crdsVersion });
         break;
       case 'argocd':
@@ -170,8 +172,21 @@ export class RestateOperator extends Construct {
         });
         break;
       case 'flux': {
-        const crds = separateCrds ? new OperatorCrdsFluxRelease(this, 'FluxCrds', { version: crdsVersion, releaseName, namespace, fluxNamespace: flux.namespace, interval: flux.interval }) : undefined;
-        new OperatorFluxRelease(this, 'Flux', { ...common, fluxNamespace: flux.namespace, interval: flux.interval, crdsRelease: crds?.releaseName });
+        const crds = separateCrds
+          ? new OperatorCrdsFluxRelease(this, 'FluxCrds', {
+              version: crdsVersion,
+              releaseName,
+              namespace,
+              fluxNamespace: flux.namespace,
+              interval: flux.interval,
+            })
+          : undefined;
+        new OperatorFluxRelease(this, 'Flux', {
+          ...common,
+          fluxNamespace: flux.namespace,
+          interval: flux.interval,
+          crdsRelease: crds?.releaseName,
+        });
         break;
       }
       default:

@@ -187,7 +187,12 @@ export class ProvisioningJob extends Construct {
                 name: 'provision',
                 image: props.image,
                 command: ['sh', `${SCRIPT_DIR}/${PROVISION_SCRIPT_NAME}`],
-                args: provisionScriptArgs({ address: seedAddress, deadlineSeconds, replicas: props.replicas, ...(props.replication !== undefined ? { ensureReplication: props.replication } : {}) }),
+                args: provisionScriptArgs({
+                  address: seedAddress,
+                  deadlineSeconds,
+                  replicas: props.replicas,
+                  ...(props.replication !== undefined ? { ensureReplication: props.replication } : {}),
+                }),
                 env: [{ name: 'HOME', value: TMP_DIR }],
                 resources: {
                   requests: quantities(resources.cpu?.request, resources.memory?.request),

@@ -14,7 +14,9 @@ export interface ProvisioningNames {
 export function provisioningNames(clusterName: string): ProvisioningNames {
   const job = `${clusterName}-provision`;
   if (job.length > MAX_JOB_NAME) {
-    throw new Error(`provisioning Job name "${job}" is longer than ${MAX_JOB_NAME} characters: shorten clusterName to at most ${MAX_JOB_NAME - '-provision'.length}`);
+    throw new Error(
+      `provisioning Job name "${job}" is longer than ${MAX_JOB_NAME} characters: shorten clusterName to at most ${MAX_JOB_NAME - '-provision'.length}`,
+    );
   }
   return {
     job,

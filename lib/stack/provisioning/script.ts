@@ -112,7 +112,8 @@ export function provisionScriptArgs(options: ProvisionScriptOptions = {}): strin
     }
     args.push('--replicas', String(options.replicas));
   }
-  if (options.ensureReplication !== undefined) args.push('--ensure-replication', replicationArg('ensureReplication', options.ensureReplication));
+  if (options.ensureReplication !== undefined)
+    args.push('--ensure-replication', replicationArg('ensureReplication', options.ensureReplication));
   if (options.waitServing) args.push('--wait-serving');
   return args;
 }

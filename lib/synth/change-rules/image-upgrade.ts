@@ -41,7 +41,9 @@ export function imageUpgrade(change: TargetChange): ChangeFinding[] {
   const previous = before ? imageOf(before) : undefined;
   const next = change.values.image;
   if (!previous || previous === next) return [];
-  const finding = (severity: 'refuse' | 'warn', message: string): ChangeFinding[] => [{ rule: 'image-version', severity, keyPath: 'image', message }];
+  const finding = (severity: 'refuse' | 'warn', message: string): ChangeFinding[] => [
+    { rule: 'image-version', severity, keyPath: 'image', message },
+  ];
   const [from, to] = [tagVersion(previous), tagVersion(next)];
   if (!from || !to) {
     const which = [!from ? `${previous} (committed)` : undefined, !to ? next : undefined].filter(Boolean).join(' and ');
@@ -74,7 +76,10 @@ export function imageUpgrade(change: TargetChange): ChangeFinding[] {
     );
   }
   if (to.minor === from.minor + 1) {
-    return finding('warn', `upgrades Restate from ${show(from)} to ${show(to)}: ${BACKUP}; roll it out and check that every partition is led again before the next upgrade`);
+    return finding(
+      'warn',
+      `upgrades Restate from ${show(from)} to ${show(to)}: ${BACKUP}; roll it out and check that every partition is led again before the next upgrade`,
+    );
   }
   return [];
 }

@@ -19,7 +19,9 @@ export function replicasDecrease(change: TargetChange): ChangeFinding[] {
   const from = replicasOf(before);
   const to = values.replicas;
   const job = drainNames(values.clusterName, { from, to }).job;
-  const refuse = (keyPath: string, message: string): ChangeFinding[] => [{ rule: 'replicas-decrease', severity: 'refuse', keyPath, message }];
+  const refuse = (keyPath: string, message: string): ChangeFinding[] => [
+    { rule: 'replicas-decrease', severity: 'refuse', keyPath, message },
+  ];
   if (to < from) {
     if (!scaleIn || scaleIn.from !== from || scaleIn.to !== to) {
       const named = scaleIn ? `scaleIn names ${scaleIn.from} → ${scaleIn.to}, not this change; ` : '';

@@ -33,10 +33,12 @@ const counter = restate.object({
       return { marks, sleptMs: after - before };
     },
     /** The key's state, read without the exclusive lock. */
-    state: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext): Promise<{ count: number; marks: number }> => ({
-      count: (await ctx.get<number>('count')) ?? 0,
-      marks: (await ctx.get<number>('marks')) ?? 0,
-    })),
+    state: restate.handlers.object.shared(
+      async (ctx: restate.ObjectSharedContext): Promise<{ count: number; marks: number }> => ({
+        count: (await ctx.get<number>('count')) ?? 0,
+        marks: (await ctx.get<number>('marks')) ?? 0,
+      }),
+    ),
   },
 });
 

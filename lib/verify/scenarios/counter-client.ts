@@ -44,7 +44,12 @@ export class CounterClient {
   /** One attempt of add number `n`; resolves with the answer or the reason it failed. */
   private async attempt(n: number): Promise<{ readonly value?: number; readonly error?: string }> {
     try {
-      const res = await this.endpoints.caller.http({ url: this.url('add'), method: 'POST', headers: { 'idempotency-key': `${this.key}-add-${n}` }, timeoutMs: this.attemptMs });
+      const res = await this.endpoints.caller.http({
+        url: this.url('add'),
+        method: 'POST',
+        headers: { 'idempotency-key': `${this.key}-add-${n}` },
+        timeoutMs: this.attemptMs,
+      });
       if (res.status === 200) return { value: JSON.parse(res.body) as number };
       return { error: `HTTP ${res.status}: ${res.body.slice(0, 200)}` };
     } catch (error) {
@@ -53,7 +58,9 @@ export class CounterClient {
   }
 
   /** The next add, retried with its idempotency key until it answers or `bound` passes. */
-  async add(bound: Deadline): Promise<{ readonly value: number; readonly attempts: number; readonly ms: number; readonly errors: readonly string[] }> {
+  async add(
+    bound: Deadline,
+  ): Promise<{ readonly value: number; readonly attempts: number; readonly ms: number; readonly errors: readonly string[] }> {
     const n = this.answers.length + 1;
     const started = Date.now();
     const errors: string[] = [];
@@ -66,7 +73,9 @@ export class CounterClient {
       errors.push(r.error ?? 'no answer');
       await sleep(200);
     }
-    throw new VerifyError(`add #${n} of counter ${this.key}: no answer within ${((Date.now() - started) / 1000).toFixed(1)} s (${errors.length} attempts); last: ${errors[errors.length - 1] ?? 'none'}`);
+    throw new VerifyError(
+      `add #${n} of counter ${this.key}: no answer within ${((Date.now() - started) / 1000).toFixed(1)} s (${errors.length} attempts); last: ${errors[errors.length - 1] ?? 'none'}`,
+    );
   }
 
   /** `count` adds one after the other. */
@@ -124,14 +133,26 @@ export class CounterClient {
   async verify(bound: Deadline): Promise<string> {
     const n = this.answers.length;
     const wrong = this.answers.findIndex((v, i) => v !== i + 1);
-    if (wrong >= 0) throw new VerifyError(`counter ${this.key}: add #${wrong + 1} answered ${this.answers[wrong]} (answers ${this.answers.join(', ')}); expected exactly 1..${n}`);
+    if (wrong >= 0)
+      throw new VerifyError(
+        `counter ${this.key}: add #${wrong + 1} answered ${this.answers[wrong]} (answers ${this.answers.join(', ')}); expected exactly 1..${n}`,
+      );
     if (n > 0) {
-      const again = await callWithRetries<number>(this.endpoints.caller, { url: this.url('add'), method: 'POST', headers: { 'idempotency-key': `${this.key}-add-1` } }, bound);
-      if (again.value !== 1) throw new VerifyError(`counter ${this.key}: a retry of add #1 (same idempotency key) answered ${again.value}, not its first answer 1`);
+      const again = await callWithRetries<number>(
+        this.endpoints.caller,
+        { url: this.url('add'), method: 'POST', headers: { 'idempotency-key': `${this.key}-add-1` } },
+        bound,
+      );
+      if (again.value !== 1)
+        throw new VerifyError(
+          `counter ${this.key}: a retry of add #1 (same idempotency key) answered ${again.value}, not its first answer 1`,
+        );
     }
     const state = await callWithRetries<{ count: number }>(this.endpoints.caller, { url: this.url('state'), method: 'POST' }, bound);
     if (state.value.count !== n) {
-      throw new VerifyError(`counter ${this.key}: the count is ${state.value.count} after ${n} acknowledged adds (${state.value.count < n ? 'acknowledged writes lost' : 'writes applied twice'})`);
+      throw new VerifyError(
+        `counter ${this.key}: the count is ${state.value.count} after ${n} acknowledged adds (${state.value.count < n ? 'acknowledged writes lost' : 'writes applied twice'})`,
+      );
     }
     return `counter ${this.key}: ${n} acknowledged adds answered exactly 1..${n}, the count is ${n}, a retried idempotency key answered its first answer`;
   }

@@ -10,14 +10,7 @@ import { rollingRestart } from './rolling-restart';
  * Every scenario of `npm run verify -- --scenario NAME`, one entry per line, in the order `--help` lists them.
  * Add a scenario by importing it above and adding it here.
  */
-export const SCENARIOS: readonly Scenario[] = [
-  scaleOut,
-  scaleIn,
-  rollingRestart,
-  rollingUpgrade,
-  majorityLoss,
-  volumeLoss,
-];
+export const SCENARIOS: readonly Scenario[] = [scaleOut, scaleIn, rollingRestart, rollingUpgrade, majorityLoss, volumeLoss];
 
 export function scenarioNames(): string[] {
   return SCENARIOS.map((s) => s.name);

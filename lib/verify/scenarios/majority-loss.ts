@@ -30,9 +30,11 @@ export function majorityOf(replicas: number): number {
  */
 export const majorityLoss: Scenario = {
   name: 'majority-loss',
-  summary: 'a majority of the pods (2 of 3) SIGKILLed with writes in flight: writes hang; restarted on their data, it recovers by itself, no acknowledged write lost or applied twice',
+  summary:
+    'a majority of the pods (2 of 3) SIGKILLed with writes in flight: writes hang; restarted on their data, it recovers by itself, no acknowledged write lost or applied twice',
   budgetSeconds: 120,
-  refuse: ({ replicas }) => (replicas < 3 ? `a majority loss that leaves a node running needs at least 3 pods, the target has ${replicas}` : undefined),
+  refuse: ({ replicas }) =>
+    replicas < 3 ? `a majority loss that leaves a node running needs at least 3 pods, the target has ${replicas}` : undefined,
   run: runMajorityLoss,
 };
 
@@ -99,7 +101,11 @@ async function runMajorityLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
       { name: 'outage held', value: Number((OUTAGE_MS / 1000).toFixed(1)), unit: 's' },
       { name: 'restart to every partition led', value: Number((recoveryMs / 1000).toFixed(1)), unit: 's' },
       { name: 'restart to the next acknowledged add', value: Number((firstAckAfterRestartMs / 1000).toFixed(1)), unit: 's' },
-      { name: 'SIGKILL to the next acknowledged add', value: Number(((restartedAt - killedAt + firstAckAfterRestartMs) / 1000).toFixed(1)), unit: 's' },
+      {
+        name: 'SIGKILL to the next acknowledged add',
+        value: Number(((restartedAt - killedAt + firstAckAfterRestartMs) / 1000).toFixed(1)),
+        unit: 's',
+      },
       { name: 'adds retried', value: stats.retriedWrites },
       { name: 'failed attempts', value: stats.failedAttempts },
       { name: 'acknowledged adds in total', value: counter.acknowledged },

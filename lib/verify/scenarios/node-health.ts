@@ -46,7 +46,8 @@ export async function probeNodeBack(
 ): Promise<Probe<string>> {
   const node = await nodeRow(ctl, addresses, options.name);
   if (!node) return { done: false, reason: `${options.name} is not listed` };
-  if (node.gen_node_id === options.before) return { done: false, reason: `${options.name} is still listed as its old generation ${node.gen_node_id}` };
+  if (node.gen_node_id === options.before)
+    return { done: false, reason: `${options.name} is still listed as its old generation ${node.gen_node_id}` };
   if (node.state.toLowerCase() !== 'alive') return { done: false, reason: `${options.name} (${node.gen_node_id}) is ${node.state}` };
   const token = new RegExp(`(^|[^0-9A-Za-z])${node.plain_node_id}([^0-9]|$)`);
   const sets = await ctl.sql<ReplicaSetRow>(addresses, 'SELECT partition_id, current_replica_set FROM partitions');
@@ -55,11 +56,22 @@ export async function probeNodeBack(
     addresses,
     `SELECT partition_id, gen_node_id FROM partition_state WHERE gen_node_id = '${node.gen_node_id}' AND lower(replay_status) = 'active'`,
   );
-  if (mine.length < (options.minPartitions ?? 0)) return { done: false, reason: `${options.name} (${node.gen_node_id}) is in the replica set of ${mine.length} partitions, not yet ${options.minPartitions}` };
+  if (mine.length < (options.minPartitions ?? 0))
+    return {
+      done: false,
+      reason: `${options.name} (${node.gen_node_id}) is in the replica set of ${mine.length} partitions, not yet ${options.minPartitions}`,
+    };
   const running = new Set(active.map((r) => r.partition_id));
   const behind = mine.filter((id) => !running.has(id));
-  if (behind.length > 0) return { done: false, reason: `${options.name} (${node.gen_node_id}) has ${mine.length - behind.length}/${mine.length} of its partition processors active` };
+  if (behind.length > 0)
+    return {
+      done: false,
+      reason: `${options.name} (${node.gen_node_id}) has ${mine.length - behind.length}/${mine.length} of its partition processors active`,
+    };
   const leaders = await probeLeaders(ctl, addresses, options.partitions, options.down);
   if (!leaders.done) return leaders;
-  return { done: true, value: `${options.name} back as ${node.gen_node_id}, ${mine.length} partition processors active, every partition led` };
+  return {
+    done: true,
+    value: `${options.name} back as ${node.gen_node_id}, ${mine.length} partition processors active, every partition led`,
+  };
 }

@@ -94,7 +94,16 @@ async function roll(ctx: ScenarioContext, gate: (ordinal: number) => Promise<voi
   const recoveredMs = Date.now() - t;
   await sleep(1000);
   const [writes, leaders] = [await writer.stop(), await watcher.stop()];
-  return { rollMs, recoveredMs, maxLeaderless: leaders.max, leaderlessMs: leaders.leaderlessMs, looks: leaders.looks, unanswered: leaders.unanswered, writes, pods };
+  return {
+    rollMs,
+    recoveredMs,
+    maxLeaderless: leaders.max,
+    leaderlessMs: leaders.leaderlessMs,
+    looks: leaders.looks,
+    unanswered: leaders.unanswered,
+    writes,
+    pods,
+  };
 }
 
 function describe(r: RollOutcome, partitions: number): string {
@@ -119,7 +128,8 @@ function figuresOf(label: string, r: RollOutcome): ScenarioFigure[] {
 
 export const rollingRestart: Scenario = {
   name: 'rolling-restart',
-  summary: 'every pod restarted once as the StatefulSet rolls: gated on /health (operator 1.7.4) vs on partition health (the stack\'s waits)',
+  summary:
+    "every pod restarted once as the StatefulSet rolls: gated on /health (operator 1.7.4) vs on partition health (the stack's waits)",
   budgetSeconds: 420,
   async run(ctx) {
     const { session } = ctx;
@@ -129,27 +139,36 @@ export const rollingRestart: Scenario = {
     // every 10 s; the StatefulSet controller moves on once the pod is Ready.
     const podReady = async (ordinal: number): Promise<void> => {
       const name = ctx.local.nodes[ordinal].name;
-      await pollUntil(`${name} Ready (readiness probe ${READINESS.path} on ${READINESS.port})`, ctx.deadline.within(60_000), 100, async () =>
-        session.services.ready().includes(name) ? { done: true, value: undefined } : { done: false, reason: 'not Ready yet' },
+      await pollUntil(
+        `${name} Ready (readiness probe ${READINESS.path} on ${READINESS.port})`,
+        ctx.deadline.within(60_000),
+        100,
+        async () => (session.services.ready().includes(name) ? { done: true, value: undefined } : { done: false, reason: 'not Ready yet' }),
       );
     };
     let health: RollOutcome | undefined;
-    await ctx.step(`roll gated on /health as the StatefulSet does under operator 1.7.4 (readiness ${READINESS.path}, no initial delay)`, async () => {
-      health = await roll(ctx, podReady);
-      figures.push(...figuresOf('/health-gated', health));
-      return describe(health, partitions);
-    });
+    await ctx.step(
+      `roll gated on /health as the StatefulSet does under operator 1.7.4 (readiness ${READINESS.path}, no initial delay)`,
+      async () => {
+        health = await roll(ctx, podReady);
+        figures.push(...figuresOf('/health-gated', health));
+        return describe(health, partitions);
+      },
+    );
     let gated: RollOutcome | undefined;
-    await ctx.step('roll gated on partition health (every partition led by a running node, then the next pod), as the stack\'s waits gate', async () => {
-      gated = await roll(ctx, async (ordinal) => {
-        await podReady(ordinal);
-        await session.partitionsLed(120_000);
-      });
-      figures.push(...figuresOf('partition-health-gated', gated));
-      // What the gate guarantees by construction: no pod is stopped while a partition is without a leader (the
-      // wait above fails the step otherwise). Partitions led by the pod being stopped still fail over.
-      return describe(gated, partitions);
-    });
+    await ctx.step(
+      "roll gated on partition health (every partition led by a running node, then the next pod), as the stack's waits gate",
+      async () => {
+        gated = await roll(ctx, async (ordinal) => {
+          await podReady(ordinal);
+          await session.partitionsLed(120_000);
+        });
+        figures.push(...figuresOf('partition-health-gated', gated));
+        // What the gate guarantees by construction: no pod is stopped while a partition is without a leader (the
+        // wait above fails the step otherwise). Partitions led by the pod being stopped still fail over.
+        return describe(gated, partitions);
+      },
+    );
     await ctx.step('no acknowledged write lost or applied twice', async () => ctx.counter.verify(ctx.deadline.within(60_000)));
     return {
       figures,

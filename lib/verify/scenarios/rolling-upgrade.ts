@@ -22,11 +22,14 @@ const ADD_BOUND_MS = 60_000;
  */
 export const rollingUpgrade: Scenario = {
   name: 'rolling-upgrade',
-  summary: 'restate-server 1.5.3 → 1.6.1 → 1.7.12 node by node on the same data, gated on partition health; it keeps serving, no acknowledged write lost or doubled',
+  summary:
+    'restate-server 1.5.3 → 1.6.1 → 1.7.12 node by node on the same data, gated on partition health; it keeps serving, no acknowledged write lost or doubled',
   budgetSeconds: 210,
   serverVersions: ['1.5.3', '1.6.1', '1.7.12'],
   refuse: ({ replicas, replication }) =>
-    replicas - 1 < replication ? `with one of ${replicas} pods down a replication of ${replication} cannot be met, so a rolling change cannot keep serving` : undefined,
+    replicas - 1 < replication
+      ? `with one of ${replicas} pods down a replication of ${replication} cannot be met, so a rolling change cannot keep serving`
+      : undefined,
   run: runRollingUpgrade,
 };
 
@@ -44,8 +47,11 @@ async function runRollingUpgrade(ctx: ScenarioContext): Promise<ScenarioOutcome>
 
   await ctx.step(`restatectl ${ctlVersion(session)} against the ${first.version} cluster it provisioned`, async () => {
     const status = await ctl.run(local.liveAddresses(), ['status']);
-    if (status.code !== 0) throw new VerifyError(`restatectl status exits ${status.code} against ${first.version}: ${lastLine(status.stderr || status.stdout)}`);
-    const nodes = plain(status.stdout).split('\n').filter((l) => /restate-\d+/.test(l)).length;
+    if (status.code !== 0)
+      throw new VerifyError(`restatectl status exits ${status.code} against ${first.version}: ${lastLine(status.stderr || status.stdout)}`);
+    const nodes = plain(status.stdout)
+      .split('\n')
+      .filter((l) => /restate-\d+/.test(l)).length;
     return `provisioning through provision.sh worked (step above); restatectl status exits 0 and lists ${nodes} nodes`;
   });
   await ctx.step(`${ADDS_BEFORE} adds through the counter on ${first.version}`, async () => {
@@ -69,8 +75,12 @@ async function runRollingUpgrade(ctx: ScenarioContext): Promise<ScenarioOutcome>
           await local.restart(node.ordinal, ctx.deadline.within(30_000), { serverBinary: next.path });
           session.services.containerStarted(node.name);
           versionOf.set(node.ordinal, next.version);
-          const back = await pollUntil(`${node.name} on ${next.version} back with its partitions`, ctx.deadline.within(NODE_BOUND_MS), 250, () =>
-            probeNodeBack(ctl, local.liveAddresses(), { name: node.name, partitions, minPartitions: 1, ...(before ? { before } : {}) }),
+          const back = await pollUntil(
+            `${node.name} on ${next.version} back with its partitions`,
+            ctx.deadline.within(NODE_BOUND_MS),
+            250,
+            () =>
+              probeNodeBack(ctl, local.liveAddresses(), { name: node.name, partitions, minPartitions: 1, ...(before ? { before } : {}) }),
           );
           const ms = Date.now() - t;
           slowestNodeMs = Math.max(slowestNodeMs, ms);
@@ -79,7 +89,8 @@ async function runRollingUpgrade(ctx: ScenarioContext): Promise<ScenarioOutcome>
         if (node.ordinal === 0) {
           await ctx.step(`mixed versions (${layout()}): restatectl status exits 0`, async () => {
             const status = await ctl.run(local.liveAddresses(), ['status']);
-            if (status.code !== 0) throw new VerifyError(`restatectl status exits ${status.code} with ${layout()}: ${lastLine(status.stderr || status.stdout)}`);
+            if (status.code !== 0)
+              throw new VerifyError(`restatectl status exits ${status.code} with ${layout()}: ${lastLine(status.stderr || status.stdout)}`);
             return 'yes';
           });
         }

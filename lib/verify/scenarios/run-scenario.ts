@@ -40,5 +40,12 @@ export async function runScenario(input: ScenarioInput, context: IsolatedContext
     await session.close();
   }
   const ok = outcome !== undefined && session.steps.every((s) => s.ok);
-  return { name: scenario.name, ok, budgetSeconds: scenario.budgetSeconds, ms: Date.now() - started, steps: session.steps, ...(outcome ? { outcome } : {}) };
+  return {
+    name: scenario.name,
+    ok,
+    budgetSeconds: scenario.budgetSeconds,
+    ms: Date.now() - started,
+    steps: session.steps,
+    ...(outcome ? { outcome } : {}),
+  };
 }

@@ -41,10 +41,13 @@ function dataLossLine(log: string): string | undefined {
  */
 export const volumeLoss: Scenario = {
   name: 'volume-loss',
-  summary: 'one pod restarted on an empty volume exits 1 (data loss, join refused); the recover steps of deploy recover bring it back as a new node id, counter exact',
+  summary:
+    'one pod restarted on an empty volume exits 1 (data loss, join refused); the recover steps of deploy recover bring it back as a new node id, counter exact',
   budgetSeconds: 120,
   refuse: ({ replicas, replication }) =>
-    replicas - 1 < replication ? `with one of ${replicas} pods lost a replication of ${replication} cannot be met, so the cluster cannot serve while it recovers` : undefined,
+    replicas - 1 < replication
+      ? `with one of ${replicas} pods lost a replication of ${replication} cannot be met, so the cluster cannot serve while it recovers`
+      : undefined,
   run: runVolumeLoss,
 };
 
@@ -70,7 +73,10 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     const log = readFileSync(node.logFile, 'utf8');
     const line = dataLossLine(log);
     if (exit.code !== 1) throw new VerifyError(`${node.name} ended with ${describeExit(exit)}, not exit status 1`);
-    if (!line) throw new VerifyError(`${node.name} exited 1 without the data-loss line (${DATA_LOSS_LOG}); its log says:\n      ${logTail(node.logFile, 8)}`);
+    if (!line)
+      throw new VerifyError(
+        `${node.name} exited 1 without the data-loss line (${DATA_LOSS_LOG}); its log says:\n      ${logTail(node.logFile, 8)}`,
+      );
     figures.push({ name: 'empty start to exit 1', value: Number(((Date.now() - t) / 1000).toFixed(1)), unit: 's' });
     return `${describeExit(exit)} after ${seconds(Date.now() - t)} (a CrashLoopBackOff in Kubernetes): ${line}`;
   });
@@ -89,7 +95,9 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     const back = await pollUntil(`${node.name} in the cluster under a new node id`, ctx.deadline.within(JOIN_BOUND_MS), 500, () =>
       probeNodeBack(ctl, local.liveAddresses(), { name: node.name, partitions: session.expected.partitions }),
     );
-    const layout = await pollUntil('the partition table and logs as configured', ctx.deadline.within(30_000), 500, () => probeLayout(ctl, local.liveAddresses(), session.expected));
+    const layout = await pollUntil('the partition table and logs as configured', ctx.deadline.within(30_000), 500, () =>
+      probeLayout(ctl, local.liveAddresses(), session.expected),
+    );
     return `${back} (${seconds(Date.now() - t)}); ${layout}`;
   });
   await ctx.step(`the metadata cluster has ${session.cluster.replicas} members again`, async () => {
@@ -97,7 +105,8 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
       const now = await metadataMembers(ctl, local.liveAddresses());
       return now.length === session.cluster.replicas ? { done: true, value: now } : { done: false, reason: `members ${now.join(', ')}` };
     }).catch(async () => metadataMembers(ctl, local.liveAddresses()));
-    if (members.length !== session.cluster.replicas) throw new VerifyError(`the metadata cluster has ${members.length} members (${members.join(', ')}), not ${session.cluster.replicas}`);
+    if (members.length !== session.cluster.replicas)
+      throw new VerifyError(`the metadata cluster has ${members.length} members (${members.join(', ')}), not ${session.cluster.replicas}`);
     figures.push({ name: 'recover steps to the node back', value: Number(((Date.now() - recoverStarted) / 1000).toFixed(1)), unit: 's' });
     return members.join(', ');
   });
@@ -118,8 +127,14 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
 
 /** Plain node ids of the metadata cluster's members. */
 async function metadataMembers(ctl: Restatectl, addresses: readonly string[]): Promise<string[]> {
-  const rows = await ctl.sql<{ plain_node_id: string; metadata_server_state: string }>(addresses, 'SELECT plain_node_id, metadata_server_state FROM nodes');
-  return rows.filter((r) => r.metadata_server_state.toLowerCase() === 'member').map((r) => r.plain_node_id).sort();
+  const rows = await ctl.sql<{ plain_node_id: string; metadata_server_state: string }>(
+    addresses,
+    'SELECT plain_node_id, metadata_server_state FROM nodes',
+  );
+  return rows
+    .filter((r) => r.metadata_server_state.toLowerCase() === 'member')
+    .map((r) => r.plain_node_id)
+    .sort();
 }
 
 function describeStep(step: RecoverStep): string {
@@ -149,7 +164,9 @@ async function runRecoverStep(ctx: ScenarioContext, step: RecoverStep, node: Loc
         did = `exit 0${attempts > 1 ? ` at attempt ${attempts}` : ''} (${lastLine(run.stdout || run.stderr)})`;
         break;
       }
-      const why = `restatectl ${step.argv.join(' ')} exited ${run.code}: ${plain(run.stderr || run.stdout).trim().slice(0, 400)}`;
+      const why = `restatectl ${step.argv.join(' ')} exited ${run.code}: ${plain(run.stderr || run.stdout)
+        .trim()
+        .slice(0, 400)}`;
       if (await satisfied()) {
         did = `already in effect after attempt ${attempts} (${why})`;
         break;
@@ -169,9 +186,12 @@ async function runRecoverStep(ctx: ScenarioContext, step: RecoverStep, node: Loc
   const wait = step.waitFor;
   if (!wait) return `${did} in ${seconds(Date.now() - t)}`;
   await pollUntil(wait.description, ctx.deadline.within(wait.timeoutSeconds * 1000), 250, async () => {
-    if (step.kind === 'restart' && !local.isRunning(node.ordinal)) throw new VerifyError(`${node.name} exited again after the recovery: ${local.logSummary()}`);
+    if (step.kind === 'restart' && !local.isRunning(node.ordinal))
+      throw new VerifyError(`${node.name} exited again after the recovery: ${local.logSummary()}`);
     const rows = await ctl.sql<SqlRow>(local.liveAddresses(), wait.sql);
-    return wait.satisfied(rows) ? { done: true, value: undefined } : { done: false, reason: `not yet: ${JSON.stringify(rows).slice(0, 300)}` };
+    return wait.satisfied(rows)
+      ? { done: true, value: undefined }
+      : { done: false, reason: `not yet: ${JSON.stringify(rows).slice(0, 300)}` };
   });
   return `${did}; ${wait.description} after ${seconds(Date.now() - t)}`;
 }

@@ -12,7 +12,12 @@ const SCRIPT = readFileSync(join(__dirname, '..', '..', '..', 'lib', 'stack', 'd
 
 function synthJob() {
   const chart = Testing.chart();
-  new DrainJob(chart, 'Drain', { clusterName: 'restate-prod', scaleIn: { from: 5, to: 3 }, namespace: 'restate-operator', image: 'restatedev/restate:1.4' });
+  new DrainJob(chart, 'Drain', {
+    clusterName: 'restate-prod',
+    scaleIn: { from: 5, to: 3 },
+    namespace: 'restate-operator',
+    image: 'restatedev/restate:1.4',
+  });
   const objects = Testing.synth(chart);
   const byKind = (kind: string) => objects.find((o) => o.kind === kind);
   return { objects, configMap: byKind('ConfigMap'), job: byKind('Job') };
@@ -23,7 +28,16 @@ function synthTarget(dir: ValuesDir, environment: string, provider: string) {
   const { values } = loadTargetValues(dir.path, environment, provider);
   const app = new App({ outdir: join(dir.path, 'out') });
   buildStack(app, values, { helmExecutable: join(__dirname, '..', '..', 'support', 'helm-stand-in.ts') });
-  return new Map(app.charts.map((chart) => [chart.node.id, chart.toJson() as { kind: string; metadata: { name: string; namespace?: string }; spec?: { security?: { networkPeers?: { metrics?: unknown[] } } } }[]]));
+  return new Map(
+    app.charts.map((chart) => [
+      chart.node.id,
+      chart.toJson() as {
+        kind: string;
+        metadata: { name: string; namespace?: string };
+        spec?: { security?: { networkPeers?: { metrics?: unknown[] } } };
+      }[],
+    ]),
+  );
 }
 
 describe('DrainJob', () => {
@@ -43,7 +57,16 @@ describe('DrainJob', () => {
     const pod = job.spec.template.spec;
     const [container] = pod.containers;
     expect(container.command).toEqual(['sh', '/scripts/drain.sh']);
-    expect(container.args).toEqual(['--from', '5', '--to', '3', '--address', 'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122', '--deadline', '900']);
+    expect(container.args).toEqual([
+      '--from',
+      '5',
+      '--to',
+      '3',
+      '--address',
+      'http://restate-0.restate-cluster.restate-prod.svc.cluster.local:5122',
+      '--deadline',
+      '900',
+    ]);
     expect(job.spec.backoffLimit).toBe(0);
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.dnsConfig).toEqual({ searches: ['restate-prod.svc.cluster.local'] });

@@ -11,10 +11,10 @@ function drain(args: string[], path = '/usr/bin:/bin') {
 }
 
 describe('drainScriptArgs', () => {
-  test('GIVEN from, to, an address and bounds WHEN turned into arguments THEN they come in the script\'s order', () => {
-    expect(drainScriptArgs({ from: 5, to: 3, address: 'http://restate-0.restate-cluster:5122', deadlineSeconds: 60, intervalSeconds: 1 })).toEqual([
-      '--from', '5', '--to', '3', '--address', 'http://restate-0.restate-cluster:5122', '--deadline', '60', '--interval', '1',
-    ]);
+  test("GIVEN from, to, an address and bounds WHEN turned into arguments THEN they come in the script's order", () => {
+    expect(
+      drainScriptArgs({ from: 5, to: 3, address: 'http://restate-0.restate-cluster:5122', deadlineSeconds: 60, intervalSeconds: 1 }),
+    ).toEqual(['--from', '5', '--to', '3', '--address', 'http://restate-0.restate-cluster:5122', '--deadline', '60', '--interval', '1']);
   });
 
   test('GIVEN an increase, a bad address or a fractional bound WHEN turned into arguments THEN each is refused', () => {

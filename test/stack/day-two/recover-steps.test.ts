@@ -27,7 +27,12 @@ describe('the volume-loss recovery as data', () => {
   });
 
   test('GIVEN node ids as restatectl prints them WHEN read THEN N3 and 3 are both N3; garbage is none', () => {
-    expect([nodeIdOf({ plain_node_id: 'N3' }), nodeIdOf({ plain_node_id: 3 }), nodeIdOf({ plain_node_id: 'x' }), nodeIdOf({})]).toEqual(['N3', 'N3', undefined, undefined]);
+    expect([nodeIdOf({ plain_node_id: 'N3' }), nodeIdOf({ plain_node_id: 3 }), nodeIdOf({ plain_node_id: 'x' }), nodeIdOf({})]).toEqual([
+      'N3',
+      'N3',
+      undefined,
+      undefined,
+    ]);
     expect(() => recoverSteps({ name: 'restate-2', id: '3; drop' })).toThrow('a plain node id such as N3 is needed');
   });
 

@@ -37,12 +37,21 @@ function argoTarget(folder: string): ArgoTarget {
   const apps = loadManifests(join(folder, 'argocd', 'application.yaml'));
   const application = apps[0]!;
   const exclude: string | undefined = application.spec.source.directory?.exclude;
-  const files = readdirSync(folder).filter((name) => statSync(join(folder, name)).isFile() && /\.ya?ml$/.test(name) && name !== exclude).sort();
+  const files = readdirSync(folder)
+    .filter((name) => statSync(join(folder, name)).isFile() && /\.ya?ml$/.test(name) && name !== exclude)
+    .sort();
   const objects = files.flatMap((name) => loadManifests(join(folder, name)));
   const cluster = objects.find((o) => o.kind === 'RestateCluster')!;
   // The SOPS file holds ciphertext; KSOPS would hand Argo CD the decrypted Secret, which has the same metadata.
   const credentials = apps.length > 1 ? loadManifests(join(folder, SOPS_SECRET_FILE))[0] : undefined;
-  return { folder, application, objects, credentials, clusterName: cluster.metadata.name, automatedProvisioning: objects.some((o) => o.kind === 'Job') };
+  return {
+    folder,
+    application,
+    objects,
+    credentials,
+    clusterName: cluster.metadata.name,
+    automatedProvisioning: objects.some((o) => o.kind === 'Job'),
+  };
 }
 
 function repoTargets(): string[] {
@@ -72,20 +81,30 @@ function credentialsApplication(world: ClusterWorld, secret: Manifest | undefine
 
 describe('a first Argo CD sync of a target on a fresh cluster', () => {
   test('every target of the repository has an Argo CD entry or is a Flux target', () => {
-    expect(repoTargets().map((f) => f.split('/').slice(-2).join('/')).sort()).toEqual(['dev/vultr', 'prod/aws', 'prod/vultr', 'staging/vultr']);
+    expect(
+      repoTargets()
+        .map((f) => f.split('/').slice(-2).join('/'))
+        .sort(),
+    ).toEqual(['dev/vultr', 'prod/aws', 'prod/vultr', 'staging/vultr']);
   });
 
-  test.each(['prod/vultr', 'prod/aws'])('%s converges on its own: operator, then the cluster with its provisioning hook in the same wave, then monitoring', (name) => {
-    // GIVEN a fresh cluster with Argo CD (and the argocd-cm health checks synth writes) and the target's Application
-    const target = argoTarget(join(dist, 'repo', name));
-    const world = new ClusterWorld({ tools: ['argocd'] });
-    // WHEN Argo CD syncs it, with the Application's own retry limit
-    const outcome = simulateArgoSync(world, target.objects, target.application.spec.syncPolicy.retry.limit);
-    // THEN the first attempt succeeds, wave by wave, and ends with the RestateCluster Ready
-    expect({ outcome, history: outcome.phase === 'Succeeded' ? '' : world.history() }).toMatchObject({ outcome: { phase: 'Succeeded', attempts: 1 }, history: '' });
-    expect(outcome.applied).toEqual(['Sync/-1', 'Sync/0', 'Sync/1']);
-    expect(argoClusterHealth(world, target.clusterName)).toBe('Healthy');
-  });
+  test.each(['prod/vultr', 'prod/aws'])(
+    '%s converges on its own: operator, then the cluster with its provisioning hook in the same wave, then monitoring',
+    (name) => {
+      // GIVEN a fresh cluster with Argo CD (and the argocd-cm health checks synth writes) and the target's Application
+      const target = argoTarget(join(dist, 'repo', name));
+      const world = new ClusterWorld({ tools: ['argocd'] });
+      // WHEN Argo CD syncs it, with the Application's own retry limit
+      const outcome = simulateArgoSync(world, target.objects, target.application.spec.syncPolicy.retry.limit);
+      // THEN the first attempt succeeds, wave by wave, and ends with the RestateCluster Ready
+      expect({ outcome, history: outcome.phase === 'Succeeded' ? '' : world.history() }).toMatchObject({
+        outcome: { phase: 'Succeeded', attempts: 1 },
+        history: '',
+      });
+      expect(outcome.applied).toEqual(['Sync/-1', 'Sync/0', 'Sync/1']);
+      expect(argoClusterHealth(world, target.clusterName)).toBe('Healthy');
+    },
+  );
 
   test('staging/vultr (operator 2.8.1: its CRDs chart first, autoProvision) converges on the first attempt', () => {
     // GIVEN the 2.8.1 target: the CRDs chart's Application in wave -2, the operator (skipCrds) in -1, the cluster in 0
@@ -94,7 +113,10 @@ describe('a first Argo CD sync of a target on a fresh cluster', () => {
     // WHEN Argo CD syncs it
     const outcome = simulateArgoSync(world, target.objects, target.application.spec.syncPolicy.retry.limit);
     // THEN every wave is applied once, and the operator's own provisioning makes the cluster Healthy
-    expect({ outcome, history: outcome.phase === 'Succeeded' ? '' : world.history() }).toMatchObject({ outcome: { phase: 'Succeeded', attempts: 1 }, history: '' });
+    expect({ outcome, history: outcome.phase === 'Succeeded' ? '' : world.history() }).toMatchObject({
+      outcome: { phase: 'Succeeded', attempts: 1 },
+      history: '',
+    });
     expect(outcome.applied).toEqual(['Sync/-2', 'Sync/-1', 'Sync/0']);
     for (let i = 0; i < 5; i += 1) world.tick();
     expect(argoClusterHealth(world, target.clusterName)).toBe('Healthy');
@@ -125,7 +147,10 @@ describe('a first Argo CD sync of a target on a fresh cluster', () => {
     // WHEN both Applications sync
     const outcome = simulateArgoSync(world, target.objects, 5, { everyTick: credentialsApplication(world, target.credentials) });
     // THEN the pods start once the Secret arrives, the Job provisions, and the sync succeeds at the first attempt
-    expect({ phase: outcome.phase, history: outcome.phase === 'Succeeded' ? '' : world.history() }).toEqual({ phase: 'Succeeded', history: '' });
+    expect({ phase: outcome.phase, history: outcome.phase === 'Succeeded' ? '' : world.history() }).toEqual({
+      phase: 'Succeeded',
+      history: '',
+    });
     expect(outcome.attempts).toBe(1);
     expect(argoClusterHealth(world, target.clusterName)).toBe('Healthy');
   });
@@ -154,7 +179,12 @@ describe('the naive design, for comparison', () => {
     // GIVEN dev/kind under Argo CD with the Secret put back into the target's Application (wave 0)
     const target = argoTarget(join(argoSopsDist, 'dev', 'kind'));
     const world = new ClusterWorld({ tools: ['argocd'] });
-    const outcome = simulateArgoSync(world, [...target.objects, { ...target.credentials!, metadata: { ...target.credentials!.metadata, annotations: {} } }], 5, { budget: 300 });
+    const outcome = simulateArgoSync(
+      world,
+      [...target.objects, { ...target.credentials!, metadata: { ...target.credentials!.metadata, annotations: {} } }],
+      5,
+      { budget: 300 },
+    );
     // THEN the first attempt fails (the operator has not created the namespace when the Secret is applied), and
     // the provisioning hook of that wave runs on meanwhile: the cluster only converges through a retry
     expect(outcome.attempts).toBeGreaterThan(1);

@@ -17,8 +17,20 @@ const variants = {
 };
 beforeAll(() => {
   runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir: join(root, 'repo', 'dist'), allowStorageChange: false });
-  runSynth({ environment: 'dev', provider: 'kind', valuesDir: variants.monitoring.path, outdir: join(root, 'monitoring', 'dist'), allowStorageChange: false });
-  runSynth({ environment: 'dev', provider: 'kind', valuesDir: variants.byHand.path, outdir: join(root, 'byhand', 'dist'), allowStorageChange: false });
+  runSynth({
+    environment: 'dev',
+    provider: 'kind',
+    valuesDir: variants.monitoring.path,
+    outdir: join(root, 'monitoring', 'dist'),
+    allowStorageChange: false,
+  });
+  runSynth({
+    environment: 'dev',
+    provider: 'kind',
+    valuesDir: variants.byHand.path,
+    outdir: join(root, 'byhand', 'dist'),
+    allowStorageChange: false,
+  });
 });
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
@@ -27,7 +39,7 @@ afterAll(() => {
 
 const kustomizationsOf = (checkout: string) => loadManifests(join(checkout, 'dist', 'dev', 'kind', 'flux', 'kustomizations.yaml'));
 
-describe('Flux on a fresh cluster, with only the target\'s flux/ entry applied', () => {
+describe("Flux on a fresh cluster, with only the target's flux/ entry applied", () => {
   test('dev/kind converges: operator, CRDs Established, cluster, credentials Secret, provisioning, each after the one before', () => {
     // GIVEN a fresh cluster with Flux and the target's Kustomizations
     const checkout = join(root, 'repo');
@@ -35,9 +47,20 @@ describe('Flux on a fresh cluster, with only the target\'s flux/ entry applied',
     // WHEN kustomize-controller reconciles them
     const outcome = simulateFlux(world, kustomizationsOf(checkout), checkout);
     // THEN each turns Ready in the chain's order and the RestateCluster is Ready, provisioned by the Job
-    expect({ notReady: outcome.notReady, history: Object.keys(outcome.notReady).length > 0 ? world.history() : '' }).toEqual({ notReady: {}, history: '' });
-    expect(outcome.readyOrder).toEqual(['restate-dev-operator', 'restate-dev-cluster', 'restate-dev-credentials', 'restate-dev-provisioning']);
-    expect(world.get('restate.dev/v1', 'RestateCluster', 'restate-dev')?.status.conditions[0]).toMatchObject({ type: 'Ready', status: 'True' });
+    expect({ notReady: outcome.notReady, history: Object.keys(outcome.notReady).length > 0 ? world.history() : '' }).toEqual({
+      notReady: {},
+      history: '',
+    });
+    expect(outcome.readyOrder).toEqual([
+      'restate-dev-operator',
+      'restate-dev-cluster',
+      'restate-dev-credentials',
+      'restate-dev-provisioning',
+    ]);
+    expect(world.get('restate.dev/v1', 'RestateCluster', 'restate-dev')?.status.conditions[0]).toMatchObject({
+      type: 'Ready',
+      status: 'True',
+    });
     expect(world.history()).toMatch(/Job restate-dev-provision: provisioned restate-dev/);
   });
 
@@ -55,8 +78,18 @@ describe('Flux on a fresh cluster, with only the target\'s flux/ entry applied',
   });
 
   test('with metrics on, monitoring comes last; with provisioning by hand, the chain ends at the credentials', () => {
-    const monitoring = simulateFlux(new ClusterWorld({ tools: ['flux'] }), kustomizationsOf(join(root, 'monitoring')), join(root, 'monitoring'));
-    expect(monitoring.readyOrder).toEqual(['restate-dev-operator', 'restate-dev-cluster', 'restate-dev-credentials', 'restate-dev-provisioning', 'restate-dev-monitoring']);
+    const monitoring = simulateFlux(
+      new ClusterWorld({ tools: ['flux'] }),
+      kustomizationsOf(join(root, 'monitoring')),
+      join(root, 'monitoring'),
+    );
+    expect(monitoring.readyOrder).toEqual([
+      'restate-dev-operator',
+      'restate-dev-cluster',
+      'restate-dev-credentials',
+      'restate-dev-provisioning',
+      'restate-dev-monitoring',
+    ]);
     const world = new ClusterWorld({ tools: ['flux'] });
     const byHand = simulateFlux(world, kustomizationsOf(join(root, 'byhand')), join(root, 'byhand'));
     expect(byHand.readyOrder).toEqual(['restate-dev-operator', 'restate-dev-cluster', 'restate-dev-credentials']);
@@ -65,7 +98,9 @@ describe('Flux on a fresh cluster, with only the target\'s flux/ entry applied',
 
   test('every step folder builds to exactly the target files of its step (kustomize over ../../ paths)', () => {
     const checkout = join(root, 'repo');
-    const kinds = kustomizationsOf(checkout).map((k) => buildPath(k, checkout).map(({ object }) => `${object.kind}/${object.metadata.name}`));
+    const kinds = kustomizationsOf(checkout).map((k) =>
+      buildPath(k, checkout).map(({ object }) => `${object.kind}/${object.metadata.name}`),
+    );
     expect(kinds).toEqual([
       ['OCIRepository/restate-operator', 'HelmRelease/restate-operator'],
       ['RestateCluster/restate-dev'],
@@ -76,7 +111,7 @@ describe('Flux on a fresh cluster, with only the target\'s flux/ entry applied',
 });
 
 describe('the step folders under the real kustomize (kubectl kustomize)', () => {
-  test('build with Flux\'s load restrictions (none) to the step\'s objects, and the entry folder to the Kustomizations only', () => {
+  test("build with Flux's load restrictions (none) to the step's objects, and the entry folder to the Kustomizations only", () => {
     // GIVEN the synthesized flux/ folder of dev/kind
     const flux = join(root, 'repo', 'dist', 'dev', 'kind', 'flux');
     const build = (...args: string[]) => spawnSync('kubectl', ['kustomize', ...args], { encoding: 'utf8' });
@@ -87,7 +122,12 @@ describe('the step folders under the real kustomize (kubectl kustomize)', () => 
     expect(provisioning.status).toBe(0);
     expect([...provisioning.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort()).toEqual(['ConfigMap', 'Job', 'ServiceAccount']);
     expect(entry.status).toBe(0);
-    expect([...entry.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])).toEqual(['Kustomization', 'Kustomization', 'Kustomization', 'Kustomization']);
+    expect([...entry.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])).toEqual([
+      'Kustomization',
+      'Kustomization',
+      'Kustomization',
+      'Kustomization',
+    ]);
     // and under kustomize's default restrictions the ../../ paths are refused: the folders are for Flux, not for kubectl -k
     expect(build(join(flux, 'provisioning')).stderr).toMatch(/is not in or below/);
   });
@@ -98,15 +138,24 @@ describe('the single Kustomization over the whole target folder, for comparison'
     // GIVEN one Kustomization over dist/dev/kind (every top-level file), with SOPS decryption
     const checkout = join(root, 'repo');
     const folder = join(checkout, 'dist', 'dev', 'kind');
-    const files = readdirSync(folder).filter((name) => statSync(join(folder, name)).isFile()).sort();
+    const files = readdirSync(folder)
+      .filter((name) => statSync(join(folder, name)).isFile())
+      .sort();
     const single: Manifest = { ...kustomizationsOf(checkout)[0]!, metadata: { name: 'restate-dev', namespace: 'flux-system' } };
-    single.spec = { ...single.spec, path: './dist/dev/kind', decryption: { provider: 'sops', secretRef: { name: 'sops-age' } }, healthChecks: [] };
+    single.spec = {
+      ...single.spec,
+      path: './dist/dev/kind',
+      decryption: { provider: 'sops', secretRef: { name: 'sops-age' } },
+      healthChecks: [],
+    };
     const world = new ClusterWorld({ tools: ['flux'] });
     // WHEN reconciled with a kustomization.yaml that lists the folder's files (what Flux generates for it)
     const outcome = simulateFlux(world, [single], checkout, 300, (k) => (k === single ? files.map((f) => join(folder, f)) : undefined));
     // THEN it stays not Ready, every attempt refused by the dry run, and the operator never arrives
     expect(outcome.readyOrder).toEqual([]);
-    expect(outcome.notReady['restate-dev']).toMatch(/^dry run failed: restate.dev\/RestateCluster\/\/restate-dev: no matches for kind "RestateCluster"/);
+    expect(outcome.notReady['restate-dev']).toMatch(
+      /^dry run failed: restate.dev\/RestateCluster\/\/restate-dev: no matches for kind "RestateCluster"/,
+    );
     expect(world.get('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'restate-operator', 'flux-system')).toBeUndefined();
   });
 });

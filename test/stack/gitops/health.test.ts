@@ -3,7 +3,12 @@ import { lua51SyntaxError, runHealthCheck } from '../../support/lua51';
 
 /** A RestateCluster with the status operator 1.7.4 writes: one Ready condition (controller.rs:215-288). */
 function cluster(condition?: { status: string; reason: string; message: string }): Record<string, unknown> {
-  const base = { apiVersion: 'restate.dev/v1', kind: 'RestateCluster', metadata: { name: 'restate-dev' }, spec: { compute: { image: 'restatedev/restate:1.4' } } };
+  const base = {
+    apiVersion: 'restate.dev/v1',
+    kind: 'RestateCluster',
+    metadata: { name: 'restate-dev' },
+    spec: { compute: { image: 'restatedev/restate:1.4' } },
+  };
   if (!condition) return base;
   return { ...base, status: { conditions: [{ type: 'Ready', lastTransitionTime: '2026-12-01T10:00:00Z', ...condition }] } };
 }
@@ -31,7 +36,10 @@ describe('Argo CD health of restate.dev/RestateCluster', () => {
   });
 
   test('is Healthy when Ready is True (reason Provisioned)', () => {
-    const health = runHealthCheck(script, cluster({ status: 'True', reason: 'Provisioned', message: 'Restate Cluster provisioned successfully' }));
+    const health = runHealthCheck(
+      script,
+      cluster({ status: 'True', reason: 'Provisioned', message: 'Restate Cluster provisioned successfully' }),
+    );
     expect(health).toEqual({ status: 'Healthy', message: 'Provisioned: Restate Cluster provisioned successfully' });
   });
 
@@ -68,7 +76,12 @@ describe('Argo CD health of a child argoproj.io/Application', () => {
   });
 
   test('is the health Argo CD assessed for the child, and Progressing before it has one', () => {
-    const app = (health?: Record<string, string>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'restate-operator' }, status: health ? { health } : {} });
+    const app = (health?: Record<string, string>) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'restate-operator' },
+      status: health ? { health } : {},
+    });
     expect(runHealthCheck(script, app({ status: 'Healthy' }))).toEqual({ status: 'Healthy', message: '' });
     expect(runHealthCheck(script, app({ status: 'Degraded', message: 'Deployment restate-operator failed' })).status).toBe('Degraded');
     expect(runHealthCheck(script, app({ status: 'Missing' })).status).toBe('Missing');

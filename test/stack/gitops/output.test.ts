@@ -17,7 +17,9 @@ function filesUnder(folder: string): string[] {
 }
 
 const gitOpsObjectFiles = () =>
-  filesUnder(DIST).filter((file) => /\/(argocd|flux)\//.test(file) && !file.endsWith('kustomization.yaml') && !file.endsWith('secret-generator.yaml'));
+  filesUnder(DIST).filter(
+    (file) => /\/(argocd|flux)\//.test(file) && !file.endsWith('kustomization.yaml') && !file.endsWith('secret-generator.yaml'),
+  );
 
 describe('the GitOps entries in dist/', () => {
   test('every object in them is valid against its upstream schema (vendored Argo CD and Flux CRDs, Kubernetes)', () => {
@@ -63,7 +65,9 @@ describe('the GitOps entries in dist/', () => {
       'monitoring.coreos.com/ServiceMonitor',
     ]);
     // nothing it deploys is outside the project: every object of the target folder has its kind listed
-    const objects = readdirSync(join(DIST, 'prod/aws')).filter((f) => f.endsWith('.k8s.yaml')).flatMap((f) => loadManifests(join(DIST, 'prod/aws', f)));
+    const objects = readdirSync(join(DIST, 'prod/aws'))
+      .filter((f) => f.endsWith('.k8s.yaml'))
+      .flatMap((f) => loadManifests(join(DIST, 'prod/aws', f)));
     const allowed = new Set([...kinds(project!.spec.clusterResourceWhitelist), ...kinds(project!.spec.namespaceResourceWhitelist)]);
     for (const o of objects) expect(allowed).toContain(`${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`);
   });
@@ -71,7 +75,12 @@ describe('the GitOps entries in dist/', () => {
   test('the target Application reads its folder, not recursively, in the project, with retries, and is named after the cluster', () => {
     const [app] = loadManifests(join(DIST, 'prod/vultr/argocd/application.yaml'));
     expect(app!.metadata).toEqual({ name: 'restate-prod', namespace: 'argocd' });
-    expect(app!.spec.source).toEqual({ repoURL: 'https://github.com/example/platform-gitops.git', targetRevision: 'HEAD', path: 'dist/prod/vultr', directory: { recurse: false } });
+    expect(app!.spec.source).toEqual({
+      repoURL: 'https://github.com/example/platform-gitops.git',
+      targetRevision: 'HEAD',
+      path: 'dist/prod/vultr',
+      directory: { recurse: false },
+    });
     expect(app!.spec.project).toBe('restate-stack');
     expect(app!.spec.syncPolicy.retry.limit).toBeGreaterThan(0);
     // the RestateCluster carries the tracking id this Application will give it
@@ -81,19 +90,31 @@ describe('the GitOps entries in dist/', () => {
 
   test('the argocd-cm patch holds exactly the two health checks, as Lua, and no other key', () => {
     const [patch] = loadManifests(join(DIST, 'dev/vultr/argocd/patches/argocd-cm.yaml'));
-    expect(Object.keys(patch!.data).sort()).toEqual(['resource.customizations.health.argoproj.io_Application', 'resource.customizations.health.restate.dev_RestateCluster']);
-    expect(patch!.data['resource.customizations.health.restate.dev_RestateCluster']).toBe(readFileSync(join(__dirname, '../../../lib/stack/gitops/restate-cluster-health.lua'), 'utf8'));
+    expect(Object.keys(patch!.data).sort()).toEqual([
+      'resource.customizations.health.argoproj.io_Application',
+      'resource.customizations.health.restate.dev_RestateCluster',
+    ]);
+    expect(patch!.data['resource.customizations.health.restate.dev_RestateCluster']).toBe(
+      readFileSync(join(__dirname, '../../../lib/stack/gitops/restate-cluster-health.lua'), 'utf8'),
+    );
   });
 
   test('the Flux entry folder lists only its Kustomizations, and the cluster step never prunes', () => {
-    expect(parse(readFileSync(join(DIST, 'dev/kind/flux/kustomization.yaml'), 'utf8'))).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['kustomizations.yaml'] });
+    expect(parse(readFileSync(join(DIST, 'dev/kind/flux/kustomization.yaml'), 'utf8'))).toEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['kustomizations.yaml'],
+    });
     const byName = Object.fromEntries(loadManifests(join(DIST, 'dev/kind/flux/kustomizations.yaml')).map((k) => [k.metadata.name, k.spec]));
     expect(byName['restate-dev-cluster'].prune).toBe(false);
     expect(byName['restate-dev-credentials'].decryption).toEqual({ provider: 'sops', secretRef: { name: 'sops-age' } });
     expect(byName['restate-dev-operator'].dependsOn).toBeUndefined();
     expect(byName['restate-dev-provisioning'].dependsOn).toEqual([{ name: 'restate-dev-credentials' }]);
     const [cluster] = loadManifests(join(DIST, 'dev/kind/0001-cluster.k8s.yaml'));
-    expect(cluster!.metadata.labels).toEqual({ 'kustomize.toolkit.fluxcd.io/name': 'restate-dev-cluster', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' });
+    expect(cluster!.metadata.labels).toEqual({
+      'kustomize.toolkit.fluxcd.io/name': 'restate-dev-cluster',
+      'kustomize.toolkit.fluxcd.io/namespace': 'flux-system',
+    });
   });
 });
 
@@ -101,7 +122,10 @@ describe('the destination cluster', () => {
   const target = (values: StackValues): SynthesizedTarget => ({
     values,
     folder: 'staging/vultr',
-    chartFiles: new Map([['operator', '0000-operator.k8s.yaml'], ['cluster', '0001-cluster.k8s.yaml']]),
+    chartFiles: new Map([
+      ['operator', '0000-operator.k8s.yaml'],
+      ['cluster', '0001-cluster.k8s.yaml'],
+    ]),
     sopsSecret: false,
     objects: [{ apiVersion: 'restate.dev/v1', kind: 'RestateCluster' }],
   });
@@ -109,16 +133,34 @@ describe('the destination cluster', () => {
   test('is a value per environment, used by the Application and the AppProject (helm delivery)', () => {
     // GIVEN staging on another cluster, with the rendered chart (helm delivery)
     const loaded = loadTargetValues(REPO_VALUES, 'staging', 'vultr').values;
-    const values = { ...loaded, operator: { ...loaded.operator, delivery: 'helm', argocd: { ...loaded.operator.argocd, destinationServer: 'https://staging.example.com:6443' } } } as StackValues;
+    const values = {
+      ...loaded,
+      operator: {
+        ...loaded.operator,
+        delivery: 'helm',
+        argocd: { ...loaded.operator.argocd, destinationServer: 'https://staging.example.com:6443' },
+      },
+    } as StackValues;
     // WHEN the GitOps entries are written
     const files = Object.fromEntries(gitOpsFiles(target(values)).map((f) => [f.path, parseAll(f.text)]));
     // THEN both name that server
-    expect(files['argocd/application.yaml']![0].spec.destination).toEqual({ server: 'https://staging.example.com:6443', namespace: 'restate-operator' });
-    expect(files['argocd/appproject.yaml']![0].spec.destinations.every((d: { server: string }) => d.server === 'https://staging.example.com:6443')).toBe(true);
+    expect(files['argocd/application.yaml']![0].spec.destination).toEqual({
+      server: 'https://staging.example.com:6443',
+      namespace: 'restate-operator',
+    });
+    expect(
+      files['argocd/appproject.yaml']![0].spec.destinations.every(
+        (d: { server: string }) => d.server === 'https://staging.example.com:6443',
+      ),
+    ).toBe(true);
   });
 
   test('other than the in-cluster one is refused with the argocd delivery, naming the key and the way out', () => {
-    const values = new ValuesDir().set('environments/staging.yaml', ['operator', 'argocd', 'destinationServer'], 'https://staging.example.com:6443');
+    const values = new ValuesDir().set(
+      'environments/staging.yaml',
+      ['operator', 'argocd', 'destinationServer'],
+      'https://staging.example.com:6443',
+    );
     try {
       expect(() => loadTargetValues(values.path, 'staging', 'vultr')).toThrow(ValuesError);
       expect(() => loadTargetValues(values.path, 'staging', 'vultr')).toThrow(
@@ -131,5 +173,8 @@ describe('the destination cluster', () => {
 });
 
 function parseAll(text: string): any[] {
-  return text.split(/^---$/m).map((doc) => parse(doc)).filter(Boolean);
+  return text
+    .split(/^---$/m)
+    .map((doc) => parse(doc))
+    .filter(Boolean);
 }

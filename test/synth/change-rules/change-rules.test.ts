@@ -4,7 +4,13 @@ import { change, cluster, job, valuesOf } from './fixture';
 const rules = (findings: readonly ChangeFinding[]) => findings.map((f) => `${f.severity} ${f.rule}`);
 const only = (findings: readonly ChangeFinding[], rule: string) => findings.filter((f) => f.rule === rule);
 /** prod/aws as shipped: 5 replicas, replication 3, snapshots on, spread over hostname and zone. */
-const spread = { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } }] } } };
+const spread = {
+  affinity: {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } }],
+    },
+  },
+};
 const prod = (replicas: number, extra: object = {}) => cluster({ replicas, compute: spread, ...extra });
 
 describe('change rules: replicas decrease', () => {
@@ -12,8 +18,12 @@ describe('change rules: replicas decrease', () => {
     const findings = checkTargetChange(change(valuesOf('prod/aws', { replicas: 3 }), [prod(3)], [prod(5)]));
     expect(rules(findings)).toEqual(['refuse replicas-decrease']);
     expect(findings[0]).toMatchObject({ keyPath: 'replicas' });
-    expect(findings[0]!.message).toMatch(/^lowers replicas from 5 \(committed in HEAD:dist\/prod\/aws\) to 3; a plain StatefulSet scale-down breaks a Restate cluster/);
-    expect(findings[0]!.message).toContain('first keep replicas: 5 and set scaleIn: {from: 5, to: 3}, which adds the drain Job restate-prod-drain-5-to-3');
+    expect(findings[0]!.message).toMatch(
+      /^lowers replicas from 5 \(committed in HEAD:dist\/prod\/aws\) to 3; a plain StatefulSet scale-down breaks a Restate cluster/,
+    );
+    expect(findings[0]!.message).toContain(
+      'first keep replicas: 5 and set scaleIn: {from: 5, to: 3}, which adds the drain Job restate-prod-drain-5-to-3',
+    );
     expect(findings[0]!.message).toContain("commit replicas: 3, then delete the removed pods' PVCs");
   });
 
@@ -33,7 +43,9 @@ describe('change rules: replicas decrease', () => {
 
   test('GIVEN a drain Job of another name committed WHEN replicas go 5 → 3 THEN it is refused', () => {
     const values = valuesOf('prod/aws', { replicas: 3, scaleIn: { from: 5, to: 3 } });
-    expect(rules(checkTargetChange(change(values, [prod(3)], [prod(5), job('restate-prod-drain-5-to-4')])))).toEqual(['refuse replicas-decrease']);
+    expect(rules(checkTargetChange(change(values, [prod(3)], [prod(5), job('restate-prod-drain-5-to-4')])))).toEqual([
+      'refuse replicas-decrease',
+    ]);
   });
 
   test('GIVEN scaleIn 5 → 3 and its drain Job committed WHEN replicas go to 3 THEN nothing is refused', () => {
@@ -65,33 +77,49 @@ describe('change rules: replicas decrease', () => {
 
 describe('change rules: replicas below what replication needs', () => {
   test('GIVEN a committed default-replication of 3 WHEN values lower replication to 2 and replicas to 2 in one commit THEN replicas is refused naming the committed replication', () => {
-    const values = valuesOf('prod/aws', { replicas: 2, restate: { defaultNumPartitions: 128, defaultReplication: 2 }, metadata: { store: 'object-store' } });
+    const values = valuesOf('prod/aws', {
+      replicas: 2,
+      restate: { defaultNumPartitions: 128, defaultReplication: 2 },
+      metadata: { store: 'object-store' },
+    });
     const findings = only(checkTargetChange(change(values, [prod(2)], [prod(2)])), 'replicas-below-replication');
     expect(findings).toEqual([expect.objectContaining({ severity: 'refuse', keyPath: 'replicas' })]);
-    expect(findings[0]!.message).toMatch(/^2 is below the 3 nodes the replication needs: .*the committed target runs with default-replication 3 \(HEAD:dist\/prod\/aws\); lower restate\.defaultReplication in a commit of its own first/);
+    expect(findings[0]!.message).toMatch(
+      /^2 is below the 3 nodes the replication needs: .*the committed target runs with default-replication 3 \(HEAD:dist\/prod\/aws\); lower restate\.defaultReplication in a commit of its own first/,
+    );
   });
 
   test('GIVEN a committed replication of {zone: 2, node: 4} WHEN scaleIn.to is 3 THEN scaleIn.to is refused', () => {
     const values = valuesOf('prod/aws', { scaleIn: { from: 5, to: 3 } });
-    const findings = only(checkTargetChange(change(values, [prod(5)], [prod(5, { config: 'default-replication = "{zone: 2, node: 4}"\n' })])), 'replicas-below-replication');
+    const findings = only(
+      checkTargetChange(change(values, [prod(5)], [prod(5, { config: 'default-replication = "{zone: 2, node: 4}"\n' })])),
+      'replicas-below-replication',
+    );
     expect(findings.map((f) => f.keyPath)).toEqual(['scaleIn.to']);
     expect(findings[0]!.message).toMatch(/^3 is below the 4 nodes/);
   });
 
   test('GIVEN replicas equal to the replication WHEN synth THEN it passes', () => {
-    expect(only(checkTargetChange(change(valuesOf('prod/aws', { replicas: 3 }), [prod(3)], [prod(3)])), 'replicas-below-replication')).toEqual([]);
+    expect(
+      only(checkTargetChange(change(valuesOf('prod/aws', { replicas: 3 }), [prod(3)], [prod(3)])), 'replicas-below-replication'),
+    ).toEqual([]);
   });
 });
 
 describe('change rules: image versions', () => {
   const imageChange = (from: string, to: string) =>
-    only(checkTargetChange(change(valuesOf('prod/aws', { image: to }), [prod(5, { image: to })], [prod(5, { image: from })])), 'image-version');
+    only(
+      checkTargetChange(change(valuesOf('prod/aws', { image: to }), [prod(5, { image: to })], [prod(5, { image: from })])),
+      'image-version',
+    );
 
   test('GIVEN 1.4 committed WHEN the image is 1.6 THEN it is refused with the path through 1.5 and a backup first', () => {
     const [finding, ...rest] = imageChange('restatedev/restate:1.4', 'restatedev/restate:1.6.1');
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({ severity: 'refuse', keyPath: 'image' });
-    expect(finding!.message).toMatch(/skipping 1\.5: Restate's upgrade documentation forbids skipping minor versions\. Step through each one, a commit per minor \(1\.5 → 1\.6\)/);
+    expect(finding!.message).toMatch(
+      /skipping 1\.5: Restate's upgrade documentation forbids skipping minor versions\. Step through each one, a commit per minor \(1\.5 → 1\.6\)/,
+    );
     expect(finding!.message).toContain('take a backup first');
   });
 
@@ -129,18 +157,31 @@ describe('change rules: pod-template changes roll every pod', () => {
     only(checkTargetChange(change(valuesOf('prod/aws'), [prod(5, after)], [prod(5, before)])), 'pod-template-roll');
 
   test.each([
-    ['the server config', { config: 'default-replication = 3\n' }, { config: 'default-replication = 3\nlog-filter = "debug"\n' }, 'server config (spec.config)'],
+    [
+      'the server config',
+      { config: 'default-replication = 3\n' },
+      { config: 'default-replication = 3\nlog-filter = "debug"\n' },
+      'server config (spec.config)',
+    ],
     ['a CR annotation', { annotations: { a: '1' } }, { annotations: { a: '2' } }, 'CR annotations'],
     ['resources', { compute: { ...spread } }, { compute: { ...spread, resources: { limits: { cpu: '2' } } } }, 'spec.compute.resources'],
-    ['placement', { compute: { ...spread } }, { compute: { ...spread, tolerations: [{ operator: 'Exists' }] } }, 'spec.compute.tolerations'],
-  ])('GIVEN a committed cluster WHEN %s changes THEN it warns that all 5 pods roll with ~40 s of risk under 1.7.4', (_what, before, after, part) => {
-    const [finding, ...rest] = roll(before, after);
-    expect(rest).toEqual([]);
-    expect(finding).toMatchObject({ severity: 'warn' });
-    expect(finding!.message).toContain(`changes the pods' template (${part}): applying it restarts all 5 Restate pods`);
-    expect(finding!.message).toContain('Under operator 1.7.4 the readiness probe has no initial delay');
-    expect(finding!.message).toContain('~40 s');
-  });
+    [
+      'placement',
+      { compute: { ...spread } },
+      { compute: { ...spread, tolerations: [{ operator: 'Exists' }] } },
+      'spec.compute.tolerations',
+    ],
+  ])(
+    'GIVEN a committed cluster WHEN %s changes THEN it warns that all 5 pods roll with ~40 s of risk under 1.7.4',
+    (_what, before, after, part) => {
+      const [finding, ...rest] = roll(before, after);
+      expect(rest).toEqual([]);
+      expect(finding).toMatchObject({ severity: 'warn' });
+      expect(finding!.message).toContain(`changes the pods' template (${part}): applying it restarts all 5 Restate pods`);
+      expect(finding!.message).toContain('Under operator 1.7.4 the readiness probe has no initial delay');
+      expect(finding!.message).toContain('~40 s');
+    },
+  );
 
   test('GIVEN a committed cluster WHEN only replicas change THEN no roll is announced', () => {
     expect(only(checkTargetChange(change(valuesOf('prod/aws', { replicas: 7 }), [prod(7)], [prod(5)])), 'pod-template-roll')).toEqual([]);
@@ -175,15 +216,30 @@ describe('change rules: placement', () => {
 
   test('GIVEN preferred pod anti-affinity, or fewer than 3 replicas WHEN synth THEN there is no spread warning', () => {
     expect(only(checkTargetChange(change(valuesOf('prod/aws'), [prod(5)])), 'placement-no-spread')).toEqual([]);
-    expect(only(checkTargetChange(change(valuesOf('prod/aws', { replicas: 2 }), [cluster({ replicas: 2 })])), 'placement-no-spread')).toEqual([]);
+    expect(
+      only(checkTargetChange(change(valuesOf('prod/aws', { replicas: 2 }), [cluster({ replicas: 2 })])), 'placement-no-spread'),
+    ).toEqual([]);
   });
 });
 
 describe('change rules: order', () => {
   test('GIVEN a change with refusals and warnings WHEN checked THEN the refusals come first', () => {
-    const findings = checkTargetChange(change(valuesOf('prod/vultr', { replicas: 3, image: 'restatedev/restate:1.6.1' }), [cluster({ replicas: 3 })], [cluster({ replicas: 5 })]));
+    const findings = checkTargetChange(
+      change(
+        valuesOf('prod/vultr', { replicas: 3, image: 'restatedev/restate:1.6.1' }),
+        [cluster({ replicas: 3 })],
+        [cluster({ replicas: 5 })],
+      ),
+    );
     const severities = findings.map((f) => f.severity);
     expect(severities.indexOf('warn')).toBeGreaterThan(severities.lastIndexOf('refuse'));
-    expect(rules(findings)).toEqual(expect.arrayContaining(['refuse replicas-decrease', 'refuse image-version', 'warn multi-node-without-snapshots', 'warn placement-no-spread']));
+    expect(rules(findings)).toEqual(
+      expect.arrayContaining([
+        'refuse replicas-decrease',
+        'refuse image-version',
+        'warn multi-node-without-snapshots',
+        'warn placement-no-spread',
+      ]),
+    );
   });
 });

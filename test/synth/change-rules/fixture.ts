@@ -10,7 +10,15 @@ export function valuesOf(target: string, patch: Partial<Record<keyof StackValues
 }
 
 /** A RestateCluster as synth writes it, reduced to what the rules read. */
-export function cluster(spec: { replicas?: number; image?: string; config?: string; compute?: Record<string, unknown>; annotations?: Record<string, string> } = {}): ManifestObject {
+export function cluster(
+  spec: {
+    replicas?: number;
+    image?: string;
+    config?: string;
+    compute?: Record<string, unknown>;
+    annotations?: Record<string, string>;
+  } = {},
+): ManifestObject {
   return {
     apiVersion: 'restate.dev/v1',
     kind: 'RestateCluster',
@@ -23,7 +31,11 @@ export function cluster(spec: { replicas?: number; image?: string; config?: stri
   };
 }
 
-export const job = (name: string): ManifestObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'restate-operator' } });
+export const job = (name: string): ManifestObject => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name, namespace: 'restate-operator' },
+});
 
 export const manifests = (label: string, ...objects: ManifestObject[]): TargetManifests => ({ label, objects });
 

@@ -23,7 +23,12 @@ function ingress(options: { extra?: number; failFirst?: number } = {}) {
   };
 }
 
-const endpoints = (caller: ReturnType<typeof ingress>) => ({ ingress: 'http://restate:8080', caller, admin: 'http://restate:9070', adminCaller: caller });
+const endpoints = (caller: ReturnType<typeof ingress>) => ({
+  ingress: 'http://restate:8080',
+  caller,
+  admin: 'http://restate:9070',
+  adminCaller: caller,
+});
 
 describe('CounterClient', () => {
   test('GIVEN adds acknowledged 1..N and a count of N WHEN verified THEN it gives the account', async () => {
@@ -37,7 +42,9 @@ describe('CounterClient', () => {
   test('GIVEN a count above the acknowledged adds WHEN verified THEN it names writes applied twice', async () => {
     const client = new CounterClient(endpoints(ingress({ extra: 1 })), 'k');
     await client.addMany(3, Deadline.in(5000));
-    await expect(client.verify(Deadline.in(5000))).rejects.toThrow('counter k: the count is 4 after 3 acknowledged adds (writes applied twice)');
+    await expect(client.verify(Deadline.in(5000))).rejects.toThrow(
+      'counter k: the count is 4 after 3 acknowledged adds (writes applied twice)',
+    );
   });
 
   test('GIVEN a count below the acknowledged adds WHEN verified THEN it names acknowledged writes lost', async () => {

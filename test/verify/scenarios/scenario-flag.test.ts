@@ -12,18 +12,26 @@ describe('verify --scenario NAME', () => {
   });
 
   test('GIVEN an unknown scenario WHEN verify runs THEN it exits 2 listing the scenarios, before starting anything', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'verify', 'cli.ts'), '-e', 'dev', '-p', 'vultr', '--scenario', 'scale-sideways'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'lib', 'verify', 'cli.ts'), '-e', 'dev', '-p', 'vultr', '--scenario', 'scale-sideways'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`--scenario: unknown scenario "scale-sideways"; the scenarios are: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    expect(r.stderr).toContain(
+      `--scenario: unknown scenario "scale-sideways"; the scenarios are: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
   });
 
   test('GIVEN --scenario with --all or --lint-only WHEN parsed THEN it is refused: a scenario runs on one target', () => {
     expect(() => parseVerifyArgs(['--all', '--scenario', 'scale-out'])).toThrow('--scenario runs on one target');
-    expect(() => parseVerifyArgs(['-e', 'dev', '-p', 'vultr', '--lint-only', '--scenario', 'scale-out'])).toThrow('--scenario runs on one target');
+    expect(() => parseVerifyArgs(['-e', 'dev', '-p', 'vultr', '--lint-only', '--scenario', 'scale-out'])).toThrow(
+      '--scenario runs on one target',
+    );
   });
 
   test('GIVEN the registry WHEN listed THEN names are unique, each scenario has a summary and a budget, and --help shows them', () => {
@@ -34,7 +42,11 @@ describe('verify --scenario NAME', () => {
       expect(s.summary.length).toBeGreaterThan(10);
       expect(s.budgetSeconds).toBeGreaterThan(0);
     }
-    const help = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'verify', 'cli.ts'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const help = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'verify', 'cli.ts'), '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     for (const s of SCENARIOS) expect(help.stdout).toContain(`${s.name.padEnd(18)} ${s.summary} (budget ${s.budgetSeconds} s)`);
   });
 
