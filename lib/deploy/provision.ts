@@ -101,7 +101,8 @@ export function waitServingInPod(session: Session, clusterName: string, deadline
   if (result.code !== 0) {
     throw new DeployError(
       `the cluster did not serve within ${deadlineSeconds}s after the rollout (exit ${result.code}): ${said.split('\n').pop() ?? ''}\n` +
-        `  likely cause: partitions without a leader after pods restarted (operator 1.7.4 rolls on /health alone); see \`kubectl -n ${clusterName} exec ${Upstream.FIRST_POD} -- restatectl partitions list\`.`,
+        '  likely cause: partitions without a leader after pods restarted (operator 1.7.4 rolls on /health alone); ' +
+        `see \`kubectl -n ${clusterName} exec ${Upstream.FIRST_POD} -- restatectl partitions list\`.`,
     );
   }
 }

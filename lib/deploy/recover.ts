@@ -51,7 +51,8 @@ export function clusterPodsArgs(context: string, clusterName: string): string[] 
     '-l',
     selector,
     '-o',
-    'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.status.conditions[?(@.type=="Ready")].status}{"\\t"}{.status.containerStatuses[0].state.waiting.reason}{"\\t"}{.status.containerStatuses[0].restartCount}{"\\n"}{end}',
+    'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.status.conditions[?(@.type=="Ready")].status}{"\\t"}' +
+      '{.status.containerStatuses[0].state.waiting.reason}{"\\t"}{.status.containerStatuses[0].restartCount}{"\\n"}{end}',
   ];
 }
 
@@ -170,7 +171,8 @@ export function recover(session: Session, values: StackValues, options: RecoverO
     throw new DeployError(
       ids.length === 0
         ? `the cluster lists no node named ${options.node}: its old identity is already removed. Restart it on an empty volume: ` +
-            `kubectl ${shellLine(['--context', context, '-n', namespace, 'delete', 'pvc', `storage-${options.node}`, '--wait=false'])} && kubectl ${shellLine(['--context', context, '-n', namespace, 'delete', 'pod', options.node])}`
+            `kubectl ${shellLine(['--context', context, '-n', namespace, 'delete', 'pvc', `storage-${options.node}`, '--wait=false'])} ` +
+            `&& kubectl ${shellLine(['--context', context, '-n', namespace, 'delete', 'pod', options.node])}`
         : `the cluster lists ${ids.length} nodes named ${options.node} (${ids.join(', ')}); recover retires exactly one. Look at \`restatectl nodes list\` first`,
     );
   }

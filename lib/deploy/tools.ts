@@ -64,7 +64,9 @@ export function checkDeployTools(probe: ToolProbe, needs: { readonly sops: boole
   if (missing(kubectl)) problems.push(`kubectl is not on PATH; deploy needs kubectl >= ${k.major}.${k.minor} (${k.why})`);
   else if (!kv)
     problems.push(
-      `\`kubectl ${KUBECTL_VERSION_ARGS.join(' ')}\` did not report a client version (exit ${kubectl.code}: ${kubectl.stderr.trim().split('\n')[0] ?? ''}); deploy needs kubectl >= ${k.major}.${k.minor}`,
+      `\`kubectl ${KUBECTL_VERSION_ARGS.join(' ')}\` did not report a client version ` +
+        `(exit ${kubectl.code}: ${kubectl.stderr.trim().split('\n')[0] ?? ''}); ` +
+        `deploy needs kubectl >= ${k.major}.${k.minor}`,
     );
   else if (older(kv, k)) problems.push(`kubectl ${kv.text} is too old: deploy needs kubectl >= ${k.major}.${k.minor} (${k.why})`);
   if (needs.sops) {

@@ -122,7 +122,8 @@ function clusterEffects(change: ObjectChange): Effect[] {
       kind: 'scale-out',
       severity: 'info',
       summary:
-        `Scale out ${running} → ${scaled}: the new pod${scaled - running === 1 ? '' : 's'} ${pods(scaled, running)} join${scaled - running === 1 ? 's' : ''} by ${scaled - running === 1 ? 'itself' : 'themselves'} ` +
+        `Scale out ${running} → ${scaled}: the new pod${scaled - running === 1 ? '' : 's'} ${pods(scaled, running)} ` +
+        `join${scaled - running === 1 ? 's' : ''} by ${scaled - running === 1 ? 'itself' : 'themselves'} ` +
         '(the metadata cluster within about a second, partition leadership and log nodesets within 20–30 s). Replication does not follow the new size.',
     });
   } else if (scaled < running) {
@@ -183,13 +184,17 @@ export function objectEffects(changes: readonly ObjectChange[]): Effect[] {
       effects.push({
         kind: 'operator-update',
         severity: 'info',
-        summary: `${label} ${change.change}: the operator is updated in place. The Restate pods keep running; a new operator version may reconcile their StatefulSet differently (read its release notes).`,
+        summary:
+          `${label} ${change.change}: the operator is updated in place. The Restate pods keep running; ` +
+          'a new operator version may reconcile their StatefulSet differently (read its release notes).',
       });
     } else if (change.id.kind === 'Job') {
       effects.push({
         kind: 'provisioning-rerun',
         severity: 'info',
-        summary: `${label} ${change.change}: a Job's pod template is immutable, so promote deletes the previous run and applies this one. Provisioning is idempotent: a provisioned cluster stays as it is.`,
+        summary:
+          `${label} ${change.change}: a Job's pod template is immutable, so promote deletes the previous run and applies this one. ` +
+          'Provisioning is idempotent: a provisioned cluster stays as it is.',
       });
     } else {
       effects.push({

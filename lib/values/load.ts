@@ -117,7 +117,8 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
   const warnings: string[] = [];
   if (result.data.replicas % 2 === 0) {
     warnings.push(
-      `${sourceOf(['replicas'], layers)}: replicas: ${result.data.replicas} is even; a Raft majority of ${result.data.replicas} survives no more failures than ${result.data.replicas - 1} replicas do`,
+      `${sourceOf(['replicas'], layers)}: replicas: ${result.data.replicas} is even; ` +
+        `a Raft majority of ${result.data.replicas} survives no more failures than ${result.data.replicas - 1} replicas do`,
     );
   }
   if (result.data.metadata.store === 'object-store' && result.data.provisioning.automated) {

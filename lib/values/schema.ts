@@ -34,9 +34,10 @@ const resources = z.strictObject({ requests: resourceList.optional(), limits: re
 const anyMap = z.record(z.string(), z.unknown());
 
 /**
- * Values of the operator chart 1.7.4 that we let users set (the chart's values.yaml at tag v1.7.4 of restatedev/restate-operator, plus keys its templates honour though values.yaml does not list them: tolerations, service annotations, serviceMonitor.interval). Keys that only later chart
- * versions honour (`nodeSelector` 2.6.0+, `installCrds` 2.8+, `fullnameOverride`) are rejected as unknown,
- * since at 1.7.4 they would be silently ignored.
+ * Values of the operator chart 1.7.4 that we let users set (the chart's values.yaml at tag v1.7.4 of restatedev/restate-operator,
+ * plus keys its templates honour though values.yaml does not list them: tolerations, service annotations, serviceMonitor.interval).
+ * Keys that only later chart versions honour (`nodeSelector` 2.6.0+, `installCrds` 2.8+, `fullnameOverride`) are rejected as
+ * unknown, since at 1.7.4 they would be silently ignored.
  */
 const operatorChartValues174 = {
   replicaCount: integer

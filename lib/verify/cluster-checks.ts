@@ -63,7 +63,9 @@ export async function probeLayout(ctl: Restatectl, addresses: readonly string[],
     const first = wrongSet[0];
     return {
       done: false,
-      reason: `partitions ${sample(wrongSet.map((p) => p.partition_id))} do not have ${expected.replicaSetSize} nodes in their replica set (partition ${first.partition_id}: ${JSON.stringify(first.current_replica_set)})`,
+      reason:
+        `partitions ${sample(wrongSet.map((p) => p.partition_id))} do not have ${expected.replicaSetSize} nodes in their replica set ` +
+        `(partition ${first.partition_id}: ${JSON.stringify(first.current_replica_set)})`,
     };
   }
   const logs = await ctl.sql<LogRow>(addresses, 'SELECT log_id, kind, replication FROM logs');

@@ -9,7 +9,10 @@ export interface LintProblem {
 
 type Table = Record<string, unknown>;
 
-/** Keys the server used to read and now ignores, with what to do instead: the server accepts unknown and removed keys silently (exit 0, no warning), and `[metadata-server] type` was removed in Restate 1.4. */
+/**
+ * Keys the server used to read and now ignores, with what to do instead: the server accepts unknown and removed keys silently
+ * (exit 0, no warning), and `[metadata-server] type` was removed in Restate 1.4.
+ */
 const REMOVED: Readonly<Record<string, string>> = {
   'metadata-server.type':
     'removed in Restate 1.4: the metadata server is always the replicated (Raft) one; a different store is chosen with [metadata-client] type',

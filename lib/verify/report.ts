@@ -21,7 +21,8 @@ export function formatTargetReport(result: TargetVerification, versions: Version
   const { cluster, lint, live } = result;
   if (cluster)
     lines.push(
-      `  cluster:   ${cluster.file}: RestateCluster ${cluster.name}, ${cluster.replicas} replicas, image ${cluster.image}, operator ${cluster.operatorVersion ?? '1.7.4'}${cluster.autoProvision ? ' (autoProvision)' : ''}`,
+      `  cluster:   ${cluster.file}: RestateCluster ${cluster.name}, ${cluster.replicas} replicas, image ${cluster.image}, ` +
+        `operator ${cluster.operatorVersion ?? '1.7.4'}${cluster.autoProvision ? ' (autoProvision)' : ''}`,
     );
   if (lint) {
     lines.push(
@@ -68,7 +69,8 @@ export function formatTargetReport(result: TargetVerification, versions: Version
       const z = live.sleep;
       lines.push(
         `  sleep:     ${z.invocationId} suspended in ctx.sleep(${seconds(z.sleepMs)}); SIGKILL of its partition leader ${z.node}; ` +
-          `completed ${seconds(z.completedAfterKillMs)} after the kill (${seconds(z.lateMs)} after its timer was due), state after the sleep written ${z.marks === 1 ? 'exactly once' : `${z.marks} times`}`,
+          `completed ${seconds(z.completedAfterKillMs)} after the kill (${seconds(z.lateMs)} after its timer was due), ` +
+          `state after the sleep written ${z.marks === 1 ? 'exactly once' : `${z.marks} times`}`,
       );
     }
     if (live.snapshots) {

@@ -144,7 +144,9 @@ function main(): void {
     const firstDir = targetDir(shipped[0]);
     const checks = [
       `Timed cached runs that built the vendor bundle again: ${timedRebuilds('ours').filter(Boolean).length} of ${rounds}.`,
-      `Timed runs after an edit that reused the vendor bundle: ${timedRebuilds('edited').filter((what) => what === '').length} of ${rounds}; with an empty cache, that built it: ${timedRebuilds('cold').filter((what) => what === 'vendor').length} of ${rounds}.`,
+      'Timed runs after an edit that reused the vendor bundle: ' +
+        `${timedRebuilds('edited').filter((what) => what === '').length} of ${rounds}; ` +
+        `with an empty cache, that built it: ${timedRebuilds('cold').filter((what) => what === 'vendor').length} of ${rounds}.`,
       `Stock output of ${firstDir} is byte-identical to ours: ${yesNo(sameFiles(stock.outdir, join(out('ours'), firstDir)))}.`,
       `\`npm run synth\` (cached bundle) and \`BUNDLE_CACHE=off npm run synth\` (tsx) wrote byte-identical output: ${yesNo(sameFiles(out('ours'), out('tsx')))}.`,
       `The runs after an edit and with an empty cache wrote the same output too: ${yesNo(sameFiles(out('ours'), out('edited')) && sameFiles(out('ours'), out('cold')))}.`,

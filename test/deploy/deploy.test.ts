@@ -433,7 +433,8 @@ describe('promote', () => {
       'waiting up to 300s for RestateCluster restate-dev to be Ready and StatefulSet restate-dev/restate rolled out',
     );
     expect(run.out).toContain(
-      'StatefulSet generation 3 not observed yet (2); 0/3 updated; rolling from restate-1 to restate-2 [restate-0 ready (old revision), restate-1 ready (old revision), restate-2 ready (old revision)]',
+      'StatefulSet generation 3 not observed yet (2); 0/3 updated; rolling from restate-1 to restate-2 ' +
+        '[restate-0 ready (old revision), restate-1 ready (old revision), restate-2 ready (old revision)]',
     );
     expect(run.out).toContain(
       '1/3 updated; 2/3 ready; rolling from restate-1 to restate-2 [restate-0 ready, restate-1 ready (old revision), restate-2 not ready (old revision)]',

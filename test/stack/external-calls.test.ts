@@ -54,7 +54,10 @@ describe('helm template', () => {
   test('garbage from helm is refused with the document and line', () => {
     const helm = program('helm', `printf 'Pulled: ghcr.io/x\\n---\\nkind: [\\n'`);
     expect(() => call(helm)).toThrow(
-      /printed output that cannot go into the target folder:\n {2}document 1 is not a Kubernetes object \(apiVersion, kind and metadata.name\): \{"Pulled":"ghcr.io\/x"\}\n {2}document 2 \(line 4\) is not valid YAML: /,
+      new RegExp(
+        'printed output that cannot go into the target folder:\\n {2}document 1 is not a Kubernetes object ' +
+          '\\(apiVersion, kind and metadata.name\\): \\{"Pulled":"ghcr.io\\/x"\\}\\n {2}document 2 \\(line 4\\) is not valid YAML: ',
+      ),
     );
   });
 

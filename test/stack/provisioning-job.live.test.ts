@@ -68,7 +68,11 @@ describe('the provisioning Job of prod/vultr, run from the operator namespace ag
     // THEN it provisioned the cluster itself, confirmed it, and its pod had the cluster namespace in its search list
     expect([first.code, first.stdout + first.stderr]).toEqual([0, expect.stringContaining('cluster has been successfully provisioned')]);
     expect(first.stdout).toMatch(
-      /provision: done: the cluster is provisioned and serving: 5 of 5 pods are metadata members, 128 of 128 partitions have an active leader\nprovision: replication: logs \{node: 3\}, partitions \{node: 3\}, as wanted: nothing to change\n$/,
+      new RegExp(
+        'provision: done: the cluster is provisioned and serving: 5 of 5 pods are metadata members, ' +
+          '128 of 128 partitions have an active leader\\n' +
+          'provision: replication: logs \\{node: 3\\}, partitions \\{node: 3\\}, as wanted: nothing to change\\n$',
+      ),
     );
     expect(first.resolvConf).toBe(
       'nameserver 127.0.1.53\nsearch restate-operator.svc.cluster.local svc.cluster.local cluster.local restate-prod.svc.cluster.local\noptions ndots:5\n',

@@ -73,7 +73,9 @@ export function rolloutReads(cluster: string): string[][] {
       'get',
       'statefulset/restate',
       '-o',
-      'jsonpath={.metadata.generation}{"\\t"}{.status.observedGeneration}{"\\t"}{.spec.replicas}{"\\t"}{.status.replicas}{"\\t"}{.status.readyReplicas}{"\\t"}{.status.updatedReplicas}{"\\t"}{.status.currentRevision}{"\\t"}{.status.updateRevision}{"\\t"}{.spec.template.spec.containers[0].image}',
+      'jsonpath={.metadata.generation}{"\\t"}{.status.observedGeneration}{"\\t"}{.spec.replicas}{"\\t"}' +
+        '{.status.replicas}{"\\t"}{.status.readyReplicas}{"\\t"}' +
+        '{.status.updatedReplicas}{"\\t"}{.status.currentRevision}{"\\t"}{.status.updateRevision}{"\\t"}{.spec.template.spec.containers[0].image}',
     ],
     [
       '-n',

@@ -42,7 +42,8 @@ describe('values are data: keys that are JavaScript internals are refused by nam
   test('a constructor key is refused with the file and line instead of crashing synth', () => {
     dir.write(DEV, `${DEV_TEXT}operator:\n  chartValues:\n    podAnnotations:\n      constructor: x\n`);
     expect(dir.errorsOf()).toEqual([
-      `${dev()}:7:7: operator.chartValues.podAnnotations.constructor: "constructor" cannot be a key: cdk8s cannot render a mapping with this key (it reads value.constructor to tell plain objects apart)`,
+      `${dev()}:7:7: operator.chartValues.podAnnotations.constructor: "constructor" cannot be a key: ` +
+        'cdk8s cannot render a mapping with this key (it reads value.constructor to tell plain objects apart)',
     ]);
   });
 });

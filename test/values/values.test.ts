@@ -216,7 +216,8 @@ describe('validation names the file, the key path and the reason', () => {
     (version) => {
       dir.set(DEV, ['operator', 'version'], version);
       expect(errorsOf()).toEqual([
-        `${join(dir.path, DEV)}: operator.version: must be one of 1.7.4, 2.8.1: the operator versions this stack models (exact chart versions; each has its own CRD types in imports/ and its own chart values)`,
+        `${join(dir.path, DEV)}: operator.version: must be one of 1.7.4, 2.8.1: the operator versions this stack models ` +
+          '(exact chart versions; each has its own CRD types in imports/ and its own chart values)',
       ]);
     },
   );

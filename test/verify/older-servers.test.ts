@@ -21,7 +21,8 @@ function fakeRegistry(dir: string, binaryText: string): { npm: string; tarball: 
   // Copies the tarball to --pack-destination and prints what `npm pack --json` prints (the fields used).
   writeFileSync(
     npm,
-    `#!/bin/sh\necho "$@" >> '${log}'\nwhile [ $# -gt 0 ]; do [ "$1" = --pack-destination ] && dest=$2; shift; done\ncp '${tarball}' "$dest/"\necho '[{"filename":"restatedev-restate-server-linux-x64-9.9.9.tgz"}]'\n`,
+    `#!/bin/sh\necho "$@" >> '${log}'\nwhile [ $# -gt 0 ]; do [ "$1" = --pack-destination ] && dest=$2; shift; done\n` +
+      `cp '${tarball}' "$dest/"\necho '[{"filename":"restatedev-restate-server-linux-x64-9.9.9.tgz"}]'\n`,
   );
   chmodSync(npm, 0o755);
   return { npm, tarball, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0) };

@@ -39,7 +39,8 @@ function put(store: S3StandIn, bucket: string, key: string, body: string): Promi
 /**
  * A precise stand-in for `restatectl snapshots create-snapshot ID…`: checks its arguments, records them, and
  * writes into the S3 stand-in what Restate writes per partition (a snapshot folder, then latest.json), or a
- * broken variant (MODE=dangling: a pointer to a folder that is not there; MODE=none: nothing).
+ * broken variant (MODE=dangling: a pointer to a folder that is not there; MODE=none: nothing). A backslash at a line's end
+ * joins that line with the next (a template literal's line continuation), so the script is the same as on one line.
  */
 const FAKE_RESTATECTL = `
 const http = require('node:http');
@@ -49,7 +50,8 @@ fs.writeFileSync(process.env.ARGS_FILE, JSON.stringify(args));
 if (args[0] !== '--address' || args[2] !== 'snapshots' || args[3] !== 'create-snapshot') { console.error('unexpected arguments ' + args.join(' ')); process.exit(2); }
 const ids = args.slice(4);
 const put = (key, body) => new Promise((resolve, reject) => {
-  const req = http.request(process.env.S3_URL + '/' + process.env.BUCKET + '/' + key, { method: 'PUT', headers: { 'content-length': Buffer.byteLength(body) } }, (res) => { res.resume(); res.on('end', resolve); });
+  const req = http.request(process.env.S3_URL + '/' + process.env.BUCKET + '/' + key, \
+{ method: 'PUT', headers: { 'content-length': Buffer.byteLength(body) } }, (res) => { res.resume(); res.on('end', resolve); });
   req.on('error', reject);
   req.end(body);
 });
@@ -57,7 +59,8 @@ const put = (key, body) => new Promise((resolve, reject) => {
   for (const id of ids) {
     const folder = 'lsn_00000000000000000002-snap_' + id;
     if (process.env.MODE === 'complete') await put(process.env.PREFIX + '/' + id + '/' + folder + '/metadata.json', '{}');
-    if (process.env.MODE !== 'none') await put(process.env.PREFIX + '/' + id + '/latest.json', JSON.stringify({ partition_id: Number(id), cluster_name: 'restate-dev', node_name: 'restate-' + id, path: folder }));
+    if (process.env.MODE !== 'none') await put(process.env.PREFIX + '/' + id + '/latest.json', JSON.stringify({ \
+partition_id: Number(id), cluster_name: 'restate-dev', node_name: 'restate-' + id, path: folder }));
     console.log('Snapshot created for partition ' + id + ': snap_' + id);
   }
 })();

@@ -64,7 +64,8 @@ export function imageUpgrade(change: TargetChange): ChangeFinding[] {
   if (to.major !== from.major) {
     return finding(
       'warn',
-      `changes the major version from ${show(from)} to ${show(to)}: synth cannot tell whether a minor version lies between them; read Restate's upgrade notes, step through every minor, and ${BACKUP}`,
+      `changes the major version from ${show(from)} to ${show(to)}: synth cannot tell whether a minor version lies between them; ` +
+        `read Restate's upgrade notes, step through every minor, and ${BACKUP}`,
     );
   }
   if (to.minor > from.minor + 1) {

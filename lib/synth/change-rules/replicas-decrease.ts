@@ -50,7 +50,9 @@ export function replicasDecrease(change: TargetChange): ChangeFinding[] {
         rule: 'replicas-decrease',
         severity: 'warn',
         keyPath: 'scaleIn',
-        message: `scaleIn {from: ${scaleIn.from}, to: ${scaleIn.to}} is done (the committed target already runs ${to} replicas): remove scaleIn, and delete the removed pods' PVCs if you have not (${PROCEDURE})`,
+        message:
+          `scaleIn {from: ${scaleIn.from}, to: ${scaleIn.to}} is done (the committed target already runs ${to} replicas): ` +
+          `remove scaleIn, and delete the removed pods' PVCs if you have not (${PROCEDURE})`,
       },
     ];
   }

@@ -37,7 +37,9 @@ export const scaleIn: Scenario = {
   budgetSeconds: 300,
   refuse: ({ replicas, replication }) =>
     replicas - REMOVED < Math.max(3, replication)
-      ? `it removes ${REMOVED} of ${replicas} pods, leaving fewer than ${Math.max(3, replication)} (replication ${replication}, and a Raft metadata majority that survives a node); run it on a target with at least ${Math.max(3, replication) + REMOVED} replicas (prod/vultr)`
+      ? `it removes ${REMOVED} of ${replicas} pods, leaving fewer than ${Math.max(3, replication)} ` +
+        `(replication ${replication}, and a Raft metadata majority that survives a node); ` +
+        `run it on a target with at least ${Math.max(3, replication) + REMOVED} replicas (prod/vultr)`
       : undefined,
   async run(ctx) {
     const { local, session, counter } = ctx;
@@ -124,7 +126,10 @@ export const scaleIn: Scenario = {
           { name: 'every partition led after the pods stopped', value: (servedMs / 1000).toFixed(1), unit: 's' },
           { name: 'failed write attempts while the pods stopped', value: stats.failedAttempts },
         );
-        return `${ends.join(', ')}; volumes removed; every partition led by a running node ${seconds(servedMs)} after the last stop, restatectl status exits 0; ${stats.writes} writes meanwhile, ${stats.failedAttempts} failed attempts (${Date.now() - t} ms)`;
+        return (
+          `${ends.join(', ')}; volumes removed; every partition led by a running node ${seconds(servedMs)} after the last stop, ` +
+          `restatectl status exits 0; ${stats.writes} writes meanwhile, ${stats.failedAttempts} failed attempts (${Date.now() - t} ms)`
+        );
       },
     );
     await ctx.step(`${ADDS} adds on ${to} nodes`, async () => {

@@ -145,7 +145,11 @@ export const scaleOut: Scenario = {
         { name: `partitions with ${wanted} replicas after the replication step`, value: (partitionsMs / 1000).toFixed(1), unit: 's' },
         { name: `logs whose newest segment is replicated {node: ${wanted}} then`, value: `${moved}/${logs.length}` },
       );
-      return `${sets} partitions with ${wanted} nodes in their replica set ${seconds(partitionsMs)} after the step; ${moved} of ${logs.length} logs have a newest segment replicated {node: ${wanted}} (older segments keep theirs until trimmed; a log moves when it is next resealed)`;
+      return (
+        `${sets} partitions with ${wanted} nodes in their replica set ${seconds(partitionsMs)} after the step; ` +
+        `${moved} of ${logs.length} logs have a newest segment replicated {node: ${wanted}} ` +
+        '(older segments keep theirs until trimmed; a log moves when it is next resealed)'
+      );
     });
     await ctx.step(`the replication step again: a no-op`, async () => {
       const run = await session.runProvisionScript({ ensureReplication: wanted, replicas: from + ADDED });

@@ -43,8 +43,11 @@ describe('the volume-loss recovery as data', () => {
 
   test('GIVEN the log of a 1.7.12 node restarted on an empty volume (verify volume-loss) WHEN matched THEN it is recognised', () => {
     const log = [
-      '{"timestamp":"2026-12-01T15:14:28.901Z","level":"WARN","fields":{"message":"Detected data loss for log-server of my node N3. The log-server marker is missing, storage-state was read-write, will transition into `data-loss`"},"target":"restate_node"}',
-      '{"timestamp":"2026-12-01T15:14:28.950Z","level":"ERROR","fields":{"message":"Shutting down: task 7 failed with: Node cannot start a log-server on N3, it has detected that it has lost its data. storage-state is `data-loss`"},"target":"restate_core::task_center"}',
+      '{"timestamp":"2026-12-01T15:14:28.901Z","level":"WARN","fields":{"message":"Detected data loss for log-server of my node N3. ' +
+        'The log-server marker is missing, storage-state was read-write, will transition into `data-loss`"},"target":"restate_node"}',
+      '{"timestamp":"2026-12-01T15:14:28.950Z","level":"ERROR","fields":{"message":"Shutting down: task 7 failed with: ' +
+        'Node cannot start a log-server on N3, ' +
+        'it has detected that it has lost its data. storage-state is `data-loss`"},"target":"restate_core::task_center"}',
       '{"timestamp":"2026-12-01T15:14:28.963Z","level":"ERROR","fields":{"message":"Restate terminated with exit code 1!"},"target":"restate_server"}',
     ].join('\n');
     expect(DATA_LOSS_LOG.test(log)).toBe(true);
