@@ -12,6 +12,7 @@ import { ArgoTargetProject, type GroupKind } from './app-project';
 import { ArgoHealthPatch } from './argocd-cm-patch';
 import { ArgoCredentialsApplication } from './credentials-application';
 import { type FluxHealthCheck, FluxStepKustomization } from './flux-kustomization';
+import { drainNames } from '../day-two/drain-names';
 import { ArgoTargetApplication } from './target-application';
 import { argoApplicationName, fluxStepName, gitOpsTools } from './tools';
 
@@ -224,6 +225,26 @@ export function fluxSteps(target: SynthesizedTarget): FluxStep[] {
         { apiVersion: 'batch/v1', kind: 'Job', name: provisioningNames(values.clusterName).job, namespace: values.operator.namespace },
         // Ready replicas == replicas, as the RestateCluster's Ready under 1.7.4: the cluster serves.
         { apiVersion: 'apps/v1', kind: 'StatefulSet', name: STATEFULSET, namespace: values.clusterName },
+      ],
+    });
+  }
+  // The first commit of a scale-in (values scaleIn): the drain Job, once the cluster serves; the commit that lowers
+  // `replicas` waits for the Job to have completed (docs/operations.md, "Scale in").
+  const dayTwoFile = file(ChartIds.DAY_TWO);
+  if (dayTwoFile && values.scaleIn) {
+    steps.push({
+      step: 'day-two',
+      files: [dayTwoFile],
+      prune: true,
+      // A Job's template is immutable: a changed one is recreated (the drain is idempotent).
+      force: true,
+      healthChecks: [
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          name: drainNames(values.clusterName, values.scaleIn).job,
+          namespace: values.operator.namespace,
+        },
       ],
     });
   }

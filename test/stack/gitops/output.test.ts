@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { gitOpsFiles, type SynthesizedTarget } from '../../../lib/stack/gitops/output';
+import { fluxSteps, gitOpsFiles, type SynthesizedTarget } from '../../../lib/stack/gitops/output';
 import { loadTargetValues, type StackValues, ValuesError } from '../../../lib/values';
 import { loadManifests } from '../../support/gitops-world';
 import { expectValidManifests } from '../../support/validate';
@@ -115,6 +115,36 @@ describe('the GitOps entries in dist/', () => {
       'kustomize.toolkit.fluxcd.io/name': 'restate-dev-cluster',
       'kustomize.toolkit.fluxcd.io/namespace': 'flux-system',
     });
+  });
+});
+
+describe('a scale-in under Flux', () => {
+  test('the drain Job gets its own step after provisioning, healthy once the Job completed', () => {
+    // GIVEN prod/vultr under Flux in the first commit of a scale-in 5 → 3 (scaleIn set, replicas still 5)
+    const loaded = loadTargetValues(REPO_VALUES, 'prod', 'vultr').values;
+    const values = { ...loaded, scaleIn: { from: 5, to: 3 }, operator: { ...loaded.operator, delivery: 'flux' } } as StackValues;
+    const target: SynthesizedTarget = {
+      values,
+      folder: 'prod/vultr',
+      chartFiles: new Map([
+        ['operator', '0000-operator.k8s.yaml'],
+        ['cluster', '0001-cluster.k8s.yaml'],
+        ['provisioning', '0002-provisioning.k8s.yaml'],
+        ['day-two', '0003-day-two.k8s.yaml'],
+      ]),
+      sopsSecret: false,
+      objects: [{ apiVersion: 'restate.dev/v1', kind: 'RestateCluster' }],
+    };
+    // WHEN its Flux steps are written
+    const steps = fluxSteps(target);
+    // THEN the day-two step applies the drain file after provisioning and waits for the drain Job
+    expect(steps.map((s) => s.step)).toEqual(['operator', 'cluster', 'provisioning', 'day-two']);
+    const dayTwo = steps[3]!;
+    expect(dayTwo.files).toEqual(['0003-day-two.k8s.yaml']);
+    expect(dayTwo.force).toBe(true);
+    expect(dayTwo.healthChecks).toEqual([
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'restate-prod-drain-5-to-3', namespace: 'restate-operator' },
+    ]);
   });
 });
 
