@@ -1,8 +1,9 @@
 import { ExitCode } from '../errors/user-error';
 import type { RestateStackOptions } from '../stack/stack';
-import { CLUSTER_FILE } from '../target/files';
+import { CLUSTER_FILE, OPERATOR_FILE } from '../target/files';
 import { quantityToBytes, type StackValues } from '../values';
 import { type ChangeFinding, checkTargetChange, type TargetManifests } from '../synth/change-rules';
+import { committedOperatorState, operatorStateOf, operatorUpgradeProblems } from '../synth/operator-upgrade-guard';
 import { parseCommittedStorage, storageChangeProblems } from '../synth/storage-guard';
 import type { PlanArgs } from './args';
 import { committedTargets } from './committed-targets';
@@ -35,6 +36,24 @@ export interface PlanReport {
 }
 
 const SEVERITY_ORDER = { refuse: 0, warn: 1, info: 2 } as const;
+
+/** The operator upgrade guard's refusals (1.7.4 → 2.8.1 in three commits, never back) as effects. */
+function operatorUpgradeEffects(
+  shown: string,
+  operatorFile: string | undefined,
+  clusterFile: string | undefined,
+  values: StackValues,
+): Effect[] {
+  const before = committedOperatorState(operatorFile, clusterFile);
+  return operatorUpgradeProblems(shown, before, operatorStateOf(values)).map(
+    (problem): Effect => ({
+      kind: 'refused',
+      severity: 'refuse',
+      rule: 'operator-upgrade',
+      summary: `${problem.keyPath}: ${problem.message}`,
+    }),
+  );
+}
 
 /** The storage guard's refusals (shrink, storage class, metadata store) as effects. */
 function storageEffects(shown: string, label: string, clusterFile: string | undefined, values: StackValues): Effect[] {
@@ -135,6 +154,7 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
       if (status === 'added') effects.push(newTargetEffect(folder, objects));
       else {
         effects.push(...storageEffects(shown, `${label}/${CLUSTER_FILE}`, beforeFiles!.get(CLUSTER_FILE), values));
+        effects.push(...operatorUpgradeEffects(shown, beforeFiles!.get(OPERATOR_FILE), beforeFiles!.get(CLUSTER_FILE), values));
         effects.push(...objectEffects(objects));
       }
       const rules = ruleEffects(shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values);

@@ -188,6 +188,20 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     );
   });
 
+  test('moving a 1.7.4 target to operator 2.8.1 in one commit is refused by the operator upgrade guard: CRDs first', () => {
+    // GIVEN dev/vultr (committed on operator 1.7.4, its CRDs from the chart) switched straight to 2.8.1
+    repo.set('environments/dev.yaml', ['operator', 'version'], '2.8.1');
+    // WHEN planning
+    const report = repo.plan();
+    // THEN the report says what synth would refuse, and the exit status says invalid input
+    const dev = target(report, 'dev/vultr');
+    expect(dev.effects[0]).toMatchObject({ kind: 'refused', severity: 'refuse', rule: 'operator-upgrade' });
+    expect(dev.effects[0]!.summary).toMatch(
+      /^operator\.version: moves the operator from 1\.7\.4 to 2\.8\.1 while the committed target still ships the 1\.7\.4 CRDs/,
+    );
+    expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
+  });
+
   test('switching the metadata store is a refused data migration', () => {
     // GIVEN kind (whose store has the guarantees object-store metadata needs) switched to object-store metadata
     repo.set('providers/kind.yaml', ['metadata', 'store'], 'object-store');
