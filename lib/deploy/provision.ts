@@ -100,7 +100,7 @@ export function waitServingInPod(session: Session, clusterName: string, deadline
   if (said) session.report.info(indent(said));
   if (result.code !== 0) {
     throw new DeployError(
-      `the cluster did not serve within ${deadlineSeconds}s after the rollout (exit ${result.code}): ${said.split('\n').pop() ?? ''}\n` +
+      `the cluster did not serve within ${deadlineSeconds}s after the rollout (exit ${result.code}): ${lastLine(said) || 'no output'}\n` +
         '  likely cause: partitions without a leader after pods restarted (operator 1.7.4 rolls on /health alone); ' +
         `see \`kubectl -n ${clusterName} exec ${Upstream.FIRST_POD} -- restatectl partitions list\`.`,
     );
