@@ -103,8 +103,8 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
     // WHEN it runs twice through the runner
     const first = project.run(['--flag', 'x y'], { SCRATCH_EXIT: '3' });
     const second = project.run(['--flag', 'x y'], { SCRATCH_EXIT: '3' });
-    // THEN both runs print what tsx printed and exit as it did; the first builds the vendor bundle and writes its
-    // code cache, the second uses both
+    // THEN both runs print what tsx printed and exit as it did; the first builds both bundles and writes the vendor
+    // bundle's code cache, the second builds nothing and uses that cache
     expect(byTsx.status).toBe(3);
     expect(JSON.parse(byTsx.stdout)).toEqual({
       message: 'one',
@@ -119,6 +119,7 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
       expect(run.status).toBe(3);
     }
     expect(first.notes).toEqual([
+      'bundle-cache: building the app bundle',
       'bundle-cache: building the vendor bundle (dep)',
       'bundle-cache: vendor code cache not usable; writing one at exit',
     ]);
@@ -127,7 +128,7 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
       readdirSync(project.cacheDir)
         .map((name) => name.replace(/[0-9a-f]{24}/, 'HASH'))
         .sort(),
-    ).toEqual(['app-entry-HASH.js', 'vendor.js', 'vendor.js.key', 'vendor.js.v8cache']);
+    ).toEqual(['app-entry-HASH.js', 'app-entry-HASH.js.map', 'app-entry.json', 'vendor.js', 'vendor.js.key', 'vendor.js.v8cache']);
   });
 
   test('a program that throws runs once, fails with its error, and its stack trace names the TypeScript source', () => {
@@ -149,8 +150,24 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
     const run = project.run();
     // THEN the new text runs, with the vendor bundle reused
     expect(run.output.message).toBe('two');
-    expect(run.notes).toEqual(['bundle-cache: vendor code cache used']);
-    expect(readdirSync(project.cacheDir).filter((name) => name.startsWith('app-'))).toHaveLength(2);
+    expect(run.notes).toEqual(['bundle-cache: building the app bundle', 'bundle-cache: vendor code cache used']);
+    expect(readdirSync(project.cacheDir).filter((name) => /^app-entry-[0-9a-f]{24}\.js$/.test(name))).toHaveLength(2);
+  });
+
+  test('a source edited back to its earlier text, or only touched, is not bundled again', () => {
+    // GIVEN a filled cache
+    // WHEN a source is rewritten with the same text, then changed and changed back
+    project.write('lib/message.ts', "export const message: string = 'one';\n");
+    const touched = project.run();
+    project.write('lib/message.ts', "export const message: string = 'three';\n");
+    const changed = project.run();
+    project.write('lib/message.ts', "export const message: string = 'one';\n");
+    const back = project.run();
+    // THEN only the change builds the app bundle; each run prints what its sources say
+    expect(touched.notes).toEqual(['bundle-cache: vendor code cache used']);
+    expect(changed.notes).toEqual(['bundle-cache: building the app bundle', 'bundle-cache: vendor code cache used']);
+    expect(back.notes[0]).toBe('bundle-cache: building the app bundle');
+    expect([touched, changed, back].map((run) => run.output.message)).toEqual(['one', 'three', 'one']);
   });
 
   test('a new file that an import now resolves to is picked up without any imported file changing', () => {
@@ -186,7 +203,7 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
     project.write('lib/message.ts', "import other from 'other';\nexport const message: string = other;\n");
     const run = project.run();
     // THEN the vendor bundle is built again with both packages, and the run uses it
-    expect(run.notes[1]).toBe('bundle-cache: building the vendor bundle (dep, other)');
+    expect(run.notes).toContain('bundle-cache: building the vendor bundle (dep, other)');
     expect(run.output.message).toBe('other');
   });
 
@@ -194,8 +211,10 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
     // GIVEN lib/here.ts, which reads here.txt next to itself
     // WHEN the data file (not a source) changes
     project.write('lib/here.txt', 'changed at run time');
-    // THEN the run reads the new content from the source's folder
-    expect(project.run().output.here).toBe('changed at run time');
+    // THEN the run reads the new content from the source's folder, without bundling again (no module changed)
+    const run = project.run();
+    expect(run.output.here).toBe('changed at run time');
+    expect(run.notes).toEqual(['bundle-cache: vendor code cache used']);
   });
 
   test('a source that does not compile fails with the file and line, and runs nothing', () => {

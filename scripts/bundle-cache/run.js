@@ -2,27 +2,12 @@
 // @ts-check
 'use strict';
 /**
- * Runs a TypeScript entry point as `tsx ENTRY ARGS...` would, only faster: `npm run synth` and the deploy
- * tasks go through here.
- *
- *   node scripts/bundle-cache/run.js main.ts [args...]
- *
- * Two esbuild bundles, run with public Node APIs only (require, require.cache, vm.Script's code cache,
- * process.setSourceMapsEnabled):
- *  - app: the entry and our own sources, bundled afresh on every run (about 50 ms), so it is never stale. It
- *    is written to the cache folder and loaded with `require`, with an inline source map: stack traces name the
- *    TypeScript sources. Its package imports read the vendor bundle.
- *  - vendor: those packages, each behind a lazy getter, built only when what it is made from changes (see
- *    vendorKey). V8's code cache for it, written at exit by the run that built it, spares parsing and
- *    compiling cdk8s and cdk8s-plus on every run.
- *
- * Environment:
- *   BUNDLE_CACHE=off          run with tsx, no bundle
- *   BUNDLE_CACHE_DIR=DIR      cache folder (default: node_modules/.cache/bundle-cache), private to this checkout
- *   BUNDLE_CACHE_VERBOSE=1    say on stderr what was built and whether the code cache was used
- *
- * A build error (a syntax error in a source) is printed as esbuild reports it, with exit status 1. When the
- * cache folder cannot be written, the entry runs with tsx.
+ * `node scripts/bundle-cache/run.js main.ts [args...]` runs a .ts entry as tsx would, faster, from two esbuild
+ * bundles in the cache folder, with public Node APIs only (docs/performance.md). app: our sources, loaded by
+ * `require` with a source map, bundled again only when appKey (every source's text) changes, so it is never stale
+ * and an unchanged tree starts no esbuild. vendor: the packages it imports, behind lazy getters, built when
+ * vendorKey changes, compiled with a V8 code cache. BUNDLE_CACHE=off (or an unwritable cache) runs tsx;
+ * BUNDLE_CACHE_DIR=DIR moves the cache from node_modules/.cache/bundle-cache; BUNDLE_CACHE_VERBOSE=1 says what was built.
  */
 const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
@@ -32,17 +17,11 @@ const path = require('node:path');
 const vm = require('node:vm');
 
 /** @param {string} message */
-function say(message) {
-  if (process.env.BUNDLE_CACHE_VERBOSE === '1') process.stderr.write(`bundle-cache: ${message}\n`);
-}
+const say = (message) => process.env.BUNDLE_CACHE_VERBOSE === '1' && process.stderr.write(`bundle-cache: ${message}\n`);
 
-/** The nearest folder at or above `dir` with a package.json. @param {string} dir */
-function projectRoot(dir) {
-  for (let at = dir; path.dirname(at) !== at; at = path.dirname(at)) {
-    if (fs.existsSync(path.join(at, 'package.json'))) return at;
-  }
-  return dir;
-}
+/** The nearest folder at or above `dir` with a package.json. @param {string} dir @returns {string} */
+const projectRoot = (dir) =>
+  fs.existsSync(path.join(dir, 'package.json')) || path.dirname(dir) === dir ? dir : projectRoot(path.dirname(dir));
 
 /** @param {...(string | Buffer)} parts */
 function sha256(...parts) {
@@ -58,35 +37,39 @@ function writeAtomically(file, data) {
   fs.renameSync(tmp, file);
 }
 
-/** @param {string} root */
-function buildOptions(root) {
-  return /** @type {const} */ ({
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: `node${process.versions.node.split('.')[0]}`,
-    keepNames: true,
-    write: false,
-    logLevel: 'silent',
-    absWorkingDir: root,
-  });
+/** The JSON in `file`, or null when there is none to read. @param {string} file */
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
+/** Node, esbuild and this file: what every bundle is also made from. */
+const TOOLS = [process.version, require('esbuild/package.json').version, fs.readFileSync(__filename)];
+
+/** What both esbuild builds share (plus `absWorkingDir`). */
+const OPTIONS = /** @type {const} */ ({ bundle: true, platform: 'node', format: 'cjs', keepNames: true, write: false, logLevel: 'silent' });
+const target = `node${process.versions.node.split('.')[0]}`;
+
 /**
- * Bundles the entry with our sources. Each package import becomes a read of the vendor bundle's getter; each
- * source that uses `__dirname` / `__filename` gets its own (its file's), so code finding files beside itself
- * still does.
+ * Bundles the entry with our sources: package imports read the vendor bundle's getters, and each source keeps its
+ * own `__dirname` / `__filename`. Returns code, map, packages, and each source with the hash of the text bundled.
  * @param {string} entry @param {string} root @param {string} vendorFile
  */
 async function buildApp(entry, root, vendorFile) {
-  /** @type {Set<string>} */
-  const packages = new Set();
+  /** @type {Set<string>} */ const packages = new Set();
+  /** @type {Record<string, string>} */ const sources = {};
   const result = await require('esbuild').build({
-    ...buildOptions(root),
+    ...OPTIONS,
+    target,
+    absWorkingDir: root,
     entryPoints: [entry],
-    sourcemap: 'inline',
-    // The bundle's real folder: the source map's paths are relative to it.
-    outfile: path.join(path.dirname(vendorFile), 'app.js'),
+    sourcemap: 'external',
+    sourcesContent: false,
+    metafile: true,
+    outfile: path.join(path.dirname(vendorFile), 'app.js'), // the bundle's folder: the map's paths are relative to it
     plugins: [
       {
         name: 'vendor-and-dirname',
@@ -101,32 +84,49 @@ async function buildApp(entry, root, vendorFile) {
             contents: `module.exports = require(${JSON.stringify(vendorFile)})[${JSON.stringify(args.path)}]();`,
             loader: 'js',
           }));
-          build.onLoad({ filter: /\.ts$/ }, async (args) => {
+          build.onLoad({ filter: /\.(ts|js|json)$/ }, async (args) => {
             const text = await fs.promises.readFile(args.path, 'utf8');
-            if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
+            sources[path.relative(root, args.path)] = sha256(text);
+            const loader = /** @type {'ts' | 'js' | 'json'} */ (path.extname(args.path).slice(1));
+            if (loader !== 'ts' || !/\b__(dirname|filename)\b/.test(text)) return { contents: text, loader };
             const own = `var __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};`;
-            return { contents: own + text, loader: 'ts' };
+            return { contents: own + text, loader };
           });
         },
       },
     ],
   });
-  return { code: result.outputFiles[0].text, packages: [...packages].sort() };
+  const unread = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('vendor:') && !(input in sources));
+  if (unread.length > 0) throw new Error(`esbuild read ${unread.join(', ')} without the runner: the app key would miss them`);
+  const text = (/** @type {string} */ ext) => result.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
+  return { code: text('.js'), map: text('.js.map'), packages: [...packages].sort(), sources };
+}
+
+const MODULE = /\.(tsx?|jsx?|json|css)$/; // what esbuild resolves an import to
+/**
+ * What the app bundle is made from: each source's text (never its date); the folders and module files in each
+ * source's folder and the one above (a new one may change what an import resolves to); tsconfig.json; the tools.
+ * @param {string} entry @param {Record<string, string>} sources @param {string} root
+ */
+function appKey(entry, sources, root) {
+  const folders = new Set(Object.keys(sources).flatMap((file) => [path.dirname(file), path.dirname(path.dirname(file))]));
+  const listings = [...folders].sort().map((folder) => {
+    const names = fs.readdirSync(path.join(root, folder), { withFileTypes: true }).filter((e) => e.isDirectory() || MODULE.test(e.name));
+    return `${folder}:${names.map((e) => e.name).sort()}`;
+  });
+  const tsconfig = path.join(root, 'tsconfig.json');
+  return sha256(...TOOLS, entry, fs.existsSync(tsconfig) ? fs.readFileSync(tsconfig) : '', JSON.stringify(sources), ...listings);
 }
 
 /**
- * What the vendor bundle is made from: the package list, the lock file (a dependency change changes it, and
- * `npm ci` empties node_modules/.cache anyway), each package's resolved package.json (catches `npm link` and a
- * hand-edited manifest), node, esbuild and this file.
+ * What the vendor bundle is made from: the package list, the lock file, each package's resolved package.json
+ * (catches `npm link` and a hand-edited manifest) and the tools. `npm ci` empties the cache too.
  * @param {readonly string[]} packages @param {string} root
  */
 function vendorKey(packages, root) {
   const resolveFrom = createRequire(path.join(root, 'package.json'));
   const manifests = packages.map((p) => {
-    const name = p
-      .split('/')
-      .slice(0, p.startsWith('@') ? 2 : 1)
-      .join('/');
+    const name = /^(@[^/]+\/)?[^/]+/.exec(p)?.[0];
     try {
       return fs.readFileSync(resolveFrom.resolve(`${name}/package.json`));
     } catch {
@@ -134,17 +134,19 @@ function vendorKey(packages, root) {
     }
   });
   const lock = ['package-lock.json', 'package.json'].map((f) => path.join(root, f)).find((f) => fs.existsSync(f));
-  const tool = [process.version, require('esbuild/package.json').version, fs.readFileSync(__filename)];
-  return sha256(...tool, lock ? fs.readFileSync(lock) : '', JSON.stringify(packages), ...manifests);
+  return sha256(...TOOLS, lock ? fs.readFileSync(lock) : '', JSON.stringify(packages), ...manifests);
 }
 
 /** Builds the vendor bundle for `key`. @param {readonly string[]} packages @param {string} key @param {string} root @param {string} vendorFile */
 async function buildVendor(packages, key, root, vendorFile) {
   say(`building the vendor bundle (${packages.join(', ')})`);
   const contents = `module.exports = {\n${packages.map((p) => `  ${JSON.stringify(p)}: () => require(${JSON.stringify(p)}),\n`).join('')}};\n`;
+  const stdin = { contents, resolveDir: root, loader: /** @type {const} */ ('js') };
   const result = await require('esbuild').build({
-    ...buildOptions(root),
-    stdin: { contents, resolveDir: root, loader: 'js' },
+    ...OPTIONS,
+    target,
+    absWorkingDir: root,
+    stdin,
     outfile: vendorFile,
   });
   fs.rmSync(`${vendorFile}.v8cache`, { force: true });
@@ -164,10 +166,8 @@ function writeCodeCache() {
 }
 
 /**
- * Compiles the vendor bundle with its V8 code cache and puts it in `require.cache`, where the app's package
- * imports find it. Without a usable code cache, a new one is written at exit: it then covers the functions the
- * run compiled lazily too.
- * @param {string} file
+ * Compiles the vendor bundle with its V8 code cache into `require.cache`, where the app's imports find it. Without
+ * a usable code cache, one is written at exit (it then covers what the run compiled lazily too). @param {string} file
  */
 function preloadVendor(file) {
   const cacheFile = `${file}.v8cache`;
@@ -192,10 +192,7 @@ function runWithTsx(entry, args) {
   process.exit(child.status ?? 1);
 }
 
-/**
- * Builds what the run needs and preloads the vendor bundle; returns the app bundle's path.
- * @param {string} entry @param {string} entryArg @param {string} cacheDir
- */
+/** Builds what changed, preloads the vendor bundle, returns the app bundle's path. @param {string} entry @param {string} entryArg @param {string} cacheDir */
 async function prepare(entry, entryArg, cacheDir) {
   const root = projectRoot(path.dirname(entry));
   let dir;
@@ -208,40 +205,48 @@ async function prepare(entry, entryArg, cacheDir) {
     runWithTsx(entry, process.argv.slice(3));
   }
   const vendorFile = path.join(dir, 'vendor.js');
-  const building = buildApp(entry, root, vendorFile);
+  const relative = path.relative(root, entry).replace(/\.ts$/, '');
+  const name = `app-${relative.replace(/[^A-Za-z0-9]+/g, '-')}`;
+  const bundle = (/** @type {string} */ key) => path.join(dir, `${name}-${key}.js`);
+  /** @type {{ key: string, packages: string[], sources: Record<string, string> } | null} what the last app bundle was made from */
+  let app = readJson(path.join(dir, `${name}.json`));
+  /** @type {Record<string, string>} */ const now = {};
+  try {
+    for (const file of Object.keys(app?.sources ?? {})) now[file] = sha256(fs.readFileSync(path.join(root, file), 'utf8'));
+    if (!app || appKey(entry, now, root) !== app.key || !fs.existsSync(bundle(app.key))) app = null;
+  } catch {
+    app = null; // a source is gone: bundle again
+  }
+  if (!app) say('building the app bundle');
+  const building = app
+    ? null
+    : buildApp(entry, root, vendorFile).catch(async (error) => {
+        if (!error?.errors) throw error;
+        const text = await require('esbuild').formatMessages(error.errors, { kind: 'error', color: false });
+        process.stderr.write(`${entryArg}: cannot build:\n${text.join('')}`);
+        process.exit(1);
+      });
   // While esbuild works in its own process, load the vendor bundle the last run used, if it is still current.
   /** @type {{ key: string, packages: string[] } | null} what the vendor bundle was built for */
-  let previous = null;
-  try {
-    if (fs.existsSync(vendorFile)) previous = JSON.parse(fs.readFileSync(`${vendorFile}.key`, 'utf8'));
-  } catch {
-    // no usable key: build the vendor bundle again
-  }
+  const previous = fs.existsSync(vendorFile) ? readJson(`${vendorFile}.key`) : null;
   const current = previous && previous.key === vendorKey(previous.packages, root);
   if (current) preloadVendor(vendorFile);
-  let app;
-  try {
-    app = await building;
-  } catch (error) {
-    const messages = /** @type {{ errors?: import('esbuild').Message[] }} */ (error).errors;
-    if (!messages) throw error;
-    const text = await require('esbuild').formatMessages(messages, { kind: 'error', color: false });
-    process.stderr.write(`${entryArg}: cannot build:\n${text.join('')}`);
-    process.exit(1);
+  if (!app) {
+    const built = await /** @type {ReturnType<typeof buildApp>} */ (building);
+    app = { key: appKey(entry, built.sources, root), packages: built.packages, sources: built.sources };
+    writeAtomically(`${bundle(app.key)}.map`, built.map);
+    writeAtomically(bundle(app.key), `${built.code}//# sourceMappingURL=${path.basename(bundle(app.key))}.map\n`);
+    writeAtomically(path.join(dir, `${name}.json`), JSON.stringify(app));
   }
   if (!current || JSON.stringify(previous.packages) !== JSON.stringify(app.packages)) {
     await buildVendor(app.packages, vendorKey(app.packages, root), root, vendorFile);
     preloadVendor(vendorFile);
   }
-  const prefix = `app-${path.basename(entry, '.ts')}-`;
-  const appFile = path.join(dir, `${prefix}${sha256(app.code)}.js`);
-  if (!fs.existsSync(appFile)) writeAtomically(appFile, app.code);
   // Older app bundles go, but not recent ones: a concurrent run may be about to load one.
-  for (const name of fs.readdirSync(dir).filter((n) => n.startsWith(prefix) && n !== path.basename(appFile))) {
-    const file = path.join(dir, name);
-    fs.stat(file, (error, stat) => !error && stat.mtimeMs < Date.now() - 60_000 && fs.rm(file, { force: true }, () => {}));
-  }
-  return appFile;
+  const older = new RegExp(`^${name}-(?!${app.key}\\.)[0-9a-f]{24}\\.js(\\.map)?$`);
+  for (const at of fs.readdirSync(dir).flatMap((n) => (older.test(n) ? [path.join(dir, n)] : [])))
+    fs.stat(at, (error, stat) => !error && stat.mtimeMs < Date.now() - 60_000 && fs.rm(at, { force: true }, () => {}));
+  return bundle(app.key);
 }
 
 function main() {
