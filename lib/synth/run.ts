@@ -118,7 +118,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     warnings.push(...committed.notes());
   }
   // The operator upgrade guard compares with the committed target too; --allow-storage-change does not lift it.
-  const committedForUpgrade = committedOutput(root.path, root.shown, args.base);
+  const committedForUpgrade = args.guardOutdir ? committedOutput(root.path, root.shown, args.base) : committed;
   for (const { target, values } of loaded) {
     const read = (file: string) => committedForUpgrade.read(targetDir(target), file)?.text;
     const before = committedOperatorState(read(OPERATOR_FILE), read(CLUSTER_FILE));
