@@ -27,3 +27,7 @@ export const Wave = {
   PROVISIONING: '0',
   MONITORING: '1',
 } as const;
+
+/** Argo CD hook annotations. https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/ */
+export const HOOK = 'argocd.argoproj.io/hook';
+export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';

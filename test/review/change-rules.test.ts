@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +7,13 @@ import { planExitCode, reviewChanges } from '../../lib/review/review';
 import { checkTargetChange, type TargetChange } from '../../lib/synth/change-rules';
 import { runSynth } from '../../lib/synth/run';
 import { REPO_VALUES } from '../support/values-dir';
+import { git } from '../support/git-repo';
 
 // Plan takes its refusals and warnings from synth's change rules (lib/synth/change-rules), one implementation for
 // both. Here the rules are replaced by a recorder, to prove our side of that contract: what plan passes in, and
 // how it reports what comes out. The rules themselves are tested in test/synth/.
 jest.mock('../../lib/synth/change-rules', () => ({ checkTargetChange: jest.fn(() => []) }));
 const rules = checkTargetChange as jest.MockedFunction<typeof checkTargetChange>;
-
-function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-}
 
 let root: string;
 beforeAll(() => {

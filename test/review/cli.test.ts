@@ -5,18 +5,11 @@ import { join, resolve } from 'node:path';
 import { ExitCode } from '../../lib/errors/user-error';
 import { runSynth } from '../../lib/synth/run';
 import { REPO_VALUES } from '../support/values-dir';
+import { git } from '../support/git-repo';
 
 const ROOT = resolve(__dirname, '..', '..');
 // What `npm run plan` runs.
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
-
-function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-}
 
 /** npm run plan -- ARGS, in `cwd` (its values/ and dist/ are the defaults). */
 function plan(cwd: string, args: string[]) {

@@ -1,60 +1,25 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { ExitCode } from '../../lib/errors/user-error';
 import type { PlanArgs } from '../../lib/review/args';
 import { MARKDOWN_MARKER, renderJson, renderMarkdown } from '../../lib/review/render';
 import { planExitCode, type PlanReport, reviewChanges, type TargetReview } from '../../lib/review/review';
 import { runSynth } from '../../lib/synth/run';
 import { ValuesError } from '../../lib/values';
+import { GitRepo } from '../support/git-repo';
 import { readTree } from '../support/tree';
-import { REPO_VALUES } from '../support/values-dir';
-
-function git(cwd: string, args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** A git repository as a user has it: values/ and the committed dist/ of every target (a full synth, committed). */
-class Repo {
-  readonly root = mkdtempSync(join(tmpdir(), 'restate-stack-plan-repo-'));
-  readonly values = join(this.root, 'values');
-  readonly dist = join(this.root, 'dist');
-
+class Repo extends GitRepo {
   constructor() {
-    cpSync(REPO_VALUES, this.values, { recursive: true });
-    git(this.root, ['init', '-q']);
-    runSynth({ valuesDir: this.values, outdir: this.dist, allowStorageChange: false });
+    super('plan-repo', { valuesInRepo: true });
+    runSynth({ valuesDir: this.values.path, outdir: this.dist, allowStorageChange: false });
     this.commit('values and dist');
   }
 
-  /** Sets (undefined: deletes) a key path in one values file, as a user's edit. */
-  set(file: string, path: readonly (string | number)[], value: unknown): this {
-    const full = join(this.values, file);
-    const doc = parseDocument(readFileSync(full, 'utf8'));
-    if (value === undefined) doc.deleteIn(path);
-    else doc.setIn(path, value);
-    writeFileSync(full, doc.toString());
-    return this;
-  }
-
   plan(overrides: Partial<PlanArgs> = {}): PlanReport {
-    return reviewChanges({ base: 'HEAD', format: 'markdown', valuesDir: this.values, dist: this.dist, ...overrides });
-  }
-
-  commit(message: string): void {
-    git(this.root, ['add', '-A']);
-    git(this.root, ['commit', '-qm', message]);
-  }
-
-  remove(): void {
-    rmSync(this.root, { recursive: true, force: true });
+    return reviewChanges({ base: 'HEAD', format: 'markdown', valuesDir: this.values.path, dist: this.dist, ...overrides });
   }
 }
 
@@ -70,13 +35,13 @@ let repo: Repo;
 let first: string;
 beforeAll(() => {
   repo = new Repo();
-  first = git(repo.root, ['rev-parse', 'HEAD']).trim();
+  first = repo.git(['rev-parse', 'HEAD']).trim();
 });
 afterAll(() => repo.remove());
 afterEach(() => {
   // Every test starts from the first commit, whatever it changed or committed.
-  git(repo.root, ['reset', '-q', '--hard', first]);
-  git(repo.root, ['clean', '-qfd']);
+  repo.git(['reset', '-q', '--hard', first]);
+  repo.git(['clean', '-qfd']);
 });
 
 describe('npm run plan compares a fresh synth with the committed targets', () => {
@@ -99,7 +64,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('an image change is a rolling restart of every running pod, with the 1.7.4 readiness risk, and exit status CHANGES', () => {
     // GIVEN a new image in base.yaml (every target)
-    repo.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
+    repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
     // WHEN planning
     const report = repo.plan();
     // THEN each target rolls its own number of pods, and the changed field is named with both values
@@ -124,8 +89,8 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test("synth's change rules decide the refusals: a skipped minor version and a replicas decrease without its procedure", () => {
     // GIVEN an image two minors ahead for every target, and prod shrunk from 5 to 3 without a scale-in
-    repo.set('base.yaml', ['image'], 'restatedev/restate:1.6.1');
-    repo.set('environments/prod.yaml', ['replicas'], 3);
+    repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.6.1');
+    repo.values.set('environments/prod.yaml', ['replicas'], 3);
     // WHEN planning
     const report = repo.plan();
     // THEN the rules' refusals are effects with their names, and the exit status says refused
@@ -161,8 +126,8 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('partitions and replication: the running cluster keeps them, and replication needs restatectl config set', () => {
     // GIVEN other provisioning-time settings for prod
-    repo.set('environments/prod.yaml', ['restate', 'defaultNumPartitions'], 256);
-    repo.set('environments/prod.yaml', ['restate', 'defaultReplication'], 2);
+    repo.values.set('environments/prod.yaml', ['restate', 'defaultNumPartitions'], 256);
+    repo.values.set('environments/prod.yaml', ['restate', 'defaultReplication'], 2);
     // WHEN planning
     const prod = target(repo.plan(), 'prod/vultr');
     // THEN the TOML keys are the changed fields, and the effects say what happens to a running cluster
@@ -174,8 +139,8 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('a storage shrink and another storage class are refused (exit INVALID_INPUT), and the report still shows them', () => {
     // GIVEN a smaller volume for dev and another class on aws
-    repo.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
-    repo.set('providers/aws.yaml', ['storage', 'storageClassName'], 'gp2');
+    repo.values.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
+    repo.values.set('providers/aws.yaml', ['storage', 'storageClassName'], 'gp2');
     // WHEN planning
     const report = repo.plan();
     // THEN both are refusals by the storage guard's rules, first in their targets
@@ -190,7 +155,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('moving a 1.7.4 target to operator 2.8.1 in one commit is refused by the operator upgrade guard: CRDs first', () => {
     // GIVEN dev/vultr (committed on operator 1.7.4, its CRDs from the chart) switched straight to 2.8.1
-    repo.set('environments/dev.yaml', ['operator', 'version'], '2.8.1');
+    repo.values.set('environments/dev.yaml', ['operator', 'version'], '2.8.1');
     // WHEN planning
     const report = repo.plan();
     // THEN the report says what synth would refuse, and the exit status says invalid input
@@ -204,7 +169,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('switching the metadata store is a refused data migration', () => {
     // GIVEN kind (whose store has the guarantees object-store metadata needs) switched to object-store metadata
-    repo.set('providers/kind.yaml', ['metadata', 'store'], 'object-store');
+    repo.values.set('providers/kind.yaml', ['metadata', 'store'], 'object-store');
     // WHEN planning
     const kind = target(repo.plan(), 'dev/kind');
     // THEN
@@ -214,9 +179,9 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('scaling out names the new pods; scaling in without its procedure is a warning of what breaks', () => {
     // GIVEN dev grown to 5 and prod shrunk to 3
-    repo.set('environments/dev.yaml', ['replicas'], 5);
-    repo.set('environments/prod.yaml', ['replicas'], 3);
-    repo.set('environments/prod.yaml', ['restate', 'defaultReplication'], 2);
+    repo.values.set('environments/dev.yaml', ['replicas'], 5);
+    repo.values.set('environments/prod.yaml', ['replicas'], 3);
+    repo.values.set('environments/prod.yaml', ['restate', 'defaultReplication'], 2);
     // WHEN planning
     const report = repo.plan();
     // THEN
@@ -231,8 +196,8 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
   test('a new target is a first rollout; a removed target says what deleting it destroys', () => {
     // GIVEN staging on aws added and prod on aws dropped from targets.yaml
     writeFileSync(
-      join(repo.values, 'targets.yaml'),
-      readFileSync(join(repo.values, 'targets.yaml'), 'utf8').replace(
+      join(repo.values.path, 'targets.yaml'),
+      readFileSync(join(repo.values.path, 'targets.yaml'), 'utf8').replace(
         'environment: prod, provider: aws',
         'environment: staging, provider: aws',
       ),
@@ -257,9 +222,9 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test("--base REF compares with that revision: a branch's own commits are part of the change", () => {
     // GIVEN a branch that committed an image change with its dist/
-    git(repo.root, ['checkout', '-qb', 'feature']);
-    repo.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
-    runSynth({ valuesDir: repo.values, outdir: repo.dist, allowStorageChange: false });
+    repo.git(['checkout', '-qb', 'feature']);
+    repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
+    runSynth({ valuesDir: repo.values.path, outdir: repo.dist, allowStorageChange: false });
     repo.commit('image 1.4.4');
     try {
       // WHEN planning against HEAD and against main
@@ -271,8 +236,8 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
       expect(againstMain.base.ref).toBe('main');
       expect(againstMain.base.commit).toMatch(/^[0-9a-f]{40}$/);
     } finally {
-      git(repo.root, ['checkout', '-q', 'main']);
-      git(repo.root, ['branch', '-qD', 'feature']);
+      repo.git(['checkout', '-q', 'main']);
+      repo.git(['branch', '-qD', 'feature']);
     }
   });
 
@@ -299,7 +264,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('the Markdown is a pull-request comment with its marker; the JSON carries every field and the exit status', () => {
     // GIVEN a change WHEN rendering both forms
-    repo.set('environments/staging.yaml', ['replicas'], 5);
+    repo.values.set('environments/staging.yaml', ['replicas'], 5);
     const report = repo.plan();
     const markdown = renderMarkdown(report);
     const json = JSON.parse(renderJson(report));

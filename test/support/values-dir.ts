@@ -9,9 +9,13 @@ export const REPO_VALUES = resolve(__dirname, '..', '..', 'values');
 /** A scratch copy of the repository's values/ folder that a test may change. */
 export class ValuesDir {
   public readonly path: string;
+  /** What remove() deletes: the temporary folder made for the copy, or the copy itself when put into `into`. */
+  private readonly scratch: string;
 
-  constructor() {
-    this.path = join(mkdtempSync(join(tmpdir(), 'restate-stack-values-')), 'values');
+  /** @param into - the folder to copy into (one that does not exist yet); by default `values/` in a new temporary folder */
+  constructor(into?: string) {
+    this.path = into ?? join(mkdtempSync(join(tmpdir(), 'restate-stack-values-')), 'values');
+    this.scratch = into ?? resolve(this.path, '..');
     cpSync(REPO_VALUES, this.path, { recursive: true });
   }
 
@@ -42,6 +46,6 @@ export class ValuesDir {
   }
 
   remove(): void {
-    rmSync(resolve(this.path, '..'), { recursive: true, force: true });
+    rmSync(this.scratch, { recursive: true, force: true });
   }
 }

@@ -1,17 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
 import { ValuesDir } from '../support/values-dir';
-
-function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-}
+import { git } from '../support/git-repo';
 
 describe('adopting a running cluster into Argo CD', () => {
   test('synth says once that the RestateCluster gains the tracking id, and that applying it rolls every pod once', () => {

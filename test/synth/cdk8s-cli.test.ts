@@ -8,14 +8,7 @@ import { runSynth } from '../../lib/synth/run';
 import { OUTPUT_MARKER } from '../../lib/target/files';
 import { readTree } from '../support/tree';
 import { REPO_VALUES } from '../support/values-dir';
-
-function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-}
+import { git } from '../support/git-repo';
 
 /** The real cdk8s-cli, in `cwd`, with `app` as its app. */
 function cdk8s(cwd: string, app: string, args: string[]) {

@@ -1,31 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
+import { GitRepo } from '../support/git-repo';
 import { readTree } from '../support/tree';
-import { ValuesDir } from '../support/values-dir';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 const PROD = 'environments/prod.yaml';
 
-function git(cwd: string, args: string[]): void {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-}
-
 /** A git repository with a values copy and prod/vultr (5 replicas, replication 3) synthesized and committed. */
-class Repo {
-  readonly values = new ValuesDir();
-  readonly root = mkdtempSync(join(tmpdir(), 'restate-stack-change-'));
-  readonly dist = join(this.root, 'dist');
-
+class Repo extends GitRepo {
   constructor() {
-    git(this.root, ['init', '-q']);
+    super('change');
     this.synth();
     this.commit('prod/vultr');
   }
@@ -41,16 +28,6 @@ class Repo {
       encoding: 'utf8',
       env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
     });
-  }
-
-  commit(message: string): void {
-    git(this.root, ['add', '-A']);
-    git(this.root, ['commit', '-qm', message]);
-  }
-
-  remove(): void {
-    this.values.remove();
-    rmSync(this.root, { recursive: true, force: true });
   }
 }
 

@@ -1,30 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
 import { ManifestError } from '../../lib/target/manifest-error';
+import { GitRepo } from '../support/git-repo';
 import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';
 import { withoutShippedWarnings } from '../support/warnings';
 
-function git(cwd: string, args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
 /** A git repository holding a values copy and its committed dist/ (dev/vultr, 40Gi on vultr-block-storage). */
-class Repo {
-  readonly values = new ValuesDir();
-  readonly root = mkdtempSync(join(tmpdir(), 'restate-stack-guard-'));
-  readonly dist = join(this.root, 'dist');
-
+class Repo extends GitRepo {
   constructor() {
-    git(this.root, ['init', '-q']);
+    super('guard');
     this.synth();
     this.commit('dist of 40Gi');
   }
@@ -38,16 +25,6 @@ class Repo {
       allowStorageChange: options.allowStorageChange ?? false,
       base: options.base,
     });
-  }
-
-  commit(message: string): void {
-    git(this.root, ['add', '-A']);
-    git(this.root, ['commit', '-qm', message]);
-  }
-
-  remove(): void {
-    this.values.remove();
-    rmSync(this.root, { recursive: true, force: true });
   }
 }
 
@@ -83,7 +60,7 @@ describe('the storage guard compares with the output committed in git', () => {
 
   test("--base REF compares with a pull request's merge base, not with the branch's own commits", () => {
     // GIVEN a branch that committed the shrink (values and dist, built with --allow-storage-change)
-    git(repo.root, ['checkout', '-qb', 'shrink']);
+    repo.git(['checkout', '-qb', 'shrink']);
     repo.values.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
     repo.synth({ allowStorageChange: true });
     repo.commit('shrink');

@@ -1,31 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
 import { committedOperatorState, operatorUpgradeProblems } from '../../lib/synth/operator-upgrade-guard';
+import { GitRepo } from '../support/git-repo';
 import { readTree } from '../support/tree';
-import { ValuesDir } from '../support/values-dir';
-
-function git(cwd: string, args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 const DEV = 'environments/dev.yaml';
 
 /** A git repository holding a values copy and its committed dist/ (dev/vultr on operator 1.7.4, or another delivery). */
-class Repo {
-  readonly values = new ValuesDir();
-  readonly root = mkdtempSync(join(tmpdir(), 'restate-stack-upgrade-'));
-  readonly dist = join(this.root, 'dist');
-
+class Repo extends GitRepo {
   constructor(delivery = 'argocd') {
-    git(this.root, ['init', '-q']);
+    super('upgrade');
     this.values.set(DEV, ['operator', 'delivery'], delivery);
     this.synth();
     this.commit('operator 1.7.4');
@@ -41,16 +26,6 @@ class Repo {
     for (const [key, value] of Object.entries(rest)) this.values.set(DEV, key.split('.'), value);
     this.synth();
     this.commit(message);
-  }
-
-  commit(message: string): void {
-    git(this.root, ['add', '-A']);
-    git(this.root, ['commit', '-qm', message]);
-  }
-
-  remove(): void {
-    this.values.remove();
-    rmSync(this.root, { recursive: true, force: true });
   }
 }
 
@@ -117,8 +92,7 @@ describe('the operator upgrade guard compares with the committed target', () => 
   test('a target without committed output may start on 2.8.1 with every new field', () => {
     repo = new Repo();
     rmSync(repo.dist, { recursive: true });
-    git(repo.root, ['add', '-A']);
-    git(repo.root, ['commit', '-qm', 'no dist']);
+    repo.commit('no dist');
     repo.values.set(DEV, ['operator', 'version'], '2.8.1');
     repo.values.set(DEV, ['provisioning', 'automated'], true);
     expect(repo.synth().written).toEqual(['dev/vultr']);

@@ -1,16 +1,10 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
-import { SYNC_WAVE, Wave } from '../argocd-annotations';
+import type { k8s } from 'cdk8s-plus-28';
 import { provisioningDns } from '../provisioning/names';
-import { HOOK, HOOK_DELETE_POLICY } from '../provisioning/job';
+import { scriptJob } from '../script-job';
 import { drainNames, type ScaleIn } from './drain-names';
 import { DRAIN_SCRIPT_NAME, drainScript, drainScriptArgs } from './drain-script';
-
-/** Where the ConfigMap holding the script is mounted in the Job's pod. */
-const SCRIPT_DIR = '/scripts';
-/** The only writable place in the pod (an emptyDir); HOME points here. */
-const TMP_DIR = '/tmp';
 
 export interface DrainJobProps {
   /** Name of the RestateCluster (also its namespace). */
@@ -57,71 +51,38 @@ export interface DrainJobProps {
  * `replicas` is not applied over a cluster that was not drained.
  */
 export class DrainJob extends Construct {
+  /** The Job. */
   public readonly apiObject: k8s.KubeJob;
+  /** The ConfigMap holding drain.sh. */
   public readonly configMap: k8s.KubeConfigMap;
+  /** The Job's ServiceAccount (no token mounted). */
   public readonly serviceAccount: k8s.KubeServiceAccount;
 
   constructor(scope: Construct, id: string, props: DrainJobProps) {
     super(scope, id);
     const deadlineSeconds = (props.deadline ?? Duration.minutes(15)).toSeconds();
-    const runAsUser = props.runAsUser ?? 65532;
     const { job: name, podLabels } = drainNames(props.clusterName, props.scaleIn);
-    const labels = { ...podLabels, 'app.kubernetes.io/component': 'drain' };
-    const metadata = { name, namespace: props.namespace, labels, annotations: { [SYNC_WAVE]: Wave.PROVISIONING } };
     const { seedAddress, dnsConfig } = provisioningDns(props.clusterName, props.clusterDomain ?? 'cluster.local');
 
-    this.configMap = new k8s.KubeConfigMap(this, 'Script', { metadata, data: { [DRAIN_SCRIPT_NAME]: drainScript() } });
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
-    this.apiObject = new k8s.KubeJob(this, 'Resource', {
-      metadata: {
-        ...metadata,
-        annotations: { ...metadata.annotations, [HOOK]: 'Sync', [HOOK_DELETE_POLICY]: 'BeforeHookCreation,HookSucceeded' },
-      },
-      spec: {
-        // One attempt: a failed drain must be looked at, not retried blindly.
-        backoffLimit: 0,
-        activeDeadlineSeconds: deadlineSeconds + 60,
-        ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.days(1)).toSeconds(),
-        template: {
-          metadata: { labels: { ...podLabels } },
-          spec: {
-            restartPolicy: 'Never',
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            dnsPolicy: 'ClusterFirst',
-            dnsConfig: { searches: [...dnsConfig.searches] },
-            securityContext: { runAsNonRoot: true, runAsUser, runAsGroup: runAsUser, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'drain',
-                image: props.image,
-                command: ['sh', `${SCRIPT_DIR}/${DRAIN_SCRIPT_NAME}`],
-                args: drainScriptArgs({ ...props.scaleIn, address: seedAddress, deadlineSeconds }),
-                env: [{ name: 'HOME', value: TMP_DIR }],
-                resources: {
-                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
-                  limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                volumeMounts: [
-                  { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
-                  { name: 'tmp', mountPath: TMP_DIR },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'script', configMap: { name, defaultMode: 0o444 } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-            ],
-          },
-        },
-      },
+    const { configMap, serviceAccount, job } = scriptJob(this, {
+      name,
+      namespace: props.namespace,
+      labels: { ...podLabels, 'app.kubernetes.io/component': 'drain' },
+      podLabels,
+      scriptName: DRAIN_SCRIPT_NAME,
+      script: drainScript(),
+      containerName: 'drain',
+      image: props.image,
+      args: drainScriptArgs({ ...props.scaleIn, address: seedAddress, deadlineSeconds }),
+      dnsConfig,
+      runAsUser: props.runAsUser ?? 65532,
+      // One attempt: a failed drain must be looked at, not retried blindly.
+      backoffLimit: 0,
+      activeDeadlineSeconds: deadlineSeconds + 60,
+      ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.days(1)).toSeconds(),
     });
+    this.configMap = configMap;
+    this.serviceAccount = serviceAccount;
+    this.apiObject = job;
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addressArgs, wholeArg } from '../script-args';
 
 /**
  * The one drain script (POSIX sh): the in-cluster drain Job mounts it from a ConfigMap, verify's scale-in
@@ -41,23 +42,11 @@ export interface DrainScriptOptions {
   readonly intervalSeconds?: number;
 }
 
-function whole(name: string, value: number, min: number): string {
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number, at least ${min} (got ${value})`);
-  return String(value);
-}
-
 /** The script's argument list for these options. */
 export function drainScriptArgs(options: DrainScriptOptions): string[] {
   if (!(options.to < options.from)) throw new Error(`to (${options.to}) must be less than from (${options.from}): a drain removes nodes`);
-  const args = ['--from', whole('from', options.from, 2), '--to', whole('to', options.to, 1)];
-  if (options.address !== undefined) {
-    const list = typeof options.address === 'string' ? [options.address] : [...options.address];
-    if (list.length === 0 || list.some((a) => !/^https?:\/\/[^\s,]+$/.test(a))) {
-      throw new Error(`address must be one or more http(s) URLs without spaces or commas (got ${JSON.stringify(options.address)})`);
-    }
-    args.push('--address', list.join(','));
-  }
-  if (options.deadlineSeconds !== undefined) args.push('--deadline', whole('deadlineSeconds', options.deadlineSeconds, 1));
-  if (options.intervalSeconds !== undefined) args.push('--interval', whole('intervalSeconds', options.intervalSeconds, 1));
+  const args = ['--from', wholeArg('from', options.from, 2), '--to', wholeArg('to', options.to, 1), ...addressArgs(options.address)];
+  if (options.deadlineSeconds !== undefined) args.push('--deadline', wholeArg('deadlineSeconds', options.deadlineSeconds, 1));
+  if (options.intervalSeconds !== undefined) args.push('--interval', wholeArg('intervalSeconds', options.intervalSeconds, 1));
   return args;
 }

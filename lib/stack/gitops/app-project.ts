@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { AppProject } from '../../../imports/argoproj.io';
+import { argocdMetadata } from '../argocd-parts';
 
 /** A kind by API group (`''` for the core group). */
 export interface GroupKind {
@@ -36,7 +37,7 @@ export class ArgoTargetProject extends Construct {
   constructor(scope: Construct, id: string, props: ArgoTargetProjectProps) {
     super(scope, id);
     this.apiObject = new AppProject(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.argocdNamespace },
+      metadata: argocdMetadata(props.name, props.argocdNamespace),
       spec: {
         description: 'restate-stack: what the synthesized target deploys, and nothing else',
         sourceRepos: [...new Set(props.sourceRepos)].sort(),

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Application } from '../../../imports/argoproj.io';
-import { SYNC_RETRY } from '../operator/argocd-application';
+import { argocdMetadata, automatedSync, SYNC_RETRY } from '../argocd-parts';
 
 export interface ArgoCredentialsApplicationProps {
   /** Name of the Application. */
@@ -28,16 +28,13 @@ export class ArgoCredentialsApplication extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCredentialsApplicationProps) {
     super(scope, id);
     this.apiObject = new Application(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.argocdNamespace },
+      metadata: argocdMetadata(props.name, props.argocdNamespace),
       spec: {
         project: props.project,
         source: { repoUrl: props.repoURL, targetRevision: props.revision, path: props.path },
         destination: { server: props.destinationServer, namespace: props.namespace },
-        syncPolicy: {
-          automated: { prune: true, selfHeal: true },
-          // Retries every few minutes for about 20 minutes: the namespace appears once the operator runs.
-          retry: { limit: 2 * SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
-        },
+        // Retries every few minutes for about 20 minutes: the namespace appears once the operator runs.
+        syncPolicy: automatedSync({ prune: true, retryLimit: 2 * SYNC_RETRY.limit }),
       },
     });
   }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Application } from '../../../imports/argoproj.io';
-import { SYNC_RETRY } from '../operator/argocd-application';
+import { argocdMetadata, automatedSync } from '../argocd-parts';
 
 export interface ArgoTargetApplicationProps {
   /** Name of the Application; the RestateCluster's tracking id names it, so keep it stable. */
@@ -36,7 +36,7 @@ export class ArgoTargetApplication extends Construct {
   constructor(scope: Construct, id: string, props: ArgoTargetApplicationProps) {
     super(scope, id);
     this.apiObject = new Application(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.argocdNamespace },
+      metadata: argocdMetadata(props.name, props.argocdNamespace),
       spec: {
         project: props.project,
         source: {
@@ -46,13 +46,9 @@ export class ArgoTargetApplication extends Construct {
           directory: { recurse: false, ...(props.exclude ? { exclude: props.exclude } : {}) },
         },
         destination: { server: props.destinationServer, namespace: props.destinationNamespace },
-        syncPolicy: {
-          automated: { prune: true, selfHeal: true },
-          // ServerSideApply: as deploy:promote applies; no last-applied annotation that the operator would copy
-          // onto the pods. The first sync of a fresh cluster can fail once while the operator's CRDs appear.
-          syncOptions: ['ServerSideApply=true'],
-          retry: { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
-        },
+        // ServerSideApply: as deploy:promote applies; no last-applied annotation that the operator would copy
+        // onto the pods. The first sync of a fresh cluster can fail once while the operator's CRDs appear.
+        syncPolicy: automatedSync({ prune: true, syncOptions: ['ServerSideApply=true'] }),
       },
     });
   }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Application } from '../../../imports/argoproj.io';
-import { SYNC_WAVE, Wave } from '../argocd-annotations';
+import { Wave } from '../argocd-annotations';
+import { argocdMetadata, automatedSync } from '../argocd-parts';
 import { type OperatorChartValues, nonEmptyValues } from './chart-values';
 import { parseOciChartRef } from './chart-ref';
 
@@ -31,9 +32,6 @@ export interface OperatorArgoApplicationProps {
 /** The cluster the Argo CD installation runs in. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-/** Sync retries of every Application the stack writes: a wave can fail once while the cluster catches up. */
-export const SYNC_RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } as const;
-
 /**
  * An Argo CD Application that installs the operator chart from its OCI registry; Argo CD runs
  * `helm template` (CRDs included) in the cluster, so nothing is fetched at synth time. Typed by the class
@@ -49,11 +47,7 @@ export class OperatorArgoApplication extends Construct {
     const valuesObject = nonEmptyValues(props.chartValues);
 
     this.apiObject = new Application(this, 'Resource', {
-      metadata: {
-        name: props.releaseName,
-        namespace: props.argocdNamespace,
-        annotations: { [SYNC_WAVE]: Wave.OPERATOR },
-      },
+      metadata: argocdMetadata(props.releaseName, props.argocdNamespace, Wave.OPERATOR),
       spec: {
         project: props.project,
         // The Helm-OCI source form: repoURL is the registry path WITHOUT `oci://`, plus `chart`. The repo server
@@ -72,15 +66,11 @@ export class OperatorArgoApplication extends Construct {
           },
         },
         destination: { server: destinationServer, namespace: props.namespace },
-        syncPolicy: {
-          // Sync on its own so the RestateCluster (wave 0) finds the CRDs and the operator without a manual sync.
-          // No pruning: a CRD dropped from the chart must not take every RestateCluster (and its data) with it.
-          automated: { prune: false, selfHeal: true },
-          // CreateNamespace: the chart does not template its namespace. ServerSideApply: no last-applied annotation
-          // (capped at 256 KiB) for the CRDs (the 1.7.4 RestateCluster CRD is ~73 KB as JSON, the 2.8.1 one ~236 KB).
-          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
-          retry: { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
-        },
+        // Sync on its own so the RestateCluster (wave 0) finds the CRDs and the operator without a manual sync.
+        // No pruning: a CRD dropped from the chart must not take every RestateCluster (and its data) with it.
+        // CreateNamespace: the chart does not template its namespace. ServerSideApply: no last-applied annotation
+        // (capped at 256 KiB) for the CRDs (the 1.7.4 RestateCluster CRD is ~73 KB as JSON, the 2.8.1 one ~236 KB).
+        syncPolicy: automatedSync({ prune: false, syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'] }),
       },
     });
   }

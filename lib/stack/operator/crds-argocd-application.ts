@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { Application } from '../../../imports/argoproj.io';
-import { SYNC_WAVE, Wave } from '../argocd-annotations';
-import { IN_CLUSTER, SYNC_RETRY } from './argocd-application';
+import { Wave } from '../argocd-annotations';
+import { argocdMetadata, automatedSync } from '../argocd-parts';
+import { IN_CLUSTER } from './argocd-application';
 import { crdsChartSource, crdsReleaseName } from './crds-chart';
 
 export interface OperatorCrdsArgoApplicationProps {
@@ -38,19 +39,15 @@ export class OperatorCrdsArgoApplication extends Construct {
     const source = crdsChartSource(props.version);
     const name = crdsReleaseName(props.releaseName);
     this.apiObject = new Application(this, 'Resource', {
-      metadata: { name, namespace: props.argocdNamespace, annotations: { [SYNC_WAVE]: Wave.CRDS } },
+      metadata: argocdMetadata(name, props.argocdNamespace, Wave.CRDS),
       spec: {
         project: props.project,
         source: { repoUrl: `${source.gitUrl}.git`, targetRevision: source.tag, path: source.path, helm: { releaseName: name } },
         destination: { server: props.destinationServer ?? IN_CLUSTER, namespace: props.namespace },
-        syncPolicy: {
-          // No pruning, ever: a CRD deleted takes every RestateCluster, its namespace and its volumes with it.
-          automated: { prune: false, selfHeal: true },
-          // ServerSideApply: the 2.8.1 RestateCluster CRD (~236 KB as JSON) does not fit the 256 KiB
-          // last-applied annotation of a client-side apply.
-          syncOptions: ['ServerSideApply=true'],
-          retry: { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
-        },
+        // No pruning, ever: a CRD deleted takes every RestateCluster, its namespace and its volumes with it.
+        // ServerSideApply: the 2.8.1 RestateCluster CRD (~236 KB as JSON) does not fit the 256 KiB
+        // last-applied annotation of a client-side apply.
+        syncPolicy: automatedSync({ prune: false, syncOptions: ['ServerSideApply=true'] }),
       },
     });
   }

@@ -1,26 +1,12 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Cpu, k8s } from 'cdk8s-plus-28';
-import { SYNC_WAVE, Wave } from '../argocd-annotations';
+import type { k8s } from 'cdk8s-plus-28';
+import { type ScriptJobResources, scriptJob } from '../script-job';
 import { provisioningDns, provisioningNames } from './names';
 import { PROVISION_SCRIPT_NAME, provisionScript, provisionScriptArgs } from './script';
 
-/** Argo CD hook annotations. https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/ */
-export const HOOK = 'argocd.argoproj.io/hook';
-export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
-
-/** Where the ConfigMap holding the script is mounted in the Job's pod. */
-const SCRIPT_DIR = '/scripts';
-/** The only writable place in the pod (an emptyDir); HOME points here. */
-const TMP_DIR = '/tmp';
-
 /** Requests and limits of the provisioning container. */
-export interface ProvisioningResources {
-  /** @default - no cpu request or limit */
-  readonly cpu?: { readonly request?: Cpu; readonly limit?: Cpu };
-  /** Written in Mi (whole mebibytes only). @default - no memory request or limit */
-  readonly memory?: { readonly request?: Size; readonly limit?: Size };
-}
+export type ProvisioningResources = ScriptJobResources;
 
 export interface ProvisioningJobProps {
   /** Name of the RestateCluster to provision (also its namespace). */
@@ -128,103 +114,36 @@ export class ProvisioningJob extends Construct {
     const deadlineSeconds = (props.deadline ?? Duration.minutes(10)).toSeconds();
     const backoffLimit = props.backoffLimit ?? 2;
     const activeDeadlineSeconds = props.activeDeadline?.toSeconds() ?? (backoffLimit + 1) * (deadlineSeconds + 60);
-    const ttlSecondsAfterFinished = (props.ttlAfterFinished ?? Duration.hours(1)).toSeconds();
-    const runAsUser = props.runAsUser ?? 65532;
-    const resources = props.resources ?? {
-      cpu: { request: Cpu.millis(10), limit: Cpu.millis(200) },
-      memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-    };
 
     const { job: name, podLabels } = provisioningNames(props.clusterName);
-    const labels = { ...podLabels, 'app.kubernetes.io/component': 'provisioning', ...props.labels };
-    // ConfigMap and ServiceAccount are plain resources in the hook's wave, so they exist when the Job starts.
-    const metadata = { name, namespace: props.namespace, labels, annotations: { [SYNC_WAVE]: Wave.PROVISIONING } };
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    // Cluster DNS as usual, plus the cluster's namespace in the search list: see provisioningDns.
     const { seedAddress, dnsConfig } = provisioningDns(props.clusterName, clusterDomain);
 
-    this.configMap = new k8s.KubeConfigMap(this, 'Script', {
-      metadata,
-      data: { [PROVISION_SCRIPT_NAME]: provisionScript() },
+    const { configMap, serviceAccount, job } = scriptJob(this, {
+      name,
+      namespace: props.namespace,
+      labels: { ...podLabels, 'app.kubernetes.io/component': 'provisioning', ...props.labels },
+      podLabels,
+      scriptName: PROVISION_SCRIPT_NAME,
+      script: provisionScript(),
+      containerName: 'provision',
+      image: props.image,
+      args: provisionScriptArgs({
+        address: seedAddress,
+        deadlineSeconds,
+        replicas: props.replicas,
+        ...(props.replication !== undefined ? { ensureReplication: props.replication } : {}),
+      }),
+      dnsConfig,
+      runAsUser: props.runAsUser ?? 65532,
+      resources: props.resources,
+      backoffLimit,
+      activeDeadlineSeconds,
+      ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.hours(1)).toSeconds(),
     });
-
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata,
-      // The script talks to Restate only, never to the Kubernetes API.
-      automountServiceAccountToken: false,
-    });
-
-    this.apiObject = new k8s.KubeJob(this, 'Resource', {
-      metadata: {
-        ...metadata,
-        annotations: {
-          ...metadata.annotations,
-          [HOOK]: 'Sync',
-          [HOOK_DELETE_POLICY]: 'BeforeHookCreation,HookSucceeded',
-        },
-      },
-      spec: {
-        backoffLimit,
-        activeDeadlineSeconds,
-        ttlSecondsAfterFinished,
-        template: {
-          metadata: { labels: { ...podLabels } },
-          spec: {
-            restartPolicy: 'Never',
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            // Cluster DNS as usual, plus the cluster's namespace in the search list: see provisioningDns.
-            dnsPolicy: 'ClusterFirst',
-            dnsConfig: { searches: [...dnsConfig.searches] },
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser,
-              runAsGroup: runAsUser,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name: 'provision',
-                image: props.image,
-                command: ['sh', `${SCRIPT_DIR}/${PROVISION_SCRIPT_NAME}`],
-                args: provisionScriptArgs({
-                  address: seedAddress,
-                  deadlineSeconds,
-                  replicas: props.replicas,
-                  ...(props.replication !== undefined ? { ensureReplication: props.replication } : {}),
-                }),
-                env: [{ name: 'HOME', value: TMP_DIR }],
-                resources: {
-                  requests: quantities(resources.cpu?.request, resources.memory?.request),
-                  limits: quantities(resources.cpu?.limit, resources.memory?.limit),
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                volumeMounts: [
-                  { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
-                  { name: 'tmp', mountPath: TMP_DIR },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'script', configMap: { name, defaultMode: 0o444 } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-            ],
-          },
-        },
-      },
-    });
+    this.configMap = configMap;
+    this.serviceAccount = serviceAccount;
+    this.apiObject = job;
   }
-}
-
-function quantities(cpu: Cpu | undefined, memory: Size | undefined): Record<string, k8s.Quantity> | undefined {
-  if (!cpu && !memory) return undefined;
-  return {
-    ...(cpu ? { cpu: k8s.Quantity.fromString(cpu.amount) } : {}),
-    ...(memory ? { memory: k8s.Quantity.fromString(`${memory.toMebibytes()}Mi`) } : {}),
-  };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addressArgs, wholeArg } from '../script-args';
 
 /**
  * The one provisioning script (POSIX sh). The `provision` task pipes it into `sh -s` on restate-0, the
@@ -75,11 +76,6 @@ export interface ProvisionScriptOptions {
   readonly waitServing?: boolean;
 }
 
-function wholeSeconds(name: string, value: number): string {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds, at least 1 (got ${value})`);
-  return String(value);
-}
-
 function replicationArg(name: string, r: number | string): string {
   if (typeof r === 'number' ? !Number.isInteger(r) || r < 1 : !/^\{[^{}]+\}$/.test(r)) {
     throw new Error(`${name} must be a node count (at least 1) or a property like "{node: 2}" (got ${JSON.stringify(r)})`);
@@ -89,16 +85,9 @@ function replicationArg(name: string, r: number | string): string {
 
 /** The script's argument list for these options; options left out are not passed (the script's defaults apply). */
 export function provisionScriptArgs(options: ProvisionScriptOptions = {}): string[] {
-  const args: string[] = [];
-  if (options.address !== undefined) {
-    const list = typeof options.address === 'string' ? [options.address] : [...options.address];
-    if (list.length === 0 || list.some((a) => !/^https?:\/\/[^\s,]+$/.test(a))) {
-      throw new Error(`address must be one or more http(s) URLs without spaces or commas (got ${JSON.stringify(options.address)})`);
-    }
-    args.push('--address', list.join(','));
-  }
-  if (options.deadlineSeconds !== undefined) args.push('--deadline', wholeSeconds('deadlineSeconds', options.deadlineSeconds));
-  if (options.intervalSeconds !== undefined) args.push('--interval', wholeSeconds('intervalSeconds', options.intervalSeconds));
+  const args = addressArgs(options.address);
+  if (options.deadlineSeconds !== undefined) args.push('--deadline', wholeArg('deadlineSeconds', options.deadlineSeconds, 1, 'seconds'));
+  if (options.intervalSeconds !== undefined) args.push('--interval', wholeArg('intervalSeconds', options.intervalSeconds, 1, 'seconds'));
   if (options.numPartitions !== undefined) {
     if (!Number.isInteger(options.numPartitions) || options.numPartitions < 1 || options.numPartitions > 65535) {
       throw new Error(`numPartitions must be a whole number from 1 to 65535 (got ${options.numPartitions})`);
