@@ -8,15 +8,13 @@ import { ValuesDir } from './support/values-dir';
 
 const ROOT = resolve(__dirname, '..');
 const OPERATOR_FILE = '0000-operator.k8s.yaml';
-// What the npm scripts and mise tasks run (the bundle cache for synth and deploy, tsx for verify).
+// What the npm scripts and mise tasks run: each command's entry through the bundle runner.
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const ENTRY = { synth: 'main.ts', deploy: 'lib/deploy/cli.ts', verify: 'lib/verify/cli.ts' } as const;
 
-function command(name: 'synth' | 'deploy' | 'verify', args: string[]) {
+function command(name: keyof typeof ENTRY, args: string[]) {
   const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
-  const [program, prefix] =
-    name === 'verify' ? [TSX, ['lib/verify/cli.ts']] : [process.execPath, [RUN, name === 'synth' ? 'main.ts' : 'lib/deploy/cli.ts']];
-  return spawnSync(program, [...prefix, ...args], { cwd: ROOT, encoding: 'utf8', env });
+  return spawnSync(process.execPath, [RUN, ENTRY[name], ...args], { cwd: ROOT, encoding: 'utf8', env });
 }
 
 describe('every command exits by the one table of exit codes', () => {
