@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { VerifyError } from './errors';
 import { RESULT_FILE, type SandboxJob, type SandboxResult } from './isolated-main';
 import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
@@ -33,9 +32,8 @@ export interface SandboxOutcome<O> {
 /** Extra time past the deadline before the sandbox is killed from outside. */
 const GRACE_MS = 8_000;
 
-function tsxLoader(): string {
-  return pathToFileURL(require.resolve('tsx')).href;
-}
+/** The project's bundle runner (scripts/bundle-cache/run.js): the sandboxed entry starts from its cached bundles, not under tsx. */
+const RUNNER = join(__dirname, '..', '..', 'scripts', 'bundle-cache', 'run.js');
 
 /** The PID (in this namespace) of unshare's forked child: the program, PID 1 inside. */
 function innerPid(unsharePid: number): number | undefined {
@@ -62,7 +60,7 @@ export async function runInSandbox<I, O>(options: SandboxOptions<I>): Promise<Sa
   writeFileSync(jobFile, JSON.stringify(job));
 
   const [command, ...prefix] = unshareArgs({ mountAndPid: true });
-  const child = spawn(command, [...prefix, process.execPath, '--import', tsxLoader(), options.entry, jobFile], {
+  const child = spawn(command, [...prefix, process.execPath, RUNNER, options.entry, jobFile], {
     stdio: ['ignore', 'inherit', options.output === 'capture' ? 'pipe' : 'inherit'],
   });
   let log = '';
