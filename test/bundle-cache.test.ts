@@ -128,7 +128,14 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
       readdirSync(project.cacheDir)
         .map((name) => name.replace(/[0-9a-f]{24}/, 'HASH'))
         .sort(),
-    ).toEqual(['app-entry-HASH.js', 'app-entry-HASH.js.map', 'app-entry.json', 'vendor.js', 'vendor.js.key', 'vendor.js.v8cache']);
+    ).toEqual([
+      'app-entry-HASH.js',
+      'app-entry-HASH.js.map',
+      'app-entry.json',
+      'app-entry.vendor.js',
+      'app-entry.vendor.js.key',
+      'app-entry.vendor.js.v8cache',
+    ]);
   });
 
   test('a program that throws runs once, fails with its error, and its stack trace names the TypeScript source', () => {
@@ -207,6 +214,28 @@ describe('the bundle runner runs a TypeScript entry point as tsx does', () => {
     expect(run.output.message).toBe('other');
   });
 
+  test('two entries that import different packages keep a vendor bundle each: running them in turn builds nothing', () => {
+    // GIVEN a second entry point that imports another package, run once
+    project.write('node_modules/other/package.json', '{ "name": "other", "version": "1.0.0", "main": "index.js" }\n');
+    project.write('node_modules/other/index.js', "module.exports = 'other';\n");
+    project.write('second.ts', "import other from 'other';\nprocess.stdout.write(JSON.stringify({ other }));\n");
+    const second = (env = {}) =>
+      spawnSync(process.execPath, [RUN, 'second.ts'], {
+        cwd: project.path,
+        encoding: 'utf8',
+        env: { ...process.env, BUNDLE_CACHE_VERBOSE: '1', ...env },
+      });
+    expect(second().stderr).toContain('building the vendor bundle (other)');
+    project.run(); // bundles entry.ts again: second.ts is a new module file beside it
+    // WHEN the first entry, then the second run again
+    const first = project.run();
+    const again = second();
+    // THEN neither builds a bundle, and each prints its own output
+    expect(first.notes).toEqual(['bundle-cache: vendor code cache used']);
+    expect(again.stderr.split('\n').filter((line) => line.startsWith('bundle-cache: '))).toEqual(['bundle-cache: vendor code cache used']);
+    expect(JSON.parse(again.stdout)).toEqual({ other: 'other' });
+  });
+
   test('each module keeps the __dirname of its own source, and files read at run time are read afresh', () => {
     // GIVEN lib/here.ts, which reads here.txt next to itself
     // WHEN the data file (not a source) changes
@@ -267,7 +296,7 @@ describe('npm run synth through the bundle runner', () => {
       spawnSync(process.execPath, [RUN, 'main.ts', '--outdir', outdirs[2]], { cwd: ROOT, encoding: 'utf8', env }),
     ];
     // THEN the three outputs and their messages are identical
-    expect(readdirSync(join(scratch, 'cache'))).toContain('vendor.js.v8cache');
+    expect(readdirSync(join(scratch, 'cache'))).toContain('app-main.vendor.js.v8cache');
     const reference = readTree(outdirs[0]);
     expect(Object.keys(reference).length).toBeGreaterThan(0);
     runs.forEach((run, i) => {

@@ -75,7 +75,7 @@ async function buildApp(entry, root, vendorFile) {
         name: 'vendor-and-dirname',
         setup(build) {
           build.onResolve({ filter: /^[^.]/ }, (args) => {
-            if (args.path === vendorFile) return { path: args.path, external: true };
+            if (args.path === vendorFile || args.kind === 'require-resolve') return { path: args.path, external: true };
             if (isBuiltin(args.path) || path.isAbsolute(args.path)) return undefined;
             packages.add(args.path);
             return { path: args.path, namespace: 'vendor' };
@@ -204,9 +204,9 @@ async function prepare(entry, entryArg, cacheDir) {
     say(`cache not writable (${/** @type {Error} */ (error).message}): running with tsx`);
     runWithTsx(entry, process.argv.slice(3));
   }
-  const vendorFile = path.join(dir, 'vendor.js');
   const relative = path.relative(root, entry).replace(/\.ts$/, '');
   const name = `app-${relative.replace(/[^A-Za-z0-9]+/g, '-')}`;
+  const vendorFile = path.join(dir, `${name}.vendor.js`); // one per entry: entries import different packages
   const bundle = (/** @type {string} */ key) => path.join(dir, `${name}-${key}.js`);
   /** @type {{ key: string, packages: string[], sources: Record<string, string> } | null} what the last app bundle was made from */
   let app = readJson(path.join(dir, `${name}.json`));
