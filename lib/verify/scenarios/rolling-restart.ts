@@ -130,7 +130,7 @@ export const rollingRestart: Scenario = {
   name: 'rolling-restart',
   summary:
     "every pod restarted once as the StatefulSet rolls: gated on /health (operator 1.7.4) vs on partition health (the stack's waits)",
-  budgetSeconds: 420,
+  budgetSeconds: 540,
   async run(ctx) {
     const { session } = ctx;
     const partitions = session.expected.partitions;

@@ -24,7 +24,7 @@ export const rollingUpgrade: Scenario = {
   name: 'rolling-upgrade',
   summary:
     'restate-server 1.5.3 → 1.6.1 → 1.7.12 node by node on the same data, gated on partition health; it keeps serving, no acknowledged write lost or doubled',
-  budgetSeconds: 210,
+  budgetSeconds: 300,
   serverVersions: ['1.5.3', '1.6.1', '1.7.12'],
   refuse: ({ replicas, replication }) =>
     replicas - 1 < replication
