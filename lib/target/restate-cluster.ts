@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { memoByText } from '../values/memo';
+import { memoize } from '../values/memo';
 
 /** The objects of a manifest file, and what is wrong with its YAML. */
 export interface ManifestObjects {
@@ -14,12 +14,15 @@ export interface ManifestObjects {
  * result is frozen: synth reads a committed file for several guards, and it is byte for byte the fresh one when
  * nothing changed.
  */
-export const parseManifest: (text: string) => ManifestObjects = memoByText((text) => {
-  const docs = parseAllDocuments(text);
-  const broken = docs.find((doc) => doc.errors.length > 0);
-  const objects = docs.map((doc) => doc.toJS() as unknown);
-  return broken ? { yamlError: broken.errors[0]!.message.split('\n')[0]!, objects } : { objects };
-});
+export const parseManifest: (text: string) => ManifestObjects = memoize(
+  (text: string) => {
+    const docs = parseAllDocuments(text);
+    const broken = docs.find((doc) => doc.errors.length > 0);
+    const objects = docs.map((doc) => doc.toJS() as unknown);
+    return broken ? { yamlError: broken.errors[0]!.message.split('\n')[0]!, objects } : { objects };
+  },
+  (text) => text,
+);
 
 export function isRecord(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -6,7 +6,7 @@ import { type Data, getPath, hasPath, isData, mergeData } from './merge';
 import { type StackValues, stackValuesSchema } from './schema';
 import { danglingLink, displayPath, readRegularFile } from './read-file';
 import { checkSopsManifest } from './sops';
-import { deepFreeze, memoByText } from './memo';
+import { deepFreeze, memoize } from './memo';
 import { closest } from './suggest';
 import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
 import { targetWarnings } from './warnings';
@@ -31,19 +31,20 @@ export function readLayer(file: string): Layer {
   const shown = displayPath(file);
   const bytes = readRegularFile(file, shown, YAML_LIMITS.maxBytes);
   if (!Buffer.isBuffer(bytes)) throw new ValuesError([bytes]);
-  return { file: shown, data: layerData(`${shown}\0${bytes.toString('latin1')}`) };
+  return { file: shown, data: layerData(bytes, shown) };
 }
 
-/** The data of one values file, given as `<shown path>\0<its bytes as latin1>`: parsed once per process (a full synth reads base.yaml for every target). */
-const layerData = memoByText((key: string): Data => {
-  const split = key.indexOf('\0');
-  const shown = key.slice(0, split);
-  const parsed = parseValuesYaml(Buffer.from(key.slice(split + 1), 'latin1'), shown);
-  if (parsed.problems.length > 0) throw new ValuesError(parsed.problems);
-  const data = parsed.data ?? {};
-  if (!isData(data)) throw ValuesError.single(shown, '', 'must be a YAML mapping of keys to values');
-  return data;
-});
+/** The data of one values file, parsed once per process for each path and content (a full synth reads base.yaml for every target). */
+const layerData = memoize(
+  (bytes: Buffer, shown: string): Data => {
+    const parsed = parseValuesYaml(bytes, shown);
+    if (parsed.problems.length > 0) throw new ValuesError(parsed.problems);
+    const data = parsed.data ?? {};
+    if (!isData(data)) throw ValuesError.single(shown, '', 'must be a YAML mapping of keys to values');
+    return data;
+  },
+  (bytes, shown) => `${shown}\0${bytes.toString('latin1')}`,
+);
 
 /** The layers of one target, in merge order: base ◄ provider ◄ environment. */
 export function targetLayerFiles(valuesDir: string, environment: string, provider: string): string[] {

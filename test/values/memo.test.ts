@@ -1,13 +1,16 @@
-import { deepFreeze, memoByText } from '../../lib/values/memo';
+import { deepFreeze, memoize } from '../../lib/values/memo';
 
-describe('memoByText', () => {
+describe('memoize', () => {
   test('computes once per text and hands every caller the same frozen result', () => {
     // GIVEN a parse that counts its calls
     let calls = 0;
-    const parse = memoByText((text: string) => {
-      calls += 1;
-      return { words: text.split(' '), nested: { length: text.length } };
-    });
+    const parse = memoize(
+      (text: string) => {
+        calls += 1;
+        return { words: text.split(' '), nested: { length: text.length } };
+      },
+      (text) => text,
+    );
     // WHEN the same text is parsed twice and another once
     const first = parse('a b');
     const again = parse('a b');
@@ -25,10 +28,14 @@ describe('memoByText', () => {
   test('keeps at most `limit` texts, dropping the oldest first', () => {
     // GIVEN a memo of two
     const seen: string[] = [];
-    const parse = memoByText((text: string) => {
-      seen.push(text);
-      return { text };
-    }, 2);
+    const parse = memoize(
+      (text: string) => {
+        seen.push(text);
+        return { text };
+      },
+      (text) => text,
+      2,
+    );
     // WHEN three texts are parsed, then the first and the last again
     parse('one');
     parse('two');
@@ -42,11 +49,14 @@ describe('memoByText', () => {
   test('a failed computation is not remembered', () => {
     // GIVEN a parse that fails on its first call
     let calls = 0;
-    const parse = memoByText((text: string) => {
-      calls += 1;
-      if (calls === 1) throw new Error('first call fails');
-      return { text };
-    });
+    const parse = memoize(
+      (text: string) => {
+        calls += 1;
+        if (calls === 1) throw new Error('first call fails');
+        return { text };
+      },
+      (text) => text,
+    );
     // WHEN it is called twice with one text
     // THEN the first throws and the second computes
     expect(() => parse('x')).toThrow('first call fails');
