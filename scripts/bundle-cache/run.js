@@ -192,9 +192,8 @@ function runWithTsx(entry, args) {
   process.exit(child.status ?? 1);
 }
 
-/** Builds what changed, preloads the vendor bundle, returns the app bundle's path. @param {string} entry @param {string} entryArg @param {string} cacheDir */
-async function prepare(entry, entryArg, cacheDir) {
-  const root = projectRoot(path.dirname(entry));
+/** Builds what changed, preloads the vendor bundle, returns the app bundle's path. @param {string} entry @param {string} entryArg @param {string} root @param {string} cacheDir */
+async function prepare(entry, entryArg, root, cacheDir) {
   let dir;
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
@@ -259,7 +258,7 @@ function main() {
   if (process.env.BUNDLE_CACHE === 'off') runWithTsx(entry, process.argv.slice(3));
   const root = projectRoot(path.dirname(entry));
   const cacheDir = process.env.BUNDLE_CACHE_DIR || path.join(root, 'node_modules', '.cache', 'bundle-cache');
-  prepare(entry, entryArg, cacheDir).then(
+  prepare(entry, entryArg, root, cacheDir).then(
     (appFile) => {
       process.setSourceMapsEnabled(true);
       process.argv = [process.argv[0], entry, ...process.argv.slice(3)];
