@@ -12,7 +12,7 @@ import { outcomeLines } from './lib/synth/outcome';
 import { isSynthFile } from './lib/target/files';
 import { ManifestError } from './lib/target/manifest-error';
 import { ExitCode } from './lib/errors/user-error';
-import { ValuesError } from './lib/values';
+import { ValuesError, warningLines } from './lib/values';
 
 function main(argv: readonly string[]): number {
   try {
@@ -22,7 +22,7 @@ function main(argv: readonly string[]): number {
       return 0;
     }
     const result = runSynth(args, { helmExecutable: process.env.HELM });
-    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+    for (const line of warningLines(result.warnings, result.written)) process.stderr.write(`${line}\n`);
     for (const line of outcomeLines(args.outdir, result.outcomes, result.removed)) process.stdout.write(`${line}\n`);
     copyForCdk8sCli(args.outdir, result.written);
     return 0;

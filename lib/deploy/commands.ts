@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ManifestError } from '../target/manifest-error';
-import { loadTargetValues, sopsFilePath, targetDir, ValuesError } from '../values';
+import { applyAcknowledgements, loadTargetValues, sopsFilePath, targetDir, ValuesError, warningLines } from '../values';
 import type { DeployArgs } from './args';
 import { chooseContext } from './context';
 import { DeployError } from './errors';
@@ -79,7 +79,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       { environment: args.environment, provider: args.provider, valuesDir: args.valuesDir, outdir: args.dist, allowStorageChange: false },
       { helmExecutable: deps.helmExecutable },
     );
-    for (const warning of result.warnings) report.warn(`warning: ${warning}`);
+    for (const line of warningLines(result.warnings, result.written)) report.warn(line);
     const [outcome] = result.outcomes;
     report.info(
       `synthesized ${join(args.dist, args.environment, args.provider)}: ${outcome ? outcome.status : 'written'}${outcome?.status === 'changed' ? ` (${outcome.files.join(', ')})` : ''}`,
@@ -88,8 +88,11 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
   }
 
   const loaded = loadTargetValues(args.valuesDir, args.environment, args.provider);
-  const { values, warnings } = loaded;
-  for (const warning of warnings) report.warn(`warning: ${warning}`);
+  const { values } = loaded;
+  // Only the values' own warnings are known here (synth's change rules add the rest), so an acknowledgement of one of
+  // those would look unused: deploy leaves that to synth and plan.
+  const { shown } = applyAcknowledgements(loaded.warnings, new Map([[targetDir(values), loaded.acknowledgements]]), false);
+  for (const line of warningLines(shown, [targetDir(values)])) report.warn(line);
   if (deps.tools) checkDeployTools(deps.tools, { sops: args.command === 'promote' && credentialsSecret(values)?.source === 'sops' });
   // preview and promote work on the synthesized files, which must be what the values synthesize now;
   // provision and status only need the values.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RestateStackOptions } from '../stack/stack';
 import { isSynthFile } from '../target/files';
 import {
+  type Acknowledgement,
   type LoadedValues,
   loadTargets,
   loadTargetValues,
@@ -12,15 +13,20 @@ import {
   targetDir,
   ValuesError,
   type ValuesProblem,
+  type Warning,
 } from '../values';
 import { synthTarget } from '../synth/run';
 import type { TargetFiles } from './committed-targets';
 
 export interface FreshTargets {
+  /** The files of each target, by `<environment>/<provider>`, in the order of targets.yaml. */
   readonly targets: TargetFiles;
   /** The values each target was synthesized from, by `<environment>/<provider>`. */
   readonly values: ReadonlyMap<string, StackValues>;
-  readonly warnings: readonly string[];
+  /** The values' own warnings of every target (synth's change rules add theirs), before acknowledgements. */
+  readonly warnings: readonly Warning[];
+  /** `warnings.acknowledge` of each target, by `<environment>/<provider>`. */
+  readonly acknowledgements: ReadonlyMap<string, readonly Acknowledgement[]>;
 }
 
 /**
@@ -64,7 +70,8 @@ export function freshTargets(valuesDir: string, options: RestateStackOptions = {
     return {
       targets: files,
       values: new Map(loaded.map(({ folder, values }) => [folder, values.values])),
-      warnings: [...new Set(loaded.flatMap(({ values }) => values.warnings))],
+      warnings: loaded.flatMap(({ values }) => values.warnings),
+      acknowledgements: new Map(loaded.map(({ folder, values }) => [folder, values.acknowledgements])),
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { targetsLabel, warningAnchor, warningLine } from '../values';
 import type { Effect } from './effects';
 import { type FieldChange, objectLabel } from './object-diff';
 import { planExitCode, type PlanReport, type TargetReview } from './review';
@@ -5,8 +6,11 @@ import { planExitCode, type PlanReport, type TargetReview } from './review';
 /** The first line of the Markdown report: lets a workflow find and update its own pull-request comment. */
 export const MARKDOWN_MARKER = '<!-- restate-stack plan -->';
 
-/** Version of the JSON report's shape; raised on any change that could break a reader. */
-export const JSON_REPORT_VERSION = 1;
+/**
+ * Version of the JSON report's shape; raised on any change that could break a reader. 2: `warnings` are objects
+ * (`id`, `targets`, `text`, `docs`) instead of strings; `acknowledged` is new.
+ */
+export const JSON_REPORT_VERSION = 2;
 
 /** The report for tools: every target, its effects and the changed fields (values as they are in the YAML). */
 export function renderJson(report: PlanReport): string {
@@ -24,7 +28,8 @@ export function renderJson(report: PlanReport): string {
         effects: target.effects,
         objects: target.objects.map((object) => ({ ...object.id, file: object.file, change: object.change, fields: object.fields })),
       })),
-      warnings: report.warnings,
+      warnings: report.warnings.map((group) => ({ ...group, docs: warningAnchor(group.id) })),
+      acknowledged: report.acknowledged,
     },
     null,
     2,
@@ -69,6 +74,26 @@ function targetSection(target: TargetReview): string[] {
   return lines;
 }
 
+/**
+ * The standing warnings once, one line each as synth prints them, and the acknowledged ones with their reasons, in
+ * one folded section: they hold whatever the change, so they do not crowd out what the change does.
+ */
+function warningsSection(report: PlanReport): string[] {
+  if (report.warnings.length === 0 && report.acknowledged.length === 0) return [];
+  const count = (n: number) => (n === 0 ? 'none' : String(n));
+  return [
+    `<details><summary>Warnings: ${count(report.warnings.length)}; acknowledged: ${count(report.acknowledged.length)}</summary>`,
+    '',
+    ...report.warnings.map((group) => `- ${warningLine(group, report.built)}`),
+    ...report.acknowledged.map(
+      (a) => `- acknowledged ${a.id} on ${targetsLabel(a.targets, report.built)} (${a.file}): "${a.reason}" (${warningAnchor(a.id)})`,
+    ),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
 /** The report for a pull-request comment. */
 export function renderMarkdown(report: PlanReport): string {
   const changed = report.targets.filter((target) => target.status !== 'unchanged');
@@ -93,15 +118,6 @@ export function renderMarkdown(report: PlanReport): string {
   lines.push('');
   for (const target of shown) lines.push(...targetSection(target));
   if (unchanged.length > 0 && report.changed) lines.push(`Unchanged: ${unchanged.map((target) => `\`${target.target}\``).join(', ')}.`, '');
-  if (report.warnings.length > 0) {
-    lines.push(
-      `<details><summary>Warnings of the values (${report.warnings.length})</summary>`,
-      '',
-      ...report.warnings.map((warning) => `- ${warning.replace(/\n/g, ' ')}`),
-      '',
-      '</details>',
-      '',
-    );
-  }
+  lines.push(...warningsSection(report));
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,7 +1,16 @@
 import { ExitCode } from '../errors/user-error';
 import type { RestateStackOptions } from '../stack/stack';
 import { CLUSTER_FILE, OPERATOR_FILE } from '../target/files';
-import { quantityToBytes, type StackValues } from '../values';
+import {
+  type AcknowledgedGroup,
+  applyAcknowledgements,
+  groupAcknowledged,
+  groupWarnings,
+  quantityToBytes,
+  type StackValues,
+  type Warning,
+  type WarningGroup,
+} from '../values';
 import { type ChangeFinding, checkTargetChange, type TargetManifests } from '../synth/change-rules';
 import { committedOperatorState, operatorStateOf, operatorUpgradeProblems } from '../synth/operator-upgrade-guard';
 import { parseCommittedStorage, storageChangeProblems } from '../synth/storage-guard';
@@ -27,8 +36,16 @@ export interface PlanReport {
   /** The committed output folder inside the repository (`dist`). */
   readonly dist: string;
   readonly targets: readonly TargetReview[];
-  /** Warnings of the values (as synth prints them), and the change rules' warnings that hold whatever the change. */
-  readonly warnings: readonly string[];
+  /**
+   * The warnings that hold whatever the change, as synth prints them (one per id and text, with its targets): the
+   * values' own, and the change rules' that fire as well when nothing changes. Those the values acknowledge are in
+   * `acknowledged`; a change's own warnings are effects of its target.
+   */
+  readonly warnings: readonly WarningGroup[];
+  /** The warnings that fired and that the values acknowledge (`warnings.acknowledge`), with the reason. */
+  readonly acknowledged: readonly AcknowledgedGroup[];
+  /** Every target of targets.yaml, in its order: what "all N targets" counts, as in synth's lines. */
+  readonly built: readonly string[];
   /** Whether any target is added, removed or changed. */
   readonly changed: boolean;
   /** Whether any change is refused (synth would exit 2 for it, or the API server would reject it). */
@@ -78,15 +95,17 @@ function storageEffects(shown: string, label: string, clusterFile: string | unde
 /**
  * What the change rules of synth (lib/synth/change-rules) find, as effects of the change, and the warnings that hold
  * whatever the change (they fire as well when nothing changes, e.g. a multi-node target without snapshots), which
- * belong with the values' warnings. A `pod-template-roll` warning is the same fact as plan's own rolling-restart
- * effect, which names the pods and the fields: that effect carries the rule's name instead.
+ * belong with the values' warnings; `fired` is every warning, standing or not, for the acknowledgements. A
+ * `pod-template-roll` warning is the same fact as plan's own rolling-restart effect, which names the pods and the
+ * fields: that effect carries the rule's name instead.
  */
 function ruleEffects(
+  folder: string,
   shown: string,
   before: TargetManifests | undefined,
   after: TargetManifests,
   values: StackValues,
-): { effects: Effect[]; standing: string[] } {
+): { effects: Effect[]; standing: Warning[]; fired: Warning[] } {
   const key = (finding: ChangeFinding) => `${finding.rule}\n${finding.keyPath ?? ''}\n${finding.message}`;
   const standing = new Set(
     before
@@ -96,10 +115,12 @@ function ruleEffects(
       : [],
   );
   const effects: Effect[] = [];
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
+  const fired: Warning[] = [];
   for (const finding of checkTargetChange({ target: shown, before, after, values })) {
     const summary = finding.keyPath ? `${finding.keyPath}: ${finding.message}` : finding.message;
-    if (standing.has(key(finding))) warnings.push(`${shown}: ${summary}`);
+    if (finding.severity === 'warn') fired.push({ id: finding.rule, target: folder, text: finding.text });
+    if (finding.severity === 'warn' && standing.has(key(finding))) warnings.push(fired[fired.length - 1]!);
     else
       effects.push({
         kind: finding.severity === 'refuse' ? 'refused' : 'warning',
@@ -108,7 +129,7 @@ function ruleEffects(
         summary,
       });
   }
-  return { effects, standing: warnings };
+  return { effects, standing: warnings, fired };
 }
 
 /** Plan's rolling-restart effect and the rule's pod-template-roll warning are one fact: keep the effect, named by the rule. */
@@ -133,8 +154,10 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
   const committed = committedTargets(args.dist, args.base);
   const fresh = freshTargets(args.valuesDir, options);
   const folders = [...new Set([...committed.targets.keys(), ...fresh.targets.keys()])].sort();
+  const built = [...fresh.targets.keys()];
   const targets: TargetReview[] = [];
-  const standing: string[] = [];
+  const standing: Warning[] = [];
+  const fired: Warning[] = [...fresh.warnings];
   for (const folder of folders) {
     const label = `${args.base}:${committed.prefix}/${folder}`;
     const shown = `${committed.prefix}/${folder}`;
@@ -157,20 +180,33 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
         effects.push(...operatorUpgradeEffects(shown, beforeFiles!.get(OPERATOR_FILE), beforeFiles!.get(CLUSTER_FILE), values));
         effects.push(...objectEffects(objects));
       }
-      const rules = ruleEffects(shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values);
+      const rules = ruleEffects(folder, shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values);
       effects.push(...rules.effects);
       standing.push(...rules.standing);
+      fired.push(...rules.fired);
     }
-    const merged = mergeRollingRestart(effects).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
-    targets.push({ target: folder, status, objects, effects: merged });
+    targets.push({ target: folder, status, objects, effects });
   }
+  // As synth: a warning the target's values acknowledge is not shown (plan lists it with its reason), and an
+  // acknowledgement of a warning that fired nowhere on its target is a warning of its own.
+  const { shown, acknowledged } = applyAcknowledgements(fired, fresh.acknowledgements, true);
+  const isAcknowledged = (target: string, rule: string | undefined) => acknowledged.some((a) => a.target === target && a.id === rule);
+  const values = new Set(fresh.warnings);
+  const listed = shown.filter((warning) => values.has(warning) || standing.includes(warning) || warning.id === 'stale-acknowledgement');
+  const reviews = targets.map((review) => {
+    const effects = review.effects.filter((effect) => !(effect.kind === 'warning' && isAcknowledged(review.target, effect.rule)));
+    const merged = mergeRollingRestart(effects).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+    return { ...review, effects: merged };
+  });
   return {
     base: { ref: committed.ref, commit: committed.commit },
     dist: committed.prefix,
-    targets,
-    warnings: [...fresh.warnings, ...new Set(standing)],
-    changed: targets.some((target) => target.status !== 'unchanged'),
-    refused: targets.some((target) => target.effects.some((effect) => effect.severity === 'refuse')),
+    targets: reviews,
+    warnings: groupWarnings(listed, built),
+    acknowledged: groupAcknowledged(acknowledged, built),
+    built,
+    changed: reviews.some((target) => target.status !== 'unchanged'),
+    refused: reviews.some((target) => target.effects.some((effect) => effect.severity === 'refuse')),
   };
 }
 

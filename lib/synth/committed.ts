@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { ValuesError } from '../values';
+import { ValuesError, type Warning } from '../values';
 import { shownPath } from './outdir';
 
 /** A file of the committed output, with the name to show in messages (`HEAD:dist/dev/vultr/…` or a path). */
@@ -22,7 +22,7 @@ export interface CommittedOutput {
   /** The names of the files committed directly in `<target folder>`, sorted. */
   files(folder: string): string[];
   /** What the user should know about the comparisons made so far (disk fallback, nothing committed yet). */
-  notes(): string[];
+  notes(): Warning[];
 }
 
 function git(cwd: string, args: readonly string[]): { code: number; stdout: string; stderr: string } {
@@ -64,7 +64,10 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
   if (commit.code !== 0) {
     if (base !== undefined)
       throw ValuesError.single('(command line)', '--base', `"${base}" is not a commit of the git repository ${toplevel}`);
-    const note = `the git repository ${toplevel} has no commit yet: the storage guard had no committed output to compare with`;
+    const note: Warning = {
+      id: 'no-committed-output',
+      text: `the git repository has no commit yet, so the change guards compared with nothing; commit ${shown}`,
+    };
     return { read: () => undefined, files: () => [], notes: () => [note] };
   }
   const prefix = relative(toplevel, outdir).split(sep).join('/');
@@ -75,9 +78,12 @@ export function committedOutput(outdir: string, shown: string, base?: string): C
     const match = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line);
     if (match) blobs.set(match[2]!, match[1]!);
   }
-  const note =
+  const note: Warning | undefined =
     blobs.size === 0 && holdsTargets(outdir)
-      ? `nothing under ${shown} is committed at ${ref}: the storage guard had nothing to compare with (commit ${shown} to let it guard changes)`
+      ? {
+          id: 'no-committed-output',
+          text: `nothing under ${shown} is committed at ${ref}, so the change guards compared with nothing; commit it`,
+        }
       : undefined;
   const texts = new Map<string, string>();
   return {
@@ -134,7 +140,15 @@ export function catFiles(toplevel: string, blobs: readonly string[]): string[] {
 function fromDisk(outdir: string, shown: string): CommittedOutput {
   let compared = false;
   return {
-    notes: () => (compared ? [`${shown} is not inside a git repository: the storage guard compared with the files on disk`] : []),
+    notes: () =>
+      compared
+        ? [
+            {
+              id: 'guards-read-disk',
+              text: `${shown} is not in a git repository: the change guards compared with the files on disk; commit it`,
+            },
+          ]
+        : [],
     files(folder) {
       const path = join(outdir, folder);
       return existsSync(path)

@@ -1,5 +1,5 @@
 import { App, YamlOutputType } from 'cdk8s';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
 import { gitOpsMarks } from '../stack/gitops/marks';
@@ -7,6 +7,9 @@ import { gitOpsFiles } from '../stack/gitops/output';
 import { gitOpsTools } from '../stack/gitops/tools';
 import { CLUSTER_FILE, isSynthEntry, listTargetFiles, OPERATOR_FILE, SOPS_SECRET_FILE } from '../target/files';
 import {
+  type Acknowledgement,
+  type AcknowledgedWarning,
+  applyAcknowledgements,
   type LoadedValues,
   loadTargets,
   loadTargetValues,
@@ -18,6 +21,7 @@ import {
   targetDir,
   ValuesError,
   type ValuesProblem,
+  type Warning,
 } from '../values';
 import { type SynthArgs } from './args';
 import { type CommittedOutput, committedOutput } from './committed';
@@ -37,7 +41,10 @@ export interface SynthResult {
   readonly outcomes: readonly TargetOutcome[];
   /** Target folders whose synth files a full synth removed (no longer in targets.yaml). */
   readonly removed: readonly string[];
-  readonly warnings: readonly string[];
+  /** The warnings to print (docs/warnings.md): all but those the values acknowledge, in the order found. */
+  readonly warnings: readonly Warning[];
+  /** The warnings that fired and that the values acknowledge (`warnings.acknowledge`). */
+  readonly acknowledged: readonly AcknowledgedWarning[];
 }
 
 /** Synthesizes one target into `outdir` (a folder of its own). */
@@ -94,7 +101,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   if (failed.length > 0) throw new ValuesError(targets.length > 1 ? problemsAcrossTargets(failed) : failed[0].problems);
   const folders = loaded.map(({ target }) => targetDir(target));
   const root = inspectOutputRoot(args.outdir, args.valuesDir, folders);
-  const warnings = [...new Set(loaded.flatMap(({ values }) => values.warnings))];
+  const warnings: Warning[] = loaded.flatMap(({ values }) => values.warnings);
 
   // Under `cdk8s synth -o DIR` the guards compare with the committed dist/ (what runs), not with DIR.
   const committed = args.guardOutdir
@@ -104,7 +111,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     for (const { target, values } of loaded) {
       const file = committed.read(targetDir(target), CLUSTER_FILE);
       if (!file) continue;
-      const adoption = adoptionRollNote(join(root.shown, targetDir(target)), file.text, values.values);
+      const adoption = adoptionRollNote(targetDir(target), file.text, values.values);
       if (adoption) warnings.push(adoption);
       problems.push(
         ...storageChangeProblems(join(root.shown, targetDir(target)), parseCommittedStorage(file.label, file.text), {
@@ -132,7 +139,9 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   let done = false;
   try {
     lock = OutputLock.acquire(root.path, root.shown, options.lockWaitMs);
-    warnings.push(...recoverOutput(root.path).map((note) => `${root.shown}: ${note}`));
+    warnings.push(
+      ...recoverOutput(root.path).map((note): Warning => ({ id: 'interrupted-synth-recovered', text: `${root.shown}: ${note}` })),
+    );
     output = new StagedOutput(root.path, options.onCommitStep);
     for (const { target, values } of loaded)
       synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options, targetDir(target));
@@ -145,16 +154,27 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
       if (!existsSync(join(root.path, folder))) continue;
       const foreign = foreignInTarget(root.path, folder);
       output.keep(foreign);
-      for (const entry of foreign) warnings.push(`kept ${join(root.shown, entry)}: synth did not write it`);
+      if (foreign.length > 0) warnings.push(foreignFilesWarning(folder, foreign));
     }
     output.commit(folders, remove);
     done = true;
-    return { written: folders, outcomes, removed, warnings };
+    const acknowledgements = new Map<string, readonly Acknowledgement[]>(
+      loaded.map(({ target, values }) => [targetDir(target), values.acknowledgements]),
+    );
+    const { shown, acknowledged } = applyAcknowledgements(warnings, acknowledgements, true);
+    return { written: folders, outcomes, removed, warnings: shown, acknowledged };
   } finally {
     output?.discard();
     lock?.release();
     if (!done && !output?.started) unclaimOutputRoot(root, claimed);
   }
+}
+
+/** The files and folders of a target folder that synth kept because it did not write them: one warning per target. */
+function foreignFilesWarning(folder: string, foreign: readonly string[]): Warning {
+  const names = foreign.map((entry) => relative(folder, entry));
+  const listed = names.length > 2 ? `${names.slice(0, 2).join(', ')} +${names.length - 2} more` : names.join(', ');
+  return { id: 'foreign-files-kept', target: folder, text: `kept ${listed} (not synth's)` };
 }
 
 /** The real path of a folder that may not exist yet. */
@@ -165,16 +185,16 @@ function realOrResolved(path: string): string {
 /**
  * The change rules (lib/synth/change-rules) for every target, its committed manifests against the staged ones:
  * any refusal throws (the caller discards the staging, so the output folder is untouched); the warnings are
- * returned, each prefixed with its target.
+ * returned, each with its target.
  */
 function checkChanges(
   committed: CommittedOutput,
   output: StagedOutput,
   shownRoot: string,
   loaded: ReadonlyArray<{ target: Target; values: LoadedValues }>,
-): string[] {
+): Warning[] {
   const refusals: ValuesProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   for (const { target, values } of loaded) {
     const folder = targetDir(target);
     const shown = join(shownRoot, folder);
@@ -186,7 +206,7 @@ function checkChanges(
     });
     for (const finding of findings) {
       if (finding.severity === 'refuse') refusals.push({ file: shown, keyPath: finding.keyPath ?? '', message: finding.message });
-      else warnings.push(`${folder}: ${finding.keyPath ? `${finding.keyPath}: ` : ''}${finding.message}`);
+      else warnings.push({ id: finding.rule, target: folder, text: finding.text });
     }
   }
   if (refusals.length > 0) throw new ValuesError(refusals);
@@ -198,17 +218,18 @@ function checkChanges(
  * written into the RestateCluster (lib/stack/gitops/marks.ts), and the operator copies the CR's labels and
  * annotations onto the pod template. Said when the committed RestateCluster lacks one of them.
  */
-function adoptionRollNote(folder: string, committedText: string, values: StackValues): string | undefined {
+function adoptionRollNote(folder: string, committedText: string, values: StackValues): Warning | undefined {
   const marks = gitOpsMarks(values);
   const missing = [...Object.keys(marks.annotations ?? {}), ...Object.keys(marks.labels ?? {})].filter(
     (key) => !committedText.includes(`${key}:`),
   );
   if (missing.length === 0) return undefined;
-  return (
-    `${folder}: the RestateCluster gains ${missing.join(', ')}, the mark(s) ${gitOpsTools(values).argocd ? 'Argo CD' : 'Flux'} puts on what it manages. ` +
-    'Operator 1.7.4 copies them onto the pod template: applying this change rolls every pod once (under 1.7.4 with a risk of ~40 s of unavailability). ' +
-    'Written here, they make the GitOps tool\'s first sync of the cluster change nothing (docs/gitops.md, "Adopting a running cluster")'
-  );
+  const tool = gitOpsTools(values).argocd ? 'Argo CD' : 'Flux';
+  return {
+    id: 'gitops-adoption-roll',
+    target: folder,
+    text: `RestateCluster gains ${tool}'s marks: all pods restart once`,
+  };
 }
 
 /** The `<environment>/<provider>` folders in an output folder (not following symbolic links). */

@@ -31,7 +31,7 @@ export function parseImageReference(text: string): ImageReference | string {
     domain = undefined;
   }
   if (path.length + (domain ? domain.length + 1 : 0) > 255) return `"${text}" has a name longer than 255 characters`;
-  if (!tag && !digest) return `"${text}" names no tag or digest; pin one, e.g. ${text}:1.4`;
+  if (!tag && !digest) return `"${text}" names no tag or digest; pin one, e.g. ${text}:1.4.4`;
   if (tag === 'latest' && !digest) return `"${text}" uses the moving tag "latest"; pin a version`;
   return { domain, path, tag, digest };
 }

@@ -10,3 +10,6 @@ export { YAML_LIMITS } from './yaml-data';
 export * from './operator-versions';
 export * from './operator-choices';
 export { displayPath } from './read-file';
+export * from './warning-ids';
+export * from './warning-lines';
+export * from './acknowledgements';

@@ -9,7 +9,9 @@ import { checkSopsManifest } from './sops';
 import { deepFreeze, memoize } from './memo';
 import { closest } from './suggest';
 import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
-import { targetWarnings } from './warnings';
+import { valuesWarnings } from './warnings';
+import { WARNINGS, type Warning, type WarningId, WARNINGS_DOC } from './warning-ids';
+import type { Acknowledgement } from './acknowledgements';
 
 /** One values file, parsed. */
 export interface Layer {
@@ -20,8 +22,13 @@ export interface Layer {
 
 export interface LoadedValues {
   readonly values: StackValues;
-  /** Things that are allowed but probably not meant, e.g. an even replica count. */
-  readonly warnings: readonly string[];
+  /**
+   * Things that are allowed but probably not meant, e.g. an even replica count, found in the values alone (synth's
+   * change rules add those that need the manifests), acknowledged or not: `acknowledgements` says which.
+   */
+  readonly warnings: readonly Warning[];
+  /** `warnings.acknowledge`, each with the file that set it. */
+  readonly acknowledgements: readonly Acknowledgement[];
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -125,23 +132,26 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
   if (!result.success) {
     throw new ValuesError(result.error.issues.flatMap((issue) => toProblems(issue, merged, layers)));
   }
-  const warnings: string[] = [];
-  if (result.data.replicas % 2 === 0) {
-    warnings.push(
-      `${sourceOf(['replicas'], layers)}: replicas: ${result.data.replicas} is even; ` +
-        `a Raft majority of ${result.data.replicas} survives no more failures than ${result.data.replicas - 1} replicas do`,
-    );
-  }
-  if (result.data.metadata.store === 'object-store' && result.data.provisioning.automated) {
-    warnings.push(
-      `${sourceOf(['provisioning', 'automated'], layers)}: provisioning.automated: ignored with metadata.store object-store, which provisions itself (auto-provision = true)`,
-    );
-  }
-  warnings.push(...targetWarnings(result.data, `${environment}/${provider}`, (path) => sourceOf(path, layers)));
-  return { values: deepFreeze({ ...result.data, environment, provider }), warnings };
+  const source = (path: string[]) => sourceOf(path, layers);
+  const warnings = valuesWarnings(result.data, `${environment}/${provider}`);
+  const acknowledgements = Object.entries(result.data.warnings?.acknowledge ?? {}).map(
+    ([id, reason]): Acknowledgement => ({ id: id as WarningId, reason: reason!, file: source(['warnings', 'acknowledge', id]) }),
+  );
+  return {
+    values: deepFreeze({ ...result.data, environment, provider }),
+    warnings: deepFreeze(warnings),
+    acknowledgements: deepFreeze(acknowledgements),
+  };
 }
 
 function toProblems(issue: z.core.$ZodIssue, merged: Data, layers: readonly Layer[]): ValuesProblem[] {
+  if (issue.code === 'unrecognized_keys' && issue.path.join('.') === 'warnings.acknowledge') {
+    return issue.keys.map((key) => ({
+      file: sourceOf([...issue.path, key], layers),
+      keyPath: [...issue.path, key].join('.'),
+      message: unknownAcknowledgement(key),
+    }));
+  }
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const path = [...issue.path, key];
@@ -162,6 +172,15 @@ function toProblems(issue: z.core.$ZodIssue, merged: Data, layers: readonly Laye
     message = `${issue.message}, got ${JSON.stringify(getPath(merged, issue.path))}`;
   }
   return [{ file: sourceOf(issue.path, layers), keyPath: issue.path.join('.'), message }];
+}
+
+/** Why `warnings.acknowledge.<key>` is refused: no such warning, or one about a change or the run. */
+function unknownAcknowledgement(key: string): string {
+  if (Object.hasOwn(WARNINGS, key)) {
+    return `${key} cannot be acknowledged: it is about one change or about the run, not a standing finding of the values (${WARNINGS_DOC}#${key})`;
+  }
+  const suggestion = closest(key, knownKeys(['warnings', 'acknowledge']));
+  return `unknown warning id${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; the ids are the headings of ${WARNINGS_DOC}`;
 }
 
 /**

@@ -16,6 +16,7 @@ import { networkPeers } from './network-peers';
 import { placement } from './placement';
 import { CRDS_CHART_VERSIONS, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, PROVISIONERS } from './operator-versions';
 import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
+import { ACKNOWLEDGEABLE_IDS, type AcknowledgeableId } from './warning-ids';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
 const resourceList = z.strictObject({ cpu: resourceQuantity.optional(), memory: resourceQuantity.optional() });
@@ -93,6 +94,22 @@ const topologySpreadConstraint = z.strictObject({
   /** With DoNotSchedule: the number of domains to spread over even before that many exist. */
   minDomains: integer.min(1, { error: 'must be at least 1' }).optional(),
 });
+
+/** Why a warning is acknowledged: one line that a reviewer can read (plan shows it). */
+const acknowledgementReason = singleLine('a reason').refine((text) => text.trim() !== '', {
+  error: 'must say why the warning is acknowledged',
+});
+
+/**
+ * `warnings.acknowledge.<id>: <reason>`: a standing warning the values accept knowingly. A mapping, not a list, so
+ * that the layers merge it id by id (a provider acknowledges one, `null` in an environment takes it back).
+ */
+const acknowledge = z.strictObject(
+  Object.fromEntries(ACKNOWLEDGEABLE_IDS.map((id) => [id, acknowledgementReason.optional()])) as Record<
+    AcknowledgeableId,
+    z.ZodOptional<typeof acknowledgementReason>
+  >,
+);
 
 export const DELIVERIES = ['argocd', 'flux', 'helm'] as const;
 
@@ -303,6 +320,8 @@ export const stackValuesSchema = z
       /** kube context that `deploy:preview`/`deploy:promote` insist on for this environment. */
       kubeContext: singleLine().optional(),
     }),
+    /** Warnings the values acknowledge, by id, each with its reason (docs/warnings.md). */
+    warnings: z.strictObject({ acknowledge: acknowledge.optional() }).optional(),
   })
   .superRefine((values, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -1,35 +1,44 @@
 import { parseImageReference } from './image';
+import type { Warning } from './warning-ids';
 
 /** What the warnings need of the validated values. */
 interface WarnedValues {
   readonly image: string;
+  readonly replicas: number;
+  readonly metadata: { readonly store: string };
+  readonly provisioning: { readonly automated: boolean };
   readonly networkPeers?: { readonly ingress?: readonly unknown[]; readonly admin?: readonly unknown[] };
 }
 
 /** An exact release: MAJOR.MINOR.PATCH, with an optional pre-release part (1.4.4, 1.5.0-rc.1). */
 const EXACT_PATCH = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
 
+/** A patch release to suggest for a tag: 1.4 → 1.4.4 (the last of the line the stack ships), 1.7 → 1.7.Z. */
+function pinnedExample(tag: string): string {
+  if (tag === '1.4') return '1.4.4';
+  return /^v?\d+\.\d+$/.test(tag) ? `${tag}.Z` : 'X.Y.Z';
+}
+
 /**
- * Warnings about valid values that are probably not what a production cluster wants, one per finding and
- * target, each naming the target and the file that set the key. `sourceOf` names that file. Pure.
+ * Warnings about valid values of one target that are probably not what a production cluster wants, one per
+ * finding (docs/warnings.md has each id's full text). Pure.
  */
-export function targetWarnings(values: WarnedValues, target: string, sourceOf: (path: string[]) => string): string[] {
-  const warnings: string[] = [];
+export function valuesWarnings(values: WarnedValues, target: string): Warning[] {
+  const warnings: Warning[] = [];
+  const warn = (id: Warning['id'], text: string) => warnings.push({ id, target, text });
+  if (values.replicas % 2 === 0) {
+    warn('even-replicas', `replicas ${values.replicas} is even: no safer than ${values.replicas - 1}; use an odd count`);
+  }
+  if (values.metadata.store === 'object-store' && values.provisioning.automated) {
+    warn('provisioning-ignored', 'provisioning.automated is ignored (object-store); remove it');
+  }
   const image = parseImageReference(values.image);
-  if (typeof image !== 'string' && !(image.tag && EXACT_PATCH.test(image.tag))) {
-    warnings.push(
-      `${target}: ${sourceOf(['image'])}: image: ${values.image} ${image.tag ? `has the tag "${image.tag}", which` : 'names no version tag, so it'} is not an exact patch version: ` +
-        `a floating tag moves over patch releases (1.4 over 1.4.0…1.4.4, whose restatectl differs), and a restarted pod may pull another one. ` +
-        `Pin one, e.g. ${image.domain ? `${image.domain}/` : ''}${image.path}:${image.tag === '1.4' ? '1.4.4' : 'X.Y.Z'} (optionally with @sha256:… digest)`,
-    );
+  if (typeof image !== 'string') {
+    if (!image.tag) warn('unversioned-image', 'image has no version tag; write name:X.Y.Z@sha256:…');
+    else if (!EXACT_PATCH.test(image.tag))
+      warn('floating-image-tag', `image tag ${image.tag} may move; pin a patch, e.g. ${pinnedExample(image.tag)}`);
   }
-  for (const port of ['ingress', 'admin'] as const) {
-    if (values.networkPeers?.[port]?.length === 0) {
-      warnings.push(
-        `${target}: ${sourceOf(['networkPeers', port])}: networkPeers.${port}: [] admits everybody, from any namespace and address, ` +
-          `to the ${port === 'ingress' ? 'ingress (port 8080)' : 'admin API (port 9070)'}; list the callers instead (docs/network-access.md)`,
-      );
-    }
-  }
+  if (values.networkPeers?.ingress?.length === 0) warn('open-ingress', 'networkPeers.ingress: [] lets anyone call; list the callers');
+  if (values.networkPeers?.admin?.length === 0) warn('open-admin', 'networkPeers.admin: [] opens the admin API to all; list the callers');
   return warnings;
 }

@@ -57,13 +57,17 @@ describe("plan reports what synth's change rules find", () => {
   });
 
   test('a refusal of a rule is a refused effect with its rule name, first, and makes the exit status INVALID_INPUT', () => {
-    // GIVEN rules that refuse prod, warn about dev's change, and warn about dev whatever the change (a standing warning)
+    // GIVEN rules that refuse prod, warn about dev's change, and warn about dev whatever the change (standing
+    // warnings, one of them acknowledged by the vultr values)
     rules.mockImplementation((change) =>
       change.target.endsWith('prod/vultr')
         ? [{ rule: 'replicas-decrease', severity: 'refuse', keyPath: 'replicas', message: 'decreases replicas without the drain commit' }]
         : [
-            ...(change.after !== change.before ? [{ rule: 'image-version', severity: 'warn' as const, message: 'a downgrade' }] : []),
-            { rule: 'multi-node-without-snapshots', severity: 'warn' as const, message: 'multi-node without snapshots' },
+            ...(change.after !== change.before
+              ? [{ rule: 'image-minor-upgrade' as const, severity: 'warn' as const, message: 'a backup first', text: 'back up' }]
+              : []),
+            { rule: 'placement-no-spread', severity: 'warn', message: 'nothing spreads the pods', text: 'keep placement.spreadOver' },
+            { rule: 'snapshots-off', severity: 'warn', message: 'multi-node without snapshots', text: 'never trim' },
           ],
     );
     // WHEN planning with no values change at all
@@ -77,14 +81,43 @@ describe("plan reports what synth's change rules find", () => {
       summary: 'replicas: decreases replicas without the drain commit',
     });
     expect(report.targets.find((t) => t.target === 'dev/vultr')!.effects).toEqual([
-      { kind: 'warning', severity: 'warn', rule: 'image-version', summary: 'a downgrade' },
+      { kind: 'warning', severity: 'warn', rule: 'image-minor-upgrade', summary: 'a backup first' },
     ]);
-    expect(report.warnings).toContain('dist/dev/vultr: multi-node without snapshots');
+    // and the standing warnings are listed once, with their targets as synth names them; the acknowledged one with
+    // its reason; prod/vultr's acknowledgement, whose warning did not fire there, is stale
+    const vultrFile = join(root, 'values', 'providers', 'vultr.yaml');
+    expect(report.warnings).toEqual([
+      { id: 'placement-no-spread', targets: ['dev/vultr'], text: 'keep placement.spreadOver' },
+      { id: 'stale-acknowledgement', targets: ['prod/vultr'], text: `remove snapshots-off from ${vultrFile}` },
+    ]);
+    expect(report.acknowledged).toEqual([
+      { id: 'snapshots-off', targets: ['dev/vultr'], reason: expect.stringMatching(/^Vultr Object Storage/), file: vultrFile },
+    ]);
     expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
     // and the Markdown shows the refused target although nothing of it changes, and not the merely warned one
     const markdown = renderMarkdown(report);
     expect(markdown).toContain('### `prod/vultr`: unchanged');
     expect(markdown).toContain('**Refused** `replicas-decrease`: replicas: decreases replicas without the drain commit');
     expect(markdown).not.toContain('### `dev/vultr`');
+    expect(markdown).toContain('<details><summary>Warnings: 2; acknowledged: 1</summary>');
+    expect(markdown).toContain('- placement-no-spread on dev/vultr: keep placement.spreadOver (docs/warnings.md#placement-no-spread)');
+    expect(markdown).toMatch(
+      /- acknowledged snapshots-off on dev\/vultr \(.*providers\/vultr\.yaml\): "Vultr Object Storage, .*" \(docs\/warnings\.md#snapshots-off\)\n/,
+    );
+  });
+
+  test('a change warning the values acknowledge is no effect: plan lists it as acknowledged', () => {
+    // GIVEN a rule that warns snapshots-off for dev's change only (not standing), which the vultr values acknowledge
+    rules.mockImplementation((change) =>
+      change.target.endsWith('dev/vultr') && change.after !== change.before
+        ? [{ rule: 'snapshots-off', severity: 'warn', message: 'multi-node without snapshots', text: 'never trim' }]
+        : [],
+    );
+    // WHEN planning
+    const report = reviewChanges({ base: 'HEAD', format: 'json', valuesDir: join(root, 'values'), dist: join(root, 'dist') });
+    // THEN it is not an effect of dev, it is acknowledged, and only prod's acknowledgement is stale
+    expect(report.targets.find((t) => t.target === 'dev/vultr')!.effects).toEqual([]);
+    expect(report.acknowledged.map((a) => [a.id, a.targets])).toEqual([['snapshots-off', ['dev/vultr']]]);
+    expect(report.warnings.map((w) => [w.id, w.targets])).toEqual([['stale-acknowledgement', ['prod/vultr']]]);
   });
 });

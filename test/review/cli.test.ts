@@ -41,7 +41,7 @@ describe('npm run plan on the command line', () => {
     // GIVEN a new image WHEN planning as JSON THEN exit 3 and the JSON says the same
     const file = join(repo, 'values', 'environments', 'dev.yaml');
     const original = readFileSync(file, 'utf8');
-    writeFileSync(file, `${original}image: restatedev/restate:1.4.4\n`);
+    writeFileSync(file, `${original}image: restatedev/restate:1.5.3\n`);
     try {
       const changed = plan(repo, ['--format', 'json']);
       expect(changed.status).toBe(ExitCode.CHANGES);

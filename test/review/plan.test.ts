@@ -64,7 +64,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
 
   test('an image change is a rolling restart of every running pod, with the 1.7.4 readiness risk, and exit status CHANGES', () => {
     // GIVEN a new image in base.yaml (every target)
-    repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
+    repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.5.3');
     // WHEN planning
     const report = repo.plan();
     // THEN each target rolls its own number of pods, and the changed field is named with both values
@@ -72,7 +72,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     const prod = target(report, 'prod/aws');
     expect(dev.status).toBe('changed');
     expect(summary(dev, 'rolling-restart')).toMatch(
-      /^Rolling restart of all 3 pods \(restate-0 … restate-2\).*the image changes \(restatedev\/restate:1\.4 → restatedev\/restate:1\.4\.4\)/,
+      /^Rolling restart of all 3 pods \(restate-0 … restate-2\).*the image changes \(restatedev\/restate:1\.4\.4 → restatedev\/restate:1\.5\.3\)/,
     );
     expect(summary(dev, 'rolling-restart')).toMatch(/no initial delay.*about 40 s of unavailability/);
     expect(summary(prod, 'rolling-restart')).toMatch(/^Rolling restart of all 5 pods \(restate-0 … restate-4\)/);
@@ -81,7 +81,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
         id: { apiVersion: 'restate.dev/v1', kind: 'RestateCluster', name: 'restate-dev' },
         change: 'changed',
         file: '0001-cluster.k8s.yaml',
-        fields: [{ path: 'spec.compute.image', before: 'restatedev/restate:1.4', after: 'restatedev/restate:1.4.4' }],
+        fields: [{ path: 'spec.compute.image', before: 'restatedev/restate:1.4.4', after: 'restatedev/restate:1.5.3' }],
       }),
     ]);
     expect(planExitCode(report)).toBe(ExitCode.CHANGES);
@@ -223,9 +223,9 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
   test("--base REF compares with that revision: a branch's own commits are part of the change", () => {
     // GIVEN a branch that committed an image change with its dist/
     repo.git(['checkout', '-qb', 'feature']);
-    repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.4.4');
+    repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.5.3');
     runSynth({ valuesDir: repo.values.path, outdir: repo.dist, allowStorageChange: false });
-    repo.commit('image 1.4.4');
+    repo.commit('image 1.5.3');
     try {
       // WHEN planning against HEAD and against main
       const againstHead = repo.plan();
@@ -276,7 +276,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     );
     expect(markdown).toMatch(/Unchanged: `dev\/kind`, `dev\/vultr`, `prod\/aws`, `prod\/vultr`\./);
     expect(json).toMatchObject({
-      version: 1,
+      version: 2,
       changed: true,
       refused: false,
       exitCode: ExitCode.CHANGES,
@@ -295,5 +295,41 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
       },
     ]);
     expect(staging.effects.map((e: { kind: string }) => e.kind)).toEqual(['scale-out']);
+  });
+
+  test('the warnings hold whatever the change: listed once, the acknowledged ones with their reason, in Markdown and JSON', () => {
+    // GIVEN the shipped values (snapshots-off acknowledged on vultr), and prod/aws given an even replica count
+    repo.values.set('environments/prod.yaml', ['replicas'], 6);
+    // WHEN planning
+    const report = repo.plan();
+    const markdown = renderMarkdown(report);
+    const json = JSON.parse(renderJson(report));
+    // THEN the one warning names its targets as synth does, with its docs heading; the acknowledgement is listed once
+    const vultrFile = join(repo.values.path, 'providers', 'vultr.yaml');
+    expect(json.warnings).toEqual([
+      {
+        id: 'even-replicas',
+        targets: ['prod/vultr', 'prod/aws'],
+        text: 'replicas 6 is even: no safer than 5; use an odd count',
+        docs: 'docs/warnings.md#even-replicas',
+      },
+    ]);
+    expect(json.acknowledged).toEqual([
+      {
+        id: 'snapshots-off',
+        targets: ['dev/vultr', 'staging/vultr', 'prod/vultr'],
+        reason: expect.stringMatching(/^Vultr Object Storage, as evaluated for this project, guarantees neither/),
+        file: vultrFile,
+      },
+    ]);
+    expect(markdown).toContain('<details><summary>Warnings: 1; acknowledged: 1</summary>');
+    expect(markdown).toContain(
+      '- even-replicas on prod/vultr, prod/aws: replicas 6 is even: no safer than 5; use an odd count (docs/warnings.md#even-replicas)',
+    );
+    expect(markdown).toContain(
+      `- acknowledged snapshots-off on dev/vultr, staging/vultr, prod/vultr (${vultrFile}): "Vultr Object Storage,`,
+    );
+    // AND no target's effects repeat them
+    expect(report.targets.flatMap((t) => t.effects.map((e) => e.rule))).not.toContain('snapshots-off');
   });
 });

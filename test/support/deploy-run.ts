@@ -6,6 +6,7 @@ import type { Sops } from '../../lib/deploy/sops';
 import type { ToolProbe } from '../../lib/deploy/tools';
 import { KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { REPO_VALUES } from './values-dir';
+import { loadTargetValues } from '../../lib/values';
 
 /** What one in-process deploy command did: its exit code, the kubectl calls and what it printed. */
 export interface DeployRun {
@@ -103,9 +104,14 @@ export interface RolloutPicture {
   readonly times?: number;
 }
 
+/** The image the tests' values give every target (the StatefulSet of a finished rollout runs it). */
+function deployedImage(): string {
+  return loadTargetValues(REPO_VALUES, 'dev', 'vultr').values.image;
+}
+
 /**
  * Stand-in rules answering promote's last wait for `cluster` with `replicas` pods: by default Ready, every pod
- * ready at revision restate-2, image restatedev/restate:1.4; `picture` describes another state.
+ * ready at revision restate-2, the image of the values the tests deploy; `picture` describes another state.
  */
 export function rolloutRules(cluster: string, replicas: number, picture: RolloutPicture = {}): Rule[] {
   const update = 'restate-2';
@@ -121,7 +127,7 @@ export function rolloutRules(cluster: string, replicas: number, picture: Rollout
     updated,
     picture.currentRevision ?? update,
     update,
-    picture.image ?? 'restatedev/restate:1.4',
+    picture.image ?? deployedImage(),
   ].join('\t');
   const pods = Array.from(
     { length: replicas },

@@ -6,7 +6,6 @@ import { ManifestError } from '../../lib/target/manifest-error';
 import { GitRepo } from '../support/git-repo';
 import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';
-import { withoutShippedWarnings } from '../support/warnings';
 
 /** A git repository holding a values copy and its committed dist/ (dev/vultr, 40Gi on vultr-block-storage). */
 class Repo extends GitRepo {
@@ -109,7 +108,7 @@ describe('the storage guard compares with the output committed in git', () => {
       outdir: join(repo.root, 'other'),
       allowStorageChange: false,
     });
-    expect(withoutShippedWarnings(result.warnings)).toEqual([]);
+    expect(result.warnings).toEqual([]);
     const again = runSynth({
       environment: 'dev',
       provider: 'vultr',
@@ -117,8 +116,11 @@ describe('the storage guard compares with the output committed in git', () => {
       outdir: join(repo.root, 'other'),
       allowStorageChange: false,
     });
-    expect(withoutShippedWarnings(again.warnings)).toEqual([
-      `nothing under ${join(repo.root, 'other')} is committed at HEAD: the storage guard had nothing to compare with (commit ${join(repo.root, 'other')} to let it guard changes)`,
+    expect(again.warnings).toEqual([
+      {
+        id: 'no-committed-output',
+        text: `nothing under ${join(repo.root, 'other')} is committed at HEAD, so the change guards compared with nothing; commit it`,
+      },
     ]);
   });
 });
@@ -129,15 +131,18 @@ describe('outside a git repository', () => {
     const outdir = join(mkdtempSync(join(tmpdir(), 'restate-stack-nogit-')), 'dist');
     try {
       const first = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false });
-      expect(withoutShippedWarnings(first.warnings)).toEqual([]);
+      expect(first.warnings).toEqual([]);
       values.set('environments/dev.yaml', ['storage', 'size'], '20Gi');
       expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false })).toThrow(
         SHRINK,
       );
       values.set('environments/dev.yaml', ['storage', 'size'], '50Gi');
       const grown = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir, allowStorageChange: false });
-      expect(withoutShippedWarnings(grown.warnings)).toEqual([
-        `${outdir} is not inside a git repository: the storage guard compared with the files on disk`,
+      expect(grown.warnings).toEqual([
+        {
+          id: 'guards-read-disk',
+          text: `${outdir} is not in a git repository: the change guards compared with the files on disk; commit it`,
+        },
       ]);
     } finally {
       values.remove();

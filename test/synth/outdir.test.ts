@@ -19,7 +19,6 @@ import { OUTPUT_MARKER } from '../../lib/target/files';
 import { parseVerifyArgs } from '../../lib/verify/args';
 import { readTree } from '../support/tree';
 import { REPO_VALUES, ValuesDir } from '../support/values-dir';
-import { withoutShippedWarnings } from '../support/warnings';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
@@ -199,11 +198,13 @@ describe('files synth did not write', () => {
     expect(after['dev/kind/overlays/patch.yaml']).toBe('patch\n');
     expect(after['README.md']).toBe('about dist\n');
     expect(Object.keys(after).filter((file) => file.startsWith('staging/aws/'))).toEqual(['staging/aws/NOTES.md']);
-    expect(withoutShippedWarnings(result.warnings)).toEqual([
-      `${outdir} is not inside a git repository: the storage guard compared with the files on disk`,
-      `kept ${join(outdir, 'dev/kind/kustomization.yaml')}: synth did not write it`,
-      `kept ${join(outdir, 'dev/kind/overlays')}: synth did not write it`,
-      `kept ${join(outdir, 'staging/aws/NOTES.md')}: synth did not write it`,
+    expect(result.warnings).toEqual([
+      {
+        id: 'guards-read-disk',
+        text: `${outdir} is not in a git repository: the change guards compared with the files on disk; commit it`,
+      },
+      { id: 'foreign-files-kept', target: 'dev/kind', text: "kept kustomization.yaml, overlays (not synth's)" },
+      { id: 'foreign-files-kept', target: 'staging/aws', text: "kept NOTES.md (not synth's)" },
     ]);
     // and a one-target synth keeps them too
     runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
@@ -306,8 +307,12 @@ describe("the GitOps folders of a target (argocd/, flux/) are synth's own", () =
       // THEN argocd/ is written whole (the stray file goes), the file beside it is kept and named in a warning
       expect(existsSync(join(outdir, 'dev/vultr/argocd/mine.yaml'))).toBe(false);
       expect(readFileSync(join(outdir, 'dev/vultr/kustomization.yaml'), 'utf8')).toBe('resources: []\n');
-      expect(result.warnings).toContain(`kept ${join(outdir, 'dev/vultr/kustomization.yaml')}: synth did not write it`);
-      expect(result.warnings.some((w) => w.includes('argocd'))).toBe(false);
+      expect(result.warnings).toContainEqual({
+        id: 'foreign-files-kept',
+        target: 'dev/vultr',
+        text: "kept kustomization.yaml (not synth's)",
+      });
+      expect(result.warnings.some((w) => w.text.includes('argocd'))).toBe(false);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

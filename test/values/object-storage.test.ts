@@ -71,9 +71,11 @@ describe('object-store metadata', () => {
 
   test('warns that automated provisioning is ignored: the cluster provisions itself', () => {
     dir.set(DEV, ['metadata', 'store'], 'object-store').set(DEV, ['provisioning', 'automated'], true);
-    expect(loadTargetValues(dir.path, 'dev', 'aws').warnings).toContain(
-      `${join(dir.path, DEV)}: provisioning.automated: ignored with metadata.store object-store, which provisions itself (auto-provision = true)`,
-    );
+    expect(loadTargetValues(dir.path, 'dev', 'aws').warnings).toContainEqual({
+      id: 'provisioning-ignored',
+      target: 'dev/aws',
+      text: 'provisioning.automated is ignored (object-store); remove it',
+    });
   });
 });
 

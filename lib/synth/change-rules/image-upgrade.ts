@@ -1,5 +1,6 @@
 import { parseImageReference } from '../../values';
 import { clusterOf, imageOf } from './objects';
+import type { WarningId } from '../../values';
 import type { ChangeFinding, TargetChange } from './types';
 
 interface Version {
@@ -16,6 +17,13 @@ export function tagVersion(image: string): Version | undefined {
   const match = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:-[0-9A-Za-z.-]+)?$/.exec(ref.tag);
   if (!match) return undefined;
   return { major: Number(match[1]), minor: Number(match[2]), patch: match[3] === undefined ? undefined : Number(match[3]) };
+}
+
+/** The tag of an image (`1.4`), or `digest` for one pinned by a digest alone, for a short line. */
+function tagOf(image: string): string {
+  const ref = parseImageReference(image);
+  if (typeof ref === 'string') return image;
+  return ref.tag ?? 'digest';
 }
 
 const show = (v: Version) => `${v.major}.${v.minor}${v.patch === undefined ? '' : `.${v.patch}`}`;
@@ -41,44 +49,46 @@ export function imageUpgrade(change: TargetChange): ChangeFinding[] {
   const previous = before ? imageOf(before) : undefined;
   const next = change.values.image;
   if (!previous || previous === next) return [];
-  const finding = (severity: 'refuse' | 'warn', message: string): ChangeFinding[] => [
-    { rule: 'image-version', severity, keyPath: 'image', message },
+  const refuse = (message: string): ChangeFinding[] => [{ rule: 'image-version', severity: 'refuse', keyPath: 'image', message }];
+  const warn = (rule: WarningId, text: string, message: string): ChangeFinding[] => [
+    { rule, severity: 'warn', keyPath: 'image', text, message },
   ];
   const [from, to] = [tagVersion(previous), tagVersion(next)];
   if (!from || !to) {
     const which = [!from ? `${previous} (committed)` : undefined, !to ? next : undefined].filter(Boolean).join(' and ');
-    return finding(
-      'warn',
+    return warn(
+      'image-version-unknown',
+      `image ${tagOf(previous)} → ${tagOf(next)} is unchecked; back up first`,
       `changes from ${previous} to ${next}, and the tag of ${which} names no Restate version (MAJOR.MINOR[.PATCH]), so synth cannot check that no minor version is skipped ` +
         `and that it is no downgrade; make sure it is at most one minor version up, and ${BACKUP}`,
     );
   }
   const order = compare(to, from);
   if (order < 0) {
-    return finding(
-      'refuse',
+    return refuse(
       `changes from ${show(from)} (${previous}, committed in ${change.before!.label}) down to ${show(to)} (${next}): Restate does not support a downgrade; ` +
         `data written by ${show(from)} is not for an older server. Keep ${previous}; to go back, restore a backup taken before the upgrade into a new cluster`,
     );
   }
   if (to.major !== from.major) {
-    return finding(
-      'warn',
+    return warn(
+      'image-major-change',
+      `image ${show(from)} → ${show(to)}: back up, go minor by minor`,
       `changes the major version from ${show(from)} to ${show(to)}: synth cannot tell whether a minor version lies between them; ` +
         `read Restate's upgrade notes, step through every minor, and ${BACKUP}`,
     );
   }
   if (to.minor > from.minor + 1) {
     const path = Array.from({ length: to.minor - from.minor }, (_, i) => `${from.major}.${from.minor + i + 1}`);
-    return finding(
-      'refuse',
+    return refuse(
       `changes from ${show(from)} (${previous}) to ${show(to)} (${next}), skipping ${path.slice(0, -1).join(', ')}: Restate's upgrade documentation forbids skipping minor versions. ` +
         `Step through each one, a commit per minor (${path.join(' → ')}), each rolled out with every partition led again before the next; ${BACKUP}`,
     );
   }
   if (to.minor === from.minor + 1) {
-    return finding(
-      'warn',
+    return warn(
+      'image-minor-upgrade',
+      `image ${show(from)} → ${show(to)}: take a backup first`,
       `upgrades Restate from ${show(from)} to ${show(to)}: ${BACKUP}; roll it out and check that every partition is led again before the next upgrade`,
     );
   }

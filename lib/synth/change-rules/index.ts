@@ -6,7 +6,7 @@ import { replicasDecrease } from './replicas-decrease';
 import { replicationFloor } from './replication-floor';
 import type { ChangeFinding, ChangeRule, TargetChange } from './types';
 
-export type { ChangeFinding, ChangeRule, ManifestObject, TargetChange, TargetManifests } from './types';
+export type { ChangeFinding, ChangeRefusal, ChangeRule, ChangeWarning, ManifestObject, TargetChange, TargetManifests } from './types';
 
 /** Every rule, in the order their findings are reported. */
 const RULES: readonly ChangeRule[] = [replicasDecrease, replicationFloor, imageUpgrade, podTemplateRoll, placementSpread, noSnapshots];

@@ -10,9 +10,10 @@ export function noSnapshots(change: TargetChange): ChangeFinding[] {
   if (values.replicas < 2 || values.snapshots.enabled) return [];
   return [
     {
-      rule: 'multi-node-without-snapshots',
+      rule: 'snapshots-off',
       severity: 'warn',
       keyPath: 'snapshots.enabled',
+      text: 'logs grow untrimmed; never trim by hand, enable snapshots',
       message:
         `is false on ${values.replicas} nodes: without a snapshot repository Restate cannot trim its logs, so they grow with every write, and trimming them ` +
         'by hand (restatectl logs trim) leaves any replica that later loses its volume unrecoverable (a log gap no snapshot can fill). ' +

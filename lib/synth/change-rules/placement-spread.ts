@@ -22,6 +22,7 @@ export function placementSpread(change: TargetChange): ChangeFinding[] {
       rule: 'placement-no-spread',
       severity: 'warn',
       keyPath: 'placement',
+      text: 'all pods may share one node; keep placement.spreadOver',
       message:
         `spreads none of the ${change.values.replicas} pods: no pod anti-affinity, so the scheduler may put all of them on one Kubernetes node and losing it loses every copy. ` +
         'Keep the default placement.spreadOver (preferred anti-affinity on kubernetes.io/hostname), or give placement.affinity a podAntiAffinity (docs/operations.md, "Placement")',

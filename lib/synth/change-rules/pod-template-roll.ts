@@ -30,6 +30,19 @@ function podTemplateParts(cluster: ManifestObject): Record<string, unknown> {
   return parts;
 }
 
+/** The changed parts in a few words: `image, config`; two at most. */
+function shortParts(changed: readonly string[]): string {
+  const names = changed.map((part) => SHORT_NAMES[part] ?? part.replace(/^spec\.compute\./, ''));
+  return names.length > 2 ? `${names.slice(0, 2).join(', ')}, …` : names.join(', ');
+}
+
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  'CR labels': 'labels',
+  'CR annotations': 'annotations',
+  'server config (spec.config)': 'config',
+  'request-signing key (spec.security.requestSigningPrivateKey)': 'signing key',
+};
+
 /**
  * Every pod-template change against the committed target rolls all pods, one at a time. Under operator 1.7.4
  * the readiness probe (`/health` on 9070) has no initial delay (compute.rs:375-382 at v1.7.4; 30 s came in
@@ -48,6 +61,7 @@ export function podTemplateRoll(change: TargetChange): ChangeFinding[] {
     {
       rule: 'pod-template-roll',
       severity: 'warn',
+      text: `restarts every pod (${shortParts(changed)}); apply when quiet`,
       message:
         `changes the pods' template (${changed.join(', ')}): applying it restarts all ${pods} Restate pods, one at a time. Under operator 1.7.4 the readiness ` +
         'probe has no initial delay, so the StatefulSet moves on as soon as /health answers, before the restarted node leads its partitions again: ' +

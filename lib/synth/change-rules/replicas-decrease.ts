@@ -47,9 +47,10 @@ export function replicasDecrease(change: TargetChange): ChangeFinding[] {
   if (scaleIn && scaleIn.to === to && from === to) {
     return [
       {
-        rule: 'replicas-decrease',
+        rule: 'scale-in-done',
         severity: 'warn',
         keyPath: 'scaleIn',
+        text: `scaleIn ${scaleIn.from} → ${scaleIn.to} is done: remove it, and the removed pods' PVCs`,
         message:
           `scaleIn {from: ${scaleIn.from}, to: ${scaleIn.to}} is done (the committed target already runs ${to} replicas): ` +
           `remove scaleIn, and delete the removed pods' PVCs if you have not (${PROCEDURE})`,

@@ -1,4 +1,4 @@
-import type { StackValues } from '../../values';
+import type { StackValues, WarningId } from '../../values';
 
 /** One Kubernetes object of a target, as parsed from its YAML (plain data). */
 export type ManifestObject = Readonly<Record<string, any>>;
@@ -22,16 +22,31 @@ export interface TargetChange {
   readonly values: StackValues;
 }
 
-/** What one rule found: `refuse` stops synth (exit 2, nothing written), `warn` goes with the other warnings. */
-export interface ChangeFinding {
-  /** The rule's name (`replicas-decrease`, …), stable for tools such as `npm run plan`. */
-  readonly rule: string;
-  readonly severity: 'refuse' | 'warn';
-  /** What is wrong, why, and what to do instead. */
+interface FindingBase {
+  /** What is wrong, why, and what to do instead: the refusal synth prints, or the effect `npm run plan` lists. */
   readonly message: string;
   /** The values key the finding is about (`replicas`, `image`), when there is one. */
   readonly keyPath?: string;
 }
+
+/** A change synth refuses (exit 2, nothing written). */
+export interface ChangeRefusal extends FindingBase {
+  /** The rule's name (`replicas-decrease`, …), stable for tools such as `npm run plan`. */
+  readonly rule: string;
+  readonly severity: 'refuse';
+}
+
+/** A change synth writes, with a warning. */
+export interface ChangeWarning extends FindingBase {
+  /** The warning's id (docs/warnings.md), stable for tools such as `npm run plan`. */
+  readonly rule: WarningId;
+  readonly severity: 'warn';
+  /** The line synth prints for it: a few words of what to do, the same for every target it holds on. */
+  readonly text: string;
+}
+
+/** What one rule found: `refuse` stops synth, `warn` goes with the other warnings. */
+export type ChangeFinding = ChangeRefusal | ChangeWarning;
 
 /** A change rule: pure, reads only the change. */
 export type ChangeRule = (change: TargetChange) => readonly ChangeFinding[];

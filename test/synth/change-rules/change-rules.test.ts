@@ -1,4 +1,5 @@
 import { checkTargetChange, type ChangeFinding } from '../../../lib/synth/change-rules';
+import { WARNING_LINE_LIMIT, warningLine } from '../../../lib/values';
 import { change, cluster, job, valuesOf } from './fixture';
 
 const rules = (findings: readonly ChangeFinding[]) => findings.map((f) => `${f.severity} ${f.rule}`);
@@ -62,7 +63,14 @@ describe('change rules: replicas decrease', () => {
   test('GIVEN a finished scale-in (committed and new replicas both 3) WHEN scaleIn is still set THEN it warns to remove it', () => {
     const values = valuesOf('prod/aws', { replicas: 3, scaleIn: { from: 5, to: 3 } });
     const findings = checkTargetChange(change(values, [prod(3)], [prod(3)]));
-    expect(findings).toEqual([expect.objectContaining({ rule: 'replicas-decrease', severity: 'warn', keyPath: 'scaleIn' })]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        rule: 'scale-in-done',
+        severity: 'warn',
+        keyPath: 'scaleIn',
+        text: "scaleIn 5 → 3 is done: remove it, and the removed pods' PVCs",
+      }),
+    ]);
     expect(findings[0]!.message).toMatch(/^scaleIn \{from: 5, to: 3\} is done/);
   });
 
@@ -108,9 +116,8 @@ describe('change rules: replicas below what replication needs', () => {
 
 describe('change rules: image versions', () => {
   const imageChange = (from: string, to: string) =>
-    only(
-      checkTargetChange(change(valuesOf('prod/aws', { image: to }), [prod(5, { image: to })], [prod(5, { image: from })])),
-      'image-version',
+    checkTargetChange(change(valuesOf('prod/aws', { image: to }), [prod(5, { image: to })], [prod(5, { image: from })])).filter(
+      (f) => f.keyPath === 'image',
     );
 
   test('GIVEN 1.4 committed WHEN the image is 1.6 THEN it is refused with the path through 1.5 and a backup first', () => {
@@ -134,7 +141,11 @@ describe('change rules: image versions', () => {
 
   test('GIVEN 1.6.1 committed WHEN the image is 1.7.12 THEN it passes with a warning to take a backup first', () => {
     const [finding] = imageChange('restatedev/restate:1.6.1', 'restatedev/restate:1.7.12');
-    expect(finding).toMatchObject({ severity: 'warn' });
+    expect(finding).toMatchObject({
+      severity: 'warn',
+      rule: 'image-minor-upgrade',
+      text: 'image 1.6.1 → 1.7.12: take a backup first',
+    });
     expect(finding!.message).toMatch(/^upgrades Restate from 1\.6\.1 to 1\.7\.12: take a backup first/);
   });
 
@@ -143,12 +154,26 @@ describe('change rules: image versions', () => {
   });
 
   test.each([
-    ['restatedev/restate:1.4', 'registry.example.com/restate:build-42'],
-    ['restatedev/restate@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'restatedev/restate:1.5.3'],
-  ])('GIVEN %s committed WHEN the image is %s THEN it warns that it cannot check', (from, to) => {
+    ['restatedev/restate:1.4', 'registry.example.com/restate:build-42', 'image 1.4 → build-42'],
+    [
+      'restatedev/restate@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'restatedev/restate:1.5.3',
+      'image digest → 1.5.3',
+    ],
+  ])('GIVEN %s committed WHEN the image is %s THEN it warns that it cannot check', (from, to, start) => {
     const [finding] = imageChange(from, to);
-    expect(finding).toMatchObject({ severity: 'warn' });
+    expect(finding).toMatchObject({ severity: 'warn', rule: 'image-version-unknown' });
+    expect((finding as { text: string }).text).toBe(`${start} is unchecked; back up first`);
     expect(finding!.message).toMatch(/names no Restate version \(MAJOR\.MINOR\[\.PATCH\]\), so synth cannot check/);
+  });
+
+  test('GIVEN 1.7.12 committed WHEN the image is 2.0.0 THEN it warns to step through every minor', () => {
+    const [finding] = imageChange('restatedev/restate:1.7.12', 'restatedev/restate:2.0.0');
+    expect(finding).toMatchObject({
+      severity: 'warn',
+      rule: 'image-major-change',
+      text: 'image 1.7.12 → 2.0.0: back up, go minor by minor',
+    });
   });
 });
 
@@ -162,21 +187,32 @@ describe('change rules: pod-template changes roll every pod', () => {
       { config: 'default-replication = 3\n' },
       { config: 'default-replication = 3\nlog-filter = "debug"\n' },
       'server config (spec.config)',
+      'config',
     ],
-    ['a CR annotation', { annotations: { a: '1' } }, { annotations: { a: '2' } }, 'CR annotations'],
-    ['resources', { compute: { ...spread } }, { compute: { ...spread, resources: { limits: { cpu: '2' } } } }, 'spec.compute.resources'],
+    ['a CR annotation', { annotations: { a: '1' } }, { annotations: { a: '2' } }, 'CR annotations', 'annotations'],
+    [
+      'resources',
+      { compute: { ...spread } },
+      { compute: { ...spread, resources: { limits: { cpu: '2' } } } },
+      'spec.compute.resources',
+      'resources',
+    ],
     [
       'placement',
       { compute: { ...spread } },
       { compute: { ...spread, tolerations: [{ operator: 'Exists' }] } },
       'spec.compute.tolerations',
+      'tolerations',
     ],
   ])(
     'GIVEN a committed cluster WHEN %s changes THEN it warns that all 5 pods roll with ~40 s of risk under 1.7.4',
-    (_what, before, after, part) => {
+    (_what, before, after, part, short) => {
       const [finding, ...rest] = roll(before, after);
       expect(rest).toEqual([]);
-      expect(finding).toMatchObject({ severity: 'warn' });
+      expect(finding).toMatchObject({
+        severity: 'warn',
+        text: `restarts every pod (${short}); apply when quiet`,
+      });
       expect(finding!.message).toContain(`changes the pods' template (${part}): applying it restarts all 5 Restate pods`);
       expect(finding!.message).toContain('Under operator 1.7.4 the readiness probe has no initial delay');
       expect(finding!.message).toContain('~40 s');
@@ -194,23 +230,35 @@ describe('change rules: pod-template changes roll every pod', () => {
 
 describe('change rules: multi-node without snapshots', () => {
   test('GIVEN prod/vultr (5 replicas, no snapshot repository) WHEN synth THEN it warns that logs cannot be trimmed and never to trim', () => {
-    const findings = only(checkTargetChange(change(valuesOf('prod/vultr'), [prod(5)])), 'multi-node-without-snapshots');
-    expect(findings).toEqual([expect.objectContaining({ severity: 'warn', keyPath: 'snapshots.enabled' })]);
+    const findings = only(checkTargetChange(change(valuesOf('prod/vultr'), [prod(5)])), 'snapshots-off');
+    expect(findings).toEqual([
+      expect.objectContaining({
+        severity: 'warn',
+        keyPath: 'snapshots.enabled',
+        text: 'logs grow untrimmed; never trim by hand, enable snapshots',
+      }),
+    ]);
     expect(findings[0]!.message).toMatch(/Restate cannot trim its logs/);
     expect(findings[0]!.message).toMatch(/Never trim this cluster/);
   });
 
   test('GIVEN prod/aws (snapshots on) or a single node WHEN synth THEN there is no such warning', () => {
-    expect(only(checkTargetChange(change(valuesOf('prod/aws'), [prod(5)])), 'multi-node-without-snapshots')).toEqual([]);
+    expect(only(checkTargetChange(change(valuesOf('prod/aws'), [prod(5)])), 'snapshots-off')).toEqual([]);
     const single = valuesOf('prod/vultr', { replicas: 1 });
-    expect(only(checkTargetChange(change(single, [prod(1)])), 'multi-node-without-snapshots')).toEqual([]);
+    expect(only(checkTargetChange(change(single, [prod(1)])), 'snapshots-off')).toEqual([]);
   });
 });
 
 describe('change rules: placement', () => {
   test('GIVEN 5 replicas and no pod anti-affinity WHEN synth THEN it warns that nothing spreads the pods', () => {
     const findings = only(checkTargetChange(change(valuesOf('prod/aws'), [cluster({ replicas: 5 })])), 'placement-no-spread');
-    expect(findings).toEqual([expect.objectContaining({ severity: 'warn', keyPath: 'placement' })]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        severity: 'warn',
+        keyPath: 'placement',
+        text: 'all pods may share one node; keep placement.spreadOver',
+      }),
+    ]);
     expect(findings[0]!.message).toMatch(/^spreads none of the 5 pods/);
   });
 
@@ -234,12 +282,45 @@ describe('change rules: order', () => {
     const severities = findings.map((f) => f.severity);
     expect(severities.indexOf('warn')).toBeGreaterThan(severities.lastIndexOf('refuse'));
     expect(rules(findings)).toEqual(
-      expect.arrayContaining([
-        'refuse replicas-decrease',
-        'refuse image-version',
-        'warn multi-node-without-snapshots',
-        'warn placement-no-spread',
-      ]),
+      expect.arrayContaining(['refuse replicas-decrease', 'refuse image-version', 'warn snapshots-off', 'warn placement-no-spread']),
+    );
+  });
+});
+
+describe('change rules: the lines synth prints for their warnings', () => {
+  test('GIVEN every warning the rules give WHEN printed for the three vultr targets THEN each line stays within 160 characters', () => {
+    // GIVEN one change that draws each warning of the rules (the longest case of each: five changed parts, a digest)
+    const digest = `restatedev/restate@sha256:${'0123456789abcdef'.repeat(4)}`;
+    const changes = [
+      change(valuesOf('prod/vultr', { scaleIn: { from: 5, to: 3 }, replicas: 3 }), [cluster({ replicas: 3 })], [cluster({ replicas: 3 })]),
+      change(
+        valuesOf('prod/vultr', { image: 'restatedev/restate:1.7.12' }),
+        [cluster({ image: 'restatedev/restate:1.7.12', config: 'x = 1\n', annotations: { a: '2' }, compute: { env: [], resources: {} } })],
+        [cluster({ image: 'restatedev/restate:1.6.1' })],
+      ),
+      change(valuesOf('prod/vultr', { image: 'restatedev/restate:2.0.0' }), [prod(5)], [prod(5, { image: 'restatedev/restate:1.7.12' })]),
+      change(valuesOf('prod/vultr', { image: digest }), [prod(5)], [prod(5, { image: 'restatedev/restate:1.6.1' })]),
+    ];
+    const warnings = changes.flatMap((c) => checkTargetChange(c)).filter((f) => f.severity === 'warn');
+    expect([...new Set(warnings.map((w) => w.rule))].sort()).toEqual([
+      'image-major-change',
+      'image-minor-upgrade',
+      'image-version-unknown',
+      'placement-no-spread',
+      'pod-template-roll',
+      'scale-in-done',
+      'snapshots-off',
+    ]);
+    // WHEN each is printed as synth prints it THEN no line is longer than the limit
+    const vultr = ['dev/vultr', 'staging/vultr', 'prod/vultr'];
+    const lines = warnings.map((finding) =>
+      finding.severity === 'warn'
+        ? warningLine({ id: finding.rule, targets: vultr, text: finding.text }, [...vultr, 'prod/aws', 'dev/kind'], 'warning: ')
+        : '',
+    );
+    expect(lines.filter((line) => line.length > WARNING_LINE_LIMIT)).toEqual([]);
+    expect(lines).toContain(
+      'warning: snapshots-off on dev/vultr, staging/vultr, prod/vultr: logs grow untrimmed; never trim by hand, enable snapshots (docs/warnings.md#snapshots-off)',
     );
   });
 });
