@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { ExitCode } from '../lib/errors/user-error';
 import { CLUSTER_FILE, OUTPUT_MARKER } from '../lib/target/files';
 import { ValuesDir } from './support/values-dir';
+import { DeployValuesDir } from './support/deploy-values';
 
 const ROOT = resolve(__dirname, '..');
 const OPERATOR_FILE = '0000-operator.k8s.yaml';
@@ -85,7 +86,10 @@ describe('every command exits by the one table of exit codes', () => {
     const one = ['--environment', 'dev', '--provider', 'vultr'];
     // WHEN synth (its storage guard reads the committed file), deploy preview and verify read it
     const synth = command('synth', [...one, '--outdir', dist]);
-    const deploy = command('deploy', ['preview', ...one, '--dist', dist]);
+    // (with values of their own: preview refuses the shipped example gitops.repoURL before it reads any manifest)
+    const deployValues = new DeployValuesDir();
+    const deploy = command('deploy', ['preview', ...one, '--values-dir', deployValues.path, '--dist', dist]);
+    deployValues.remove();
     const verify = command('verify', [...one, '--lint-only', '--dist', dist]);
     // THEN each exits 2 and names the file, and synth wrote nothing
     expect([synth.status, deploy.status, verify.status]).toEqual([ExitCode.INVALID_INPUT, ExitCode.INVALID_INPUT, ExitCode.INVALID_INPUT]);

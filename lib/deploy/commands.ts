@@ -14,6 +14,7 @@ import { type Sops, SopsProcess } from './sops';
 import { status } from './status';
 import { type Confirm, recover } from './recover';
 import { assertFresh } from './fresh';
+import { refusePlaceholders } from './placeholders';
 import { credentialsSecret } from './credentials';
 import { checkDeployTools, type ToolProbe } from './tools';
 import { type DeployTarget, locateTarget, rebuildHint } from './target';
@@ -98,6 +99,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
   // provision and status only need the values.
   let target: DeployTarget | undefined;
   if (args.command === 'preview' || args.command === 'promote') {
+    refusePlaceholders(loaded, join(args.dist, targetDir(values)));
     target = locateTarget(args.dist, values, args.valuesDir);
     assertFresh(target.folder, loaded, args.valuesDir, rebuildHint(values), deps.helmExecutable);
   }

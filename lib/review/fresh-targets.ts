@@ -6,6 +6,7 @@ import { isSynthFile } from '../target/files';
 import {
   type Acknowledgement,
   type LoadedValues,
+  type Placeholder,
   loadTargets,
   loadTargetValues,
   problemsAcrossTargets,
@@ -27,6 +28,8 @@ export interface FreshTargets {
   readonly warnings: readonly Warning[];
   /** `warnings.acknowledge` of each target, by `<environment>/<provider>`. */
   readonly acknowledgements: ReadonlyMap<string, readonly Acknowledgement[]>;
+  /** The keys of each target that still hold a shipped example, by `<environment>/<provider>`. */
+  readonly placeholders: ReadonlyMap<string, readonly Placeholder[]>;
 }
 
 /**
@@ -72,6 +75,7 @@ export function freshTargets(valuesDir: string, options: RestateStackOptions = {
       values: new Map(loaded.map(({ folder, values }) => [folder, values.values])),
       warnings: loaded.flatMap(({ values }) => values.warnings),
       acknowledgements: new Map(loaded.map(({ folder, values }) => [folder, values.acknowledgements])),
+      placeholders: new Map(loaded.map(({ folder, values }) => [folder, values.placeholders])),
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

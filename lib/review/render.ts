@@ -1,4 +1,4 @@
-import { targetsLabel, warningAnchor, warningLine } from '../values';
+import { EXAMPLE_REPO_DOC, targetsLabel, warningAnchor, warningLine } from '../values';
 import type { Effect } from './effects';
 import { type FieldChange, objectLabel } from './object-diff';
 import { planExitCode, type PlanReport, type TargetReview } from './review';
@@ -8,7 +8,7 @@ export const MARKDOWN_MARKER = '<!-- restate-stack plan -->';
 
 /**
  * Version of the JSON report's shape; raised on any change that could break a reader. 2: `warnings` are objects
- * (`id`, `targets`, `text`, `docs`) instead of strings; `acknowledged` is new.
+ * (`id`, `targets`, `text`, `docs`) instead of strings; `acknowledged` and `placeholders` are new.
  */
 export const JSON_REPORT_VERSION = 2;
 
@@ -30,6 +30,7 @@ export function renderJson(report: PlanReport): string {
       })),
       warnings: report.warnings.map((group) => ({ ...group, docs: warningAnchor(group.id) })),
       acknowledged: report.acknowledged,
+      placeholders: report.placeholders,
     },
     null,
     2,
@@ -115,6 +116,12 @@ export function renderMarkdown(report: PlanReport): string {
     lines.push(
       `**${refusals.length === 1 ? '1 change is' : `${refusals.length} changes are`} refused**: synth will not write ${refusals.length === 1 ? 'it as it is' : 'them as they are'}.`,
     );
+  for (const placeholder of report.placeholders) {
+    lines.push(
+      `**Not deployable yet**: \`${placeholder.keyPath}\` is still the shipped example \`${placeholder.value}\` (${placeholder.file}) on ` +
+        `${targetsLabel(placeholder.targets, report.built)}; deploy:preview and deploy:promote refuse ${placeholder.targets.length === 1 ? 'it' : 'them'} until it is set (${EXAMPLE_REPO_DOC}).`,
+    );
+  }
   lines.push('');
   for (const target of shown) lines.push(...targetSection(target));
   if (unchanged.length > 0 && report.changed) lines.push(`Unchanged: ${unchanged.map((target) => `\`${target.target}\``).join(', ')}.`, '');

@@ -1,6 +1,7 @@
 import { ExitCode } from '../errors/user-error';
 import type { RestateStackOptions } from '../stack/stack';
 import { CLUSTER_FILE, OPERATOR_FILE } from '../target/files';
+import { gitOpsTools } from '../stack/gitops/tools';
 import {
   type AcknowledgedGroup,
   applyAcknowledgements,
@@ -17,7 +18,7 @@ import { parseCommittedStorage, storageChangeProblems } from '../synth/storage-g
 import type { PlanArgs } from './args';
 import { committedTargets } from './committed-targets';
 import { type Effect, newTargetEffect, objectEffects, removedTargetEffect } from './effects';
-import { freshTargets } from './fresh-targets';
+import { type FreshTargets, freshTargets } from './fresh-targets';
 import { diffObjects, type ManifestEntry, manifestEntries, type ObjectChange } from './object-diff';
 
 export type TargetStatus = 'added' | 'removed' | 'changed' | 'unchanged';
@@ -44,12 +45,22 @@ export interface PlanReport {
   readonly warnings: readonly WarningGroup[];
   /** The warnings that fired and that the values acknowledge (`warnings.acknowledge`), with the reason. */
   readonly acknowledged: readonly AcknowledgedGroup[];
+  /** Keys that still hold a shipped example on targets whose Argo CD Applications carry them: deploy refuses those. */
+  readonly placeholders: readonly PlaceholderGroup[];
   /** Every target of targets.yaml, in its order: what "all N targets" counts, as in synth's lines. */
   readonly built: readonly string[];
   /** Whether any target is added, removed or changed. */
   readonly changed: boolean;
   /** Whether any change is refused (synth would exit 2 for it, or the API server would reject it). */
   readonly refused: boolean;
+}
+
+/** A shipped example still in the values (`gitops.repoURL`), with the targets whose Argo CD Applications carry it. */
+export interface PlaceholderGroup {
+  readonly keyPath: string;
+  readonly value: string;
+  readonly file: string;
+  readonly targets: readonly string[];
 }
 
 const SEVERITY_ORDER = { refuse: 0, warn: 1, info: 2 } as const;
@@ -204,10 +215,26 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
     targets: reviews,
     warnings: groupWarnings(listed, built),
     acknowledged: groupAcknowledged(acknowledged, built),
+    placeholders: placeholderGroups(fresh, built),
     built,
     changed: reviews.some((target) => target.status !== 'unchanged'),
     refused: reviews.some((target) => target.effects.some((effect) => effect.severity === 'refuse')),
   };
+}
+
+/** The shipped examples still in the values, on the targets whose Argo CD Applications carry them (deploy refuses those). */
+function placeholderGroups(fresh: FreshTargets, built: readonly string[]): PlaceholderGroup[] {
+  const groups = new Map<string, PlaceholderGroup & { targets: string[] }>();
+  for (const folder of built) {
+    if (!gitOpsTools(fresh.values.get(folder)!).argocd) continue;
+    for (const placeholder of fresh.placeholders.get(folder) ?? []) {
+      const key = JSON.stringify([placeholder.keyPath, placeholder.value, placeholder.file]);
+      const group = groups.get(key) ?? { ...placeholder, targets: [] };
+      group.targets.push(folder);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()];
 }
 
 /**

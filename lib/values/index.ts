@@ -13,3 +13,4 @@ export { displayPath } from './read-file';
 export * from './warning-ids';
 export * from './warning-lines';
 export * from './acknowledgements';
+export * from './placeholders';

@@ -12,6 +12,7 @@ import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
 import { valuesWarnings } from './warnings';
 import { WARNINGS, type Warning, type WarningId, WARNINGS_DOC } from './warning-ids';
 import type { Acknowledgement } from './acknowledgements';
+import { type Placeholder, placeholdersOf } from './placeholders';
 
 /** One values file, parsed. */
 export interface Layer {
@@ -29,6 +30,8 @@ export interface LoadedValues {
   readonly warnings: readonly Warning[];
   /** `warnings.acknowledge`, each with the file that set it. */
   readonly acknowledgements: readonly Acknowledgement[];
+  /** Keys that still hold a shipped example (`gitops.repoURL`), which the deploy commands refuse. */
+  readonly placeholders: readonly Placeholder[];
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -137,10 +140,12 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
   const acknowledgements = Object.entries(result.data.warnings?.acknowledge ?? {}).map(
     ([id, reason]): Acknowledgement => ({ id: id as WarningId, reason: reason!, file: source(['warnings', 'acknowledge', id]) }),
   );
+  const placeholders = placeholdersOf(result.data, source);
   return {
     values: deepFreeze({ ...result.data, environment, provider }),
     warnings: deepFreeze(warnings),
     acknowledgements: deepFreeze(acknowledgements),
+    placeholders: deepFreeze(placeholders),
   };
 }
 

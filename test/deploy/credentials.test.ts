@@ -10,24 +10,24 @@ import { SOPS_SECRET_FILE } from '../../lib/target/files';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { SopsStandIn } from '../fixtures/sops-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT } from '../support/deploy-run';
-import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+import { DeployValuesDir, deployValues } from '../support/deploy-values';
 
 // dev/kind carries the worked SOPS example (credentials.source sops, snapshots on, so the pods read the keys);
 // a values copy turns it into existing-secret; prod/aws uses workload identity. One dist for the whole file.
 const dist = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-credentials-'));
-const existingValues = new ValuesDir()
+const existingValues = new DeployValuesDir()
   .set('providers/kind.yaml', ['objectStorage', 'credentials', 'source'], 'existing-secret')
   .set('providers/kind.yaml', ['objectStorage', 'credentials', 'sopsFile'], undefined);
 const existingDist = join(dist, 'existing');
 // existing-secret with snapshots off: the values name a Secret, but no env entry of the cluster reads it yet.
-const unreadValues = new ValuesDir()
+const unreadValues = new DeployValuesDir()
   .set('providers/kind.yaml', ['objectStorage', 'credentials', 'source'], 'existing-secret')
   .set('providers/kind.yaml', ['objectStorage', 'credentials', 'sopsFile'], undefined)
   .set('providers/kind.yaml', ['snapshots', 'enabled'], false);
 const unreadDist = join(dist, 'unread');
 beforeAll(() => {
-  runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
-  runSynth({ environment: 'prod', provider: 'aws', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'kind', valuesDir: deployValues(), outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'prod', provider: 'aws', valuesDir: deployValues(), outdir: dist, allowStorageChange: false });
   runSynth({ environment: 'dev', provider: 'kind', valuesDir: existingValues.path, outdir: existingDist, allowStorageChange: false });
   runSynth({ environment: 'dev', provider: 'kind', valuesDir: unreadValues.path, outdir: unreadDist, allowStorageChange: false });
 });
@@ -414,7 +414,7 @@ test('promote with workload identity has no Secret step', () => {
       command: 'promote',
       environment: 'prod',
       provider: 'aws',
-      valuesDir: REPO_VALUES,
+      valuesDir: deployValues(),
       dist,
       allowContextMismatch: false,
       timeoutSeconds: 300,
@@ -465,7 +465,7 @@ describe('status with credentials', () => {
     expect(run.out).toContain(
       'Secret restate-object-storage in namespace restate-dev is missing: the Restate pods cannot start (CreateContainerConfigError). ' +
         'Create it: mise run deploy:promote --environment dev --provider kind (decrypts and applies it), or by hand: ' +
-        `\`sops --decrypt ${join(REPO_VALUES, 'secrets', 'kind-minio.sops.yaml')} | kubectl --context restate-dev apply --server-side --field-manager=restate-stack -f -\``,
+        `\`sops --decrypt ${join(deployValues(), 'secrets', 'kind-minio.sops.yaml')} | kubectl --context restate-dev apply --server-side --field-manager=restate-stack -f -\``,
     );
     expect(run.out).toContain('== summary: Ready, provisioned, credentials Secret missing');
   });
@@ -491,7 +491,7 @@ describe('status with credentials', () => {
 
   test('a missing Secret that nothing reads yet is shown but does not fail status', () => {
     // GIVEN credentials in the values but snapshots off: no env entry reads the Secret
-    const values = new ValuesDir().set('providers/kind.yaml', ['snapshots', 'enabled'], false);
+    const values = new DeployValuesDir().set('providers/kind.yaml', ['snapshots', 'enabled'], false);
     cleanup.push(values);
     const run = deploy(
       'status',

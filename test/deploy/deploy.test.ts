@@ -1,6 +1,6 @@
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { DeployArgs } from '../../lib/deploy/args';
 import { runDeploy } from '../../lib/deploy/commands';
 import { KubectlProcess } from '../../lib/deploy/process';
@@ -9,6 +9,7 @@ import { PROVISION_SCRIPT_PATH } from '../../lib/stack/provisioning/script';
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from '../support/deploy-run';
+import { DeployValuesDir, deployValues } from '../support/deploy-values';
 import { REPO_VALUES, ValuesDir } from '../support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
@@ -16,10 +17,10 @@ import { REPO_VALUES, ValuesDir } from '../support/values-dir';
 // delivery.
 const dist = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-'));
 const helmDist = join(dist, 'helm');
-const helmValues = new ValuesDir().set('base.yaml', ['operator', 'delivery'], 'helm');
+const helmValues = new DeployValuesDir().set('base.yaml', ['operator', 'delivery'], 'helm');
 beforeAll(() => {
-  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
-  runSynth({ environment: 'prod', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: deployValues(), outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'prod', provider: 'vultr', valuesDir: deployValues(), outdir: dist, allowStorageChange: false });
   runSynth(
     { environment: 'dev', provider: 'vultr', valuesDir: helmValues.path, outdir: helmDist, allowStorageChange: false },
     { helmExecutable: join(STAND_IN_DIR, 'helm') },
@@ -156,7 +157,7 @@ describe('a missing kubectl', () => {
           command: 'preview',
           environment: 'dev',
           provider: 'vultr',
-          valuesDir: REPO_VALUES,
+          valuesDir: deployValues(),
           dist,
           allowContextMismatch: false,
           timeoutSeconds: 300,
@@ -561,6 +562,63 @@ describe("the values' warnings", () => {
   });
 });
 
+describe('the shipped example gitops.repoURL', () => {
+  // The repository's own values, as a fresh clone has them: dev/vultr (argocd delivery) and dev/kind (flux).
+  const shipped = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-shipped-'));
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: shipped, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir: shipped, allowStorageChange: false });
+  afterAll(() => rmSync(shipped, { recursive: true, force: true }));
+
+  test.each(['preview', 'promote'] as const)(
+    '%s refuses an Argo CD target that still carries it, naming the key and the file to edit, before kubectl is called',
+    (command) => {
+      const run = deploy(command, [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: shipped, valuesDir: REPO_VALUES });
+      expect(run.code).toBe(2); // ExitCode.INVALID_INPUT
+      expect(run.calls).toEqual([]);
+      const base = relative(process.cwd(), join(REPO_VALUES, 'base.yaml'));
+      expect(run.err).toBe(
+        `${command}: invalid values:\n` +
+          `${base}: gitops.repoURL: is still the shipped example https://github.com/example/platform-gitops.git, ` +
+          `and the Argo CD Applications in ${join(shipped, 'dev', 'vultr')}/argocd/ point at it: set your GitOps repository in ` +
+          `${base}, run deploy:build, then try again (docs/gitops.md#set-your-repository-first)`,
+      );
+    },
+  );
+
+  test('an environment that sets its own repository passes, and the file named is the one that set it', () => {
+    // GIVEN dev's overlay setting the example again (as a user who copied it would)
+    const values = new DeployValuesDir().set('environments/dev.yaml', ['gitops'], {
+      repoURL: 'https://github.com/example/platform-gitops',
+    });
+    try {
+      const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+      // WHEN previewing THEN the refusal names the environment's file (the example matches without ".git" too)
+      const refused = deploy('preview', [ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain(`${join(values.path, 'environments', 'dev.yaml')}: gitops.repoURL: is still the shipped example`);
+      // AND with the environment's own repository, preview runs
+      values.set('environments/dev.yaml', ['gitops'], { repoURL: 'https://git.restate-stack.test/dev.git' });
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+      const run = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+      expect(run.code).toBe(0);
+      rmSync(copy, { recursive: true, force: true });
+    } finally {
+      values.remove();
+    }
+  });
+
+  test('a Flux target does not carry it, and passes', () => {
+    const run = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], {
+      provider: 'kind',
+      dist: shipped,
+      valuesDir: REPO_VALUES,
+    });
+    expect(run.err).not.toContain('gitops.repoURL');
+    expect(run.code).toBe(0);
+  });
+});
+
 describe('the target folder', () => {
   /** A scratch copy of the dev/vultr build that a test may change; `dist` of the copy. */
   const copies: string[] = [];
@@ -573,7 +631,7 @@ describe('the target folder', () => {
   }
   /** A scratch values copy changed by `change`, and `target` synthesized from it into a scratch dist. */
   function built(change: (values: ValuesDir) => void, provider = 'vultr'): { dist: string; values: ValuesDir } {
-    const values = new ValuesDir();
+    const values = new DeployValuesDir();
     change(values);
     const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
     copies.push(copy);
@@ -742,7 +800,7 @@ describe('the target folder', () => {
 
   test('a missing or extra synthesized file is named as such', () => {
     // GIVEN prod/vultr built with metrics on, then turned off: a fresh synth has no monitoring file
-    const values = new ValuesDir();
+    const values = new DeployValuesDir();
     cleanupValues.push(values);
     const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
     copies.push(copy);

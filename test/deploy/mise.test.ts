@@ -6,7 +6,7 @@ import { OUTPUT_MARKER } from '../../lib/target/files';
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { readTree } from '../support/tree';
-import { REPO_VALUES } from '../support/values-dir';
+import { deployValues } from '../support/deploy-values';
 
 // The real mise from npm (@jdxcode/mise), run in the repository as a user would, with a fresh HOME: no
 // earlier `mise trust`, no global config. Runs of a task start tsx (about 1.5 s each), so they run concurrently.
@@ -112,14 +112,16 @@ describe('the mise tasks', () => {
   // the reference for deploy:build and the input of the other tasks.
   const dist = mkdtempSync(join(tmpdir(), 'restate-stack-mise-dist-'));
   const built = mkdtempSync(join(tmpdir(), 'restate-stack-mise-built-'));
-  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: deployValues(), outdir: dist, allowStorageChange: false });
+  // preview and promote refuse the shipped example gitops.repoURL: the tasks read a values copy that sets one
+  const VALUES = ['--values-dir', deployValues()];
   afterAll(() => [dist, built].forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
   test.concurrent(
     'deploy:build synthesizes the target exactly as npm run synth does',
     async () => {
       // WHEN building dev/vultr through mise (the short form, without `run`)
-      const run = await miseTask(['deploy:build', '--environment', 'dev', '--provider', 'vultr', '--dist', built]);
+      const run = await miseTask(['deploy:build', '--environment', 'dev', '--provider', 'vultr', ...VALUES, '--dist', built]);
 
       // THEN the target folder holds what the synth writes for it
       expect(run.stderr).not.toContain('ERROR');
@@ -143,7 +145,7 @@ describe('the mise tasks', () => {
     async () => {
       const kubectl = standIn([ANYTHING_ELSE_SUCCEEDS]);
       const run = await miseTask(
-        ['run', 'deploy:preview', '-e', 'dev', '-p', 'vultr', '--dist', dist, '--context', 'restate-dev', '--force-conflicts'],
+        ['run', 'deploy:preview', '-e', 'dev', '-p', 'vultr', ...VALUES, '--dist', dist, '--context', 'restate-dev', '--force-conflicts'],
         kubectl,
       );
       expect(run.code).toBe(0);
@@ -176,7 +178,7 @@ describe('the mise tasks', () => {
         ANYTHING_ELSE_SUCCEEDS,
       ]);
       const run = await miseTask(
-        ['run', 'deploy:promote', '--environment', 'dev', '--provider', 'vultr', '--dist', dist, '--timeout', '7'],
+        ['run', 'deploy:promote', '--environment', 'dev', '--provider', 'vultr', ...VALUES, '--dist', dist, '--timeout', '7'],
         kubectl,
       );
       expect(run.code).not.toBe(0);

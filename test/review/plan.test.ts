@@ -332,4 +332,28 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     // AND no target's effects repeat them
     expect(report.targets.flatMap((t) => t.effects.map((e) => e.rule))).not.toContain('snapshots-off');
   });
+
+  test('the shipped example gitops.repoURL is named once, with the targets deploy refuses for it, until it is set', () => {
+    // GIVEN the shipped values WHEN planning THEN one line names the key, the file and the Argo CD targets (not dev/kind, on Flux)
+    const shipped = repo.plan();
+    expect(renderJson(shipped)).toContain('"placeholders"');
+    expect(shipped.placeholders).toEqual([
+      {
+        keyPath: 'gitops.repoURL',
+        value: 'https://github.com/example/platform-gitops.git',
+        file: join(repo.values.path, 'base.yaml'),
+        targets: ['dev/vultr', 'staging/vultr', 'prod/vultr', 'prod/aws'],
+      },
+    ]);
+    expect(renderMarkdown(shipped)).toContain(
+      '**Not deployable yet**: `gitops.repoURL` is still the shipped example `https://github.com/example/platform-gitops.git` ' +
+        `(${join(repo.values.path, 'base.yaml')}) on dev/vultr, staging/vultr, prod/vultr, prod/aws; ` +
+        'deploy:preview and deploy:promote refuse them until it is set (docs/gitops.md#set-your-repository-first).',
+    );
+    // WHEN the repository is set THEN the line is gone
+    repo.values.set('base.yaml', ['gitops', 'repoURL'], 'https://git.internal/platform/gitops.git');
+    const set = repo.plan();
+    expect(set.placeholders).toEqual([]);
+    expect(renderMarkdown(set)).not.toContain('Not deployable yet');
+  });
 });

@@ -5,7 +5,7 @@ import type { Reporter } from '../../lib/deploy/session';
 import type { Sops } from '../../lib/deploy/sops';
 import type { ToolProbe } from '../../lib/deploy/tools';
 import { KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
-import { REPO_VALUES } from './values-dir';
+import { deployValues } from './deploy-values';
 import { loadTargetValues } from '../../lib/values';
 
 /** What one in-process deploy command did: its exit code, the kubectl calls and what it printed. */
@@ -44,7 +44,7 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     command,
     environment: 'dev',
     provider: options.provider,
-    valuesDir: REPO_VALUES,
+    valuesDir: deployValues(),
     dist: options.dist,
     allowContextMismatch: false,
     timeoutSeconds: 300,
@@ -106,7 +106,7 @@ export interface RolloutPicture {
 
 /** The image the tests' values give every target (the StatefulSet of a finished rollout runs it). */
 function deployedImage(): string {
-  return loadTargetValues(REPO_VALUES, 'dev', 'vultr').values.image;
+  return loadTargetValues(deployValues(), 'dev', 'vultr').values.image;
 }
 
 /**

@@ -1,0 +1,27 @@
+import { ValuesDir } from './values-dir';
+
+/** A GitOps repository of the tests' own (`.test` is a reserved name: it resolves nowhere). */
+export const DEPLOY_REPO_URL = 'https://git.restate-stack.test/platform-gitops.git';
+
+/**
+ * A scratch copy of the repository's values/ that deploy:preview and deploy:promote accept: `gitops.repoURL` set
+ * to a repository of the tests' own, since they refuse the shipped example (lib/deploy/placeholders.ts).
+ */
+export class DeployValuesDir extends ValuesDir {
+  constructor(into?: string) {
+    super(into);
+    this.set('base.yaml', ['gitops', 'repoURL'], DEPLOY_REPO_URL);
+  }
+}
+
+let shared: DeployValuesDir | undefined;
+
+/** One such copy per test process, for the tests that only read it; removed when the process exits. */
+export function deployValues(): string {
+  if (!shared) {
+    const copy = new DeployValuesDir();
+    shared = copy;
+    process.on('exit', () => copy.remove());
+  }
+  return shared.path;
+}
