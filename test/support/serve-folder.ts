@@ -25,9 +25,12 @@ if (lo.status !== 0) {
 }
 
 const server = createServer((request, response) => {
-  const path = resolve(root, `.${decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)}`);
-  const inside = path.startsWith(`${root}${sep}`);
-  (inside ? readFile(path) : Promise.reject(new Error('outside')))
+  Promise.resolve()
+    .then(() => {
+      const path = resolve(root, `.${decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)}`);
+      if (!path.startsWith(`${root}${sep}`)) throw new Error(`${path} is outside ${root}`);
+      return readFile(path);
+    })
     .then((body) => response.writeHead(200, { 'content-type': 'text/yaml' }).end(body))
     .catch(() => response.writeHead(404, 'Not Found').end());
 });
