@@ -121,7 +121,7 @@ function replicationEffect(before: unknown, after: unknown, facts: TargetFacts):
   const [from, to] = [show(before), show(after)];
   const lead =
     `default-replication ${from} → ${to} applies only at provisioning: a provisioned cluster keeps ${from} until provision.sh --ensure-replication ${to} ` +
-    `sets it (restatectl config set; the replica sets move within 20–30 s; refused while the cluster has fewer than ${to} nodes). `;
+    `sets it (restatectl config set; the replica sets follow within about 30 s; refused while the cluster has fewer than ${to} nodes). `;
   const [environment, provider] = facts.target.split('/');
   const byHand = `\`mise run provision --environment ${environment} --provider ${provider}\``;
   if (facts.provisioner === 'job') {
