@@ -197,6 +197,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const exits = new Map<Component, Promise<void>>();
   let namespace: NetworkNamespace | undefined;
   let adminKubeconfig = '';
+  let lines: Record<Component, string[]>;
   let stopped = false;
 
   const binEnv = (env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
@@ -271,53 +272,61 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       'kube-scheduler': kubeconfig(pki, 'kube-scheduler'),
     };
     namespace = await openNetworkNamespace();
-    const lines = commandLines(dir, pki, kubeconfigs);
-    // All at once: the controllers and the API server retry until what they talk to answers.
-    for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const) {
-      const log = openSync(join(logs, `${name}.log`), 'a');
-      const [command, ...prefix] = namespace.enter;
-      const child = spawn(command, [...prefix, binaries.paths[name], ...lines[name], ...(options.extraArgs?.[name] ?? [])], {
-        stdio: ['ignore', log, log],
-      });
-      closeSync(log);
-      running.add(child);
-      children.set(name, child);
-      exits.set(
-        name,
-        new Promise((resolve) =>
-          child.once('exit', () => {
-            running.delete(child);
-            resolve();
-          }),
-        ),
-      );
-    }
+    lines = commandLines(dir, pki, kubeconfigs);
   } catch (error) {
     if (error instanceof ControlPlaneError) return failStart(error.message);
     await stop();
     throw error;
   }
 
-  // Ready when the API server's /readyz and the controllers' and scheduler's health checks answer `ok`.
-  const checks: { name: Component; args: string[] }[] = [
-    { name: 'kube-apiserver', args: ['get', '--raw', '/readyz'] },
-    { name: 'kube-controller-manager', args: [`--server=https://${LOOPBACK}:${PORTS.controllerManager}`, 'get', '--raw', '/healthz'] },
-    { name: 'kube-scheduler', args: [`--server=https://${LOOPBACK}:${PORTS.scheduler}`, 'get', '--raw', '/readyz'] },
-  ];
-  for (const check of checks) {
+  const launch = (name: Component): void => {
+    const log = openSync(join(logs, `${name}.log`), 'a');
+    const [command, ...prefix] = namespace!.enter;
+    const child = spawn(command, [...prefix, binaries.paths[name], ...lines[name], ...(options.extraArgs?.[name] ?? [])], {
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    running.add(child);
+    children.set(name, child);
+    exits.set(
+      name,
+      new Promise((resolve) =>
+        child.once('exit', () => {
+          running.delete(child);
+          resolve();
+        }),
+      ),
+    );
+  };
+  /** Asks with the built kubectl until the answer is `ok`; undefined when ready, else why not. */
+  const waitOk = async (name: Component, args: readonly string[]): Promise<string | undefined> => {
     for (;;) {
       const ended = [...children].find(([, child]) => child.exitCode !== null || child.signalCode !== null);
       if (ended) {
-        const [name, child] = ended;
-        return failStart(`${name} ended while the control plane was starting (${child.signalCode ?? `exit status ${child.exitCode}`})`);
+        const [which, child] = ended;
+        return `${which} ended while the control plane was starting (${child.signalCode ?? `exit status ${child.exitCode}`})`;
       }
       if (Date.now() > deadline)
-        return failStart(`the control plane was not ready within ${options.timeoutMs ?? 60_000} ms: ${check.name} did not answer ok`);
-      const answer = await kubectl(['--request-timeout=5s', ...check.args], { check: false, timeoutMs: 10_000 }).catch(() => undefined);
-      if (answer?.code === 0 && answer.stdout.trim() === 'ok') break;
+        return `the control plane was not ready within ${options.timeoutMs ?? 60_000} ms: ${name} did not answer ok`;
+      const answer = await kubectl(['--request-timeout=5s', ...args], { check: false, timeoutMs: 10_000 }).catch(() => undefined);
+      if (answer?.code === 0 && answer.stdout.trim() === 'ok') return undefined;
       await sleep(100);
     }
-  }
+  };
+
+  // The store and the server first; the controller manager and the scheduler once the server is ready, so that their
+  // first list and watch succeed (started together, they back off while it comes up and are ready seconds later).
+  launch('etcd');
+  launch('kube-apiserver');
+  const serverDown = await waitOk('kube-apiserver', ['get', '--raw', '/readyz']);
+  if (serverDown) return failStart(serverDown);
+  launch('kube-controller-manager');
+  launch('kube-scheduler');
+  const [controllersDown, schedulerDown] = await Promise.all([
+    waitOk('kube-controller-manager', [`--server=https://${LOOPBACK}:${PORTS.controllerManager}`, 'get', '--raw', '/healthz']),
+    waitOk('kube-scheduler', [`--server=https://${LOOPBACK}:${PORTS.scheduler}`, 'get', '--raw', '/readyz']),
+  ]);
+  if (controllersDown ?? schedulerDown) return failStart((controllersDown ?? schedulerDown)!);
 
   return {
     binaries,
