@@ -10,6 +10,7 @@ import {
   type LoadedValues,
   loadTargets,
   loadTargetValues,
+  displayPath,
   problemsAcrossTargets,
   quantityToBytes,
   sopsFilePath,
@@ -95,6 +96,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   const folders = loaded.map(({ target }) => targetDir(target));
   const root = inspectOutputRoot(args.outdir, args.valuesDir, folders);
   const warnings = [...new Set(loaded.flatMap(({ values }) => values.warnings))];
+  if (args.environment && args.provider) warnings.push(...unlistedTargetNote(args.valuesDir, targets[0], join(root.shown, folders[0])));
 
   // Under `cdk8s synth -o DIR` the guards compare with the committed dist/ (what runs), not with DIR.
   const committed = args.guardOutdir
@@ -155,6 +157,26 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     lock?.release();
     if (!done && !output?.started) unclaimOutputRoot(root, claimed);
   }
+}
+
+/**
+ * A single-target synth of a pair that targets.yaml does not list writes it all the same; the next full synth
+ * removes that folder again (it keeps only the listed targets). Says so, unless targets.yaml cannot be read (the
+ * full synth reports that).
+ */
+function unlistedTargetNote(valuesDir: string, target: Target, shown: string): string[] {
+  let listed: Target[];
+  try {
+    listed = loadTargets(valuesDir);
+  } catch (error) {
+    if (error instanceof ValuesError) return [];
+    throw error;
+  }
+  if (listed.some((t) => t.environment === target.environment && t.provider === target.provider)) return [];
+  return [
+    `${targetDir(target)} is not in ${displayPath(join(valuesDir, 'targets.yaml'))}: the next full synth removes ${shown} again; ` +
+      'list it there to keep it',
+  ];
 }
 
 /** The real path of a folder that may not exist yet. */
