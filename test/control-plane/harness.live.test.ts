@@ -13,10 +13,10 @@ import { lostFields } from './fields';
 import { type ControlPlane, PORTS, processAlive, startControlPlane } from './harness';
 import { type CrdObject, installCrds } from './install-crds';
 import { readPin } from './pin';
+import { crds as argoCrds } from '../../imports/crds/argoproj.io-v3.5.1';
+import { crds as restateCrds } from '../../imports/crds/restate.dev-v1.7.4';
 
 const ROOT = join(__dirname, '..', '..');
-/** The upstream CRD files kept beside the project (each with its source and sha256 in SOURCES.md there). */
-const SHARED_CRDS = join(ROOT, '..', 'shared', 'crds');
 const FIELD_MANAGER = 'restate-stack';
 const pin = readPin(readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8'));
 
@@ -172,11 +172,8 @@ describe('a control plane built from the pinned Go modules', () => {
 
   test('a synthesized target applies server-side in order, keeps every field written, and a second apply changes nothing', async () => {
     // GIVEN what Argo CD's install and the operator's chart put there first: their CRDs (operator 1.7.4, Argo CD
-    // v3.5.1, read from the upstream files beside the project) and the argocd namespace
-    const crds = [
-      ...yamlObjects(join(SHARED_CRDS, 'restate-operator-1.7.4-restateclusters.yaml')),
-      ...yamlObjects(join(SHARED_CRDS, 'argo-cd-v3.5.1', 'application-and-appproject-crds.yaml')),
-    ] as CrdObject[];
+    // v3.5.1, as generated into imports/crds from the upstream files) and the argocd namespace
+    const crds = [...restateCrds, ...argoCrds] as readonly CrdObject[];
     await installCrds(cp, crds);
     await namespace('argocd');
     const files = ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => join(ROOT, 'dist', 'dev', 'vultr', name));
