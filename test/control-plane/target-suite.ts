@@ -3,6 +3,7 @@
  * the committed target applies and re-applies as a no-op, and every change the docs describe applies on top of it
  * through promote and through the target's GitOps tool, or synth refuses it before anything is applied.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crds as restate174 } from '../../imports/crds/restate.dev-v1.7.4';
 import { crds as restate281 } from '../../imports/crds/restate.dev-v2.8.1';
@@ -104,8 +105,10 @@ export function describeTarget(environment: string, provider: string, start: (op
               await applyTarget(cp, step.dir!, delivery);
             }
 
-            // THEN no apply was refused (applyTarget rejects on any kubectl error), and the cluster holds every
-            // field of the last commit as written
+            // THEN the change changed the target's manifests (else this case would prove nothing), no apply was
+            // refused (applyTarget rejects on any kubectl error), and the cluster holds every field of the last commit
+            const text = (dir: string) => numberedFiles(dir).map((file) => readFileSync(file, 'utf8'));
+            expect(text(workspace.dir)).not.toEqual(text(committed));
             const last = await deliveredObjects(cp, workspace.dir, delivery);
             expect(await lostFieldsOf(cp, last)).toEqual([]);
           } finally {
