@@ -209,19 +209,16 @@ export async function diffTarget(cp: ControlPlane, dir: string, delivery: Delive
 
 /** Deletes every object a target folder holds (test isolation between cases; no operator, so no finalizers). */
 export async function removeTarget(cp: ControlPlane, dir: string): Promise<void> {
-  for (const file of numberedFiles(dir).reverse())
-    await cp.kubectl(['delete', '-f', file, '--ignore-not-found', '--wait=true', '--timeout=60s']);
-  for (const folder of ['argocd', 'flux']) {
-    const path = join(dir, folder);
-    if (!statSafe(path)) continue;
-    for (const file of readdirSync(path).filter((name) => /^(application|appproject|kustomizations)\.yaml$/.test(name)))
-      await cp.kubectl(['delete', '-f', join(path, file), '--ignore-not-found', '--wait=true', '--timeout=60s']);
-  }
+  const tool = ['argocd/application.yaml', 'argocd/appproject.yaml', 'flux/kustomizations.yaml']
+    .map((file) => join(dir, file))
+    .filter(fileExists);
+  const files = [...numberedFiles(dir), ...tool].flatMap((file) => ['-f', file]);
+  await cp.kubectl(['delete', ...files, '--ignore-not-found', '--wait=true', '--timeout=60s']);
 }
 
-function statSafe(path: string): boolean {
+function fileExists(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path).isFile();
   } catch {
     return false;
   }
