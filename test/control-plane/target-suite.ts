@@ -73,6 +73,28 @@ export function describeTarget(environment: string, provider: string, start: (op
       expect(diffs.map((d) => [d.code, d.stdout, d.stderr])).toEqual(diffs.map(() => [0, '', '']));
     }, 60_000);
 
+    if (facts.tool === 'argocd') {
+      test("the health checks patch merges into Argo CD's argocd-cm with the command docs/gitops.md gives", async () => {
+        // GIVEN argocd-cm as Argo CD's install makes it (one key of its own)
+        const installed = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'argocd-cm', namespace: 'argocd' },
+          data: { 'admin.enabled': 'true' },
+        };
+        await cp.kubectl(['apply', '--server-side', '--field-manager=argocd-install', '-f', '-'], { input: JSON.stringify(installed) });
+        const patch = join(committed, 'argocd', 'patches', 'argocd-cm.yaml');
+
+        // WHEN the patch is merged as the docs say
+        await cp.kubectl(['-n', 'argocd', 'patch', 'configmap', 'argocd-cm', '--type', 'merge', '--patch-file', patch]);
+
+        // THEN every key of the patch is there as written, and the install's own key is kept
+        const [written] = yamlObjects(patch);
+        expect(Object.keys(written.data).length).toBeGreaterThan(0);
+        expect(await lostFieldsOf(cp, [written, installed])).toEqual([]);
+      }, 30_000);
+    }
+
     for (const change of CHANGES) {
       for (const delivery of deliveries) {
         test(`${change.name}: applies through ${delivery} on top of the committed target, or synth refuses it first`, async () => {
