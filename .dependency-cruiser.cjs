@@ -1,6 +1,7 @@
 /**
  * The dependency rules of docs/ARCHITECTURE.md, checked by `npm run lint:deps` (dependency-cruiser) in CI.
- * Imports go one way: errors/ <- values/ <- target/ <- stack/ <- synth/, deploy/, verify/, review/ <- the edges (main.ts, lib/<x>/cli.ts).
+ * Imports go one way: errors/ <- values/ <- target/ <- stack/ <- synth/, deploy/, verify/, review/ <- the edges (main.ts, lib/<x>/cli.ts),
+ * and values/ <- cli/ <- the four commands. test/architecture.test.ts checks these rules against ARCHITECTURE's folder table.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -71,6 +72,13 @@ module.exports = {
       comment: 'values/ imports nothing else of lib/ but the error base type.',
       from: { path: '^lib/values/' },
       to: { path: '^lib/', pathNot: ['^lib/values/', '^lib/errors/'] },
+    },
+    {
+      name: 'cli-below-the-commands',
+      severity: 'error',
+      comment: "cli/ (the commands' argument helpers) imports nothing else of lib/ but values/ and errors/.",
+      from: { path: '^lib/cli/' },
+      to: { path: '^lib/', pathNot: ['^lib/cli/', '^lib/values/', '^lib/errors/'] },
     },
     {
       name: 'errors-at-the-very-bottom',

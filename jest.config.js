@@ -4,8 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  // One private TMPDIR for the whole run, removed at its end (test/support/temp-root.js).
-  globalSetup: '<rootDir>/test/support/temp-root.js',
+  // One private TMPDIR for the whole run, removed at its end (test/support/temp-root.js); and the Kubernetes control
+  // plane, built or found in the cache, when a selected test file uses it (test/support/global-setup.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/temp-root.js',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   // Jest's default (CPUs - 1) is a single worker on a 2-CPU machine, which runs every file one after another;

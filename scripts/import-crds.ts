@@ -1,95 +1,161 @@
 /**
- * Regenerates imports/ from the RestateCluster CRD of each supported operator version, one module per version:
+ * Regenerates imports/ from the upstream CRD files that scripts/crd-pins.ts pins (URL and sha256 of each):
  *
- *   imports/operator-<version>/restate.dev.ts           typed constructs (`cdk8s import`)
- *   imports/operator-<version>/restate.dev.schema.json  the CRD's openAPIV3Schema, for validating synthesized objects in tests
+ *   imports/crds/<group>-<tag>.ts        the CustomResourceDefinitions as data, as an API server takes them (tests
+ *                                        install them, and validate objects against their schemas)
+ *   imports/operator-<version>/restate.dev.ts   the RestateCluster class of each operator version (`cdk8s import`)
+ *   imports/<group>.ts                   the Argo CD, Flux and PodMonitor classes (`cdk8s import`)
  *
- * One folder per version because `cdk8s import` names its output after the API group: two CRDs of
- * `restate.dev` imported into one folder would overwrite each other.
+ * Usage: npm run import [-- --from upstream|DIR|URL|generated] [--out DIR]
  *
- * Usage: npm run import [-- --version 1.7.4|2.8.1 [--from FILE_OR_URL] [--out DIR]]
+ *   --from upstream   download each file from its pinned URL at the tag
+ *   --from DIR        read each file under DIR, at the path the pin names (the layout of ../shared/crds)
+ *   --from URL        download each file from URL/<that path> (a mirror of such a folder)
+ *   --from generated  no upstream file: the CRDs already in imports/crds/ (after a change to this script or cdk8s)
+ *   default           ../shared/crds beside the checkout when it exists, else upstream
+ *   --out DIR         write the tree into DIR instead of imports/ (to compare)
  *
- * Without --from each CRD is downloaded from the operator's repository at the version's tag (upstreamCrdUrl), so
- * a fresh clone can re-import; --from reads a local copy (offline) or another URL, --out writes that version's
- * module elsewhere than imports/operator-<version>/ (for a comparison); both need --version. A failure names its
- * cause (no such file, DNS, HTTP status, not the CRD), leaves imports/ as it was, and exits 1.
+ * Every file is read and checked (its sha256, then the CRDs it holds) before anything is written, and everything is
+ * generated into a private folder first: a failure prints one line naming its cause and leaves imports/ as it was.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { CrdSourceError, readCrdSource, restateClusterCrd, upstreamCrdUrl } from './crd-source';
+import { join, relative, resolve } from 'node:path';
+import { CRD_PINS, type CrdModulePin } from './crd-pins';
+import { type Crd, type CrdSource, CrdSourceError, checkCrds, checkGeneratedFrom, crdsOf, readLocal, readPinnedFile } from './crd-source';
 
 const ROOT = resolve(__dirname, '..');
+const SHARED_CRDS = resolve(ROOT, '..', 'shared', 'crds');
+const CDK8S = join(ROOT, 'node_modules', '.bin', 'cdk8s');
+const USAGE = 'usage: npm run import [-- --from upstream|DIR|URL|generated] [--out DIR]';
 
-/** The operator versions the stack supports (lib/values/operator-versions.ts). */
-const VERSIONS = ['1.7.4', '2.8.1'] as const;
-const OPTIONS = new Set(['--version', '--from', '--out']);
+/** Which typed classes `cdk8s import` makes of which CRDs, into which folder of imports/ (one module per API group). */
+const TYPED: ReadonlyArray<{ readonly module: string; readonly kinds?: readonly string[]; readonly folder: string }> = [
+  // one folder per operator version: two imports of restate.dev into one folder overwrite each other
+  { module: 'restate.dev-v1.7.4', kinds: ['RestateCluster'], folder: 'operator-1.7.4' },
+  { module: 'restate.dev-v2.8.1', kinds: ['RestateCluster'], folder: 'operator-2.8.1' },
+  { module: 'argoproj.io-v3.5.1', folder: '.' },
+  { module: 'source.toolkit.fluxcd.io-v1.9.1', folder: '.' },
+  { module: 'helm.toolkit.fluxcd.io-v1.6.3', folder: '.' },
+  { module: 'kustomize.toolkit.fluxcd.io-v1.9.4', folder: '.' },
+  { module: 'monitoring.coreos.com-v0.93.0', kinds: ['PodMonitor'], folder: '.' },
+];
 
-function option(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  if (index < 0) return undefined;
-  const value = process.argv[index + 1];
-  if (!value || value.startsWith('--')) throw new CrdSourceError(`${name} needs a value`);
-  return value;
+type Source = CrdSource | { readonly kind: 'generated' };
+
+function parseArgs(argv: readonly string[]): { source: Source; out: string } {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const [name, value] = [argv[i]!, argv[i + 1]];
+    if (name !== '--from' && name !== '--out') throw new CrdSourceError(`unknown argument ${name}; ${USAGE}`);
+    if (value === undefined || value.startsWith('--')) throw new CrdSourceError(`${name} needs a value; ${USAGE}`);
+    values.set(name, value);
+  }
+  const from = values.get('--from') ?? (existsSync(SHARED_CRDS) ? SHARED_CRDS : 'upstream');
+  const source: Source =
+    from === 'upstream' || from === 'generated'
+      ? { kind: from }
+      : /^https?:\/\//.test(from)
+        ? { kind: 'mirror', at: from }
+        : { kind: 'folder', at: resolve(from) };
+  return { source, out: resolve(values.get('--out') ?? join(ROOT, 'imports')) };
 }
 
-async function importVersion(version: string, from: string | undefined, outDir: string | undefined): Promise<void> {
-  const upstream = upstreamCrdUrl(version);
-  const source = from ?? upstream;
-  const text = await readCrdSource(source);
-  const crd = restateClusterCrd(source, text);
-  const out = resolve(outDir ?? join(ROOT, 'imports', `operator-${version}`));
-  const versions: Array<{ name: string; schema: { openAPIV3Schema: unknown } }> = crd.spec.versions;
-  const schemaFile = {
-    $comment: `Generated by \`npm run import\` from the RestateCluster CRD of operator ${version}; do not edit.`,
-    // The upstream file (or the URL --from named); a local copy read instead is told apart by its sha256.
-    source: /^https?:/.test(source) ? source : upstream,
-    sha256: createHash('sha256').update(text).digest('hex'),
-    group: crd.spec.group,
-    kind: crd.spec.names.kind,
-    scope: crd.spec.scope,
-    versions: Object.fromEntries(versions.map((v) => [v.name, v.schema.openAPIV3Schema])),
-  };
-  // cdk8s import reads the text already checked above (never a second download), from a private temporary file;
-  // the schema file is written only once the import succeeded, so a failure leaves the module as it was.
-  const scratch = mkdtempSync(join(tmpdir(), 'restate-stack-import-'));
-  try {
-    const file = join(scratch, 'restateclusters.yaml');
-    writeFileSync(file, text);
-    mkdirSync(out, { recursive: true });
-    const result = spawnSync('npx', ['cdk8s', 'import', file, '--output', out, '--no-save', '--language', 'typescript'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
-    });
-    if (result.status !== 0) {
-      throw new CrdSourceError(
-        `cdk8s import of operator ${version} failed with exit status ${result.status}${result.error ? ` (${result.error.message})` : ''}`,
-      );
+/** Each module's CRDs, all read and checked before anything is generated. */
+async function readModules(source: Source): Promise<Map<string, Crd[]>> {
+  const modules = new Map<string, Crd[]>();
+  for (const pin of CRD_PINS) {
+    if (source.kind === 'generated') {
+      const file = join(ROOT, 'imports', 'crds', `${pin.module}.ts`);
+      const from = relative(ROOT, file);
+      checkGeneratedFrom(from, readLocal(file), pin);
+      const { crds } = require(file) as { crds: Record<string, any>[] };
+      modules.set(pin.module, checkCrds(from, crds, pin.group, kindsOf(pin)));
+      continue;
     }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    const crds: Crd[] = [];
+    for (const file of pin.files) {
+      const { text, from } = await readPinnedFile(file, source);
+      crds.push(...crdsOf(from, text, pin.group, file.kinds));
+    }
+    modules.set(pin.module, crds);
   }
-  writeFileSync(join(out, 'restate.dev.schema.json'), `${JSON.stringify(schemaFile, null, 2)}\n`);
+  return modules;
+}
+
+function kindsOf(pin: CrdModulePin): string[] {
+  return pin.files.flatMap((file) => file.kinds);
+}
+
+/** What the API server needs of a CRD: its name and the labels and annotations upstream gives it, and the whole spec. */
+function served(crd: Crd): Crd {
+  const { name, labels, annotations } = crd.metadata;
+  return { apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name, labels, annotations }, spec: crd.spec };
+}
+
+/** imports/crds/<module>.ts: a header naming each upstream file and its sha256, and the CRDs as data. */
+function crdModuleText(pin: CrdModulePin, crds: readonly Crd[]): string {
+  const tag = pin.module.slice(pin.group.length + 1);
+  const sources = pin.files.flatMap((file) => [
+    ...file.upstream.map((url, index) => `//   ${index > 0 ? '+ ' : ''}${url}`),
+    `//     sha256 ${file.sha256}${file.upstream.length > 1 ? ' (of these joined by a line ---)' : ''}`,
+  ]);
+  return [
+    '// Generated by scripts/import-crds.ts (`npm run import`); do not edit.',
+    `// The CustomResourceDefinitions of ${pin.group} at ${tag}, as an API server takes them: ${kindsOf(pin).join(', ')}.`,
+    '// From these upstream files, each read only if its sha256 is the one scripts/crd-pins.ts records:',
+    ...sources,
+    "import type { ICustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';",
+    '',
+    `export const crds: readonly ICustomResourceDefinition[] = ${JSON.stringify(crds.map(served), null, 2)};`,
+    '',
+  ].join('\n');
+}
+
+function cdk8sImport(file: string, outdir: string): void {
+  mkdirSync(outdir, { recursive: true });
+  const result = spawnSync(CDK8S, ['import', file, '--output', outdir, '--no-save', '--language', 'typescript'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+  });
+  if (result.status !== 0) {
+    const why = result.error?.message ?? (result.stderr.trim().split('\n').pop() || `exit status ${result.status}`);
+    throw new CrdSourceError(`cdk8s import into ${outdir} failed: ${why}`);
+  }
+}
+
+/** Everything imports/ holds, generated into `staging`. */
+function generate(modules: ReadonlyMap<string, Crd[]>, staging: string): void {
+  const inputs = join(staging, 'inputs');
+  const tree = join(staging, 'imports');
+  mkdirSync(join(tree, 'crds'), { recursive: true });
+  mkdirSync(inputs);
+  for (const pin of CRD_PINS) writeFileSync(join(tree, 'crds', `${pin.module}.ts`), crdModuleText(pin, modules.get(pin.module)!));
+  for (const { module, kinds, folder } of TYPED) {
+    // JSON is YAML: one document per CRD, the same text whatever the source, so the classes depend on the CRDs only
+    const crds = modules.get(module)!.filter((crd) => !kinds || kinds.includes(crd.spec.names.kind));
+    const file = join(inputs, `${module}.yaml`);
+    writeFileSync(file, crds.map((crd) => JSON.stringify(crd)).join('\n---\n'));
+    cdk8sImport(file, join(tree, folder));
+  }
 }
 
 async function main(): Promise<void> {
-  const usage = 'usage: npm run import [-- --version 1.7.4|2.8.1 [--from FILE_OR_URL] [--out DIR]]';
-  const unknown = process.argv
-    .slice(2)
-    .filter((arg, i, all) => arg.startsWith('--') && !OPTIONS.has(arg) && !OPTIONS.has(all[i + 1] === arg ? '' : (all[i - 1] ?? '')));
-  if (unknown.length > 0) throw new CrdSourceError(`unknown option ${unknown[0]}; ${usage}`);
-  const version = option('--version');
-  const from = option('--from');
-  const out = option('--out');
-  if (version !== undefined && !(VERSIONS as readonly string[]).includes(version))
-    throw new CrdSourceError(`--version must be one of ${VERSIONS.join(', ')}`);
-  if ((from !== undefined || out !== undefined) && version === undefined) {
-    throw new CrdSourceError(`--from and --out need --version (which operator version the CRD is of); ${usage}`);
+  const { source, out } = parseArgs(process.argv.slice(2));
+  const named = source.kind === 'upstream' || source.kind === 'generated' ? source.kind : source.at;
+  process.stdout.write(`import: reading the CRDs from ${named}\n`);
+  const modules = await readModules(source);
+  const staging = mkdtempSync(join(tmpdir(), 'restate-stack-import-'));
+  try {
+    generate(modules, staging);
+    cpSync(join(staging, 'imports'), out, { recursive: true });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  for (const v of version ? [version] : VERSIONS) await importVersion(v, from, out);
+  process.stdout.write(`import: wrote ${relative(process.cwd(), out) || '.'}\n`);
 }
 
 main().catch((error: Error) => {

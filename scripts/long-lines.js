@@ -10,7 +10,7 @@ const LIMIT = 200;
 const root = join(__dirname, '..');
 const files = execFileSync('git', ['ls-files', '-z', '--', '*.ts', '*.js', '*.cjs', '*.sh'], { cwd: root, encoding: 'utf8' })
   .split('\0')
-  .filter((file) => file !== '' && !/^(imports|dist|crds)\//.test(file) && existsSync(join(root, file)));
+  .filter((file) => file !== '' && !/^(imports|dist)\//.test(file) && existsSync(join(root, file)));
 
 let found = 0;
 for (const file of files) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { anchorsOf, brokenLinks, docFiles, headingAnchor } from './support/markdown-links';
+import { anchorsOf, brokenCommentReferences, brokenLinks, docFiles, headingAnchor } from './support/markdown-links';
 
 const repoRoot = resolve(__dirname, '..');
 const docNames = readdirSync(join(repoRoot, 'docs'))
@@ -31,6 +31,57 @@ describe('the README and docs/', () => {
     // THEN each docs/*.md file is linked from it
     const unlinked = docNames.filter((name) => !readme.includes(`](docs/${name}`));
     expect(unlinked).toEqual([]);
+  });
+});
+
+/** Every YAML file under `dir`, recursively, sorted. */
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory() ? yamlFiles(join(dir, entry.name)) : entry.name.endsWith('.yaml') ? [join(dir, entry.name)] : [],
+    )
+    .sort();
+}
+
+describe('the comments of values/', () => {
+  test('every document a values-file comment names exists, with the heading it names', () => {
+    // GIVEN every values file and its comments
+    const files = yamlFiles(join(repoRoot, 'values'));
+    expect(files.length).toBeGreaterThan(0);
+    // WHEN their references to documents are resolved
+    const problems = files.flatMap((file) => brokenCommentReferences(file, repoRoot));
+    // THEN each names an existing file, and a heading by its anchor
+    expect(problems).toEqual([]);
+  });
+
+  test('the check names a missing file, a missing heading, a quoted section and a bare README, and passes good ones', () => {
+    // GIVEN a scratch repository with a values file whose comments point well and badly
+    const root = mkdtempSync(join(tmpdir(), 'values-comments-'));
+    mkdirSync(join(root, 'docs'));
+    writeFileSync(join(root, 'docs', 'values.md'), '# Values\n\n## Values reference\n');
+    writeFileSync(
+      join(root, 'base.yaml'),
+      [
+        '# Every key: docs/values.md#values-reference (and docs/values.md).',
+        'replicas: 3 # see docs/gone.md',
+        '# A wrapped comment that names',
+        '# docs/values.md#no-such-heading',
+        'image: x # README.md ("Values reference")',
+        '# see README before switching',
+        'url: http://example.com/x # no document here',
+        '',
+      ].join('\n'),
+    );
+    // WHEN its comments are checked
+    const problems = brokenCommentReferences(join(root, 'base.yaml'), root);
+    // THEN exactly the bad references are reported, each with file, line and what is wrong
+    expect(problems).toEqual([
+      'base.yaml:2: docs/gone.md: docs/gone.md does not exist',
+      'base.yaml:3: docs/values.md#no-such-heading: docs/values.md has no heading with anchor #no-such-heading',
+      'base.yaml:5: README.md: names a section in quotes; name it as README.md#anchor',
+      'base.yaml:5: README.md: README.md does not exist',
+      'base.yaml:6: names "README" without a file: write its path, e.g. README.md#heading',
+    ]);
   });
 });
 

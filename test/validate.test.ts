@@ -188,7 +188,7 @@ describe('validateManifest', () => {
         a.spec.source.repoUrl = a.spec.source.repoURL;
         delete a.spec.source.repoURL;
       });
-      // WHEN validated against the vendored Argo CD CRD THEN the unknown and the missing field are named
+      // WHEN validated against the Argo CD CRD THEN the unknown and the missing field are named
       expect(validateManifest(bad)).toEqual(["/spec/source: must have required property 'repoURL'", '/spec/source/repoUrl: unknown field']);
     });
 

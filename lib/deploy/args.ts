@@ -3,7 +3,7 @@ import { DeployError } from './errors';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 import { ExitCode } from '../errors/user-error';
 import { unknownFlagMessage } from '../cli/suggest-flag';
-import { closest } from '../values/suggest';
+import { didYouMean } from '../values/suggest';
 
 export const COMMANDS = ['build', 'preview', 'promote', 'provision', 'status', 'recover'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -152,6 +152,14 @@ function knownCommand(argv: readonly string[]): Command | undefined {
   return COMMANDS.find((command) => argv.includes(command));
 }
 
+/**
+ * The name a mistake on this command line is reported under: the command's own (`status: unknown option …`), as
+ * its later errors are, or `deploy` when the command line names none.
+ */
+export function reportedCommand(argv: readonly string[]): string {
+  return knownCommand(argv) ?? 'deploy';
+}
+
 /** Parses the deploy command line; mistakes are DeployErrors with exit status 2. */
 export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpRequest {
   let parsed;
@@ -170,10 +178,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpReque
     throw usageError(positionals.length === 0 ? 'name a command' : `one command only, got: ${positionals.join(' ')}`);
   const command = positionals[0] as Command;
   if (!COMMANDS.includes(command)) {
-    const suggestion = closest(positionals[0]!, COMMANDS);
-    throw usageError(
-      `unknown command "${positionals[0]}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${COMMANDS.join(', ')}`,
-    );
+    throw usageError(`unknown command "${positionals[0]}"${didYouMean(positionals[0]!, COMMANDS)}; known: ${COMMANDS.join(', ')}`);
   }
 
   if (!values.environment || !values.provider) throw usageError('--environment and --provider are both required', command);
@@ -201,15 +206,15 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs | HelpReque
     dist: values.dist!,
     context: values.context,
     allowContextMismatch: values['allow-context-mismatch']!,
-    timeoutSeconds: values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseTimeout(values.timeout),
+    timeoutSeconds: values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseTimeout(values.timeout, command),
     forceConflicts: values['force-conflicts']!,
     ...(command === 'recover' ? { node: values.node, yes: values.yes } : {}),
   };
 }
 
-function parseTimeout(text: string): number {
+function parseTimeout(text: string, command: Command): number {
   if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 86400) {
-    throw usageError(`--timeout must be a whole number of seconds between 1 and 86400, got "${text}"`, 'promote');
+    throw usageError(`--timeout must be a whole number of seconds between 1 and 86400, got "${text}"`, command);
   }
   return Number(text);
 }

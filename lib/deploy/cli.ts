@@ -5,7 +5,7 @@
  *
  * Called by the mise tasks (mise.toml) and the npm scripts. Each command has its own --help.
  */
-import { parseDeployArgs } from './args';
+import { parseDeployArgs, reportedCommand } from './args';
 import { DeployError } from './errors';
 import { runDeploy } from './commands';
 import { KubectlProcess } from './process';
@@ -39,7 +39,7 @@ function main(argv: readonly string[]): number {
     args = parseDeployArgs(argv);
   } catch (error) {
     if (!(error instanceof DeployError)) throw error;
-    process.stderr.write(`deploy: ${error.message}\n`);
+    process.stderr.write(`${reportedCommand(argv)}: ${error.message}\n`);
     return error.exitCode;
   }
   if ('help' in args) {
@@ -52,6 +52,7 @@ function main(argv: readonly string[]): number {
     helmExecutable: process.env.HELM,
     confirm: askOnTerminal,
     tools: toolsOnPath(),
+    checkContextExists: true,
   });
 }
 

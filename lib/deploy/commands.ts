@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { ManifestError } from '../target/manifest-error';
 import { applyAcknowledgements, loadTargetValues, sopsFilePath, targetDir, ValuesError, warningLines } from '../values';
 import type { DeployArgs } from './args';
-import { chooseContext } from './context';
+import { chooseContext, missingContextError } from './context';
 import { DeployError } from './errors';
-import { currentContextArgs } from './kubectl';
+import { contextExistsArgs, currentContextArgs } from './kubectl';
 import { FIRST_DEPLOY_HINT, preview } from './preview';
 import { promote } from './promote';
 import { provisionInPod } from './provision';
@@ -47,6 +47,12 @@ export interface DeployDeps {
    * @default - nobody to ask: recover needs --yes
    */
   readonly confirm?: Confirm;
+  /**
+   * Checks once, before any call to a cluster, that the kubeconfig holds the chosen context (`kubectl config
+   * get-contexts NAME`), so that a missing one is one line instead of a failure of every call.
+   * @default false - no check (the command-line edge checks)
+   */
+  readonly checkContextExists?: boolean;
 }
 
 /**
@@ -117,6 +123,10 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     allowMismatch: args.allowContextMismatch,
   });
   if (choice.warning) report.warn(`warning: ${choice.warning}`);
+  if (deps.checkContextExists) {
+    const known = deps.kubectl.run(contextExistsArgs(choice.context));
+    if (known.code !== 0) throw missingContextError(choice.context, known.stderr || known.stdout);
+  }
   const session = new Session(deps.kubectl, choice.context, report, deps.waitTiming);
   report.info(`${args.command} ${targetDir(values)} (cluster ${values.clusterName}) on kube context "${choice.context}"`);
 

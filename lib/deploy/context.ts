@@ -45,3 +45,15 @@ export function chooseContext(inputs: ContextInputs): ContextChoice {
         `pass --allow-context-mismatch only if "${used}" really is the cluster for "${environment}".`;
   throw new DeployError(`refusing to run: ${problem}. ${fixes}`);
 }
+
+/**
+ * The one-line error for a kube context the kubeconfig does not hold (`kubectl config get-contexts NAME` exited
+ * non-zero with `said`): checked once, before any call to a cluster, instead of every call failing on its own.
+ */
+export function missingContextError(context: string, said: string): DeployError {
+  const reason = said.trim().split('\n')[0] || 'no such context';
+  return new DeployError(
+    `kube context "${context}" does not exist in your kubeconfig (kubectl: ${reason}); ` +
+      '`kubectl config get-contexts` lists the ones you have: pass --context NAME, or add this one to your kubeconfig',
+  );
+}

@@ -24,6 +24,14 @@ export function currentContextArgs(): string[] {
   return ['config', 'current-context'];
 }
 
+/**
+ * `kubectl config get-contexts NAME -o name`: reads the kubeconfig only (no cluster), prints NAME and exits 0 when
+ * the context exists, exits 1 with `error: context NAME not found` when it does not.
+ */
+export function contextExistsArgs(context: string): string[] {
+  return ['config', 'get-contexts', context, '-o', 'name'];
+}
+
 /** Server-side apply of one file with our field manager. */
 export function applyArgs(context: string, file: string, options: ApplyOptions = {}): string[] {
   return [

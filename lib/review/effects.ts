@@ -1,10 +1,13 @@
+import { ChartIds } from '../target/charts';
+import { TARGET_FILE } from '../target/files';
 import { podName } from '../target/operator-names';
 import { RESTATE_CLUSTER_KIND } from '../target/restate-cluster';
+import { type Delivery, OPERATOR_FEATURES, type OperatorVersion, type Provisioner } from '../values';
 import { type FieldChange, objectLabel, type ObjectChange } from './object-diff';
 
 /**
- * What a change does to a running cluster, each stated from facts of operator 1.7.4 and Restate 1.4–1.7 (the
- * sources are in docs/plan.md). Kinds are stable names for tools reading `--format json`.
+ * What a change does to a running cluster, each stated from facts of operators 1.7.4 and 2.8.1 and Restate 1.4–1.7
+ * (the sources are in docs/plan.md). Kinds are stable names for tools reading `--format json`.
  */
 export type EffectKind =
   | 'rolling-restart'
@@ -32,6 +35,20 @@ export interface Effect {
   readonly summary: string;
   /** The change rule or guard that found it (`storage-shrink`, a `checkTargetChange` rule name). */
   readonly rule?: string;
+}
+
+/** What plan needs to know of a target besides its objects, from its values after the change. */
+export interface TargetFacts {
+  /** `<environment>/<provider>`. */
+  readonly target: string;
+  readonly operatorVersion: OperatorVersion;
+  /**
+   * Who provisions the cluster: our Job (`job`), the operator (`operator`, 2.8.1's `spec.cluster.autoProvision`), the
+   * cluster itself (`self`: object-store metadata, `auto-provision = true`), or a person (`manual`: `mise run provision`,
+   * or promote's provisioning step).
+   */
+  readonly provisioner: Provisioner | 'self' | 'manual';
+  readonly delivery: Delivery;
 }
 
 type Cluster = Readonly<Record<string, any>>;
@@ -78,8 +95,61 @@ function configChange(fields: readonly FieldChange[], key: string): FieldChange 
   return fields.find((field) => field.path === `spec.config#${key}`);
 }
 
+/** How fast the operator's StatefulSet moves on to the next pod, and what that means for the partitions. */
+function readinessRisk(version: OperatorVersion): string {
+  const delay = OPERATOR_FEATURES[version].readinessDelaySeconds;
+  if (delay === 0) {
+    return (
+      `Under operator ${version} the readiness probe (/health on 9070) has no initial delay: a restarted pod counts as Ready within about a second ` +
+      'while its partitions need 15–20 s, so the rollout can outrun them. Measured on a 3-node cluster: about 40 s of unavailability. ' +
+      'Roll at a quiet time.'
+    );
+  }
+  return (
+    `Under operator ${version} a restarted pod counts as Ready only ${delay} s after it starts (the readiness probe's initial delay), ` +
+    'by when its partitions (15–20 s) are led again: measured with that gate, no write failed during a roll.'
+  );
+}
+
+/**
+ * What raising or lowering `restate.defaultReplication` does to a running cluster: `default-replication` applies
+ * only when a cluster is provisioned (restate-server resolves it in ProvisionCluster alone; a provisioned cluster
+ * answers a second provisioning with AlreadyExists), so the live replication changes only when something runs
+ * provision.sh --ensure-replication (`restatectl config set`). Who runs it differs per provisioner (docs/provisioning.md).
+ */
+function replicationEffect(before: unknown, after: unknown, facts: TargetFacts): Effect {
+  const [from, to] = [show(before), show(after)];
+  const lead =
+    `default-replication ${from} → ${to} applies only at provisioning: a provisioned cluster keeps ${from} until provision.sh --ensure-replication ${to} ` +
+    `sets it (restatectl config set; the replica sets follow within about 30 s; refused while the cluster has fewer than ${to} nodes). `;
+  const [environment, provider] = facts.target.split('/');
+  const byHand = `\`mise run provision --environment ${environment} --provider ${provider}\``;
+  if (facts.provisioner === 'job') {
+    const sync =
+      facts.delivery === 'argocd'
+        ? 'Argo CD runs it on the sync of this change (a Sync hook runs on every sync)'
+        : facts.delivery === 'flux'
+          ? 'Flux re-creates the changed Job (force: true)'
+          : 'Argo CD runs it on every sync (a Sync hook) and Flux re-creates the changed Job (force: true)';
+    return {
+      kind: 'replication-step',
+      severity: 'info',
+      summary: `${lead}The provisioning Job does that, with --ensure-replication ${to}, each time it runs: promote re-creates it, and ${sync}.`,
+    };
+  }
+  const summary =
+    facts.provisioner === 'manual'
+      ? `${lead}Promote does that (its provisioning step runs it in ${podName(0)}); an Argo CD or Flux sync does not: after the sync, run ${byHand}.`
+      : `${lead}Nothing runs it by itself: ${
+          facts.provisioner === 'operator'
+            ? `operator ${facts.operatorVersion} provisions once and never changes the replication afterwards`
+            : 'the cluster provisioned itself (auto-provision)'
+        }, and neither promote nor Argo CD or Flux runs the step. Once the nodes run, run ${byHand}.`;
+  return { kind: 'replication-step', severity: 'warn', summary };
+}
+
 /** The effects of a change to a RestateCluster that exists before and after. */
-function clusterEffects(change: ObjectChange): Effect[] {
+function clusterEffects(change: ObjectChange, facts: TargetFacts): Effect[] {
   const effects: Effect[] = [];
   const [before, after] = [change.before!, change.after!];
   const running = replicasOf(before);
@@ -90,9 +160,7 @@ function clusterEffects(change: ObjectChange): Effect[] {
       severity: 'warn',
       summary:
         `Rolling restart of all ${running} pod${running === 1 ? '' : 's'} (${pods(running)}), one at a time from the highest ordinal: ${reasons.join('; ')}. ` +
-        'Under operator 1.7.4 the readiness probe (/health on 9070) has no initial delay: a restarted pod counts as Ready within about a second ' +
-        'while its partitions need 15–20 s, so the rollout can outrun them. Measured on a 3-node cluster: about 40 s of unavailability. ' +
-        'Roll at a quiet time (operator 1.8.0+ waits 30 s).',
+        readinessRisk(facts.operatorVersion),
     });
   }
   const partitions = configChange(change.fields, 'default-num-partitions');
@@ -106,16 +174,7 @@ function clusterEffects(change: ObjectChange): Effect[] {
     });
   }
   const replication = configChange(change.fields, 'default-replication');
-  if (replication) {
-    effects.push({
-      kind: 'replication-step',
-      severity: 'warn',
-      summary:
-        `default-replication ${show(replication.before)} → ${show(replication.after)} is used only at provisioning: a running cluster keeps its replication ` +
-        `until you run \`restatectl config set --log-replication ${show(replication.after)} --partition-replication ${show(replication.after)}\` ` +
-        '(in pod restate-0, once the new pods run; about 20 s).',
-    });
-  }
+  if (replication) effects.push(replicationEffect(replication.before, replication.after, facts));
   const scaled = replicasOf(after);
   if (scaled > running) {
     effects.push({
@@ -124,7 +183,8 @@ function clusterEffects(change: ObjectChange): Effect[] {
       summary:
         `Scale out ${running} → ${scaled}: the new pod${scaled - running === 1 ? '' : 's'} ${pods(scaled, running)} ` +
         `join${scaled - running === 1 ? 's' : ''} by ${scaled - running === 1 ? 'itself' : 'themselves'} ` +
-        '(the metadata cluster within about a second, partition leadership and log nodesets within 20–30 s). Replication does not follow the new size.',
+        '(the metadata cluster within about a second, partition leadership and log nodesets within 20–30 s). ' +
+        'Replication does not follow the new size (restate.defaultReplication sets it).',
     });
   } else if (scaled < running) {
     effects.push({
@@ -162,13 +222,40 @@ function clusterDeletion(cluster: Cluster): string {
   );
 }
 
+/** `--ensure-replication 2 → 3, --replicas 3 → 5`: the flags of a command line that change, with their values. */
+function changedFlags(fields: readonly FieldChange[]): string {
+  return fields
+    .filter((field) => field.flag)
+    .map((field) => `${field.flag} ${show(field.before)} → ${show(field.after)}`)
+    .join(', ');
+}
+
+/** What a changed, added or removed provisioning Job means: when it runs again, and what it does to a provisioned cluster. */
+function provisioningRerun(change: ObjectChange, facts: TargetFacts): Effect {
+  const flags = change.change === 'changed' ? changedFlags(change.fields) : '';
+  const sync =
+    facts.delivery === 'argocd'
+      ? 'Argo CD runs it on every sync (a Sync hook, the previous one deleted first)'
+      : facts.delivery === 'flux'
+        ? 'Flux re-creates a changed Job (force: true)'
+        : 'Argo CD runs it on every sync (a Sync hook) and Flux re-creates a changed Job (force: true)';
+  return {
+    kind: 'provisioning-rerun',
+    severity: 'info',
+    summary:
+      `${objectLabel(change.id)} ${change.change}${flags ? ` (${flags})` : ''}: a Job's pod template is immutable, so promote deletes the previous run ` +
+      `and applies this one; ${sync}. Provisioning is idempotent: a provisioned cluster stays provisioned, and only --ensure-replication changes it ` +
+      '(its replication, when it differs).',
+  };
+}
+
 /** The effects of every object change of a target that exists before and after. */
-export function objectEffects(changes: readonly ObjectChange[]): Effect[] {
+export function objectEffects(changes: readonly ObjectChange[], facts: TargetFacts): Effect[] {
   const effects: Effect[] = [];
   for (const change of changes) {
     const label = objectLabel(change.id);
     if (change.id.kind === RESTATE_CLUSTER_KIND) {
-      if (change.change === 'changed') effects.push(...clusterEffects(change));
+      if (change.change === 'changed') effects.push(...clusterEffects(change, facts));
       else if (change.change === 'removed')
         effects.push({ kind: 'cluster-deleted', severity: 'warn', summary: clusterDeletion(change.before!) });
       else {
@@ -188,14 +275,8 @@ export function objectEffects(changes: readonly ObjectChange[]): Effect[] {
           `${label} ${change.change}: the operator is updated in place. The Restate pods keep running; ` +
           'a new operator version may reconcile their StatefulSet differently (read its release notes).',
       });
-    } else if (change.id.kind === 'Job') {
-      effects.push({
-        kind: 'provisioning-rerun',
-        severity: 'info',
-        summary:
-          `${label} ${change.change}: a Job's pod template is immutable, so promote deletes the previous run and applies this one. ` +
-          'Provisioning is idempotent: a provisioned cluster stays as it is.',
-      });
+    } else if (change.id.kind === 'Job' && TARGET_FILE.exec(change.file)?.[2] === ChartIds.PROVISIONING) {
+      effects.push(provisioningRerun(change, facts));
     } else {
       effects.push({
         kind: 'in-place',

@@ -29,6 +29,12 @@ export interface FieldChange {
   readonly before?: unknown;
   readonly after?: unknown;
   readonly opaque?: true;
+  /**
+   * In a command line (a list of strings that starts with a `--flag`, such as a container's `args`): the flag whose
+   * value this is (`--ensure-replication`). `path` is then the value's item (`args[5]`, in the list that has it),
+   * `before`/`after` the values (a flag without a value stands for itself).
+   */
+  readonly flag?: string;
 }
 
 export interface ObjectChange {
@@ -95,12 +101,63 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Every field that differs between `a` and `b`, mappings key by key, lists item by item when their lengths agree. */
+/** One `--flag` of a command line: its value (the flag itself when it has none) and the item that holds it. */
+interface FlagValue {
+  readonly value: string;
+  readonly index: number;
+}
+
+/**
+ * A list as a command line of flags: `--name value`, `--name=value` or a bare `--name`, each flag once. Undefined
+ * for anything else (a list that is not all strings, does not start with a flag, or repeats one), which is then
+ * compared item by item.
+ */
+function commandLineFlags(list: readonly unknown[]): Map<string, FlagValue> | undefined {
+  const flags = new Map<string, FlagValue>();
+  let i = 0;
+  while (i < list.length) {
+    const item = list[i];
+    if (typeof item !== 'string' || !/^--[A-Za-z0-9]/.test(item)) return undefined;
+    const eq = item.indexOf('=');
+    const name = eq > 0 ? item.slice(0, eq) : item;
+    if (flags.has(name)) return undefined;
+    const next = list[i + 1];
+    if (eq > 0) flags.set(name, { value: item.slice(eq + 1), index: i });
+    else if (typeof next === 'string' && !next.startsWith('--')) flags.set(name, { value: next, index: i + 1 });
+    else flags.set(name, { value: item, index: i });
+    i = flags.get(name)!.index + 1;
+  }
+  return flags.size > 0 ? flags : undefined;
+}
+
+/** The flags whose value differs between two command lines, in the order of `b` (flags only in `a` last). */
+function flagChanges(a: Map<string, FlagValue>, b: Map<string, FlagValue>, path: string): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const [flag, after] of b) {
+    const before = a.get(flag);
+    if (before?.value !== after.value)
+      changes.push({ path: `${path}[${after.index}]`, flag, ...(before ? { before: before.value } : {}), after: after.value });
+  }
+  for (const [flag, before] of a) if (!b.has(flag)) changes.push({ path: `${path}[${before.index}]`, flag, before: before.value });
+  return changes;
+}
+
+/**
+ * Every field that differs between `a` and `b`: mappings key by key, command lines flag by flag
+ * (`args --ensure-replication: 3 → 5`, whatever moved around it), other lists item by item when their lengths agree.
+ */
 export function fieldChanges(a: unknown, b: unknown, path = ''): FieldChange[] {
   if (same(a, b)) return [];
   if (isRecord(a) && isRecord(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.flatMap((key) => fieldChanges(a[key], b[key], keyPath(path, key)));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const [flagsA, flagsB] = [commandLineFlags(a), commandLineFlags(b)];
+    const changes = flagsA && flagsB ? flagChanges(flagsA, flagsB, path) : [];
+    // The same flags and values in another order still change the object: then the whole list is the change.
+    if (changes.length > 0) return changes;
+    if (flagsA && flagsB) return [{ path, before: a, after: b }];
   }
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
     return a.flatMap((item, index) => fieldChanges(item, b[index], `${path}[${index}]`));

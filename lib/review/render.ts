@@ -48,7 +48,9 @@ function cell(value: unknown): string {
 
 function fieldText(field: FieldChange): string {
   if (field.opaque) return `${field.path} (not compared)`;
-  return `\`${field.path.replace(/\|/g, '\\|')}\`: ${cell(field.before)} → ${cell(field.after)}`;
+  // A flag's value is named by its flag, not by its position: `…args --ensure-replication`: `3` → `5`.
+  const name = field.flag ? `${field.path.replace(/\[\d+\]$/, '')} ${field.flag}` : field.path;
+  return `\`${name.replace(/\|/g, '\\|')}\`: ${cell(field.before)} → ${cell(field.after)}`;
 }
 
 const SEVERITY_WORD: Record<Effect['severity'], string> = { refuse: '**Refused**', warn: '**Warning**', info: 'Note' };

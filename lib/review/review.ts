@@ -7,6 +7,8 @@ import {
   applyAcknowledgements,
   groupAcknowledged,
   groupWarnings,
+  operatorVersion,
+  provisioner,
   quantityToBytes,
   type StackValues,
   type Warning,
@@ -17,7 +19,7 @@ import { committedOperatorState, operatorStateOf, operatorUpgradeProblems } from
 import { parseCommittedStorage, storageChangeProblems } from '../synth/storage-guard';
 import type { PlanArgs } from './args';
 import { committedTargets } from './committed-targets';
-import { type Effect, newTargetEffect, objectEffects, removedTargetEffect } from './effects';
+import { type Effect, newTargetEffect, objectEffects, removedTargetEffect, type TargetFacts } from './effects';
 import { type FreshTargets, freshTargets } from './fresh-targets';
 import { diffObjects, type ManifestEntry, manifestEntries, type ObjectChange } from './object-diff';
 
@@ -151,6 +153,16 @@ function mergeRollingRestart(effects: Effect[]): Effect[] {
   return effects.filter((effect) => effect !== rule).map((effect) => (effect === restart ? { ...effect, rule: rule.rule } : effect));
 }
 
+/** Who provisions the target and which operator runs it, from its values after the change. */
+function targetFacts(target: string, values: StackValues): TargetFacts {
+  return {
+    target,
+    operatorVersion: operatorVersion(values),
+    provisioner: provisioner(values) ?? (values.metadata.store === 'replicated' ? 'manual' : 'self'),
+    delivery: values.operator.delivery,
+  };
+}
+
 const manifests = (label: string, entries: readonly ManifestEntry[]): TargetManifests => ({
   label,
   objects: entries.map((entry) => entry.object),
@@ -189,7 +201,7 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
       else {
         effects.push(...storageEffects(shown, `${label}/${CLUSTER_FILE}`, beforeFiles!.get(CLUSTER_FILE), values));
         effects.push(...operatorUpgradeEffects(shown, beforeFiles!.get(OPERATOR_FILE), beforeFiles!.get(CLUSTER_FILE), values));
-        effects.push(...objectEffects(objects));
+        effects.push(...objectEffects(objects, targetFacts(folder, values)));
       }
       const rules = ruleEffects(folder, shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values);
       effects.push(...rules.effects);

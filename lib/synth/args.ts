@@ -32,16 +32,26 @@ export interface SynthArgs {
  */
 export const CDK8S_CLI_SCRATCH = '.synth-cdk8s-cli';
 
-export const SYNTH_USAGE = `usage: npm run synth -- [--environment ENV --provider PROVIDER] [--values-dir DIR] [--outdir DIR] [--base REF] [--allow-storage-change]
+export const SYNTH_USAGE = `usage: npm run synth -- [-e ENV -p PROVIDER] [--values-dir DIR] [-o DIR] [--base REF] [--allow-storage-change]
 
-  Without --environment/--provider, builds every target listed in <values-dir>/targets.yaml.
+  Without --environment/--provider, builds every target listed in <values-dir>/targets.yaml and removes the target
+  folders of pairs no longer listed. With both, builds that one target, even one not listed (which the next full
+  synth removes again).
+
+  -e, --environment ENV    environment (<values-dir>/environments/ENV.yaml); with --provider
+  -p, --provider PROVIDER  provider (<values-dir>/providers/PROVIDER.yaml); with --environment
   --values-dir DIR         values folder (default: values)
-  --outdir DIR, -o DIR     output folder (default: dist; under \`cdk8s synth -o DIR\`, DIR); synth writes only into a folder it marked as its own
+  -o, --outdir DIR         output folder (default: dist; under \`cdk8s synth -o DIR\`, DIR); synth writes only into a folder it marked as its own
                            (${OUTPUT_MARKER}), a new or empty one, or one holding nothing but synth's files
   --base REF               git revision whose committed output the storage guard compares with (default: HEAD;
                            in a pull request, its merge base)
   --allow-storage-change   accept a smaller storage.size or another storageClassName than the committed output
-                           (only for a cluster you will delete and recreate: the API server refuses the change)`;
+                           (only for a cluster you will delete and recreate: the API server refuses the change)
+  -h, --help               this text
+
+exit status: 0 written (or unchanged); 2 invalid input, nothing written (an argument, a values file, a change synth
+refuses, a committed manifest that cannot be read back); 1 failed, nothing written (helm or git failed, the output
+lock held past its wait, …)`;
 
 const OPTIONS = {
   ...TARGET_OPTIONS,

@@ -13,6 +13,7 @@ import {
   type LoadedValues,
   loadTargets,
   loadTargetValues,
+  displayPath,
   problemsAcrossTargets,
   quantityToBytes,
   sopsFilePath,
@@ -102,6 +103,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   const folders = loaded.map(({ target }) => targetDir(target));
   const root = inspectOutputRoot(args.outdir, args.valuesDir, folders);
   const warnings: Warning[] = loaded.flatMap(({ values }) => values.warnings);
+  if (args.environment && args.provider) warnings.push(...unlistedTargetNote(args.valuesDir, targets[0]));
 
   // Under `cdk8s synth -o DIR` the guards compare with the committed dist/ (what runs), not with DIR.
   const committed = args.guardOutdir
@@ -175,6 +177,24 @@ function foreignFilesWarning(folder: string, foreign: readonly string[]): Warnin
   const names = foreign.map((entry) => relative(folder, entry));
   const listed = names.length > 2 ? `${names.slice(0, 2).join(', ')} +${names.length - 2} more` : names.join(', ');
   return { id: 'foreign-files-kept', target: folder, text: `kept ${listed} (not synth's)` };
+}
+
+/**
+ * A single-target synth of a pair that targets.yaml does not list writes it all the same; the next full synth
+ * removes that folder again (it keeps only the listed targets). Says so, unless targets.yaml cannot be read (the
+ * full synth reports that).
+ */
+function unlistedTargetNote(valuesDir: string, target: Target): Warning[] {
+  let listed: Target[];
+  try {
+    listed = loadTargets(valuesDir);
+  } catch (error) {
+    if (error instanceof ValuesError) return [];
+    throw error;
+  }
+  if (listed.some((t) => t.environment === target.environment && t.provider === target.provider)) return [];
+  const file = displayPath(join(valuesDir, 'targets.yaml'));
+  return [{ id: 'unlisted-target', target: targetDir(target), text: `not in ${file}: the next full synth removes it; list it there` }];
 }
 
 /** The real path of a folder that may not exist yet. */

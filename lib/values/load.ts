@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { ValuesError, type ValuesProblem } from './errors';
@@ -7,7 +7,7 @@ import { type StackValues, stackValuesSchema } from './schema';
 import { danglingLink, displayPath, readRegularFile } from './read-file';
 import { checkSopsManifest } from './sops';
 import { deepFreeze, memoize } from './memo';
-import { closest } from './suggest';
+import { closest, didYouMean } from './suggest';
 import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
 import { valuesWarnings } from './warnings';
 import { WARNINGS, type Warning, type WarningId, WARNINGS_DOC } from './warning-ids';
@@ -56,8 +56,29 @@ const layerData = memoize(
   (bytes, shown) => `${shown}\0${bytes.toString('latin1')}`,
 );
 
+/**
+ * Refuses a values folder that does not exist (or is not a folder) with one problem naming it, instead of one for
+ * each file that is then missing in it (`targets.yaml: missing`).
+ */
+export function assertValuesDir(valuesDir: string): void {
+  let folder = false;
+  try {
+    folder = statSync(valuesDir).isDirectory();
+  } catch {
+    // absent, or a dangling link: not a folder
+  }
+  if (!folder) {
+    throw ValuesError.single(
+      displayPath(valuesDir),
+      '',
+      `${existsSync(valuesDir) ? 'is not a folder' : 'no such folder'}: the values folder (--values-dir) holds base.yaml, targets.yaml, environments/ and providers/`,
+    );
+  }
+}
+
 /** The layers of one target, in merge order: base ◄ provider ◄ environment. */
 export function targetLayerFiles(valuesDir: string, environment: string, provider: string): string[] {
+  assertValuesDir(valuesDir);
   const files = [join(valuesDir, 'base.yaml')];
   const problems: ValuesProblem[] = [];
   for (const [kind, name] of [
@@ -77,8 +98,7 @@ export function targetLayerFiles(valuesDir: string, environment: string, provide
     if (!existsSync(file)) {
       const known = listNames(join(valuesDir, kind)).filter((n) => existsSync(join(valuesDir, kind, `${n}.yaml`)));
       const link = danglingLink(file);
-      const suggestion = closest(name, known);
-      const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+      const hint = didYouMean(name, known);
       problems.push({
         file: displayPath(file),
         keyPath: '',

@@ -26,3 +26,12 @@ export function closest(name: string, known: readonly string[]): string | undefi
   }
   return best;
 }
+
+/**
+ * ` (did you mean "prod"?)` for a misspelled name of a known set (an environment, a provider, a command), or `''`
+ * when none is close: the one wording of this hint for every command.
+ */
+export function didYouMean(name: string, known: readonly string[]): string {
+  const suggestion = closest(name, known);
+  return suggestion ? ` (did you mean "${suggestion}"?)` : '';
+}

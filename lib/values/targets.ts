@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValuesError, type ValuesProblem } from './errors';
 import { isData } from './merge';
-import { listNames, readLayer } from './load';
+import { assertValuesDir, listNames, readLayer } from './load';
 import { displayPath } from './read-file';
-import { closest } from './suggest';
+import { didYouMean } from './suggest';
 
 /** One thing `npm run synth` builds: an environment on a provider. */
 export interface Target {
@@ -18,6 +18,7 @@ export function targetDir(target: Target): string {
 
 /** Reads `targets.yaml`: the environment × provider pairs that a plain `npm run synth` builds. Reports every bad entry. */
 export function loadTargets(valuesDir: string): Target[] {
+  assertValuesDir(valuesDir);
   const file = join(valuesDir, 'targets.yaml');
   if (!existsSync(file)) throw ValuesError.single(displayPath(file), '', 'missing: it lists the targets to build');
   const layer = readLayer(file);
@@ -45,11 +46,8 @@ export function loadTargets(valuesDir: string): Target[] {
       const name = entry[kind];
       if (name === undefined) problem(`${at}.${kind}`, 'is required');
       else if (typeof name !== 'string' || !known[kind].includes(name)) {
-        const suggestion = typeof name === 'string' ? closest(name, known[kind]) : undefined;
-        problem(
-          `${at}.${kind}`,
-          `unknown ${kind} ${JSON.stringify(name)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${known[kind].join(', ') || '(none)'}`,
-        );
+        const hint = typeof name === 'string' ? didYouMean(name, known[kind]) : '';
+        problem(`${at}.${kind}`, `unknown ${kind} ${JSON.stringify(name)}${hint}; known: ${known[kind].join(', ') || '(none)'}`);
       } else continue;
       ok = false;
     }

@@ -26,6 +26,7 @@ export const WARNINGS = {
   'no-committed-output': { acknowledgeable: false },
   'guards-read-disk': { acknowledgeable: false },
   'interrupted-synth-recovered': { acknowledgeable: false },
+  'unlisted-target': { acknowledgeable: false },
   'stale-acknowledgement': { acknowledgeable: false },
 } as const satisfies Record<string, { readonly acknowledgeable: boolean }>;
 

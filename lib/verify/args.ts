@@ -38,7 +38,7 @@ export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provi
   --all                       every target in <values-dir>/targets.yaml
   --lint-only                 only the config lint (well under a second per target)
   --dist DIR                  synthesized output (default: dist)
-  --values-dir DIR            values folder, for --all (default: values)
+  --values-dir DIR            values folder (default: values): the targets of --all, the names -e and -p must have
   --deadline SECONDS          global deadline (default: 30 + 240 per live target)
   --ready-bound SECONDS       start until every partition has a leader (default: 90)
   --failover-bound SECONDS    SIGKILL until every partition has a live leader again (default: 20)

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { ExitCode } from '../errors/user-error';
-import { loadTargets, ValuesError } from '../values';
+import { loadTargets, targetLayerFiles, ValuesError } from '../values';
 import { parseVerifyArgs, VERIFY_USAGE } from './args';
 import { binaryVersion, resolveRestateBinaries } from './binaries';
 import { Deadline } from './deadline';
@@ -42,6 +42,8 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${VERIFY_USAGE}\n`);
       return 0;
     }
+    // One target is named as synth names it: an environment and a provider of the values (a typo gets "did you mean").
+    if (!args.all) targetLayerFiles(args.valuesDir, args.environment!, args.provider!);
     const targets = args.all ? loadTargets(args.valuesDir) : [{ environment: args.environment!, provider: args.provider! }];
     const liveTargets = args.lintOnly ? 0 : targets.length;
     const budget = args.scenario === undefined ? undefined : findScenario(args.scenario)?.budgetSeconds;

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deadline } from './deadline';
 import { prepareIsolatedNetwork } from './isolation';
+import { POD_UID_BASE, podNeeds } from './pods';
+import { assertPodsCanReach, openPathsForPods } from './pod-reach';
 
 /** What the host side hands to a program it runs in the sandbox (see sandbox.ts). */
 export interface SandboxJob<I> {
@@ -70,6 +72,11 @@ export function isolatedMain<I, O>(body: (input: I, context: IsolatedContext) =>
   };
   (async () => {
     prepareIsolatedNetwork(job.hosts, job.workDir);
+    // The pods run as uids of their own, which may not pass the folders above the checkout (a 0700 home):
+    // open those folders in this mount namespace only, then check that a pod's uid reaches what it needs.
+    const opened = openPathsForPods([join(__dirname, '..', '..'), process.execPath, job.workDir]);
+    if (opened.length > 0) context.progress(`opened for the pods' uids, in the sandbox only: ${opened.join(', ')}`);
+    assertPodsCanReach(POD_UID_BASE, podNeeds());
     return body(job.input, context);
   })().then(
     (value) => finish({ ok: true, value }, 0),

@@ -4,6 +4,7 @@ import { KUBE_DNS_IP } from './kube-dns';
 import { type ClusterSecurity, type NetworkPolicy, OPERATOR_1_7_4, operatorNetworkPolicies, type PolicyPeer } from './network-policies';
 import { ADMIN_PORT, clusterPodLabels, FABRIC_PORT, INGRESS_PORT, podName } from '../target/operator-names';
 import type { EnforcedPod } from './policy-nft';
+import { POD_UID_BASE } from './pods';
 import { S3_STAND_IN_IP, S3_STAND_IN_PORT } from './s3-stand-in';
 import { SERVICE_PORT } from './service-app';
 
@@ -42,7 +43,6 @@ export interface ClusterModel {
 }
 
 export const SERVICE_IP = '127.0.2.1';
-const UID_BASE = 30000;
 
 const tcp = (port: number) => ({ port, protocol: 'TCP' as const });
 
@@ -72,7 +72,7 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
     name: podName(ordinal),
     namespace: cluster.name,
     labels: clusterPodLabels(cluster.name),
-    uid: UID_BASE + ordinal,
+    uid: POD_UID_BASE + ordinal,
     ip: nodeIp(ordinal),
     podIp: podIp(),
     namedPorts: { ingress: INGRESS_PORT, admin: ADMIN_PORT, metrics: FABRIC_PORT },
@@ -82,14 +82,14 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
     name: 'restate-operator',
     namespace: OPERATOR_1_7_4.namespace,
     labels: { [OPERATOR_1_7_4.labelName]: OPERATOR_1_7_4.labelValue },
-    uid: UID_BASE + 50,
+    uid: POD_UID_BASE + 50,
     podIp: podIp(),
   };
   const job: EnforcedPod | undefined = inputs.job && {
     name: 'provision-job',
     namespace: inputs.job.namespace,
     labels: inputs.job.podLabels,
-    uid: UID_BASE + 60,
+    uid: POD_UID_BASE + 60,
     podIp: podIp(),
   };
   const prometheus: EnforcedPod | undefined = inputs.prometheusNamespace
@@ -97,7 +97,7 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
         name: 'prometheus',
         namespace: inputs.prometheusNamespace,
         labels: { 'app.kubernetes.io/name': 'prometheus' },
-        uid: UID_BASE + 70,
+        uid: POD_UID_BASE + 70,
         podIp: podIp(),
       }
     : undefined;
@@ -108,21 +108,21 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
   else {
     const spec =
       ingressPeers.length === 0 ? { namespace: 'verify-app', labels: { app: 'client' } } : podForPeer(ingressPeers[0], cluster.name);
-    if (spec) admittedApp = { name: 'admitted-client', ...spec, uid: UID_BASE + 80, podIp: podIp() };
+    if (spec) admittedApp = { name: 'admitted-client', ...spec, uid: POD_UID_BASE + 80, podIp: podIp() };
     else noAdmittedApp = 'the first networkPeers.ingress entry is an ipBlock: no pod of the model stands for it';
   }
   const unlistedApp: EnforcedPod = {
     name: 'unlisted-client',
     namespace: 'verify-unlisted',
     labels: { app: 'unlisted' },
-    uid: UID_BASE + 90,
+    uid: POD_UID_BASE + 90,
     podIp: podIp(),
   };
   const service = {
     name: 'counter',
     namespace: 'verify-services',
     labels: { app: 'counter', [`allow.restate.dev/${cluster.name}`]: 'true' },
-    uid: UID_BASE + 100,
+    uid: POD_UID_BASE + 100,
     ip: SERVICE_IP,
     podIp: podIp(),
     listens: [tcp(SERVICE_PORT)],
@@ -140,7 +140,7 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
       name: `${svc}-stand-in`,
       namespace: ns,
       labels: { ...(rule?.podSelector?.matchLabels ?? { app: svc }) },
-      uid: UID_BASE + 110,
+      uid: POD_UID_BASE + 110,
       ip: S3_STAND_IN_IP,
       // Outside the cluster: a public address (TEST-NET-3), which the operator's public-internet policy admits.
       podIp: inCluster ? podIp() : '203.0.113.10',
@@ -151,7 +151,7 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
     name: 'kube-dns',
     namespace: 'kube-system',
     labels: { 'k8s-app': 'kube-dns' },
-    uid: UID_BASE + 120,
+    uid: POD_UID_BASE + 120,
     ip: KUBE_DNS_IP,
     podIp: podIp(),
     // The stand-in answers on UDP only (kube-dns.ts).

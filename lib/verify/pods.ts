@@ -3,10 +3,12 @@ import { chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
+import { resolveRestateBinaries } from './binaries';
 import { VerifyError } from './errors';
 import type { HttpCallRequest, HttpCallResponse } from './http-call';
 import { killAndWaitSync } from './pids';
 import type { AgentOp, AgentReply, AgentRequest } from './pod-protocol';
+import type { PodNeed } from './pod-reach';
 import type { PodView } from './pod-view';
 
 /**
@@ -44,6 +46,31 @@ export function podEnv(home: string, extra: Readonly<Record<string, string>> = {
 }
 
 const AGENT = join(__dirname, 'pod-agent.ts');
+
+/** The first pod's uid; the model gives each pod its own from here up (model.ts). */
+export const POD_UID_BASE = 30000;
+
+/**
+ * What every pod's uid must be able to use: Node, the project, the agent under tsx, the Restate binaries from npm
+ * (when installed) and the scripts the Jobs run. Checked once, before any pod starts (pod-reach.ts).
+ */
+export function podNeeds(): PodNeed[] {
+  const root = join(__dirname, '..', '..');
+  const needs: PodNeed[] = [
+    { path: process.execPath, access: 'x' },
+    { path: root, access: 'x' },
+    { path: AGENT, access: 'r' },
+    { path: require.resolve('tsx'), access: 'r' },
+    { path: join(root, 'lib', 'stack', 'provisioning', 'provision.sh'), access: 'r' },
+  ];
+  try {
+    const { server, restatectl } = resolveRestateBinaries();
+    needs.push({ path: server, access: 'x' }, { path: restatectl, access: 'x' });
+  } catch {
+    // not installed: the steps that need them say so themselves
+  }
+  return needs;
+}
 
 /**
  * Spawns `argv` as the pod's uid: through its DNS view when it has one (the view's mount namespace is set up

@@ -149,8 +149,10 @@ describe('the mise tasks', () => {
         kubectl,
       );
       expect(run.code).toBe(0);
-      expect(kubectl.calls()).toEqual(
-        ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => [
+      // (first the check that the kubeconfig holds the context, which the command line makes once)
+      expect(kubectl.calls()).toEqual([
+        ['config', 'get-contexts', 'restate-dev', '-o', 'name'],
+        ...['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => [
           '--context',
           'restate-dev',
           'diff',
@@ -160,7 +162,7 @@ describe('the mise tasks', () => {
           '-f',
           join(dist, 'dev', 'vultr', name),
         ]),
-      );
+      ]);
     },
     TASK_TIMEOUT_MS,
   );
@@ -201,7 +203,8 @@ describe('the mise tasks', () => {
       const run = await miseTask(['run', 'provision', '-e', 'dev', '-p', 'vultr', '--allow-context-mismatch', '--timeout', '9'], kubectl);
       expect(run.code).toBe(0);
       expect(run.stderr).toContain('warning: kube context is "kind-local"');
-      expect(kubectl.calls()[1]).toEqual([
+      expect(kubectl.calls()[1]).toEqual(['config', 'get-contexts', 'kind-local', '-o', 'name']);
+      expect(kubectl.calls()[2]).toEqual([
         '--context',
         'kind-local',
         '-n',

@@ -76,6 +76,11 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     );
     expect(summary(dev, 'rolling-restart')).toMatch(/no initial delay.*about 40 s of unavailability/);
     expect(summary(prod, 'rolling-restart')).toMatch(/^Rolling restart of all 5 pods \(restate-0 … restate-4\)/);
+    // AND operator 2.8.1 (staging) gates each pod 30 s, which the rolling restart says instead of the 1.7.4 risk
+    expect(summary(target(report, 'staging/vultr'), 'rolling-restart')).toMatch(
+      /Under operator 2\.8\.1 a restarted pod counts as Ready only 30 s after it starts .* no write failed during a roll\.$/,
+    );
+    expect(summary(target(report, 'staging/vultr'), 'rolling-restart')).not.toMatch(/no initial delay/);
     expect(dev.objects).toEqual([
       expect.objectContaining({
         id: { apiVersion: 'restate.dev/v1', kind: 'RestateCluster', name: 'restate-dev' },
@@ -124,17 +129,58 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(summary(dev, 'rolling-restart')).toMatch(/labels or annotations change/);
   });
 
-  test('partitions and replication: the running cluster keeps them, and replication needs restatectl config set', () => {
-    // GIVEN other provisioning-time settings for prod
+  test('partitions: the running cluster keeps the partitions it was provisioned with', () => {
+    // GIVEN another partition count for prod
     repo.values.set('environments/prod.yaml', ['restate', 'defaultNumPartitions'], 256);
-    repo.values.set('environments/prod.yaml', ['restate', 'defaultReplication'], 2);
     // WHEN planning
     const prod = target(repo.plan(), 'prod/vultr');
-    // THEN the TOML keys are the changed fields, and the effects say what happens to a running cluster
-    expect(prod.objects[0]!.fields.map((f) => f.path)).toEqual(['spec.config#default-num-partitions', 'spec.config#default-replication']);
+    // THEN the TOML key is the changed field, and the effect says the running cluster keeps its partitions
+    expect(prod.objects[0]!.fields.map((f) => f.path)).toEqual(['spec.config#default-num-partitions']);
     expect(summary(prod, 'partitions-unchanged')).toMatch(/keeps the 128 partitions it was provisioned with/);
-    expect(summary(prod, 'replication-step')).toContain('restatectl config set --log-replication 2 --partition-replication 2');
     expect(kinds(prod)).toContain('rolling-restart');
+  });
+
+  test('replication: what sets it on a running cluster differs per provisioner, and plan says which for each target', () => {
+    // GIVEN the replication raised everywhere: 2 → 3 (dev, staging), 3 → 4 (prod)
+    repo.values.set('base.yaml', ['restate', 'defaultReplication'], 3);
+    repo.values.set('environments/prod.yaml', ['restate', 'defaultReplication'], 4);
+    // WHEN planning
+    const report = repo.plan();
+    // THEN every target says that default-replication alone changes nothing on a provisioned cluster
+    for (const review of report.targets) {
+      expect(summary(review, 'replication-step')).toMatch(
+        /^default-replication (2 → 3|3 → 4) applies only at provisioning: a provisioned cluster keeps (2|3) until provision\.sh --ensure-replication/,
+      );
+    }
+    // AND with the provisioning Job (prod under Argo CD, dev/kind under Flux) the Job's next run sets it
+    const prod = target(report, 'prod/vultr');
+    expect(prod.effects.find((e) => e.kind === 'replication-step')).toMatchObject({ severity: 'info' });
+    expect(summary(prod, 'replication-step')).toContain(
+      'The provisioning Job does that, with --ensure-replication 4, each time it runs: promote re-creates it, and Argo CD runs it on the sync of this change',
+    );
+    expect(summary(target(report, 'dev/kind'), 'replication-step')).toContain('Flux re-creates the changed Job (force: true)');
+    // AND the Job's change names the flag, not its position in the list
+    const job = prod.objects.find((o) => o.id.kind === 'Job')!;
+    expect(job.fields).toEqual([
+      { path: 'spec.template.spec.containers[0].args[7]', flag: '--ensure-replication', before: '3', after: '4' },
+    ]);
+    expect(summary(prod, 'provisioning-rerun')).toMatch(
+      /^Job restate-operator\/restate-prod-provision changed \(--ensure-replication 3 → 4\)/,
+    );
+    expect(renderMarkdown(report)).toContain('`spec.template.spec.containers[0].args --ensure-replication`: `3` → `4`');
+    // AND manual provisioning (dev/vultr): promote sets it, a GitOps sync does not
+    const dev = target(report, 'dev/vultr');
+    expect(dev.effects.find((e) => e.kind === 'replication-step')).toMatchObject({ severity: 'warn' });
+    expect(summary(dev, 'replication-step')).toContain(
+      'Promote does that (its provisioning step runs it in restate-0); an Argo CD or Flux sync does not: ' +
+        'after the sync, run `mise run provision --environment dev --provider vultr`',
+    );
+    // AND operator 2.8.1 provisions once: nothing sets it but the provision task
+    const staging = target(report, 'staging/vultr');
+    expect(summary(staging, 'replication-step')).toContain(
+      'Nothing runs it by itself: operator 2.8.1 provisions once and never changes the replication afterwards',
+    );
+    expect(summary(staging, 'replication-step')).toContain('run `mise run provision --environment staging --provider vultr`');
   });
 
   test('a storage shrink and another storage class are refused (exit INVALID_INPUT), and the report still shows them', () => {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as TOML from '@iarna/toml';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, provisionScript, provisionScriptArgs, ProvisionExit } from '../../lib/stack/provisioning/script';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
@@ -10,13 +11,17 @@ import type { ScenarioInput, ScenarioRecord } from '../support/restate-provision
 // Real restate-server and restatectl binaries from npm, in a network namespace with only loopback.
 const UNREACHABLE_DEADLINE_S = 3;
 const PARTIAL_DEADLINE_S = 12;
+/** What the runs after provisioning ask for: every node of the 3 holds a copy. */
+const RAISED_REPLICATION = 3;
 
 describe('provision.sh against a real 3-node cluster', () => {
   let record: ScenarioRecord;
+  let configured: unknown;
 
   beforeAll(async () => {
     // GIVEN a fresh 3-node cluster with the config the product ships for dev/vultr
     const cluster = clusterWith(productConfig('dev', 'vultr'), { replicas: 3 });
+    configured = TOML.parse(cluster.config)['default-replication'];
     // WHEN the scenario provisions it twice, then tries a node that does not answer
     const outcome = await runInSandbox<ScenarioInput, ScenarioRecord>({
       entry: join(__dirname, '..', 'support', 'restate-provision-scenario.ts'),
@@ -25,6 +30,7 @@ describe('provision.sh against a real 3-node cluster', () => {
         binaries: resolveRestateBinaries(),
         unreachableDeadlineSeconds: UNREACHABLE_DEADLINE_S,
         partialDeadlineSeconds: PARTIAL_DEADLINE_S,
+        ensureReplication: RAISED_REPLICATION,
       },
       hosts: clusterHostsFile(cluster.replicas, cluster.name),
       deadlineMs: 240_000,
@@ -60,6 +66,27 @@ describe('provision.sh against a real 3-node cluster', () => {
     expect(record.second.stdout).toContain('provision: done: the cluster is already provisioned, nothing to do');
     expect(record.second.stdout).not.toContain('running restatectl provision');
     expect(record.tableAfterSecond).toEqual(record.tableAfterFirst);
+  });
+
+  test('a provisioned cluster keeps its replication when provisioned again with another; --ensure-replication changes it', () => {
+    // GIVEN the cluster provisioned with the config's default-replication, below the raised one
+    expect(typeof configured).toBe('number');
+    expect(configured).toBeLessThan(RAISED_REPLICATION);
+    const provisioned = `{node: ${configured}}`;
+    const raised = `{node: ${RAISED_REPLICATION}}`;
+    expect(record.replicationAfterFirst).toEqual({ log: provisioned, partition: provisioned });
+    // THEN `restatectl provision --replication 3` is turned away (exit 0 all the same) and changes nothing
+    expect(record.provisionAgain.code).toBe(0);
+    expect(record.provisionAgain.stdout).toContain('Cluster has been provisioned by somebody else.');
+    expect(record.replicationAfterProvisionAgain).toEqual({ log: provisioned, partition: provisioned });
+    // AND the script with --ensure-replication 3, as the provisioning Job and `mise run provision` run it, sets it
+    expect(record.ensure.code).toBe(ProvisionExit.OK);
+    expect(record.ensure.stdout).toContain('provision: done: the cluster is already provisioned, nothing to do');
+    expect(record.ensure.stdout).toContain(
+      `provision: replication: logs ${provisioned}, partitions ${provisioned}; setting ${raised} on 3 nodes (restatectl config set)`,
+    );
+    expect(record.ensure.stdout).toContain(`provision: replication: done: logs and partitions replicated ${raised}`);
+    expect(record.replicationAfterEnsure).toEqual({ log: raised, partition: raised });
   });
 
   test('an unreachable node makes it fail non-zero within its deadline, with the reason', () => {

@@ -100,10 +100,14 @@ export function scriptCommands(script: string): string[] {
     .filter((line) => line !== '');
 }
 
-/** A command with its whitespace collapsed, `node_modules/.bin/mise` and `npx mise` written as `mise`. */
+/**
+ * A command with its whitespace collapsed, `node_modules/.bin/mise` and `npx mise` written as `mise`, and without
+ * .ci/run's `in_private_checkout` (which runs the command as it is, from the checkout seen under a 0700 folder).
+ */
 export function normalizeCommand(command: string): string {
   return command
     .trim()
     .replace(/\s+/g, ' ')
+    .replace(/^in_private_checkout /, '')
     .replace(/^(node_modules\/\.bin\/mise|npx mise) /, 'mise ');
 }

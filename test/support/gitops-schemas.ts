@@ -1,23 +1,18 @@
 /**
- * Validators for the Argo CD and Flux kinds the stack writes, from the CRDs vendored in crds/ (their schemas
- * are generated into imports/<group>.schema.json by `npm run import:gitops`), with unknown fields forbidden
- * as for the RestateCluster: the API server prunes a misspelt field of a custom resource silently.
+ * Validators for the Argo CD and Flux kinds the stack writes, from their CRDs as `npm run import` generated them
+ * into imports/crds/, with unknown fields forbidden as for the RestateCluster: the API server prunes a misspelt
+ * field of a custom resource silently.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
-import argoproj from '../../imports/argoproj.io.schema.json';
-import helm from '../../imports/helm.toolkit.fluxcd.io.schema.json';
-import kustomize from '../../imports/kustomize.toolkit.fluxcd.io.schema.json';
-import source from '../../imports/source.toolkit.fluxcd.io.schema.json';
-import { KUBERNETES_KEYWORDS, formatAjvError, forbidUnknownFields } from './restate-cluster-schema';
+import { crds as argoproj } from '../../imports/crds/argoproj.io-v3.5.1';
+import { crds as helm } from '../../imports/crds/helm.toolkit.fluxcd.io-v1.6.3';
+import { crds as kustomize } from '../../imports/crds/kustomize.toolkit.fluxcd.io-v1.9.4';
+import { crds as source } from '../../imports/crds/source.toolkit.fluxcd.io-v1.9.1';
+import { crdSchema, formatAjvError, forbidUnknownFields, KUBERNETES_KEYWORDS } from './restate-cluster-schema';
 
 type Schema = Record<string, unknown>;
 
-interface SchemaFile {
-  readonly group: string;
-  readonly kinds: Record<string, { readonly scope: string; readonly versions: Record<string, unknown> }>;
-}
-
-const FILES: readonly SchemaFile[] = [argoproj, helm, kustomize, source] as unknown as SchemaFile[];
+const CRDS = [...argoproj, ...helm, ...kustomize, ...source];
 
 export interface GitOpsKindSchema {
   readonly scope: 'Cluster' | 'Namespaced';
@@ -26,15 +21,21 @@ export interface GitOpsKindSchema {
 
 const compiled = new Map<string, ValidateFunction>();
 
-/** The validator of `apiVersion`/`kind` when a vendored CRD serves it, else undefined. */
+/** The validator of `apiVersion`/`kind` when one of these CRDs serves it, else undefined. */
 export function gitOpsKindSchema(apiVersion: string, kind: string): GitOpsKindSchema | undefined {
   const [group, version] = apiVersion.split('/');
-  const file = FILES.find((f) => f.group === group);
-  const crd = file?.kinds[kind];
-  const root = version === undefined ? undefined : (crd?.versions[version] as Schema | undefined);
-  if (!crd || !root) return undefined;
+  const found =
+    version === undefined
+      ? undefined
+      : crdSchema(
+          CRDS.filter((crd) => crd.spec.group === group),
+          kind,
+          version,
+        );
+  const root = found?.schema;
+  if (!found || !root) return undefined;
   return {
-    scope: crd.scope as 'Cluster' | 'Namespaced',
+    scope: found.crd.spec.scope as 'Cluster' | 'Namespaced',
     validate(object) {
       const key = `${apiVersion}/${kind}`;
       let validate = compiled.get(key);

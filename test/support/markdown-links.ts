@@ -89,3 +89,47 @@ export function brokenLinks(file: string, repoRoot: string): string[] {
 export function docFiles(repoRoot: string, docNames: string[]): string[] {
   return [join(repoRoot, 'README.md'), ...docNames.map((name) => join(repoRoot, 'docs', name))];
 }
+
+/** The comment of one YAML line: from a `#` at its start or after a blank, to the end (good enough for values files). */
+function yamlComment(line: string): string | undefined {
+  const match = /(^|\s)#(.*)$/.exec(line);
+  return match ? match[2] : undefined;
+}
+
+/**
+ * One problem per comment of a YAML file that points to documentation and misses: a `path.md` (from the repository
+ * root) that does not exist, a `#anchor` that is no heading of it, a section named in quotes instead of by anchor,
+ * and a bare "README" (no file named). Comments that name no document are not looked at.
+ */
+export function brokenCommentReferences(file: string, repoRoot: string): string[] {
+  const problems: string[] = [];
+  const shown = relative(repoRoot, file);
+  // A comment may wrap: join each block of comment lines, keeping the number of its first line.
+  const blocks: { line: number; text: string }[] = [];
+  let continues = false;
+  for (const [index, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+    const comment = yamlComment(line);
+    const wholeLine = /^\s*#/.test(line);
+    if (comment !== undefined && wholeLine && continues) blocks[blocks.length - 1].text += ` ${comment.trim()}`;
+    else if (comment !== undefined) blocks.push({ line: index + 1, text: comment.trim() });
+    continues = comment !== undefined && wholeLine;
+  }
+  for (const { line, text } of blocks) {
+    const where = `${shown}:${line}`;
+    if (/\bREADME\b(?!\.md)/.test(text)) problems.push(`${where}: names "README" without a file: write its path, e.g. README.md#heading`);
+    for (const match of text.matchAll(/(?<![\w/.-])((?:[\w.-]+\/)*[\w.-]+\.md)(?:#([\w-]+))?/g)) {
+      const [reference, path, fragment] = match;
+      const after = text.slice((match.index ?? 0) + reference.length);
+      if (/^\)?[\s,:(]*"[^"]+"/.test(after)) problems.push(`${where}: ${reference}: names a section in quotes; name it as ${path}#anchor`);
+      const linked = resolve(repoRoot, path);
+      if (!existsSync(linked)) {
+        problems.push(`${where}: ${reference}: ${path} does not exist`);
+        continue;
+      }
+      if (fragment !== undefined && !anchorsOf(readFileSync(linked, 'utf8')).has(fragment)) {
+        problems.push(`${where}: ${reference}: ${path} has no heading with anchor #${fragment}`);
+      }
+    }
+  }
+  return problems;
+}

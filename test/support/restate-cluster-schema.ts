@@ -1,16 +1,24 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import schema174 from '../../imports/operator-1.7.4/restate.dev.schema.json';
-import schema281 from '../../imports/operator-2.8.1/restate.dev.schema.json';
+import type { ICustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { crds as crds174 } from '../../imports/crds/restate.dev-v1.7.4';
+import { crds as crds281 } from '../../imports/crds/restate.dev-v2.8.1';
 import type { OperatorVersion } from '../../lib/values';
 
-/** The RestateCluster CRD schema of each operator version, as `npm run import` wrote it into imports/. */
-const SCHEMA_FILES: Readonly<Record<OperatorVersion, typeof schema174>> = {
-  '1.7.4': schema174,
-  '2.8.1': schema281 as unknown as typeof schema174,
-};
-const schemaFile = schema174;
-
 type Schema = Record<string, unknown>;
+
+/** The CRD of `kind` among `crds` (a module of imports/crds/), and its schema at `version` if it serves that version. */
+export function crdSchema(crds: readonly ICustomResourceDefinition[], kind: string, version: string) {
+  const crd = crds.find((c) => c.spec.names.kind === kind);
+  const served = crd?.spec.versions.find((v) => v.name === version && v.served);
+  return crd && { crd, schema: served?.schema?.openAPIV3Schema as Schema | undefined };
+}
+
+/** The RestateCluster CRD of each operator version and its v1 schema, as `npm run import` wrote them into imports/crds/. */
+const RESTATE_CLUSTER_V1 = {
+  '1.7.4': crdSchema(crds174, 'RestateCluster', 'v1')!,
+  '2.8.1': crdSchema(crds281, 'RestateCluster', 'v1')!,
+} satisfies Record<OperatorVersion, unknown>;
+const crd174 = RESTATE_CLUSTER_V1['1.7.4'].crd;
 
 /** Keywords of Kubernetes structural schemas; ajv accepts them as annotations (CEL rules are not evaluated). */
 export const KUBERNETES_KEYWORDS = [
@@ -23,10 +31,10 @@ export const KUBERNETES_KEYWORDS = [
   'x-kubernetes-validations',
 ];
 
-/** Scope of the RestateCluster CRD, from the imported schema file (the same in every modelled version). */
-export const RESTATE_CLUSTER_SCOPE = schemaFile.scope as 'Cluster' | 'Namespaced';
-export const RESTATE_CLUSTER_API_VERSION = `${schemaFile.group}/v1`;
-export const RESTATE_CLUSTER_KIND = schemaFile.kind;
+/** Scope of the RestateCluster CRD, from the imported CRD (the same in every modelled version). */
+export const RESTATE_CLUSTER_SCOPE = crd174.spec.scope as 'Cluster' | 'Namespaced';
+export const RESTATE_CLUSTER_API_VERSION = `${crd174.spec.group}/v1`;
+export const RESTATE_CLUSTER_KIND = crd174.spec.names.kind;
 
 /**
  * A copy of `schema` in which every object schema that lists `properties` and says nothing about other keys
@@ -50,7 +58,7 @@ export function forbidUnknownFields(schema: Schema): Schema {
 
 /** The v1 object schema made strict; `metadata` keeps the CRD's (open) schema, as the API server treats it apart. */
 function strictRootSchema(version: OperatorVersion): Schema {
-  const root = SCHEMA_FILES[version].versions.v1 as unknown as Schema;
+  const root = RESTATE_CLUSTER_V1[version].schema!;
   const strict = forbidUnknownFields(root);
   const properties = strict.properties as Record<string, Schema>;
   strict.properties = {

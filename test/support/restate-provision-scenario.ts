@@ -12,7 +12,7 @@ import type { RestateBinaries } from '../../lib/verify/binaries';
 import type { ClusterUnderTest } from '../../lib/verify/cluster-spec';
 import { isolatedMain } from '../../lib/verify/isolated-main';
 import { LocalCluster } from '../../lib/verify/local-cluster';
-import { type CommandResult, Restatectl, runCommand } from '../../lib/verify/restatectl';
+import { type CommandResult, plain, Restatectl, runCommand } from '../../lib/verify/restatectl';
 
 export interface ScenarioInput {
   readonly cluster: ClusterUnderTest;
@@ -21,6 +21,14 @@ export interface ScenarioInput {
   readonly unreachableDeadlineSeconds: number;
   /** Deadline passed to the run against the cluster with only one node up. */
   readonly partialDeadlineSeconds: number;
+  /** The replication the runs after provisioning ask for (`restatectl provision --replication`, `--ensure-replication`). */
+  readonly ensureReplication: number;
+}
+
+/** `Log replication` and `Partition replication` as `restatectl config get` prints them (`{node: 2}`). */
+export interface Replication {
+  readonly log?: string;
+  readonly partition?: string;
 }
 
 export interface ScenarioRecord {
@@ -30,6 +38,14 @@ export interface ScenarioRecord {
   readonly statusBefore: number | null;
   readonly first: CommandResult;
   readonly statusAfterFirst: number | null;
+  /** `restatectl config get` after the first run: the replication the cluster was provisioned with. */
+  readonly replicationAfterFirst: Replication;
+  /** `restatectl provision --replication <ensureReplication> --yes` on the provisioned cluster (the bare command). */
+  readonly provisionAgain: CommandResult;
+  readonly replicationAfterProvisionAgain: Replication;
+  /** The script with `--ensure-replication <ensureReplication>` on the provisioned cluster, as the Job runs it. */
+  readonly ensure: CommandResult;
+  readonly replicationAfterEnsure: Replication;
   /** Partition table after the first run: count and versions. */
   readonly tableAfterFirst: { readonly partitions: number; readonly versions: readonly number[] };
   /** Second run, through `sh -s` with the script on stdin, as the `provision` task runs it. */
@@ -86,6 +102,12 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
   const args = (address: string, deadlineSeconds: number) =>
     provisionScriptArgs({ address, deadlineSeconds, intervalSeconds: 1, replicas: input.cluster.replicas });
 
+  const replication = async (): Promise<Replication> => {
+    const out = plain((await ctl.run([address], ['config', 'get'])).stdout);
+    const field = (name: string) => new RegExp(`${name}: *(.*)`).exec(out)?.[1]?.trim();
+    return { log: field('Log replication'), partition: field('Partition replication') };
+  };
+
   const statusBefore = await status();
   // Until every partition has a leader: ~20 s alone on 2 cores, more while other suites run.
   const first = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args(address, 120)], { env, timeoutMs: 130_000 });
@@ -96,6 +118,16 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
     timeoutMs: 40_000,
   });
   const tableAfterSecond = await table();
+  // Raising the replication of a provisioned cluster: the bare provision command, then the script's own step.
+  const replicationAfterFirst = await replication();
+  const provisionAgain = await ctl.run([address], ['provision', '--replication', String(input.ensureReplication), '--yes']);
+  const replicationAfterProvisionAgain = await replication();
+  const ensure = await runCommand(
+    'sh',
+    [PROVISION_SCRIPT_PATH, ...args(address, 60), ...provisionScriptArgs({ ensureReplication: input.ensureReplication })],
+    { env, timeoutMs: 70_000 },
+  );
+  const replicationAfterEnsure = await replication();
   // Nothing listens on 127.0.0.9 in this namespace: a node that does not answer.
   const unreachable = await runCommand('sh', [PROVISION_SCRIPT_PATH, ...args('http://127.0.0.9:5122', input.unreachableDeadlineSeconds)], {
     env,
@@ -133,6 +165,11 @@ isolatedMain<ScenarioInput, ScenarioRecord>(async (input, context) => {
     first,
     statusAfterFirst,
     tableAfterFirst,
+    replicationAfterFirst,
+    provisionAgain,
+    replicationAfterProvisionAgain,
+    ensure,
+    replicationAfterEnsure,
     second,
     tableAfterSecond,
     unreachable,

@@ -3,9 +3,9 @@
  *
  *   built-in kinds             kubernetes-models@4 (generated from the Kubernetes OpenAPI)
  *   restate.dev/v1 RestateCluster   the CRD schema of the target's operator version
- *                              (imports/operator-<version>/restate.dev.schema.json; 1.7.4 unless told), with
+ *                              (imports/crds/restate.dev-v<version>.ts; 1.7.4 unless told), with
  *                              unknown fields forbidden
- *   argoproj.io/v1alpha1,      the vendored Argo CD and Flux CRDs (crds/, schemas in imports/*.schema.json),
+ *   argoproj.io/v1alpha1,      the Argo CD and Flux CRDs (imports/crds/argoproj.io-*.ts, *.toolkit.fluxcd.io-*.ts),
  *   *.toolkit.fluxcd.io        with unknown fields forbidden
  *   monitoring.coreos.com/v1   @kubernetes-models/prometheus-operator (generated from the Prometheus Operator's CRDs)
  *   anything else              an error: nothing passes unvalidated

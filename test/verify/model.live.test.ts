@@ -1,42 +1,29 @@
 import { join } from 'node:path';
-import { runInSandbox } from '../../lib/verify/sandbox';
-import { clusterHostsFile } from '../../lib/verify/hosts';
-import type { ModelScenarioInput, ModelScenarioRecord } from '../support/model-scenario';
-import { clusterWith } from '../support/restate-fixtures';
+import type { ModelScenarioRecord } from '../support/model-scenario';
+import { runModelScenario } from '../support/model-run';
+import { runFromPrivateCheckout } from '../support/private-checkout';
+
+/** The model run from a checkout whose parent folder is 0700 and has a space in its name (verify's pods run as other uids). */
+async function fromPrivateCheckout(): Promise<ModelScenarioRecord> {
+  const run = await runFromPrivateCheckout(join(__dirname, '..', 'support', 'model-run.ts'), 80_000);
+  if (run.code !== 0) throw new Error(`the model run from ${run.checkout} exited ${run.code}:\n${run.stderr}`);
+  // The folder was opened for the pods inside the run's mount namespace only, never on disk.
+  expect(run.folderModeAfter).toBe(0o700);
+  return JSON.parse(run.stdout) as ModelScenarioRecord;
+}
 
 // nftables inside a loopback-only network namespace: the rules are the kernel's, the pods are processes with
 // their own uids. No Restate server is needed for these checks; verify's live run repeats them on real nodes.
-describe('the NetworkPolicy rules and Service restate of the verify model', () => {
+describe.each([
+  ['from this checkout', runModelScenario],
+  ['from a checkout under a 0700 folder with a space in its path', fromPrivateCheckout],
+])('the NetworkPolicy rules and Service restate of the verify model, run %s', (_where, run) => {
   let record: ModelScenarioRecord;
 
   beforeAll(async () => {
     // GIVEN a cluster that admits namespace shop (label app=web) to its ingress and Prometheus to 5122
-    const cluster = {
-      ...clusterWith('default-num-partitions = 8\n'),
-      security: {
-        networkPeers: {
-          ingress: [
-            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'web' } } },
-          ],
-          metrics: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
-              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-            },
-          ],
-        },
-      },
-    };
     // WHEN its model runs in the sandbox
-    const outcome = await runInSandbox<ModelScenarioInput, ModelScenarioRecord>({
-      entry: join(__dirname, '..', 'support', 'model-scenario.ts'),
-      input: { cluster },
-      hosts: clusterHostsFile(cluster.replicas, cluster.name),
-      deadlineMs: 60_000,
-      output: 'capture',
-    });
-    if (!outcome.result.ok) throw new Error(`${outcome.result.error}\n${outcome.log}`);
-    record = outcome.result.value;
+    record = await run();
   }, 90_000);
 
   test('the admitted application reaches the ingress only, an unlisted one reaches nothing', () => {

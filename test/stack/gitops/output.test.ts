@@ -22,7 +22,7 @@ const gitOpsObjectFiles = () =>
   );
 
 describe('the GitOps entries in dist/', () => {
-  test('every object in them is valid against its upstream schema (vendored Argo CD and Flux CRDs, Kubernetes)', () => {
+  test('every object in them is valid against its upstream schema (the Argo CD and Flux CRDs, Kubernetes)', () => {
     const files = gitOpsObjectFiles();
     expect(files.map((f) => relative(DIST, f)).sort()).toEqual([
       'dev/kind/flux/kustomizations.yaml',

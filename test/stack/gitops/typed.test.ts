@@ -3,7 +3,7 @@ import { Application } from '../../../imports/argoproj.io';
 import { HelmRelease } from '../../../imports/helm.toolkit.fluxcd.io';
 import { Kustomization } from '../../../imports/kustomize.toolkit.fluxcd.io';
 
-describe('the Argo CD and Flux objects are typed from their vendored CRDs', () => {
+describe('the Argo CD and Flux objects are typed from their upstream CRDs', () => {
   test('a misspelt field fails to compile (npm run typecheck), and would not reach the output', () => {
     // GIVEN objects of the imported classes, each with one misspelt field
     const chart = Testing.chart();
