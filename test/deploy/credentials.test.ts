@@ -10,7 +10,7 @@ import { SOPS_SECRET_FILE } from '../../lib/target/files';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { SopsStandIn } from '../fixtures/sops-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT } from '../support/deploy-run';
-import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 // dev/kind carries the worked SOPS example (credentials.source sops, snapshots on, so the pods read the keys);
 // a values copy turns it into existing-secret; prod/aws uses workload identity. One dist for the whole file.
@@ -26,8 +26,8 @@ const unreadValues = new ValuesDir()
   .set('providers/kind.yaml', ['snapshots', 'enabled'], false);
 const unreadDist = join(dist, 'unread');
 beforeAll(() => {
-  runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
-  runSynth({ environment: 'prod', provider: 'aws', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'kind', valuesDir: FIXTURE_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'prod', provider: 'aws', valuesDir: FIXTURE_VALUES, outdir: dist, allowStorageChange: false });
   runSynth({ environment: 'dev', provider: 'kind', valuesDir: existingValues.path, outdir: existingDist, allowStorageChange: false });
   runSynth({ environment: 'dev', provider: 'kind', valuesDir: unreadValues.path, outdir: unreadDist, allowStorageChange: false });
 });
@@ -103,7 +103,9 @@ describe('promote with credentials.source sops', () => {
 
     // THEN sops decrypted exactly the target's copy of the encrypted Secret, once
     // (the only warning: the shipped image tag 1.4 is not an exact patch version)
-    expect(run.err).toMatch(/^warning: dev\/kind: values\/base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*$/);
+    expect(run.err).toMatch(
+      /^warning: dev\/kind: test\/fixtures\/values\/base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*$/,
+    );
     expect(run.code).toBe(0);
     expect(sops.calls()).toEqual([['--decrypt', SECRET_FILE]]);
 
@@ -414,7 +416,7 @@ test('promote with workload identity has no Secret step', () => {
       command: 'promote',
       environment: 'prod',
       provider: 'aws',
-      valuesDir: REPO_VALUES,
+      valuesDir: FIXTURE_VALUES,
       dist,
       allowContextMismatch: false,
       timeoutSeconds: 300,
@@ -465,7 +467,7 @@ describe('status with credentials', () => {
     expect(run.out).toContain(
       'Secret restate-object-storage in namespace restate-dev is missing: the Restate pods cannot start (CreateContainerConfigError). ' +
         'Create it: mise run deploy:promote --environment dev --provider kind (decrypts and applies it), or by hand: ' +
-        `\`sops --decrypt ${join(REPO_VALUES, 'secrets', 'kind-minio.sops.yaml')} | kubectl --context restate-dev apply --server-side --field-manager=restate-stack -f -\``,
+        `\`sops --decrypt ${join(FIXTURE_VALUES, 'secrets', 'kind-minio.sops.yaml')} | kubectl --context restate-dev apply --server-side --field-manager=restate-stack -f -\``,
     );
     expect(run.out).toContain('== summary: Ready, provisioned, credentials Secret missing');
   });

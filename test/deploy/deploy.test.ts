@@ -9,7 +9,7 @@ import { PROVISION_SCRIPT_PATH } from '../../lib/stack/provisioning/script';
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from '../support/deploy-run';
-import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
 // (automated provisioning: the stack adds 0002-provisioning) and, from a values copy, dev/vultr with the helm
@@ -18,8 +18,8 @@ const dist = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-'));
 const helmDist = join(dist, 'helm');
 const helmValues = new ValuesDir().set('base.yaml', ['operator', 'delivery'], 'helm');
 beforeAll(() => {
-  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
-  runSynth({ environment: 'prod', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'prod', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir: dist, allowStorageChange: false });
   runSynth(
     { environment: 'dev', provider: 'vultr', valuesDir: helmValues.path, outdir: helmDist, allowStorageChange: false },
     { helmExecutable: join(STAND_IN_DIR, 'helm') },
@@ -156,7 +156,7 @@ describe('a missing kubectl', () => {
           command: 'preview',
           environment: 'dev',
           provider: 'vultr',
-          valuesDir: REPO_VALUES,
+          valuesDir: FIXTURE_VALUES,
           dist,
           allowContextMismatch: false,
           timeoutSeconds: 300,
@@ -266,7 +266,9 @@ describe('promote', () => {
 
     // THEN every call is exactly as planned, the script went in on stdin, and progress was shown
     // (the only warning: the shipped image tag 1.4 is not an exact patch version)
-    expect(run.err).toMatch(/^warning: dev\/vultr: values\/base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*$/);
+    expect(run.err).toMatch(
+      /^warning: dev\/vultr: test\/fixtures\/values\/base\.yaml: image: restatedev\/restate:1\.4 has the tag "1\.4"[^\n]*$/,
+    );
     expect(run.code).toBe(0);
     expect(run.calls).toEqual(devPromoteCalls());
     const execCall = run.calls.findIndex((argv) => argv.includes('-i')) + 1;

@@ -6,7 +6,7 @@ import { OUTPUT_MARKER } from '../../lib/target/files';
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { readTree } from '../support/tree';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 
 // The real mise from npm (@jdxcode/mise), run in the repository as a user would, with a fresh HOME: no
 // earlier `mise trust`, no global config. Runs of a task start tsx (about 1.5 s each), so they run concurrently.
@@ -44,10 +44,18 @@ function mise(args: readonly string[], kubectl?: KubectlStandIn): Result {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs a mise task without blocking, so that several can run at once. */
+/**
+ * Runs a mise task without blocking, so that several can run at once. The task reads the tests' own values
+ * (`--values-dir`, added after `args`), not the user's values/ that it would read by default.
+ */
 function miseTask(args: readonly string[], kubectl?: KubectlStandIn): Promise<Result> {
   return new Promise((done, failed) => {
-    const child = spawn(MISE, [...args], { cwd: REPO, env: miseEnv(kubectl), stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const child = spawn(MISE, [...args, '--values-dir', FIXTURE_VALUES], {
+      cwd: REPO,
+      env: miseEnv(kubectl),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -112,7 +120,7 @@ describe('the mise tasks', () => {
   // the reference for deploy:build and the input of the other tasks.
   const dist = mkdtempSync(join(tmpdir(), 'restate-stack-mise-dist-'));
   const built = mkdtempSync(join(tmpdir(), 'restate-stack-mise-built-'));
-  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir: dist, allowStorageChange: false });
   afterAll(() => [dist, built].forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
   test.concurrent(

@@ -5,7 +5,7 @@ import { checkDeployTools, kubectlClientVersion, type ToolProbe, toolsOnPath } f
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS } from '../fixtures/kubectl-stand-in';
 import { deployWithStandIn } from '../support/deploy-run';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 
 const scratch = mkdtempSync(join(tmpdir(), 'restate-stack-tools-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -72,7 +72,7 @@ describe('the deploy commands check their tools first', () => {
   test('promote of the SOPS target stops before any kubectl call when sops is missing (exit 1)', () => {
     // GIVEN dev/kind (credentials from SOPS) synthesized, and a probe that finds kubectl 1.32 and no sops
     const dist = join(scratch, 'dist');
-    runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir: dist, allowStorageChange: false });
+    runSynth({ environment: 'dev', provider: 'kind', valuesDir: FIXTURE_VALUES, outdir: dist, allowStorageChange: false });
     const probe: ToolProbe = { ...answers(versionJson('32')), sops: () => ({ code: 127, stdout: '', stderr: 'sops: not found' }) };
     const cleanup: Array<{ remove(): void }> = [];
     try {

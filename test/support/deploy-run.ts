@@ -5,7 +5,7 @@ import type { Reporter } from '../../lib/deploy/session';
 import type { Sops } from '../../lib/deploy/sops';
 import type { ToolProbe } from '../../lib/deploy/tools';
 import { KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
-import { REPO_VALUES } from './values-dir';
+import { FIXTURE_VALUES } from './values-dir';
 
 /** What one in-process deploy command did: its exit code, the kubectl calls and what it printed. */
 export interface DeployRun {
@@ -43,7 +43,7 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     command,
     environment: 'dev',
     provider: options.provider,
-    valuesDir: REPO_VALUES,
+    valuesDir: FIXTURE_VALUES,
     dist: options.dist,
     allowContextMismatch: false,
     timeoutSeconds: 300,
@@ -135,5 +135,5 @@ export function rolloutRules(cluster: string, replicas: number, picture: Rollout
   ];
 }
 
-/** Both shipped clusters (dev 3 pods, prod 5) rolled out and Ready. */
+/** Both clusters of the tests' values (dev 3 pods, prod 5) rolled out and Ready. */
 export const ROLLED_OUT: readonly Rule[] = [...rolloutRules('restate-dev', 3), ...rolloutRules('restate-prod', 5)];
