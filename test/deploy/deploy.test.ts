@@ -9,6 +9,7 @@ import { PROVISION_SCRIPT_PATH } from '../../lib/stack/provisioning/script';
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from '../support/deploy-run';
+import { DEFAULT_WAIT_TIMING } from '../../lib/deploy/session';
 import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
@@ -453,14 +454,39 @@ describe('promote', () => {
       ...rolloutRules('restate-dev', 3, { image: 'restatedev/restate:1.3' }),
       ANYTHING_ELSE_SUCCEEDS,
     ];
-    // WHEN promoting with a 1 s timeout
-    const run = deploy('promote', rules, { timeoutSeconds: 1 });
+    // WHEN promoting with a 1 s timeout, on the wall clock that every command uses
+    const run = deployWithStandIn('promote', rules, {
+      dist,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { timeoutSeconds: 1 },
+      waitTiming: DEFAULT_WAIT_TIMING,
+    });
     // THEN it fails with the picture and where to look
     expect(run.code).toBe(1);
     expect(run.err).toContain(
       'timed out after 1s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet still has image restatedev/restate:1.3, not restatedev/restate:1.4',
     );
     expect(run.err).toContain('kubectl -n restate-dev rollout status statefulset/restate');
+  });
+
+  test("a wait for a state the stand-in never reports ends at its deadline on the tests' clock, naming what is missing", () => {
+    // GIVEN dev/vultr (3 replicas) and a stand-in whose StatefulSet keeps 2: the shape of what held `npm test` for
+    // 20 minutes when the tests read the user's values, those said 5 and the stand-in said 3
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+      ...rolloutRules('restate-dev', 2),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting with the default 300 s, on the instant clock of the stand-in tests
+    const run = deploy('promote', rules);
+    // THEN it looked every 10 s of that clock until the deadline (31 looks) and failed with the real message
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'timed out after 300s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet wants 2 replicas, not 3; 2/3 updated; 2/3 ready',
+    );
+    expect(run.calls.filter((argv) => argv.includes('statefulset/restate'))).toHaveLength(31);
   });
 
   test('with automated provisioning it replaces the previous Job, applies the provisioning file and waits for the Job', () => {
