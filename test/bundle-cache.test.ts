@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readTree } from './support/tree';
+import { FIXTURE_VALUES } from './support/values-dir';
 
 const ROOT = resolve(__dirname, '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
@@ -283,12 +284,20 @@ describe('npm run synth through the bundle runner', () => {
       BUNDLE_CACHE_DIR: join(scratch, 'cache'),
       BUNDLE_CACHE_VERBOSE: '',
     };
-    // WHEN every target is synthesized by tsx, by the runner with an empty cache, and by the runner again
+    // WHEN every target of the tests' values is synthesized by tsx, by the runner with an empty cache, and by the runner again
     const outdirs = ['tsx', 'built', 'reused'].map((name) => join(scratch, name));
     const runs = [
-      spawnSync(TSX, ['main.ts', '--outdir', outdirs[0]], { cwd: ROOT, encoding: 'utf8', env }),
-      spawnSync(process.execPath, [RUN, 'main.ts', '--outdir', outdirs[1]], { cwd: ROOT, encoding: 'utf8', env }),
-      spawnSync(process.execPath, [RUN, 'main.ts', '--outdir', outdirs[2]], { cwd: ROOT, encoding: 'utf8', env }),
+      spawnSync(TSX, ['main.ts', '--values-dir', FIXTURE_VALUES, '--outdir', outdirs[0]], { cwd: ROOT, encoding: 'utf8', env }),
+      spawnSync(process.execPath, [RUN, 'main.ts', '--values-dir', FIXTURE_VALUES, '--outdir', outdirs[1]], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env,
+      }),
+      spawnSync(process.execPath, [RUN, 'main.ts', '--values-dir', FIXTURE_VALUES, '--outdir', outdirs[2]], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env,
+      }),
     ];
     // THEN the three outputs and their messages are identical
     expect(readdirSync(join(scratch, 'cache'))).toContain('app-main.vendor.js.v8cache');

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { normalizeCommand, scriptCommands, type ShellBlock, shellBlocks, shellWords } from './support/doc-commands';
 import { closedKubeconfig } from './support/closed-kubeconfig';
+import { FIXTURE_VALUES } from './support/values-dir';
+import { runSynth } from '../lib/synth/run';
 
 // Every command the README and docs/ show in a fenced sh block is run: by CI (.ci/run), by this test (the synth
 // command lines CI does not run, in a scratch copy of the repository), or, in a block marked `# needs a cluster`,
@@ -64,6 +66,34 @@ function kubectlCommands(): Array<{ where: string; words: string[]; stdin: strin
   return found;
 }
 
+// A scratch git repository holding this one's app, the tests' values as values/ and their synthesized dist/, main
+// as origin/main, and a copy of the values beside it (for --values-dir ../my-values): what the docs' commands name,
+// as the docs describe it, whatever the user's values/ and dist/ say.
+let scratchRepo: string;
+beforeAll(() => {
+  scratchRepo = mkdtempSync(join(tmpdir(), 'restate-stack-docs-repo-'));
+  const repo = join(scratchRepo, 'repo');
+  for (const name of ['main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml', 'lib', 'imports', 'scripts']) {
+    cpSync(join(REPO, name), join(repo, name), { recursive: true });
+  }
+  cpSync(FIXTURE_VALUES, join(repo, 'values'), { recursive: true });
+  cpSync(FIXTURE_VALUES, join(scratchRepo, 'my-values'), { recursive: true });
+  runSynth({ valuesDir: join(repo, 'values'), outdir: join(repo, 'dist'), allowStorageChange: false });
+  symlinkSync(join(REPO, 'node_modules'), join(repo, 'node_modules'));
+  writeFileSync(join(repo, '.gitignore'), 'node_modules\n.synth-*\n');
+  const git = (...args: string[]) =>
+    spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args], { cwd: repo, encoding: 'utf8' });
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['commit', '-qm', 'scratch'],
+    ['update-ref', 'refs/remotes/origin/main', 'HEAD'],
+  ]) {
+    expect(git(...args).status).toBe(0);
+  }
+}, 120_000);
+afterAll(() => rmSync(scratchRepo, { recursive: true, force: true }));
+
 describe('the commands the README and docs/ show', () => {
   test('each is run by CI, by this test, or marked as needing a cluster and checked without one', () => {
     // GIVEN every command of every sh block
@@ -92,12 +122,15 @@ describe('the commands the README and docs/ show', () => {
     afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
     test('every kubectl command is accepted by the real kubectl client, failing only on the missing server', () => {
-      // GIVEN the kubectl commands of the cluster blocks, run from the repository (for the dist/ files they name)
+      // GIVEN the kubectl commands of the cluster blocks, run from the scratch repository (for the dist/ files they name)
       const commands = kubectlCommands();
       expect(commands.length).toBeGreaterThan(5);
       // WHEN the real client runs each against a closed loopback port
       const rejected = commands
-        .map((c) => ({ c, run: spawnSync(KUBECTL, c.words, { cwd: REPO, env, input: c.stdin, encoding: 'utf8', timeout: 30_000 }) }))
+        .map((c) => ({
+          c,
+          run: spawnSync(KUBECTL, c.words, { cwd: join(scratchRepo, 'repo'), env, input: c.stdin, encoding: 'utf8', timeout: 30_000 }),
+        }))
         .filter(({ run }) => !(run.status !== 0 && /127\.0\.0\.1:9.*(refused|connect)/s.test(run.stderr)))
         .map(({ c, run }) => `${c.where}: kubectl ${c.words.join(' ')}: exit ${run.status}: ${run.stderr.trim().split('\n').pop()}`);
       // THEN each got as far as connecting
@@ -129,32 +162,6 @@ describe('the commands the README and docs/ show', () => {
   });
 
   describe('synth command lines CI does not run', () => {
-    let scratch: string;
-    let repo: string;
-    beforeAll(() => {
-      // GIVEN a scratch git repository holding this one's app, values and committed dist/, main as origin/main,
-      // and a copy of the values beside it (for --values-dir ../my-values)
-      scratch = mkdtempSync(join(tmpdir(), 'restate-stack-docs-synth-'));
-      repo = join(scratch, 'repo');
-      for (const name of ['main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml', 'lib', 'imports', 'scripts', 'values', 'dist']) {
-        cpSync(join(REPO, name), join(repo, name), { recursive: true });
-      }
-      cpSync(join(REPO, 'values'), join(scratch, 'my-values'), { recursive: true });
-      symlinkSync(join(REPO, 'node_modules'), join(repo, 'node_modules'));
-      writeFileSync(join(repo, '.gitignore'), 'node_modules\n.synth-*\n');
-      const git = (...args: string[]) =>
-        spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args], { cwd: repo, encoding: 'utf8' });
-      for (const args of [
-        ['init', '-q'],
-        ['add', '-A'],
-        ['commit', '-qm', 'scratch'],
-        ['update-ref', 'refs/remotes/origin/main', 'HEAD'],
-      ]) {
-        expect(git(...args).status).toBe(0);
-      }
-    });
-    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
     test('each synth command the docs show succeeds as written', () => {
       const commands = [...new Set(blocks.flatMap((b) => b.commands.filter((c) => howRun(b, c) === 'synth here')))];
       expect(commands.length).toBeGreaterThan(0);
@@ -163,7 +170,7 @@ describe('the commands the README and docs/ show', () => {
         .map((command) => ({
           command,
           run: spawnSync('sh', ['-c', command], {
-            cwd: repo,
+            cwd: join(scratchRepo, 'repo'),
             encoding: 'utf8',
             timeout: 120_000,
             env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },

@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../lib/errors/user-error';
-import { CLUSTER_FILE, OUTPUT_MARKER } from '../lib/target/files';
-import { ValuesDir } from './support/values-dir';
+import { CLUSTER_FILE } from '../lib/target/files';
 import { DeployValuesDir } from './support/deploy-values';
+import { runSynth } from '../lib/synth/run';
+import { FIXTURE_VALUES, ValuesDir } from './support/values-dir';
 
 const ROOT = resolve(__dirname, '..');
-const OPERATOR_FILE = '0000-operator.k8s.yaml';
 // What the npm scripts and mise tasks run: each command's entry through the bundle runner.
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
 const ENTRY = { synth: 'main.ts', deploy: 'lib/deploy/cli.ts', verify: 'lib/verify/cli.ts' } as const;
@@ -68,13 +68,12 @@ describe('every command exits by the one table of exit codes', () => {
   });
 
   test('a manifest that cannot be read back exits INVALID_INPUT (2) from synth, deploy and verify, naming the file', () => {
-    // GIVEN a git repository whose committed dist/dev/vultr cluster file holds merge conflict markers
+    // GIVEN a git repository whose committed dist/dev/vultr (of the tests' values) has a cluster file holding merge
+    // conflict markers
     const repo = join(scratch, 'repo');
     const target = join(repo, 'dist', 'dev', 'vultr');
-    mkdirSync(target, { recursive: true });
-    copyFileSync(join(ROOT, 'dist', OUTPUT_MARKER), join(repo, 'dist', OUTPUT_MARKER));
-    copyFileSync(join(ROOT, 'dist', 'dev', 'vultr', OPERATOR_FILE), join(target, OPERATOR_FILE));
-    const cluster = readFileSync(join(ROOT, 'dist', 'dev', 'vultr', CLUSTER_FILE), 'utf8');
+    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir: join(repo, 'dist'), allowStorageChange: false });
+    const cluster = readFileSync(join(target, CLUSTER_FILE), 'utf8');
     writeFileSync(join(target, CLUSTER_FILE), `<<<<<<< HEAD\n${cluster}=======\n${cluster}>>>>>>> theirs\n`);
     const git = (args: string[]) =>
       spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'init.defaultBranch=main', ...args], {
@@ -83,7 +82,7 @@ describe('every command exits by the one table of exit codes', () => {
       });
     expect([git(['init', '-q']).status, git(['add', '-A']).status, git(['commit', '-qm', 'merge gone wrong']).status]).toEqual([0, 0, 0]);
     const dist = join(repo, 'dist');
-    const one = ['--environment', 'dev', '--provider', 'vultr'];
+    const one = ['--environment', 'dev', '--provider', 'vultr', '--values-dir', FIXTURE_VALUES];
     // WHEN synth (its storage guard reads the committed file), deploy preview and verify read it
     const synth = command('synth', [...one, '--outdir', dist]);
     // (with values of their own: preview refuses the shipped example gitops.repoURL before it reads any manifest)

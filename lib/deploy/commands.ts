@@ -23,8 +23,8 @@ export interface DeployDeps {
   readonly kubectl: Kubectl;
   readonly report: Reporter;
   /**
-   * Polling of promote's last wait (tests shorten it).
-   * @default DEFAULT_WAIT_TIMING - a look every 2 s, a progress line at least every 10 s
+   * Polling of promote's last wait and recover's waits (the tests run them on a clock of their own).
+   * @default DEFAULT_WAIT_TIMING - a look every 2 s, a progress line at least every 10 s, the wall clock
    */
   readonly waitTiming?: WaitTiming;
   /**

@@ -100,13 +100,10 @@ function sql(session: Session, namespace: string, pod: string, query: string): S
   }
 }
 
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** Repeats the wait's query until its rows satisfy it; throws with the last rows when `timeoutSeconds` runs out. */
 function awaitState(session: Session, namespace: string, pod: string, wait: RecoverWait, timeoutSeconds: number): void {
-  const end = Date.now() + timeoutSeconds * 1000;
+  const { pollMs, clock } = session.timing;
+  const end = clock.now() + timeoutSeconds * 1000;
   session.report.info(`    waiting up to ${timeoutSeconds}s until ${wait.description}`);
   for (;;) {
     const rows = sql(session, namespace, pod, wait.sql);
@@ -114,13 +111,13 @@ function awaitState(session: Session, namespace: string, pod: string, wait: Reco
       session.report.info(`    ok: ${wait.description}`);
       return;
     }
-    if (Date.now() >= end) {
+    if (clock.now() >= end) {
       throw new DeployError(
         `timed out after ${timeoutSeconds}s waiting until ${wait.description}; last answer: ${JSON.stringify(rows)}. ` +
           'Run recover again: it starts from what the cluster lists now.',
       );
     }
-    sleepMs(Math.min(session.timing.pollMs, Math.max(0, end - Date.now())));
+    clock.sleep(Math.min(pollMs, Math.max(0, end - clock.now())));
   }
 }
 

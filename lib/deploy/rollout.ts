@@ -108,24 +108,19 @@ export function rolloutVerdict(state: RolloutState, target: ReadyTarget): { read
   return { done: problems.length === 0, line: `${summary}${pods ? ` [${pods}]` : ''}` };
 }
 
-/** Blocks the (synchronous) deploy run for `ms`. */
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /**
  * Waits until the RestateCluster is Ready and its StatefulSet rolled out to the applied spec (see
  * `rolloutVerdict`), polling every `pollMs` and printing the picture whenever it changes and at least every
  * `progressMs`. Throws a DeployError naming what was still missing at the deadline.
  */
 export function waitForReadyRollout(session: Session, target: ReadyTarget, timeoutSeconds: number, step: string): void {
-  const { pollMs, progressMs } = session.timing;
+  const { pollMs, progressMs, clock } = session.timing;
   const ns = target.clusterName;
   session.report.info(
     `${step} waiting up to ${timeoutSeconds}s for RestateCluster ${ns} to be Ready and StatefulSet ${ns}/${Upstream.STATEFULSET} rolled out`,
   );
   const args = rolloutReadArgs(session.context, target);
-  const end = Date.now() + timeoutSeconds * 1000;
+  const end = clock.now() + timeoutSeconds * 1000;
   let said = '';
   let saidAt = 0;
   let line = '(no answer yet)';
@@ -148,14 +143,14 @@ export function waitForReadyRollout(session: Session, target: ReadyTarget, timeo
           .split('\n')[0]
       }`;
     }
-    const now = Date.now();
+    const now = clock.now();
     if (now >= end) break;
     if (line !== said || now - saidAt >= progressMs) {
       session.report.info(`    ${line}`);
       said = line;
       saidAt = now;
     }
-    sleepMs(Math.min(pollMs, Math.max(0, end - now)));
+    clock.sleep(Math.min(pollMs, Math.max(0, end - now)));
   }
   throw new DeployError(
     `timed out after ${timeoutSeconds}s waiting for RestateCluster ${ns} to be Ready and rolled out: ${line}\n` +

@@ -15,15 +15,36 @@ export const consoleReporter: Reporter = {
   warn: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** How often polling waits look and speak. */
+/** Where polling waits read the time and pause between two looks. */
+export interface WaitClock {
+  /** Milliseconds, as Date.now(). */
+  now(): number;
+  /** Blocks the (synchronous) deploy run for `ms`. */
+  sleep(ms: number): void;
+}
+
+/** The wall clock: what every command uses. */
+export const WALL_CLOCK: WaitClock = {
+  now: () => Date.now(),
+  sleep: (ms) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  },
+};
+
+/** How often polling waits look and speak, and by which clock. */
 export interface WaitTiming {
   /** Pause between two looks. */
   readonly pollMs: number;
   /** The longest a polling wait stays silent when nothing changes. */
   readonly progressMs: number;
+  /**
+   * The time the deadlines are measured in. The tests pass a clock whose pauses pass at once, so that a wait on a
+   * stand-in that never reaches the awaited state ends at its deadline in moments, with the real message.
+   */
+  readonly clock: WaitClock;
 }
 
-export const DEFAULT_WAIT_TIMING: WaitTiming = { pollMs: 2_000, progressMs: 10_000 };
+export const DEFAULT_WAIT_TIMING: WaitTiming = { pollMs: 2_000, progressMs: 10_000, clock: WALL_CLOCK };
 
 /** One run against one kube context: the kubectl to call, where progress goes. */
 export class Session {

@@ -6,7 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_VALUES } from '../support/values-dir';
+import { fixtureDist } from '../support/fixture-dist';
+import { FIXTURE_VALUES } from '../support/values-dir';
 import { lostFields } from './fields';
 import { type ControlPlane, startControlPlane } from './harness';
 import {
@@ -16,15 +17,14 @@ import {
   type Obj,
   PROMOTE_MANAGER,
   prepareCluster,
-  ROOT,
   removeTarget,
   targetFacts,
   yamlObjects,
 } from './target-cluster';
 import { CHANGES, ChangeWorkspace } from './target-changes';
 
-const PROD = join(ROOT, 'dist', 'prod', 'vultr');
-const KIND = join(ROOT, 'dist', 'dev', 'kind');
+const PROD = join(fixtureDist(), 'prod', 'vultr');
+const KIND = join(fixtureDist(), 'dev', 'kind');
 const imageStep = CHANGES.find((change) => change.name.startsWith('image'))!;
 
 describe('the real API server refuses what it must, and the answers to an immutable Job hold', () => {
@@ -39,8 +39,8 @@ describe('the real API server refuses what it must, and the answers to an immuta
   beforeAll(async () => {
     cp = await startControlPlane();
     // prod/vultr (Argo CD) and dev/kind (Flux) share operator 1.7.4: both tools' CRDs on one server
-    await prepareCluster(cp, targetFacts(REPO_VALUES, 'prod', 'vultr'));
-    await prepareCluster(cp, targetFacts(REPO_VALUES, 'dev', 'kind'));
+    await prepareCluster(cp, targetFacts(FIXTURE_VALUES, 'prod', 'vultr'));
+    await prepareCluster(cp, targetFacts(FIXTURE_VALUES, 'dev', 'kind'));
     changed = new ChangeWorkspace('prod', 'vultr');
     expect(changed.commit(imageStep.commits[0]).refused).toBeUndefined();
   }, 120_000);

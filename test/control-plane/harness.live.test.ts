@@ -13,10 +13,10 @@ import { lostFields } from './fields';
 import { type ControlPlane, PORTS, processAlive, startControlPlane } from './harness';
 import { installCrds } from './install-crds';
 import { readPin } from './pin';
+import { fixtureDist } from '../support/fixture-dist';
 import { crds as argoCdCrds } from '../../imports/crds/argoproj.io-v3.5.1';
 import { crds as operatorCrds } from '../../imports/crds/restate.dev-v1.7.4';
 
-const ROOT = join(__dirname, '..', '..');
 const FIELD_MANAGER = 'restate-stack';
 const pin = readPin(readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8'));
 
@@ -175,7 +175,7 @@ describe('a control plane built from the pinned Go modules', () => {
     // 1.7.4, as generated into imports/crds/) and the argocd namespace
     await installCrds(cp, [...argoCdCrds, ...operatorCrds]);
     await namespace('argocd');
-    const files = ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => join(ROOT, 'dist', 'dev', 'vultr', name));
+    const files = ['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml'].map((name) => join(fixtureDist(), 'dev', 'vultr', name));
     const apply = (file: string) => cp.kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file]);
 
     // WHEN dev/vultr's numbered files are applied in order, as the deploy tasks do

@@ -1,15 +1,15 @@
 /**
  * The changes the docs describe (docs/operations.md, docs/operator-upgrade.md), each as the commits a user makes
- * to values/, synthesized with the real synth into a scratch copy of the committed dist/ (outside git, so synth's
- * guards compare with that copy: each commit is "committed" for the next).
+ * to values/ (a copy of the tests' values), synthesized with the real synth into a scratch copy of those values'
+ * dist/ (outside git, so synth's guards compare with that copy: each commit is "committed" for the next).
  */
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
 import { loadTargetValues, ValuesError } from '../../lib/values';
+import { fixtureDist } from '../support/fixture-dist';
 import { ValuesDir } from '../support/values-dir';
-import { ROOT } from './target-cluster';
 
 /** One commit: sets keys in the environment's values file, given the target's values as committed. */
 type Commit = (values: ValuesDir, file: string, current: CurrentValues) => void;
@@ -82,7 +82,7 @@ export interface SynthStep {
   readonly refused?: string;
 }
 
-/** A scratch copy of the committed dist/ and values/, in which a change's commits are synthesized one by one. */
+/** A scratch copy of the tests' values and their dist/, in which a change's commits are synthesized one by one. */
 export class ChangeWorkspace {
   readonly values = new ValuesDir();
   readonly outdir = join(mkdtempSync(join(tmpdir(), 'apply-change-')), 'dist');
@@ -92,7 +92,7 @@ export class ChangeWorkspace {
     private readonly environment: string,
     private readonly provider: string,
   ) {
-    cpSync(join(ROOT, 'dist'), this.outdir, { recursive: true });
+    cpSync(fixtureDist(), this.outdir, { recursive: true });
     this.file = `environments/${environment}.yaml`;
   }
 

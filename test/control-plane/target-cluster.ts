@@ -32,7 +32,6 @@ import { type CrdObject, installCrds } from './install-crds';
 // biome-ignore lint/suspicious/noExplicitAny: objects as kubectl returns them
 export type Obj = any;
 
-export const ROOT = join(__dirname, '..', '..');
 export const PROMOTE_MANAGER = 'restate-stack';
 export const ARGOCD_MANAGER = 'argocd-controller';
 export const FLUX_MANAGER = 'kustomize-controller';

@@ -1,6 +1,6 @@
 /**
  * The tests of one target on its own control plane (one per test file, so jest runs targets in parallel):
- * the committed target applies and re-applies as a no-op, and every change the docs describe applies on top of it
+ * the target as synthesized from the tests' values applies and re-applies as a no-op, and every change the docs describe applies on top of it
  * through promote and through the target's GitOps tool, or synth refuses it before anything is applied.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { crds as restate174 } from '../../imports/crds/restate.dev-v1.7.4';
 import { crds as restate281 } from '../../imports/crds/restate.dev-v2.8.1';
 import { loadTargetValues } from '../../lib/values';
-import { REPO_VALUES } from '../support/values-dir';
+import { fixtureDist } from '../support/fixture-dist';
+import { FIXTURE_VALUES } from '../support/values-dir';
 import type { ControlPlane, StartOptions } from './harness';
 import { type CrdObject, installCrds } from './install-crds';
 import {
@@ -21,7 +22,6 @@ import {
   lostFieldsOf,
   numberedFiles,
   prepareCluster,
-  ROOT,
   removeTarget,
   type TargetFacts,
   targetFacts,
@@ -32,8 +32,9 @@ import { CHANGES, ChangeWorkspace } from './target-changes';
 
 /** @param start - the harness's startControlPlane (named in the test file, where jest's global setup looks for it) */
 export function describeTarget(environment: string, provider: string, start: (options?: StartOptions) => Promise<ControlPlane>): void {
-  const facts: TargetFacts = targetFacts(REPO_VALUES, environment, provider);
-  const committed = join(ROOT, 'dist', environment, provider);
+  const facts: TargetFacts = targetFacts(FIXTURE_VALUES, environment, provider);
+  // The target as synth writes it from the tests' values (the user's dist/ follows the user's values).
+  const committed = join(fixtureDist(), environment, provider);
   const deliveries: Delivery[] = ['promote', facts.tool];
 
   describe(`${environment}/${provider} on a real API server`, () => {

@@ -9,8 +9,8 @@ import { runSynth } from '../../lib/synth/run';
 import { SOPS_SECRET_FILE } from '../../lib/target/files';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { SopsStandIn } from '../fixtures/sops-stand-in';
-import { deployWithStandIn, type DeployRun, ROLLED_OUT } from '../support/deploy-run';
 import { DeployValuesDir, deployValues } from '../support/deploy-values';
+import { deployWithStandIn, type DeployRun, ROLLED_OUT, standInTiming } from '../support/deploy-run';
 
 // dev/kind carries the worked SOPS example (credentials.source sops, snapshots on, so the pods read the keys);
 // a values copy turns it into existing-secret; prod/aws uses workload identity. One dist for the whole file.
@@ -420,7 +420,11 @@ test('promote with workload identity has no Secret step', () => {
       timeoutSeconds: 300,
       forceConflicts: false,
     },
-    { kubectl: new KubectlProcess(kubectl.env()), report: { info: (l) => out.push(l), warn: (l) => out.push(l) } },
+    {
+      kubectl: new KubectlProcess(kubectl.env()),
+      report: { info: (l) => out.push(l), warn: (l) => out.push(l) },
+      waitTiming: standInTiming(),
+    },
   );
 
   // THEN nothing reads or applies a Secret, and the step says why

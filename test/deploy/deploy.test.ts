@@ -10,7 +10,8 @@ import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from '../support/deploy-run';
 import { DeployValuesDir, deployValues } from '../support/deploy-values';
-import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+import { DEFAULT_WAIT_TIMING } from '../../lib/deploy/session';
+import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
 // (automated provisioning: the stack adds 0002-provisioning) and, from a values copy, dev/vultr with the helm
@@ -452,14 +453,39 @@ describe('promote', () => {
       ...rolloutRules('restate-dev', 3, { image: 'restatedev/restate:1.3' }),
       ANYTHING_ELSE_SUCCEEDS,
     ];
-    // WHEN promoting with a 1 s timeout
-    const run = deploy('promote', rules, { timeoutSeconds: 1 });
+    // WHEN promoting with a 1 s timeout, on the wall clock that every command uses
+    const run = deployWithStandIn('promote', rules, {
+      dist,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { timeoutSeconds: 1 },
+      waitTiming: DEFAULT_WAIT_TIMING,
+    });
     // THEN it fails with the picture and where to look
     expect(run.code).toBe(1);
     expect(run.err).toContain(
       'timed out after 1s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet still has image restatedev/restate:1.3, not restatedev/restate:1.4.4',
     );
     expect(run.err).toContain('kubectl -n restate-dev rollout status statefulset/restate');
+  });
+
+  test("a wait for a state the stand-in never reports ends at its deadline on the tests' clock, naming what is missing", () => {
+    // GIVEN dev/vultr (3 replicas) and a stand-in whose StatefulSet keeps 2: the shape of what held `npm test` for
+    // 20 minutes when the tests read the user's values, those said 5 and the stand-in said 3
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
+      ...rolloutRules('restate-dev', 2),
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    // WHEN promoting with the default 300 s, on the instant clock of the stand-in tests
+    const run = deploy('promote', rules);
+    // THEN it looked every 10 s of that clock until the deadline (31 looks) and failed with the real message
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'timed out after 300s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet wants 2 replicas, not 3; 2/3 updated; 2/3 ready',
+    );
+    expect(run.calls.filter((argv) => argv.includes('statefulset/restate'))).toHaveLength(31);
   });
 
   test('with automated provisioning it replaces the previous Job, applies the provisioning file and waits for the Job', () => {
@@ -565,17 +591,17 @@ describe("the values' warnings", () => {
 describe('the shipped example gitops.repoURL', () => {
   // The repository's own values, as a fresh clone has them: dev/vultr (argocd delivery) and dev/kind (flux).
   const shipped = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-shipped-'));
-  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: shipped, allowStorageChange: false });
-  runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir: shipped, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir: shipped, allowStorageChange: false });
+  runSynth({ environment: 'dev', provider: 'kind', valuesDir: FIXTURE_VALUES, outdir: shipped, allowStorageChange: false });
   afterAll(() => rmSync(shipped, { recursive: true, force: true }));
 
   test.each(['preview', 'promote'] as const)(
     '%s refuses an Argo CD target that still carries it, naming the key and the file to edit, before kubectl is called',
     (command) => {
-      const run = deploy(command, [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: shipped, valuesDir: REPO_VALUES });
+      const run = deploy(command, [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: shipped, valuesDir: FIXTURE_VALUES });
       expect(run.code).toBe(2); // ExitCode.INVALID_INPUT
       expect(run.calls).toEqual([]);
-      const base = relative(process.cwd(), join(REPO_VALUES, 'base.yaml'));
+      const base = relative(process.cwd(), join(FIXTURE_VALUES, 'base.yaml'));
       expect(run.err).toBe(
         `${command}: invalid values:\n` +
           `${base}: gitops.repoURL: is still the shipped example https://github.com/example/platform-gitops.git, ` +
@@ -612,7 +638,7 @@ describe('the shipped example gitops.repoURL', () => {
     const run = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], {
       provider: 'kind',
       dist: shipped,
-      valuesDir: REPO_VALUES,
+      valuesDir: FIXTURE_VALUES,
     });
     expect(run.err).not.toContain('gitops.repoURL');
     expect(run.code).toBe(0);

@@ -7,6 +7,7 @@ import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { readTree } from '../support/tree';
 import { deployValues } from '../support/deploy-values';
+import { FIXTURE_VALUES } from '../support/values-dir';
 
 // The real mise from npm (@jdxcode/mise), run in the repository as a user would, with a fresh HOME: no
 // earlier `mise trust`, no global config. Runs of a task start tsx (about 1.5 s each), so they run concurrently.
@@ -44,10 +45,19 @@ function mise(args: readonly string[], kubectl?: KubectlStandIn): Result {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs a mise task without blocking, so that several can run at once. */
+/**
+ * Runs a mise task without blocking, so that several can run at once. The task reads the tests' own values
+ * (`--values-dir`, added after `args`, unless `args` name a folder of their own), not the user's values/.
+ */
 function miseTask(args: readonly string[], kubectl?: KubectlStandIn): Promise<Result> {
   return new Promise((done, failed) => {
-    const child = spawn(MISE, [...args], { cwd: REPO, env: miseEnv(kubectl), stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const values = args.includes('--values-dir') ? [] : ['--values-dir', FIXTURE_VALUES];
+    const child = spawn(MISE, [...args, ...values], {
+      cwd: REPO,
+      env: miseEnv(kubectl),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -6,7 +6,7 @@ import { renderMarkdown } from '../../lib/review/render';
 import { planExitCode, reviewChanges } from '../../lib/review/review';
 import { checkTargetChange, type TargetChange } from '../../lib/synth/change-rules';
 import { runSynth } from '../../lib/synth/run';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 import { git } from '../support/git-repo';
 
 // Plan takes its refusals and warnings from synth's change rules (lib/synth/change-rules), one implementation for
@@ -18,7 +18,7 @@ const rules = checkTargetChange as jest.MockedFunction<typeof checkTargetChange>
 let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'restate-stack-plan-rules-'));
-  cpSync(REPO_VALUES, join(root, 'values'), { recursive: true });
+  cpSync(FIXTURE_VALUES, join(root, 'values'), { recursive: true });
   writeFileSync(
     join(root, 'values', 'targets.yaml'),
     'targets:\n  - { environment: dev, provider: vultr }\n  - { environment: prod, provider: vultr }\n',

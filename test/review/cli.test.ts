@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../../lib/errors/user-error';
 import { runSynth } from '../../lib/synth/run';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 import { git } from '../support/git-repo';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -23,7 +23,7 @@ function plan(cwd: string, args: string[]) {
 let repo: string;
 beforeAll(() => {
   repo = mkdtempSync(join(tmpdir(), 'restate-stack-plan-cli-'));
-  cpSync(REPO_VALUES, join(repo, 'values'), { recursive: true });
+  cpSync(FIXTURE_VALUES, join(repo, 'values'), { recursive: true });
   writeFileSync(join(repo, 'values', 'targets.yaml'), 'targets:\n  - { environment: dev, provider: vultr }\n');
   git(repo, ['init', '-q']);
   runSynth({ valuesDir: join(repo, 'values'), outdir: join(repo, 'dist'), allowStorageChange: false });

@@ -6,9 +6,9 @@ import { egressRules, isPrivateIPv4, metricsPeers } from '../../lib/stack/cluste
 import { loadTargetValues, type StackValues } from '../../lib/values';
 import { buildStack } from '../../lib/stack/stack';
 import { validateManifests } from '../support/validate';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 
-const valuesFor = (environment: string, provider: string) => loadTargetValues(REPO_VALUES, environment, provider).values;
+const valuesFor = (environment: string, provider: string) => loadTargetValues(FIXTURE_VALUES, environment, provider).values;
 
 /** Egress rules as they appear in the synthesized RestateCluster. */
 function synthesizedEgress(values: StackValues): unknown {

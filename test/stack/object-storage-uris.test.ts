@@ -1,9 +1,9 @@
 import { objectStorageUris } from '../../lib/stack/object-storage-uris';
 import { loadTargetValues, type StackValues } from '../../lib/values';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 
 describe('object storage URIs', () => {
-  const values = loadTargetValues(REPO_VALUES, 'dev', 'vultr').values;
+  const values = loadTargetValues(FIXTURE_VALUES, 'dev', 'vultr').values;
 
   test('are derived from bucket, cluster name and the S3 host', () => {
     expect(objectStorageUris(values)).toEqual({

@@ -4,9 +4,9 @@ import { clusterPlacement, SPREAD_WEIGHT } from '../../lib/stack/placement';
 import { buildStack } from '../../lib/stack/stack';
 import { loadTargetValues, type StackValues } from '../../lib/values';
 import { validateManifests } from '../support/validate';
-import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
-const valuesFor = (environment: string, provider: string) => loadTargetValues(REPO_VALUES, environment, provider).values;
+const valuesFor = (environment: string, provider: string) => loadTargetValues(FIXTURE_VALUES, environment, provider).values;
 const term = (cluster: string, topologyKey: string) => ({
   weight: SPREAD_WEIGHT,
   podAffinityTerm: {

@@ -9,7 +9,7 @@ import { parseJobManifest, type JobUnderTest } from '../../lib/verify/job-spec';
 import { podHostsFile } from '../../lib/verify/pod-dns';
 import { runInSandbox } from '../../lib/verify/sandbox';
 import type { JobScenarioInput, JobScenarioRecord } from '../support/provisioning-job-scenario';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 
 // Real restate-server and restatectl (npm) in a loopback-only network namespace, with a cluster DNS stand-in:
 // the nodes resolve as pods of the cluster's namespace, the Job as a pod of the operator's namespace.
@@ -23,7 +23,7 @@ describe('the provisioning Job of prod/vultr, run from the operator namespace ag
     // GIVEN the prod/vultr target as synthesized: its RestateCluster and its provisioning Job with the ConfigMap script
     const outdir = mkdtempSync(join(tmpdir(), 'restate-stack-job-'));
     try {
-      runSynth({ valuesDir: REPO_VALUES, outdir, environment: 'prod', provider: 'vultr', allowStorageChange: false });
+      runSynth({ valuesDir: FIXTURE_VALUES, outdir, environment: 'prod', provider: 'vultr', allowStorageChange: false });
       const folder = join(outdir, 'prod', 'vultr');
       const cluster = parseClusterManifest(readFileSync(join(folder, CLUSTER_FILE), 'utf8'), CLUSTER_FILE);
       job = parseJobManifest(readFileSync(join(folder, PROVISIONING_FILE), 'utf8'), PROVISIONING_FILE);

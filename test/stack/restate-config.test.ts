@@ -1,10 +1,10 @@
 import * as TOML from '@iarna/toml';
 import { renderRestateConfig, restateServerConfig } from '../../lib/stack/restate-config';
 import { loadTargetValues, type StackValues } from '../../lib/values';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 
 function valuesFor(environment: string, provider: string): StackValues {
-  return loadTargetValues(REPO_VALUES, environment, provider).values;
+  return loadTargetValues(FIXTURE_VALUES, environment, provider).values;
 }
 
 describe('the Restate server config', () => {
@@ -61,7 +61,7 @@ describe('the Restate server config', () => {
 });
 
 describe('the Restate server config with object storage features', () => {
-  const aws = loadTargetValues(REPO_VALUES, 'dev', 'aws').values;
+  const aws = loadTargetValues(FIXTURE_VALUES, 'dev', 'aws').values;
 
   test('snapshots write [worker.snapshots] with the destination, interval and S3 connection keys', () => {
     // GIVEN aws, whose overlay turns snapshots on WHEN rendered
@@ -78,7 +78,7 @@ describe('the Restate server config with object storage features', () => {
   });
 
   test('an in-cluster store over plain HTTP allows HTTP', () => {
-    const kind = loadTargetValues(REPO_VALUES, 'dev', 'kind').values;
+    const kind = loadTargetValues(FIXTURE_VALUES, 'dev', 'kind').values;
     const snapshots = (TOML.parse(renderRestateConfig(restateServerConfig(kind))).worker as TOML.JsonMap).snapshots as TOML.JsonMap;
     expect(snapshots['aws-endpoint-url']).toBe('http://minio.minio.svc.cluster.local:9000');
     expect(snapshots['aws-allow-http']).toBe(true);

@@ -1,12 +1,38 @@
 import type { DeployArgs } from '../../lib/deploy/args';
 import { runDeploy } from '../../lib/deploy/commands';
 import { KubectlProcess } from '../../lib/deploy/process';
-import type { Reporter } from '../../lib/deploy/session';
+import type { Reporter, WaitClock, WaitTiming } from '../../lib/deploy/session';
 import type { Sops } from '../../lib/deploy/sops';
 import type { ToolProbe } from '../../lib/deploy/tools';
 import { KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { deployValues } from './deploy-values';
 import { loadTargetValues } from '../../lib/values';
+
+/**
+ * A clock whose pauses pass at once. A stand-in answers from its rules and never changes by itself, so a polling wait
+ * on it that does not see the awaited state at once may never see it: on this clock such a wait looks as often as
+ * it would on a cluster and ends at its deadline in moments, with the real message ("timed out after 300s ...: 3/5
+ * ready"), instead of holding the test for the minutes that deadline is meant for.
+ */
+export class InstantClock implements WaitClock {
+  private at = 0;
+
+  now(): number {
+    return this.at;
+  }
+
+  sleep(ms: number): void {
+    this.at += ms;
+  }
+}
+
+/**
+ * How the in-process deploy tests poll: a look every 10 s and a progress line at most every 60 s, on an instant
+ * clock (a wait of 300 s that never ends is 31 looks). A test of changing states counts looks (a rule's `times`).
+ */
+export function standInTiming(): WaitTiming {
+  return { pollMs: 10_000, progressMs: 60_000, clock: new InstantClock() };
+}
 
 /** What one in-process deploy command did: its exit code, the kubectl calls and what it printed. */
 export interface DeployRun {
@@ -31,6 +57,8 @@ export interface DeployRunOptions {
   readonly tools?: ToolProbe;
   /** recover's question to the user. @default - nobody to ask */
   readonly confirm?: (question: string) => boolean | 'no-tty';
+  /** How the polling waits look, and by which clock. @default standInTiming() */
+  readonly waitTiming?: WaitTiming;
 }
 
 /** Runs one deploy command of `dev/<provider>` in-process against a stand-in kubectl answering with `rules`. */
@@ -51,12 +79,11 @@ export function deployWithStandIn(command: DeployArgs['command'], rules: readonl
     forceConflicts: false,
     ...options.overrides,
   };
-  // Polling waits look every 50 ms here, so that a test of a changing state takes moments, not seconds.
   const code = runDeploy(args, {
     kubectl: new KubectlProcess(kubectl.env()),
     report,
     helmExecutable: options.helmExecutable,
-    waitTiming: { pollMs: 50, progressMs: 60_000 },
+    waitTiming: options.waitTiming ?? standInTiming(),
     ...(options.sops ? { sops: options.sops } : {}),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.confirm ? { confirm: options.confirm } : {}),
@@ -141,5 +168,5 @@ export function rolloutRules(cluster: string, replicas: number, picture: Rollout
   ];
 }
 
-/** Both shipped clusters (dev 3 pods, prod 5) rolled out and Ready. */
+/** Both clusters of the tests' values (dev 3 pods, prod 5) rolled out and Ready. */
 export const ROLLED_OUT: readonly Rule[] = [...rolloutRules('restate-dev', 3), ...rolloutRules('restate-prod', 5)];

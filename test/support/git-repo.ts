@@ -25,7 +25,7 @@ export interface GitRepoOptions {
 
 /**
  * A scratch git repository (a new temporary folder `restate-stack-<name>-XXXXXX`, git initialized) and a copy of
- * the repository's values/ that a test may change: where a test synthesizes into `dist/` and commits, for the
+ * the tests' values (test/fixtures/values) that a test may change: where a test synthesizes into `dist/` and commits, for the
  * guards and the plan that compare with the targets committed in git.
  */
 export class GitRepo {

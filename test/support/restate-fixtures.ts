@@ -2,11 +2,11 @@ import { stringify } from 'yaml';
 import { renderRestateConfig, restateServerConfig } from '../../lib/stack/restate-config';
 import { loadTargetValues } from '../../lib/values';
 import type { ClusterEnvVar, ClusterUnderTest } from '../../lib/verify/cluster-spec';
-import { REPO_VALUES } from './values-dir';
+import { FIXTURE_VALUES } from './values-dir';
 
-/** The server config the product renders for a target of the repository's values. */
+/** The server config the product renders for a target of the tests' values (test/fixtures/values). */
 export function productConfig(environment = 'dev', provider = 'vultr'): string {
-  return renderRestateConfig(restateServerConfig(loadTargetValues(REPO_VALUES, environment, provider).values));
+  return renderRestateConfig(restateServerConfig(loadTargetValues(FIXTURE_VALUES, environment, provider).values));
 }
 
 /** A cluster under test as verify reads it from a synthesized target, built from the given config. */

@@ -4,9 +4,20 @@ import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadTargetValues, ValuesError } from '../../lib/values';
 
-export const REPO_VALUES = resolve(__dirname, '..', '..', 'values');
+/**
+ * The tests' own values: a copy of the values the project shipped, which the tests own and a user never edits. Every
+ * test of the tool's behaviour reads these (or a ValuesDir copy of them), so that it passes whatever the user's
+ * values/ say.
+ */
+export const FIXTURE_VALUES = resolve(__dirname, '..', 'fixtures', 'values');
 
-/** A scratch copy of the repository's values/ folder that a test may change. */
+/**
+ * The user's values/: read only by the checks of the user's own targets (snapshots, upstream schemas, determinism),
+ * which follow whatever the values say; after an intended change `npm test -- -u` updates their snapshots.
+ */
+export const USER_VALUES = resolve(__dirname, '..', '..', 'values');
+
+/** A scratch copy of the tests' values (FIXTURE_VALUES) that a test may change. */
 export class ValuesDir {
   public readonly path: string;
   /** What remove() deletes: the temporary folder made for the copy, or the copy itself when put into `into`. */
@@ -16,7 +27,7 @@ export class ValuesDir {
   constructor(into?: string) {
     this.path = into ?? join(mkdtempSync(join(tmpdir(), 'restate-stack-values-')), 'values');
     this.scratch = into ?? resolve(this.path, '..');
-    cpSync(REPO_VALUES, this.path, { recursive: true });
+    cpSync(FIXTURE_VALUES, this.path, { recursive: true });
   }
 
   /** Sets (or, with undefined, deletes) a key path in one file, e.g. set('environments/dev.yaml', ['replicas'], 2). */

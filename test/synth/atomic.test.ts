@@ -9,11 +9,11 @@ import { OUTPUT_MARKER, SYNTH_JOURNAL } from '../../lib/target/files';
 import { loadTargets, loadTargetValues, targetDir } from '../../lib/values';
 import { readClusterUnderTest } from '../../lib/verify/cluster-spec';
 import { readTree } from '../support/tree';
-import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
-const TARGETS = loadTargets(REPO_VALUES).map(targetDir);
+const TARGETS = loadTargets(FIXTURE_VALUES).map(targetDir);
 
 // The old output is the repository's values; the new one differs in every target's cluster file.
 const newValues = new ValuesDir().set('base.yaml', ['restate', 'defaultNumPartitions'], 64);
@@ -23,7 +23,7 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const synthOld = (outdir: string) => runSynth({ valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+const synthOld = (outdir: string) => runSynth({ valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
 const synthNew = (outdir: string, options = {}) => runSynth({ valuesDir: newValues.path, outdir, allowStorageChange: false }, options);
 
 function treesOf(outdir: string): Map<string, Record<string, string>> {
@@ -95,7 +95,7 @@ describe('a synth interrupted at any step of moving target folders into place', 
       expect(pending).toBe(index > 0 && step !== 'staging removal');
       if (pending) {
         // deploy and verify refuse to read the output until a synth finished the moves
-        const values = loadTargetValues(REPO_VALUES, 'dev', 'vultr').values;
+        const values = loadTargetValues(FIXTURE_VALUES, 'dev', 'vultr').values;
         expect(() => locateTarget(outdir, values)).toThrow(`${join(outdir, SYNTH_JOURNAL)} exists: a synth into ${outdir} was interrupted`);
         expect(() => readClusterUnderTest(outdir, { environment: 'dev', provider: 'vultr' })).toThrow(
           'was interrupted while moving target folders into place',
@@ -223,7 +223,7 @@ describe('two synths racing on one output folder', () => {
           stdio: 'ignore',
         }).on('exit', done),
       );
-    const codes = await Promise.all([start(REPO_VALUES), start(newValues.path), start(newValues.path)]);
+    const codes = await Promise.all([start(FIXTURE_VALUES), start(newValues.path), start(newValues.path)]);
     // THEN all succeed, and the output is whole and of one of them, with nothing left over
     expect(codes).toEqual([0, 0, 0]);
     const { pending, mixed } = expectWhole(outdir, 'race');

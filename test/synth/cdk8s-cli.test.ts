@@ -7,7 +7,7 @@ import { CDK8S_CLI_SCRATCH, parseSynthArgs } from '../../lib/synth/args';
 import { runSynth } from '../../lib/synth/run';
 import { OUTPUT_MARKER } from '../../lib/target/files';
 import { readTree } from '../support/tree';
-import { REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES } from '../support/values-dir';
 import { git } from '../support/git-repo';
 
 /** The real cdk8s-cli, in `cwd`, with `app` as its app. */
@@ -39,7 +39,7 @@ describe('cdk8s synth (cdk8s-cli)', () => {
   test("writes the output the safe way, keeps the user's files, and gives cdk8s-cli a copy of synth's files to list", () => {
     // GIVEN an output with a file of the user's own, and the folder cdk8s-cli will delete first
     const outdir = join(scratch, 'dist');
-    runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ environment: 'dev', provider: 'kind', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     writeFileSync(join(outdir, 'dev', 'kind', 'kustomization.yaml'), 'resources: []\n');
     const cliOut = join(scratch, 'cli-out');
     mkdirSync(cliOut);
@@ -47,7 +47,13 @@ describe('cdk8s synth (cdk8s-cli)', () => {
     // WHEN running the real cdk8s-cli with this app
     const run = spawnSync(
       join(ROOT, 'node_modules', '.bin', 'cdk8s'),
-      ['synth', '--app', `node ${RUN} main.ts --environment dev --provider kind --outdir ${outdir}`, '--output', cliOut],
+      [
+        'synth',
+        '--app',
+        `node ${RUN} main.ts --environment dev --provider kind --values-dir ${FIXTURE_VALUES} --outdir ${outdir}`,
+        '--output',
+        cliOut,
+      ],
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } },
     );
     // THEN
@@ -81,7 +87,7 @@ describe('cdk8s synth (cdk8s-cli)', () => {
     beforeEach(() => {
       repo = join(scratch, 'repo');
       mkdirSync(repo);
-      cpSync(REPO_VALUES, join(repo, 'values'), { recursive: true });
+      cpSync(FIXTURE_VALUES, join(repo, 'values'), { recursive: true });
       git(repo, ['init', '-q']);
       runSynth({
         environment: 'dev',

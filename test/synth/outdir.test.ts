@@ -18,7 +18,7 @@ import { runSynth } from '../../lib/synth/run';
 import { OUTPUT_MARKER } from '../../lib/target/files';
 import { parseVerifyArgs } from '../../lib/verify/args';
 import { readTree } from '../support/tree';
-import { REPO_VALUES, ValuesDir } from '../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RUN = join(ROOT, 'scripts', 'bundle-cache', 'run.js');
@@ -57,7 +57,7 @@ describe('a mistyped output folder destroys nothing', () => {
   function userRepo(): string {
     const repo = join(scratch, 'repo');
     mkdirSync(repo);
-    cpSync(REPO_VALUES, join(repo, 'values'), { recursive: true });
+    cpSync(FIXTURE_VALUES, join(repo, 'values'), { recursive: true });
     writeFileSync(join(repo, 'README.md'), 'my GitOps repository\n');
     runSynth({ valuesDir: join(repo, 'values'), outdir: join(repo, 'dist'), allowStorageChange: false });
     git(repo, ['init', '-q']);
@@ -93,7 +93,7 @@ describe('a mistyped output folder destroys nothing', () => {
     writeFileSync(join(somewhere, 'photos', '2024', '0000-operator.k8s.yaml'), "mine, not synth's");
     const before = readTree(somewhere);
     // WHEN
-    const run = synth(ROOT, ['--outdir', somewhere]);
+    const run = synth(ROOT, ['--values-dir', FIXTURE_VALUES, '--outdir', somewhere]);
     // THEN
     expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain(
@@ -106,7 +106,7 @@ describe('a mistyped output folder destroys nothing', () => {
   test('a file is refused and stays the file it was', () => {
     const file = join(scratch, 'out.txt');
     writeFileSync(file, 'a file');
-    const run = synth(ROOT, ['--outdir', file]);
+    const run = synth(ROOT, ['--values-dir', FIXTURE_VALUES, '--outdir', file]);
     expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain(`--outdir: ${file} is a file, not a folder`);
     expect(lstatSync(file).isFile()).toBe(true);
@@ -117,11 +117,11 @@ describe('a mistyped output folder destroys nothing', () => {
     // GIVEN dist -> real, with a synthesized output
     const real = join(scratch, 'real');
     const link = join(scratch, 'dist');
-    runSynth({ valuesDir: REPO_VALUES, outdir: real, allowStorageChange: false });
+    runSynth({ valuesDir: FIXTURE_VALUES, outdir: real, allowStorageChange: false });
     symlinkSync(real, link);
     rmSync(join(real, 'dev', 'vultr', '0000-operator.k8s.yaml'));
     // WHEN a full synth writes through the link
-    const run = synth(ROOT, ['--outdir', link]);
+    const run = synth(ROOT, ['--values-dir', FIXTURE_VALUES, '--outdir', link]);
     // THEN the link is still a link to the same folder, which holds the fresh output
     expect(run.status).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
@@ -134,9 +134,9 @@ describe('a mistyped output folder destroys nothing', () => {
     const elsewhere = join(scratch, 'elsewhere');
     mkdirSync(elsewhere);
     writeFileSync(join(elsewhere, 'precious.txt'), 'keep');
-    runSynth({ environment: 'dev', provider: 'aws', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ environment: 'dev', provider: 'aws', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     symlinkSync(elsewhere, join(outdir, 'dev', 'vultr'));
-    expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false })).toThrow(
+    expect(() => runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false })).toThrow(
       `${join(outdir, 'dev/vultr')} is a symbolic link; synth replaces target folders and will not replace a link`,
     );
     expect(lstatSync(join(outdir, 'dev', 'vultr')).isSymbolicLink()).toBe(true);
@@ -148,11 +148,11 @@ describe('empty flags are usage errors, never defaults', () => {
   test('--environment "" --provider vultr (an unset variable) is refused: no full synth, one-off targets stay', () => {
     // GIVEN an output with a one-off target that targets.yaml does not list
     const outdir = join(scratch, 'dist');
-    runSynth({ valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
-    runSynth({ environment: 'staging', provider: 'aws', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
+    runSynth({ environment: 'staging', provider: 'aws', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     const before = readTree(outdir);
     // WHEN
-    const run = synth(ROOT, ['--environment', '', '--provider', 'vultr', '--outdir', outdir]);
+    const run = synth(ROOT, ['--environment', '', '--provider', 'vultr', '--values-dir', FIXTURE_VALUES, '--outdir', outdir]);
     // THEN
     expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stderr).toContain('--environment is empty (an unset shell variable?)');
@@ -183,15 +183,15 @@ describe('files synth did not write', () => {
   test('are kept in place, in current and in no longer listed target folders, and listed in a warning', () => {
     // GIVEN a full output, a one-off target, and files of the user's own (KSOPS's kustomization.yaml among them)
     const outdir = join(scratch, 'dist');
-    runSynth({ valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
-    runSynth({ environment: 'staging', provider: 'aws', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
+    runSynth({ environment: 'staging', provider: 'aws', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     writeFileSync(join(outdir, 'dev', 'kind', 'kustomization.yaml'), 'generators: [./secret-generator.yaml]\n');
     mkdirSync(join(outdir, 'dev', 'kind', 'overlays'));
     writeFileSync(join(outdir, 'dev', 'kind', 'overlays', 'patch.yaml'), 'patch\n');
     writeFileSync(join(outdir, 'staging', 'aws', 'NOTES.md'), 'notes\n');
     writeFileSync(join(outdir, 'README.md'), 'about dist\n');
     // WHEN a full synth runs (staging/aws is no longer listed)
-    const result = runSynth({ valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    const result = runSynth({ valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     // THEN every foreign file is where it was, the synthesized files of staging/aws are gone
     const after = readTree(outdir);
     expect(after['dev/kind/kustomization.yaml']).toBe('generators: [./secret-generator.yaml]\n');
@@ -207,28 +207,28 @@ describe('files synth did not write', () => {
       { id: 'foreign-files-kept', target: 'staging/aws', text: "kept NOTES.md (not synth's)" },
     ]);
     // and a one-target synth keeps them too
-    runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ environment: 'dev', provider: 'kind', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     expect(readTree(outdir)).toEqual(after);
   });
 
   test("an output folder from before the marker is adopted when it holds only synth's files", () => {
     // GIVEN yesterday's dist/: synth's files only, no marker
     const outdir = join(scratch, 'dist');
-    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     rmSync(join(outdir, OUTPUT_MARKER));
     // WHEN / THEN it is adopted: marked, and written as usual
-    runSynth({ valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     expect(Object.keys(readTree(outdir))).toContain(OUTPUT_MARKER);
     expect(Object.keys(readTree(outdir))).toContain('prod/aws/0001-cluster.k8s.yaml');
   });
 
   test('an unmarked output folder with a file synth did not write is refused, naming it and what to do', () => {
     const outdir = join(scratch, 'dist');
-    runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+    runSynth({ environment: 'dev', provider: 'kind', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
     rmSync(join(outdir, OUTPUT_MARKER));
     writeFileSync(join(outdir, 'dev', 'kind', 'kustomization.yaml'), 'resources: []\n');
     const before = readTree(outdir);
-    expect(() => runSynth({ valuesDir: REPO_VALUES, outdir, allowStorageChange: false })).toThrow(
+    expect(() => runSynth({ valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false })).toThrow(
       `holds what synth did not write: ${join(outdir, 'dev/kind/kustomization.yaml')}. Synth only replaces what it wrote. ` +
         `Name a new or empty folder, or move these away; if this is synth's output and they should stay, create ${join(outdir, OUTPUT_MARKER)}`,
     );
@@ -243,7 +243,7 @@ describe('a synth that fails while building', () => {
     try {
       const fresh = join(scratch, 'fresh');
       const adopted = join(scratch, 'adopted');
-      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir: adopted, allowStorageChange: false });
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir: adopted, allowStorageChange: false });
       rmSync(join(adopted, OUTPUT_MARKER));
       const before = readTree(adopted);
       for (const outdir of [fresh, adopted]) {
@@ -272,7 +272,17 @@ describe('output permissions', () => {
     const outdir = join(scratch, `out-${umask}`);
     const run = spawnSync(
       'sh',
-      ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, RUN, join(ROOT, 'main.ts'), '--outdir', outdir],
+      [
+        '-c',
+        `umask ${umask} && exec "$0" "$@"`,
+        process.execPath,
+        RUN,
+        join(ROOT, 'main.ts'),
+        '--values-dir',
+        FIXTURE_VALUES,
+        '--outdir',
+        outdir,
+      ],
       {
         cwd: ROOT,
         encoding: 'utf8',
@@ -295,15 +305,15 @@ describe("the GitOps folders of a target (argocd/, flux/) are synth's own", () =
     // GIVEN an unmarked output folder with dev/vultr as synth writes it, plus a file of the user's in argocd/
     const outdir = mkdtempSync(join(tmpdir(), 'restate-stack-gitops-own-'));
     try {
-      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
       rmSync(join(outdir, OUTPUT_MARKER));
       // WHEN synthesized again into it: the folder is adopted (nothing in it is foreign)
       expect(() =>
-        runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false }),
+        runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false }),
       ).not.toThrow();
       writeFileSync(join(outdir, 'dev/vultr/argocd/mine.yaml'), 'x: 1\n');
       writeFileSync(join(outdir, 'dev/vultr/kustomization.yaml'), 'resources: []\n');
-      const result = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: REPO_VALUES, outdir, allowStorageChange: false });
+      const result = runSynth({ environment: 'dev', provider: 'vultr', valuesDir: FIXTURE_VALUES, outdir, allowStorageChange: false });
       // THEN argocd/ is written whole (the stray file goes), the file beside it is kept and named in a warning
       expect(existsSync(join(outdir, 'dev/vultr/argocd/mine.yaml'))).toBe(false);
       expect(readFileSync(join(outdir, 'dev/vultr/kustomization.yaml'), 'utf8')).toBe('resources: []\n');

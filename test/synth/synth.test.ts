@@ -2,13 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
-import { OPERATOR_FILE, OUTPUT_MARKER, SOPS_SECRET_FILE } from '../../lib/target/files';
-import { readOperatorRelease } from '../../lib/target/operator-release';
-import { asOperatorVersion, isSopsEncryptedSecret, loadTargets, loadTargetValues, targetDir, ValuesError } from '../../lib/values';
+import { SOPS_SECRET_FILE } from '../../lib/target/files';
+import { ValuesError } from '../../lib/values';
 import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from '../support/sops';
+import { describeTargetChecks, synthesizeAll } from '../support/target-checks';
 import { readObjects, readTree } from '../support/tree';
-import { validateManifests } from '../support/validate';
-import { ValuesDir, REPO_VALUES } from '../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 let scratch: string;
 beforeEach(() => {
@@ -16,89 +15,27 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
-const synthAll = (outdir: string, valuesDir = REPO_VALUES) => runSynth({ valuesDir, outdir, allowStorageChange: false });
-const synthOne = (outdir: string, environment: string, provider: string, valuesDir = REPO_VALUES, allowStorageChange = false) =>
+const synthAll = (outdir: string, valuesDir = FIXTURE_VALUES) => runSynth({ valuesDir, outdir, allowStorageChange: false });
+const synthOne = (outdir: string, environment: string, provider: string, valuesDir = FIXTURE_VALUES, allowStorageChange = false) =>
   runSynth({ valuesDir, outdir, environment, provider, allowStorageChange });
 
-describe('every shipped target', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'restate-stack-dist-'));
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-  synthAll(outdir);
-  const targets = loadTargets(REPO_VALUES);
+describe("every target of the tests' values (test/fixtures/values)", () => {
+  // The same checks run on the targets of the user's values/ in test/synth/user-targets.test.ts.
+  const targets = synthesizeAll(FIXTURE_VALUES);
+  describeTargetChecks(targets);
 
-  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s matches its snapshot', (folder) => {
-    expect(readTree(join(outdir, folder))).toMatchSnapshot();
-  });
-
-  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s applies the operator before the cluster', (folder) => {
-    const files = Object.keys(readTree(join(outdir, folder)));
-    expect(files.slice(0, 2)).toEqual(['0000-operator.k8s.yaml', '0001-cluster.k8s.yaml']);
-  });
-
-  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))(
-    '%s puts nothing into the namespace the operator creates for the cluster',
-    (folder) => {
-      // (but for SOPS-encrypted credentials, applied once the operator created it: see the next test)
-      const objects = readObjects(join(outdir, folder))
-        .filter(({ file }) => file !== SOPS_SECRET_FILE)
-        .map(({ object }) => object);
-      const cluster = objects.find((o) => o.kind === 'RestateCluster');
-      expect(cluster.metadata.namespace).toBeUndefined();
-      const clusterNamespace = cluster.metadata.name;
-      expect(objects.filter((o) => o.metadata.namespace === clusterNamespace)).toEqual([]);
-      expect(objects.filter((o) => o.kind === 'Namespace' && o.metadata.name === clusterNamespace)).toEqual([]);
-    },
-  );
-
-  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))('%s holds no plaintext Secret', (folder) => {
-    const secrets = readObjects(join(outdir, folder)).filter(({ object }) => object.kind === 'Secret');
-    for (const { file, object } of secrets) {
-      expect([file, isSopsEncryptedSecret(object) || (object.data === undefined && object.stringData === undefined)]).toEqual([file, true]);
-    }
-  });
-
-  test('SOPS-encrypted credentials are passed through byte for byte, right after the cluster', () => {
-    const copies = targets.filter((t) => existsSync(join(outdir, targetDir(t), SOPS_SECRET_FILE)));
-    expect(copies.map(targetDir)).toEqual(['dev/kind']);
-    expect(readFileSync(join(outdir, 'dev/kind', SOPS_SECRET_FILE), 'utf8')).toBe(
-      readFileSync(join(REPO_VALUES, 'secrets/kind-minio.sops.yaml'), 'utf8'),
+  test('the worked SOPS example is dev/kind: its encrypted Secret is passed through, right after the cluster', () => {
+    const copies = targets.folders.filter((folder) => existsSync(join(targets.outdir, folder, SOPS_SECRET_FILE)));
+    expect(copies).toEqual(['dev/kind']);
+    expect(readFileSync(join(targets.outdir, 'dev/kind', SOPS_SECRET_FILE), 'utf8')).toBe(
+      readFileSync(join(FIXTURE_VALUES, 'secrets/kind-minio.sops.yaml'), 'utf8'),
     );
-    expect(Object.keys(readTree(join(outdir, 'dev/kind'))).filter((f) => !f.includes('/'))).toEqual([
+    expect(Object.keys(readTree(join(targets.outdir, 'dev/kind'))).filter((f) => !f.includes('/'))).toEqual([
       '0000-operator.k8s.yaml',
       '0001-cluster.k8s.yaml',
       SOPS_SECRET_FILE,
       '0002-provisioning.k8s.yaml',
     ]);
-  });
-
-  test.each(targets.map((t) => [`${t.environment}/${t.provider}`]))(
-    '%s: every object passes its upstream schema, the RestateCluster that of its own operator version',
-    (folder) => {
-      // A SOPS file is validated as the Secret it decrypts to: its values are ciphertext, its sops block goes.
-      const objects = readObjects(join(outdir, folder)).map(({ object }) => {
-        const { sops: _sops, ...rest } = object;
-        return rest;
-      });
-      expect(objects.length).toBeGreaterThanOrEqual(2);
-      // The version the target's operator file deploys, which must be the one its values name.
-      const { operatorVersion } = readOperatorRelease(readFileSync(join(outdir, folder, OPERATOR_FILE), 'utf8'));
-      const [environment, provider] = folder.split('/');
-      expect(operatorVersion).toBe(loadTargetValues(REPO_VALUES, environment!, provider!).values.operator.version);
-      expect(validateManifests(objects, { operatorVersion: asOperatorVersion(operatorVersion) })).toEqual([]);
-    },
-  );
-
-  test("the output folder holds exactly the targets of targets.yaml, and the marker that it is synth's", () => {
-    const files = Object.keys(readTree(outdir));
-    expect(files.filter((f) => !f.includes('/'))).toEqual([OUTPUT_MARKER]);
-    const folders = [...new Set(files.filter((f) => f.includes('/')).map((f) => f.split('/').slice(0, 2).join('/')))];
-    expect(folders.sort()).toEqual(targets.map((t) => `${t.environment}/${t.provider}`).sort());
-  });
-
-  test('a second synth is byte-identical', () => {
-    const again = join(scratch, 'again');
-    synthAll(again);
-    expect(readTree(again)).toEqual(readTree(outdir));
   });
 });
 

@@ -5,7 +5,7 @@ import { runSynth } from '../../../lib/synth/run';
 import { SOPS_SECRET_FILE } from '../../../lib/target/files';
 import { argoHealth, simulateArgoSync } from '../../support/argocd-sync';
 import { ClusterWorld, loadManifests, type Manifest } from '../../support/gitops-world';
-import { REPO_VALUES, ValuesDir } from '../../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../../support/values-dir';
 
 // Every target of the repository's values, plus one that the repository does not have: the argocd delivery with
 // SOPS credentials (dev/kind switched to argocd), whose Secret comes from a second Application.
@@ -13,7 +13,7 @@ const dist = mkdtempSync(join(tmpdir(), 'restate-stack-argocd-sync-'));
 const argoSops = new ValuesDir().set('providers/kind.yaml', ['operator', 'delivery'], 'argocd');
 const argoSopsDist = join(dist, 'argocd-sops');
 beforeAll(() => {
-  runSynth({ valuesDir: REPO_VALUES, outdir: join(dist, 'repo'), allowStorageChange: false });
+  runSynth({ valuesDir: FIXTURE_VALUES, outdir: join(dist, 'repo'), allowStorageChange: false });
   runSynth({ environment: 'dev', provider: 'kind', valuesDir: argoSops.path, outdir: argoSopsDist, allowStorageChange: false });
 });
 afterAll(() => {

@@ -5,18 +5,24 @@ import { join } from 'node:path';
 import { runSynth } from '../../../lib/synth/run';
 import { buildPath, simulateFlux } from '../../support/flux-reconcile';
 import { ClusterWorld, loadManifests, type Manifest } from '../../support/gitops-world';
-import { REPO_VALUES, ValuesDir } from '../../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../../support/values-dir';
 
-// The repository's Flux target (dev/kind: SOPS credentials, in-cluster provisioning), and the same target with
+// The Flux target of the tests' values (dev/kind: SOPS credentials, in-cluster provisioning), and the same target with
 // metrics on (a monitoring step) and with the provisioning by hand. The GitRepository's checkout is `root`, with
-// synth's output at `dist` as in values/base.yaml (gitops.path).
+// synth's output at `dist` as in the tests' values/base.yaml (gitops.path).
 const root = mkdtempSync(join(tmpdir(), 'restate-stack-flux-'));
 const variants = {
   monitoring: new ValuesDir().set('providers/kind.yaml', ['metrics', 'enabled'], true),
   byHand: new ValuesDir().set('providers/kind.yaml', ['provisioning', 'automated'], false),
 };
 beforeAll(() => {
-  runSynth({ environment: 'dev', provider: 'kind', valuesDir: REPO_VALUES, outdir: join(root, 'repo', 'dist'), allowStorageChange: false });
+  runSynth({
+    environment: 'dev',
+    provider: 'kind',
+    valuesDir: FIXTURE_VALUES,
+    outdir: join(root, 'repo', 'dist'),
+    allowStorageChange: false,
+  });
   runSynth({
     environment: 'dev',
     provider: 'kind',

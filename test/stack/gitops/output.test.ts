@@ -1,13 +1,18 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { fluxSteps, gitOpsFiles, type SynthesizedTarget } from '../../../lib/stack/gitops/output';
+import { runSynth } from '../../../lib/synth/run';
 import { loadTargetValues, type StackValues, ValuesError } from '../../../lib/values';
 import { loadManifests } from '../../support/gitops-world';
 import { expectValidManifests } from '../../support/validate';
-import { REPO_VALUES, ValuesDir } from '../../support/values-dir';
+import { FIXTURE_VALUES, ValuesDir } from '../../support/values-dir';
 
-const DIST = join(__dirname, '..', '..', '..', 'dist');
+// Every target of the tests' values, synthesized once (the user's own dist/ is checked by test/synth/user-targets.test.ts).
+const DIST = mkdtempSync(join(tmpdir(), 'restate-stack-gitops-output-'));
+runSynth({ valuesDir: FIXTURE_VALUES, outdir: DIST, allowStorageChange: false });
+afterAll(() => rmSync(DIST, { recursive: true, force: true }));
 
 function filesUnder(folder: string): string[] {
   return readdirSync(folder).flatMap((name) => {
@@ -21,7 +26,7 @@ const gitOpsObjectFiles = () =>
     (file) => /\/(argocd|flux)\//.test(file) && !file.endsWith('kustomization.yaml') && !file.endsWith('secret-generator.yaml'),
   );
 
-describe('the GitOps entries in dist/', () => {
+describe("the GitOps entries of the tests' targets", () => {
   test('every object in them is valid against its upstream schema (the Argo CD and Flux CRDs, Kubernetes)', () => {
     const files = gitOpsObjectFiles();
     expect(files.map((f) => relative(DIST, f)).sort()).toEqual([
@@ -121,7 +126,7 @@ describe('the GitOps entries in dist/', () => {
 describe('a scale-in under Flux', () => {
   test('the drain Job gets its own step after provisioning, healthy once the Job completed', () => {
     // GIVEN prod/vultr under Flux in the first commit of a scale-in 5 → 3 (scaleIn set, replicas still 5)
-    const loaded = loadTargetValues(REPO_VALUES, 'prod', 'vultr').values;
+    const loaded = loadTargetValues(FIXTURE_VALUES, 'prod', 'vultr').values;
     const values = { ...loaded, scaleIn: { from: 5, to: 3 }, operator: { ...loaded.operator, delivery: 'flux' } } as StackValues;
     const target: SynthesizedTarget = {
       values,
@@ -162,7 +167,7 @@ describe('the destination cluster', () => {
 
   test('is a value per environment, used by the Application and the AppProject (helm delivery)', () => {
     // GIVEN staging on another cluster, with the rendered chart (helm delivery)
-    const loaded = loadTargetValues(REPO_VALUES, 'staging', 'vultr').values;
+    const loaded = loadTargetValues(FIXTURE_VALUES, 'staging', 'vultr').values;
     const values = {
       ...loaded,
       operator: {

@@ -1,11 +1,11 @@
 import { loadTargetValues, type StackValues } from '../../../lib/values';
 import type { ManifestObject, TargetChange, TargetManifests } from '../../../lib/synth/change-rules';
-import { REPO_VALUES } from '../../support/values-dir';
+import { FIXTURE_VALUES } from '../../support/values-dir';
 
-/** The shipped values of a target, with some keys replaced (a shallow merge per top-level key). */
+/** The tests' values of a target (test/fixtures/values), with some keys replaced (a shallow merge per top-level key). */
 export function valuesOf(target: string, patch: Partial<Record<keyof StackValues, unknown>> = {}): StackValues {
   const [environment, provider] = target.split('/') as [string, string];
-  const { values } = loadTargetValues(REPO_VALUES, environment, provider);
+  const { values } = loadTargetValues(FIXTURE_VALUES, environment, provider);
   return { ...values, ...patch } as StackValues;
 }
 

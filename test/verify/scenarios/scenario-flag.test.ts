@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseVerifyArgs } from '../../../lib/verify/args';
 import { SCENARIOS } from '../../../lib/verify/scenarios';
+import { FIXTURE_VALUES } from '../../support/values-dir';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -14,7 +15,19 @@ describe('verify --scenario NAME', () => {
   test('GIVEN an unknown scenario WHEN verify runs THEN it exits 2 listing the scenarios, before starting anything', () => {
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'lib', 'verify', 'cli.ts'), '-e', 'dev', '-p', 'vultr', '--scenario', 'scale-sideways'],
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'lib', 'verify', 'cli.ts'),
+        '-e',
+        'dev',
+        '-p',
+        'vultr',
+        '--values-dir',
+        FIXTURE_VALUES,
+        '--scenario',
+        'scale-sideways',
+      ],
       {
         cwd: ROOT,
         encoding: 'utf8',
