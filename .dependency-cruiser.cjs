@@ -1,6 +1,6 @@
 /**
  * The dependency rules of docs/ARCHITECTURE.md, checked by `npm run lint:deps` (dependency-cruiser) in CI.
- * Imports go one way: errors/ <- values/ <- target/ <- stack/ <- synth/, deploy/, verify/, review/ <- the edges (main.ts, lib/<x>/cli.ts),
+ * Imports go one way: errors/ <- values/ <- target-folder/ <- stack/ <- synth/, deploy/, verify/, review/ <- the edges (main.ts, lib/<x>/cli.ts),
  * and values/ <- cli/ <- the four commands. test/architecture.test.ts checks these rules against ARCHITECTURE's folder table.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -55,15 +55,15 @@ module.exports = {
     {
       name: 'stack-target-values-never-import-commands',
       severity: 'error',
-      comment: 'values/, target/ and stack/ are used by the commands, never the other way round.',
-      from: { path: '^lib/(values|target|stack)/' },
+      comment: 'values/, target-folder/ and stack/ are used by the commands, never the other way round.',
+      from: { path: '^lib/(values|target-folder|stack)/' },
       to: { path: '^lib/(synth|deploy|verify|review|cli)/' },
     },
     {
       name: 'target-below-stack',
       severity: 'error',
-      comment: 'target/ (what a target folder is) stays free of the constructs and of cdk8s.',
-      from: { path: '^lib/target/' },
+      comment: 'target-folder/ (what a target folder is) stays free of the constructs and of cdk8s.',
+      from: { path: '^lib/target-folder/' },
       to: { path: ['^lib/stack/', '^node_modules/(cdk8s|cdk8s-plus-28|constructs)/'] },
     },
     {

@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { parseSynthArgs, SYNTH_USAGE } from './lib/synth/args';
 import { runSynth } from './lib/synth/run';
 import { outcomeLines } from './lib/synth/outcome';
-import { isSynthFile } from './lib/target/files';
-import { ManifestError } from './lib/target/manifest-error';
+import { isSynthFile } from './lib/target-folder/files';
+import { ManifestError } from './lib/target-folder/manifest-error';
 import { ExitCode } from './lib/errors/user-error';
 import { ValuesError, warningLines } from './lib/values';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../lib/errors/user-error';
-import { CLUSTER_FILE } from '../lib/target/files';
+import { CLUSTER_FILE } from '../lib/target-folder/files';
 import { DeployValuesDir } from './support/deploy-values';
 import { runSynth } from '../lib/synth/run';
 import { FIXTURE_VALUES, ValuesDir } from './support/values-dir';

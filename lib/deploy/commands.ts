@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ManifestError } from '../target/manifest-error';
+import { ManifestError } from '../target-folder/manifest-error';
 import { applyAcknowledgements, loadTargetValues, sopsFilePath, targetDir, ValuesError, warningLines } from '../values';
 import type { DeployArgs } from './args';
 import { chooseContext, missingContextError } from './context';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isSynthFile } from '../target/files';
+import { isSynthFile } from '../target-folder/files';
 import { type LoadedValues, ValuesError } from '../values';
 import { DeployError } from './errors';
 

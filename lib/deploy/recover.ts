@@ -8,7 +8,7 @@ import {
   recoverSteps,
   type SqlRow,
 } from '../stack/day-two/recover-steps';
-import { clusterPodLabels, STATEFULSET } from '../target/operator-names';
+import { clusterPodLabels, STATEFULSET } from '../target-folder/operator-names';
 import type { StackValues } from '../values';
 import { DeployError } from './errors';
 import { execArgs } from './kubectl';

@@ -1,7 +1,7 @@
 import { DeployError } from './errors';
 import type { Session } from './session';
 import { Upstream } from './waits';
-import { clusterPodLabels } from '../target/operator-names';
+import { clusterPodLabels } from '../target-folder/operator-names';
 
 /** What promote's last wait needs to know about the cluster. */
 export interface ReadyTarget {

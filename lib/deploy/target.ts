@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sopsFilePath, type StackValues, targetDir } from '../values';
 import { DeployError } from './errors';
-import { ChartIds } from '../target/charts';
-import { interruptedSynth, listTargetFiles, SOPS_SECRET_FILE } from '../target/files';
-import { ManifestError } from '../target/manifest-error';
-import { parseManifest, restateClusters } from '../target/restate-cluster';
+import { ChartIds } from '../target-folder/charts';
+import { interruptedSynth, listTargetFiles, SOPS_SECRET_FILE } from '../target-folder/files';
+import { ManifestError } from '../target-folder/manifest-error';
+import { parseManifest, restateClusters } from '../target-folder/restate-cluster';
 
 /** One synthesized target, ready to be previewed or promoted. */
 export interface DeployTarget {

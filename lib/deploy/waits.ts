@@ -1,8 +1,8 @@
 import type { Delivery } from '../values';
-import { FIRST_POD, OPERATOR_CRDS, OPERATOR_DEPLOYMENT, STATEFULSET } from '../target/operator-names';
+import { FIRST_POD, OPERATOR_CRDS, OPERATOR_DEPLOYMENT, STATEFULSET } from '../target-folder/operator-names';
 import type { WaitTarget } from './kubectl';
 
-/** Names the upstream operator chart 1.7.4 and the operator use (lib/target/operator-names.ts). */
+/** Names the upstream operator chart 1.7.4 and the operator use (lib/target-folder/operator-names.ts). */
 export const Upstream = {
   CRDS: OPERATOR_CRDS,
   /** The chart names its Deployment `restate-operator` whatever the release name. */

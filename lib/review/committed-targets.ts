@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { isSynthFile } from '../target/files';
+import { isSynthFile } from '../target-folder/files';
 import { ValuesError } from '../values';
 import { catFiles } from '../synth/committed';
 

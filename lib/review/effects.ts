@@ -1,7 +1,7 @@
-import { ChartIds } from '../target/charts';
-import { TARGET_FILE } from '../target/files';
-import { podName } from '../target/operator-names';
-import { RESTATE_CLUSTER_KIND } from '../target/restate-cluster';
+import { ChartIds } from '../target-folder/charts';
+import { TARGET_FILE } from '../target-folder/files';
+import { podName } from '../target-folder/operator-names';
+import { RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
 import { type Delivery, OPERATOR_FEATURES, type OperatorVersion, type Provisioner } from '../values';
 import { type FieldChange, objectLabel, type ObjectChange } from './object-diff';
 

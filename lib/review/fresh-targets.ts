@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RestateStackOptions } from '../stack/stack';
-import { isSynthFile } from '../target/files';
+import { isSynthFile } from '../target-folder/files';
 import {
   type Acknowledgement,
   type LoadedValues,

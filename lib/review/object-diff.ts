@@ -1,7 +1,7 @@
 import * as TOML from '@iarna/toml';
-import { isRecord, parseManifest, RESTATE_CLUSTER_KIND } from '../target/restate-cluster';
-import { SOPS_SECRET_FILE } from '../target/files';
-import { ManifestError } from '../target/manifest-error';
+import { isRecord, parseManifest, RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
+import { SOPS_SECRET_FILE } from '../target-folder/files';
+import { ManifestError } from '../target-folder/manifest-error';
 
 /** What names one Kubernetes object. */
 export interface ObjectId {

@@ -1,6 +1,6 @@
 import { ExitCode } from '../errors/user-error';
 import type { RestateStackOptions } from '../stack/stack';
-import { CLUSTER_FILE, OPERATOR_FILE } from '../target/files';
+import { CLUSTER_FILE, OPERATOR_FILE } from '../target-folder/files';
 import { gitOpsTools } from '../stack/gitops/tools';
 import {
   type AcknowledgedGroup,

@@ -1,5 +1,5 @@
 import type * as restate from '../../imports/operator-1.7.4/restate.dev';
-import { clusterPodLabels } from '../target/operator-names';
+import { clusterPodLabels } from '../target-folder/operator-names';
 import type { StackValues } from '../values';
 
 /** What the RestateCluster's `spec.compute` gets of the placement values. */

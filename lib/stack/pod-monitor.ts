@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { SYNC_WAVE, Wave } from './argocd-annotations';
-import { clusterPodLabels } from '../target/operator-names';
+import { clusterPodLabels } from '../target-folder/operator-names';
 import { prometheusDuration } from './units';
 
 export interface RestatePodMonitorProps {

@@ -1,7 +1,7 @@
 import * as TOML from '@iarna/toml';
 import { objectStorageUris, type ObjectStorageUris } from './object-storage-uris';
 import type { StackValues } from '../values';
-import { FABRIC_PORT, HEADLESS_SERVICE } from '../target/operator-names';
+import { FABRIC_PORT, HEADLESS_SERVICE } from '../target-folder/operator-names';
 
 /**
  * Every role on every pod. Since 1.4 this is also the server's default, but we write it out: from 1.7 the

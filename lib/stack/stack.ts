@@ -12,8 +12,8 @@ import { drainPeer } from './day-two/drain-names';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { parseGoDuration, sizeOfBytes } from './units';
 import { crdsChartVersion, operatorFeatures, operatorVersion, provisioner, quantityToBytes, type StackValues } from '../values';
-import { clusterPodLabels } from '../target/operator-names';
-import { ChartIds } from '../target/charts';
+import { clusterPodLabels } from '../target-folder/operator-names';
+import { ChartIds } from '../target-folder/charts';
 import { gitOpsMarks } from './gitops/marks';
 
 export interface RestateStackOptions {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { OUTPUT_MARKER } from '../target/files';
+import { OUTPUT_MARKER } from '../target-folder/files';
 import { ValuesError } from '../values';
 import { emptyFlag, emptyFlagMessage, TARGET_OPTIONS } from '../cli/target-options';
 import { unknownFlagMessage } from '../cli/suggest-flag';

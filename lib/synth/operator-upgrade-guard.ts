@@ -1,5 +1,5 @@
-import { readOperatorRelease } from '../target/operator-release';
-import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
+import { readOperatorRelease } from '../target-folder/operator-release';
+import { isRecord, parseManifest, restateClusters } from '../target-folder/restate-cluster';
 import { crdsChartVersion, operatorVersion, provisioner, type StackValues, type ValuesProblem } from '../values';
 
 /** What the upgrade guard compares: the operator, its CRDs, and the cluster fields only 2.8.1 reconciles. */

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSynthFile } from '../target/files';
+import { isSynthFile } from '../target-folder/files';
 
 /** What a synth did to one target folder, compared with the folder as it was on disk before. */
 export interface TargetOutcome {

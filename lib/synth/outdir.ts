@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { isSynthEntry, OUTPUT_MARKER } from '../target/files';
+import { isSynthEntry, OUTPUT_MARKER } from '../target-folder/files';
 import { ValuesError } from '../values';
 
 /** What the marker file says; fixed text, so the committed output stays byte-deterministic. */

@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { SYNTH_JOURNAL } from '../target/files';
+import { SYNTH_JOURNAL } from '../target-folder/files';
 import { LOCK_FILE, processRunning } from './lock';
 
 /**

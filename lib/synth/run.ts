@@ -5,7 +5,7 @@ import { buildStack, type RestateStackOptions } from '../stack/stack';
 import { gitOpsMarks } from '../stack/gitops/marks';
 import { gitOpsFiles } from '../stack/gitops/output';
 import { gitOpsTools } from '../stack/gitops/tools';
-import { CLUSTER_FILE, isSynthEntry, listTargetFiles, OPERATOR_FILE, SOPS_SECRET_FILE } from '../target/files';
+import { CLUSTER_FILE, isSynthEntry, listTargetFiles, OPERATOR_FILE, SOPS_SECRET_FILE } from '../target-folder/files';
 import {
   type Acknowledgement,
   type AcknowledgedWarning,

@@ -1,6 +1,6 @@
 import * as TOML from '@iarna/toml';
-import { ManifestError } from '../target/manifest-error';
-import { isRecord as isObject, parseManifest, restateClusters } from '../target/restate-cluster';
+import { ManifestError } from '../target-folder/manifest-error';
+import { isRecord as isObject, parseManifest, restateClusters } from '../target-folder/restate-cluster';
 import { type MetadataStore, type ValuesProblem } from '../values';
 
 /** The storage fields of a RestateCluster that the API server will not let change freely. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listTargetFiles, TARGET_FILE } from '../target/files';
-import { isRecord, parseManifest } from '../target/restate-cluster';
-import { ManifestError } from '../target/manifest-error';
+import { listTargetFiles, TARGET_FILE } from '../target-folder/files';
+import { isRecord, parseManifest } from '../target-folder/restate-cluster';
+import { ManifestError } from '../target-folder/manifest-error';
 import type { ManifestObject, TargetManifests } from './change-rules';
 import type { CommittedOutput } from './committed';
 

@@ -1,6 +1,6 @@
 import { nodeIp } from './hosts';
 import { type KubeDns } from './kube-dns';
-import { HEADLESS_SERVICE, podName } from '../target/operator-names';
+import { HEADLESS_SERVICE, podName } from '../target-folder/operator-names';
 import { PodView } from './pod-view';
 import type { PodDnsConfig } from './pod-dns';
 

@@ -1,6 +1,6 @@
 import { httpCall } from './http-call';
 import { nftApply } from './nft';
-import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from '../target/operator-names';
+import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from '../target-folder/operator-names';
 import { OPERATOR_FEATURES, type OperatorVersion } from '../values';
 
 /** The ClusterIP of Service `restate` in the model (kube-proxy's virtual IP; nothing listens on it). */

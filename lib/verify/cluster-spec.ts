@@ -9,10 +9,10 @@ import {
   type Target,
   targetDir,
 } from '../values';
-import { CLUSTER_FILE, interruptedSynth, OPERATOR_FILE } from '../target/files';
-import { readOperatorRelease } from '../target/operator-release';
-import { isRecord, parseManifest, restateClusters } from '../target/restate-cluster';
-import { ManifestError } from '../target/manifest-error';
+import { CLUSTER_FILE, interruptedSynth, OPERATOR_FILE } from '../target-folder/files';
+import { readOperatorRelease } from '../target-folder/operator-release';
+import { isRecord, parseManifest, restateClusters } from '../target-folder/restate-cluster';
+import { ManifestError } from '../target-folder/manifest-error';
 
 /** One `spec.compute.env` entry, as Kubernetes takes it. */
 export interface ClusterEnvVar {

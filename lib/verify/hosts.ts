@@ -1,5 +1,5 @@
 import { RESTATE_SERVICE_IP } from './cluster-service';
-import { HEADLESS_SERVICE, podHost } from '../target/operator-names';
+import { HEADLESS_SERVICE, podHost } from '../target-folder/operator-names';
 
 /** Loopback address of the local stand-in for pod `ordinal`: 127.0.0.1, 127.0.0.2, … */
 export function nodeIp(ordinal: number): string {

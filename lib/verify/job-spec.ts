@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { ManifestError } from '../target/manifest-error';
+import { ManifestError } from '../target-folder/manifest-error';
 import type { PodDnsConfig } from './pod-dns';
 
 /** What verify runs of a synthesized Job: its one container as shipped, and the pod settings that matter here. */

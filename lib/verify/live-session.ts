@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, type ProvisionScriptOptions, provisionScriptArgs } from '../stack/provisioning/script';
-import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target/operator-names';
+import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target-folder/operator-names';
 import type { OperatorVersion } from '../values';
 import type { RestateBinaries } from './binaries';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';

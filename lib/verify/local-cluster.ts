@@ -8,7 +8,7 @@ import { nodeIp } from './hosts';
 import { describeExit, ManagedProcess, type ProcessExit } from './managed-process';
 import { killAndWaitSync } from './pids';
 import { operatorPodEnv } from './operator-env';
-import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, podName } from '../target/operator-names';
+import { ADMIN_PORT, advertisedAddress, FABRIC_PORT, INGRESS_PORT, podName } from '../target-folder/operator-names';
 
 export interface LocalClusterProps {
   /** The RestateCluster to stand in for: replicas, cluster name, config, env. */

@@ -2,7 +2,7 @@ import type { ClusterUnderTest } from './cluster-spec';
 import { nodeIp } from './hosts';
 import { KUBE_DNS_IP } from './kube-dns';
 import { type ClusterSecurity, type NetworkPolicy, OPERATOR_1_7_4, operatorNetworkPolicies, type PolicyPeer } from './network-policies';
-import { ADMIN_PORT, clusterPodLabels, FABRIC_PORT, INGRESS_PORT, podName } from '../target/operator-names';
+import { ADMIN_PORT, clusterPodLabels, FABRIC_PORT, INGRESS_PORT, podName } from '../target-folder/operator-names';
 import type { EnforcedPod } from './policy-nft';
 import { POD_UID_BASE } from './pods';
 import { S3_STAND_IN_IP, S3_STAND_IN_PORT } from './s3-stand-in';

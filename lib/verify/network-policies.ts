@@ -4,7 +4,7 @@
  * marks lines at tag v2.8.1 where 2.8.1 differs), and from the CR's `spec.security` as synthesized. Only what
  * decides who reaches whom is kept.
  */
-import { clusterPodLabels } from '../target/operator-names';
+import { clusterPodLabels } from '../target-folder/operator-names';
 import type { OperatorVersion } from '../values';
 
 export interface LabelSelectorRequirement {

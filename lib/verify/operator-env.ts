@@ -1,5 +1,5 @@
 import type { ClusterEnvVar, ClusterUnderTest } from './cluster-spec';
-import { advertisedAddress, podName } from '../target/operator-names';
+import { advertisedAddress, podName } from '../target-folder/operator-names';
 
 /** Where a pod keeps its data and its config, in the container (the operator's mounts). */
 export interface PodPaths {

@@ -1,5 +1,5 @@
 import type { ClusterModel } from './model';
-import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from '../target/operator-names';
+import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from '../target-folder/operator-names';
 import { connectionAllowed } from './policy-eval';
 import type { EnforcedPod } from './policy-nft';
 import type { PodAgent } from './pods';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ManifestError } from '../target/manifest-error';
+import { ManifestError } from '../target-folder/manifest-error';
 import { type Target, targetDir } from '../values';
 import { binaryVersion, type RestateBinaries } from './binaries';
 import { type ClusterUnderTest, readClusterUnderTest } from './cluster-spec';

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { displayPath, type Target, targetDir } from '../values';
-import { ChartIds, type ChartId } from '../target/charts';
-import { listTargetFiles } from '../target/files';
+import { ChartIds, type ChartId } from '../target-folder/charts';
+import { listTargetFiles } from '../target-folder/files';
 import { type JobUnderTest, parseJobManifest } from './job-spec';
-import { ManifestError } from '../target/manifest-error';
+import { ManifestError } from '../target-folder/manifest-error';
 
 /** The target's file of a chart besides the cluster that verify models, when the target has that chart. */
 function chartFile(distDir: string, target: Target, chart: ChartId): string | undefined {

@@ -6,7 +6,7 @@ import { runDeploy } from '../../lib/deploy/commands';
 import { KubectlProcess } from '../../lib/deploy/process';
 import { SopsProcess, type Sops } from '../../lib/deploy/sops';
 import { runSynth } from '../../lib/synth/run';
-import { SOPS_SECRET_FILE } from '../../lib/target/files';
+import { SOPS_SECRET_FILE } from '../../lib/target-folder/files';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule } from '../fixtures/kubectl-stand-in';
 import { SopsStandIn } from '../fixtures/sops-stand-in';
 import { DeployValuesDir, deployValues } from '../support/deploy-values';

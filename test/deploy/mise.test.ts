@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { OUTPUT_MARKER } from '../../lib/target/files';
+import { OUTPUT_MARKER } from '../../lib/target-folder/files';
 import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, KubectlStandIn, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { readTree } from '../support/tree';

@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { RestateCluster } from '../../lib/stack/cluster';
 import { RestateOperator, type RestateOperatorProps } from '../../lib/stack/operator';
-import { readOperatorRelease } from '../../lib/target/operator-release';
+import { readOperatorRelease } from '../../lib/target-folder/operator-release';
 import { withHelmStandIn } from '../support/helm-stand-in';
 import { expectValidManifests } from '../support/validate';
 import { Size, Yaml } from 'cdk8s';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
-import { CLUSTER_FILE } from '../../lib/target/files';
+import { CLUSTER_FILE } from '../../lib/target-folder/files';
 import { parseClusterManifest } from '../../lib/verify/cluster-spec';
 import { parseJobManifest, type JobUnderTest } from '../../lib/verify/job-spec';
 import { podHostsFile } from '../../lib/verify/pod-dns';

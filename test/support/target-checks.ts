@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
-import { OPERATOR_FILE, OUTPUT_MARKER, SOPS_SECRET_FILE } from '../../lib/target/files';
-import { readOperatorRelease } from '../../lib/target/operator-release';
+import { OPERATOR_FILE, OUTPUT_MARKER, SOPS_SECRET_FILE } from '../../lib/target-folder/files';
+import { readOperatorRelease } from '../../lib/target-folder/operator-release';
 import { asOperatorVersion, isSopsEncryptedSecret, loadTargets, loadTargetValues, targetDir } from '../../lib/values';
 import { loadManifests } from './gitops-world';
 import { readObjects, readTree } from './tree';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { locateTarget } from '../../lib/deploy/target';
 import { OutputLock } from '../../lib/synth/lock';
 import { runSynth } from '../../lib/synth/run';
-import { OUTPUT_MARKER, SYNTH_JOURNAL } from '../../lib/target/files';
+import { OUTPUT_MARKER, SYNTH_JOURNAL } from '../../lib/target-folder/files';
 import { loadTargets, loadTargetValues, targetDir } from '../../lib/values';
 import { readClusterUnderTest } from '../../lib/verify/cluster-spec';
 import { readTree } from '../support/tree';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { CDK8S_CLI_SCRATCH, parseSynthArgs } from '../../lib/synth/args';
 import { runSynth } from '../../lib/synth/run';
-import { OUTPUT_MARKER } from '../../lib/target/files';
+import { OUTPUT_MARKER } from '../../lib/target-folder/files';
 import { readTree } from '../support/tree';
 import { FIXTURE_VALUES } from '../support/values-dir';
 import { git } from '../support/git-repo';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { OUTPUT_MARKER } from '../../lib/target/files';
+import { OUTPUT_MARKER } from '../../lib/target-folder/files';
 import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';
 

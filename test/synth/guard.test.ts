@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
-import { ManifestError } from '../../lib/target/manifest-error';
+import { ManifestError } from '../../lib/target-folder/manifest-error';
 import { GitRepo } from '../support/git-repo';
 import { readTree } from '../support/tree';
 import { ValuesDir } from '../support/values-dir';

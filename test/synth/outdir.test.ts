@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDeployArgs } from '../../lib/deploy/args';
 import { runSynth } from '../../lib/synth/run';
-import { OUTPUT_MARKER } from '../../lib/target/files';
+import { OUTPUT_MARKER } from '../../lib/target-folder/files';
 import { parseVerifyArgs } from '../../lib/verify/args';
 import { readTree } from '../support/tree';
 import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../lib/synth/run';
-import { SOPS_SECRET_FILE } from '../../lib/target/files';
+import { SOPS_SECRET_FILE } from '../../lib/target-folder/files';
 import { ValuesError } from '../../lib/values';
 import { decryptWithSopsAge, encryptSecret, throwawayAgeKey } from '../support/sops';
 import { describeTargetChecks, synthesizeAll } from '../support/target-checks';

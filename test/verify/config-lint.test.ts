@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManifestError } from '../../lib/target/manifest-error';
+import { ManifestError } from '../../lib/target-folder/manifest-error';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
-import { CLUSTER_FILE } from '../../lib/target/files';
+import { CLUSTER_FILE } from '../../lib/target-folder/files';
 import { parseClusterManifest, readClusterUnderTest } from '../../lib/verify/cluster-spec';
 import { formatLintProblems } from '../../lib/verify/config-compare';
 import { lintClusterConfig, type LintResult } from '../../lib/verify/config-lint';

@@ -1,6 +1,6 @@
 import { buildClusterModel } from '../../lib/verify/model';
 import { operatorNetworkPolicies } from '../../lib/verify/network-policies';
-import { clusterPodLabels } from '../../lib/target/operator-names';
+import { clusterPodLabels } from '../../lib/target-folder/operator-names';
 import { connectionAllowed, inCidr, type PolicyPod } from '../../lib/verify/policy-eval';
 import { policyChecks } from '../../lib/verify/policy-checks';
 import { policyRuleset } from '../../lib/verify/policy-nft';

@@ -4,7 +4,7 @@ import { OPERATOR_1_7_4, operatorNetworkPolicies } from '../../lib/verify/networ
 import { operatorPodEnv } from '../../lib/verify/operator-env';
 import { policyChecks } from '../../lib/verify/policy-checks';
 import { connectionAllowed, type PolicyPod } from '../../lib/verify/policy-eval';
-import { clusterPodLabels, FABRIC_PORT } from '../../lib/target/operator-names';
+import { clusterPodLabels, FABRIC_PORT } from '../../lib/target-folder/operator-names';
 import { clusterWith } from '../support/restate-fixtures';
 
 const node = (ns: string): PolicyPod => ({ name: 'restate-0', namespace: ns, labels: clusterPodLabels(ns), podIp: '10.244.0.10' });

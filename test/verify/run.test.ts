@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLUSTER_FILE } from '../../lib/target/files';
+import { CLUSTER_FILE } from '../../lib/target-folder/files';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
 import { Deadline } from '../../lib/verify/deadline';
 import { verifyTargets } from '../../lib/verify/run';

@@ -1,9 +1,9 @@
 import { App, Chart, Yaml } from 'cdk8s';
 import { stringify } from 'yaml';
 import { crdsChartVersion, operatorVersion, type StackValues } from '../../values';
-import { ChartIds } from '../../target/charts';
-import { ARGOCD_FOLDER, FLUX_FOLDER, SOPS_SECRET_FILE } from '../../target/files';
-import { OPERATOR_CRDS, OPERATOR_DEPLOYMENT, STATEFULSET } from '../../target/operator-names';
+import { ChartIds } from '../../target-folder/charts';
+import { ARGOCD_FOLDER, FLUX_FOLDER, SOPS_SECRET_FILE } from '../../target-folder/files';
+import { OPERATOR_CRDS, OPERATOR_DEPLOYMENT, STATEFULSET } from '../../target-folder/operator-names';
 import { isClusterScoped } from '../operator/scope';
 import { parseOciChartRef } from '../operator/chart-ref';
 import { crdsChartSource } from '../operator/crds-chart';

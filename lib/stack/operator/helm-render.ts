@@ -9,7 +9,7 @@ import { HelmRenderError } from './errors';
 import { HelmNotFound, helmTemplate } from './helm-template';
 import { placeInNamespace } from './place-in-namespace';
 import { withPrivateTmpdir } from './private-tmpdir';
-import { CRDS_VERSION_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from '../../target/operator-names';
+import { CRDS_VERSION_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from '../../target-folder/operator-names';
 
 export interface OperatorHelmRenderProps {
   /** `oci://` reference of the chart. */
@@ -47,7 +47,7 @@ export class OperatorHelmRender extends Construct {
     const namespace = new ApiObject(this, 'Namespace', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      // The annotations record what this target renders, for synth's upgrade guard (lib/target/operator-release.ts).
+      // The annotations record what this target renders, for synth's upgrade guard (lib/target-folder/operator-release.ts).
       metadata: {
         name: props.namespace,
         annotations: {

@@ -1,5 +1,5 @@
 import * as TOML from '@iarna/toml';
-import { isRecord, restateClusters } from '../../target/restate-cluster';
+import { isRecord, restateClusters } from '../../target-folder/restate-cluster';
 import type { ManifestObject, TargetManifests } from './types';
 
 /** The one RestateCluster of a target, or undefined (a target of another shape has nothing to compare). */

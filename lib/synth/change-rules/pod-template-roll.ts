@@ -1,4 +1,4 @@
-import { isRecord } from '../../target/restate-cluster';
+import { isRecord } from '../../target-folder/restate-cluster';
 import { clusterOf } from './objects';
 import type { ChangeFinding, ManifestObject, TargetChange } from './types';
 

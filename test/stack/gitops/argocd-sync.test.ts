@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../../lib/synth/run';
-import { SOPS_SECRET_FILE } from '../../../lib/target/files';
+import { SOPS_SECRET_FILE } from '../../../lib/target-folder/files';
 import { argoHealth, simulateArgoSync } from '../../support/argocd-sync';
 import { ClusterWorld, loadManifests, type Manifest } from '../../support/gitops-world';
 import { FIXTURE_VALUES, ValuesDir } from '../../support/values-dir';
