@@ -30,6 +30,9 @@ const imageStep = CHANGES.find((change) => change.name.startsWith('image'))!;
 describe('the real API server refuses what it must, and the answers to an immutable Job hold', () => {
   let cp: ControlPlane;
   let changed: ChangeWorkspace;
+  // The images the Jobs were written with, before and after the image step (whatever the tests' values pin)
+  let oldImage: string | undefined;
+  let newImage: string | undefined;
   const jobOf = (dir: string): Obj =>
     numberedFiles(dir)
       .flatMap(yamlObjects)
@@ -43,6 +46,11 @@ describe('the real API server refuses what it must, and the answers to an immuta
     await prepareCluster(cp, targetFacts(FIXTURE_VALUES, 'dev', 'kind'));
     changed = new ChangeWorkspace('prod', 'vultr');
     expect(changed.commit(imageStep.commits[0]).refused).toBeUndefined();
+    oldImage = image(jobOf(PROD));
+    newImage = image(jobOf(changed.dir));
+    expect(oldImage).toMatch(/^restatedev\/restate:/);
+    expect(newImage).toMatch(/^restatedev\/restate:/);
+    expect(newImage).not.toBe(oldImage);
   }, 120_000);
 
   afterAll(async () => {
@@ -66,9 +74,9 @@ describe('the real API server refuses what it must, and the answers to an immuta
     // THEN the server refuses the Job as immutable and keeps the old one; the objects before it in the folder did apply
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/The Job "restate-prod-provision" is invalid: spec\.template: .*field is immutable/s);
-    expect(image(await liveObject(cp, jobOf(PROD)))).toBe('restatedev/restate:1.4');
+    expect(image(await liveObject(cp, jobOf(PROD)))).toBe(oldImage);
     const cluster = await liveObject(cp, yamlObjects(join(changed.dir, '0001-cluster.k8s.yaml'))[0]);
-    expect(cluster.spec.compute.image).toBe('restatedev/restate:1.5');
+    expect(cluster.spec.compute.image).toBe(newImage);
   }, 30_000);
 
   test('plain kubectl apply --server-side of a SOPS target folder is refused on the encrypted Secret file', async () => {
@@ -92,7 +100,7 @@ describe('the real API server refuses what it must, and the answers to an immuta
     // THEN a new Job (another uid) runs the new image
     const after = await liveObject(cp, jobOf(PROD));
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
-    expect(image(after)).toBe('restatedev/restate:1.5');
+    expect(image(after)).toBe(newImage);
   }, 30_000);
 
   test("Argo CD's BeforeHookCreation holds: the hook is deleted and created again with the new template", async () => {
@@ -107,7 +115,7 @@ describe('the real API server refuses what it must, and the answers to an immuta
     // THEN the Job is a new one with the new image
     const after = await liveObject(cp, jobOf(PROD));
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
-    expect(image(after)).toBe('restatedev/restate:1.5');
+    expect(image(after)).toBe(newImage);
   }, 30_000);
 
   test("Flux's force: true is needed: the step's apply is refused as immutable, and the recreation takes it", async () => {
@@ -137,7 +145,8 @@ describe('the real API server refuses what it must, and the answers to an immuta
       await applyTarget(cp, kind.dir, 'flux');
 
       // THEN the Job runs the new image
-      expect(image(await liveObject(cp, jobOf(KIND)))).toBe('restatedev/restate:1.5');
+      expect(image(await liveObject(cp, jobOf(KIND)))).toBe(image(jobOf(kind.dir)));
+      expect(image(jobOf(kind.dir))).not.toBe(image(jobOf(KIND)));
     } finally {
       kind.remove();
     }
