@@ -193,15 +193,33 @@ export async function applyTarget(cp: ControlPlane, dir: string, delivery: Deliv
   }
 }
 
+/**
+ * A `kubectl diff` that a controller racing it cannot fail: with no kubelet the Job controller still writes the Job's
+ * status, and a diff that reads the live object just before such a write shows the status and resourceVersion moving.
+ * A difference the apply would make stays; so a non-empty diff is run again (up to 3 times, 1 s apart) and only the
+ * last answer counts.
+ */
+async function settledDiff(diff: () => Promise<RunResult>): Promise<RunResult> {
+  let result = await diff();
+  for (let attempt = 1; attempt < 3 && (result.code !== 0 || result.stdout !== ''); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    result = await diff();
+  }
+  return result;
+}
+
 /** `kubectl diff --server-side` of what a delivery applies, per file or step: each result should be exit 0 and empty. */
 export async function diffTarget(cp: ControlPlane, dir: string, delivery: Delivery): Promise<RunResult[]> {
   const manager = { promote: PROMOTE_MANAGER, argocd: ARGOCD_MANAGER, flux: FLUX_MANAGER }[delivery];
   const diff = ['diff', '--server-side', `--field-manager=${manager}`, ...(delivery === 'promote' ? [] : ['--force-conflicts'])];
-  if (delivery !== 'flux') return Promise.all(numberedFiles(dir).map((file) => cp.kubectl([...diff, '-f', file], { check: false })));
+  if (delivery !== 'flux') {
+    return Promise.all(numberedFiles(dir).map((file) => settledDiff(() => cp.kubectl([...diff, '-f', file], { check: false }))));
+  }
   const results: RunResult[] = [];
   for (const step of fluxSteps(dir)) {
     if (step.path.endsWith('/credentials')) continue;
-    results.push(await cp.kubectl([...diff, '-f', '-'], { input: await fluxBuild(cp, step.path), check: false }));
+    const input = await fluxBuild(cp, step.path);
+    results.push(await settledDiff(() => cp.kubectl([...diff, '-f', '-'], { input, check: false })));
   }
   return results;
 }
@@ -237,6 +255,6 @@ export async function applyToolFolder(cp: ControlPlane, dir: string, tool: 'argo
 
 /** `kubectl diff` of the tool folder, with the same command shape as its apply. */
 export async function diffToolFolder(cp: ControlPlane, dir: string, tool: 'argocd' | 'flux'): Promise<RunResult> {
-  if (tool === 'flux') return cp.kubectl(['diff', '-k', join(dir, 'flux')], { check: false });
-  return cp.kubectl(['diff', '--server-side', '-f', join(dir, 'argocd')], { check: false });
+  if (tool === 'flux') return settledDiff(() => cp.kubectl(['diff', '-k', join(dir, 'flux')], { check: false }));
+  return settledDiff(() => cp.kubectl(['diff', '--server-side', '-f', join(dir, 'argocd')], { check: false }));
 }
