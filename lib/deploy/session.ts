@@ -46,6 +46,9 @@ export interface WaitTiming {
 
 export const DEFAULT_WAIT_TIMING: WaitTiming = { pollMs: 2_000, progressMs: 10_000, clock: WALL_CLOCK };
 
+/** kubectl's answer to a condition wait on an object whose `status.conditions` is null (not yet written). */
+const CONDITIONS_NOT_WRITTEN = /\.status\.conditions accessor error: <nil> is of the type <nil>/;
+
 /** One run against one kube context: the kubectl to call, where progress goes. */
 export class Session {
   constructor(
@@ -71,12 +74,25 @@ export class Session {
   /** One bounded `kubectl wait`; on failure, the message names the object and the likely cause. */
   wait(wait: Wait, timeoutSeconds: number, step = '...'): void {
     this.report.info(`${step} waiting up to ${timeoutSeconds}s for ${wait.description}`);
-    const result = this.run(waitArgs(this.context, wait, timeoutSeconds), { timeoutSeconds: timeoutSeconds + CALL_TIMEOUT_MARGIN_SECONDS });
+    const { clock } = this.timing;
+    const deadline = clock.now() + timeoutSeconds * 1000;
+    let left = timeoutSeconds;
+    let result = this.run(waitArgs(this.context, wait, left), { timeoutSeconds: left + CALL_TIMEOUT_MARGIN_SECONDS });
+    // `kubectl wait --for=condition=…` fails at once, instead of waiting, on an object whose status.conditions
+    // is still null: a CRD in the moment between its creation and the API server's first status write (seen
+    // on a real kube-apiserver 1.37; kubectl's ConditionalWait reads the field with NestedSlice, which refuses
+    // null). The object exists and its conditions are coming: look again until the deadline.
+    while (result.code !== 0 && CONDITIONS_NOT_WRITTEN.test(result.stderr)) {
+      clock.sleep(this.timing.pollMs);
+      left = Math.ceil((deadline - clock.now()) / 1000);
+      if (left <= 0) break;
+      result = this.run(waitArgs(this.context, wait, left), { timeoutSeconds: left + CALL_TIMEOUT_MARGIN_SECONDS });
+    }
     if (result.code === 0) return;
     const said = (result.stderr || result.stdout).trim();
     // kubectl words a timeout differently per --for kind ("timed out waiting for the condition", a context
     // deadline); anything else (no such resource type, forbidden, no connection) failed before waiting.
-    const timedOut = /timed out|deadline exceeded/i.test(said);
+    const timedOut = /timed out|deadline exceeded/i.test(said) || CONDITIONS_NOT_WRITTEN.test(said);
     throw new DeployError(
       (timedOut
         ? `timed out after ${timeoutSeconds}s waiting for ${wait.description}.\n  likely cause: ${wait.likelyCause}\n`

@@ -7,6 +7,7 @@ import {
   readdirSync,
   readlinkSync,
   realpathSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -36,6 +37,15 @@ function mount(args: readonly string[]): void {
   }
 }
 
+function stillThere(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Lets others pass `dir` in this mount namespace only, without touching it on disk: a tmpfs with the folder's
  * owner and mode plus the others' execute bit (pass, not list) is mounted over it, and each of its entries is
@@ -54,13 +64,20 @@ function openForOthers(dir: string): void {
     for (const entry of readdirSync(hidden, { withFileTypes: true })) {
       const from = join(hidden, entry.name);
       const to = join(dir, entry.name);
-      if (entry.isSymbolicLink()) {
-        symlinkSync(readlinkSync(from), to);
-        continue;
+      try {
+        if (entry.isSymbolicLink()) {
+          symlinkSync(readlinkSync(from), to);
+          continue;
+        }
+        if (entry.isDirectory()) mkdirSync(to);
+        else writeFileSync(to, '');
+        mount(['--no-canonicalize', '--rbind', from, to]);
+      } catch (error) {
+        // A shared folder (/tmp) changes under us: an entry another process removed after the listing is left
+        // out, as it would be gone for the pods anyway. Anything else is a real failure.
+        if (stillThere(from)) throw error;
+        rmSync(to, { recursive: true, force: true });
       }
-      if (entry.isDirectory()) mkdirSync(to);
-      else writeFileSync(to, '');
-      mount(['--no-canonicalize', '--rbind', from, to]);
     }
   } finally {
     closeSync(fd);

@@ -311,6 +311,42 @@ describe('promote', () => {
     expect(run.err).toContain('run promote again');
   });
 
+  test('a CRD whose conditions the API server has not written yet is waited for again, not reported as a failure', () => {
+    // GIVEN kubectl's answer for a CRD created a moment ago (status.conditions still null), twice, then Established
+    const notYet = 'error: .status.conditions accessor error: <nil> is of the type <nil>, expected []interface{}\n';
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*wait --for=condition=Established crd/restateclusters.restate.dev*', exit: 1, stderr: notYet, times: 2 },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+
+    // WHEN promoting with 42 s for each wait
+    const run = deploy('promote', rules, { timeoutSeconds: 42 });
+
+    // THEN promote succeeds: the wait ran three times, each time with what was left of its 42 s (10 s a look)
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const established = run.calls.filter((argv) => argv.includes('crd/restateclusters.restate.dev') && argv.includes('--for=condition=Established'));
+    expect(established.map((argv) => argv[argv.length - 1])).toEqual(['--timeout=42s', '--timeout=32s', '--timeout=22s']);
+  });
+
+  test('a CRD whose conditions never get written times out at its deadline with the likely cause', () => {
+    const notYet = 'error: .status.conditions accessor error: <nil> is of the type <nil>, expected []interface{}\n';
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*wait --for=condition=Established crd/restateclusters.restate.dev*', exit: 1, stderr: notYet },
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+
+    const run = deploy('promote', rules, { timeoutSeconds: 25 });
+
+    expect(run.code).toBe(1);
+    expect(run.calls.filter((argv) => argv.includes('--for=condition=Established'))).toHaveLength(3);
+    expect(run.err).toContain('timed out after 25s waiting for CRD restateclusters.restate.dev to be Established');
+    expect(run.err).toContain('likely cause: the API server has not accepted the CRD');
+  });
+
   test("a wait that fails without timing out shows kubectl's reason, not a guessed cause", () => {
     const rules = [
       currentContext('restate-dev'),
