@@ -4,7 +4,7 @@
  *   imports/crds/<group>-<tag>.ts        the CustomResourceDefinitions as data, as an API server takes them (tests
  *                                        install them, and validate objects against their schemas)
  *   imports/operator-<version>/restate.dev.ts   the RestateCluster class of each operator version (`cdk8s import`)
- *   imports/<group>.ts                   the Argo CD, Flux and PodMonitor classes (`cdk8s import`)
+ *   imports/<group>.ts                   the Argo CD, Flux, PodMonitor and PrometheusRule classes (`cdk8s import`)
  *
  * Usage: npm run import [-- --from upstream|DIR|URL|generated] [--out DIR]
  *
@@ -39,7 +39,7 @@ const TYPED: ReadonlyArray<{ readonly module: string; readonly kinds?: readonly 
   { module: 'source.toolkit.fluxcd.io-v1.9.1', folder: '.' },
   { module: 'helm.toolkit.fluxcd.io-v1.6.3', folder: '.' },
   { module: 'kustomize.toolkit.fluxcd.io-v1.9.4', folder: '.' },
-  { module: 'monitoring.coreos.com-v0.93.0', kinds: ['PodMonitor'], folder: '.' },
+  { module: 'monitoring.coreos.com-v0.93.0', folder: '.' }, // PodMonitor and PrometheusRule, one module
 ];
 
 type Source = CrdSource | { readonly kind: 'generated' };
