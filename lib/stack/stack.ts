@@ -4,6 +4,9 @@ import { credentialEnv, serviceAccountAnnotations } from './cluster-credentials'
 import { egressRules, metricsPeers } from './cluster-network';
 import { type OperatorChartValues, RestateOperator } from './operator';
 import { RestatePodMonitor } from './pod-monitor';
+import { RestatePrometheusRule } from './alerts/prometheus-rule';
+import { alertRules } from './alerts/rules';
+import { RestateDashboard } from './alerts/dashboard';
 import { clusterPlacement } from './placement';
 import { ProvisioningJob } from './provisioning/job';
 import { provisioningPeer } from './provisioning/names';
@@ -133,6 +136,19 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       namespace: values.metrics.podMonitor.namespace,
       interval: parseGoDuration(values.metrics.podMonitor.interval),
       labels: values.metrics.podMonitor.labels,
+    });
+    const rules = alertRules(values);
+    new RestatePrometheusRule(monitoringChart, 'PrometheusRule', {
+      clusterName: values.clusterName,
+      namespace: values.metrics.podMonitor.namespace,
+      rules,
+      labels: values.metrics.podMonitor.labels,
+    });
+    new RestateDashboard(monitoringChart, 'Dashboard', {
+      clusterName: values.clusterName,
+      namespace: values.metrics.dashboard.namespace,
+      labels: values.metrics.dashboard.labels,
+      rules,
     });
   }
 }

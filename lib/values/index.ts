@@ -14,3 +14,5 @@ export * from './warning-ids';
 export * from './warning-lines';
 export * from './acknowledgements';
 export * from './placeholders';
+export * from './alerts';
+export * from './restate-metrics';

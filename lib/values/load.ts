@@ -10,6 +10,7 @@ import { deepFreeze, memoize } from './memo';
 import { closest, didYouMean } from './suggest';
 import { parseValuesYaml, YAML_LIMITS } from './yaml-data';
 import { valuesWarnings } from './warnings';
+import { alertWarnings } from './alerts';
 import { WARNINGS, type Warning, type WarningId, WARNINGS_DOC } from './warning-ids';
 import type { Acknowledgement } from './acknowledgements';
 import { type Placeholder, placeholdersOf } from './placeholders';
@@ -156,7 +157,8 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
     throw new ValuesError(result.error.issues.flatMap((issue) => toProblems(issue, merged, layers)));
   }
   const source = (path: string[]) => sourceOf(path, layers);
-  const warnings = valuesWarnings(result.data, `${environment}/${provider}`);
+  const target = `${environment}/${provider}`;
+  const warnings = [...valuesWarnings(result.data, target), ...alertWarnings({ ...result.data, environment, provider }, target)];
   const acknowledgements = Object.entries(result.data.warnings?.acknowledge ?? {}).map(
     ([id, reason]): Acknowledgement => ({ id: id as WarningId, reason: reason!, file: source(['warnings', 'acknowledge', id]) }),
   );

@@ -34,6 +34,28 @@ const resources = z.strictObject({ requests: resourceList.optional(), limits: re
 });
 const anyMap = z.record(z.string(), z.unknown());
 
+const percent = integer.min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' });
+/** `for:` of one alert: how long its condition holds before it fires (`0s`: at once). */
+const alertFor = z.strictObject({ for: goDuration });
+const alertValues = z.strictObject({
+  /** Base URL of the runbooks (docs/runbooks.md as you serve it); each alert's `runbook_url` adds `#<alert>`. */
+  runbookBaseUrl: httpUrl,
+  nodeDown: alertFor,
+  podNotReady: alertFor,
+  partitionsWithoutLeader: alertFor,
+  metadataQuorumAtRisk: alertFor,
+  /** Fires when the oldest partition snapshot is older than `maxAge`. */
+  snapshotTooOld: z.strictObject({ maxAge: goDuration, for: goDuration }),
+  /** Fires when a volume is more than `usedPercent` full. */
+  volumeFillingUp: z.strictObject({ usedPercent: percent, for: goDuration }),
+  /** Fires when a pod's working set is more than `usedPercent` of its memory limit. */
+  memoryNearLimit: z.strictObject({ usedPercent: percent, for: goDuration }),
+  /** Fires when a Restate container restarted at least `restarts` times within `window`. */
+  restartLoop: z.strictObject({ restarts: integer.min(1, { error: 'must be at least 1' }), window: goDuration, for: goDuration }),
+  clusterNotReady: alertFor,
+  jobFailed: alertFor,
+});
+
 /**
  * Values of the operator chart 1.7.4 that we let users set (the chart's values.yaml at tag v1.7.4 of restatedev/restate-operator,
  * plus keys its templates honour though values.yaml does not list them: tolerations, service annotations, serviceMonitor.interval).
@@ -291,9 +313,13 @@ export const stackValuesSchema = z
         /** Where the PodMonitor lives; not the cluster namespace, which the operator creates. */
         namespace: dnsLabel(),
         interval: goDuration,
-        /** Labels your Prometheus' podMonitorSelector looks for. */
+        /** Labels your Prometheus' podMonitorSelector looks for (the PrometheusRule carries them too). */
         labels: labels.optional(),
       }),
+      /** The PrometheusRule's alerts: thresholds and `for:` durations (docs/values.md, docs/runbooks.md). */
+      alerts: alertValues,
+      /** The Grafana dashboard's ConfigMap: where Grafana's dashboard sidecar looks, and the label it picks up. */
+      dashboard: z.strictObject({ namespace: dnsLabel(), labels }),
     }),
     tracing: z.strictObject({
       /** OTLP (gRPC) endpoint for traces (`tracing-endpoint`). Unset: no tracing. */

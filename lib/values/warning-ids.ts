@@ -17,6 +17,7 @@ export const WARNINGS = {
   'snapshots-off': { acknowledgeable: true },
   'placement-no-spread': { acknowledgeable: true },
   'foreign-files-kept': { acknowledgeable: true },
+  'alert-metric-missing': { acknowledgeable: true },
   'scale-in-done': { acknowledgeable: false },
   'pod-template-roll': { acknowledgeable: false },
   'image-minor-upgrade': { acknowledgeable: false },

@@ -362,13 +362,19 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     ]);
     expect(json.acknowledged).toEqual([
       {
+        id: 'alert-metric-missing',
+        targets: ['prod/aws'],
+        reason: expect.stringMatching(/^The shipped image is Restate 1\.4\.4, which has no snapshot-age metric/),
+        file: expect.stringMatching(/values\/providers\/aws\.yaml$/),
+      },
+      {
         id: 'snapshots-off',
         targets: ['dev/vultr', 'staging/vultr', 'prod/vultr'],
         reason: expect.stringMatching(/^Vultr Object Storage, as evaluated for this project, guarantees neither/),
         file: vultrFile,
       },
     ]);
-    expect(markdown).toContain('<details><summary>Warnings: 1; acknowledged: 1</summary>');
+    expect(markdown).toContain('<details><summary>Warnings: 1; acknowledged: 2</summary>');
     expect(markdown).toContain(
       '- even-replicas on prod/vultr, prod/aws: replicas 6 is even: no safer than 5; use an odd count (docs/warnings.md#even-replicas)',
     );

@@ -74,7 +74,7 @@ describe("the values' own warnings", () => {
 });
 
 describe('warnings.acknowledge in the values', () => {
-  test('the shipped vultr overlay acknowledges snapshots-off with its reason, and the other providers acknowledge nothing', () => {
+  test('the shipped vultr overlay acknowledges snapshots-off, aws alert-metric-missing, each with its reason; kind nothing', () => {
     const { acknowledgements } = loadTargetValues(dir.path, 'prod', 'vultr');
     expect(acknowledgements).toEqual([
       {
@@ -84,7 +84,13 @@ describe('warnings.acknowledge in the values', () => {
       },
     ]);
     expect(acknowledgements[0]!.reason).not.toContain('\n');
-    expect(loadTargetValues(dir.path, 'prod', 'aws').acknowledgements).toEqual([]);
+    expect(loadTargetValues(dir.path, 'prod', 'aws').acknowledgements).toEqual([
+      {
+        id: 'alert-metric-missing',
+        reason: expect.stringMatching(/^The shipped image is Restate 1\.4\.4, which has no snapshot-age metric/),
+        file: expect.stringMatching(/providers\/aws\.yaml$/),
+      },
+    ]);
     expect(loadTargetValues(dir.path, 'dev', 'kind').acknowledgements).toEqual([]);
   });
 

@@ -67,6 +67,7 @@ describe("the GitOps entries of the tests' targets", () => {
       'argoproj.io/Application',
       'batch/Job',
       'monitoring.coreos.com/PodMonitor',
+      'monitoring.coreos.com/PrometheusRule',
       'monitoring.coreos.com/ServiceMonitor',
     ]);
     // nothing it deploys is outside the project: every object of the target folder has its kind listed
