@@ -180,7 +180,8 @@ export function unitTestFile(rule: Rule, ruleFile: string, flip = false): Record
   const firing = [{ exp_labels: { ...rule.labels, ...c.labels }, exp_annotations: rule.annotations }];
   const checks = [
     { eval_time: '5m', alertname: rule.alert, exp_alerts: [] },
-    ...(forMinutes >= 2 ? [{ eval_time: `${10 + Math.floor(forMinutes / 2)}m`, alertname: rule.alert, exp_alerts: [] }] : []),
+    // pending, not yet firing: the fault's first minutes, before `for:` ran out (at minute 10 itself for `for: 1m`)
+    ...(forMinutes >= 1 ? [{ eval_time: `${10 + Math.floor((forMinutes - 1) / 2)}m`, alertname: rule.alert, exp_alerts: [] }] : []),
     { eval_time: `${firingAt}m`, alertname: rule.alert, exp_alerts: flip ? [] : firing },
     { eval_time: `${resolvedAt}m`, alertname: rule.alert, exp_alerts: [] },
   ];
