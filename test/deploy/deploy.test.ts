@@ -327,7 +327,9 @@ describe('promote', () => {
     // THEN promote succeeds: the wait ran three times, each time with what was left of its 42 s (10 s a look)
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
-    const established = run.calls.filter((argv) => argv.includes('crd/restateclusters.restate.dev') && argv.includes('--for=condition=Established'));
+    const established = run.calls.filter(
+      (argv) => argv.includes('crd/restateclusters.restate.dev') && argv.includes('--for=condition=Established'),
+    );
     expect(established.map((argv) => argv[argv.length - 1])).toEqual(['--timeout=42s', '--timeout=32s', '--timeout=22s']);
   });
 
