@@ -24,6 +24,7 @@ export type EffectKind =
   | 'new-cluster'
   | 'cluster-deleted'
   | 'operator-update'
+  | 'pod-security'
   | 'provisioning-rerun'
   | 'in-place';
 
@@ -249,6 +250,29 @@ function provisioningRerun(change: ObjectChange, facts: TargetFacts): Effect {
   };
 }
 
+const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+const MANAGED_NAMESPACE_METADATA = 'spec.syncPolicy.managedNamespaceMetadata';
+
+/**
+ * The PodSecurity level a change of the operator delivery gives the operator's namespace, when that is all it does:
+ * a Namespace added or relabelled (flux, helm), or only the Application's `managedNamespaceMetadata` (argocd).
+ */
+function podSecurityLevelChange(change: ObjectChange): string | undefined {
+  if (change.change === 'removed') return undefined;
+  const after = change.after as Cluster | undefined;
+  if (change.id.kind === 'Namespace') {
+    const onlyLabels = change.change === 'added' || change.fields.every((field) => field.path.startsWith('metadata.labels'));
+    const level = after?.metadata?.labels?.[ENFORCE_LABEL];
+    return onlyLabels && typeof level === 'string' ? level : undefined;
+  }
+  if (change.id.kind === 'Application' && change.change === 'changed') {
+    if (!change.fields.every((field) => field.path.startsWith(MANAGED_NAMESPACE_METADATA))) return undefined;
+    const level = after?.spec?.syncPolicy?.managedNamespaceMetadata?.labels?.[ENFORCE_LABEL];
+    return typeof level === 'string' ? level : undefined;
+  }
+  return undefined;
+}
+
 /** The effects of every object change of a target that exists before and after. */
 export function objectEffects(changes: readonly ObjectChange[], facts: TargetFacts): Effect[] {
   const effects: Effect[] = [];
@@ -267,7 +291,17 @@ export function objectEffects(changes: readonly ObjectChange[], facts: TargetFac
       }
       continue;
     }
-    if (change.file.startsWith('0000-')) {
+    const podSecurity = change.file.startsWith('0000-') ? podSecurityLevelChange(change) : undefined;
+    if (podSecurity !== undefined) {
+      effects.push({
+        kind: 'pod-security',
+        severity: 'info',
+        summary:
+          `${label} ${change.change}: the operator's namespace is held to the Pod Security Standard "${podSecurity}" ` +
+          '(PodSecurity labels enforce, audit, warn): from now on the API server refuses a pod there that falls short of it. ' +
+          'Running pods are not restarted and the operator is not updated (docs/pod-security.md).',
+      });
+    } else if (change.file.startsWith('0000-')) {
       effects.push({
         kind: 'operator-update',
         severity: 'info',

@@ -17,6 +17,7 @@ import { placement } from './placement';
 import { CRDS_CHART_VERSIONS, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, PROVISIONERS } from './operator-versions';
 import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
 import { ACKNOWLEDGEABLE_IDS, type AcknowledgeableId } from './warning-ids';
+import { operatorPodHasSeccomp, POD_SECURITY_LEVELS } from './pod-security';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
 const resourceList = z.strictObject({ cpu: resourceQuantity.optional(), memory: resourceQuantity.optional() });
@@ -242,6 +243,11 @@ export const stackValuesSchema = z
       /** How the operator chart reaches the cluster. */
       delivery: z.enum(DELIVERIES, { error: `must be one of ${DELIVERIES.join(', ')}` }),
       chartValues: operatorChartValues,
+      /**
+       * Pod Security Standards level the operator's namespace enforces (its `pod-security.kubernetes.io/{enforce,audit,warn}`
+       * labels). Unset: baseline, the level the operator's pod meets with the chart's defaults (docs/pod-security.md).
+       */
+      podSecurityLevel: z.enum(POD_SECURITY_LEVELS, { error: `must be one of ${POD_SECURITY_LEVELS.join(', ')}` }).optional(),
       argocd: z.strictObject({
         /** Namespace of the Argo CD installation that owns Applications. */
         namespace: dnsLabel(),
@@ -368,6 +374,13 @@ export const stackValuesSchema = z
         ['operator', 'argocd', 'destinationServer'],
         `must be ${IN_CLUSTER_SERVER} with operator.delivery: argocd: that delivery puts the operator's Argo CD Application into the target folder, ` +
           'and the folder is applied to the destination cluster, where no Argo CD would see it. For another cluster use operator.delivery: helm (docs/gitops.md)',
+      );
+    }
+    if (values.operator.podSecurityLevel === 'restricted' && !operatorPodHasSeccomp(values.operator.chartValues)) {
+      issue(
+        ['operator', 'podSecurityLevel'],
+        "restricted would refuse the operator's own pod: the chart sets no seccomp profile. Set operator.chartValues.podSecurityContext." +
+          'seccompProfile: {type: RuntimeDefault} as well, or keep baseline (docs/pod-security.md)',
       );
     }
     if (values.clusterName === values.operator.namespace) {

@@ -239,6 +239,21 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(scaleIn.map((e) => e.summary).join(' ')).toMatch(/restate-3, restate-4|drain/i);
   });
 
+  test("another operator.podSecurityLevel relabels the operator's namespace: a pod-security note, not an operator update", () => {
+    // GIVEN privileged in base.yaml (every target: Argo CD's managedNamespaceMetadata, Flux's Namespace object)
+    repo.values.set('base.yaml', ['operator', 'podSecurityLevel'], 'privileged');
+    // WHEN planning
+    const report = repo.plan();
+    // THEN each target says what the new level does, and nothing else
+    for (const name of ['dev/vultr', 'dev/kind']) {
+      const review = target(report, name);
+      expect(kinds(review)).toEqual(['pod-security']);
+      expect(summary(review, 'pod-security')).toMatch(
+        /^(Application argocd\/restate-operator|Namespace restate-operator) changed: the operator's namespace is held to the Pod Security Standard "privileged" /,
+      );
+    }
+  });
+
   test('a new target is a first rollout; a removed target says what deleting it destroys', () => {
     // GIVEN staging on aws added and prod on aws dropped from targets.yaml
     writeFileSync(

@@ -108,7 +108,7 @@ describe("Flux on a fresh cluster, with only the target's flux/ entry applied", 
       buildPath(k, checkout).map(({ object }) => `${object.kind}/${object.metadata.name}`),
     );
     expect(kinds).toEqual([
-      ['OCIRepository/restate-operator', 'HelmRelease/restate-operator'],
+      ['Namespace/restate-operator', 'OCIRepository/restate-operator', 'HelmRelease/restate-operator'],
       ['RestateCluster/restate-dev'],
       ['Secret/restate-object-storage'],
       ['ConfigMap/restate-dev-provision', 'ServiceAccount/restate-dev-provision', 'Job/restate-dev-provision'],
