@@ -75,11 +75,20 @@ describe('preview', () => {
     expect(run.out).toContain('preview: 1 file(s) would change the cluster');
   });
 
-  test('a kubectl diff failure (exit above 1) fails the preview, after diffing the remaining files', () => {
-    // GIVEN a cluster without the RestateCluster CRD
+  // The real server's answers (a missing CRD, a field-manager conflict) are in
+  // test/control-plane/deploy-promote.live.test.ts; here, which hint follows which of them.
+  test.each([
+    ['a missing CRD', 'error: resource mapping not found for kind "RestateCluster" in version "restate.dev/v1"\n', 'never been promoted'],
+    [
+      'a field-manager conflict',
+      'Error from server (Conflict): Apply failed with 1 conflict: conflict with "kubectl-edit" using restate.dev/v1: .spec.compute.replicas\n',
+      'pass --force-conflicts',
+    ],
+  ])('a kubectl diff failure (%s) fails the preview after diffing the remaining files, with the hint for it', (_, stderr, hint) => {
+    // GIVEN a cluster that refuses the RestateCluster's dry-run
     const rules = [
       currentContext('restate-dev'),
-      { match: '*diff*0001-cluster.k8s.yaml', exit: 2, stderr: 'error: resource mapping not found for kind "RestateCluster"\n' },
+      { match: '*diff*0001-cluster.k8s.yaml', exit: 2, stderr },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
@@ -87,12 +96,13 @@ describe('preview', () => {
     // WHEN previewing
     const run = deploy('preview', rules);
 
-    // THEN it exits 1 and names the file and kubectl's reason
+    // THEN it exits 1, names the file and kubectl's reason, and gives the one hint that fits
     expect(run.code).toBe(1);
     expect(run.calls).toHaveLength(3);
     expect(run.err).toContain(`${file(DEV, '0001-cluster.k8s.yaml')}: kubectl diff failed (exit 2)`);
-    expect(run.err).toContain('resource mapping not found');
-    expect(run.err).toContain('never been promoted');
+    expect(run.err).toContain(stderr.trim());
+    expect(run.err).toContain(hint);
+    expect(run.err.match(/never been promoted|pass --force-conflicts/g)).toHaveLength(1);
   });
 
   test('--force-conflicts is passed to every diff', () => {
@@ -327,7 +337,9 @@ describe('promote', () => {
     // THEN promote succeeds: the wait ran three times, each time with what was left of its 42 s (10 s a look)
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
-    const established = run.calls.filter((argv) => argv.includes('crd/restateclusters.restate.dev') && argv.includes('--for=condition=Established'));
+    const established = run.calls.filter(
+      (argv) => argv.includes('crd/restateclusters.restate.dev') && argv.includes('--for=condition=Established'),
+    );
     expect(established.map((argv) => argv[argv.length - 1])).toEqual(['--timeout=42s', '--timeout=32s', '--timeout=22s']);
   });
 
