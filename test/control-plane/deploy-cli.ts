@@ -23,10 +23,11 @@ export async function addContext(cp: ControlPlane, name: string): Promise<void> 
 
 export interface DeployCliOptions {
   /**
-   * A kubectl that sends `exec` (which needs a kubelet) to the recording stand-in (test/fixtures/kubectl) with these
-   * scenario lines, and everything else to the real kubectl. @default - the real kubectl for every call
+   * A kubectl that sends `commands` (`exec`, `logs`: they need a kubelet) to the recording stand-in
+   * (test/fixtures/kubectl) with these scenario lines, and everything else to the real kubectl.
+   * @default - the real kubectl for every call
    */
-  readonly recorded?: readonly string[];
+  readonly recorded?: { readonly commands: readonly ('exec' | 'logs')[]; readonly rules: readonly string[] };
   readonly timeoutMs?: number;
 }
 
@@ -43,8 +44,8 @@ export async function deployCli(
     // (~/.kube/cache) would hold the kinds another test's server served.
     const env: NodeJS.ProcessEnv = { KUBECACHEDIR: join(dir, 'cache') };
     if (options.recorded) {
-      // The recording stand-in answers `kubectl exec`, which a kubelet would serve; the real kubectl everything else.
-      writeFileSync(join(dir, 'scenario'), `${options.recorded.join('\n')}\n`);
+      // The recording stand-in answers what a kubelet would serve; the real kubectl everything else.
+      writeFileSync(join(dir, 'scenario'), `${options.recorded.rules.join('\n')}\n`);
       const kubectl = join(dir, 'kubectl');
       writeFileSync(
         kubectl,
@@ -55,7 +56,7 @@ export async function deployCli(
           '  if [ -n "$skip" ]; then skip=; continue; fi',
           '  case $arg in',
           '    --context|-n|--namespace) skip=1 ;;',
-          `    exec) exec ${join(STAND_IN_DIR, 'kubectl')} "$@" ;;`,
+          `    ${options.recorded.commands.join('|')}) exec ${join(STAND_IN_DIR, 'kubectl')} "$@" ;;`,
           `    -*) ;;`,
           `    *) exec ${cp.binaries.paths.kubectl} "$@" ;;`,
           '  esac',

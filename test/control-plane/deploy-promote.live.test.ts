@@ -7,6 +7,8 @@
  * dev/aws with object-store metadata (auto-provision = true) is promoted with no `kubectl exec` at all. prod/vultr (the
  * provisioning Job) ends with the partition-health gate, `kubectl exec` into restate-0, which needs a kubelet: that one
  * call goes to the recording kubectl (test/fixtures/kubectl); every other call, `kubectl logs` included, to the real server.
+ * `status` reads the cluster from the server and runs `restatectl status` (exec) and a crash-looping pod's previous
+ * log (logs of a container that ran) through the recording kubectl.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +22,7 @@ import { type ControlPlane, startControlPlane } from './harness';
 import { type CrdObject, installCrds } from './install-crds';
 import type { Obj } from './target-cluster';
 
-describe('deploy:preview and deploy:promote on a real API server', () => {
+describe('deploy:preview, deploy:promote and status on a real API server', () => {
   let cp: ControlPlane;
   let standIns: StandIns;
   const values = new DeployValuesDir().set('environments/dev.yaml', ['metadata', 'store'], 'object-store');
@@ -68,7 +70,7 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
   test('promote takes dev/aws from nothing to Ready: every wait ends on what the controllers and stand-ins write', async () => {
     // GIVEN the cluster of the previous test, and the stand-ins looping
     // WHEN promoting dev/aws (auto-provision: no exec anywhere)
-    const run = await deployCli(cp, ['promote', ...DEV, '--timeout', '60']);
+    const run = await deployCli(cp, ['promote', ...DEV, '--timeout', '120']);
 
     // THEN it ran every step to Ready, printing each step and the rollout it saw
     expect(run.stderr).toBe('');
@@ -82,7 +84,7 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
     expect([sts.status.readyReplicas, sts.status.currentRevision]).toEqual([3, sts.status.updateRevision]);
     const deployment = await get(['-n', 'restate-operator', 'get', 'deployment/restate-operator']);
     expect(deployment.status.conditions.find((c: Obj) => c.type === 'Available').status).toBe('True');
-  }, 240_000);
+  }, 300_000);
 
   test('preview on the promoted cluster: the real server-side diff of every file is empty', async () => {
     // GIVEN dev/aws promoted (previous test), the operator's status written since
@@ -110,7 +112,7 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
 
     // WHEN previewing and promoting as usual
     const preview = await deployCli(cp, ['preview', ...DEV]);
-    const refused = await deployCli(cp, ['promote', ...DEV, '--timeout', '60']);
+    const refused = await deployCli(cp, ['promote', ...DEV, '--timeout', '120']);
 
     // THEN the diff and the apply are refused by the server, naming the other manager and the field
     expect(preview.code).toBe(1);
@@ -126,7 +128,7 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
     expect(refused.stdout).not.toContain('[9/18]');
 
     // WHEN promoting with --force-conflicts
-    const forced = await deployCli(cp, ['promote', ...DEV, '--timeout', '60', '--force-conflicts']);
+    const forced = await deployCli(cp, ['promote', ...DEV, '--timeout', '120', '--force-conflicts']);
 
     // THEN the field is ours again, and the rollout back to 3 pods was waited for
     expect(forced.stderr).toBe('');
@@ -137,7 +139,7 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
     const owners = cluster.metadata.managedFields.filter((f: Obj) => JSON.stringify(f.fieldsV1 ?? {}).includes('f:replicas'));
     expect(owners.map((f: Obj) => f.manager)).toEqual(['restate-stack']);
     expect((await get(['-n', 'restate-dev', 'get', 'statefulset/restate'])).spec.replicas).toBe(3);
-  }, 240_000);
+  }, 300_000);
 
   test('a stale build is refused before anything reaches the server', async () => {
     // GIVEN the values changed since dev/aws was built
@@ -180,26 +182,79 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
     }
   }, 120_000);
 
+  test('status reads conditions, pods and restarts from the server; restatectl status and the previous log (kubelet) stay recorded', async () => {
+    // GIVEN dev/aws promoted, and restate-1 crash-looping after it came back without its volume
+    standIns.kubelet = { crashLooping: (pod) => pod.metadata.name === 'restate-1' };
+    try {
+      // (written by the kubelet stand-in, counted by the StatefulSet controller, read by the operator stand-in)
+      const settled = async () => {
+        const pods: Obj[] = (await get(['-n', 'restate-dev', 'get', 'pods'])).items;
+        const state = (name: string) => pods.find((pod) => pod.metadata.name === name)?.status.containerStatuses?.[0];
+        const sts = await get(['-n', 'restate-dev', 'get', 'statefulset/restate']);
+        const cluster = await get(['get', 'restatecluster/restate-dev']);
+        return (
+          state('restate-1')?.state.waiting?.reason === 'CrashLoopBackOff' &&
+          state('restate-2')?.ready === true &&
+          sts.status.readyReplicas === 2 &&
+          cluster.status.conditions[0].status === 'False'
+        );
+      };
+      for (let i = 0; i < 120 && !(await settled()); i++) await new Promise((done) => setTimeout(done, 500));
+      const recorded = {
+        commands: ['exec' as const, 'logs' as const],
+        rules: [
+          '*exec restate-0 -- restatectl status *|0|Node Configuration (3 nodes)\\n|',
+          '*logs restate-1 --previous *|0|Detected data loss for log-server of my node N2. The log-server marker is missing\\n|',
+        ],
+      };
+
+      // WHEN asking for the status
+      const run = await deployCli(
+        cp,
+        ['status', '--environment', 'dev', '--provider', 'aws', '--values-dir', values.path, '--context', 'restate-dev'],
+        {
+          recorded,
+        },
+      );
+
+      // THEN the operator's False Ready, the pods as the server lists them, and the lost volume with its recovery
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/Ready\s+False\s+StatefulSetPodNotReady\s+StatefulSet has 2 ready replicas instead of the expected 3/);
+      expect(run.stdout).toMatch(/restate-1\s+0\/1\s+CrashLoopBackOff\s+3/);
+      expect(run.stdout).toMatch(/restate-0\s+1\/1\s+Running\s+0/);
+      expect(run.stdout).toContain("object storage credentials: workload identity (the pods' service account), no Secret");
+      expect(run.stdout).toContain('Node Configuration (3 nodes)');
+      expect(run.stdout).toContain('== restate-1 lost its volume');
+      expect(run.stdout).toContain('mise run recover --environment dev --provider aws --node restate-1');
+      expect(run.recordedCalls.map((line) => line.split('\t').slice(4, 6).join(' '))).toEqual(['exec restate-0', 'logs restate-1']);
+    } finally {
+      standIns.kubelet = {};
+    }
+  }, 120_000);
+
   describe('prod/vultr: the provisioning Job (the partition-health gate, `kubectl exec`, stays on the recording kubectl)', () => {
-    const SERVING = ['*exec -i restate-0 -- sh -s -- * --wait-serving|0|provision: serving: every partition has a leader\\n|'];
+    const SERVING = {
+      commands: ['exec' as const],
+      rules: ['*exec -i restate-0 -- sh -s -- * --wait-serving|0|provision: serving: every partition has a leader\\n|'],
+    };
     const job = () => get(['-n', 'restate-operator', 'get', 'job/restate-prod-provision']);
 
     test('promote runs the Job to Complete, then waits for Ready, the serving gate and applies monitoring', async () => {
       // GIVEN the operator installed by dev's promote, and prod/vultr's build
       // WHEN promoting prod/vultr
-      const run = await deployCli(cp, ['promote', ...PROD, '--timeout', '60'], { recorded: SERVING });
+      const run = await deployCli(cp, ['promote', ...PROD, '--timeout', '120'], { recorded: SERVING });
 
       // THEN the Job completed on the server (its pod succeeded), the cluster rolled out and the last file applied
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('waiting up to 60s for provisioning Job restate-operator/restate-prod-provision to complete');
+      expect(run.stdout).toContain('waiting up to 120s for provisioning Job restate-operator/restate-prod-provision to complete');
       expect(run.stdout).toContain('provision: serving: every partition has a leader');
       expect(run.stdout).toMatch(
         /applying monitoring: .*0003-monitoring\.k8s\.yaml\n\s+podmonitor\.monitoring\.coreos\.com\/restate-prod serverside-applied/,
       );
       expect(run.recordedCalls).toHaveLength(1);
       expect((await job()).status.conditions.find((c: Obj) => c.type === 'Complete').status).toBe('True');
-    }, 240_000);
+    }, 300_000);
 
     test('the next image: promote replaces the Job (the server refuses a changed Job template) and rolls the pods', async () => {
       // GIVEN the running Job, and prod/vultr rebuilt for the next image
@@ -223,7 +278,7 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
       expect(inPlace.stderr).toMatch(/The Job "restate-prod-provision" is invalid: spec\.template: .*field is immutable/s);
 
       // WHEN promoting it
-      const run = await deployCli(cp, ['promote', ...PROD, '--timeout', '90'], { recorded: SERVING });
+      const run = await deployCli(cp, ['promote', ...PROD, '--timeout', '150'], { recorded: SERVING });
 
       // THEN the old Job went, a new one ran the new image to Complete, and every pod rolled to it
       expect(run.stderr).toBe('');
@@ -239,7 +294,7 @@ describe('deploy:preview and deploy:promote on a real API server', () => {
         5,
         sts.status.updateRevision,
       ]);
-    }, 240_000);
+    }, 300_000);
 
     test("a Job that never completes times out with the server's answer for its logs", async () => {
       // GIVEN a kubelet that leaves the Job's pod Pending

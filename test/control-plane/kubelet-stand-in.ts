@@ -9,7 +9,8 @@
  * A pod being deleted is deleted for good once its grace period is asked for, as the kubelet does once the containers
  * stopped (status_manager.go, canBeDeleted then a delete with grace period 0). What it writes, per other pod: a Job's pod Succeeded (every container terminated, exit 0) when
  * `completeJobs`, else left Pending; any other pod Running with every container running, ready (when `ready` says
- * so for that pod) and restartCount 0.
+ * so for that pod) and restartCount 0, or, when `crashLooping` says so, not ready, its container waiting in
+ * CrashLoopBackOff after 3 restarts.
  *
  * Left unproven (nothing runs): images pulled, probes (Ready is written, not probed), volumes mounted (the pods'
  * claims stay Pending; no node is bound), the Secret a container's env reads, restarts and crash loops, logs and
@@ -23,6 +24,8 @@ export interface KubeletStandInOptions {
   completeJobs?: boolean;
   /** Whether a pod turns Ready once Running. @default every pod */
   ready?: (pod: Obj) => boolean;
+  /** Pods whose container keeps exiting: not Ready, waiting in CrashLoopBackOff, restartCount 3. @default none */
+  crashLooping?: (pod: Obj) => boolean;
 }
 
 const owner = (pod: Obj): string | undefined => pod.metadata.ownerReferences?.find((o: Obj) => o.controller)?.kind;
@@ -56,9 +59,11 @@ export function kubeletStatus(pod: Obj, options: KubeletStandInOptions, now: str
       startTime: now,
     };
   }
-  const ready = options.ready ? options.ready(pod) : true;
+  const crashing = options.crashLooping?.(pod) ?? false;
+  const ready = !crashing && (options.ready ? options.ready(pod) : true);
   const wasReady = pod.status?.conditions?.find((c: Obj) => c.type === 'Ready')?.status === 'True';
-  if (phase === 'Running' && wasReady === ready) return undefined;
+  const wasCrashing = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff';
+  if (phase === 'Running' && wasReady === ready && wasCrashing === crashing) return undefined;
   return {
     phase: 'Running',
     conditions: [
@@ -72,9 +77,13 @@ export function kubeletStatus(pod: Obj, options: KubeletStandInOptions, now: str
       image: c.image,
       imageID: '',
       ready,
-      restartCount: 0,
-      started: true,
-      state: { running: { startedAt: now } },
+      restartCount: crashing ? 3 : 0,
+      started: !crashing,
+      // kubelet_pods.go: a container waiting to be restarted after it exited, with the reason of the back-off
+      state: crashing
+        ? { waiting: { reason: 'CrashLoopBackOff', message: 'back-off restarting failed container' } }
+        : { running: { startedAt: now } },
+      ...(crashing ? { lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } } } : {}),
     })),
     startTime: pod.status?.startTime ?? now,
   };

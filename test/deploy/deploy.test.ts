@@ -905,6 +905,8 @@ describe('the target folder', () => {
 });
 
 describe('provision', () => {
+  // On the recording kubectl: provision is `kubectl exec` into restate-0 throughout, which needs a kubelet (none runs
+  // under the test control plane).
   test('pipes the repository script into restate-0 and shows restatectl status; already provisioned is success', () => {
     // GIVEN a provisioned cluster
     const rules = [
@@ -985,6 +987,8 @@ describe('provision', () => {
 });
 
 describe('status', () => {
+  // On the recording kubectl: the messages for each answer. Its reads from a real API server (conditions, pods,
+  // restarts) are in test/control-plane/deploy-promote.live.test.ts; restatectl status is `kubectl exec` (a kubelet).
   const conditions = 'Ready\tTrue\tReady\tAll pods ready\n';
   test('shows conditions, pods and restatectl status, and exits 0 when Ready and provisioned', () => {
     const rules = [
