@@ -5,7 +5,7 @@
  * ./operator-stand-in.ts, ./kubelet-stand-in.ts), looping in this process meanwhile. Promote is synchronous
  * (spawnSync, Atomics.wait), so it needs a process of its own for anything to change while it waits.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
@@ -72,12 +72,8 @@ export async function deployCli(
     // Through env(1): cp.run puts the built kubectl's folder first on PATH, and the wrapper must come before it.
     const cli = [process.execPath, join(REPO, 'scripts', 'bundle-cache', 'run.js'), join(REPO, 'lib', 'deploy', 'cli.ts'), ...args];
     const result = await cp.run('env', [`PATH=${path}`, ...cli], { check: false, timeoutMs: options.timeoutMs ?? 240_000, env });
-    let recordedCalls: string[] = [];
-    try {
-      recordedCalls = require('node:fs').readFileSync(join(dir, 'calls.log'), 'utf8').split('\n').filter(Boolean);
-    } catch {
-      recordedCalls = [];
-    }
+    const log = join(dir, 'calls.log');
+    const recordedCalls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
     return { ...result, recordedCalls };
   } finally {
     rmSync(dir, { recursive: true, force: true });
