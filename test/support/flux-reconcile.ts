@@ -8,7 +8,7 @@
  * object a server-side dry run (dryRun=All, ownership forced, manager `kustomize-controller`, manager_apply.go:422-429),
  * every one of them before anything is applied (ApplyAll, 206-300), so a kind not served or a missing namespace fails
  * the whole Kustomization in the server's words; with `force: true`, an object whose dry run is refused as immutable
- * is deleted, waited for, and dry-run again (manager_apply.go:253-281, 510-524); then the server-side apply. Every
+ * is deleted, waited for, and dry-run again (manager_apply.go:253-281, 522-533); then the server-side apply. Every
  * health check reads the object as the server holds it, rated as kstatus rates it (fluxcd/cli-utils
  * pkg/kstatus/status/core.go at v1.2.1; kustomize-controller v1.9.4 pins v1.2.2).
  *
@@ -61,11 +61,11 @@ export async function kstatus(
   if (!live) return 'NotFound';
   switch (ref.kind) {
     case 'CustomResourceDefinition':
-      return isEstablished(live) ? 'Current' : 'InProgress'; // crdConditions
+      return isEstablished(live) ? 'Current' : 'InProgress'; // crdConditions (core.go:601)
     case 'Namespace':
       return live.status?.phase === 'Active' ? 'Current' : 'InProgress';
     case 'Deployment':
-      return deploymentHealthy(live) ? 'Current' : 'InProgress'; // deploymentConditions, the same counts as Argo CD's
+      return deploymentHealthy(live) ? 'Current' : 'InProgress'; // deploymentConditions (core.go:158): Argo CD's counts
     case 'StatefulSet': {
       // stsConditions (core.go:83-156): every replica created, Ready and current
       const replicas = live.spec.replicas ?? 1;
@@ -74,7 +74,7 @@ export async function kstatus(
       return current && s.currentRevision === s.updateRevision ? 'Current' : 'InProgress';
     }
     case 'Job':
-      // jobConditions: Complete is Current, Failed is Failed
+      // jobConditions (core.go:533): Complete is Current, Failed is Failed
       return hasCondition(live, 'Complete') ? 'Current' : hasCondition(live, 'Failed') ? 'Failed' : 'InProgress';
     default:
       // a custom resource with status conditions: Ready decides (HelmRelease)
