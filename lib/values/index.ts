@@ -14,3 +14,4 @@ export * from './warning-ids';
 export * from './warning-lines';
 export * from './acknowledgements';
 export * from './placeholders';
+export * from './memory-budgets';
