@@ -40,6 +40,12 @@ export const SHARES: Readonly<Record<BudgetKey, { readonly share: number; readon
   invoker: { share: 1 / 16, ceiling: () => 1536 * MiB },
 };
 
+/** The server's own default of a budget at a version (the sources are in docs/memory.md). */
+export function serverDefault(key: BudgetKey, v: Version): number {
+  if (key === 'rocksdbTotal') return atLeast(v, [1, 6, 0]) ? 2 * GiB : 6 * GiB;
+  return SHARES[key].ceiling!(v);
+}
+
 /** What the budgets may take of the pod's memory together; the rest is the process itself (threads, buffers, indexes). */
 export const ALLOWED_SHARE = 3 / 4;
 

@@ -146,6 +146,19 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(kinds(target(repo.plan(), 'dev/vultr'))).toEqual([]);
   });
 
+  test("removing the memory limit names the server's own defaults of the image's version the budgets go back to", () => {
+    // GIVEN prod without resources (the 1.4.4 image)
+    repo.values.set('environments/prod.yaml', ['resources'], undefined);
+    // WHEN planning THEN each budget goes back to 1.4.4's default, named with its value
+    expect(summary(target(repo.plan(), 'prod/vultr'), 'memory-budgets')).toMatch(
+      new RegExp(
+        "^The server's memory budgets change: rocksdb-total-memory-size 4Gi → \\(the server's default, 6Gi at 1\\.4\\.4\\), " +
+          "admin\\.query-engine\\.memory-size 1Gi → \\(the server's default, 4Gi at 1\\.4\\.4\\), " +
+          "bifrost\\.record-cache-memory-size 250Mi → \\(the server's default, 250Mi at 1\\.4\\.4\\) ",
+      ),
+    );
+  });
+
   test('partitions: the running cluster keeps the partitions it was provisioned with', () => {
     // GIVEN another partition count for prod
     repo.values.set('environments/prod.yaml', ['restate', 'defaultNumPartitions'], 256);
