@@ -1,4 +1,5 @@
 import { GiB, MiB } from '../../lib/values';
+import { formatNodeMemory } from '../../lib/verify/live-memory';
 import { kubeletView } from '../../lib/verify/memory-cgroup';
 import { checkReportedBudgets, dumpedBytes, memoryRunPlan } from '../../lib/verify/memory-plan';
 
@@ -87,4 +88,19 @@ describe('how the kubelet would show a node', () => {
   ])('%j with %i OOM kills is %s', (exit, oomKills, shown) => {
     expect(kubeletView(exit, oomKills)).toBe(shown);
   });
+});
+
+test("a node's line in the report: its peak against the limit, its peak RSS, OOM kills, starts and state", () => {
+  const line = formatNodeMemory({
+    name: 'restate-2',
+    limitBytes: 2 * GiB,
+    peakBytes: 512 * MiB,
+    peakRssBytes: 500 * MiB,
+    oomKills: 0,
+    starts: 4,
+    state: 'Running',
+  });
+  expect(line).toBe(
+    'restate-2: peak charged to its cgroup (RSS + page cache) 512 MiB of 2Gi (25 %), peak RSS 500 MiB, 0 OOM kills, 4 starts, Running',
+  );
 });
