@@ -5,7 +5,7 @@ import type { DeployArgs } from './args';
 import { chooseContext, missingContextError } from './context';
 import { DeployError } from './errors';
 import { contextExistsArgs, currentContextArgs } from './kubectl';
-import { FIRST_DEPLOY_HINT, preview } from './preview';
+import { preview, previewFailureHints } from './preview';
 import { promote } from './promote';
 import { provisionInPod } from './provision';
 import type { Kubectl } from './process';
@@ -134,7 +134,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     case 'preview': {
       const result = preview(session, target!, { forceConflicts: args.forceConflicts });
       if (result.failed.length > 0) {
-        report.warn(`preview: kubectl diff failed for ${result.failed.length} of the files. ${FIRST_DEPLOY_HINT}`);
+        report.warn(`preview: kubectl diff failed for ${result.failed.length} of the files. ${previewFailureHints(result.failed)}`);
         return 1;
       }
       const notDiffed = result.skipped.length > 0 ? ` (${result.skipped.length} file(s) not diffed, see above)` : '';

@@ -128,6 +128,22 @@ export function jobLogsArgs(context: string, namespace: string, job: string, tai
   return ['--context', context, '-n', namespace, 'logs', `job/${job}`, `--tail=${tailLines}`];
 }
 
+/** The pods of one Job (the Job controller's label), one `NAME<TAB>PHASE` line each. */
+export function jobPodsArgs(context: string, namespace: string, job: string): string[] {
+  return [
+    '--context',
+    context,
+    '-n',
+    namespace,
+    'get',
+    'pods',
+    '-l',
+    `batch.kubernetes.io/job-name=${job}`,
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}',
+  ];
+}
+
 /**
  * A go-template that prints the names of a Secret's non-empty `data` keys, one per line, and never a value:
  * `-o jsonpath` cannot list a map's keys without printing the values with them.

@@ -48,6 +48,21 @@ export const FIRST_DEPLOY_HINT =
   'objects in namespaces that do not exist yet fail: the server cannot dry-run them. Promote applies in order and ' +
   'creates them.';
 
+/** A hint for a diff the server refused because another field manager owns fields the file sets. */
+export const CONFLICT_HINT =
+  'A conflict names another field manager (a `kubectl edit`, another tool) that owns fields this target sets: ' +
+  'pass --force-conflicts to preview and promote when this stack should own them (docs/deploying.md).';
+
+/**
+ * What to tell the user after failed diffs, from kubectl's messages: a field-manager conflict is no first-deploy
+ * problem (a real server answers a conflicting dry-run apply with "Apply failed with N conflict(s)").
+ */
+export function previewFailureHints(failed: PreviewResult['failed']): string {
+  const conflict = failed.some((f) => /Apply failed with \d+ conflicts?/.test(f.message));
+  const other = failed.some((f) => !/Apply failed with \d+ conflicts?/.test(f.message));
+  return [...(other ? [FIRST_DEPLOY_HINT] : []), ...(conflict ? [CONFLICT_HINT] : [])].join(' ');
+}
+
 /**
  * Why preview leaves the SOPS-encrypted Secret out. Diffing it would mean decrypting it, so a preview (often run
  * by reviewers or CI that have no key, and meant to be harmless) would need the private key and would fail

@@ -1,6 +1,6 @@
 import { applySopsSecret, checkExistingSecret, secretLabel } from './credentials';
 import { DeployError } from './errors';
-import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs } from './kubectl';
+import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs, jobPodsArgs } from './kubectl';
 import { promotePlan } from './plan';
 import { CALL_TIMEOUT_MARGIN_SECONDS } from './process';
 import { provisionInPod, waitServingInPod } from './provision';
@@ -73,11 +73,27 @@ export function promote(session: Session, target: DeployTarget, options: Promote
         } catch (error) {
           if (!(error instanceof DeployError)) throw error;
           const logs = session.run(jobLogsArgs(session.context, action.namespace, action.job, JOB_LOG_LINES));
-          const tail = (logs.code === 0 ? logs.stdout : logs.stderr).trim() || '(no log output)';
+          const tail = (logs.code === 0 ? logs.stdout : logs.stderr).trim() || noLogOutput(session, action.namespace, action.job);
           throw new DeployError(`${error.message}\n  last log lines of job/${action.job}:\n${indent(tail)}`);
         }
         return;
     }
   });
   session.report.info(`promoted ${values.environment}/${values.provider}: RestateCluster ${values.clusterName} is Ready`);
+}
+
+/**
+ * What to show for a Job without log output. A real API server answers `kubectl logs job/NAME` for a Job whose pod
+ * never started (Pending: not scheduled, image not pulled) with exit 0 and nothing at all: name the pods and their
+ * phase instead, so that the message does not read as a script that printed nothing.
+ */
+function noLogOutput(session: Session, namespace: string, job: string): string {
+  const pods = session.run(jobPodsArgs(session.context, namespace, job));
+  const lines = pods.code === 0 ? pods.stdout.trim().split('\n').filter(Boolean) : [];
+  if (lines.length === 0) return '(no log output, and no pod of the Job found)';
+  const phases = lines.map((line) => line.replace('\t', ' ')).join(', ');
+  return (
+    `(no log output: ${phases}; a Pending pod has not started, see ` +
+    `\`kubectl -n ${namespace} describe pods -l batch.kubernetes.io/job-name=${job}\`)`
+  );
 }

@@ -2,7 +2,17 @@ import { ChartIds } from '../target-folder/charts';
 import { TARGET_FILE } from '../target-folder/files';
 import { podName } from '../target-folder/operator-names';
 import { RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
-import { type Delivery, OPERATOR_FEATURES, type OperatorVersion, type Provisioner } from '../values';
+import {
+  BUDGET_CONFIG,
+  BUDGET_KEYS,
+  type Delivery,
+  OPERATOR_FEATURES,
+  type OperatorVersion,
+  type Provisioner,
+  serverDefault,
+  serverVersion,
+  showBytes,
+} from '../values';
 import { type FieldChange, objectLabel, type ObjectChange } from './object-diff';
 
 /**
@@ -13,6 +23,7 @@ export type EffectKind =
   | 'rolling-restart'
   | 'partitions-unchanged'
   | 'replication-step'
+  | 'memory-budgets'
   | 'scale-out'
   | 'scale-in'
   | 'storage-grows'
@@ -24,6 +35,7 @@ export type EffectKind =
   | 'new-cluster'
   | 'cluster-deleted'
   | 'operator-update'
+  | 'pod-security'
   | 'provisioning-rerun'
   | 'in-place';
 
@@ -89,6 +101,41 @@ function podTemplateReasons(fields: readonly FieldChange[]): string[] {
   }
   if (has((path) => path === 'spec.clusterName')) reasons.push('spec.clusterName changes (RESTATE_CLUSTER_NAME of every pod)');
   return reasons;
+}
+
+/**
+ * A change of the server's memory budgets (docs/memory.md): the server reads them only when it starts, so they take
+ * effect as the pods roll. Unset stands for the server's own default of its version.
+ */
+function memoryBudgetEffect(fields: readonly FieldChange[], before: Cluster, after: Cluster): Effect | undefined {
+  const versionOf = (cluster: Cluster) => serverVersion(String(cluster.spec?.compute?.image ?? ''));
+  const changes = BUDGET_KEYS.flatMap((key) => {
+    const path = BUDGET_CONFIG[key].path;
+    const bytes = (value: unknown, cluster: Cluster) => {
+      if (typeof value === 'number') return showBytes(value);
+      const version = versionOf(cluster);
+      return version
+        ? `(the server's default, ${showBytes(serverDefault(key, version))} at ${version.join('.')})`
+        : "(the server's default)";
+    };
+    // The change may be reported on a table above the key (`admin` appears or goes as a whole).
+    for (let depth = path.length; depth > 0; depth--) {
+      const field = configChange(fields, path.slice(0, depth).join('.'));
+      if (!field) continue;
+      const dig = (value: unknown) => path.slice(depth).reduce<any>((table, k) => table?.[k], value);
+      const [was, is] = [dig(field.before), dig(field.after)];
+      return was === is ? [] : [`${path.join('.')} ${bytes(was, before)} → ${bytes(is, after)}`];
+    }
+    return [];
+  });
+  if (changes.length === 0) return undefined;
+  return {
+    kind: 'memory-budgets',
+    severity: 'info',
+    summary:
+      `The server's memory budgets change: ${changes.join(', ')} (derived from resources.limits.memory, or the request, unless restate.memory sets them). ` +
+      'The server reads them only at start: they take effect as the pods roll (the rolling restart of this target).',
+  };
 }
 
 function configChange(fields: readonly FieldChange[], key: string): FieldChange | undefined {
@@ -175,6 +222,8 @@ function clusterEffects(change: ObjectChange, facts: TargetFacts): Effect[] {
   }
   const replication = configChange(change.fields, 'default-replication');
   if (replication) effects.push(replicationEffect(replication.before, replication.after, facts));
+  const memory = memoryBudgetEffect(change.fields, before, after);
+  if (memory) effects.push(memory);
   const scaled = replicasOf(after);
   if (scaled > running) {
     effects.push({
@@ -249,6 +298,29 @@ function provisioningRerun(change: ObjectChange, facts: TargetFacts): Effect {
   };
 }
 
+const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+const MANAGED_NAMESPACE_METADATA = 'spec.syncPolicy.managedNamespaceMetadata';
+
+/**
+ * The PodSecurity level a change of the operator delivery gives the operator's namespace, when that is all it does:
+ * a Namespace added or relabelled (flux, helm), or only the Application's `managedNamespaceMetadata` (argocd).
+ */
+function podSecurityLevelChange(change: ObjectChange): string | undefined {
+  if (change.change === 'removed') return undefined;
+  const after = change.after as Cluster | undefined;
+  if (change.id.kind === 'Namespace') {
+    const onlyLabels = change.change === 'added' || change.fields.every((field) => field.path.startsWith('metadata.labels'));
+    const level = after?.metadata?.labels?.[ENFORCE_LABEL];
+    return onlyLabels && typeof level === 'string' ? level : undefined;
+  }
+  if (change.id.kind === 'Application' && change.change === 'changed') {
+    if (!change.fields.every((field) => field.path.startsWith(MANAGED_NAMESPACE_METADATA))) return undefined;
+    const level = after?.spec?.syncPolicy?.managedNamespaceMetadata?.labels?.[ENFORCE_LABEL];
+    return typeof level === 'string' ? level : undefined;
+  }
+  return undefined;
+}
+
 /** The effects of every object change of a target that exists before and after. */
 export function objectEffects(changes: readonly ObjectChange[], facts: TargetFacts): Effect[] {
   const effects: Effect[] = [];
@@ -267,7 +339,17 @@ export function objectEffects(changes: readonly ObjectChange[], facts: TargetFac
       }
       continue;
     }
-    if (change.file.startsWith('0000-')) {
+    const podSecurity = change.file.startsWith('0000-') ? podSecurityLevelChange(change) : undefined;
+    if (podSecurity !== undefined) {
+      effects.push({
+        kind: 'pod-security',
+        severity: 'info',
+        summary:
+          `${label} ${change.change}: the operator's namespace is held to the Pod Security Standard "${podSecurity}" ` +
+          '(PodSecurity labels enforce, audit, warn): from now on the API server refuses a pod there that falls short of it. ' +
+          'Running pods are not restarted and the operator is not updated (docs/pod-security.md).',
+      });
+    } else if (change.file.startsWith('0000-')) {
       effects.push({
         kind: 'operator-update',
         severity: 'info',

@@ -65,6 +65,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     chartValues: operatorChartValues(values),
     argocd: values.operator.argocd,
     flux: values.operator.flux,
+    podSecurityLevel: values.operator.podSecurityLevel,
     helmExecutable: options.helmExecutable,
   });
 

@@ -16,3 +16,5 @@ export * from './acknowledgements';
 export * from './placeholders';
 export * from './alerts';
 export * from './restate-metrics';
+export * from './memory-budgets';
+export * from './pod-security';

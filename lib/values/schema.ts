@@ -12,11 +12,13 @@ import {
   secretKey,
   singleLine,
 } from './kubernetes-rules';
+import { memoryProblems } from './memory-budgets';
 import { networkPeers } from './network-peers';
 import { placement } from './placement';
 import { CRDS_CHART_VERSIONS, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, PROVISIONERS } from './operator-versions';
 import { dnsLabel, dnsSubdomain, egressTarget, goDuration, httpUrl, integer, labels, podsInNamespace, quantity } from './schema-parts';
 import { ACKNOWLEDGEABLE_IDS, type AcknowledgeableId } from './warning-ids';
+import { operatorPodHasSeccomp, POD_SECURITY_LEVELS } from './pod-security';
 
 /** CPU/memory as Kubernetes quantities, passed to the pods unchanged. */
 const resourceList = z.strictObject({ cpu: resourceQuantity.optional(), memory: resourceQuantity.optional() });
@@ -240,6 +242,22 @@ export const stackValuesSchema = z
       defaultReplication: integer.min(1, { error: 'must be at least 1' }),
       /** `log-filter` of the server, e.g. `info` or `warn,restate=info`. */
       logFilter: singleLine().optional(),
+      /**
+       * Memory budgets of the server, each a quantity. Unset: derived from `resources.limits.memory` (or the request)
+       * by the rule in docs/memory.md. Synth refuses budgets above 3/4 of the pod's memory together.
+       */
+      memory: z
+        .strictObject({
+          /** `rocksdb-total-memory-size`: RocksDB's block cache and memtables. @default half the pod's memory */
+          rocksdbTotal: quantity.optional(),
+          /** `[admin.query-engine] memory-size`: SQL queries. @default 1/8 of the pod's memory, at most the server's default */
+          queryEngine: quantity.optional(),
+          /** `[bifrost] record-cache-memory-size`. @default 1/32 of the pod's memory, at most 250Mi */
+          recordCache: quantity.optional(),
+          /** `[worker.invoker] memory-limit` (Restate 1.7+). @default 1/16 of the pod's memory, at most 1536Mi */
+          invoker: quantity.optional(),
+        })
+        .optional(),
     }),
     metadata: z.strictObject({
       /** `replicated`: Raft on every pod (the default). `object-store`: metadata in S3 (docs/object-storage-and-credentials.md). */
@@ -264,6 +282,11 @@ export const stackValuesSchema = z
       /** How the operator chart reaches the cluster. */
       delivery: z.enum(DELIVERIES, { error: `must be one of ${DELIVERIES.join(', ')}` }),
       chartValues: operatorChartValues,
+      /**
+       * Pod Security Standards level the operator's namespace enforces (its `pod-security.kubernetes.io/{enforce,audit,warn}`
+       * labels). Unset: baseline, the level the operator's pod meets with the chart's defaults (docs/pod-security.md).
+       */
+      podSecurityLevel: z.enum(POD_SECURITY_LEVELS, { error: `must be one of ${POD_SECURITY_LEVELS.join(', ')}` }).optional(),
       argocd: z.strictObject({
         /** Namespace of the Argo CD installation that owns Applications. */
         namespace: dnsLabel(),
@@ -396,6 +419,13 @@ export const stackValuesSchema = z
           'and the folder is applied to the destination cluster, where no Argo CD would see it. For another cluster use operator.delivery: helm (docs/gitops.md)',
       );
     }
+    if (values.operator.podSecurityLevel === 'restricted' && !operatorPodHasSeccomp(values.operator.chartValues)) {
+      issue(
+        ['operator', 'podSecurityLevel'],
+        "restricted would refuse the operator's own pod: the chart sets no seccomp profile. Set operator.chartValues.podSecurityContext." +
+          'seccompProfile: {type: RuntimeDefault} as well, or keep baseline (docs/pod-security.md)',
+      );
+    }
     if (values.clusterName === values.operator.namespace) {
       issue(
         ['clusterName'],
@@ -438,6 +468,7 @@ export const stackValuesSchema = z
     }
     if (values.tracing.filter && !values.tracing.endpoint) issue(['tracing', 'filter'], 'has no effect without tracing.endpoint');
     operatorVersionIssues(values, issue);
+    for (const problem of memoryProblems(values)) issue([...problem.path], problem.message);
   });
 
 export type StackValuesInput = z.infer<typeof stackValuesSchema>;

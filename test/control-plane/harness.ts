@@ -202,6 +202,9 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
 
   const binEnv = (env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
     ...process.env,
+    // Every test control plane is https://127.0.0.1:6443: kubectl's discovery cache (~/.kube/cache by default) would
+    // carry one plane's served kinds into the next and word its errors after a stale list. One cache per plane.
+    KUBECACHEDIR: join(dir, 'kube-cache'),
     ...env,
     KUBECONFIG: adminKubeconfig,
     PATH: `${binaries.dir}:${process.env.PATH ?? ''}`,

@@ -10,7 +10,6 @@ import { runSynth } from '../../lib/synth/run';
 import { ANYTHING_ELSE_SUCCEEDS, type Rule, STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { deployWithStandIn, type DeployRun, ROLLED_OUT, rolloutReads, rolloutRules } from '../support/deploy-run';
 import { DeployValuesDir, deployValues } from '../support/deploy-values';
-import { DEFAULT_WAIT_TIMING } from '../../lib/deploy/session';
 import { FIXTURE_VALUES, ValuesDir } from '../support/values-dir';
 
 // One synthesized dist for the whole file: dev/vultr (argocd delivery, manual provisioning), prod/vultr
@@ -75,11 +74,20 @@ describe('preview', () => {
     expect(run.out).toContain('preview: 1 file(s) would change the cluster');
   });
 
-  test('a kubectl diff failure (exit above 1) fails the preview, after diffing the remaining files', () => {
-    // GIVEN a cluster without the RestateCluster CRD
+  // The real server's answers (a missing CRD, a field-manager conflict) are in
+  // test/control-plane/deploy-promote.live.test.ts; here, which hint follows which of them.
+  test.each([
+    ['a missing CRD', 'error: resource mapping not found for kind "RestateCluster" in version "restate.dev/v1"\n', 'never been promoted'],
+    [
+      'a field-manager conflict',
+      'Error from server (Conflict): Apply failed with 1 conflict: conflict with "kubectl-edit" using restate.dev/v1: .spec.compute.replicas\n',
+      'pass --force-conflicts',
+    ],
+  ])('a kubectl diff failure (%s) fails the preview after diffing the remaining files, with the hint for it', (_, stderr, hint) => {
+    // GIVEN a cluster that refuses the RestateCluster's dry-run
     const rules = [
       currentContext('restate-dev'),
-      { match: '*diff*0001-cluster.k8s.yaml', exit: 2, stderr: 'error: resource mapping not found for kind "RestateCluster"\n' },
+      { match: '*diff*0001-cluster.k8s.yaml', exit: 2, stderr },
       ...ROLLED_OUT,
       ANYTHING_ELSE_SUCCEEDS,
     ];
@@ -87,12 +95,13 @@ describe('preview', () => {
     // WHEN previewing
     const run = deploy('preview', rules);
 
-    // THEN it exits 1 and names the file and kubectl's reason
+    // THEN it exits 1, names the file and kubectl's reason, and gives the one hint that fits
     expect(run.code).toBe(1);
     expect(run.calls).toHaveLength(3);
     expect(run.err).toContain(`${file(DEV, '0001-cluster.k8s.yaml')}: kubectl diff failed (exit 2)`);
-    expect(run.err).toContain('resource mapping not found');
-    expect(run.err).toContain('never been promoted');
+    expect(run.err).toContain(stderr.trim());
+    expect(run.err).toContain(hint);
+    expect(run.err.match(/never been promoted|pass --force-conflicts/g)).toHaveLength(1);
   });
 
   test('--force-conflicts is passed to every diff', () => {
@@ -327,7 +336,9 @@ describe('promote', () => {
     // THEN promote succeeds: the wait ran three times, each time with what was left of its 42 s (10 s a look)
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
-    const established = run.calls.filter((argv) => argv.includes('crd/restateclusters.restate.dev') && argv.includes('--for=condition=Established'));
+    const established = run.calls.filter(
+      (argv) => argv.includes('crd/restateclusters.restate.dev') && argv.includes('--for=condition=Established'),
+    );
     expect(established.map((argv) => argv[argv.length - 1])).toEqual(['--timeout=42s', '--timeout=32s', '--timeout=22s']);
   });
 
@@ -403,24 +414,15 @@ describe('promote', () => {
     expect(run.calls.some((argv) => argv.includes('restatecluster/restate-dev'))).toBe(false);
   });
 
-  test("an apply refused for a field conflict names kubectl's message, and --force-conflicts is only passed when asked", () => {
-    const conflict = 'error: Apply failed with 1 conflict: conflict with "kubectl-edit": .spec.compute.replicas\n';
-    const rules = [
-      currentContext('restate-dev'),
-      { match: '*apply*0001-cluster.k8s.yaml', exit: 1, stderr: conflict },
-      ...ROLLED_OUT,
-      ANYTHING_ELSE_SUCCEEDS,
-    ];
-    const run = deploy('promote', rules);
-    expect(run.code).toBe(1);
-    expect(run.err).toContain(`server-side apply of ${file(DEV, '0001-cluster.k8s.yaml')} failed (kubectl exit 1)`);
-    expect(run.err).toContain('conflict with "kubectl-edit"');
-    expect(run.calls.filter((argv) => argv.includes('apply')).every((argv) => !argv.includes('--force-conflicts'))).toBe(true);
-
+  // The real server's conflict, and --force-conflicts taking the field back: test/control-plane/deploy-promote.live.test.ts.
+  test('--force-conflicts is passed to every apply when asked, and to none otherwise', () => {
+    const plain = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS]);
     const forced = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
-    const applies = forced.calls.filter((argv) => argv.includes('apply'));
-    expect(applies).toHaveLength(2);
-    expect(applies.every((argv) => argv.includes('--force-conflicts'))).toBe(true);
+    const applies = (run: Run) => run.calls.filter((argv) => argv.includes('apply'));
+    expect(applies(plain)).toHaveLength(2);
+    expect(applies(plain).some((argv) => argv.includes('--force-conflicts'))).toBe(false);
+    expect(applies(forced)).toHaveLength(2);
+    expect(applies(forced).every((argv) => argv.includes('--force-conflicts'))).toBe(true);
   });
 
   test('with the helm delivery the operator comes from our file: no waiting for objects to appear', () => {
@@ -479,30 +481,6 @@ describe('promote', () => {
     );
     expect(run.out.match(/1\/3 updated; 2\/3 ready/g)).toHaveLength(1);
     expect(run.out).toContain('Ready, 3/3 pods ready at revision restate-2 [restate-0 ready, restate-1 ready, restate-2 ready]');
-  });
-
-  test('a rollout that does not finish times out naming what is missing', () => {
-    // GIVEN a StatefulSet that keeps the old image
-    const rules = [
-      currentContext('restate-dev'),
-      { match: '*exec -i restate-0*', stdout: 'provision: done\n' },
-      ...rolloutRules('restate-dev', 3, { image: 'restatedev/restate:1.3' }),
-      ANYTHING_ELSE_SUCCEEDS,
-    ];
-    // WHEN promoting with a 1 s timeout, on the wall clock that every command uses
-    const run = deployWithStandIn('promote', rules, {
-      dist,
-      provider: 'vultr',
-      cleanup: standIns,
-      overrides: { timeoutSeconds: 1 },
-      waitTiming: DEFAULT_WAIT_TIMING,
-    });
-    // THEN it fails with the picture and where to look
-    expect(run.code).toBe(1);
-    expect(run.err).toContain(
-      'timed out after 1s waiting for RestateCluster restate-dev to be Ready and rolled out: StatefulSet still has image restatedev/restate:1.3, not restatedev/restate:1.4.4',
-    );
-    expect(run.err).toContain('kubectl -n restate-dev rollout status statefulset/restate');
   });
 
   test("a wait for a state the stand-in never reports ends at its deadline on the tests' clock, naming what is missing", () => {
@@ -593,6 +571,32 @@ describe('promote', () => {
     expect(run.err).toContain('timed out after 300s waiting for provisioning Job restate-operator/restate-prod-provision to complete');
     expect(run.err).toContain('networkPeers');
     expect(run.err).toContain('provision: attempt 7 failed: error trying to connect');
+  });
+
+  test("a provisioning Job whose logs are empty (its pod never started) is reported with its pods' phase", () => {
+    // GIVEN the real server's answer for a Job whose pod is Pending: `kubectl logs` exits 0 with nothing
+    // (test/control-plane/deploy-promote.live.test.ts)
+    const rules = [
+      currentContext('restate-prod'),
+      {
+        match: '*wait --for=condition=Complete job/restate-prod-provision*',
+        exit: 1,
+        stderr: 'error: timed out waiting for the condition on jobs/restate-prod-provision\n',
+      },
+      { match: '*logs job/restate-prod-provision --tail=20', stdout: '' },
+      {
+        match: '*get pods -l batch.kubernetes.io/job-name=restate-prod-provision -o jsonpath=*',
+        stdout: 'restate-prod-provision-x7k2p\tPending\n',
+      },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    const run = deploy('promote', rules, { environment: 'prod' });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      '  last log lines of job/restate-prod-provision:\n    (no log output: restate-prod-provision-x7k2p Pending; a Pending pod has not started, ' +
+        'see `kubectl -n restate-operator describe pods -l batch.kubernetes.io/job-name=restate-prod-provision`)',
+    );
   });
 
   test('a target that was not built is refused before kubectl is called', () => {
@@ -901,6 +905,8 @@ describe('the target folder', () => {
 });
 
 describe('provision', () => {
+  // On the recording kubectl: provision is `kubectl exec` into restate-0 throughout, which needs a kubelet (none runs
+  // under the test control plane).
   test('pipes the repository script into restate-0 and shows restatectl status; already provisioned is success', () => {
     // GIVEN a provisioned cluster
     const rules = [
@@ -981,6 +987,8 @@ describe('provision', () => {
 });
 
 describe('status', () => {
+  // On the recording kubectl: the messages for each answer. Its reads from a real API server (conditions, pods,
+  // restarts) are in test/control-plane/deploy-promote.live.test.ts; restatectl status is `kubectl exec` (a kubelet).
   const conditions = 'Ready\tTrue\tReady\tAll pods ready\n';
   test('shows conditions, pods and restatectl status, and exits 0 when Ready and provisioned', () => {
     const rules = [

@@ -75,6 +75,8 @@ const changes = (run: DeployRun) =>
   run.calls.filter((argv) => argv.includes('delete') || (argv.includes('restatectl') && !argv.includes('sql')));
 
 describe('deploy recover', () => {
+  // On the recording kubectl: every step of recover is `kubectl exec` (restatectl in a pod) or waits on what those
+  // steps change inside the pods, which needs a kubelet and Restate running (none under the test control plane).
   test('GIVEN restate-2 crash-looping with the data-loss line WHEN recover --yes THEN it runs the measured steps in restate-0, waiting after each, and exits 0', () => {
     const run = recover(lostVolumeCluster(), { yes: true });
     expect(run.err).not.toMatch(/^recover:/m);

@@ -58,10 +58,11 @@ describe('the separate CRDs chart of operator 2.8.1', () => {
     expect(objects.map((o) => [o.kind, o.metadata.name])).toEqual([
       ['GitRepository', 'restate-operator-crds'],
       ['HelmRelease', 'restate-operator-crds'],
+      ['Namespace', 'restate-operator'],
       ['OCIRepository', 'restate-operator'],
       ['HelmRelease', 'restate-operator'],
     ]);
-    const [git, crds, , operator] = objects;
+    const [git, crds, , , operator] = objects;
     expect(git.spec).toMatchObject({ url: 'https://github.com/restatedev/restate-operator', ref: { tag: 'v2.8.1' } });
     // the artifact keeps the chart and the three files its crds/ symlinks point at, nothing else
     expect(git.spec.ignore.split('\n')).toEqual([

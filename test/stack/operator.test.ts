@@ -13,6 +13,13 @@ function synthOperator(props: RestateOperatorProps): any[] {
   return Testing.synth(chart);
 }
 
+/** The PodSecurity labels of the operator's namespace at the default level. */
+const BASELINE_LABELS = {
+  'pod-security.kubernetes.io/enforce': 'baseline',
+  'pod-security.kubernetes.io/audit': 'baseline',
+  'pod-security.kubernetes.io/warn': 'baseline',
+};
+
 const summary = (objects: any[]) => objects.map((o) => [o.kind, o.metadata.name, o.metadata.namespace]);
 
 describe('RestateOperator delivered by helm (rendered at synth time)', () => {
@@ -33,6 +40,8 @@ describe('RestateOperator delivered by helm (rendered at synth time)', () => {
       ['Service', 'restate-operator', 'restate-operator'],
       ['Deployment', 'restate-operator', 'restate-operator'],
     ]);
+    // AND the Namespace holds the pods to the baseline Pod Security Standard (docs/pod-security.md)
+    expect(objects[0].metadata.labels).toEqual(BASELINE_LABELS);
     expectValidManifests(objects);
     expect(objects).toMatchSnapshot();
   });
@@ -142,6 +151,7 @@ describe('RestateOperator delivered by Argo CD', () => {
       syncPolicy: {
         automated: { prune: false, selfHeal: true },
         syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+        managedNamespaceMetadata: { labels: BASELINE_LABELS },
         retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },
     });
@@ -173,15 +183,22 @@ describe('RestateOperator delivered by Argo CD', () => {
 });
 
 describe('RestateOperator delivered by Flux', () => {
-  test('is an OCIRepository for the pinned chart and a HelmRelease that installs it with its CRDs', () => {
+  test('is the labelled operator Namespace, an OCIRepository for the pinned chart and a HelmRelease that installs it with its CRDs', () => {
     // WHEN
     const objects = synthOperator({ delivery: 'flux' });
     // THEN
     expect(summary(objects)).toEqual([
+      ['Namespace', 'restate-operator', undefined],
       ['OCIRepository', 'restate-operator', 'flux-system'],
       ['HelmRelease', 'restate-operator', 'flux-system'],
     ]);
-    const [repository, release] = objects;
+    const [namespace, repository, release] = objects;
+    // the HelmRelease's createNamespace makes no labels: the Namespace carries them, and Flux never prunes it
+    expect(namespace.metadata).toEqual({
+      name: 'restate-operator',
+      labels: BASELINE_LABELS,
+      annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+    });
     expect(repository.apiVersion).toBe('source.toolkit.fluxcd.io/v1');
     expect(repository.spec).toEqual({
       interval: '1h',
@@ -198,7 +215,7 @@ describe('RestateOperator delivered by Flux', () => {
       install: { createNamespace: true, crds: 'CreateReplace' },
       upgrade: { crds: 'CreateReplace' },
     });
-    for (const object of objects) expect(object.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
+    for (const object of [repository, release]) expect(object.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
     expectValidManifests(objects);
     expect(objects).toMatchSnapshot();
   });
@@ -212,7 +229,8 @@ describe('RestateOperator delivered by Flux', () => {
       flux: { namespace: 'gitops', interval: '10m' },
     });
     // THEN
-    const [repository, release] = objects;
+    const [namespace, repository, release] = objects;
+    expect(namespace.metadata.name).toBe('ops');
     expect(repository.metadata.namespace).toBe('gitops');
     expect(repository.spec.interval).toBe('10m');
     expect(release.metadata.namespace).toBe('gitops');
@@ -234,6 +252,31 @@ describe('RestateOperator props', () => {
     expect(() => new RestateOperator(namespaced, 'Operator')).toThrow(
       'RestateOperator sets each object\'s namespace itself; put it in a Chart without a namespace (this one has "somewhere")',
     );
+  });
+});
+
+describe("RestateOperator's namespace and the Pod Security Standards", () => {
+  const restricted = {
+    'pod-security.kubernetes.io/enforce': 'restricted',
+    'pod-security.kubernetes.io/audit': 'restricted',
+    'pod-security.kubernetes.io/warn': 'restricted',
+  };
+
+  test('every delivery labels the operator namespace with the level asked for: enforce, audit and warn alike', () => {
+    // GIVEN podSecurityLevel restricted
+    const props: RestateOperatorProps = { podSecurityLevel: 'restricted', namespace: 'ops' };
+    // WHEN synthesized through each delivery
+    const [application] = synthOperator({ ...props, delivery: 'argocd' });
+    const [fluxNamespace] = synthOperator({ ...props, delivery: 'flux' });
+    const [helmNamespace] = withHelmStandIn({ namespace: 'ops' }, (helmExecutable) =>
+      synthOperator({ ...props, delivery: 'helm', helmExecutable }),
+    );
+    // THEN Argo CD gets them as managedNamespaceMetadata (it creates the namespace), Flux and helm on the Namespace
+    expect(application.spec.syncPolicy.managedNamespaceMetadata).toEqual({ labels: restricted });
+    expect(application.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+    expect(fluxNamespace).toMatchObject({ kind: 'Namespace', metadata: { name: 'ops', labels: restricted } });
+    expect(helmNamespace).toMatchObject({ kind: 'Namespace', metadata: { name: 'ops', labels: restricted } });
+    expectValidManifests([application, fluxNamespace, helmNamespace]);
   });
 });
 

@@ -1,26 +1,45 @@
 /**
- * A simulation of Flux's kustomize-controller reconciling Kustomizations over a model cluster:
+ * A simulation of Flux's kustomize-controller reconciling Kustomizations against the real API server
+ * (./gitops-cluster.ts), with helm-controller, the operator and the kubelet played by the stand-ins of
+ * ./gitops-world.ts.
+ *
+ * Sent to the real server, as fluxcd/pkg ssa v0.76.1 (kustomize-controller v1.9.4's) applies: the definitions stage
+ * (CRDs, Namespaces) server-side first, waited for (manager_apply.go:347-392, ApplyAllStaged); then for each other
+ * object a server-side dry run (dryRun=All, ownership forced, manager `kustomize-controller`, manager_apply.go:422-429),
+ * every one of them before anything is applied (ApplyAll, 206-300), so a kind not served or a missing namespace fails
+ * the whole Kustomization in the server's words; with `force: true`, an object whose dry run is refused as immutable
+ * is deleted, waited for, and dry-run again (manager_apply.go:253-281, 522-533); then the server-side apply. Every
+ * health check reads the object as the server holds it, rated as kstatus rates it (fluxcd/cli-utils
+ * pkg/kstatus/status/core.go at v1.2.1; kustomize-controller v1.9.4 pins v1.2.2).
+ *
+ * Still simulated: kustomize-controller itself, and source-controller's checkout (the GitRepository is the test's
+ * folder). Their modules do resolve from the proxy (fluxcd/kustomize-controller@v1.9.4 and its api@v1.9.4, checked
+ * with `go mod download` on 2026-12-07; its go.mod's `replace ... => ./api` is undone by a module of our own, as
+ * test/control-plane/go.mod does for Kubernetes), so the controller could be built here, but it reconciles only an
+ * artifact that source-controller fetched from a Git or OCI server and serves over HTTP, and neither that server nor
+ * source-controller is built here. helm-controller v1.6.3 cannot be built from the proxy: its go.mod replaces
+ * helm.sh/helm/v4 with github.com/fluxcd/helm/v4 v4.2.4-flux.1, which the proxy does not serve ("403 Forbidden").
+ * The rules kept, from https://fluxcd.io/flux/components/kustomize/kustomizations/ and kustomize-controller v1.9.4:
  *
  * - a Kustomization reconciles only once every `dependsOn` Kustomization is Ready, else it is retried after
- *   `retryInterval` (https://fluxcd.io/flux/components/kustomize/kustomizations/#dependencies);
+ *   `retryInterval` (#dependencies);
  * - it builds its path (here: the step folder's kustomization.yaml and the files it lists, which Flux allows
  *   outside the folder: fluxcd/pkg kustomize/v1.39.0 kustomize_generator.go:697-700, LoadRestrictionsNone);
- * - SOPS-encrypted files are decrypted only with `spec.decryption`, otherwise the apply is refused;
- * - it applies server-side in stages: CRDs and Namespaces first, then a dry run of everything else, and only if
- *   every object passes the dry run, the apply (a kind not yet served, or a missing namespace, fails the whole
- *   Kustomization and nothing of it is applied);
- * - it is Ready once every `healthChecks` object is Current by kstatus, failed after `timeout` (or when one is
- *   Failed) and then retried after `retryInterval`.
+ * - SOPS-encrypted files are decrypted only with `spec.decryption`, otherwise the apply is refused; the decryption
+ *   itself is not done (no private key here): the `sops` metadata is dropped and the values stay ciphertext;
+ * - it is Ready once every `healthChecks` object is Current, failed after `timeout` (or when one is Failed) and
+ *   then retried after `retryInterval`.
  *
- * One tick is 10 seconds of the model cluster.
+ * One tick is 10 seconds of the Kustomizations' intervals; the real controllers act in between, in real time.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type ClusterWorld, keyOf, loadManifests, type Manifest } from './gitops-world';
+import { firstLine, isEstablished } from './gitops-cluster';
+import { type ClusterWorld, deploymentHealthy, keyOf, loadManifests, type Manifest } from './gitops-world';
 
 const TICK_SECONDS = 10;
-
+const MANAGER = 'kustomize-controller';
 function ticksOf(duration: string): number {
   const match = /^(\d+)(s|m|h)$/.exec(duration);
   if (!match) throw new Error(`unsupported duration ${duration}`);
@@ -30,27 +49,36 @@ function ticksOf(duration: string): number {
 
 export type KStatus = 'Current' | 'InProgress' | 'Failed' | 'NotFound';
 
-/** kstatus of a live object, for the kinds the stack's health checks name. */
-export function kstatus(world: ClusterWorld, ref: { apiVersion: string; kind: string; name: string; namespace?: string }): KStatus {
-  if (ref.kind === 'CustomResourceDefinition') {
-    const crd = world.get(ref.apiVersion, ref.kind, ref.name);
-    if (!crd) return 'NotFound';
-    return world.serves(`${crd.spec.group}/v1`, crd.spec.names.kind) ? 'Current' : 'InProgress';
-  }
-  if (ref.kind === 'Namespace') return world.namespaceExists(ref.name) ? 'Current' : 'NotFound';
-  const live = world.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+const hasCondition = (o: Manifest, type: string) =>
+  (o.status?.conditions ?? []).some((c: Manifest) => c.type === type && c.status === 'True');
+
+/** kstatus of an object as the server holds it, for the kinds the stack's health checks name (core.go at v1.2.1). */
+export async function kstatus(
+  world: ClusterWorld,
+  ref: { apiVersion: string; kind: string; name: string; namespace?: string },
+): Promise<KStatus> {
+  const live = await world.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
   if (!live) return 'NotFound';
   switch (ref.kind) {
+    case 'CustomResourceDefinition':
+      return isEstablished(live) ? 'Current' : 'InProgress'; // crdConditions (core.go:601)
+    case 'Namespace':
+      return live.status?.phase === 'Active' ? 'Current' : 'InProgress';
     case 'Deployment':
-      return live.status?.availableReplicas === live.spec.replicas ? 'Current' : 'InProgress';
-    case 'StatefulSet':
-      return live.status?.readyReplicas === live.spec.replicas ? 'Current' : 'InProgress';
+      return deploymentHealthy(live) ? 'Current' : 'InProgress'; // deploymentConditions (core.go:158): Argo CD's counts
+    case 'StatefulSet': {
+      // stsConditions (core.go:83-156): every replica created, Ready and current
+      const replicas = live.spec.replicas ?? 1;
+      const s = live.status ?? {};
+      const current = (s.replicas ?? 0) === replicas && (s.readyReplicas ?? 0) >= replicas && (s.currentReplicas ?? 0) >= replicas;
+      return current && s.currentRevision === s.updateRevision ? 'Current' : 'InProgress';
+    }
     case 'Job':
-      return live.status?.succeeded ? 'Current' : live.status?.failed ? 'Failed' : 'InProgress';
-    case 'HelmRelease':
-      return live.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? 'Current' : 'InProgress';
+      // jobConditions (core.go:533): Complete is Current, Failed is Failed
+      return hasCondition(live, 'Complete') ? 'Current' : hasCondition(live, 'Failed') ? 'Failed' : 'InProgress';
     default:
-      return 'Current';
+      // a custom resource with status conditions: Ready decides (HelmRelease)
+      return hasCondition(live, 'Ready') ? 'Current' : 'InProgress';
   }
 }
 
@@ -75,14 +103,14 @@ export interface FluxOutcome {
  * Reconciles `kustomizations` until all are Ready or `budget` ticks passed. `repoRoot` is where their `spec.path`
  * starts (the GitRepository's checkout).
  */
-export function simulateFlux(
+export async function simulateFlux(
   world: ClusterWorld,
   kustomizations: readonly Manifest[],
   repoRoot: string,
   budget = 600,
   /** The files a Kustomization builds, where they are not its folder's kustomization.yaml (a generated one). */
   filesOf: (kustomization: Manifest) => string[] | undefined = () => undefined,
-): FluxOutcome {
+): Promise<FluxOutcome> {
   const states = new Map<string, State>(
     kustomizations.map((k) => [k.metadata.name, { kustomization: k, ready: false, nextAttempt: 0, message: 'not reconciled yet' }]),
   );
@@ -101,7 +129,7 @@ export function simulateFlux(
           state.nextAttempt = world.now + retry;
           continue;
         }
-        const failure = applyAll(world, state.kustomization, repoRoot, filesOf(state.kustomization));
+        const failure = await applyAll(world, state.kustomization, repoRoot, filesOf(state.kustomization));
         if (failure) {
           state.message = failure;
           state.nextAttempt = world.now + retry;
@@ -110,7 +138,8 @@ export function simulateFlux(
         state.appliedAt = world.now;
       }
       const checks: Array<{ apiVersion: string; kind: string; name: string; namespace?: string }> = spec.healthChecks ?? [];
-      const statuses = checks.map((check) => [check, kstatus(world, check)] as const);
+      const statuses: Array<readonly [(typeof checks)[number], KStatus]> = [];
+      for (const check of checks) statuses.push([check, await kstatus(world, check)]);
       const failed = statuses.find(([, status]) => status === 'Failed');
       const pending = statuses.filter(([, status]) => status !== 'Current');
       if (pending.length === 0) {
@@ -127,7 +156,7 @@ export function simulateFlux(
         state.message = `waiting for ${pending.map(([c, s]) => `${c.kind}/${c.name} ${s}`).join(', ')}`;
       }
     }
-    world.tick();
+    await world.tick();
   }
   const notReady = Object.fromEntries([...states.values()].filter((s) => !s.ready).map((s) => [s.kustomization.metadata.name, s.message]));
   return { readyOrder, notReady, ticks: world.now };
@@ -146,7 +175,7 @@ export function buildPath(kustomization: Manifest, repoRoot: string, listed?: st
 }
 
 /** One apply attempt; the failure, or undefined when everything was applied. */
-function applyAll(world: ClusterWorld, kustomization: Manifest, repoRoot: string, listed?: string[]): string | undefined {
+async function applyAll(world: ClusterWorld, kustomization: Manifest, repoRoot: string, listed?: string[]): Promise<string | undefined> {
   const built = buildPath(kustomization, repoRoot, listed);
   const by = `Flux ${kustomization.metadata.name}`;
   for (const { object, encrypted } of built) {
@@ -156,19 +185,29 @@ function applyAll(world: ClusterWorld, kustomization: Manifest, repoRoot: string
     const { sops: _sops, ...rest } = object;
     return rest;
   });
-  const first = decrypted.filter((o) => o.kind === 'CustomResourceDefinition' || o.kind === 'Namespace');
-  for (const object of first) {
-    const refused = world.apply(object, by);
+  const definitions = decrypted.filter((o) => ['CustomResourceDefinition', 'Namespace', 'ClusterRole'].includes(o.kind));
+  for (const object of definitions) {
+    const refused = await world.apply(object, by, MANAGER);
     if (refused) return `${keyOf(object)}: ${refused}`;
   }
-  const rest = decrypted.filter((o) => !first.includes(o));
+  const crds = definitions.filter((o) => o.kind === 'CustomResourceDefinition');
+  if (crds.length > 0) await world.cluster.installCrds(crds as Array<{ kind: string; metadata: { name: string } }>);
+  const rest = decrypted.filter((o) => !definitions.includes(o));
   for (const object of rest) {
-    const refused = world.refusal(object);
+    let refused = await world.cluster.dryRun(object, 'server', MANAGER);
+    if (refused && /field is immutable/.test(refused) && kustomization.spec.force === true) {
+      world.note(`${by}: ${keyOf(object)} immutable, recreated (force)`);
+      await world.delete(object);
+      refused = await world.cluster.dryRun(object, 'server', MANAGER);
+    }
     if (refused) {
       world.note(`${by}: dry run of ${keyOf(object)} failed: ${refused}`);
       return `dry run failed: ${keyOf(object)}: ${refused}`;
     }
   }
-  for (const object of rest) world.apply(object, by);
+  for (const object of rest) {
+    const refused = await world.apply(object, by, MANAGER);
+    if (refused) return `${keyOf(object)}: ${firstLine(refused)}`;
+  }
   return undefined;
 }

@@ -18,6 +18,8 @@ export interface OperatorArgoApplicationProps {
   readonly chartValues: OperatorChartValues;
   /** Namespace of the Argo CD installation (where Applications live). */
   readonly argocdNamespace: string;
+  /** Labels Argo CD puts on the namespace it creates (`managedNamespaceMetadata`): its PodSecurity level. */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
   /** Argo CD project of the Application. */
   readonly project: string;
   /**
@@ -70,7 +72,12 @@ export class OperatorArgoApplication extends Construct {
         // No pruning: a CRD dropped from the chart must not take every RestateCluster (and its data) with it.
         // CreateNamespace: the chart does not template its namespace. ServerSideApply: no last-applied annotation
         // (capped at 256 KiB) for the CRDs (the 1.7.4 RestateCluster CRD is ~73 KB as JSON, the 2.8.1 one ~236 KB).
-        syncPolicy: automatedSync({ prune: false, syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'] }),
+        // managedNamespaceMetadata: the labels on the namespace CreateNamespace makes (and kept there by every sync).
+        // https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#namespace-auto-creation
+        syncPolicy: {
+          ...automatedSync({ prune: false, syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'] }),
+          managedNamespaceMetadata: { labels: { ...props.namespaceLabels } },
+        },
       },
     });
   }

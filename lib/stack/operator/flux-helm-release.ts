@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
 import {
   HelmRelease,
   HelmReleaseSpecChartRefKind,
@@ -28,18 +29,28 @@ export interface OperatorFluxReleaseProps {
   readonly fluxNamespace: string;
   /** How often Flux checks the source and reconciles the release (a Go duration). */
   readonly interval: string;
+  /** Labels of the operator's Namespace, written as a Namespace object beside the HelmRelease (its PodSecurity level). */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
   /** A HelmRelease (in `fluxNamespace`) that installs the CRDs first; the chart's own `crds/` are then skipped. @default - none: the chart brings its CRDs */
   readonly crdsRelease?: string;
 }
 
+/** Flux's annotation that keeps an object when it leaves its Kustomization (or the Kustomization is deleted). */
+export const FLUX_PRUNE = 'kustomize.toolkit.fluxcd.io/prune';
+
 /**
- * A Flux OCIRepository for the pinned chart and a HelmRelease that installs it through `chartRef`.
+ * The operator's Namespace, a Flux OCIRepository for the pinned chart and a HelmRelease that installs it through
+ * `chartRef`. The HelmRelease's `install.createNamespace` makes a namespace without labels (Flux has no
+ * counterpart of Argo CD's managedNamespaceMetadata; `commonMetadata` labels the chart's objects only), so the
+ * Namespace is written here with the PodSecurity labels; kustomize-controller applies Namespaces before anything
+ * else. It is never pruned: deleting it would delete the operator and the stack's Jobs with it.
  * OCIRepository is served as `source.toolkit.fluxcd.io/v1` from Flux 2.6 on (v1beta2 before), HelmRelease as
  * `helm.toolkit.fluxcd.io/v2` from Flux 2.3 on. https://fluxcd.io/blog/2025/05/flux-v2.6.0/
  * https://fluxcd.io/flux/components/helm/helmreleases/#chart-reference
  * Typed by the classes `cdk8s import` generated from Flux's CRDs (imports/*.toolkit.fluxcd.io.ts).
  */
 export class OperatorFluxRelease extends Construct {
+  public readonly namespace: k8s.KubeNamespace;
   public readonly repository: OciRepository;
   public readonly release: HelmRelease;
 
@@ -51,6 +62,10 @@ export class OperatorFluxRelease extends Construct {
       name: props.releaseName,
       namespace: props.fluxNamespace,
       annotations: { [SYNC_WAVE]: Wave.OPERATOR },
+    });
+
+    this.namespace = new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: { name: props.namespace, labels: { ...props.namespaceLabels }, annotations: { [FLUX_PRUNE]: 'disabled' } },
     });
 
     this.repository = new OciRepository(this, 'OCIRepository', {

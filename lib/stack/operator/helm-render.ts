@@ -22,6 +22,8 @@ export interface OperatorHelmRenderProps {
   readonly releaseName: string;
   /** Chart values; empty means the chart's defaults. */
   readonly chartValues: OperatorChartValues;
+  /** Labels of the operator's Namespace (its PodSecurity level). */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
   /** The program run as `helm template`. */
   readonly helmExecutable: string;
   /** The version of the CRDs chart rendered beside this one, recorded on the Namespace. @default - none */
@@ -34,7 +36,7 @@ export interface OperatorHelmRenderProps {
 
 /**
  * The operator chart rendered at synth time (`helm template --include-crds`, bounded in time, its output checked
- * to be Kubernetes objects without plain-text Secrets), plus the operator's Namespace,
+ * to be Kubernetes objects without plain-text Secrets), plus the operator's Namespace (with its PodSecurity labels),
  * which the chart does not template.
  */
 export class OperatorHelmRender extends Construct {
@@ -50,6 +52,7 @@ export class OperatorHelmRender extends Construct {
       // The annotations record what this target renders, for synth's upgrade guard (lib/target-folder/operator-release.ts).
       metadata: {
         name: props.namespace,
+        labels: { ...props.namespaceLabels },
         annotations: {
           [OPERATOR_VERSION_ANNOTATION]: props.version,
           ...(props.crdsVersion ? { [CRDS_VERSION_ANNOTATION]: props.crdsVersion } : {}),

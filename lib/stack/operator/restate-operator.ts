@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { valid as validSemver } from 'semver';
-import type { Delivery } from '../../values';
+import { DEFAULT_POD_SECURITY_LEVEL, type Delivery, type PodSecurityLevel } from '../../values';
 import { OperatorArgoApplication } from './argocd-application';
 import { OperatorCrdsArgoApplication } from './crds-argocd-application';
 import { OperatorCrdsFluxRelease } from './crds-flux-release';
@@ -10,6 +10,7 @@ import type { OperatorChartValues } from './chart-values';
 import { parseOciChartRef } from './chart-ref';
 import { OperatorFluxRelease } from './flux-helm-release';
 import { OperatorHelmRender } from './helm-render';
+import { podSecurityLabels } from './namespace-labels';
 
 /** Where Argo CD keeps its Applications. */
 export interface OperatorArgoCdOptions {
@@ -83,6 +84,12 @@ export interface RestateOperatorProps {
    */
   readonly chartValues?: OperatorChartValues;
   /**
+   * Pod Security Standards level of the operator's namespace: its PodSecurity labels (enforce, audit and warn), on
+   * the Namespace object (helm, flux) or through Argo CD's `managedNamespaceMetadata` (argocd).
+   * @default "baseline" - the level the operator's pod meets with the chart's defaults (docs/pod-security.md)
+   */
+  readonly podSecurityLevel?: PodSecurityLevel;
+  /**
    * Argo CD settings, used by the `argocd` delivery.
    * @default { namespace: "argocd", project: "default" }
    */
@@ -128,6 +135,7 @@ export class RestateOperator extends Construct {
     const argocd = { namespace: props.argocd?.namespace ?? 'argocd', project: props.argocd?.project ?? 'default' };
     const flux = { namespace: props.flux?.namespace ?? 'flux-system', interval: props.flux?.interval ?? '1h' };
     const helmExecutable = props.helmExecutable ?? 'helm';
+    const namespaceLabels = podSecurityLabels(props.podSecurityLevel ?? DEFAULT_POD_SECURITY_LEVEL);
 
     parseOciChartRef(chart);
     const chartNamespace = Chart.of(this).namespace;
@@ -144,7 +152,7 @@ export class RestateOperator extends Construct {
     this.delivery = delivery;
     this.namespace = namespace;
 
-    const common = { chart, version, namespace, releaseName, chartValues };
+    const common = { chart, version, namespace, releaseName, chartValues, namespaceLabels };
     const separateCrds = crdsVersion !== undefined;
     switch (delivery) {
       case 'helm':
