@@ -15,3 +15,4 @@ export * from './warning-lines';
 export * from './acknowledgements';
 export * from './placeholders';
 export * from './pod-security';
+export * from './locations';
