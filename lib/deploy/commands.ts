@@ -165,7 +165,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       return 0;
     case 'status': {
       const result = status(session, values, { sopsFile: sopsFilePath(args.valuesDir, values) });
-      return result.ready && result.provisioned && result.credentials && result.dataLoss.length === 0 ? 0 : 1;
+      return result.ready && result.provisioned && result.credentials && result.dataLoss.length === 0 && result.locations ? 0 : 1;
     }
     case 'recover':
       recover(
