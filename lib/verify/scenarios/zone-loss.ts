@@ -13,8 +13,11 @@ const ADDS_BEFORE = 10;
 const ADDS_IN_FLIGHT = 3;
 /** How long the zone stays down. */
 const OUTAGE_MS = 20_000;
-/** Bound on the time until every partition is led on a live node again, zone down or back. */
-const LEADERLESS_BOUND_MS = 60_000;
+/**
+ * Bound on the time until every partition is led on a live node again with the zone down: measured 4.0–10.8 s with
+ * locations (9.3 s without, replication 3) on 2 loaded cores; 30 s leaves room for CI's second lane.
+ */
+const LEADERLESS_BOUND_MS = 30_000;
 /** Bound on the way back: restarted on their data until every partition has its whole replica set running. */
 const REPLICATED_BOUND_MS = 90_000;
 /** Adds acknowledged after the zone returns before the writer stops. */
@@ -101,26 +104,37 @@ async function runZoneLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
   });
   const writer = counter.startWriter(ctx.deadline.within(ctx.deadline.remainingMs()));
   let leaderlessMs = 0;
+  let stalled: string | undefined;
   let duringLoss = 0;
   let replicatedMs = 0;
+  let killedAt = 0;
   let stats: WriterStats = { writes: 0, failedAttempts: 0, retriedWrites: 0, slowestMs: 0, disturbedMs: 0 };
   try {
-    await ctx.step(`SIGKILL the zone of ${names} (${victims.length} of ${replicas}) with writes in flight`, async () => {
-      const target = counter.acknowledged + ADDS_IN_FLIGHT;
-      while (counter.acknowledged < target) await sleep(20);
-      const killedAt = Date.now();
-      const ackedAtKill = counter.acknowledged;
-      await Promise.all(victims.map((n) => local.kill(n.ordinal)));
-      leaderlessMs = await session.partitionsLed(LEADERLESS_BOUND_MS).catch((error: Error) => {
-        throw new VerifyError(`with the zone down: ${error.message}`);
-      });
-      const rest = OUTAGE_MS - (Date.now() - killedAt);
-      if (rest > 0) await sleep(rest);
-      duringLoss = counter.acknowledged - ackedAtKill;
-      if (duringLoss === 0)
-        throw new VerifyError(`no add was acknowledged in the ${seconds(OUTAGE_MS)} the zone was down: the cluster stalled`);
-      return `every partition led on a live node ${seconds(leaderlessMs)} after the SIGKILLs; ${duringLoss} adds acknowledged while the zone was down (${seconds(OUTAGE_MS)})`;
-    });
+    // Measured, not asserted, here: the negative control (no locations) is expected to stall, and its figures are the
+    // point; the last step below asserts that the cluster served through the loss.
+    await ctx.step(
+      `SIGKILL the zone of ${names} (${victims.length} of ${replicas}) with writes in flight, held ${seconds(OUTAGE_MS)}`,
+      async () => {
+        const target = counter.acknowledged + ADDS_IN_FLIGHT;
+        while (counter.acknowledged < target) await sleep(20);
+        killedAt = Date.now();
+        const ackedAtKill = counter.acknowledged;
+        await Promise.all(victims.map((n) => local.kill(n.ordinal)));
+        const led = await session.partitionsLed(LEADERLESS_BOUND_MS).catch((error: Error) => {
+          stalled = error.message;
+          return undefined;
+        });
+        if (led !== undefined) leaderlessMs = led;
+        const rest = OUTAGE_MS - (Date.now() - killedAt);
+        if (rest > 0) await sleep(rest);
+        duringLoss = counter.acknowledged - ackedAtKill;
+        const leaders =
+          led !== undefined
+            ? `every partition led on a live node ${seconds(led)} after the SIGKILLs`
+            : `not every partition led within ${seconds(LEADERLESS_BOUND_MS)}: ${stalled}`;
+        return `${leaders}; ${duringLoss} adds acknowledged while the zone was down (${seconds(Date.now() - killedAt)})`;
+      },
+    );
     await ctx.step(`the zone returns (${names} restarted on their data): every replica set runs whole again`, async () => {
       const restartedAt = Date.now();
       await Promise.all(
@@ -129,6 +143,10 @@ async function runZoneLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
           session.services.containerStarted(n.name);
         }),
       );
+      if (stalled !== undefined) {
+        await session.partitionsLed(REPLICATED_BOUND_MS);
+        leaderlessMs = Date.now() - killedAt;
+      }
       await pollUntil(
         `every partition with ${replicaSetSize} active processors on running nodes`,
         ctx.deadline.within(REPLICATED_BOUND_MS),
@@ -153,7 +171,8 @@ async function runZoneLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
         (reason) => ctx.say(`     waiting: ${reason}`),
       );
       replicatedMs = Date.now() - restartedAt;
-      return `every partition has ${replicaSetSize} active processors ${seconds(replicatedMs)} after the restart`;
+      const led = stalled !== undefined ? `every partition led again ${seconds(leaderlessMs)} after the SIGKILLs; ` : '';
+      return `${led}every partition has ${replicaSetSize} active processors ${seconds(replicatedMs)} after the restart`;
     });
     await ctx.step(`${ADDS_AFTER} more adds, then the writer stops`, async () => {
       const target = counter.acknowledged + ADDS_AFTER;
@@ -167,6 +186,18 @@ async function runZoneLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
   }
   await ctx.step('no acknowledged write lost or applied twice', async () => counter.verify(ctx.deadline.within(30_000)));
   await session.statusExitsZero(' after the zone returned');
+  await ctx.step(
+    `the cluster served through the zone loss: every partition led within ${seconds(LEADERLESS_BOUND_MS)}, adds answered`,
+    async () => {
+      if (stalled !== undefined) {
+        throw new VerifyError(
+          `partitions stayed without a leader until the zone returned (${seconds(leaderlessMs)} after the SIGKILLs): ${stalled}`,
+        );
+      }
+      if (duringLoss === 0) throw new VerifyError('no add was acknowledged while the zone was down: the cluster stalled');
+      return `every partition led ${seconds(leaderlessMs)} after the SIGKILLs, ${duringLoss} adds while the zone was down`;
+    },
+  );
   return {
     figures: [
       { name: 'zones', value: `${MODEL_ZONE_COUNT} (pods 2, 2, 1)` },
