@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkLocations, parseNodesList, parsePodZones, TOPOLOGY_LABELS_NEED } from '../../lib/deploy/locations';
+import { provisionExecArgs } from '../../lib/deploy/provision';
+import { renderReplication } from '../../lib/values';
 
 /**
  * `restatectl nodes list --extra` of restatectl 1.7.12, from three real restate-server 1.7.12 nodes on loopback started
@@ -74,5 +76,13 @@ describe('node locations as status checks them', () => {
         ['restate-1', undefined],
       ]),
     );
+  });
+
+  test('promote and provision pass a zone-scoped replication to provision.sh as Restate prints it', () => {
+    const args = provisionExecArgs('restate-prod', 'restate-prod', 60, 5, renderReplication({ zone: 2, node: 3 }));
+    expect(args.slice(args.indexOf('--ensure-replication'), args.indexOf('--ensure-replication') + 2)).toEqual([
+      '--ensure-replication',
+      '{node: 3, zone: 2}',
+    ]);
   });
 });
