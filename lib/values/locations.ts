@@ -4,7 +4,7 @@ import { integer } from './schema-parts';
 /**
  * Restate's replication property (`ReplicationProperty` in crates/types/src/replication/replication_property.rs at
  * v1.4.4): copies per location scope. A plain integer N is `{node: N}`. Restate's parser (`FromStr`, :191-229)
- * refuses a factor of 0 and a larger scope with more copies than a smaller one (`set_scope`, :83-105).
+ * refuses a factor of 0 and a larger scope with more copies than a smaller one (`set_scope`, :100-124).
  */
 export const SCOPES = ['node', 'zone', 'region'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -58,7 +58,7 @@ export function needsLocations(replication: Replication): boolean {
 /**
  * The property as Restate writes it and `restatectl config get` prints it (`Display`, replication_property.rs:166-189:
  * scopes from the smallest up): `{node: 3, zone: 2}`. A plain copy count stays a number (config `default-replication = 3`),
- * and so does `{node: N}`, as Restate serializes it (`ReplicationPropertyFromTo`, :260-275).
+ * and so does `{node: N}`, as Restate serializes it (`ReplicationPropertyFromTo`, :269-284).
  */
 export function renderReplication(replication: Replication): number | string {
   if (typeof replication === 'number') return replication;
