@@ -2,7 +2,17 @@ import { ChartIds } from '../target-folder/charts';
 import { TARGET_FILE } from '../target-folder/files';
 import { podName } from '../target-folder/operator-names';
 import { locationOf, RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
-import { type Delivery, OPERATOR_FEATURES, type OperatorVersion, type Provisioner } from '../values';
+import {
+  BUDGET_CONFIG,
+  BUDGET_KEYS,
+  type Delivery,
+  OPERATOR_FEATURES,
+  type OperatorVersion,
+  type Provisioner,
+  serverDefault,
+  serverVersion,
+  showBytes,
+} from '../values';
 import { type FieldChange, objectLabel, type ObjectChange } from './object-diff';
 
 /**
@@ -13,6 +23,7 @@ export type EffectKind =
   | 'rolling-restart'
   | 'partitions-unchanged'
   | 'replication-step'
+  | 'memory-budgets'
   | 'scale-out'
   | 'scale-in'
   | 'storage-grows'
@@ -91,6 +102,41 @@ function podTemplateReasons(fields: readonly FieldChange[]): string[] {
   }
   if (has((path) => path === 'spec.clusterName')) reasons.push('spec.clusterName changes (RESTATE_CLUSTER_NAME of every pod)');
   return reasons;
+}
+
+/**
+ * A change of the server's memory budgets (docs/memory.md): the server reads them only when it starts, so they take
+ * effect as the pods roll. Unset stands for the server's own default of its version.
+ */
+function memoryBudgetEffect(fields: readonly FieldChange[], before: Cluster, after: Cluster): Effect | undefined {
+  const versionOf = (cluster: Cluster) => serverVersion(String(cluster.spec?.compute?.image ?? ''));
+  const changes = BUDGET_KEYS.flatMap((key) => {
+    const path = BUDGET_CONFIG[key].path;
+    const bytes = (value: unknown, cluster: Cluster) => {
+      if (typeof value === 'number') return showBytes(value);
+      const version = versionOf(cluster);
+      return version
+        ? `(the server's default, ${showBytes(serverDefault(key, version))} at ${version.join('.')})`
+        : "(the server's default)";
+    };
+    // The change may be reported on a table above the key (`admin` appears or goes as a whole).
+    for (let depth = path.length; depth > 0; depth--) {
+      const field = configChange(fields, path.slice(0, depth).join('.'));
+      if (!field) continue;
+      const dig = (value: unknown) => path.slice(depth).reduce<any>((table, k) => table?.[k], value);
+      const [was, is] = [dig(field.before), dig(field.after)];
+      return was === is ? [] : [`${path.join('.')} ${bytes(was, before)} → ${bytes(is, after)}`];
+    }
+    return [];
+  });
+  if (changes.length === 0) return undefined;
+  return {
+    kind: 'memory-budgets',
+    severity: 'info',
+    summary:
+      `The server's memory budgets change: ${changes.join(', ')} (derived from resources.limits.memory, or the request, unless restate.memory sets them). ` +
+      'The server reads them only at start: they take effect as the pods roll (the rolling restart of this target).',
+  };
 }
 
 function configChange(fields: readonly FieldChange[], key: string): FieldChange | undefined {
@@ -177,6 +223,8 @@ function clusterEffects(change: ObjectChange, facts: TargetFacts): Effect[] {
   }
   const replication = configChange(change.fields, 'default-replication');
   if (replication) effects.push(replicationEffect(replication.before, replication.after, facts));
+  const memory = memoryBudgetEffect(change.fields, before, after);
+  if (memory) effects.push(memory);
   const location = locationOf(after);
   if (locationOf(before) === undefined && location !== undefined) {
     effects.push({

@@ -1,6 +1,6 @@
 import * as TOML from '@iarna/toml';
 import { objectStorageUris, type ObjectStorageUris } from './object-storage-uris';
-import { renderReplication, type StackValues } from '../values';
+import { BUDGET_CONFIG, type BudgetKey, memoryBudgets, renderReplication, type StackValues } from '../values';
 import { FABRIC_PORT, HEADLESS_SERVICE } from '../target-folder/operator-names';
 
 /**
@@ -41,10 +41,31 @@ export interface RestateServerConfig {
   readonly 'tracing-endpoint'?: string;
   readonly 'tracing-filter'?: string;
   readonly 'metadata-client': MetadataClientConfig;
-  readonly bifrost: { readonly 'default-provider': 'replicated' };
+  readonly bifrost: { readonly 'default-provider': 'replicated'; readonly 'record-cache-memory-size'?: number };
   readonly worker?: {
-    readonly snapshots: { readonly destination: string; readonly 'snapshot-interval-num-records': number } & S3ConnectionConfig;
+    readonly snapshots?: { readonly destination: string; readonly 'snapshot-interval-num-records': number } & S3ConnectionConfig;
+    readonly invoker?: { readonly 'memory-limit': number };
   };
+  /** Memory budgets in bytes (docs/memory.md): derived from the pod's memory, or as `restate.memory` sets them. */
+  readonly 'rocksdb-total-memory-size'?: number;
+  readonly admin?: { readonly 'query-engine': { readonly 'memory-size': number } };
+}
+
+/** Puts `value` at `path` of a plain object tree, creating tables on the way. */
+function put(tree: Record<string, any>, path: readonly string[], value: number): void {
+  const last = path.length - 1;
+  let table = tree;
+  for (const key of path.slice(0, last)) table = table[key] ??= {};
+  table[path[last]] = value;
+}
+
+/** The memory budgets as config entries (`rocksdb-total-memory-size`, `[admin.query-engine] memory-size`, …). */
+export function memoryConfig(values: StackValues): Record<string, any> {
+  const tree: Record<string, any> = {};
+  const { budgets } = memoryBudgets(values);
+  for (const [key, budget] of Object.entries(budgets) as Array<[BudgetKey, { bytes: number }]>)
+    put(tree, BUDGET_CONFIG[key].path, budget.bytes);
+  return tree;
 }
 
 function s3Connection(uris: ObjectStorageUris): S3ConnectionConfig {
@@ -70,7 +91,9 @@ export function restateServerConfig(values: StackValues): RestateServerConfig {
   // Validation guarantees a bucket (hence URIs) whenever snapshots or object-store metadata are on.
   const metadataClient: MetadataClientConfig =
     objectStoreMetadata && uris ? { type: 'object-store', path: uris.metadata, ...s3Connection(uris) } : { addresses: [METADATA_ADDRESS] };
+  const memory = memoryConfig(values);
   return {
+    ...(memory['rocksdb-total-memory-size'] !== undefined ? { 'rocksdb-total-memory-size': memory['rocksdb-total-memory-size'] } : {}),
     roles: objectStoreMetadata ? ROLES.filter((role) => role !== 'metadata-server') : [...ROLES],
     'auto-provision': objectStoreMetadata,
     'default-num-partitions': values.restate.defaultNumPartitions,
@@ -79,7 +102,7 @@ export function restateServerConfig(values: StackValues): RestateServerConfig {
     ...(values.tracing.endpoint ? { 'tracing-endpoint': values.tracing.endpoint } : {}),
     ...(values.tracing.endpoint && values.tracing.filter ? { 'tracing-filter': values.tracing.filter } : {}),
     'metadata-client': metadataClient,
-    bifrost: { 'default-provider': 'replicated' },
+    bifrost: { 'default-provider': 'replicated', ...memory.bifrost },
     ...(values.snapshots.enabled && uris
       ? {
           worker: {
@@ -88,9 +111,13 @@ export function restateServerConfig(values: StackValues): RestateServerConfig {
               'snapshot-interval-num-records': values.snapshots.intervalNumRecords,
               ...s3Connection(uris),
             },
+            ...memory.worker,
           },
         }
-      : {}),
+      : memory.worker
+        ? { worker: memory.worker }
+        : {}),
+    ...(memory.admin ? { admin: memory.admin } : {}),
   };
 }
 

@@ -14,5 +14,6 @@ export * from './warning-ids';
 export * from './warning-lines';
 export * from './acknowledgements';
 export * from './placeholders';
+export * from './memory-budgets';
 export * from './pod-security';
 export * from './locations';

@@ -12,6 +12,7 @@ import {
   secretKey,
   singleLine,
 } from './kubernetes-rules';
+import { memoryProblems } from './memory-budgets';
 import { type Locations, locations, needsLocations, type Replication, replicationCopies, replicationSchema, zoneCopies } from './locations';
 import { networkPeers } from './network-peers';
 import { placement } from './placement';
@@ -222,6 +223,22 @@ export const stackValuesSchema = z
       defaultReplication: replicationSchema,
       /** `log-filter` of the server, e.g. `info` or `warn,restate=info`. */
       logFilter: singleLine().optional(),
+      /**
+       * Memory budgets of the server, each a quantity. Unset: derived from `resources.limits.memory` (or the request)
+       * by the rule in docs/memory.md. Synth refuses budgets above 3/4 of the pod's memory together.
+       */
+      memory: z
+        .strictObject({
+          /** `rocksdb-total-memory-size`: RocksDB's block cache and memtables. @default half the pod's memory */
+          rocksdbTotal: quantity.optional(),
+          /** `[admin.query-engine] memory-size`: SQL queries. @default 1/8 of the pod's memory, at most the server's default */
+          queryEngine: quantity.optional(),
+          /** `[bifrost] record-cache-memory-size`. @default 1/32 of the pod's memory, at most 250Mi */
+          recordCache: quantity.optional(),
+          /** `[worker.invoker] memory-limit` (Restate 1.7+). @default 1/16 of the pod's memory, at most 1536Mi */
+          invoker: quantity.optional(),
+        })
+        .optional(),
     }),
     metadata: z.strictObject({
       /** `replicated`: Raft on every pod (the default). `object-store`: metadata in S3 (docs/object-storage-and-credentials.md). */
@@ -426,6 +443,7 @@ export const stackValuesSchema = z
     }
     if (values.tracing.filter && !values.tracing.endpoint) issue(['tracing', 'filter'], 'has no effect without tracing.endpoint');
     operatorVersionIssues(values, issue);
+    for (const problem of memoryProblems(values)) issue([...problem.path], problem.message);
   });
 
 /** `restate.defaultReplication` against the pods and the zones that must hold its copies. */

@@ -1,3 +1,4 @@
+import { podMemoryLimit } from './memory-plan';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -43,6 +44,8 @@ export interface ClusterUnderTest {
   readonly operatorVersion?: OperatorVersion;
   /** `spec.cluster.autoProvision` (operator 2.8.1): the operator provisions the cluster. @default false */
   readonly autoProvision?: boolean;
+  /** `spec.compute.resources.limits.memory`: the live check runs each node under it. @default - no limit */
+  readonly memoryLimit?: string;
 }
 
 /** Reads the one RestateCluster of a manifest text; problems name the file and the key path. */
@@ -80,6 +83,7 @@ export function parseClusterManifest(text: string, file: string, operatorVersion
   const clusterName = typeof spec.clusterName === 'string' && spec.clusterName !== '' ? spec.clusterName : metadata.name;
   const security = isRecord(spec.security) ? { security: spec.security } : {};
   const autoProvision = isRecord(spec.cluster) && spec.cluster.autoProvision === true;
+  const memoryLimit = podMemoryLimit(spec);
   if (autoProvision && !OPERATOR_FEATURES[operatorVersion].autoProvision) {
     throw new ManifestError(
       file,
@@ -98,6 +102,7 @@ export function parseClusterManifest(text: string, file: string, operatorVersion
     ...security,
     operatorVersion,
     autoProvision,
+    ...(memoryLimit ? { memoryLimit } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, type ProvisionScriptOptions, provisionScriptArgs } from '../stack/provisioning/script';
 import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target-folder/operator-names';
-import type { OperatorVersion } from '../values';
+import { type OperatorVersion, showBytes as showBytesOf } from '../values';
 import { checkLocations, parseNodesList } from '../stack/location-check';
 import { locationOf, locationRegion } from '../target-folder/restate-cluster';
 import { modelPodZone } from './operator-env';
@@ -18,6 +18,7 @@ import type { IsolatedContext } from './isolated-main';
 import { runJobContainer } from './job-run';
 import { KubeDns } from './kube-dns';
 import { localClusterControl, registerService, runCounterAndSleep } from './live-service';
+import { formatNodeMemory, LiveMemory, type MemoryOutcome } from './live-memory';
 import { LocalCluster } from './local-cluster';
 import { buildClusterModel, type ClusterModel } from './model';
 import { nftApply, nftAvailable } from './nft';
@@ -85,6 +86,7 @@ export interface SessionRecord {
   sleep?: SleepFailoverOutcome;
   policies?: PolicyOutcome;
   jobMs?: number;
+  memory?: MemoryOutcome;
 }
 
 /** Thrown by `step` after a failed step was recorded: the run stops there. */
@@ -132,6 +134,8 @@ export class LiveSession {
   public readonly services: ClusterServiceModel;
   public readonly app: ServiceApp;
   public readonly store?: S3StandIn;
+  /** The pods' memory limits, when the RestateCluster sets one; a string when they cannot be applied here. */
+  public readonly memory?: LiveMemory | string;
   private readonly agents: Map<number, PodAgent>;
   private readonly viewOf: (pod: EnforcedPod) => PodView;
   /** The operator version whose behaviour the session models (readiness, policies, provisioning). */
@@ -191,14 +195,20 @@ export class LiveSession {
     };
     this.viewOf = viewOf;
     this.store = input.snapshots ? new S3StandIn({ bucket: input.snapshots.bucket, workDir: context.workDir }) : undefined;
+    const memory = LiveMemory.create(cluster, input.binaries.server, capacity);
+    this.memory = memory;
+    const limits = memory instanceof LiveMemory ? memory : undefined;
     this.local = new LocalCluster({
       cluster,
       capacity,
       serverBinary: input.binaries.server,
       workDir: context.workDir,
-      extraEnv: this.store ? snapshotStandInEnv(this.store.endpoint) : {},
+      extraEnv: { ...(this.store ? snapshotStandInEnv(this.store.endpoint) : {}), ...limits?.plan.env },
       uids: model.nodes.map((n) => n.uid),
-      launch: (node, file, args) => viewOf(model.nodes[node.ordinal]).command(file, args, model.nodes[node.ordinal].uid),
+      launch: (node, file, args) => {
+        const view = viewOf(model.nodes[node.ordinal]).command(file, args, model.nodes[node.ordinal].uid);
+        return limits ? limits.wrap(node.ordinal, view) : view;
+      },
     });
     const local = this.local;
     this.operatorVersion = cluster.operatorVersion ?? '1.7.4';
@@ -219,6 +229,7 @@ export class LiveSession {
       this.services.stop();
       this.app.stopSync();
       local.stopSync();
+      limits?.remove();
       local.removeFiles();
       this.store?.stopSync();
       this.store?.removeFiles();
@@ -253,6 +264,7 @@ export class LiveSession {
   async standUp(): Promise<void> {
     await this.startSnapshotStore();
     await this.enforcePolicies();
+    await this.memoryBudgets();
     await this.startNodes();
     await this.startPods();
     await this.expectUnprovisioned();
@@ -289,6 +301,43 @@ export class LiveSession {
         `${model.policies.length} policies (${model.policies.map((p) => p.name).join(', ')}) over ${model.all.length} pods: ` +
         `${ruleset.accepted} accept rules by socket uid, ${ruleset.refused} pod-to-port combinations dropped`
       );
+    });
+  }
+
+  /**
+   * With a memory limit on the pods: the budgets the server resolves with the nodes' config and env, run under the
+   * pod's limit, fit in what the limit allows (docs/memory.md). Before the nodes start.
+   */
+  async memoryBudgets(): Promise<void> {
+    const { memory } = this;
+    if (memory === undefined) return;
+    await this.step('each node runs under its pod memory limit; the budgets the server reports fit in it', async () => {
+      if (typeof memory === 'string') throw new VerifyError(`cannot run the nodes under their memory limit here: ${memory}`);
+      const { plan } = memory;
+      const reported = memory.reportedBudgets(this.context.workDir, this.store ? snapshotStandInEnv(this.store.endpoint) : {});
+      if (reported.problems.length > 0) throw new VerifyError(reported.problems.join('; '));
+      this.record.memory = { cgroup: memory.cgroupVersion, plan, reported: reported.budgets, nodes: [] };
+      return (
+        `cgroup ${memory.cgroupVersion}, limit ${showBytesOf(plan.limitBytes)} per node (shipped ${plan.shipped}` +
+        `${plan.factor < 1 ? `, scaled by 1/${1 / plan.factor}` : ''}); restate-server ${memory.version.join('.')} reports ` +
+        `${Object.entries(reported.budgets)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}, within the ${showBytesOf(plan.allowedBytes)} allowed`
+      );
+    });
+  }
+
+  /** With a memory limit on the pods: after the load, no node was OOM-killed, every node runs; peaks against the limit. */
+  async memoryHeld(): Promise<void> {
+    const { memory } = this;
+    if (!(memory instanceof LiveMemory)) return;
+    await this.step('after the load: no OOM kill, every node running under its limit', async () => {
+      const nodes = memory.nodes(this.local);
+      if (this.record.memory) this.record.memory = { ...this.record.memory, nodes };
+      const bad = nodes.filter((n) => n.oomKills > 0 || n.state !== 'Running');
+      if (bad.length > 0) throw new VerifyError(bad.map(formatNodeMemory).join('; '));
+      const peak = Math.max(...nodes.map((n) => n.peakBytes / n.limitBytes));
+      return `${nodes.length} nodes, 0 OOM kills, highest peak ${(100 * peak).toFixed(0)} % of the limit`;
     });
   }
 
@@ -641,7 +690,14 @@ export class LiveSession {
     await this.dns.stop();
     this.services.stop();
     this.app.stopSync();
+    // What the nodes did under their limits, also when a step failed before the check after the load.
+    if (this.memory instanceof LiveMemory && this.record.memory && this.record.memory.nodes.length === 0) {
+      this.record.memory = { ...this.record.memory, nodes: this.memory.nodes(this.local) };
+    }
     await this.local.stop();
+    if (this.memory instanceof LiveMemory) {
+      for (const left of this.memory.remove()) this.say(`could not remove the memory cgroup ${left}`);
+    }
     this.local.removeFiles();
     await this.store?.stop();
     this.store?.removeFiles();

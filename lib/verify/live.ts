@@ -1,5 +1,6 @@
 import type { IsolatedContext } from './isolated-main';
 import { type LiveCheckInput, LiveSession, type LiveStep, type PolicyOutcome, StepFailed } from './live-session';
+import type { MemoryOutcome } from './live-memory';
 import type { CounterOutcome, SleepFailoverOutcome } from './service-checks';
 import type { SnapshotOutcome } from './snapshot-check';
 
@@ -22,6 +23,8 @@ export interface LiveResult {
   readonly policies?: PolicyOutcome;
   /** The provisioning Job's run, when the target has one. */
   readonly jobMs?: number;
+  /** The pods' memory limits and what the nodes did under them, when the RestateCluster sets a limit. */
+  readonly memory?: MemoryOutcome;
 }
 
 /**
@@ -43,6 +46,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     await session.failover();
     await session.registerService();
     await session.counterAndSleep();
+    await session.memoryHeld();
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
   } finally {

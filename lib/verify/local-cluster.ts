@@ -146,6 +146,14 @@ export class LocalCluster {
       .map((n) => n.address);
   }
 
+  /** The server process of a node's latest start (its PID is the server's: launchers exec), if it was started. */
+  processOf(ordinal: number): ManagedProcess | undefined {
+    return this.running.get(ordinal);
+  }
+
+  /** How often each node was started in this run, by ordinal. */
+  public readonly starts = new Map<number, number>();
+
   isRunning(ordinal: number): boolean {
     return this.running.get(ordinal)?.running() ?? false;
   }
@@ -217,6 +225,7 @@ export class LocalCluster {
       ...(uid === undefined || launch !== undefined ? {} : { uid }),
     });
     this.running.set(node.ordinal, proc);
+    this.starts.set(node.ordinal, (this.starts.get(node.ordinal) ?? 0) + 1);
   }
 
   /**

@@ -1,5 +1,6 @@
-import { parseImageReference, targetDir } from '../values';
+import { parseImageReference, showBytes, targetDir } from '../values';
 import { formatLintProblems } from './config-compare';
+import { formatNodeMemory } from './live-memory';
 import { seconds } from './live-session';
 import type { TargetVerification, Versions } from './run';
 import type { ScenarioResult } from './scenarios/scenario';
@@ -56,6 +57,18 @@ export function formatTargetReport(result: TargetVerification, versions: Version
         `  policies:  ${p.checks} NetworkPolicy checks enforced (${p.reached} connections through, ${p.refused} refused, each as required) ` +
           `by ${p.acceptRules} nftables accept rules from the ${p.policies} policies of operator ${cluster?.operatorVersion ?? '1.7.4'}; loopback + socket uid, not a CNI`,
       );
+    }
+    if (live.memory) {
+      const m = live.memory;
+      lines.push(
+        `  memory:    cgroup ${m.cgroup}, each node under ${showBytes(m.plan.limitBytes)} (shipped limits.memory ${m.plan.shipped}` +
+          `${m.plan.factor < 1 ? `, scaled by 1/${1 / m.plan.factor}` : ''}); ` +
+          `budgets reported: ${Object.entries(m.reported)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+      );
+      for (const note of m.plan.notes) lines.push(`             ${note}`);
+      for (const node of m.nodes) lines.push(`             ${formatNodeMemory(node)}`);
     }
     if (live.counter) {
       const c = live.counter;

@@ -129,6 +129,36 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(summary(dev, 'rolling-restart')).toMatch(/labels or annotations change/);
   });
 
+  test('a lower memory limit names the change of the derived memory budgets, and it rolls the pods', () => {
+    // GIVEN prod's limit (and request) lowered from 8Gi to 4Gi
+    repo.values.set('environments/prod.yaml', ['resources'], { requests: { cpu: '2', memory: '4Gi' }, limits: { memory: '4Gi' } });
+    // WHEN planning
+    const prod = target(repo.plan(), 'prod/vultr');
+    // THEN the budgets' change is named with both values, beside the rolling restart of every pod
+    expect(kinds(prod)).toEqual(expect.arrayContaining(['rolling-restart', 'memory-budgets']));
+    expect(summary(prod, 'memory-budgets')).toMatch(
+      new RegExp(
+        "^The server's memory budgets change: rocksdb-total-memory-size 4Gi → 2Gi, admin\\.query-engine\\.memory-size 1Gi → 512Mi, " +
+          'bifrost\\.record-cache-memory-size 250Mi → 128Mi .*take effect as the pods roll',
+      ),
+    );
+    expect(summary(prod, 'rolling-restart')).toMatch(/^Rolling restart of all 5 pods .*the server config changes/);
+    expect(kinds(target(repo.plan(), 'dev/vultr'))).toEqual([]);
+  });
+
+  test("removing the memory limit names the server's own defaults of the image's version the budgets go back to", () => {
+    // GIVEN prod without resources (the 1.4.4 image)
+    repo.values.set('environments/prod.yaml', ['resources'], undefined);
+    // WHEN planning THEN each budget goes back to 1.4.4's default, named with its value
+    expect(summary(target(repo.plan(), 'prod/vultr'), 'memory-budgets')).toMatch(
+      new RegExp(
+        "^The server's memory budgets change: rocksdb-total-memory-size 4Gi → \\(the server's default, 6Gi at 1\\.4\\.4\\), " +
+          "admin\\.query-engine\\.memory-size 1Gi → \\(the server's default, 4Gi at 1\\.4\\.4\\), " +
+          "bifrost\\.record-cache-memory-size 250Mi → \\(the server's default, 250Mi at 1\\.4\\.4\\) ",
+      ),
+    );
+  });
+
   test('partitions: the running cluster keeps the partitions it was provisioned with', () => {
     // GIVEN another partition count for prod
     repo.values.set('environments/prod.yaml', ['restate', 'defaultNumPartitions'], 256);
