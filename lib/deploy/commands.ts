@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ManifestError } from '../target-folder/manifest-error';
-import { applyAcknowledgements, loadTargetValues, sopsFilePath, targetDir, ValuesError, warningLines } from '../values';
+import { applyAcknowledgements, loadTargetValues, renderReplication, sopsFilePath, targetDir, ValuesError, warningLines } from '../values';
 import type { DeployArgs } from './args';
 import { chooseContext, missingContextError } from './context';
 import { DeployError } from './errors';
@@ -154,12 +154,18 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
       );
       return 0;
     case 'provision':
-      provisionInPod(session, values.clusterName, args.timeoutSeconds, values.replicas, values.restate.defaultReplication);
+      provisionInPod(
+        session,
+        values.clusterName,
+        args.timeoutSeconds,
+        values.replicas,
+        renderReplication(values.restate.defaultReplication),
+      );
       report.info(`provision: RestateCluster ${values.clusterName} is provisioned`);
       return 0;
     case 'status': {
       const result = status(session, values, { sopsFile: sopsFilePath(args.valuesDir, values) });
-      return result.ready && result.provisioned && result.credentials && result.dataLoss.length === 0 ? 0 : 1;
+      return result.ready && result.provisioned && result.credentials && result.dataLoss.length === 0 && result.locations ? 0 : 1;
     }
     case 'recover':
       recover(

@@ -1,3 +1,4 @@
+import { renderReplication } from '../values';
 import { applySopsSecret, checkExistingSecret, secretLabel } from './credentials';
 import { DeployError } from './errors';
 import { applyArgs, type ApplyOptions, deleteArgs, jobLogsArgs, jobPodsArgs } from './kubectl';
@@ -55,7 +56,13 @@ export function promote(session: Session, target: DeployTarget, options: Promote
         return;
       case 'provision':
         session.report.info(`${n} provisioning`);
-        provisionInPod(session, values.clusterName, options.timeoutSeconds, values.replicas, values.restate.defaultReplication);
+        provisionInPod(
+          session,
+          values.clusterName,
+          options.timeoutSeconds,
+          values.replicas,
+          renderReplication(values.restate.defaultReplication),
+        );
         return;
       case 'credentials':
         if (action.secret.source === 'sops') {

@@ -17,7 +17,7 @@ export function provisionExecArgs(
   clusterName: string,
   deadlineSeconds: number,
   replicas?: number,
-  replication?: number,
+  replication?: number | string,
 ): string[] {
   const script = provisionScriptArgs({
     address: IN_POD_ADDRESS,
@@ -44,7 +44,7 @@ export function provisionInPod(
   clusterName: string,
   deadlineSeconds: number,
   replicas?: number,
-  replication?: number,
+  replication?: number | string,
 ): void {
   const where = `${clusterName}/${Upstream.FIRST_POD}`;
   session.report.info(`==> provisioning through pod ${where} (deadline ${deadlineSeconds}s)`);

@@ -15,6 +15,10 @@ import { shellLine } from './shell';
 import { Upstream } from './waits';
 import { DATA_LOSS_LOG } from '../stack/day-two/recover-steps';
 import { clusterPodsArgs, parseClusterPods, previousLogArgs, recoverHint } from './recover';
+import { checkLocations, parseNodesList, parsePodZones, podZonesArgs } from './locations';
+import { execArgs } from './kubectl';
+import { IN_POD_ADDRESS } from './provision';
+import { clusterPodLabels } from '../target-folder/operator-names';
 
 export interface StatusResult {
   /** The RestateCluster has `Ready=True`. */
@@ -28,6 +32,8 @@ export interface StatusResult {
   readonly credentials: boolean;
   /** Pods whose previous container exited with Restate's data-loss line (a lost volume); `deploy recover` is for them. */
   readonly dataLoss: readonly string[];
+  /** Every node reports the location `<region>.<zone of its pod>` (`locations`); true without `locations`. */
+  readonly locations: boolean;
 }
 
 export interface StatusOptions {
@@ -76,12 +82,38 @@ export function status(session: Session, values: StackValues, options: StatusOpt
   const provisioned = restatectl.code === 0;
   if (!provisioned) report.info(indent(`(exit ${restatectl.code}: not provisioned, or restate-0 does not answer)`));
   const dataLoss = lostVolumes(session, values);
+  const located = values.locations ? locationsStatus(session, values, values.locations) : true;
 
   const parts = [ready ? 'Ready' : 'not Ready', provisioned ? 'provisioned' : 'not provisioned (or not answering)'];
   if (credentials) parts.push(credentials.summary);
   if (dataLoss.length > 0) parts.push(`${dataLoss.join(', ')} lost ${dataLoss.length === 1 ? 'its volume' : 'their volumes'}`);
+  if (values.locations) parts.push(located ? 'every node in its zone' : 'nodes without their zone');
   report.info(`== summary: ${parts.join(', ')}`);
-  return { ready, provisioned, credentials: credentials?.ok ?? true, dataLoss };
+  return { ready, provisioned, credentials: credentials?.ok ?? true, dataLoss, locations: located };
+}
+
+/**
+ * Whether every node reports the location it should (`restatectl nodes list --extra`, column LOCATION, against each
+ * pod's zone label). A pod without the label silently gets `<region>.` as location: say what Kubernetes needs.
+ */
+function locationsStatus(session: Session, values: StackValues, locations: NonNullable<StackValues['locations']>): boolean {
+  const { report, context } = session;
+  const { clusterName } = values;
+  report.info(`== node locations (${locations.region}, zones ${locations.zones.join(', ')})`);
+  const selector = Object.entries(clusterPodLabels(clusterName))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  const pods = session.run(podZonesArgs(context, clusterName, selector));
+  const nodes = session.run(
+    execArgs(context, clusterName, Upstream.FIRST_POD, ['restatectl', 'nodes', 'list', '--extra', '--address', IN_POD_ADDRESS]),
+  );
+  if (pods.code !== 0 || nodes.code !== 0) {
+    report.info(indent(`(could not read: ${(pods.code !== 0 ? pods.stderr : `${nodes.stdout}${nodes.stderr}`).trim()})`));
+    return false;
+  }
+  const check = checkLocations(parseNodesList(nodes.stdout), parsePodZones(pods.stdout), locations);
+  report.info(indent(check.ok ? 'every node reports <region>.<zone of its pod>' : check.lines.join('\n')));
+  return check.ok;
 }
 
 /**

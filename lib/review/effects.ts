@@ -1,7 +1,7 @@
 import { ChartIds } from '../target-folder/charts';
 import { TARGET_FILE } from '../target-folder/files';
 import { podName } from '../target-folder/operator-names';
-import { RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
+import { locationOf, RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
 import {
   BUDGET_CONFIG,
   BUDGET_KEYS,
@@ -37,7 +37,8 @@ export type EffectKind =
   | 'operator-update'
   | 'pod-security'
   | 'provisioning-rerun'
-  | 'in-place';
+  | 'in-place'
+  | 'locations';
 
 export interface Effect {
   readonly kind: EffectKind;
@@ -224,6 +225,19 @@ function clusterEffects(change: ObjectChange, facts: TargetFacts): Effect[] {
   if (replication) effects.push(replicationEffect(replication.before, replication.after, facts));
   const memory = memoryBudgetEffect(change.fields, before, after);
   if (memory) effects.push(memory);
+  const location = locationOf(after);
+  if (locationOf(before) === undefined && location !== undefined) {
+    effects.push({
+      kind: 'locations',
+      severity: 'warn',
+      summary:
+        `Every node gets the location ${location} (RESTATE_LOCATION, its pod's topology.kubernetes.io/zone label) when its pod restarts in this roll: ` +
+        'Restate records a location at the next start of a node that had none and keeps it; changing it later can lose data. ' +
+        'The replication stays as it is. Then check with deploy status that every node reports its zone (the pods carry the label only where ' +
+        "Kubernetes' PodTopologyLabels admission runs: on by default from 1.35, a feature gate on 1.33-1.34), and only then commit a zone-scoped " +
+        'restate.defaultReplication (docs/operations.md, "Zones").',
+    });
+  }
   const scaled = replicasOf(after);
   if (scaled > running) {
     effects.push({

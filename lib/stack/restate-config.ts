@@ -1,6 +1,6 @@
 import * as TOML from '@iarna/toml';
 import { objectStorageUris, type ObjectStorageUris } from './object-storage-uris';
-import { BUDGET_CONFIG, type BudgetKey, memoryBudgets, type StackValues } from '../values';
+import { BUDGET_CONFIG, type BudgetKey, memoryBudgets, renderReplication, type StackValues } from '../values';
 import { FABRIC_PORT, HEADLESS_SERVICE } from '../target-folder/operator-names';
 
 /**
@@ -36,7 +36,7 @@ export interface RestateServerConfig {
    */
   readonly 'auto-provision': boolean;
   readonly 'default-num-partitions': number;
-  readonly 'default-replication': number;
+  readonly 'default-replication': number | string;
   readonly 'log-filter'?: string;
   readonly 'tracing-endpoint'?: string;
   readonly 'tracing-filter'?: string;
@@ -97,7 +97,7 @@ export function restateServerConfig(values: StackValues): RestateServerConfig {
     roles: objectStoreMetadata ? ROLES.filter((role) => role !== 'metadata-server') : [...ROLES],
     'auto-provision': objectStoreMetadata,
     'default-num-partitions': values.restate.defaultNumPartitions,
-    'default-replication': values.restate.defaultReplication,
+    'default-replication': renderReplication(values.restate.defaultReplication),
     ...(values.restate.logFilter ? { 'log-filter': values.restate.logFilter } : {}),
     ...(values.tracing.endpoint ? { 'tracing-endpoint': values.tracing.endpoint } : {}),
     ...(values.tracing.endpoint && values.tracing.filter ? { 'tracing-filter': values.tracing.filter } : {}),

@@ -7,6 +7,7 @@ import { RestatePodMonitor } from './pod-monitor';
 import { RestatePrometheusRule } from './alerts/prometheus-rule';
 import { alertRules } from './alerts/rules';
 import { RestateDashboard } from './alerts/dashboard';
+import { locationEnv, topologySpread } from './locality';
 import { clusterPlacement } from './placement';
 import { ProvisioningJob } from './provisioning/job';
 import { provisioningPeer } from './provisioning/names';
@@ -14,7 +15,15 @@ import { DrainJob } from './day-two/drain-job';
 import { drainPeer } from './day-two/drain-names';
 import { renderRestateConfig, restateServerConfig } from './restate-config';
 import { parseGoDuration, sizeOfBytes } from './units';
-import { crdsChartVersion, operatorFeatures, operatorVersion, provisioner, quantityToBytes, type StackValues } from '../values';
+import {
+  crdsChartVersion,
+  operatorFeatures,
+  operatorVersion,
+  provisioner,
+  quantityToBytes,
+  renderReplication,
+  type StackValues,
+} from '../values';
 import { clusterPodLabels } from '../target-folder/operator-names';
 import { ChartIds } from '../target-folder/charts';
 import { gitOpsMarks } from './gitops/marks';
@@ -80,7 +89,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     storageClassName: values.storage.storageClassName,
     config: renderRestateConfig(restateServerConfig(values)),
     resources: values.resources,
-    env: credentialEnv(values),
+    env: [...credentialEnv(values), ...locationEnv(values)],
     serviceAccountAnnotations: serviceAccountAnnotations(values),
     egressRules: egressRules(values),
     fabricPeers: [
@@ -93,7 +102,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
     placement: clusterPlacement(values),
     operatorVersion: operatorVersion(values),
     autoProvision: provisioner(values) === 'operator',
-    topologySpreadConstraints: values.topologySpread?.map((c) => ({
+    topologySpreadConstraints: topologySpread(values)?.map((c) => ({
       ...c,
       maxSkew: c.maxSkew ?? 1,
       labelSelector: { matchLabels: clusterPodLabels(values.clusterName) },
@@ -111,7 +120,7 @@ export function buildStack(app: App, values: StackValues, options: RestateStackO
       image: values.image,
       clusterDomain: values.clusterDomain,
       replicas: values.replicas,
-      replication: values.restate.defaultReplication,
+      replication: renderReplication(values.restate.defaultReplication),
     });
     last = provisioningChart;
   }

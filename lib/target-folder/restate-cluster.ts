@@ -38,3 +38,19 @@ export function restateClusters(objects: readonly unknown[], apiVersion?: string
       isRecord(object) && object.kind === RESTATE_CLUSTER_KIND && (apiVersion === undefined || object.apiVersion === apiVersion),
   );
 }
+
+/** The Restate setting of a node's location (`location`, through the env), `<region>.<zone>`. */
+export const LOCATION_ENV = 'RESTATE_LOCATION';
+
+/** The `RESTATE_LOCATION` value a RestateCluster gives its pods (`<region>.$(POD_ZONE)`), or undefined. */
+export function locationOf(cluster: Record<string, any> | undefined): string | undefined {
+  const env = cluster?.spec?.compute?.env;
+  if (!Array.isArray(env)) return undefined;
+  const entry = env.find((e) => isRecord(e) && e.name === LOCATION_ENV);
+  return typeof entry?.value === 'string' ? entry.value : undefined;
+}
+
+/** The region of a location value such as `eu-central-1.$(POD_ZONE)`: what every node's location must start with. */
+export function locationRegion(location: string): string {
+  return location.split('.')[0]!;
+}

@@ -18,3 +18,4 @@ export * from './alerts';
 export * from './restate-metrics';
 export * from './memory-budgets';
 export * from './pod-security';
+export * from './locations';

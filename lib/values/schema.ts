@@ -13,6 +13,7 @@ import {
   singleLine,
 } from './kubernetes-rules';
 import { memoryProblems } from './memory-budgets';
+import { type Locations, locations, needsLocations, type Replication, replicationCopies, replicationSchema, zoneCopies } from './locations';
 import { networkPeers } from './network-peers';
 import { placement } from './placement';
 import { CRDS_CHART_VERSIONS, OPERATOR_FEATURES, OPERATOR_VERSIONS, type OperatorVersion, PROVISIONERS } from './operator-versions';
@@ -231,6 +232,8 @@ export const stackValuesSchema = z
     }),
     /** Where the Restate pods may run and how they spread (`spec.compute.{affinity,tolerations,nodeSelector}`). */
     placement: placement.optional(),
+    /** The region and zones the pods run in: each node gets the location `<region>.<zone>` (docs/operations.md, "Zones"). */
+    locations: locations.optional(),
     /** Spread the Restate pods over nodes or zones (operator 2.8.1; the stack adds the pods' label selector). */
     topologySpread: z.array(topologySpreadConstraint).optional(),
     /** Pod resources for the Restate containers. */
@@ -238,8 +241,8 @@ export const stackValuesSchema = z
     restate: z.strictObject({
       /** Partitions created at provisioning (`default-num-partitions`); fixed afterwards. */
       defaultNumPartitions: integer.min(1, { error: 'must be between 1 and 65535' }).max(65535, { error: 'must be between 1 and 65535' }),
-      /** Copies of every log and partition (`default-replication`). */
-      defaultReplication: integer.min(1, { error: 'must be at least 1' }),
+      /** Copies of every log and partition (`default-replication`): a count, or a property such as `{zone: 2, node: 3}`. */
+      defaultReplication: replicationSchema,
       /** `log-filter` of the server, e.g. `info` or `warn,restate=info`. */
       logFilter: singleLine().optional(),
       /**
@@ -390,10 +393,10 @@ export const stackValuesSchema = z
           `must be scaleIn.from (${from}, the drain commit) or scaleIn.to (${to}, the commit that lowers replicas) while scaleIn is set, got ${values.replicas}`,
         );
       }
-      if (to < values.restate.defaultReplication) {
+      if (to < replicationCopies(values.restate.defaultReplication)) {
         issue(
           ['scaleIn', 'to'],
-          `must be at least restate.defaultReplication (${values.restate.defaultReplication}): each copy of a log and a partition needs its own node`,
+          `must be at least restate.defaultReplication (${replicationCopies(values.restate.defaultReplication)}): each copy of a log and a partition needs its own node`,
         );
       }
       if (values.metadata.store === 'replicated' && to < 3) {
@@ -403,9 +406,7 @@ export const stackValuesSchema = z
         );
       }
     }
-    if (values.restate.defaultReplication > values.replicas) {
-      issue(['restate', 'defaultReplication'], `must be between 1 and replicas (${values.replicas}): each copy needs its own node`);
-    }
+    replicationIssues(values, issue);
     if ((ALWAYS_EXISTING_NAMESPACES as readonly string[]).includes(values.clusterName)) {
       issue(
         ['clusterName'],
@@ -470,6 +471,37 @@ export const stackValuesSchema = z
     operatorVersionIssues(values, issue);
     for (const problem of memoryProblems(values)) issue([...problem.path], problem.message);
   });
+
+/** `restate.defaultReplication` against the pods and the zones that must hold its copies. */
+function replicationIssues(
+  values: { readonly replicas: number; readonly restate: { readonly defaultReplication: Replication }; readonly locations?: Locations },
+  issue: (path: PropertyKey[], message: string) => void,
+): void {
+  const replication = values.restate.defaultReplication;
+  const at = ['restate', 'defaultReplication'];
+  if (replicationCopies(replication) > values.replicas) {
+    issue(at, `must be between 1 and replicas (${values.replicas}): each copy needs its own node`);
+  }
+  if (!needsLocations(replication)) return;
+  if (!values.locations) {
+    issue(
+      at,
+      'names a zone or region scope, which needs every node to have a location: set locations.region and locations.zones ' +
+        '(without locations every node is in the default location, one zone, and Restate cannot place the copies)',
+    );
+    return;
+  }
+  const zones = values.locations.zones.length;
+  if (zoneCopies(replication) > zones) {
+    issue(
+      [...at, 'zone'],
+      `must be at most the ${zones} zone${zones === 1 ? '' : 's'} locations.zones lists: each copy needs a zone of its own`,
+    );
+  }
+  if (typeof replication !== 'number' && replication.region !== undefined && replication.region > 1) {
+    issue([...at, 'region'], 'must be 1: the nodes run in one region (locations.region)');
+  }
+}
 
 export type StackValuesInput = z.infer<typeof stackValuesSchema>;
 

@@ -1,4 +1,5 @@
 import { parseImageReference } from './image';
+import { zoneQuorumRisk } from './locations';
 import type { Warning } from './warning-ids';
 
 /** What the warnings need of the validated values. */
@@ -8,6 +9,8 @@ interface WarnedValues {
   readonly metadata: { readonly store: string };
   readonly provisioning: { readonly automated: boolean };
   readonly networkPeers?: { readonly ingress?: readonly unknown[]; readonly admin?: readonly unknown[] };
+  readonly operator: { readonly version: string };
+  readonly locations?: { readonly zones: readonly string[] };
 }
 
 /** An exact release: MAJOR.MINOR.PATCH, with an optional pre-release part (1.4.4, 1.5.0-rc.1). */
@@ -40,5 +43,9 @@ export function valuesWarnings(values: WarnedValues, target: string): Warning[] 
   }
   if (values.networkPeers?.ingress?.length === 0) warn('open-ingress', 'networkPeers.ingress: [] lets anyone call; list the callers');
   if (values.networkPeers?.admin?.length === 0) warn('open-admin', 'networkPeers.admin: [] opens the admin API to all; list the callers');
+  const zoneRisk = zoneQuorumRisk({ ...values, operatorVersion: values.operator.version });
+  if (zoneRisk === 'too-few-zones')
+    warn('zone-quorum-at-risk', 'too few zones for the pods: one zone holds a metadata majority; list more zones');
+  if (zoneRisk === 'no-cap') warn('zone-quorum-at-risk', 'operator 1.7.4 cannot cap pods per zone: one may hold a metadata majority');
   return warnings;
 }

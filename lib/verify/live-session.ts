@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, type ProvisionScriptOptions, provisionScriptArgs } from '../stack/provisioning/script';
 import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target-folder/operator-names';
 import { type OperatorVersion, showBytes as showBytesOf } from '../values';
+import { checkLocations, parseNodesList } from '../stack/location-check';
+import { locationOf, locationRegion } from '../target-folder/restate-cluster';
+import { modelPodZone } from './operator-env';
 import type { RestateBinaries } from './binaries';
 import { busiestLeader, type ExpectedLayout, probeLayout, probeLeaders } from './cluster-checks';
 import { clusterPodView, registerClusterPods } from './cluster-dns';
@@ -467,6 +470,27 @@ export class LiveSession {
       const status = await this.ctl.run(this.local.liveAddresses(), ['status']);
       if (status.code !== 0) throw new VerifyError(`restatectl status exits ${status.code}: ${lastLine(status.stderr || status.stdout)}`);
       return 'yes';
+    });
+  }
+
+  /**
+   * With locations (`RESTATE_LOCATION` in the cluster's env), every node reports `<region>.<zone of its pod>` in
+   * `restatectl nodes list --extra`, each pod's zone label as the model gives it (`modelPodZone`). A no-op without.
+   */
+  async checkLocations(): Promise<void> {
+    const location = locationOf({ spec: { compute: { env: this.cluster.env } } });
+    if (location === undefined) return;
+    const region = locationRegion(location);
+    await this.step(`every node reports its location ${region}.<zone of its pod> (restatectl nodes list --extra)`, async () => {
+      const listed = await this.ctl.run(this.local.liveAddresses(), ['nodes', 'list', '--extra']);
+      if (listed.code !== 0)
+        throw new VerifyError(`restatectl nodes list exits ${listed.code}: ${lastLine(listed.stderr || listed.stdout)}`);
+      const running = this.local.nodes.filter((n) => this.local.isRunning(n.ordinal));
+      const zones = new Map(running.map((n) => [n.name, modelPodZone(this.cluster, n.ordinal)] as const));
+      const modelZones = [...new Set([...zones.values()].filter((z): z is string => z !== undefined))];
+      const check = checkLocations(parseNodesList(listed.stdout), zones, { region, zones: modelZones });
+      if (!check.ok) throw new VerifyError(check.lines.join('; '));
+      return [...zones].map(([pod, zone]) => `${pod} ${region}.${zone}`).join(', ');
     });
   }
 

@@ -38,6 +38,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
   const session = new LiveSession(input, context);
   try {
     await session.standUp();
+    await session.checkLocations();
     await session.checkLayout();
     await session.checkPolicies();
     await session.provisionAgain();

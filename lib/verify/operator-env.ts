@@ -1,5 +1,7 @@
 import type { ClusterEnvVar, ClusterUnderTest } from './cluster-spec';
 import { advertisedAddress, podName } from '../target-folder/operator-names';
+import { LOCATION_ENV, locationRegion } from '../target-folder/restate-cluster';
+import { ZONE_LABEL } from '../values';
 
 /** Where a pod keeps its data and its config, in the container (the operator's mounts). */
 export interface PodPaths {
@@ -30,10 +32,32 @@ function expand(value: string, defined: Readonly<Record<string, string>>): strin
   });
 }
 
-function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string): string | undefined {
+/** How many zones the model's Kubernetes nodes sit in (an EKS cluster over three availability zones). */
+export const MODEL_ZONE_COUNT = 3;
+
+/**
+ * The `topology.kubernetes.io/zone` label of pod `ordinal` in the model, when its cluster gives the nodes locations:
+ * the pods land round-robin over three zones, as a zone spread of maxSkew 1 places them (5 pods: 2, 2, 1), and carry
+ * the label as Kubernetes' PodTopologyLabels admission copies it from their node. The zones are named after the
+ * region, AWS-style (`eu-central-1a`). Undefined for a cluster without locations: its pods carry no topology labels.
+ */
+export function modelPodZone(cluster: Pick<ClusterUnderTest, 'env'>, ordinal: number): string | undefined {
+  const location = cluster.env.find((e) => e.name === LOCATION_ENV)?.value;
+  if (location === undefined) return undefined;
+  return `${locationRegion(location)}${'abc'[ordinal % MODEL_ZONE_COUNT]}`;
+}
+
+/** The zone labels the model's pods carry: `metadata.labels['topology.kubernetes.io/zone']` and the region's. */
+const ZONE_FIELD = `metadata.labels['${ZONE_LABEL}']`;
+const REGION_FIELD = "metadata.labels['topology.kubernetes.io/region']";
+
+function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string, zone: string | undefined): string | undefined {
   const fieldRef = entry.valueFrom?.fieldRef as { fieldPath?: unknown } | undefined;
   if (fieldRef?.fieldPath === 'metadata.name') return pod;
   if (fieldRef?.fieldPath === 'metadata.namespace') return namespace;
+  // A label the pod does not carry resolves to "" (the kubelet's downward API), as on a cluster without the admission.
+  if (fieldRef?.fieldPath === ZONE_FIELD) return zone ?? '';
+  if (fieldRef?.fieldPath === REGION_FIELD) return '';
   return undefined;
 }
 
@@ -44,12 +68,14 @@ function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string): st
  */
 export function operatorPodEnv(cluster: ClusterUnderTest, ordinal: number, paths: PodPaths = POD_PATHS): PodEnv {
   const pod = podName(ordinal);
+  const zone = modelPodZone(cluster, ordinal);
   const defaults: [string, string][] = [
     ['POD_NAME', pod],
-    // Downward API fields of labels the pod does not carry resolve to "": the model's pods carry none.
+    // Downward API fields of labels the pod does not carry resolve to "": the model's pods carry a zone label only
+    // when the cluster gives its nodes locations, and no region label.
     ...((cluster.operatorVersion ?? '1.7.4') === '2.8.1'
       ? ([
-          ['POD_ZONE', ''],
+          ['POD_ZONE', zone ?? ''],
           ['POD_REGION', ''],
         ] as [string, string][])
       : []),
@@ -66,7 +92,7 @@ export function operatorPodEnv(cluster: ClusterUnderTest, ordinal: number, paths
   const unresolved: UnresolvedEnv[] = [];
   for (const entry of cluster.env) {
     if (entry.valueFrom !== undefined) {
-      const value = fieldRefValue(entry, pod, cluster.name);
+      const value = fieldRefValue(entry, pod, cluster.name, zone);
       if (value === undefined) {
         unresolved.push({ name: entry.name, source: Object.keys(entry.valueFrom).join(', ') || 'valueFrom' });
         continue;

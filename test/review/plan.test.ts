@@ -453,4 +453,19 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(set.placeholders).toEqual([]);
     expect(renderMarkdown(set)).not.toContain('Not deployable yet');
   });
+
+  test('locations on a running target: refused until the migration is named, then plan says what the roll does to the nodes', () => {
+    // GIVEN prod/aws committed without locations WHEN values give its nodes zones without naming the procedure
+    const zones = { region: 'eu-central-1', zones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'] };
+    repo.values.set('providers/aws.yaml', ['locations'], zones);
+    const refused = target(repo.plan(), 'prod/aws');
+    // THEN synth's refusal shows
+    expect(refused.effects).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'refused', rule: 'locations-added' })]));
+    // WHEN the migration is named THEN nothing is refused and the locations effect says what happens and what comes next
+    repo.values.set('providers/aws.yaml', ['locations'], { ...zones, migration: 'add-to-running-cluster' });
+    const named = target(repo.plan(), 'prod/aws');
+    expect(named.effects.filter((e) => e.severity === 'refuse')).toEqual([]);
+    expect(summary(named, 'locations')).toMatch(/^Every node gets the location eu-central-1\.\$\(POD_ZONE\) \(RESTATE_LOCATION/);
+    expect(summary(named, 'locations')).toContain('only then commit a zone-scoped restate.defaultReplication');
+  });
 });

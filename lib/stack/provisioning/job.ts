@@ -41,7 +41,7 @@ export interface ProvisioningJobProps {
    * raised it); a no-op when it has it already. `default-replication` in config.toml applies only at provisioning.
    * @default - the replication is left as it is
    */
-  readonly replication?: number;
+  readonly replication?: number | string;
 
   /**
    * How long one attempt of the script keeps trying (node not answering yet, provisioning not confirmed), in

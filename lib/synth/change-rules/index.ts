@@ -1,4 +1,5 @@
 import { imageUpgrade } from './image-upgrade';
+import { locationsAdded } from './locations-added';
 import { noSnapshots } from './no-snapshots';
 import { placementSpread } from './placement-spread';
 import { podTemplateRoll } from './pod-template-roll';
@@ -9,7 +10,15 @@ import type { ChangeFinding, ChangeRule, TargetChange } from './types';
 export type { ChangeFinding, ChangeRefusal, ChangeRule, ChangeWarning, ManifestObject, TargetChange, TargetManifests } from './types';
 
 /** Every rule, in the order their findings are reported. */
-const RULES: readonly ChangeRule[] = [replicasDecrease, replicationFloor, imageUpgrade, podTemplateRoll, placementSpread, noSnapshots];
+const RULES: readonly ChangeRule[] = [
+  replicasDecrease,
+  replicationFloor,
+  locationsAdded,
+  imageUpgrade,
+  podTemplateRoll,
+  placementSpread,
+  noSnapshots,
+];
 
 /** What the change rules find about one target's change: refusals first, then warnings, each in rule order. */
 export function checkTargetChange(change: TargetChange): ChangeFinding[] {

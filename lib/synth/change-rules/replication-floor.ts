@@ -1,3 +1,4 @@
+import { replicationCopies } from '../../values';
 import { clusterOf, configOf, replicationNodes } from './objects';
 import type { ChangeFinding, TargetChange } from './types';
 
@@ -10,7 +11,7 @@ import type { ChangeFinding, TargetChange } from './types';
 export function replicationFloor(change: TargetChange): ChangeFinding[] {
   const before = clusterOf(change.before);
   const committed = before ? replicationNodes(configOf(before)['default-replication']) : undefined;
-  const wanted = change.values.restate.defaultReplication;
+  const wanted = replicationCopies(change.values.restate.defaultReplication);
   const needed = Math.max(wanted, committed ?? 0);
   const source =
     committed !== undefined && committed > wanted

@@ -5,12 +5,13 @@ import type { Scenario } from './scenario';
 import { scaleOut } from './scale-out';
 import { scaleIn } from './scale-in';
 import { rollingRestart } from './rolling-restart';
+import { zoneLoss } from './zone-loss';
 
 /**
  * Every scenario of `npm run verify -- --scenario NAME`, one entry per line, in the order `--help` lists them.
  * Add a scenario by importing it above and adding it here.
  */
-export const SCENARIOS: readonly Scenario[] = [scaleOut, scaleIn, rollingRestart, rollingUpgrade, majorityLoss, volumeLoss];
+export const SCENARIOS: readonly Scenario[] = [scaleOut, scaleIn, rollingRestart, rollingUpgrade, majorityLoss, volumeLoss, zoneLoss];
 
 export function scenarioNames(): string[] {
   return SCENARIOS.map((s) => s.name);
