@@ -75,11 +75,13 @@ export class GitopsCluster {
     return run.stdout;
   }
 
-  /** The tool's CRDs and the Prometheus Operator's PodMonitor and ServiceMonitor, Established; their installs' namespaces. */
+  /** The tool's CRDs and the Prometheus Operator's that the stack uses (PodMonitor, PrometheusRule), Established; their installs' namespaces. */
   async prepare(): Promise<void> {
     const tool = this.tool === 'argocd' ? argoCrds : [...sourceCrds, ...helmCrds, ...kustomizeCrds];
     // Of the Prometheus Operator's CRDs, the two the stack's objects and the operator chart use.
-    const monitoring = monitoringCrds.filter((crd) => ['PodMonitor', 'ServiceMonitor'].includes(crd.spec.names.kind));
+    // Every kind of the Prometheus Operator the stack writes (PodMonitor, PrometheusRule): a cluster with metrics on has
+    // the whole monitoring stack, and a kind left out here fails the sync's dry run on the real server.
+    const monitoring = monitoringCrds;
     await installCrds(this.cp, [...tool, ...monitoring] as readonly CrdObject[]);
     for (const name of [TOOL_NAMESPACE[this.tool], ...PRESENT_NAMESPACES]) await this.createNamespace(name);
   }
