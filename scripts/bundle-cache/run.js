@@ -10,7 +10,7 @@
  * BUNDLE_CACHE_DIR=DIR moves the cache from node_modules/.cache/bundle-cache; BUNDLE_CACHE_VERBOSE=1 says what was built.
  */
 const { spawnSync } = require('node:child_process');
-const { createHash } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const { createRequire, isBuiltin } = require('node:module');
 const path = require('node:path');
@@ -32,7 +32,9 @@ function sha256(...parts) {
 
 /** Writes `file` through a temporary file and a rename, so a concurrent run never reads half of it. @param {string} file @param {string | Buffer} data */
 function writeAtomically(file, data) {
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Not the PID alone: verify runs this inside PID namespaces of its own, where two runs at once are both PID 1 (CI's
+  // two scenario lanes wrote the same `.1.tmp`, and one rename found it gone).
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, data);
   fs.renameSync(tmp, file);
 }
