@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../../lib/synth/run';
 import { SOPS_SECRET_FILE } from '../../../lib/target-folder/files';
-import { type ControlPlane, startControlPlane } from '../../control-plane/harness';
 import { argoHealth, simulateArgoSync } from '../../support/argocd-sync';
 import { GitopsCluster } from '../../support/gitops-cluster';
 import { ClusterWorld, loadManifests, type Manifest } from '../../support/gitops-world';
@@ -11,15 +10,12 @@ import { FIXTURE_VALUES, ValuesDir } from '../../support/values-dir';
 
 // One real API server for the file (test/control-plane/harness.ts), with Argo CD's CRDs installed; each test starts
 // from that fresh cluster (GitopsCluster.reset removes what the test before it made).
-let cp: ControlPlane;
 let cluster: GitopsCluster;
 beforeAll(async () => {
-  cp = await startControlPlane();
-  cluster = new GitopsCluster(cp, 'argocd');
-  await cluster.prepare();
+  cluster = await GitopsCluster.start('argocd');
 }, 120_000);
 afterAll(async () => {
-  await cp?.stop();
+  await cluster?.stop();
 }, 60_000);
 
 /** A fresh cluster with Argo CD installed: what the test before left is removed. */

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runSynth } from '../../../lib/synth/run';
-import { type ControlPlane, startControlPlane } from '../../control-plane/harness';
 import { buildPath, simulateFlux } from '../../support/flux-reconcile';
 import { GitopsCluster } from '../../support/gitops-cluster';
 import { ClusterWorld, loadManifests, type Manifest } from '../../support/gitops-world';
@@ -12,15 +11,12 @@ import { FIXTURE_VALUES, ValuesDir } from '../../support/values-dir';
 
 // One real API server for the file (test/control-plane/harness.ts), with Flux's CRDs installed; each test starts
 // from that fresh cluster (GitopsCluster.reset removes what the test before it made).
-let cp: ControlPlane;
 let cluster: GitopsCluster;
 beforeAll(async () => {
-  cp = await startControlPlane();
-  cluster = new GitopsCluster(cp, 'flux');
-  await cluster.prepare();
+  cluster = await GitopsCluster.start('flux');
 }, 120_000);
 afterAll(async () => {
-  await cp?.stop();
+  await cluster?.stop();
 }, 60_000);
 
 /** A fresh cluster with Flux installed: what the test before left is removed. */
