@@ -124,7 +124,7 @@ function jobsIn(objects: readonly Obj[]): Obj[] {
 }
 
 async function deleteObject(cp: ControlPlane, object: Obj): Promise<void> {
-  await cp.kubectl(['delete', ...objectRef(object), '--ignore-not-found', '--wait=true', '--timeout=60s']);
+  await cp.kubectl(['delete', ...objectRef(object), '--ignore-not-found', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 });
 }
 
 const ssa = (manager: string, force: boolean) => [
@@ -230,7 +230,8 @@ export async function removeTarget(cp: ControlPlane, dir: string): Promise<void>
     .map((file) => join(dir, file))
     .filter(fileExists);
   const files = [...numberedFiles(dir), ...tool].flatMap((file) => ['-f', file]);
-  await cp.kubectl(['delete', ...files, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+  // kubectl's limit below the process's, so that a wait that does not end says what it waited for
+  await cp.kubectl(['delete', ...files, '--ignore-not-found', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 });
 }
 
 function fileExists(path: string): boolean {
