@@ -36,7 +36,7 @@ function testFiles(dir: string): string[] {
 
 /**
  * The test files this run selects (by its path patterns and ignore patterns) that use the control plane: those that
- * call startControlPlane, findControlPlane or ensureControlPlane.
+ * call startControlPlane, findControlPlane or ensureControlPlane, or start one through GitopsCluster.start.
  */
 export function controlPlaneTestFiles(globalConfig: GlobalConfigLike, projectConfig: ProjectConfigLike): string[] {
   const ignore = (projectConfig.testPathIgnorePatterns ?? []).map((pattern) => new RegExp(pattern));
@@ -45,7 +45,7 @@ export function controlPlaneTestFiles(globalConfig: GlobalConfigLike, projectCon
     (file) =>
       !ignore.some((pattern) => pattern.test(file)) &&
       (selected?.isMatch(file) ?? true) &&
-      /\b(startControlPlane|findControlPlane|ensureControlPlane)\b/.test(readFileSync(file, 'utf8')),
+      /\b(startControlPlane|findControlPlane|ensureControlPlane|GitopsCluster\.start)\b/.test(readFileSync(file, 'utf8')),
   );
 }
 
