@@ -16,7 +16,14 @@
  * claims stay Pending; no node is bound), the Secret a container's env reads, restarts and crash loops, logs and
  * exec (the steps that use `kubectl exec` or `kubectl logs` stay on the recording kubectl, test/fixtures/kubectl).
  */
-import type { ControlPlane } from './harness';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { resolveRestateBinaries } from '../../lib/verify/binaries';
+import { type ControlPlane, KUBELET_PORT } from './harness';
+import { type KubeletNodeConfig, logFile } from './kubelet-node';
+import { KUBELET_ADDRESS } from './pki';
 import type { Obj } from './target-cluster';
 
 export interface KubeletStandInOptions {
@@ -116,4 +123,131 @@ export async function kubeletPass(cp: ControlPlane, options: KubeletStandInOptio
       { check: false },
     );
   }
+}
+
+/** The stand-in kubelet's Node, registered and served (./kubelet-node.ts) inside the control plane's namespace. */
+export interface KubeletNode {
+  /** The Node object's name. */
+  readonly name: string;
+  /** What `kubectl logs` of that container returns from now on (`previous`: of the instance before the last restart). */
+  writeLog(namespace: string, pod: string, container: string, text: string, options?: { previous?: boolean }): void;
+  /** Binds a pod to this Node through the API (`pods/<name>/binding`), as the scheduler would. */
+  bind(namespace: string, pod: string): Promise<void>;
+  /** Ends the endpoint and the Lease renewal; the Node object stays. */
+  stop(): Promise<void>;
+}
+
+/** How often the Node's Lease is renewed: the node lifecycle controller's grace period is 50 s (kube-controller-manager). */
+const LEASE_RENEW_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function renewLease(cp: ControlPlane, name: string): Promise<void> {
+  const renewTime = new Date().toISOString().replace(/Z$/, '000Z');
+  const lease = {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace: 'kube-node-lease' },
+    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
+  };
+  await cp.kubectl(['apply', '--server-side', '--field-manager=kubelet', '-f', '-'], { input: JSON.stringify(lease) });
+}
+
+/**
+ * Registers Node `name` as a kubelet does (`pkg/kubelet/kubelet_node_status.go`: the address, the endpoint's port in
+ * `status.daemonEndpoints.kubeletEndpoint.Port`, the declared features, Ready; `pkg/kubelet/nodelease`: a Lease in
+ * kube-node-lease renewed while it runs, so the node lifecycle controller neither taints nor evicts) and starts its
+ * endpoint. The Node is unschedulable: the scheduler places nothing here (the pods' claims are never bound, no
+ * provisioner runs), the test binds the pods it wants served (`bind`, or `spec.nodeName`).
+ */
+export async function startKubeletNode(cp: ControlPlane, name = 'kubelet-1', timeoutMs = 30_000): Promise<KubeletNode> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'kubelet-'));
+  const binaries = resolveRestateBinaries();
+  const config: KubeletNodeConfig = {
+    port: KUBELET_PORT,
+    host: KUBELET_ADDRESS,
+    cert: cp.pki.kubeletServingCert,
+    key: cp.pki.kubeletServingKey,
+    ca: cp.pki.caCert,
+    stateDir,
+    path: [dirname(binaries.restatectl), dirname(binaries.server)],
+  };
+  const log = join(stateDir, 'kubelet-node.log');
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  const child = cp.start(process.execPath, ['--import', tsx, join(__dirname, 'kubelet-node.ts'), JSON.stringify(config)], log);
+  const fail = (why: string): never => {
+    child.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+    const said = existsSync(log) ? readFileSync(log, 'utf8').trim() : '';
+    throw new Error(`the stand-in kubelet's endpoint for Node ${name}: ${why}; its output: ${said || '(none)'}`);
+  };
+
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const resources = { cpu: '64', memory: '512Gi', pods: '110' };
+  await cp.kubectl(['create', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
+      spec: { unschedulable: true },
+    }),
+  });
+  const status = {
+    addresses: [{ type: 'InternalIP', address: KUBELET_ADDRESS }],
+    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+    // subresources.go: with this the API server hands a v5 WebSocket exec to the kubelet as it came
+    declaredFeatures: ['ExtendWebSocketsToKubelet'],
+    capacity: resources,
+    allocatable: resources,
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'stand-in kubelet',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      },
+    ],
+  };
+  await cp.kubectl(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+  await renewLease(cp, name);
+
+  // Ready when the API server itself reaches the endpoint (the node proxy takes the same address, port and client
+  // certificate as logs and exec).
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) fail(`it ended (${child.signalCode ?? `exit status ${child.exitCode}`})`);
+    const answer = await cp.kubectl(['get', '--raw', `/api/v1/nodes/${name}/proxy/healthz`], { check: false, timeoutMs: 10_000 });
+    if (answer.code === 0 && answer.stdout.trim() === 'ok') break;
+    seen = (answer.stderr || answer.stdout).trim();
+    if (Date.now() > deadline) fail(`the API server did not reach it within ${timeoutMs} ms (last answer: ${seen})`);
+    await sleep(200);
+  }
+
+  let renewal: Promise<void> = Promise.resolve();
+  // A failed renewal is retried by the next one.
+  const timer = setInterval(() => (renewal = renewLease(cp, name).catch(() => undefined)), LEASE_RENEW_MS);
+
+  return {
+    name,
+    writeLog(namespace, pod, container, text, options = {}) {
+      const file = logFile(stateDir, namespace, pod, container, options.previous ?? false);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    },
+    async bind(namespace, pod) {
+      const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod }, target: { kind: 'Node', name } };
+      await cp.kubectl(['create', '--raw', `/api/v1/namespaces/${namespace}/pods/${pod}/binding`, '-f', '-'], {
+        input: JSON.stringify(binding),
+      });
+    },
+    async stop() {
+      clearInterval(timer);
+      child.kill('SIGKILL');
+      await renewal;
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
 }
