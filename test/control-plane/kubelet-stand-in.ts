@@ -1,10 +1,13 @@
 /**
- * Stand-in for the kubelet: the pod status it would write, written through the API with no container behind it.
+ * Stand-in for the kubelet: the pod status it would write, written through the API with no container behind it; and,
+ * when a test starts it (`startKubeletNode`), a Node with the kubelet's node endpoint (./kubelet-node.ts) that serves
+ * `kubectl logs` and `kubectl exec` through the real API server.
  *
  * Derived from kubernetes v1.37.2 (the pin of ./go.mod): `pkg/kubelet/kubelet_pods.go` (generateAPIPodStatus,
  * getPhase: a pod whose containers all run is Running; a pod whose containers all exited 0 with restartPolicy
  * Never/OnFailure is Succeeded), `pkg/kubelet/status/generate.go` (the Initialized, ContainersReady and Ready
- * conditions) and `pkg/kubelet/status/status_manager.go` (the kubelet writes `pods/<name>/status`).
+ * conditions) and `pkg/kubelet/status/status_manager.go` (the kubelet writes `pods/<name>/status`);
+ * `pkg/kubelet/kubelet_node_status.go` and `pkg/kubelet/nodelease` for the Node.
  *
  * A pod being deleted is deleted for good once its grace period is asked for, as the kubelet does once the containers
  * stopped (status_manager.go, canBeDeleted then a delete with grace period 0). What it writes, per other pod: a Job's pod Succeeded (every container terminated, exit 0) when
@@ -12,14 +15,23 @@
  * so for that pod) and restartCount 0, or, when `crashLooping` says so, not ready, its container waiting in
  * CrashLoopBackOff after 3 restarts.
  *
- * Left unproven (nothing runs): images pulled, probes (Ready is written, not probed), volumes mounted (the pods'
- * claims stay Pending; no node is bound), the Secret a container's env reads, restarts and crash loops, logs and
- * exec (the steps that use `kubectl exec` or `kubectl logs` stay on the recording kubectl, test/fixtures/kubectl).
+ * What the node endpoint proves: the Node's address, port and declared features as the API server reads them, its
+ * kubelet client certificate, `kubectl logs` (with `--tail`, `--previous`) and `kubectl exec` over the v5 WebSocket
+ * the API server passes through (both streams, stdin, the exit status) — the deploy tasks' commands reach the real
+ * `restatectl` through the real kubectl and API server.
+ *
+ * Left unproven (nothing runs a pod): images pulled, probes (Ready is written, not probed), volumes mounted (the pods'
+ * claims stay Pending, so the Node is unschedulable and a test binds the pods it serves), the Secret a container's env
+ * reads, restarts and crash loops, what a container prints (its log is a file the test wrote), the container's
+ * filesystem, user and environment around an exec'd command, `--follow`, a TTY, attach, port-forward, SPDY, and the
+ * kubelet's authorization of its caller (any certificate of the cluster CA may call).
  */
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { IN_POD_ADDRESS } from '../../lib/deploy/provision';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
 import { type ControlPlane, KUBELET_PORT } from './harness';
 import { type KubeletNodeConfig, logFile } from './kubelet-node';
@@ -250,4 +262,37 @@ export async function startKubeletNode(cp: ControlPlane, name = 'kubelet-1', tim
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A real `restate-server` (npm's) behind a pod's container, for what `kubectl exec … restatectl` asks: one node named
+ * `nodeName`, provisioning itself (a single node's default), its fabric port at IN_POD_ADDRESS (the address the deploy
+ * tasks give restatectl in the pod), on the namespace's loopback. Resolves once restatectl lists the node; killed
+ * with the control plane at the latest; its folder is in the test run's temporary folder.
+ */
+export async function startRestateServer(cp: ControlPlane, nodeName: string, timeoutMs = 60_000): Promise<ChildProcess> {
+  const binaries = resolveRestateBinaries();
+  const dir = mkdtempSync(join(tmpdir(), 'restate-server-'));
+  const fabric = new URL(IN_POD_ADDRESS);
+  const env = [
+    `RESTATE_BIND_ADDRESS=${fabric.hostname}:${fabric.port}`,
+    `RESTATE_ADMIN__BIND_ADDRESS=${fabric.hostname}:9070`,
+    `RESTATE_INGRESS__BIND_ADDRESS=${fabric.hostname}:8080`,
+  ];
+  const log = join(dir, 'server.log');
+  const child = cp.start('env', [...env, binaries.server, '--base-dir', join(dir, 'data'), '--node-name', nodeName], log);
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`restate-server for ${nodeName} ended while starting; its log ends: ${readFileSync(log, 'utf8').slice(-2000)}`);
+    const answer = await cp.run(binaries.restatectl, ['status', '--address', IN_POD_ADDRESS], { check: false, timeoutMs: 10_000 });
+    if (answer.code === 0 && new RegExp(`^\\s*N1:\\d+\\s+${nodeName}\\s`, 'm').test(answer.stdout)) return child;
+    seen = `${answer.stdout}${answer.stderr}`.trim();
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`restatectl status did not list ${nodeName} within ${timeoutMs} ms; last answer: ${seen}`);
+    }
+    await sleep(250);
+  }
 }
