@@ -9,7 +9,8 @@
  * cluster's five restate-server nodes: that one call goes to the recording kubectl (test/fixtures/kubectl); every other
  * call, `kubectl logs` included, to the real server. `status` runs wholly on the real server: `restatectl status` is
  * exec'd through the API server into restate-0 on the stand-in kubelet's node endpoint (./kubelet-node.ts), where npm's
- * restatectl asks a real single-node restate-server; a crash-looping pod's previous log comes from the same endpoint.
+ * restatectl asks a real single-node restate-server; a crash-looping pod's previous log comes from the same endpoint,
+ * and so do the last log lines of a provisioning Job whose pod failed there.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -251,7 +252,7 @@ describe('deploy:preview, deploy:promote and status on a real API server', () =>
     }
   }, 120_000);
 
-  describe('prod/vultr: the provisioning Job (the partition-health gate, `kubectl exec`, stays on the recording kubectl)', () => {
+  describe('prod/vultr: the provisioning Job (the partition-health gate, `kubectl exec` of a five-node script, stays recorded)', () => {
     const SERVING = {
       commands: ['exec' as const],
       rules: ['*exec -i restate-0 -- sh -s -- * --wait-serving|0|provision: serving: every partition has a leader\\n|'],
@@ -330,6 +331,32 @@ describe('deploy:preview, deploy:promote and status on a real API server', () =>
         expect(run.stderr).toMatch(
           /last log lines of job\/restate-prod-provision:\n {4}\(no log output: restate-prod-provision-\w+ Pending; a Pending pod/,
         );
+      } finally {
+        standIns.kubelet = {};
+      }
+    }, 120_000);
+
+    test("a Job whose pod fails: promote's error ends with the pod's last log lines, as the kubelet serves them", async () => {
+      // GIVEN a kubelet whose Job pods run on its Node, print 30 lines and exit 1
+      const lines = Array.from({ length: 29 }, (_, i) => `provision: step ${i + 1}`);
+      const printed = `${[...lines, 'provision: restatectl provision failed: cluster already provisioned differently'].join('\n')}\n`;
+      const jobPod = (pod: Obj) => pod.metadata.ownerReferences?.some((o: Obj) => o.kind === 'Job');
+      standIns.kubelet = { failJobs: true, node: { kubelet, log: (pod) => (jobPod(pod) ? printed : undefined) } };
+      try {
+        // WHEN promoting with a 5 s bound per wait (the Job retries its pod after a 10 s back-off)
+        const run = await deployCli(cp, ['promote', ...PROD, '--timeout', '5'], { recorded: SERVING });
+
+        // THEN the Job wait fails, and its error quotes the last 20 lines the failed pod printed, through the real
+        // `kubectl logs job/… --tail=20`, the API server and the node endpoint
+        expect(run.code).toBe(1);
+        const quoted = run.stderr.slice(run.stderr.indexOf('last log lines of job/restate-prod-provision:'));
+        expect(quoted).toContain('\n    provision: step 11\n');
+        expect(quoted).toContain('provision: step 29\n    provision: restatectl provision failed: cluster already provisioned differently');
+        expect(quoted).not.toContain('    provision: step 10\n');
+        const pods: Obj[] = (
+          await get(['-n', 'restate-operator', 'get', 'pods', '-l', 'batch.kubernetes.io/job-name=restate-prod-provision'])
+        ).items;
+        expect(pods.map((pod) => [pod.spec.nodeName, pod.status.phase])).toContainEqual([kubelet.name, 'Failed']);
       } finally {
         standIns.kubelet = {};
       }

@@ -11,7 +11,7 @@
  *
  * A pod being deleted is deleted for good once its grace period is asked for, as the kubelet does once the containers
  * stopped (status_manager.go, canBeDeleted then a delete with grace period 0). What it writes, per other pod: a Job's pod Succeeded (every container terminated, exit 0) when
- * `completeJobs`, else left Pending; any other pod Running with every container running, ready (when `ready` says
+ * `completeJobs`, else left Pending, or Failed (exit 1) when `failJobs`; any other pod Running with every container running, ready (when `ready` says
  * so for that pod) and restartCount 0, or, when `crashLooping` says so, not ready, its container waiting in
  * CrashLoopBackOff after 3 restarts.
  *
@@ -41,6 +41,13 @@ import type { Obj } from './target-cluster';
 export interface KubeletStandInOptions {
   /** Whether a Job's pods succeed. @default true */
   completeJobs?: boolean;
+  /** A Job's pods fail instead (their container exited 1), before `completeJobs` is looked at. @default false */
+  failJobs?: boolean;
+  /**
+   * Pods the stand-in kubelet's Node runs: each unbound pod for which `log` gives a text is bound to `kubelet`'s Node,
+   * and that text is what its containers printed (`kubectl logs`). @default none
+   */
+  node?: { readonly kubelet: KubeletNode; readonly log: (pod: Obj) => string | undefined };
   /** Whether a pod turns Ready once Running. @default every pod */
   ready?: (pod: Obj) => boolean;
   /** Pods whose container keeps exiting: not Ready, waiting in CrashLoopBackOff, restartCount 3. @default none */
@@ -57,9 +64,11 @@ export function kubeletStatus(pod: Obj, options: KubeletStandInOptions, now: str
   const containers: Obj[] = pod.spec.containers;
   const condition = (type: string, status: boolean) => ({ type, status: status ? 'True' : 'False', lastTransitionTime: now });
   if (owner(pod) === 'Job') {
-    if (options.completeJobs === false) return undefined;
+    const failed = options.failJobs === true;
+    if (!failed && options.completeJobs === false) return undefined;
+    const exitCode = failed ? 1 : 0;
     return {
-      phase: 'Succeeded',
+      phase: failed ? 'Failed' : 'Succeeded',
       conditions: [
         condition('PodScheduled', true),
         condition('Initialized', true),
@@ -73,7 +82,7 @@ export function kubeletStatus(pod: Obj, options: KubeletStandInOptions, now: str
         ready: false,
         restartCount: 0,
         started: false,
-        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+        state: { terminated: { exitCode, reason: failed ? 'Error' : 'Completed', startedAt: now, finishedAt: now } },
       })),
       startTime: now,
     };
@@ -117,6 +126,12 @@ export async function kubeletPass(cp: ControlPlane, options: KubeletStandInOptio
       const { name, namespace } = pod.metadata;
       await cp.kubectl(['-n', namespace, 'delete', 'pod', name, '--grace-period=0', '--force', '--wait=false'], { check: false });
       continue;
+    }
+    const log = options.node && !pod.spec.nodeName ? options.node.log(pod) : undefined;
+    if (options.node && log !== undefined) {
+      const { name, namespace } = pod.metadata;
+      for (const container of pod.spec.containers as Obj[]) options.node.kubelet.writeLog(namespace, name, container.name, log);
+      await options.node.kubelet.bind(namespace, name);
     }
     const status = kubeletStatus(pod, options, now);
     if (!status) continue;
