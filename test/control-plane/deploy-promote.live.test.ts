@@ -5,11 +5,14 @@
  * controller (./operator-stand-in.ts) and the kubelet (./kubelet-stand-in.ts).
  *
  * dev/aws with object-store metadata (auto-provision = true) is promoted with no `kubectl exec` at all. prod/vultr (the
- * provisioning Job) ends with the partition-health gate, `kubectl exec` into restate-0, which needs a kubelet: that one
- * call goes to the recording kubectl (test/fixtures/kubectl); every other call, `kubectl logs` included, to the real server.
- * `status` reads the cluster from the server and runs `restatectl status` (exec) and a crash-looping pod's previous
- * log (logs of a container that ran) through the recording kubectl.
+ * provisioning Job) ends with the partition-health gate, `kubectl exec -i` of a script into restate-0 that needs the
+ * cluster's five restate-server nodes: that one call goes to the recording kubectl (test/fixtures/kubectl); every other
+ * call, `kubectl logs` included, to the real server. `status` runs wholly on the real server: `restatectl status` is
+ * exec'd through the API server into restate-0 on the stand-in kubelet's node endpoint (./kubelet-node.ts), where npm's
+ * restatectl asks a real single-node restate-server; a crash-looping pod's previous log comes from the same endpoint,
+ * and so do the last log lines of a provisioning Job whose pod failed there.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +23,16 @@ import { DeployValuesDir } from '../support/deploy-values';
 import { addContext, deployCli, StandIns } from './deploy-cli';
 import { type ControlPlane, startControlPlane } from './harness';
 import { type CrdObject, installCrds } from './install-crds';
+import { type KubeletNode, startKubeletNode, startRestateServer } from './kubelet-stand-in';
 import type { Obj } from './target-cluster';
+
+/** What restate-server 1.7 logs when its log-server marker is gone (lib/deploy's DATA_LOSS_LOG reads it). */
+const DATA_LOSS_LINE = 'Detected data loss for log-server of my node N2. The log-server marker is missing\n';
 
 describe('deploy:preview, deploy:promote and status on a real API server', () => {
   let cp: ControlPlane;
   let standIns: StandIns;
+  let kubelet: KubeletNode;
   const values = new DeployValuesDir().set('environments/dev.yaml', ['metadata', 'store'], 'object-store');
   const dist = mkdtempSync(join(tmpdir(), 'deploy-promote-dist-'));
   const DEV = ['--environment', 'dev', '--provider', 'aws', '--values-dir', values.path, '--dist', dist, '--context', 'restate-dev'];
@@ -44,10 +52,12 @@ describe('deploy:preview, deploy:promote and status on a real API server', () =>
     await addContext(cp, 'restate-dev');
     await addContext(cp, 'restate-prod');
     standIns = new StandIns(cp);
+    kubelet = await startKubeletNode(cp);
   }, 120_000);
 
   afterAll(async () => {
     await standIns?.stop();
+    await kubelet?.stop();
     await cp?.stop();
     values.remove();
     rmSync(dist, { recursive: true, force: true });
@@ -182,9 +192,10 @@ describe('deploy:preview, deploy:promote and status on a real API server', () =>
     }
   }, 120_000);
 
-  test('status reads conditions, pods and restarts from the server; restatectl status and the previous log (kubelet) stay recorded', async () => {
+  test("status reads everything from the server: restatectl status runs in restate-0 (a real restate-server), the previous log is the kubelet's", async () => {
     // GIVEN dev/aws promoted, and restate-1 crash-looping after it came back without its volume
     standIns.kubelet = { crashLooping: (pod) => pod.metadata.name === 'restate-1' };
+    let server: ChildProcess | undefined;
     try {
       // (written by the kubelet stand-in, counted by the StatefulSet controller, read by the operator stand-in)
       const settled = async () => {
@@ -200,22 +211,27 @@ describe('deploy:preview, deploy:promote and status on a real API server', () =>
         );
       };
       for (let i = 0; i < 120 && !(await settled()); i++) await new Promise((done) => setTimeout(done, 500));
-      const recorded = {
-        commands: ['exec' as const, 'logs' as const],
-        rules: [
-          '*exec restate-0 -- restatectl status *|0|Node Configuration (3 nodes)\\n|',
-          '*logs restate-1 --previous *|0|Detected data loss for log-server of my node N2. The log-server marker is missing\\n|',
-        ],
-      };
+      // restate-0 and restate-1 on the stand-in kubelet's Node (the scheduler places nothing there: their claims are
+      // never bound); behind restate-0's container a real restate-server (one node, provisioning itself), on the pod
+      // address restatectl is given (IN_POD_ADDRESS, loopback of the namespace); restate-1's previous instance wrote
+      // what a node that lost its volume writes.
+      for (const pod of ['restate-0', 'restate-1']) await kubelet.bind('restate-dev', pod);
+      const container = (await get(['-n', 'restate-dev', 'get', 'pod/restate-1'])).spec.containers[0].name as string;
+      kubelet.writeLog('restate-dev', 'restate-1', container, DATA_LOSS_LINE, { previous: true });
+      server = await startRestateServer(cp, 'restate-0');
 
-      // WHEN asking for the status
-      const run = await deployCli(
-        cp,
-        ['status', '--environment', 'dev', '--provider', 'aws', '--values-dir', values.path, '--context', 'restate-dev'],
-        {
-          recorded,
-        },
-      );
+      // WHEN asking for the status, every kubectl call to the real server
+      const run = await deployCli(cp, [
+        'status',
+        '--environment',
+        'dev',
+        '--provider',
+        'aws',
+        '--values-dir',
+        values.path,
+        '--context',
+        'restate-dev',
+      ]);
 
       // THEN the operator's False Ready, the pods as the server lists them, and the lost volume with its recovery
       expect(run.code).toBe(1);
@@ -223,16 +239,20 @@ describe('deploy:preview, deploy:promote and status on a real API server', () =>
       expect(run.stdout).toMatch(/restate-1\s+0\/1\s+CrashLoopBackOff\s+3/);
       expect(run.stdout).toMatch(/restate-0\s+1\/1\s+Running\s+0/);
       expect(run.stdout).toContain("object storage credentials: workload identity (the pods' service account), no Secret");
-      expect(run.stdout).toContain('Node Configuration (3 nodes)');
+      // AND restatectl 1.7.12's own table of the node it reached through exec, exit 0: provisioned
+      expect(run.stdout).toMatch(/== restatectl status \(restate-dev\/restate-0\)\n\s+Node Configuration \(v\d+\)\n/);
+      expect(run.stdout).toMatch(/^\s+N1:\d+\s+restate-0\s+/m);
+      expect(run.stdout).not.toContain('not provisioned, or restate-0 does not answer');
       expect(run.stdout).toContain('== restate-1 lost its volume');
       expect(run.stdout).toContain('mise run recover --environment dev --provider aws --node restate-1');
-      expect(run.recordedCalls.map((line) => line.split('\t').slice(4, 6).join(' '))).toEqual(['exec restate-0', 'logs restate-1']);
+      expect(run.recordedCalls).toEqual([]);
     } finally {
       standIns.kubelet = {};
+      server?.kill('SIGKILL');
     }
   }, 120_000);
 
-  describe('prod/vultr: the provisioning Job (the partition-health gate, `kubectl exec`, stays on the recording kubectl)', () => {
+  describe('prod/vultr: the provisioning Job (the partition-health gate, `kubectl exec` of a five-node script, stays recorded)', () => {
     const SERVING = {
       commands: ['exec' as const],
       rules: ['*exec -i restate-0 -- sh -s -- * --wait-serving|0|provision: serving: every partition has a leader\\n|'],
@@ -311,6 +331,32 @@ describe('deploy:preview, deploy:promote and status on a real API server', () =>
         expect(run.stderr).toMatch(
           /last log lines of job\/restate-prod-provision:\n {4}\(no log output: restate-prod-provision-\w+ Pending; a Pending pod/,
         );
+      } finally {
+        standIns.kubelet = {};
+      }
+    }, 120_000);
+
+    test("a Job whose pod fails: promote's error ends with the pod's last log lines, as the kubelet serves them", async () => {
+      // GIVEN a kubelet whose Job pods run on its Node, print 30 lines and exit 1
+      const lines = Array.from({ length: 29 }, (_, i) => `provision: step ${i + 1}`);
+      const printed = `${[...lines, 'provision: restatectl provision failed: cluster already provisioned differently'].join('\n')}\n`;
+      const jobPod = (pod: Obj) => pod.metadata.ownerReferences?.some((o: Obj) => o.kind === 'Job');
+      standIns.kubelet = { failJobs: true, node: { kubelet, log: (pod) => (jobPod(pod) ? printed : undefined) } };
+      try {
+        // WHEN promoting with a 5 s bound per wait (the Job retries its pod after a 10 s back-off)
+        const run = await deployCli(cp, ['promote', ...PROD, '--timeout', '5'], { recorded: SERVING });
+
+        // THEN the Job wait fails, and its error quotes the last 20 lines the failed pod printed, through the real
+        // `kubectl logs job/… --tail=20`, the API server and the node endpoint
+        expect(run.code).toBe(1);
+        const quoted = run.stderr.slice(run.stderr.indexOf('last log lines of job/restate-prod-provision:'));
+        expect(quoted).toContain('\n    provision: step 11\n');
+        expect(quoted).toContain('provision: step 29\n    provision: restatectl provision failed: cluster already provisioned differently');
+        expect(quoted).not.toContain('    provision: step 10\n');
+        const pods: Obj[] = (
+          await get(['-n', 'restate-operator', 'get', 'pods', '-l', 'batch.kubernetes.io/job-name=restate-prod-provision'])
+        ).items;
+        expect(pods.map((pod) => [pod.spec.nodeName, pod.status.phase])).toContainEqual([kubelet.name, 'Failed']);
       } finally {
         standIns.kubelet = {};
       }

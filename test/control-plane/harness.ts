@@ -2,7 +2,7 @@
  * A real Kubernetes control plane for a test file: etcd, kube-apiserver, kube-controller-manager and
  * kube-scheduler, built from test/control-plane/go.mod (./build.ts), running on loopback inside a network
  * namespace of their own (./network-namespace.ts). No kubelet: pods are scheduled (bound to a Node object the test
- * creates) but never run.
+ * creates) but never run; ./kubelet-stand-in.ts can add a Node whose endpoint serves `kubectl logs` and `exec`.
  *
  *   const cp = await startControlPlane();       // ready: /readyz ok, controllers and scheduler healthy
  *   await cp.kubectl(['create', 'namespace', 'a']);
@@ -25,6 +25,8 @@ import { type ClientName, makePki, type Pki, SERVICE_CIDR } from './pki';
 
 /** Ports inside the namespace: each control plane has its own, so the components' usual ports are always free. */
 export const PORTS = { etcdClient: 2379, etcdPeer: 2380, apiserver: 6443, controllerManager: 10257, scheduler: 10259 } as const;
+/** The stand-in kubelet's node endpoint (./kubelet-stand-in.ts), the kubelet's usual port; only when one is started. */
+export const KUBELET_PORT = 10250;
 const LOOPBACK = '127.0.0.1';
 export const SERVER = `https://${LOOPBACK}:${PORTS.apiserver}`;
 
@@ -59,6 +61,8 @@ export interface ControlPlane {
   readonly binaries: ControlPlaneBinaries;
   /** The admin kubeconfig (server https://127.0.0.1:6443, reachable only inside the namespace). */
   readonly kubeconfig: string;
+  /** The run's keys and certificates (./pki.ts). */
+  readonly pki: Pki;
   /** The PID of each running component. */
   readonly pids: ReadonlyMap<Component, number>;
   /** The namespace holder's PID (`nsenter --net=/proc/<pid>/ns/net` joins it). */
@@ -69,6 +73,11 @@ export interface ControlPlane {
   kubectl(args: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Runs any program inside the namespace, with KUBECONFIG set and the built kubectl first on PATH. */
   run(program: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Starts a long-running program inside the namespace (stdin closed, output to `log`); stop() kills it by PID
+   * before the components.
+   */
+  start(program: string, args: readonly string[], log: string): ChildProcess;
   /** Stops every process by PID (SIGTERM, then SIGKILL after 10 s) and removes the run's folder. */
   stop(): Promise<void>;
 }
@@ -119,7 +128,11 @@ function kubeconfig(pki: Pki, client: ClientName): string {
 }
 
 /** The command lines: every listener on 127.0.0.1 (none of the defaults, which bind all interfaces, is left). */
-function commandLines(dir: string, pki: Pki, kubeconfigs: Record<ClientName, string>): Record<Component, string[]> {
+function commandLines(
+  dir: string,
+  pki: Pki,
+  kubeconfigs: Record<'kube-controller-manager' | 'kube-scheduler', string>,
+): Record<Component, string[]> {
   const etcdClient = `http://${LOOPBACK}:${PORTS.etcdClient}`;
   const etcdPeer = `http://${LOOPBACK}:${PORTS.etcdPeer}`;
   const serving = [`--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`];
@@ -147,6 +160,11 @@ function commandLines(dir: string, pki: Pki, kubeconfigs: Record<ClientName, str
       `--cert-dir=${join(dir, 'apiserver')}`,
       ...serving,
       `--client-ca-file=${pki.caCert}`,
+      // Toward kubelets (`kubectl logs`, `exec`): the stand-in kubelet's endpoint checks this client certificate, and
+      // the server checks the endpoint's serving certificate against the cluster CA.
+      `--kubelet-client-certificate=${pki.clients['kube-apiserver-kubelet-client'].cert}`,
+      `--kubelet-client-key=${pki.clients['kube-apiserver-kubelet-client'].key}`,
+      `--kubelet-certificate-authority=${pki.caCert}`,
       '--authorization-mode=RBAC',
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--service-account-issuer=https://kubernetes.default.svc',
@@ -197,6 +215,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const exits = new Map<Component, Promise<void>>();
   let namespace: NetworkNamespace | undefined;
   let adminKubeconfig = '';
+  let pki: Pki | undefined;
   let lines: Record<Component, string[]>;
   let stopped = false;
 
@@ -242,9 +261,23 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   };
   const kubectl = (args: readonly string[], runOptions?: RunOptions) => run(binaries.paths.kubectl, args, runOptions);
 
+  const longRunning: ChildProcess[] = [];
+  const start = (program: string, args: readonly string[], log: string): ChildProcess => {
+    if (!namespace || stopped) throw new ControlPlaneError('the control plane is not running');
+    const [command, ...prefix] = namespace.enter;
+    const fd = openSync(log, 'a');
+    const child = spawn(command, [...prefix, program, ...args], { env: binEnv(), stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    running.add(child);
+    longRunning.push(child);
+    child.once('exit', () => running.delete(child));
+    return child;
+  };
+
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    for (const child of longRunning) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     // The controllers first, then the server, then its store: each sees the one it talks to go last.
     for (const name of ['kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'] as const) {
       const child = children.get(name);
@@ -267,7 +300,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   };
 
   try {
-    const pki = await makePki(join(dir, 'pki'));
+    pki = await makePki(join(dir, 'pki'));
     adminKubeconfig = kubeconfig(pki, 'admin');
     const kubeconfigs = {
       admin: adminKubeconfig,
@@ -334,11 +367,13 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   return {
     binaries,
     kubeconfig: adminKubeconfig,
+    pki: pki!,
     pids: new Map([...children].map(([name, child]) => [name, child.pid!])),
     namespacePid: namespace!.pid,
     startMs: Date.now() - started,
     kubectl,
     run,
+    start,
     stop,
   };
 }

@@ -1,27 +1,53 @@
 /**
- * Stand-in for the kubelet: the pod status it would write, written through the API with no container behind it.
+ * Stand-in for the kubelet: the pod status it would write, written through the API with no container behind it; and,
+ * when a test starts it (`startKubeletNode`), a Node with the kubelet's node endpoint (./kubelet-node.ts) that serves
+ * `kubectl logs` and `kubectl exec` through the real API server.
  *
  * Derived from kubernetes v1.37.2 (the pin of ./go.mod): `pkg/kubelet/kubelet_pods.go` (generateAPIPodStatus,
  * getPhase: a pod whose containers all run is Running; a pod whose containers all exited 0 with restartPolicy
  * Never/OnFailure is Succeeded), `pkg/kubelet/status/generate.go` (the Initialized, ContainersReady and Ready
- * conditions) and `pkg/kubelet/status/status_manager.go` (the kubelet writes `pods/<name>/status`).
+ * conditions) and `pkg/kubelet/status/status_manager.go` (the kubelet writes `pods/<name>/status`);
+ * `pkg/kubelet/kubelet_node_status.go` and `pkg/kubelet/nodelease` for the Node.
  *
  * A pod being deleted is deleted for good once its grace period is asked for, as the kubelet does once the containers
  * stopped (status_manager.go, canBeDeleted then a delete with grace period 0). What it writes, per other pod: a Job's pod Succeeded (every container terminated, exit 0) when
- * `completeJobs`, else left Pending; any other pod Running with every container running, ready (when `ready` says
+ * `completeJobs`, else left Pending, or Failed (exit 1) when `failJobs`; any other pod Running with every container running, ready (when `ready` says
  * so for that pod) and restartCount 0, or, when `crashLooping` says so, not ready, its container waiting in
  * CrashLoopBackOff after 3 restarts.
  *
- * Left unproven (nothing runs): images pulled, probes (Ready is written, not probed), volumes mounted (the pods'
- * claims stay Pending; no node is bound), the Secret a container's env reads, restarts and crash loops, logs and
- * exec (the steps that use `kubectl exec` or `kubectl logs` stay on the recording kubectl, test/fixtures/kubectl).
+ * What the node endpoint proves: the Node's address, port and declared features as the API server reads them, its
+ * kubelet client certificate, `kubectl logs` (with `--tail`, `--previous`) and `kubectl exec` over the v5 WebSocket
+ * the API server passes through (both streams, stdin, the exit status) — the deploy tasks' commands reach the real
+ * `restatectl` through the real kubectl and API server.
+ *
+ * Left unproven (nothing runs a pod): images pulled, probes (Ready is written, not probed), volumes mounted (the pods'
+ * claims stay Pending, so the Node is unschedulable and a test binds the pods it serves), the Secret a container's env
+ * reads, restarts and crash loops, what a container prints (its log is a file the test wrote), the container's
+ * filesystem, user and environment around an exec'd command, `--follow`, a TTY, attach, port-forward, SPDY, and the
+ * kubelet's authorization of its caller (any certificate of the cluster CA may call).
  */
-import type { ControlPlane } from './harness';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { IN_POD_ADDRESS } from '../../lib/deploy/provision';
+import { resolveRestateBinaries } from '../../lib/verify/binaries';
+import { type ControlPlane, KUBELET_PORT } from './harness';
+import { type KubeletNodeConfig, logFile } from './kubelet-node';
+import { KUBELET_ADDRESS } from './pki';
 import type { Obj } from './target-cluster';
 
 export interface KubeletStandInOptions {
   /** Whether a Job's pods succeed. @default true */
   completeJobs?: boolean;
+  /** A Job's pods fail instead (their container exited 1), before `completeJobs` is looked at. @default false */
+  failJobs?: boolean;
+  /**
+   * Pods the stand-in kubelet's Node runs: each unbound pod for which `log` gives a text is bound to `kubelet`'s Node,
+   * and that text is what its containers printed (`kubectl logs`). @default none
+   */
+  node?: { readonly kubelet: KubeletNode; readonly log: (pod: Obj) => string | undefined };
   /** Whether a pod turns Ready once Running. @default every pod */
   ready?: (pod: Obj) => boolean;
   /** Pods whose container keeps exiting: not Ready, waiting in CrashLoopBackOff, restartCount 3. @default none */
@@ -38,9 +64,11 @@ export function kubeletStatus(pod: Obj, options: KubeletStandInOptions, now: str
   const containers: Obj[] = pod.spec.containers;
   const condition = (type: string, status: boolean) => ({ type, status: status ? 'True' : 'False', lastTransitionTime: now });
   if (owner(pod) === 'Job') {
-    if (options.completeJobs === false) return undefined;
+    const failed = options.failJobs === true;
+    if (!failed && options.completeJobs === false) return undefined;
+    const exitCode = failed ? 1 : 0;
     return {
-      phase: 'Succeeded',
+      phase: failed ? 'Failed' : 'Succeeded',
       conditions: [
         condition('PodScheduled', true),
         condition('Initialized', true),
@@ -54,7 +82,7 @@ export function kubeletStatus(pod: Obj, options: KubeletStandInOptions, now: str
         ready: false,
         restartCount: 0,
         started: false,
-        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+        state: { terminated: { exitCode, reason: failed ? 'Error' : 'Completed', startedAt: now, finishedAt: now } },
       })),
       startTime: now,
     };
@@ -99,6 +127,12 @@ export async function kubeletPass(cp: ControlPlane, options: KubeletStandInOptio
       await cp.kubectl(['-n', namespace, 'delete', 'pod', name, '--grace-period=0', '--force', '--wait=false'], { check: false });
       continue;
     }
+    const log = options.node && !pod.spec.nodeName ? options.node.log(pod) : undefined;
+    if (options.node && log !== undefined) {
+      const { name, namespace } = pod.metadata;
+      for (const container of pod.spec.containers as Obj[]) options.node.kubelet.writeLog(namespace, name, container.name, log);
+      await options.node.kubelet.bind(namespace, name);
+    }
     const status = kubeletStatus(pod, options, now);
     if (!status) continue;
     await cp.kubectl(
@@ -115,5 +149,165 @@ export async function kubeletPass(cp: ControlPlane, options: KubeletStandInOptio
       ],
       { check: false },
     );
+  }
+}
+
+/** The stand-in kubelet's Node, registered and served (./kubelet-node.ts) inside the control plane's namespace. */
+export interface KubeletNode {
+  /** The Node object's name. */
+  readonly name: string;
+  /** What `kubectl logs` of that container returns from now on (`previous`: of the instance before the last restart). */
+  writeLog(namespace: string, pod: string, container: string, text: string, options?: { previous?: boolean }): void;
+  /** Binds a pod to this Node through the API (`pods/<name>/binding`), as the scheduler would. */
+  bind(namespace: string, pod: string): Promise<void>;
+  /** Ends the endpoint and the Lease renewal; the Node object stays. */
+  stop(): Promise<void>;
+}
+
+/** How often the Node's Lease is renewed: the node lifecycle controller's grace period is 50 s (kube-controller-manager). */
+const LEASE_RENEW_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function renewLease(cp: ControlPlane, name: string): Promise<void> {
+  const renewTime = new Date().toISOString().replace(/Z$/, '000Z');
+  const lease = {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace: 'kube-node-lease' },
+    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
+  };
+  await cp.kubectl(['apply', '--server-side', '--field-manager=kubelet', '-f', '-'], { input: JSON.stringify(lease) });
+}
+
+/**
+ * Registers Node `name` as a kubelet does (`pkg/kubelet/kubelet_node_status.go`: the address, the endpoint's port in
+ * `status.daemonEndpoints.kubeletEndpoint.Port`, the declared features, Ready; `pkg/kubelet/nodelease`: a Lease in
+ * kube-node-lease renewed while it runs, so the node lifecycle controller neither taints nor evicts) and starts its
+ * endpoint. The Node is unschedulable: the scheduler places nothing here (the pods' claims are never bound, no
+ * provisioner runs), the test binds the pods it wants served (`bind`, or `spec.nodeName`).
+ */
+export async function startKubeletNode(cp: ControlPlane, name = 'kubelet-1', timeoutMs = 30_000): Promise<KubeletNode> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'kubelet-'));
+  const binaries = resolveRestateBinaries();
+  const config: KubeletNodeConfig = {
+    port: KUBELET_PORT,
+    host: KUBELET_ADDRESS,
+    cert: cp.pki.kubeletServingCert,
+    key: cp.pki.kubeletServingKey,
+    ca: cp.pki.caCert,
+    stateDir,
+    path: [dirname(binaries.restatectl), dirname(binaries.server)],
+  };
+  const log = join(stateDir, 'kubelet-node.log');
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  const child = cp.start(process.execPath, ['--import', tsx, join(__dirname, 'kubelet-node.ts'), JSON.stringify(config)], log);
+  const fail = (why: string): never => {
+    child.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+    const said = existsSync(log) ? readFileSync(log, 'utf8').trim() : '';
+    throw new Error(`the stand-in kubelet's endpoint for Node ${name}: ${why}; its output: ${said || '(none)'}`);
+  };
+
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const resources = { cpu: '64', memory: '512Gi', pods: '110' };
+  await cp.kubectl(['create', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
+      spec: { unschedulable: true },
+    }),
+  });
+  const status = {
+    addresses: [{ type: 'InternalIP', address: KUBELET_ADDRESS }],
+    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+    // subresources.go: with this the API server hands a v5 WebSocket exec to the kubelet as it came
+    declaredFeatures: ['ExtendWebSocketsToKubelet'],
+    capacity: resources,
+    allocatable: resources,
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'stand-in kubelet',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      },
+    ],
+  };
+  await cp.kubectl(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+  await renewLease(cp, name);
+
+  // Ready when the API server itself reaches the endpoint (the node proxy takes the same address, port and client
+  // certificate as logs and exec).
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) fail(`it ended (${child.signalCode ?? `exit status ${child.exitCode}`})`);
+    const answer = await cp.kubectl(['get', '--raw', `/api/v1/nodes/${name}/proxy/healthz`], { check: false, timeoutMs: 10_000 });
+    if (answer.code === 0 && answer.stdout.trim() === 'ok') break;
+    seen = (answer.stderr || answer.stdout).trim();
+    if (Date.now() > deadline) fail(`the API server did not reach it within ${timeoutMs} ms (last answer: ${seen})`);
+    await sleep(200);
+  }
+
+  let renewal: Promise<void> = Promise.resolve();
+  // A failed renewal is retried by the next one.
+  const timer = setInterval(() => (renewal = renewLease(cp, name).catch(() => undefined)), LEASE_RENEW_MS);
+
+  return {
+    name,
+    writeLog(namespace, pod, container, text, options = {}) {
+      const file = logFile(stateDir, namespace, pod, container, options.previous ?? false);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    },
+    async bind(namespace, pod) {
+      const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod }, target: { kind: 'Node', name } };
+      await cp.kubectl(['create', '--raw', `/api/v1/namespaces/${namespace}/pods/${pod}/binding`, '-f', '-'], {
+        input: JSON.stringify(binding),
+      });
+    },
+    async stop() {
+      clearInterval(timer);
+      child.kill('SIGKILL');
+      await renewal;
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A real `restate-server` (npm's) behind a pod's container, for what `kubectl exec … restatectl` asks: one node named
+ * `nodeName`, provisioning itself (a single node's default), its fabric port at IN_POD_ADDRESS (the address the deploy
+ * tasks give restatectl in the pod), on the namespace's loopback. Resolves once restatectl lists the node; killed
+ * with the control plane at the latest; its folder is in the test run's temporary folder.
+ */
+export async function startRestateServer(cp: ControlPlane, nodeName: string, timeoutMs = 60_000): Promise<ChildProcess> {
+  const binaries = resolveRestateBinaries();
+  const dir = mkdtempSync(join(tmpdir(), 'restate-server-'));
+  const fabric = new URL(IN_POD_ADDRESS);
+  const env = [
+    `RESTATE_BIND_ADDRESS=${fabric.hostname}:${fabric.port}`,
+    `RESTATE_ADMIN__BIND_ADDRESS=${fabric.hostname}:9070`,
+    `RESTATE_INGRESS__BIND_ADDRESS=${fabric.hostname}:8080`,
+  ];
+  const log = join(dir, 'server.log');
+  const child = cp.start('env', [...env, binaries.server, '--base-dir', join(dir, 'data'), '--node-name', nodeName], log);
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`restate-server for ${nodeName} ended while starting; its log ends: ${readFileSync(log, 'utf8').slice(-2000)}`);
+    const answer = await cp.run(binaries.restatectl, ['status', '--address', IN_POD_ADDRESS], { check: false, timeoutMs: 10_000 });
+    if (answer.code === 0 && new RegExp(`^\\s*N1:\\d+\\s+${nodeName}\\s`, 'm').test(answer.stdout)) return child;
+    seen = `${answer.stdout}${answer.stderr}`.trim();
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`restatectl status did not list ${nodeName} within ${timeoutMs} ms; last answer: ${seen}`);
+    }
+    await sleep(250);
   }
 }

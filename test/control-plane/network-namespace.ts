@@ -1,6 +1,8 @@
 /**
  * A private network namespace for one test control plane: it has only a loopback interface, so nothing started in
- * it can reach or be reached from any network, and each control plane can use the components' usual ports.
+ * it can reach or be reached from any network, and each control plane can use the components' usual ports. That
+ * interface also carries the stand-in kubelet's private node address (KUBELET_ADDRESS), which therefore exists only
+ * here (no dummy interface: this machine's kernel has no `dummy` module).
  *
  * A holder process (`sleep`) keeps the namespace alive; everything else joins it with `nsenter`. Every process
  * here is started through `setpriv --pdeathsig KILL`, so the kernel kills it when the process that started it dies
@@ -8,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ControlPlaneError } from './errors';
+import { KUBELET_ADDRESS } from './pki';
 
 const isRoot = typeof process.geteuid === 'function' && process.geteuid() === 0;
 
@@ -29,7 +32,7 @@ export interface NetworkNamespace {
  */
 export function openNetworkNamespace(timeoutMs = 10_000): Promise<NetworkNamespace> {
   const unshare = ['unshare', ...(isRoot ? [] : ['--user', '--map-root-user']), '--net', '--'];
-  const script = 'ip link set lo up && ip -o link show && echo ready && exec sleep infinity';
+  const script = `ip link set lo up && ip addr add ${KUBELET_ADDRESS}/32 dev lo && ip -o link show && echo ready && exec sleep infinity`;
   const holder: ChildProcess = spawn(unshare[0], [...unshare.slice(1), ...DIE_WITH_PARENT, 'sh', '-c', script], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -18,6 +18,9 @@ export interface Pki {
   /** For kube-apiserver, kube-controller-manager and kube-scheduler: 127.0.0.1, localhost and the in-cluster names. */
   readonly servingCert: string;
   readonly servingKey: string;
+  /** For the stand-in kubelet's node endpoint: KUBELET_ADDRESS. */
+  readonly kubeletServingCert: string;
+  readonly kubeletServingKey: string;
   /** Service-account token signing key (private) and its public half, for the API server to verify tokens. */
   readonly serviceAccountKey: string;
   readonly serviceAccountPublicKey: string;
@@ -29,8 +32,17 @@ const CLIENTS = {
   admin: { user: 'restate-stack-admin', groups: ['system:masters'] },
   'kube-controller-manager': { user: 'system:kube-controller-manager', groups: [] },
   'kube-scheduler': { user: 'system:kube-scheduler', groups: [] },
+  // The API server toward kubelets (`--kubelet-client-certificate`), named as kubeadm names it.
+  'kube-apiserver-kubelet-client': { user: 'kube-apiserver-kubelet-client', groups: [] },
 } as const;
 export type ClientName = keyof typeof CLIENTS;
+
+/**
+ * The stand-in kubelet's node address: private, on the loopback interface of the control plane's network namespace
+ * (./network-namespace.ts), so it exists nowhere else. Not 127.0.0.1: the API server's node proxy refuses any address
+ * that is not global unicast (kubernetes v1.37.2 `pkg/registry/core/node/strategy.go` isProxyableHostname).
+ */
+export const KUBELET_ADDRESS = '10.254.0.1';
 
 /** The Service network of the test cluster; its first address is the `kubernetes` Service, in the serving certificate. */
 export const SERVICE_CIDR = '10.0.0.0/24';
@@ -133,9 +145,11 @@ export async function makePki(dir: string): Promise<Pki> {
   ];
 
   const servingKey = newKey(join(dir, 'serving.key'));
+  const kubeletServingKey = newKey(join(dir, 'kubelet-serving.key'));
   const clientKeys = Object.keys(CLIENTS).map((name) => newKey(join(dir, `${name}.key`)));
-  const [servingCert, ...clientCerts] = await Promise.all([
+  const [servingCert, kubeletServingCert, ...clientCerts] = await Promise.all([
     sign(dir, 'serving', servingKey, '/CN=kube-apiserver', leaf('serverAuth', SERVING_NAMES), ca),
+    sign(dir, 'kubelet-serving', kubeletServingKey, '/CN=kubelet', leaf('serverAuth', [`IP:${KUBELET_ADDRESS}`]), ca),
     ...Object.entries(CLIENTS).map(([name, who], i) =>
       sign(dir, name, clientKeys[i], subject(who.user, who.groups), leaf('clientAuth'), ca),
     ),
@@ -149,5 +163,16 @@ export async function makePki(dir: string): Promise<Pki> {
   const serviceAccountPublicKey = join(dir, 'service-account.pub');
   writeFileSync(serviceAccountKey, serviceAccount.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(serviceAccountPublicKey, serviceAccount.publicKey.export({ type: 'spki', format: 'pem' }));
-  return { dir, caCert, caKey, servingCert, servingKey, serviceAccountKey, serviceAccountPublicKey, clients };
+  return {
+    dir,
+    caCert,
+    caKey,
+    servingCert,
+    servingKey,
+    kubeletServingCert,
+    kubeletServingKey,
+    serviceAccountKey,
+    serviceAccountPublicKey,
+    clients,
+  };
 }
