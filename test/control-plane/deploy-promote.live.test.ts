@@ -1,8 +1,8 @@
 /**
  * `deploy:preview` and `deploy:promote` against a real API server and its controllers, through the real kubectl
  * (./deploy-cli.ts). What does not run here is played through the API by named stand-ins, looping while the command
- * runs: Argo CD syncing the operator Application (./argocd-operator-stand-in.ts), the operator's RestateCluster
- * controller (./operator-stand-in.ts) and the kubelet (./kubelet-stand-in.ts).
+ * runs: Argo CD syncing the operator Application (./argocd-operator-stand-in.ts) and the kubelet
+ * (./kubelet-stand-in.ts); the operator's RestateCluster controller is the operator's part (lib/operator-part/).
  *
  * dev/aws with object-store metadata (auto-provision = true) is promoted with no `kubectl exec` at all. prod/vultr (the
  * provisioning Job) ends with the partition-health gate, `kubectl exec` into restate-0, which needs a kubelet: that one
