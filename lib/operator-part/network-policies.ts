@@ -227,3 +227,28 @@ export function networkPolicyManifests(cluster: RestateClusterObject, version: O
     }),
   }));
 }
+
+/**
+ * The policies a reconcile deletes (404 ignored): all of them when `disableNetworkPolicies` (:274-285;
+ * :295-307 @2.8.1), else the AWS pod identity one when the CR has no role (:291-295), and at 2.8.1 the DNS policy's
+ * old name (:311-312 @2.8.1), so that a cluster moved from 1.7.4 keeps one DNS policy.
+ */
+export function deletedPolicyNames(security: ClusterSecurity | undefined, version: OperatorVersion): string[] {
+  const v2 = version === '2.8.1';
+  if (security?.disableNetworkPolicies === true)
+    return [
+      'deny-all',
+      ...(v2 ? ['allow-egress-to-dns'] : []),
+      'allow-egress-to-kube-dns',
+      'allow-restate-egress-to-public-internet',
+      'allow-restate-egress-to-aws-pod-identity',
+      'allow-restate-egress',
+      'allow-ingress-access',
+      'allow-admin-access',
+      'allow-metrics-access',
+    ];
+  return [
+    ...(v2 ? ['allow-egress-to-kube-dns'] : []),
+    ...(security?.awsPodIdentityAssociationRoleArn === undefined ? ['allow-restate-egress-to-aws-pod-identity'] : []),
+  ];
+}

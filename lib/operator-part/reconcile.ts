@@ -11,6 +11,7 @@
 import type { OperatorVersion } from '../values';
 import type { Manifest, RestateClusterObject } from './manifest';
 import { ownerReference } from './metadata';
+import { deletedPolicyNames } from './network-policies';
 import { operatorObjectsInApplyOrder } from './objects';
 import {
   clusterStatus,
@@ -142,6 +143,15 @@ async function applyObjects(kubectl: Kubectl, objects: readonly Manifest[]): Pro
   return { applied: out.kind === 'List' ? out.items : [out] };
 }
 
+/** Deletes the NetworkPolicies the reconcile removes (network-policies.ts `deletedPolicyNames`); the error text if refused. */
+async function deletePolicies(kubectl: Kubectl, cluster: RestateClusterObject, version: OperatorVersion): Promise<string | undefined> {
+  const names = deletedPolicyNames(cluster.spec.security, version);
+  if (names.length === 0) return undefined;
+  const ns = cluster.metadata.name;
+  const run = await kubectl(['-n', ns, 'delete', 'networkpolicy', ...names, '--ignore-not-found', '--wait=false'], { check: false });
+  return run.code === 0 ? undefined : run.stderr.trim();
+}
+
 async function podPhase(kubectl: Kubectl, namespace: string, pod: string): Promise<string | undefined> {
   const run = await kubectl(['-n', namespace, 'get', 'pod', pod, '-o', 'json'], { check: false });
   return run.code === 0 ? json(run.stdout).status?.phase : undefined;
@@ -168,9 +178,10 @@ export async function reconcileCluster(
     const objects = operatorObjectsInApplyOrder(cluster, version).filter((o) => ownership !== 'foreign' || o.kind !== 'Namespace');
     const result = await applyObjects(kubectl, objects);
     applied = result.applied;
+    const deleted = result.error === undefined ? await deletePolicies(kubectl, cluster, version) : undefined;
     const sts = applied.find((o) => o.kind === 'StatefulSet');
-    if (result.error !== undefined || !sts) {
-      outcome = { kind: 'error', message: result.error || 'the StatefulSet apply returned nothing' };
+    if (result.error !== undefined || deleted !== undefined || !sts) {
+      outcome = { kind: 'error', message: result.error ?? deleted ?? 'the StatefulSet apply returned nothing' };
     } else {
       outcome = statefulSetOutcome(sts.status, cluster.spec.compute?.replicas ?? 1);
       const provisioning = version === '2.8.1' && cluster.spec.cluster?.autoProvision === true && cluster.status?.provisioned !== true;

@@ -17,6 +17,7 @@ import { CLUSTER_FINALIZER, type Kubectl, OPERATOR_MANAGER, reconcileCluster, re
 import { NAME_CONFLICT } from '../../lib/operator-part/status';
 import type { OperatorVersion } from '../../lib/values';
 import { shippedClusters } from '../support/shipped-clusters';
+import { lostFields } from './fields';
 import { type ControlPlane, startControlPlane } from './harness';
 import { type CrdObject, installCrds } from './install-crds';
 import { kubeletPass } from './kubelet-stand-in';
@@ -114,6 +115,16 @@ describe("the operator's part on a real API server", () => {
           expect.objectContaining({ kind: 'RestateCluster', name, uid: cluster.metadata.uid, controller: true }),
         ]);
       }
+      // AND holds every field as written: only the claim template's size comes back in the server's canonical unit
+      const lost = expected.flatMap((o) =>
+        lostFields(o, live.find((l) => l.kind === o.kind && l.metadata.name === o.metadata.name) ?? null).map(
+          (f) => `${o.kind}/${o.metadata.name}: ${f}`,
+        ),
+      );
+      const size = 'StatefulSet/restate: spec.volumeClaimTemplates[0].spec.resources.requests.storage';
+      expect(lost.filter((f) => !f.startsWith(size))).toEqual([]);
+      const liveSts = live.find((l) => l.kind === 'StatefulSet')!;
+      expect(bytes(liveSts.spec.volumeClaimTemplates[0].spec.resources.requests.storage)).toBe(cluster.spec.storage.storageRequestBytes);
       // AND the cluster carries the operator's finalizer, and its status is the fresh StatefulSet's (0 replicas yet), or
       // at 2.8.1 with autoProvision the wait for restate-0 to run, which comes first (compute.rs:970-1008 @2.8.1)
       const autoProvision = version === '2.8.1' && cluster.spec.cluster?.autoProvision === true;

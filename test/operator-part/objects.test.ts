@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Manifest, RestateClusterObject } from '../../lib/operator-part/manifest';
+import { deletedPolicyNames } from '../../lib/operator-part/network-policies';
 import { operatorObjects } from '../../lib/operator-part/objects';
 import { configMapName } from '../../lib/operator-part/services';
 import { provisioningBlock, readyCondition, statefulSetOutcome } from '../../lib/operator-part/status';
@@ -149,6 +150,9 @@ describe('operatorObjects: what the operator writes for a RestateCluster', () =>
     };
     expect(metricsPeers(next)).toContainEqual(operatorPeer);
     expect(metricsPeers(old)).not.toContainEqual(operatorPeer);
+    // AND 2.8.1 deletes the DNS policy's 1.7.4 name, so a cluster moved from 1.7.4 keeps one (:311-312 @2.8.1)
+    expect(deletedPolicyNames(cluster.spec.security, '2.8.1')).toContain('allow-egress-to-kube-dns');
+    expect(deletedPolicyNames(cluster.spec.security, '1.7.4')).not.toContain('allow-egress-to-kube-dns');
     // AND success reads "Provisioned" at 1.7.4 and "Reconciled" at 2.8.1 (controller.rs:216-225; :258-267 @2.8.1)
     expect(readyCondition({ kind: 'ok' }, '1.7.4')).toEqual({
       status: 'True',
