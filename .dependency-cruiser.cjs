@@ -60,6 +60,21 @@ module.exports = {
       to: { path: '^lib/(synth|deploy|verify|review|cli)/' },
     },
     {
+      name: 'operator-part-below-verify',
+      severity: 'error',
+      comment:
+        'operator-part/ (what the operator writes) imports values/, target-folder/ and errors/ only; of the commands only verify/ imports it.',
+      from: { path: '^lib/operator-part/' },
+      to: { path: '^lib/', pathNot: ['^lib/operator-part/', '^lib/values/', '^lib/target-folder/', '^lib/errors/'] },
+    },
+    {
+      name: 'operator-part-for-verify-only',
+      severity: 'error',
+      comment: 'Of the folders under lib/, only verify/ imports operator-part/.',
+      from: { path: '^lib/(synth|deploy|review|stack|target-folder|values|cli|errors)/' },
+      to: { path: '^lib/operator-part/' },
+    },
+    {
       name: 'target-below-stack',
       severity: 'error',
       comment: 'target-folder/ (what a target folder is) stays free of the constructs and of cdk8s.',

@@ -1,18 +1,22 @@
 import { httpCall } from './http-call';
 import { nftApply } from './nft';
 import { ADMIN_PORT, FABRIC_PORT, INGRESS_PORT } from '../target-folder/operator-names';
-import { OPERATOR_FEATURES, type OperatorVersion } from '../values';
+import { readinessProbe } from '../operator-part/stateful-set';
+import type { OperatorVersion } from '../values';
 
 /** The ClusterIP of Service `restate` in the model (kube-proxy's virtual IP; nothing listens on it). */
 export const RESTATE_SERVICE_IP = '127.0.100.1';
 
+const PROBE_1_7_4 = readinessProbe('1.7.4');
+
 /**
- * The readiness probe as operator 1.7.4 sets it (`compute.rs:375-382` at v1.7.4): HTTP GET `/health` on 9070,
- * no initial delay, everything else Kubernetes' defaults (period 10 s, timeout 1 s, success 1, failure 3).
+ * The readiness probe as operator 1.7.4 sets it (lib/operator-part/stateful-set.ts, `compute.rs:375-382` at v1.7.4):
+ * HTTP GET `/health` on 9070, no initial delay, everything else Kubernetes' defaults (period 10 s, timeout 1 s,
+ * success 1, failure 3).
  */
 export const READINESS = {
-  path: '/health',
-  port: ADMIN_PORT,
+  path: PROBE_1_7_4.httpGet.path as string,
+  port: PROBE_1_7_4.httpGet.port as number,
   initialDelayMs: 0,
   periodMs: 10_000,
   timeoutMs: 1000,
@@ -22,9 +26,9 @@ export const READINESS = {
 
 export type Readiness = { readonly [K in keyof typeof READINESS]: (typeof READINESS)[K] extends string ? string : number };
 
-/** The probe of operator `version`: 2.8.1 waits 30 s before the first probe (`compute.rs:577-584` at v2.8.1). */
+/** The probe of operator `version`, as the operator's part writes it: 2.8.1 waits 30 s before the first probe. */
 export function readinessOf(version: OperatorVersion): Readiness {
-  return { ...READINESS, initialDelayMs: OPERATOR_FEATURES[version].readinessDelaySeconds * 1000 };
+  return { ...READINESS, initialDelayMs: (readinessProbe(version).initialDelaySeconds ?? 0) * 1000 };
 }
 
 export interface Endpoint {

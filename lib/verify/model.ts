@@ -1,7 +1,13 @@
 import type { ClusterUnderTest } from './cluster-spec';
 import { nodeIp } from './hosts';
 import { KUBE_DNS_IP } from './kube-dns';
-import { type ClusterSecurity, type NetworkPolicy, OPERATOR_1_7_4, operatorNetworkPolicies, type PolicyPeer } from './network-policies';
+import {
+  type ClusterSecurity,
+  type NetworkPolicy,
+  OPERATOR_1_7_4,
+  operatorNetworkPolicies,
+  type PolicyPeer,
+} from '../operator-part/network-policies';
 import { ADMIN_PORT, clusterPodLabels, FABRIC_PORT, INGRESS_PORT, podName } from '../target-folder/operator-names';
 import type { EnforcedPod } from './policy-nft';
 import { POD_UID_BASE } from './pods';

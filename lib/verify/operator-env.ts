@@ -1,17 +1,13 @@
-import type { ClusterEnvVar, ClusterUnderTest } from './cluster-spec';
-import { advertisedAddress, podName } from '../target-folder/operator-names';
+import type { ClusterUnderTest } from './cluster-spec';
+import { type EnvVar, type MountPaths, OPERATOR_MOUNTS, operatorEnv } from '../operator-part/env';
+import { podName } from '../target-folder/operator-names';
 import { LOCATION_ENV, locationRegion } from '../target-folder/restate-cluster';
 import { ZONE_LABEL } from '../values';
 
 /** Where a pod keeps its data and its config, in the container (the operator's mounts). */
-export interface PodPaths {
-  /** RESTATE_BASE_DIR: the volume `/restate-data` in a pod. */
-  readonly baseDir: string;
-  /** RESTATE_CONFIG: `/config/config.toml` in a pod. */
-  readonly configFile: string;
-}
+export type PodPaths = MountPaths;
 
-export const POD_PATHS: PodPaths = { baseDir: '/restate-data', configFile: '/config/config.toml' };
+export const POD_PATHS: PodPaths = OPERATOR_MOUNTS;
 
 /** An env variable of the pod whose value verify cannot know (a Secret, a ConfigMap, a resource field). */
 export interface UnresolvedEnv {
@@ -51,7 +47,7 @@ export function modelPodZone(cluster: Pick<ClusterUnderTest, 'env'>, ordinal: nu
 const ZONE_FIELD = `metadata.labels['${ZONE_LABEL}']`;
 const REGION_FIELD = "metadata.labels['topology.kubernetes.io/region']";
 
-function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string, zone: string | undefined): string | undefined {
+function fieldRefValue(entry: EnvVar, pod: string, namespace: string, zone: string | undefined): string | undefined {
   const fieldRef = entry.valueFrom?.fieldRef as { fieldPath?: unknown } | undefined;
   if (fieldRef?.fieldPath === 'metadata.name') return pod;
   if (fieldRef?.fieldPath === 'metadata.namespace') return namespace;
@@ -62,38 +58,20 @@ function fieldRefValue(entry: ClusterEnvVar, pod: string, namespace: string, zon
 }
 
 /**
- * The environment of the Restate container in pod `ordinal`, as the operator builds it (`compute.rs` at tag v1.7.4 of https://github.com/restatedev/restate-operator;
- * at v2.8.1 `env()`, compute.rs:205-290, which adds POD_ZONE and POD_REGION from the pod's topology labels):
- * its own variables first, except those that `spec.compute.env` names, then `spec.compute.env` in order.
+ * The environment of the Restate container in pod `ordinal`, resolved as the kubelet resolves the env list the
+ * operator writes (lib/operator-part/env.ts, one derivation for verify and the operator's part): `$(VAR)` against
+ * the variables before it, downward-API fields from the model's pod, a later entry of the same name winning.
  */
 export function operatorPodEnv(cluster: ClusterUnderTest, ordinal: number, paths: PodPaths = POD_PATHS): PodEnv {
   const pod = podName(ordinal);
   const zone = modelPodZone(cluster, ordinal);
-  const defaults: [string, string][] = [
-    ['POD_NAME', pod],
-    // Downward API fields of labels the pod does not carry resolve to "": the model's pods carry a zone label only
-    // when the cluster gives its nodes locations, and no region label.
-    ...((cluster.operatorVersion ?? '1.7.4') === '2.8.1'
-      ? ([
-          ['POD_ZONE', zone ?? ''],
-          ['POD_REGION', ''],
-        ] as [string, string][])
-      : []),
-    ['RESTATE_LOG_FORMAT', 'json'],
-    ['RESTATE_CLUSTER_NAME', cluster.clusterName],
-    ['RESTATE_NODE_NAME', pod],
-    ['RESTATE_ADVERTISED_ADDRESS', advertisedAddress(ordinal)],
-    ['RESTATE_BASE_DIR', paths.baseDir],
-    ['RESTATE_CONFIG', paths.configFile],
-  ];
-  const custom = new Set(cluster.env.map((e) => e.name));
   const env: Record<string, string> = {};
-  for (const [name, value] of defaults) if (!custom.has(name)) env[name] = value;
   const unresolved: UnresolvedEnv[] = [];
-  for (const entry of cluster.env) {
+  for (const entry of operatorEnv(cluster.clusterName, cluster.env, cluster.operatorVersion ?? '1.7.4', paths)) {
     if (entry.valueFrom !== undefined) {
       const value = fieldRefValue(entry, pod, cluster.name, zone);
       if (value === undefined) {
+        delete env[entry.name];
         unresolved.push({ name: entry.name, source: Object.keys(entry.valueFrom).join(', ') || 'valueFrom' });
         continue;
       }

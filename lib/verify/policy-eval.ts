@@ -1,4 +1,4 @@
-import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule } from './network-policies';
+import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule } from '../operator-part/network-policies';
 
 /** A pod as NetworkPolicies see it: its namespace, labels, cluster address and named container ports. */
 export interface PolicyPod {

@@ -1,4 +1,4 @@
-import type { NetworkPolicy } from './network-policies';
+import type { NetworkPolicy } from '../operator-part/network-policies';
 import { connectionAllowed, type PolicyPod, type Protocol } from './policy-eval';
 
 /** A pod of the model as the rules need it: who it is for the policies, its uid, and what it listens on. */

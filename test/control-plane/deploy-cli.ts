@@ -1,18 +1,18 @@
 /**
  * `deploy:promote` and `deploy:preview` as a user runs them (`node scripts/bundle-cache/run.js lib/deploy/cli.ts …`,
  * the npm scripts' command), in a child process inside the control plane's network namespace, with the real kubectl
- * built from ./go.mod first on PATH; and the stand-ins of what does not run here (./argocd-operator-stand-in.ts,
- * ./operator-stand-in.ts, ./kubelet-stand-in.ts), looping in this process meanwhile. Promote is synchronous
+ * built from ./go.mod first on PATH; and what does not run here, looping in this process meanwhile: the stand-ins
+ * (./argocd-operator-stand-in.ts, ./kubelet-stand-in.ts) and the operator's part (lib/operator-part/reconcile.ts). Promote is synchronous
  * (spawnSync, Atomics.wait), so it needs a process of its own for anything to change while it waits.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { reconcileClusters } from '../../lib/operator-part/reconcile';
 import { STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { argocdPass } from './argocd-operator-stand-in';
 import type { ControlPlane, RunResult } from './harness';
 import { type KubeletStandInOptions, kubeletPass } from './kubelet-stand-in';
-import { operatorPass } from './operator-stand-in';
 
 const REPO = resolve(__dirname, '..', '..');
 
@@ -101,7 +101,8 @@ export class StandIns {
     while (this.running) {
       try {
         await argocdPass(this.cp, this.argocdNamespace, this.synced);
-        await operatorPass(this.cp);
+        // Both targets of the promote tests deploy operator 1.7.4 (test/fixtures/values/base.yaml).
+        await reconcileClusters((args, options) => this.cp.kubectl(args, options), { version: '1.7.4' });
         await kubeletPass(this.cp, this.kubelet);
         this.lastError = undefined;
       } catch (error) {

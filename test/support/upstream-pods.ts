@@ -11,15 +11,14 @@
  *   `version` and `nameOverride` change only the image tag here; values the template writes as given (affinity,
  *   tolerations, env, resources) are passed through without Helm's YAML round trip.
  * - `clusterPod`: pod `restate-<ordinal>` of the operator's StatefulSet `restate` for a RestateCluster, as the
- *   StatefulSet controller stamps it from `restate_statefulset()` (src/controllers/restatecluster/reconcilers/
- *   compute.rs:257-432 at v1.7.4, :383-640 at v2.8.1), with the volume claim template's claim as the StatefulSet
- *   controller names it (`storage-restate-<ordinal>`). Gaps: the ConfigMap's name is the operator's
- *   `restate-config-<hash>` with a placeholder hash; env holds only what the CR gives (the operator's own variables
- *   carry no PodSecurity field); the request-signing key volume, the trusted-CA init container and 2.8.1's
- *   sidecars and extra volumes are not modelled, and a CR that sets them is refused here rather than built wrong.
+ *   StatefulSet controller stamps it from the template lib/operator-part/ derives (cited there), with the volume
+ *   claim template's claim as the StatefulSet controller names it (`storage-restate-<ordinal>`). Gaps: those of
+ *   lib/operator-part/ (a CR with a request-signing key or trusted CA certificates is refused, not built wrong).
  * - `canaryPod`: the pod of 2.8.1's credential canary Job (`canary_job_spec()`, compute.rs:1082-1119 at v2.8.1),
  *   which the operator runs in the cluster's namespace only for AWS pod identity or GCP workload identity.
  */
+
+import { statefulSet } from '../../lib/operator-part/stateful-set';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as JSON
 type Obj = any;
@@ -115,80 +114,24 @@ export function operatorChartPod(version: OperatorChartVersion, chartValues: Obj
   };
 }
 
-/** Compute fields of the RestateCluster CRD (2.8.1) that add containers or volumes, which the stand-in does not build. */
-const UNMODELLED_COMPUTE = ['sidecars', 'extraVolumes', 'extraVolumeMounts'];
-
-/** Pod `restate-<ordinal>` of a RestateCluster (the CR as synthesized), as operator `version` builds it. */
+/**
+ * Pod `restate-<ordinal>` of a RestateCluster (the CR as synthesized), as the StatefulSet controller stamps it from
+ * the template the operator's part derives (lib/operator-part/stateful-set.ts): the template's metadata and spec, the
+ * pod's hostname and subdomain, and the claim template's volume `storage-restate-<ordinal>` first.
+ */
 export function clusterPod(cluster: Obj, version: OperatorChartVersion, ordinal = 0): Obj {
-  const name: string = cluster.metadata.name;
-  const compute = cluster.spec.compute ?? {};
-  const security = cluster.spec.security ?? {};
-  for (const key of UNMODELLED_COMPUTE) if (compute[key] !== undefined) throw new Error(`clusterPod: spec.compute.${key} is not modelled`);
-  if (security.requestSigningPrivateKey !== undefined || security.trustedCaCerts !== undefined) {
-    throw new Error('clusterPod: the signing key volume and trusted CA certificates are not modelled');
-  }
-  // object_meta(): the CR's labels and annotations, then the mandatory labels on top (compute.rs, mandatory_labels()).
-  const mandatory = { 'app.kubernetes.io/name': 'restate', 'app.kubernetes.io/instance': name };
-  const labels = { ...(version === '2.8.1' ? compute.labels : {}), ...cluster.metadata.labels, ...mandatory };
-  const annotations = { ...(version === '2.8.1' ? compute.annotations : {}), ...cluster.metadata.annotations };
-  const later = version === '2.8.1';
+  const sts = statefulSet(cluster, version);
+  const template = sts.spec.template;
+  const name = `restate-${ordinal}`;
+  const claims = sts.spec.volumeClaimTemplates.map((claim: Obj) => ({
+    name: claim.metadata.name,
+    persistentVolumeClaim: { claimName: `${claim.metadata.name}-${name}` },
+  }));
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `restate-${ordinal}`, labels, annotations },
-    spec: {
-      ...(compute.affinity ? { affinity: compute.affinity } : {}),
-      automountServiceAccountToken: false,
-      ...(compute.dnsPolicy ? { dnsPolicy: compute.dnsPolicy } : {}),
-      ...(compute.dnsConfig ? { dnsConfig: compute.dnsConfig } : {}),
-      ...(later && compute.imagePullSecrets ? { imagePullSecrets: compute.imagePullSecrets } : {}),
-      hostname: `restate-${ordinal}`,
-      subdomain: 'restate-cluster',
-      containers: [
-        {
-          name: 'restate',
-          image: compute.image,
-          ...(compute.imagePullPolicy ? { imagePullPolicy: compute.imagePullPolicy } : {}),
-          ...(later && compute.command ? { command: compute.command } : {}),
-          ...(later && compute.args ? { args: compute.args } : {}),
-          env: compute.env ?? [],
-          ports: [
-            { name: 'ingress', containerPort: 8080 },
-            { name: 'admin', containerPort: 9070 },
-            { name: 'metrics', containerPort: 5122 },
-          ],
-          readinessProbe: { httpGet: { port: 9070, path: '/health' }, ...(later ? { initialDelaySeconds: 30 } : {}) },
-          ...(compute.resources ? { resources: compute.resources } : {}),
-          // The container's security context, exactly: compute.rs:384-388 (v1.7.4), :587-591 (v2.8.1).
-          securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
-          volumeMounts: [
-            { name: 'storage', mountPath: '/restate-data' },
-            { name: 'tmp', mountPath: '/tmp' },
-            { name: 'config', mountPath: '/config', readOnly: true },
-          ],
-        },
-      ],
-      // The pod's security context, exactly: compute.rs:392-401 (v1.7.4), :595-604 (v2.8.1).
-      securityContext: {
-        runAsUser: 1000,
-        runAsGroup: 3000,
-        fsGroup: 2000,
-        fsGroupChangePolicy: 'OnRootMismatch',
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
-      serviceAccountName: 'restate',
-      terminationGracePeriodSeconds: (later && compute.terminationGracePeriodSeconds) || 60,
-      volumes: [
-        // The StatefulSet controller's volume for the claim template `storage`.
-        { name: 'storage', persistentVolumeClaim: { claimName: `storage-restate-${ordinal}` } },
-        { name: 'tmp', emptyDir: {} },
-        { name: 'config', configMap: { name: 'restate-config-0000000000' } },
-      ],
-      ...(compute.tolerations ? { tolerations: compute.tolerations } : {}),
-      ...(compute.nodeSelector ? { nodeSelector: compute.nodeSelector } : {}),
-      ...(later && compute.topologySpreadConstraints ? { topologySpreadConstraints: compute.topologySpreadConstraints } : {}),
-      ...(later && compute.priorityClassName ? { priorityClassName: compute.priorityClassName } : {}),
-    },
+    metadata: { name, ...template.metadata },
+    spec: { ...template.spec, hostname: name, subdomain: sts.spec.serviceName, volumes: [...claims, ...template.spec.volumes] },
   };
 }
 

@@ -1,5 +1,5 @@
 import { buildClusterModel } from '../../lib/verify/model';
-import { operatorNetworkPolicies } from '../../lib/verify/network-policies';
+import { operatorNetworkPolicies } from '../../lib/operator-part/network-policies';
 import { clusterPodLabels } from '../../lib/target-folder/operator-names';
 import { connectionAllowed, inCidr, type PolicyPod } from '../../lib/verify/policy-eval';
 import { policyChecks } from '../../lib/verify/policy-checks';

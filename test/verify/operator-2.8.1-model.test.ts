@@ -1,6 +1,6 @@
 import { readinessOf, READINESS } from '../../lib/verify/cluster-service';
 import { buildClusterModel } from '../../lib/verify/model';
-import { OPERATOR_1_7_4, operatorNetworkPolicies } from '../../lib/verify/network-policies';
+import { OPERATOR_1_7_4, operatorNetworkPolicies } from '../../lib/operator-part/network-policies';
 import { operatorPodEnv } from '../../lib/verify/operator-env';
 import { policyChecks } from '../../lib/verify/policy-checks';
 import { connectionAllowed, type PolicyPod } from '../../lib/verify/policy-eval';

@@ -1,11 +1,13 @@
 /**
- * The NetworkPolicies the operator creates in a RestateCluster's namespace, as data. Derived from
+ * The NetworkPolicies the operator creates in a RestateCluster's namespace: as data (what verify's nftables rules
+ * enforce) and as the objects the operator's part writes. Derived from
  * `src/controllers/restatecluster/reconcilers/network_policies.rs` at tag v1.7.4 (line numbers below; `@2.8.1`
- * marks lines at tag v2.8.1 where 2.8.1 differs), and from the CR's `spec.security` as synthesized. Only what
- * decides who reaches whom is kept.
+ * marks lines at tag v2.8.1 where 2.8.1 differs), and from the CR's `spec.security`.
  */
 import { clusterPodLabels } from '../target-folder/operator-names';
 import type { OperatorVersion } from '../values';
+import { type Manifest, type RestateClusterObject, withoutUndefined } from './manifest';
+import { objectMeta } from './metadata';
 
 export interface LabelSelectorRequirement {
   readonly key: string;
@@ -198,4 +200,55 @@ export function operatorNetworkPolicies(
   const nodePeers = addPeer(v2 ? (peers?.node ?? peers?.metrics) : peers?.metrics, ownPods);
   policies.push(allowAccess(5122, 'metrics', namespace, selector, v2 && options.autoProvision ? [...nodePeers, operatorPeer] : nodePeers));
   return policies;
+}
+
+const ruleManifest = (peers: 'from' | 'to', rule: PolicyRule): Manifest =>
+  withoutUndefined({ [peers]: rule.peers, ports: rule.ports }) as Manifest;
+
+/**
+ * The NetworkPolicy objects the operator applies (`apply_network_policy`, :400-413): each policy above as
+ * networking.k8s.io/v1 with the object metadata of every derived object (`object_meta`, reconcilers/mod.rs:29-36).
+ * A policy without `ingress` keeps the key out: `None` is not serialized, and no rule admits nobody.
+ */
+export function networkPolicyManifests(cluster: RestateClusterObject, version: OperatorVersion): Manifest[] {
+  const policies = operatorNetworkPolicies(cluster.metadata.name, cluster.spec.security as ClusterSecurity | undefined, OPERATOR_1_7_4, {
+    operatorVersion: version,
+    autoProvision: version === '2.8.1' && cluster.spec.cluster?.autoProvision === true,
+  });
+  return policies.map((policy) => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: objectMeta(cluster, policy.name, policy.namespace),
+    spec: withoutUndefined({
+      podSelector: policy.podSelector,
+      policyTypes: policy.policyTypes,
+      ingress: policy.ingress?.map((rule) => ruleManifest('from', rule)),
+      egress: policy.egress?.map((rule) => ruleManifest('to', rule)),
+    }),
+  }));
+}
+
+/**
+ * The policies a reconcile deletes (404 ignored): all of them when `disableNetworkPolicies` (:274-285;
+ * :295-307 @2.8.1), else the AWS pod identity one when the CR has no role (:291-295), and at 2.8.1 the DNS policy's
+ * old name (:311-312 @2.8.1), so that a cluster moved from 1.7.4 keeps one DNS policy.
+ */
+export function deletedPolicyNames(security: ClusterSecurity | undefined, version: OperatorVersion): string[] {
+  const v2 = version === '2.8.1';
+  if (security?.disableNetworkPolicies === true)
+    return [
+      'deny-all',
+      ...(v2 ? ['allow-egress-to-dns'] : []),
+      'allow-egress-to-kube-dns',
+      'allow-restate-egress-to-public-internet',
+      'allow-restate-egress-to-aws-pod-identity',
+      'allow-restate-egress',
+      'allow-ingress-access',
+      'allow-admin-access',
+      'allow-metrics-access',
+    ];
+  return [
+    ...(v2 ? ['allow-egress-to-kube-dns'] : []),
+    ...(security?.awsPodIdentityAssociationRoleArn === undefined ? ['allow-restate-egress-to-aws-pod-identity'] : []),
+  ];
 }
