@@ -49,6 +49,21 @@ export const DEFAULT_WAIT_TIMING: WaitTiming = { pollMs: 2_000, progressMs: 10_0
 /** kubectl's answer to a condition wait on an object whose `status.conditions` is null (not yet written). */
 const CONDITIONS_NOT_WRITTEN = /\.status\.conditions accessor error: <nil> is of the type <nil>/;
 
+/** kubectl's answer to a wait on an object that does not exist (now). */
+const NOT_FOUND = /\(NotFound\)/;
+
+/**
+ * Whether a failed wait is a passing moment to look at again rather than an answer:
+ * - `status.conditions` still null: a CRD between its creation and the API server's first status write (seen on a
+ *   real kube-apiserver 1.37; kubectl's ConditionalWait reads the field with NestedSlice, which refuses null);
+ * - the object gone, on a wait for its state after a wait for its creation: a StatefulSet's rolling update deletes
+ *   a pod and creates it again under the same name, and a wait that starts in between finds nothing (seen on the
+ *   real StatefulSet controller, "the next image" promote). A wait for creation never gets here: it waits by itself.
+ */
+function momentary(wait: Wait, stderr: string): boolean {
+  return CONDITIONS_NOT_WRITTEN.test(stderr) || (wait.condition !== 'create' && NOT_FOUND.test(stderr));
+}
+
 /** One run against one kube context: the kubectl to call, where progress goes. */
 export class Session {
   constructor(
@@ -78,11 +93,8 @@ export class Session {
     const deadline = clock.now() + timeoutSeconds * 1000;
     let left = timeoutSeconds;
     let result = this.run(waitArgs(this.context, wait, left), { timeoutSeconds: left + CALL_TIMEOUT_MARGIN_SECONDS });
-    // `kubectl wait --for=condition=…` fails at once, instead of waiting, on an object whose status.conditions
-    // is still null: a CRD in the moment between its creation and the API server's first status write (seen
-    // on a real kube-apiserver 1.37; kubectl's ConditionalWait reads the field with NestedSlice, which refuses
-    // null). The object exists and its conditions are coming: look again until the deadline.
-    while (result.code !== 0 && CONDITIONS_NOT_WRITTEN.test(result.stderr)) {
+    // kubectl fails at once, instead of waiting, in a few passing states (`momentary`): look again until the deadline.
+    while (result.code !== 0 && momentary(wait, result.stderr)) {
       clock.sleep(this.timing.pollMs);
       left = Math.ceil((deadline - clock.now()) / 1000);
       if (left <= 0) break;
@@ -92,7 +104,7 @@ export class Session {
     const said = (result.stderr || result.stdout).trim();
     // kubectl words a timeout differently per --for kind ("timed out waiting for the condition", a context
     // deadline); anything else (no such resource type, forbidden, no connection) failed before waiting.
-    const timedOut = /timed out|deadline exceeded/i.test(said) || CONDITIONS_NOT_WRITTEN.test(said);
+    const timedOut = /timed out|deadline exceeded/i.test(said) || momentary(wait, said);
     throw new DeployError(
       (timedOut
         ? `timed out after ${timeoutSeconds}s waiting for ${wait.description}.\n  likely cause: ${wait.likelyCause}\n`

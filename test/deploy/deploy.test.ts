@@ -358,6 +358,41 @@ describe('promote', () => {
     expect(run.err).toContain('likely cause: the API server has not accepted the CRD');
   });
 
+  test('a pod deleted and created again by a rolling update while promote waits for it to run is waited for, not a failure', () => {
+    // GIVEN restate-1 existed (its create wait passed), and the StatefulSet controller deletes it for the new template
+    // just as the Running wait starts: the first look finds nothing, the next finds it Running
+    const gone = 'Error from server (NotFound): pods "restate-1" not found\n';
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*jsonpath={.status.phase}=Running pod/restate-1*', exit: 1, stderr: gone, times: 1 },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+
+    // WHEN promoting with 42 s for each wait
+    const run = deploy('promote', rules, { timeoutSeconds: 42 });
+
+    // THEN promote succeeds: the Running wait looked again with what was left of its 42 s
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const running = run.calls.filter((argv) => argv.includes('pod/restate-1') && argv.includes('--for=jsonpath={.status.phase}=Running'));
+    expect(running.map((argv) => argv[argv.length - 1])).toEqual(['--timeout=42s', '--timeout=32s']);
+  });
+
+  test('a pod that stays gone after its creation was seen times out at the deadline with the likely cause', () => {
+    const gone = 'Error from server (NotFound): pods "restate-1" not found\n';
+    const rules = [
+      currentContext('restate-dev'),
+      { match: '*jsonpath={.status.phase}=Running pod/restate-1*', exit: 1, stderr: gone },
+      ...ROLLED_OUT,
+      ANYTHING_ELSE_SUCCEEDS,
+    ];
+    const run = deploy('promote', rules, { timeoutSeconds: 25 });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('timed out after 25s waiting for pod restate-dev/restate-1 to be Running');
+    expect(run.err).toContain('kubectl: Error from server (NotFound): pods "restate-1" not found');
+  });
+
   test("a wait that fails without timing out shows kubectl's reason, not a guessed cause", () => {
     const rules = [
       currentContext('restate-dev'),
