@@ -177,7 +177,11 @@ export class LiveSession {
   private readonly clients: EnforcedPod[];
   private policyRules = { accepted: 0, refused: 0 };
   /** The fail-over's node-down alert, to see resolved later. */
-  private nodeDownWatch?: { readonly prometheus: PrometheusPod; readonly victim: string; readonly restartedAt: number };
+  private nodeDownWatch?: {
+    readonly victim: string;
+    readonly restartedAt: number;
+    readonly inactive: Promise<{ at: number; alerts: Record<string, AlertState> } | string>;
+  };
   private startedAt = 0;
   private leaders = new Map<number, string[]>();
 
@@ -705,7 +709,7 @@ export class LiveSession {
     const victim = local.nodes.find((n) => n.name === busiestLeader(leaders)) ?? local.nodes[this.cluster.replicas - 1];
     this.record.killed = victim.name;
     const alert = this.prometheus?.alertNames().includes(NODE_DOWN_ALERT) ? this.prometheus : undefined;
-    if (alert) await this.alertInactive(alert, 'on the healthy cluster, before the SIGKILL', Date.now());
+    if (alert) await this.alertInactive(alert, 'on the healthy cluster, before the SIGKILL');
     let killedAt = 0;
     await this.step(`SIGKILL ${victim.name}: every partition has a live leader again`, async () => {
       const led = [...leaders.values()].filter((names) => names.includes(victim.name)).length;
@@ -728,7 +732,8 @@ export class LiveSession {
       await this.control().restart(victim.ordinal);
       return `after ${seconds(Date.now() - restartedAt)}`;
     });
-    if (alert) this.nodeDownWatch = { prometheus: alert, victim: victim.name, restartedAt };
+    // Polled from now on, in the background: the steps until nodeDownResolved() run meanwhile.
+    if (alert) this.nodeDownWatch = { victim: victim.name, restartedAt, inactive: this.untilInactive(alert, restartedAt) };
   }
 
   /**
@@ -737,31 +742,40 @@ export class LiveSession {
    */
   async nodeDownResolved(): Promise<void> {
     const watch = this.nodeDownWatch;
-    if (watch) await this.alertInactive(watch.prometheus, `again after ${watch.victim}'s restart`, watch.restartedAt);
+    if (!watch) return;
+    await this.step(`Prometheus: ${NODE_DOWN_ALERT} is inactive again after ${watch.victim}'s restart`, async () => {
+      const started = Date.now();
+      const seen = await watch.inactive;
+      if (typeof seen === 'string') throw new VerifyError(seen);
+      if (this.record.nodeDownAlert) this.record.nodeDownAlert.resolvedMs = seen.at - watch.restartedAt;
+      return `seen ${seconds(seen.at - watch.restartedAt)} after the restart (polled since, waited ${seconds(Date.now() - started)} here); active alerts: ${showAlerts(seen.alerts)}`;
+    });
+  }
+
+  /** Polls (bounded, from `since`) until the node-down alert is inactive: when it was seen so, or why not. */
+  private untilInactive(prometheus: PrometheusPod, since: number): Promise<{ at: number; alerts: Record<string, AlertState> } | string> {
+    return pollUntil(`${NODE_DOWN_ALERT} inactive in Prometheus's /api/v1/alerts`, this.deadline.within(30_000), 500, async () => {
+      const active = await prometheus.alerts();
+      return active[NODE_DOWN_ALERT] === undefined
+        ? { done: true as const, value: { at: Date.now(), alerts: active } }
+        : {
+            done: false as const,
+            reason: `${NODE_DOWN_ALERT} is ${active[NODE_DOWN_ALERT]} ${seconds(Date.now() - since)} after; active: ${showAlerts(active)}`,
+          };
+    }).catch((error: Error) => error.message);
   }
 
   /**
-   * Prometheus's node-down alert is not active (neither pending nor firing), within a bound counted from `since`: a
-   * resolved alert needs a scrape and an evaluation, and a cluster that just formed may still have a node counted
-   * dead by a failure detector for a few seconds (pending, never firing within `for:`). `waited` says how long.
+   * Before the kill: Prometheus's node-down alert is not active (neither pending nor firing), within a bound: a
+   * cluster that just formed may still have a node counted dead by a failure detector for a few seconds (pending,
+   * never firing within `for:`). The detail says how long it waited.
    */
-  private async alertInactive(prometheus: PrometheusPod, when: string, since: number): Promise<void> {
+  private async alertInactive(prometheus: PrometheusPod, when: string): Promise<void> {
     await this.step(`Prometheus: ${NODE_DOWN_ALERT} is inactive ${when}`, async () => {
       const started = Date.now();
-      const alerts = await pollUntil(
-        `${NODE_DOWN_ALERT} inactive in Prometheus's /api/v1/alerts`,
-        this.deadline.within(30_000),
-        500,
-        async () => {
-          const active = await prometheus.alerts();
-          return active[NODE_DOWN_ALERT] === undefined
-            ? { done: true as const, value: active }
-            : { done: false as const, reason: `${NODE_DOWN_ALERT} is ${active[NODE_DOWN_ALERT]}; active: ${showAlerts(active)}` };
-        },
-      );
-      const after = this.record.nodeDownAlert ? `seen ${seconds(Date.now() - since)} after the restart, ` : '';
-      if (this.record.nodeDownAlert) this.record.nodeDownAlert.resolvedMs = Date.now() - since;
-      return `${after}waited ${seconds(Date.now() - started)}; active alerts: ${showAlerts(alerts)}`;
+      const seen = await this.untilInactive(prometheus, started);
+      if (typeof seen === 'string') throw new VerifyError(seen);
+      return `waited ${seconds(seen.at - started)}; active alerts: ${showAlerts(seen.alerts)}`;
     });
   }
 
