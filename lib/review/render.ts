@@ -1,4 +1,4 @@
-import { EXAMPLE_REPO_DOC, targetsLabel, warningAnchor, warningLine } from '../values';
+import { targetsLabel, warningAnchor, warningLine } from '../values';
 import type { Effect } from './effects';
 import { type FieldChange, objectLabel } from './object-diff';
 import { planExitCode, type PlanReport, type TargetReview } from './review';
@@ -121,7 +121,7 @@ export function renderMarkdown(report: PlanReport): string {
   for (const placeholder of report.placeholders) {
     lines.push(
       `**Not deployable yet**: \`${placeholder.keyPath}\` is still the shipped example \`${placeholder.value}\` (${placeholder.file}) on ` +
-        `${targetsLabel(placeholder.targets, report.built)}; deploy:preview and deploy:promote refuse ${placeholder.targets.length === 1 ? 'it' : 'them'} until it is set (${EXAMPLE_REPO_DOC}).`,
+        `${targetsLabel(placeholder.targets, report.built)}; deploy:preview and deploy:promote refuse ${placeholder.targets.length === 1 ? 'it' : 'them'} until it is set (${placeholder.doc}).`,
     );
   }
   lines.push('');

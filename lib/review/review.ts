@@ -62,6 +62,8 @@ export interface PlaceholderGroup {
   readonly keyPath: string;
   readonly value: string;
   readonly file: string;
+  /** The docs section that says what to set. */
+  readonly doc: string;
   readonly targets: readonly string[];
 }
 
@@ -234,14 +236,16 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
   };
 }
 
-/** The shipped examples still in the values, on the targets whose Argo CD Applications carry them (deploy refuses those). */
+/** The shipped examples still in the values, on the targets that carry them (Argo CD Applications, alerts): deploy refuses those. */
 function placeholderGroups(fresh: FreshTargets, built: readonly string[]): PlaceholderGroup[] {
   const groups = new Map<string, PlaceholderGroup & { targets: string[] }>();
   for (const folder of built) {
-    if (!gitOpsTools(fresh.values.get(folder)!).argocd) continue;
+    const argocd = gitOpsTools(fresh.values.get(folder)!).argocd;
     for (const placeholder of fresh.placeholders.get(folder) ?? []) {
+      if (placeholder.carriedBy === 'argocd' && !argocd) continue;
       const key = JSON.stringify([placeholder.keyPath, placeholder.value, placeholder.file]);
-      const group = groups.get(key) ?? { ...placeholder, targets: [] };
+      const { keyPath, value, file, doc } = placeholder;
+      const group = groups.get(key) ?? { keyPath, value, file, doc, targets: [] };
       group.targets.push(folder);
       groups.set(key, group);
     }

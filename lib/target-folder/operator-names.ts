@@ -18,6 +18,9 @@ export const HEADLESS_SERVICE = 'restate-cluster';
 /** The StatefulSet of every RestateCluster, and so the prefix of its pod names. */
 export const STATEFULSET = 'restate';
 
+/** The StatefulSet's Restate container: the `container` label of its metrics and the alerts' selectors. */
+export const RESTATE_CONTAINER = 'restate';
+
 /** Pod (and node) name of the StatefulSet member with this ordinal. */
 export function podName(ordinal: number): string {
   return `${STATEFULSET}-${ordinal}`;

@@ -1,7 +1,13 @@
 import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION_SCRIPT_PATH, type ProvisionScriptOptions, provisionScriptArgs } from '../stack/provisioning/script';
-import { ADMIN_PORT as ADMIN, FABRIC_PORT as FABRIC, INGRESS_PORT as INGRESS, podHost } from '../target-folder/operator-names';
+import {
+  ADMIN_PORT as ADMIN,
+  FABRIC_PORT as FABRIC,
+  INGRESS_PORT as INGRESS,
+  podHost,
+  RESTATE_CONTAINER,
+} from '../target-folder/operator-names';
 import { type OperatorVersion, showBytes as showBytesOf } from '../values';
 import { checkLocations, parseNodesList } from '../stack/location-check';
 import { locationOf, locationRegion } from '../target-folder/restate-cluster';
@@ -27,6 +33,14 @@ import { describeFailures, policyChecks, runPolicyChecks } from './policy-checks
 import { type EnforcedPod, policyRuleset } from './policy-nft';
 import { PodView } from './pod-view';
 import { PodAgent } from './pods';
+import {
+  type AlertState,
+  PROMETHEUS_INTERVAL_SECONDS,
+  PrometheusPod,
+  prometheusVersion,
+  type TargetHealth,
+  type TargetMonitoring,
+} from './prometheus-pod';
 import { type CommandResult, lastLine, plain, Restatectl, runCommand } from './restatectl';
 import { S3StandIn, s3rverVersion } from './s3-stand-in';
 import { ServiceApp } from './service-app';
@@ -52,8 +66,11 @@ export interface LiveCheckInput {
   readonly snapshots?: SnapshotDestination;
   /** The target's provisioning Job as synthesized, when it has one: it then provisions the cluster. */
   readonly job?: ProvisioningJob;
-  /** The namespace of the target's PodMonitor (where Prometheus is taken to run), when it has one. */
-  readonly prometheusNamespace?: string;
+  /**
+   * The target's PodMonitor and PrometheusRule, when it has a PodMonitor: a real Prometheus then runs as the pod
+   * `prometheus` in the PodMonitor's namespace, scraping what it selects and evaluating the rules.
+   */
+  readonly monitoring?: TargetMonitoring;
   /** The host of the snapshot store's endpoint, for the stand-in's place in the model. */
   readonly objectStoreHost?: string;
 }
@@ -76,6 +93,20 @@ export interface PolicyOutcome {
   readonly refused: number;
 }
 
+/** The fail-over's node kill as the real Prometheus saw it, with the target's rules loaded. */
+export interface NodeDownAlertOutcome {
+  readonly alert: string;
+  readonly victim: string;
+  /** `pending` or `firing`, when first seen active. */
+  readonly state: AlertState;
+  /** From the SIGKILL until Prometheus showed the alert active and `up` 0 for the victim. */
+  readonly raisedMs: number;
+  /** The rule's `for:` as shipped. */
+  readonly for?: string;
+  /** From the restart until the alert was seen inactive again. */
+  resolvedMs?: number;
+}
+
 /** What the steps found out, as soon as each knows it. */
 export interface SessionRecord {
   readyMs?: number;
@@ -87,6 +118,7 @@ export interface SessionRecord {
   policies?: PolicyOutcome;
   jobMs?: number;
   memory?: MemoryOutcome;
+  nodeDownAlert?: NodeDownAlertOutcome;
 }
 
 /** Thrown by `step` after a failed step was recorded: the run stops there. */
@@ -134,6 +166,8 @@ export class LiveSession {
   public readonly services: ClusterServiceModel;
   public readonly app: ServiceApp;
   public readonly store?: S3StandIn;
+  /** The real Prometheus as the model's Prometheus pod, when the target has a PodMonitor. */
+  public readonly prometheus?: PrometheusPod;
   /** The pods' memory limits, when the RestateCluster sets one; a string when they cannot be applied here. */
   public readonly memory?: LiveMemory | string;
   private readonly agents: Map<number, PodAgent>;
@@ -142,6 +176,12 @@ export class LiveSession {
   public readonly operatorVersion: OperatorVersion;
   private readonly clients: EnforcedPod[];
   private policyRules = { accepted: 0, refused: 0 };
+  /** The fail-over's node-down alert, to see resolved later. */
+  private nodeDownWatch?: {
+    readonly victim: string;
+    readonly restartedAt: number;
+    readonly inactive: Promise<{ at: number; alerts: Record<string, AlertState> } | string>;
+  };
   private startedAt = 0;
   private leaders = new Map<number, string[]>();
 
@@ -168,7 +208,7 @@ export class LiveSession {
     this.model = buildClusterModel({
       cluster: { ...cluster, replicas: capacity },
       ...(input.job ? { job: input.job } : {}),
-      ...(input.prometheusNamespace ? { prometheusNamespace: input.prometheusNamespace } : {}),
+      ...(input.monitoring ? { prometheusNamespace: input.monitoring.podMonitor.namespace } : {}),
       ...(input.objectStoreHost ? { objectStoreHost: input.objectStoreHost } : {}),
     });
     const model = this.model;
@@ -223,7 +263,15 @@ export class LiveSession {
       (p): p is EnforcedPod => p !== undefined,
     );
     this.agents = new Map(this.clients.map((pod) => [pod.uid, new PodAgent(pod, context.workDir, viewOf(pod))]));
+    // The pods that exist when Prometheus starts (a scale-out's later pods are not its targets).
+    const scraped = model.nodes.slice(0, cluster.replicas).map((n) => ({ ...n, container: RESTATE_CONTAINER }));
+    const prometheus =
+      model.prometheus && input.monitoring
+        ? new PrometheusPod(model.prometheus, input.monitoring, scraped, viewOf(model.prometheus), context.workDir)
+        : undefined;
+    this.prometheus = prometheus;
     context.onExit(() => {
+      prometheus?.stopSync();
       dns.stopSync();
       for (const agent of this.agents.values()) agent.stopSync();
       this.services.stop();
@@ -354,10 +402,24 @@ export class LiveSession {
   }
 
   async startPods(): Promise<void> {
-    const { app, clients } = this;
+    const { app, clients, prometheus } = this;
     await this.step(`start ${clients.length + 1} client and application pods of the model`, async () => {
-      await Promise.all([...[...this.agents.values()].map((a) => a.start()), app.start(this.deadline.within(30_000))]);
-      return `${clients.map((p) => `${p.namespace}/${p.name} (uid ${p.uid})`).join(', ')}; the SDK service ${app.pod.namespace}/${app.pod.name} on ${app.uri} (uid ${app.pod.uid})`;
+      const version = prometheus ? prometheusVersion() : undefined;
+      if (prometheus && version === undefined)
+        throw new VerifyError(
+          "the target ships a PodMonitor and prometheus is not on PATH: install Debian's prometheus package (apt-get install prometheus), as .ci/run does",
+        );
+      await Promise.all([
+        ...[...this.agents.values()].map((a) => a.start()),
+        app.start(this.deadline.within(30_000)),
+        ...(prometheus ? [prometheus.start(this.deadline.within(30_000))] : []),
+      ]);
+      const real = prometheus
+        ? `; in ${prometheus.pod.namespace}/${prometheus.pod.name} a real Prometheus (${version}) on ${prometheus.url}, ` +
+          `scraping ${prometheus.targets} pods every ${PROMETHEUS_INTERVAL_SECONDS} s (${prometheus.jobs.join(', ')}), ` +
+          `${prometheus.alertNames().length} alerting rules loaded`
+        : '';
+      return `${clients.map((p) => `${p.namespace}/${p.name} (uid ${p.uid})`).join(', ')}; the SDK service ${app.pod.namespace}/${app.pod.name} on ${app.uri} (uid ${app.pod.uid})${real}`;
     });
   }
 
@@ -543,9 +605,14 @@ export class LiveSession {
   async checkPolicies(): Promise<void> {
     const { model } = this;
     await this.step('the NetworkPolicies hold for real connections', async () => {
-      const checks = policyChecks(model);
-      const results = await runPolicyChecks(checks, (pod) => this.agentFor(pod));
+      const { prometheus } = this;
+      const checks = policyChecks(model, prometheus !== undefined);
+      const [results, scraped] = await Promise.all([
+        runPolicyChecks(checks, (pod) => this.agentFor(pod)),
+        prometheus ? this.everyNodeScraped(prometheus) : Promise.resolve(undefined),
+      ]);
       const failures = describeFailures(results);
+      if (typeof scraped === 'string') failures.push(scraped);
       if (failures.length > 0)
         throw new VerifyError(`${failures.length} of ${results.length} checks failed:\n      ${failures.join('\n      ')}`);
       const reached = results.filter((r) => r.connected).length;
@@ -559,7 +626,11 @@ export class LiveSession {
       };
       const kinds = [
         model.job ? 'the Job reaches 5122 of every node' : undefined,
-        model.prometheus ? 'Prometheus reaches 5122 of every node' : undefined,
+        Array.isArray(scraped)
+          ? `the real Prometheus scrapes ${scraped.length} pods on 5122: up == 1 for ${scraped.map((t) => t.pod).join(', ')}`
+          : model.prometheus
+            ? 'Prometheus reaches 5122 of every node'
+            : undefined,
         model.admittedApp
           ? `${model.admittedApp.namespace}/${model.admittedApp.name} (admitted) reaches 8080`
           : `no application reaches 8080 (${model.noAdmittedApp})`,
@@ -568,6 +639,25 @@ export class LiveSession {
       ].filter(Boolean);
       return `${results.length} connections, ${reached} through and ${results.length - reached} refused, each as required: ${kinds.join('; ')}`;
     });
+  }
+
+  /**
+   * Polls Prometheus (bounded) until `up` is 1 for every pod it scrapes: what it answers when its scrapes, from the
+   * Prometheus pod's uid, get through the NetworkPolicy rules. The targets, or a line saying what was seen instead.
+   */
+  private async everyNodeScraped(prometheus: PrometheusPod): Promise<TargetHealth[] | string> {
+    const show = (ts: readonly TargetHealth[]) =>
+      ts.map((t) => `${t.pod} up=${t.up ?? 'none'}${t.lastError ? ` (${t.lastError})` : ''}`).join(', ') || 'no target';
+    return pollUntil(
+      `Prometheus's up == 1 for each of the ${prometheus.targets} pods the PodMonitor selects`,
+      this.deadline.within(30_000),
+      500,
+      async () => {
+        const health = await prometheus.targetHealth();
+        const ok = health.length === prometheus.targets && health.every((t) => t.up === 1);
+        return ok ? { done: true as const, value: health } : { done: false as const, reason: show(health) };
+      },
+    ).catch((error: Error) => `${prometheus.pod.namespace}/${prometheus.pod.name} (a real Prometheus): ${error.message}`);
   }
 
   async provisionAgain(): Promise<void> {
@@ -609,14 +699,22 @@ export class LiveSession {
     });
   }
 
-  /** SIGKILLs the busiest leader, waits for fail-over, checks status, restarts it on its data. */
+  /**
+   * SIGKILLs the busiest leader, waits for fail-over, checks status, restarts it on its data. With the target's
+   * rules in the real Prometheus: its node-down alert is inactive before the kill, pending or firing while the node
+   * is down, and inactive again after the restart.
+   */
   async failover(): Promise<void> {
     const { local, leaders } = this;
     const victim = local.nodes.find((n) => n.name === busiestLeader(leaders)) ?? local.nodes[this.cluster.replicas - 1];
     this.record.killed = victim.name;
+    const alert = this.prometheus?.alertNames().includes(NODE_DOWN_ALERT) ? this.prometheus : undefined;
+    if (alert) await this.alertInactive(alert, 'on the healthy cluster, before the SIGKILL');
+    let killedAt = 0;
     await this.step(`SIGKILL ${victim.name}: every partition has a live leader again`, async () => {
       const led = [...leaders.values()].filter((names) => names.includes(victim.name)).length;
       const t = Date.now();
+      killedAt = t;
       await local.kill(victim.ordinal);
       await pollUntil(
         `an active leader on a live node for each of the ${this.expected.partitions} partitions`,
@@ -628,10 +726,87 @@ export class LiveSession {
       return `${victim.name} led ${led} partitions; all led again after ${seconds(this.record.failoverMs)} (bound ${seconds(this.input.failoverBoundMs)})`;
     });
     await this.statusExitsZero(` with ${victim.name} down`);
+    if (alert) await this.alertRaised(alert, victim.name, killedAt);
+    const restartedAt = Date.now();
     await this.step(`restart ${victim.name} on its data: every partition has an active leader`, async () => {
-      const t = Date.now();
       await this.control().restart(victim.ordinal);
-      return `after ${seconds(Date.now() - t)}`;
+      return `after ${seconds(Date.now() - restartedAt)}`;
+    });
+    // Polled from now on, in the background: the steps until nodeDownResolved() run meanwhile.
+    if (alert) this.nodeDownWatch = { victim: victim.name, restartedAt, inactive: this.untilInactive(alert, restartedAt) };
+  }
+
+  /**
+   * After the fail-over's restart (and the steps since, so that no one waits for it): the node-down alert is
+   * inactive again. A no-op without the target's rules.
+   */
+  async nodeDownResolved(): Promise<void> {
+    const watch = this.nodeDownWatch;
+    if (!watch) return;
+    await this.step(`Prometheus: ${NODE_DOWN_ALERT} is inactive again after ${watch.victim}'s restart`, async () => {
+      const started = Date.now();
+      const seen = await watch.inactive;
+      if (typeof seen === 'string') throw new VerifyError(seen);
+      if (this.record.nodeDownAlert) this.record.nodeDownAlert.resolvedMs = seen.at - watch.restartedAt;
+      return `seen ${seconds(seen.at - watch.restartedAt)} after the restart (polled since, waited ${seconds(Date.now() - started)} here); active alerts: ${showAlerts(seen.alerts)}`;
+    });
+  }
+
+  /** Polls (bounded, from `since`) until the node-down alert is inactive: when it was seen so, or why not. */
+  private untilInactive(prometheus: PrometheusPod, since: number): Promise<{ at: number; alerts: Record<string, AlertState> } | string> {
+    return pollUntil(`${NODE_DOWN_ALERT} inactive in Prometheus's /api/v1/alerts`, this.deadline.within(30_000), 500, async () => {
+      const active = await prometheus.alerts();
+      return active[NODE_DOWN_ALERT] === undefined
+        ? { done: true as const, value: { at: Date.now(), alerts: active } }
+        : {
+            done: false as const,
+            reason: `${NODE_DOWN_ALERT} is ${active[NODE_DOWN_ALERT]} ${seconds(Date.now() - since)} after; active: ${showAlerts(active)}`,
+          };
+    }).catch((error: Error) => error.message);
+  }
+
+  /**
+   * Before the kill: Prometheus's node-down alert is not active (neither pending nor firing), within a bound: a
+   * cluster that just formed may still have a node counted dead by a failure detector for a few seconds (pending,
+   * never firing within `for:`). The detail says how long it waited.
+   */
+  private async alertInactive(prometheus: PrometheusPod, when: string): Promise<void> {
+    await this.step(`Prometheus: ${NODE_DOWN_ALERT} is inactive ${when}`, async () => {
+      const started = Date.now();
+      const seen = await this.untilInactive(prometheus, started);
+      if (typeof seen === 'string') throw new VerifyError(seen);
+      return `waited ${seconds(seen.at - started)}; active alerts: ${showAlerts(seen.alerts)}`;
+    });
+  }
+
+  /** With `victim` down, Prometheus's `up` for it is 0 and the node-down alert goes pending (or firing), within a bound. */
+  private async alertRaised(prometheus: PrometheusPod, victim: string, killedAt: number): Promise<void> {
+    await this.step(`Prometheus: ${NODE_DOWN_ALERT} goes pending or firing with ${victim} down`, async () => {
+      const started = Date.now();
+      const seen = await pollUntil(
+        `${NODE_DOWN_ALERT} pending or firing, and up == 0 for ${victim}`,
+        this.deadline.within(30_000),
+        500,
+        async () => {
+          const [active, health] = await Promise.all([prometheus.alerts(), prometheus.targetHealth()]);
+          const target = health.find((t) => t.pod === victim);
+          const state = active[NODE_DOWN_ALERT];
+          if (state && target?.up === 0) return { done: true as const, value: { state, active, target } };
+          return { done: false as const, reason: `${NODE_DOWN_ALERT} ${state ?? 'inactive'}, up for ${victim} ${target?.up ?? 'none'}` };
+        },
+      );
+      const rule = prometheus.ruleFor(NODE_DOWN_ALERT);
+      this.record.nodeDownAlert = {
+        alert: NODE_DOWN_ALERT,
+        victim,
+        state: seen.state,
+        raisedMs: Date.now() - killedAt,
+        ...(rule ? { for: rule } : {}),
+      };
+      return (
+        `${seen.state} ${seconds(Date.now() - killedAt)} after the SIGKILL (for: ${rule ?? '0s'} until firing; waited ${seconds(Date.now() - started)}); ` +
+        `up == 0 for ${victim} (${seen.target.lastError ?? 'no scrape error reported'}); active alerts: ${showAlerts(seen.active)}`
+      );
     });
   }
 
@@ -702,6 +877,15 @@ export class LiveSession {
     await this.store?.stop();
     this.store?.removeFiles();
   }
+}
+
+/** The alert the fail-over's node kill must raise (lib/values/alerts.ts). */
+const NODE_DOWN_ALERT = 'RestateNodeDown';
+
+/** `RestateNodeDown pending, …`, or `none`. */
+function showAlerts(alerts: Readonly<Record<string, AlertState>>): string {
+  const names = Object.keys(alerts).sort();
+  return names.length === 0 ? 'none' : names.map((n) => `${n} ${alerts[n]}`).join(', ');
 }
 
 /** Whether this process's user namespace maps `uid` (as root on the host every uid is; a user namespace maps few). */

@@ -1,5 +1,5 @@
 import type { IsolatedContext } from './isolated-main';
-import { type LiveCheckInput, LiveSession, type LiveStep, type PolicyOutcome, StepFailed } from './live-session';
+import { type LiveCheckInput, LiveSession, type LiveStep, type NodeDownAlertOutcome, type PolicyOutcome, StepFailed } from './live-session';
 import type { MemoryOutcome } from './live-memory';
 import type { CounterOutcome, SleepFailoverOutcome } from './service-checks';
 import type { SnapshotOutcome } from './snapshot-check';
@@ -25,13 +25,15 @@ export interface LiveResult {
   readonly jobMs?: number;
   /** The pods' memory limits and what the nodes did under them, when the RestateCluster sets a limit. */
   readonly memory?: MemoryOutcome;
+  /** The fail-over's node kill as the real Prometheus saw it, when the target ships rules. */
+  readonly nodeDownAlert?: NodeDownAlertOutcome;
 }
 
 /**
  * The live check of one target, as named steps of a LiveSession (live-session.ts): stands the cluster up from
  * the target's files the way operator 1.7.4 would, provisions it with what ships (the Job, or the provisioning
- * script), checks its layout and the policies, provisions again (a no-op), kills the busiest node and waits for
- * fail-over, then runs a real SDK service through more node losses (live-service.ts).
+ * script), checks its layout and the policies (Prometheus's scrapes among them), provisions again (a no-op), kills the
+ * busiest node and waits for fail-over (and, with the target's rules, for Prometheus's node-down alert), then runs a real SDK service through more node losses (live-service.ts).
  * Runs inside the sandbox; stops and removes everything it started on every way out.
  */
 export async function runLiveCheck(input: LiveCheckInput, context: IsolatedContext): Promise<LiveResult> {
@@ -45,6 +47,7 @@ export async function runLiveCheck(input: LiveCheckInput, context: IsolatedConte
     await session.snapshotsLand();
     await session.failover();
     await session.registerService();
+    await session.nodeDownResolved();
     await session.counterAndSleep();
     await session.memoryHeld();
   } catch (error) {

@@ -50,6 +50,11 @@ export interface ClusterModel {
 
 export const SERVICE_IP = '127.0.2.1';
 
+/** Where the Prometheus pod (a real Prometheus, prometheus-pod.ts) serves its API. */
+export const PROMETHEUS_IP = '127.0.3.1';
+/** Its port (the kube-prometheus-stack default). */
+export const PROMETHEUS_PORT = 9090;
+
 const tcp = (port: number) => ({ port, protocol: 'TCP' as const });
 
 /** A pod that the peer selects, when one can be written down from its matchLabels alone. */
@@ -104,7 +109,9 @@ export function buildClusterModel(inputs: ModelInputs): ClusterModel {
         namespace: inputs.prometheusNamespace,
         labels: { 'app.kubernetes.io/name': 'prometheus' },
         uid: POD_UID_BASE + 70,
+        ip: PROMETHEUS_IP,
         podIp: podIp(),
+        listens: [tcp(PROMETHEUS_PORT)],
       }
     : undefined;
   const ingressPeers = security?.networkPeers?.ingress;

@@ -28,7 +28,15 @@ const name = (p: EnforcedPod): string => `${p.namespace}/${p.name}`;
  * say (the Job and Prometheus must reach 5122, an admitted application 8080, the operator 9070); the others
  * must come out as the operator's policies decide (an unlisted application must not get in).
  */
-export function policyChecks(model: ClusterModel): PolicyCheck[] {
+export function policyChecks(
+  model: ClusterModel,
+  /**
+   * A real Prometheus scrapes 5122 as the Prometheus pod (prometheus-pod.ts): its `up` proves that requirement,
+   * so no connection of the pod's agent stands for it.
+   * @default false
+   */
+  scrapedByPrometheus = false,
+): PolicyCheck[] {
   const checks: PolicyCheck[] = [];
   const derived = (from: EnforcedPod, to: EnforcedPod, port: number, what: string): PolicyCheck => {
     const allowed = connectionAllowed(model.policies, from, to, port).allowed;
@@ -43,7 +51,7 @@ export function policyChecks(model: ClusterModel): PolicyCheck[] {
         expect: true,
         why: 'the provisioning Job dials every node (restatectl reads the advertised addresses)',
       });
-    if (model.prometheus)
+    if (model.prometheus && !scrapedByPrometheus)
       checks.push({
         from: model.prometheus,
         to: node,

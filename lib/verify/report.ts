@@ -47,6 +47,14 @@ export function formatTargetReport(result: TargetVerification, versions: Version
       lines.push(`  ready:     ${seconds(live.readyMs)} from start until every partition had an active leader`);
     if (live.failoverMs !== undefined)
       lines.push(`  fail-over: ${seconds(live.failoverMs)} after SIGKILL of ${live.killed} until every partition had a live leader`);
+    if (live.nodeDownAlert) {
+      const a = live.nodeDownAlert;
+      const resolved = a.resolvedMs === undefined ? 'not seen resolved' : `inactive again ${seconds(a.resolvedMs)} after its restart`;
+      lines.push(
+        `  alert:     ${a.alert} (a real Prometheus, the target's rules) inactive before, ${a.state} ${seconds(a.raisedMs)} after SIGKILL of ${a.victim} ` +
+          `(for: ${a.for ?? '0s'} until firing), ${resolved}`,
+      );
+    }
     if (live.jobMs !== undefined)
       lines.push(
         `  job:       the provisioning Job, run as synthesized from its namespace's DNS view, provisioned the cluster in ${seconds(live.jobMs)}`,

@@ -13,7 +13,8 @@ import type { LiveCheckInput } from './live-session';
 import { olderServerBinary } from './older-servers';
 import { objectStoreMetadataUse, type SnapshotDestination, snapshotDestination } from './object-store';
 import { runInSandbox } from './sandbox';
-import { type ProvisioningJob, readPodMonitorNamespace, readProvisioningJob } from './target-extras';
+import type { TargetMonitoring } from './prometheus-pod';
+import { type ProvisioningJob, readMonitoring, readProvisioningJob } from './target-extras';
 import { findScenario } from './scenarios';
 import type { ScenarioInput } from './scenarios/run-scenario';
 import type { ScenarioResult, ServerBinary } from './scenarios/scenario';
@@ -87,11 +88,11 @@ export async function verifyTargets(options: VerifyOptions): Promise<TargetVerif
 async function verifyTarget(target: Target, options: VerifyOptions): Promise<TargetVerification> {
   let cluster: ClusterUnderTest;
   let job: ProvisioningJob | undefined;
-  let prometheusNamespace: string | undefined;
+  let monitoring: TargetMonitoring | undefined;
   try {
     cluster = readClusterUnderTest(options.distDir, target);
     job = readProvisioningJob(options.distDir, target);
-    prometheusNamespace = readPodMonitorNamespace(options.distDir, target);
+    monitoring = readMonitoring(options.distDir, target);
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     return { target, readError: error.message, ok: false };
@@ -129,7 +130,7 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
     failoverBoundMs: options.failoverBoundMs,
     ...(snapshots ? { snapshots } : {}),
     ...(job ? { job } : {}),
-    ...(prometheusNamespace ? { prometheusNamespace } : {}),
+    ...(monitoring ? { monitoring } : {}),
     ...objectStoreHost(lint.effective),
   };
   if (options.scenario !== undefined) return runScenarioOf(options.scenario, { target, cluster, lint }, input, options);

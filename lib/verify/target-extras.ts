@@ -6,6 +6,8 @@ import { ChartIds, type ChartId } from '../target-folder/charts';
 import { listTargetFiles } from '../target-folder/files';
 import { type JobUnderTest, parseJobManifest } from './job-spec';
 import { ManifestError } from '../target-folder/manifest-error';
+import { podMonitorSpec, prometheusRuleGroups } from './prometheus-config';
+import type { TargetMonitoring } from './prometheus-pod';
 
 /** The target's file of a chart besides the cluster that verify models, when the target has that chart. */
 function chartFile(distDir: string, target: Target, chart: ChartId): string | undefined {
@@ -39,11 +41,16 @@ export function readProvisioningJob(distDir: string, target: Target): Provisioni
   return { ...job, podLabels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])) };
 }
 
-/** The namespace of the target's PodMonitor (where its Prometheus is taken to run), when it has one. */
-export function readPodMonitorNamespace(distDir: string, target: Target): string | undefined {
+/**
+ * The target's PodMonitor (its namespace is where its Prometheus is taken to run) and its PrometheusRule's groups
+ * (none when it ships no PrometheusRule), when it has a PodMonitor.
+ */
+export function readMonitoring(distDir: string, target: Target): TargetMonitoring | undefined {
   const file = chartFile(distDir, target, ChartIds.MONITORING);
   if (file === undefined) return undefined;
-  const monitor = documents(file).find((d) => d.kind === 'PodMonitor');
-  const namespace = monitor ? obj(monitor.metadata).namespace : undefined;
-  return typeof namespace === 'string' ? namespace : undefined;
+  const objects = documents(file);
+  const monitor = objects.find((d) => d.kind === 'PodMonitor');
+  if (!monitor || typeof obj(monitor.metadata).namespace !== 'string') return undefined;
+  const hasRules = objects.some((d) => d.kind === 'PrometheusRule');
+  return { podMonitor: podMonitorSpec(monitor), ruleGroups: hasRules ? prometheusRuleGroups(objects) : [] };
 }

@@ -16,24 +16,8 @@ export function promtool(args: readonly string[], cwd: string): { status: number
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
-/** A rule group as a Prometheus rule file holds it. */
-export interface RuleGroup {
-  readonly name: string;
-  readonly rules: ReadonlyArray<{
-    readonly alert: string;
-    readonly expr: string;
-    readonly for?: string;
-    readonly labels: Record<string, string>;
-    readonly annotations: Record<string, string>;
-  }>;
-}
-
-/** The `spec.groups` of the one PrometheusRule among manifests. */
-export function prometheusRuleGroups(objects: ReadonlyArray<Record<string, any>>): RuleGroup[] {
-  const rules = objects.filter((o) => o.kind === 'PrometheusRule');
-  if (rules.length !== 1) throw new Error(`expected one PrometheusRule, found ${rules.length}`);
-  return rules[0]!.spec.groups;
-}
+/** The PrometheusRule's groups as a rule file holds them: the same conversion verify's Prometheus loads. */
+export { prometheusRuleGroups, type RuleGroup } from '../../lib/verify/prometheus-config';
 
 /** The objects of a synthesized target folder's monitoring file. */
 export function monitoringObjects(targetDir: string): Record<string, any>[] {

@@ -720,6 +720,41 @@ describe('the shipped example gitops.repoURL', () => {
   });
 });
 
+describe('the shipped example metrics.alerts.runbookBaseUrl', () => {
+  test('preview and promote refuse a target whose alerts still link under it, naming the file that set it; set, it passes', () => {
+    // GIVEN dev with the alerts on (metrics.enabled) and dev's overlay setting the example runbook base again
+    const values = new DeployValuesDir().set('environments/dev.yaml', ['metrics'], {
+      enabled: true,
+      alerts: { runbookBaseUrl: 'https://github.com/example/restate-stack/blob/main/docs/runbooks.md/' },
+    });
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    try {
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+      // WHEN previewing or promoting THEN one error names dev's file, the key and what to do, before kubectl is called
+      const file = join(values.path, 'environments', 'dev.yaml');
+      for (const command of ['preview', 'promote'] as const) {
+        const refused = deploy(command, [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+        expect(refused.code).toBe(2);
+        expect(refused.calls).toEqual([]);
+        expect(refused.err).toBe(
+          `${command}: invalid values:\n` +
+            `${file}: metrics.alerts.runbookBaseUrl: is still the shipped example https://github.com/example/restate-stack/blob/main/docs/runbooks.md/, ` +
+            `and every alert's runbook_url in ${join(copy, 'dev', 'vultr')}/ points under it: set where your runbooks are served in ` +
+            `${file}, run deploy:build, then try again (docs/runbooks.md#where-the-runbook-links-point)`,
+        );
+      }
+      // AND with the alerts off, nothing carries it, and preview runs
+      values.set('environments/dev.yaml', ['metrics', 'enabled'], false);
+      runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+      const run = deploy('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+      expect(run.code).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+      values.remove();
+    }
+  });
+});
+
 describe('the target folder', () => {
   /** A scratch copy of the dev/vultr build that a test may change; `dist` of the copy. */
   const copies: string[] = [];

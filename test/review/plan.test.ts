@@ -430,7 +430,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(report.targets.flatMap((t) => t.effects.map((e) => e.rule))).not.toContain('snapshots-off');
   });
 
-  test('the shipped example gitops.repoURL is named once, with the targets deploy refuses for it, until it is set', () => {
+  test("the shipped examples (gitops.repoURL, the runbooks' base) are named once each, with the targets deploy refuses, until set", () => {
     // GIVEN the shipped values WHEN planning THEN one line names the key, the file and the Argo CD targets (not dev/kind, on Flux)
     const shipped = repo.plan();
     expect(renderJson(shipped)).toContain('"placeholders"');
@@ -439,7 +439,15 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
         keyPath: 'gitops.repoURL',
         value: 'https://github.com/example/platform-gitops.git',
         file: join(repo.values.path, 'base.yaml'),
+        doc: 'docs/gitops.md#set-your-repository-first',
         targets: ['dev/vultr', 'staging/vultr', 'prod/vultr', 'prod/aws'],
+      },
+      {
+        keyPath: 'metrics.alerts.runbookBaseUrl',
+        value: 'https://github.com/example/restate-stack/blob/main/docs/runbooks.md',
+        file: join(repo.values.path, 'base.yaml'),
+        doc: 'docs/runbooks.md#where-the-runbook-links-point',
+        targets: ['prod/vultr', 'prod/aws'],
       },
     ]);
     expect(renderMarkdown(shipped)).toContain(
@@ -447,8 +455,14 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
         `(${join(repo.values.path, 'base.yaml')}) on dev/vultr, staging/vultr, prod/vultr, prod/aws; ` +
         'deploy:preview and deploy:promote refuse them until it is set (docs/gitops.md#set-your-repository-first).',
     );
-    // WHEN the repository is set THEN the line is gone
+    expect(renderMarkdown(shipped)).toContain(
+      '**Not deployable yet**: `metrics.alerts.runbookBaseUrl` is still the shipped example ' +
+        `\`https://github.com/example/restate-stack/blob/main/docs/runbooks.md\` (${join(repo.values.path, 'base.yaml')}) on ` +
+        'prod/vultr, prod/aws; deploy:preview and deploy:promote refuse them until it is set (docs/runbooks.md#where-the-runbook-links-point).',
+    );
+    // WHEN the repository and the runbooks' base are set THEN the lines are gone
     repo.values.set('base.yaml', ['gitops', 'repoURL'], 'https://git.internal/platform/gitops.git');
+    repo.values.set('base.yaml', ['metrics', 'alerts', 'runbookBaseUrl'], 'https://docs.internal/restate/runbooks.html');
     const set = repo.plan();
     expect(set.placeholders).toEqual([]);
     expect(renderMarkdown(set)).not.toContain('Not deployable yet');

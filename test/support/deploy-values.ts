@@ -3,14 +3,18 @@ import { ValuesDir } from './values-dir';
 /** A GitOps repository of the tests' own (`.test` is a reserved name: it resolves nowhere). */
 export const DEPLOY_REPO_URL = 'https://git.restate-stack.test/platform-gitops.git';
 
+/** Where the tests' runbooks are served (the shipped example base is refused the same way). */
+export const DEPLOY_RUNBOOK_BASE_URL = 'https://git.restate-stack.test/platform-docs/runbooks.md';
+
 /**
- * A scratch copy of the repository's values/ that deploy:preview and deploy:promote accept: `gitops.repoURL` set
- * to a repository of the tests' own, since they refuse the shipped example (lib/deploy/placeholders.ts).
+ * A scratch copy of the repository's values/ that deploy:preview and deploy:promote accept: `gitops.repoURL` and
+ * `metrics.alerts.runbookBaseUrl` set to the tests' own, since they refuse the shipped examples (lib/deploy/placeholders.ts).
  */
 export class DeployValuesDir extends ValuesDir {
   constructor(into?: string) {
     super(into);
     this.set('base.yaml', ['gitops', 'repoURL'], DEPLOY_REPO_URL);
+    this.set('base.yaml', ['metrics', 'alerts', 'runbookBaseUrl'], DEPLOY_RUNBOOK_BASE_URL);
   }
 }
 

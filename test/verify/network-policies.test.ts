@@ -170,4 +170,31 @@ describe('the nftables rules of the model', () => {
     // Prometheus is not a metrics peer here: the derived check says it is refused 5122, the requirement says it must reach it.
     expect(connectionAllowed(model.policies, model.prometheus!, model.nodes[0], 5122).allowed).toBe(false);
   });
+
+  test('with a real Prometheus scraping, no agent connection stands for its 5122 requirement; its derived 8080 check stays', () => {
+    // GIVEN a cluster whose metrics peers admit Prometheus
+    const cluster = {
+      ...clusterWith('default-num-partitions = 8\n'),
+      security: {
+        networkPeers: {
+          metrics: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            },
+          ],
+        },
+      },
+    };
+    const model = buildClusterModel({ cluster, prometheusNamespace: 'monitoring' });
+
+    // WHEN the checks are listed with and without Prometheus's own scrapes standing for the requirement
+    const byAgent = policyChecks(model).filter((c) => c.from === model.prometheus);
+    const byPrometheus = policyChecks(model, true).filter((c) => c.from === model.prometheus);
+
+    // THEN only the 5122 requirements move to Prometheus; the refused ingress is still tried from its pod
+    expect(byAgent.filter((c) => c.port === 5122)).toHaveLength(model.nodes.length);
+    expect(byPrometheus.filter((c) => c.port === 5122)).toEqual([]);
+    expect(byPrometheus.map((c) => [c.port, c.expect])).toEqual(model.nodes.map(() => [8080, false]));
+  });
 });
