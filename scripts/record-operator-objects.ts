@@ -48,7 +48,6 @@ const KINDS = [
   'configmaps',
   'secrets',
   'services',
-  'persistentvolumeclaims',
   'pods',
   'networkpolicies.networking.k8s.io',
   'poddisruptionbudgets.policy',
@@ -134,9 +133,13 @@ function startOperator(cp: ControlPlane, bin: string, env: Readonly<Record<strin
 
 /** The objects the operator wrote and the RestateCluster, normalized and sorted; the fields the operator set in each. */
 async function operatorObjects(cp: ControlPlane, clusterName: string): Promise<{ objects: Obj[]; fields: Record<string, Obj> }> {
-  const listed = await cp.kubectl(['get', KINDS.join(','), '--all-namespaces', '-o', 'json'], { timeoutMs: 60_000 });
-  const written = (JSON.parse(listed.stdout).items as Obj[]).filter(writtenByOperator);
-  const cluster = JSON.parse((await cp.kubectl(['get', 'restatecluster', clusterName, '-o', 'json'])).stdout);
+  const listed = await cp.kubectl(['get', KINDS.join(','), '--all-namespaces', '--show-managed-fields', '-o', 'json'], {
+    timeoutMs: 60_000,
+  });
+  // PersistentVolumeClaims are the StatefulSet controller's; the operator patches the size of those its cache holds
+  // (which of them, at a given moment, varies by run), so they are left out.
+  const written = (JSON.parse(listed.stdout).items as Obj[]).filter((o) => o.kind !== 'PersistentVolumeClaim' && writtenByOperator(o));
+  const cluster = JSON.parse((await cp.kubectl(['get', 'restatecluster', clusterName, '--show-managed-fields', '-o', 'json'])).stdout);
   const fields: Record<string, Obj> = {};
   for (const object of [...written, cluster]) {
     const set = operatorFieldsOf(object);

@@ -55,7 +55,15 @@ export function operatorFieldsOf(object: Obj): Obj | undefined {
     (entry: Obj) => typeof entry.manager === 'string' && entry.manager.startsWith(OPERATOR_MANAGER_PREFIX) && entry.fieldsV1,
   );
   if (entries.length === 0) return undefined;
-  return sortKeys(entries.reduce((all: Obj, entry: Obj) => mergeFields(all, entry.fieldsV1), {}));
+  return sortKeys(withoutUids(entries.reduce((all: Obj, entry: Obj) => mergeFields(all, entry.fieldsV1), {})));
+}
+
+/** fieldsV1 keys list items by value: an owner reference by its uid, which is new on every run. */
+function withoutUids(fields: Obj): Obj {
+  if (!isRecord(fields)) return fields;
+  const out: Record<string, Obj> = {};
+  for (const [key, value] of Object.entries(fields)) out[key.replace(/^k:\{"uid":"[^"]*"\}$/, 'k:{"uid":"(owner)"}')] = withoutUids(value);
+  return out;
 }
 
 function mergeFields(a: Obj, b: Obj): Obj {
@@ -215,7 +223,12 @@ export function normalizeObject(object: Obj): Obj {
   for (const key of RUN_METADATA) delete metadata[key];
   for (const owner of metadata.ownerReferences ?? []) delete owner.uid;
   if (copy.kind === 'RestateCluster') {
-    for (const condition of copy.status?.conditions ?? []) delete condition.lastTransitionTime;
+    for (const condition of copy.status?.conditions ?? []) {
+      delete condition.lastTransitionTime;
+      // The operator names the first unbound claim it meets, in the order of its cache, which varies by run.
+      if (typeof condition.message === 'string')
+        condition.message = condition.message.replace(/storage-restate-\d+/g, 'storage-restate-<n>');
+    }
   } else {
     delete copy.status;
   }
