@@ -114,7 +114,7 @@ function realPodEnv(statefulSet: Obj): Record<string, string> {
   const env: Record<string, string> = {};
   for (const entry of container?.env ?? []) {
     const field = entry.valueFrom?.fieldRef?.fieldPath;
-    if (entry.value !== undefined) env[entry.name] = entry.value;
+    if (entry.value !== undefined) env[entry.name] = entry.value.replace(/\$\(([A-Za-z_]\w*)\)/g, (m: string, v: string) => env[v] ?? m);
     else if (field === 'metadata.name') env[entry.name] = podName(0);
     else if (field === 'metadata.namespace') env[entry.name] = statefulSet.metadata.namespace;
     else if (typeof field === 'string' && field.startsWith('metadata.labels')) env[entry.name] = '';
@@ -133,7 +133,14 @@ export async function diffAgainstStandIns(
   const written = new Map<string, Obj>();
   for (const object of recording.objects) {
     const fields = recording.operatorFields[objectKey(object)];
-    written.set(objectKey(object), fields ? writtenFields(object, fields) : object);
+    // fieldsV1 leaves out an object's identity, and keys owner references by the uid the recording drops: both are
+    // taken from the object itself.
+    const cut = fields ? writtenFields(object, fields) : structuredClone(object);
+    const { name, namespace, ownerReferences } = object.metadata;
+    cut.apiVersion = object.apiVersion;
+    cut.kind = object.kind;
+    cut.metadata = { ...cut.metadata, name, ...(namespace ? { namespace } : {}), ...(ownerReferences ? { ownerReferences } : {}) };
+    written.set(objectKey(object), cut);
   }
   const ours = new Map<string, Obj>();
   const diffs: FieldDiff[] = [];
