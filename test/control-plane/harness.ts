@@ -67,6 +67,8 @@ export interface ControlPlane {
   readonly pids: ReadonlyMap<Component, number>;
   /** The namespace holder's PID (`nsenter --net=/proc/<pid>/ns/net` joins it). */
   readonly namespacePid: number;
+  /** The command-line prefix that runs a program inside the namespace, killed with this process (for long-running ones). */
+  readonly enter: readonly string[];
   /** Milliseconds from the call to startControlPlane until ready. */
   readonly startMs: number;
   /** Runs the built kubectl as the admin, inside the namespace. */
@@ -370,6 +372,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     pki: pki!,
     pids: new Map([...children].map(([name, child]) => [name, child.pid!])),
     namespacePid: namespace!.pid,
+    enter: namespace!.enter,
     startMs: Date.now() - started,
     kubectl,
     run,
