@@ -2,13 +2,13 @@
  * npx tsx scripts/operator-objects-diff.ts [--dist dist]
  *
  * Prints, per shipped target with a recording in test/data/operator-objects/, every field where the real
- * restate-operator's objects differ from what the project's stand-ins derive for the same RestateCluster
+ * restate-operator's objects differ from what the operator part (lib/operator-part/) derives for the same RestateCluster
  * (test/support/operator-diff.ts), as a Markdown table: object, field path, real operator value, ours.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { diffAgainstStandIns, diffTable } from '../test/support/operator-diff';
+import { diffAgainstOperatorPart, diffTable } from '../test/support/operator-diff';
 import { distCluster, operatorDeployment, readRecording, recordingPath } from '../test/support/operator-objects';
 
 const ROOT = resolve(__dirname, '..');
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
         process.stdout.write(`## ${environment}/${provider} (operator v${deployment.version}): not recorded\n\n`);
         continue;
       }
-      const diffs = await diffAgainstStandIns(readRecording(file), distCluster(dir), deployment);
+      const diffs = diffAgainstOperatorPart(readRecording(file), distCluster(dir), deployment);
       process.stdout.write(`## ${environment}/${provider} (operator v${deployment.version}): ${diffs.length} differences\n\n`);
       process.stdout.write(`${diffTable(diffs)}\n\n`);
     }

@@ -1,12 +1,12 @@
 /**
  * How the objects the real restate-operator creates are recorded (test/support/operator-objects.ts, used by
- * scripts/record-operator-objects.ts) and set beside the stand-ins (test/support/operator-diff.ts): normalizing a
- * live object, the fields the operator set, the chart's environment, the stand-ins' objects and the field diff.
+ * scripts/record-operator-objects.ts) and set beside the operator part (test/support/operator-diff.ts): normalizing a
+ * live object, the fields the operator set, the chart's environment, our part's objects and the field diff.
  * The recordings themselves: operator-recordings.test.ts.
  */
 import { join, resolve } from 'node:path';
 import { chartEnv, distCluster, normalizeObject, objectKey, writtenFields } from '../support/operator-objects';
-import { fieldDiff, standInPass } from '../support/operator-diff';
+import { fieldDiff, ourObjects, withServerDefaults } from '../support/operator-diff';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -109,26 +109,38 @@ describe("the operator chart's environment", () => {
   });
 });
 
-describe('what the stand-ins derive, beside a recording', () => {
-  test("operatorPass's objects are captured from an in-memory API, as it would apply them to a cluster without a kubelet", async () => {
+describe('what the operator part derives, beside a recording', () => {
+  test("ourObjects: every object operatorObjects derives, and the cluster's status with no pod ready", () => {
     // GIVEN dev/vultr's RestateCluster
     const cluster = distCluster(join(DIST, 'dev', 'vultr'));
 
-    // WHEN the stand-in reconciles it against the in-memory API
-    const objects = await standInPass(cluster);
+    // WHEN our operator part derives what the operator writes for it (operator 1.7.4)
+    const objects = ourObjects(cluster, '1.7.4');
 
-    // THEN it applied the namespace, the service account, the StatefulSet and a not-ready status, each owned by the cluster
-    expect(objects.map(objectKey)).toEqual([
-      'Namespace restate-dev',
-      'ServiceAccount restate-dev/restate',
-      'StatefulSet restate-dev/restate',
-      'RestateCluster restate-dev',
+    // THEN the namespace, service account, StatefulSet and the rest are there, owned by the cluster, and the status
+    // is not ready with the StatefulSet's reason
+    const keys = objects.map(objectKey);
+    expect(keys).toEqual(
+      expect.arrayContaining(['Namespace restate-dev', 'ServiceAccount restate-dev/restate', 'StatefulSet restate-dev/restate']),
+    );
+    const statefulSet = objects.find((o) => o.kind === 'StatefulSet');
+    expect(statefulSet.spec.replicas).toBe(cluster.spec.compute.replicas);
+    expect(statefulSet.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'RestateCluster', name: 'restate-dev' })]);
+    const status = objects.find((o) => o.kind === 'RestateCluster').status;
+    expect(status.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'StatefulSetPodNotReady' })]);
+  });
+
+  test("the server's defaults inside fields the operator owns whole are added to ours, the owner's uid (which the recording drops) removed, and nothing else", () => {
+    const statefulSet = ourObjects(distCluster(join(DIST, 'dev', 'vultr')), '1.7.4').find((o) => o.kind === 'StatefulSet');
+    const defaulted = withServerDefaults(statefulSet);
+    expect(fieldDiff('StatefulSet', statefulSet, defaulted).map((d) => d.path)).toEqual([
+      'metadata.ownerReferences[name=restate-dev].uid',
+      'spec.template.spec.containers[name=restate].env[name=POD_NAME].valueFrom.fieldRef.apiVersion',
+      'spec.volumeClaimTemplates[0].apiVersion',
+      'spec.volumeClaimTemplates[0].kind',
+      'spec.volumeClaimTemplates[0].spec.volumeMode',
+      'spec.volumeClaimTemplates[0].status.phase',
     ]);
-    expect(objects[2].spec.replicas).toBe(cluster.spec.compute.replicas);
-    expect(objects[3].status.conditions).toEqual([
-      expect.objectContaining({ type: 'Ready', status: 'False', reason: 'StatefulSetPodNotReady' }),
-    ]);
-    expect(objects[0].metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'RestateCluster', name: 'restate-dev' })]);
   });
 
   test('a field diff names each path whose values differ, lists by name, absent as undefined', () => {

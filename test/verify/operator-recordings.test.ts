@@ -15,6 +15,7 @@ import {
   recordingText,
   sortObjects,
 } from '../support/operator-objects';
+import { diffAgainstOperatorPart } from '../support/operator-diff';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -60,6 +61,21 @@ describe('the recorded objects of the real operator', () => {
       // AND the operator reconciled it: a Ready condition, and a StatefulSet in the cluster's namespace
       expect(clusters[0].status.conditions.map((c: { type: string }) => c.type)).toContain('Ready');
       expect(recording.objects.map(objectKey)).toContain(`StatefulSet ${shipped.metadata.name}/restate`);
+    });
+
+    test("holds the operator part to it: every object and field the real operator wrote, but the claims' check", () => {
+      // GIVEN the recording, cut to the fields the operator set, and what lib/operator-part derives for dist/'s cluster
+      const diffs = diffAgainstOperatorPart(readRecording(file), distCluster(dir), deployment);
+
+      // THEN every object matches field by field; the one difference is the Ready condition's reason: the real
+      // operator first checks that every claim of the cluster is Bound (compute.rs:891-936 at v1.7.4,
+      // `resize_statefulset_storage`), and the recording's control plane binds none; the operator part does not
+      // model that check yet (the control plane of the live tests has no volume provisioner either)
+      expect(diffs.filter((d) => !d.object.startsWith('RestateCluster '))).toEqual([]);
+      expect(diffs.map((d) => [d.path, d.real])).toEqual([
+        ['conditions[0].message', expect.stringMatching(/^PersistentVolumeClaim storage-restate-.* is not yet bound to a volume$/)],
+        ['conditions[0].reason', 'PersistentVolumeClaimNotBound'],
+      ]);
     });
 
     test('is normalized, sorted and written in the canonical form (a second recording is byte-identical)', () => {
