@@ -595,8 +595,10 @@ export class LiveSession {
   }
 
   async checkLayout(expected: ExpectedLayout = this.expected, name = 'partitions and replication match the config'): Promise<void> {
+    // A convergence wait, not a bound verify claims: the logs' replication is reconfigured after provisioning, which
+    // took over 30 s twice on a 2-core machine at load 25-45 ("logs … are not replicated {node: 3}").
     await this.step(name, async () =>
-      pollUntil('the partition table and logs as configured', this.deadline.within(30_000), 500, () =>
+      pollUntil('the partition table and logs as configured', this.deadline.within(60_000), 500, () =>
         probeLayout(this.ctl, this.local.liveAddresses(), expected),
       ),
     );
