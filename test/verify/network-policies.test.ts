@@ -111,22 +111,27 @@ describe('the NetworkPolicies of operator 1.7.4', () => {
   });
 });
 
+/** A three-node cluster whose metrics peers admit Prometheus (in `monitoring`, labelled as kube-prometheus-stack does). */
+function prometheusPeerCluster() {
+  return {
+    ...clusterWith('default-num-partitions = 8\n'),
+    security: {
+      networkPeers: {
+        metrics: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+      },
+    },
+  };
+}
+
 describe('the nftables rules of the model', () => {
   test('accept exactly the connections the policies allow, by socket uid and destination, and drop the rest', () => {
     // GIVEN the model of a three-node cluster with metrics peers for the Job and Prometheus
-    const cluster = {
-      ...clusterWith('default-num-partitions = 8\n'),
-      security: {
-        networkPeers: {
-          metrics: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
-              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-            },
-          ],
-        },
-      },
-    };
+    const cluster = prometheusPeerCluster();
     const model = buildClusterModel({ cluster, prometheusNamespace: 'monitoring' });
 
     // WHEN the rules are compiled
@@ -173,19 +178,7 @@ describe('the nftables rules of the model', () => {
 
   test('with a real Prometheus scraping, no agent connection stands for its 5122 requirement; its derived 8080 check stays', () => {
     // GIVEN a cluster whose metrics peers admit Prometheus
-    const cluster = {
-      ...clusterWith('default-num-partitions = 8\n'),
-      security: {
-        networkPeers: {
-          metrics: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
-              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-            },
-          ],
-        },
-      },
-    };
+    const cluster = prometheusPeerCluster();
     const model = buildClusterModel({ cluster, prometheusNamespace: 'monitoring' });
 
     // WHEN the checks are listed with and without Prometheus's own scrapes standing for the requirement
