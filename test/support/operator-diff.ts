@@ -27,7 +27,6 @@ export function ourObjects(cluster: Obj, version: OperatorVersion): Obj[] {
   const replicas = cluster.spec?.compute?.replicas ?? 1;
   const condition = readyCondition(statefulSetOutcome({ replicas, readyReplicas: 0 }, replicas), version);
   const status = clusterStatus(cluster as RestateClusterObject, condition, version, 'now');
-  for (const c of status.conditions ?? []) delete c.lastTransitionTime;
   return [...objects, { apiVersion: cluster.apiVersion, kind: cluster.kind, metadata: { name: cluster.metadata.name }, status }];
 }
 
