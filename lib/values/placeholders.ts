@@ -21,15 +21,29 @@ export const EXAMPLE_RUNBOOK_BASE_URL = 'https://github.com/example/restate-stac
 /** Where docs/runbooks.md says what to set the base to. */
 export const EXAMPLE_RUNBOOK_DOC = 'docs/runbooks.md#where-the-runbook-links-point';
 
+/**
+ * AWS's documented example account (the one its IAM docs' ARNs use), in the role values/providers/aws.yaml ships for
+ * IRSA. A cluster whose service account names a role there would have its pods assume a role the user does not
+ * own: every snapshot upload fails with AccessDenied once the cluster runs. Refused by deploy:preview and
+ * deploy:promote wherever a workload identity annotation names it, named by `npm run plan`.
+ */
+export const EXAMPLE_AWS_ACCOUNT = '111122223333';
+
+/** Where docs/object-storage-and-credentials.md says what to set instead. */
+export const EXAMPLE_ROLE_DOC = 'docs/object-storage-and-credentials.md#set-your-role-first';
+
 /** A key of one target's values that still holds a shipped example. */
 export interface Placeholder {
-  /** `gitops.repoURL`, `metrics.alerts.runbookBaseUrl`. */
+  /** `gitops.repoURL`, `metrics.alerts.runbookBaseUrl`, `objectStorage.credentials.serviceAccountAnnotations["…"]`. */
   readonly keyPath: string;
   readonly value: string;
   /** The values file that set it (the last layer that did). */
   readonly file: string;
-  /** What carries it to a cluster: the Argo CD Applications (`argocd`) or the PrometheusRule's alerts (`alerts`). */
-  readonly carriedBy: 'argocd' | 'alerts';
+  /**
+   * What carries it to a cluster: the Argo CD Applications (`argocd`), the PrometheusRule's alerts (`alerts`) or the
+   * RestateCluster's service account (`service-account`).
+   */
+  readonly carriedBy: 'argocd' | 'alerts' | 'service-account';
   /** The docs section that says what to set. */
   readonly doc: string;
 }
@@ -42,11 +56,20 @@ const normalized = (url: string) =>
     .replace(/\/+$/, '')
     .replace(/\.git$/, '');
 
-/** The keys of `values` that hold a shipped example (the runbook base only where the alerts ship). Pure. */
+/** An IAM ARN in the example account: `arn:<partition>:iam::111122223333:…`. */
+const inExampleAccount = (value: string) => new RegExp(`^arn:[a-z-]+:iam::${EXAMPLE_AWS_ACCOUNT}:`).test(value.trim());
+
+/**
+ * The keys of `values` that hold a shipped example (the runbook base only where the alerts ship, a role only where
+ * workload identity carries the annotations to the cluster). Pure.
+ */
 export function placeholdersOf(
   values: {
     readonly gitops: { readonly repoURL: string };
     readonly metrics: { readonly enabled: boolean; readonly alerts: { readonly runbookBaseUrl: string } };
+    readonly objectStorage?: {
+      readonly credentials?: { readonly source: string; readonly serviceAccountAnnotations?: Readonly<Record<string, string>> };
+    };
   },
   sourceOf: (path: string[]) => string,
 ): Placeholder[] {
@@ -69,6 +92,19 @@ export function placeholdersOf(
       carriedBy: 'alerts',
       doc: EXAMPLE_RUNBOOK_DOC,
     });
+  }
+  const credentials = values.objectStorage?.credentials;
+  if (credentials?.source === 'workload-identity') {
+    for (const [key, value] of Object.entries(credentials.serviceAccountAnnotations ?? {})) {
+      if (!inExampleAccount(value)) continue;
+      found.push({
+        keyPath: `objectStorage.credentials.serviceAccountAnnotations["${key}"]`,
+        value,
+        file: sourceOf(['objectStorage', 'credentials', 'serviceAccountAnnotations', key]),
+        carriedBy: 'service-account',
+        doc: EXAMPLE_ROLE_DOC,
+      });
+    }
   }
   return found;
 }

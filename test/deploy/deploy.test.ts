@@ -755,6 +755,54 @@ describe('the shipped example metrics.alerts.runbookBaseUrl', () => {
   });
 });
 
+describe("the shipped example IRSA role (AWS's example account)", () => {
+  test('preview and promote refuse a target whose pods would assume it, naming the file; another account passes', () => {
+    // GIVEN prod/aws synthesized from values whose aws overlay keeps the shipped role
+    const values = new DeployValuesDir().set(
+      'providers/aws.yaml',
+      ['objectStorage', 'credentials', 'serviceAccountAnnotations', 'eks.amazonaws.com/role-arn'],
+      'arn:aws:iam::111122223333:role/restate-stack',
+    );
+    const copy = mkdtempSync(join(tmpdir(), 'restate-stack-deploy-copy-'));
+    try {
+      runSynth({ environment: 'prod', provider: 'aws', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+      // WHEN previewing or promoting THEN one error names the file, the annotation and what to do, before kubectl is called
+      const file = join(values.path, 'providers', 'aws.yaml');
+      for (const command of ['preview', 'promote'] as const) {
+        const refused = deploy(command, [...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], {
+          environment: 'prod',
+          provider: 'aws',
+          dist: copy,
+          valuesDir: values.path,
+        });
+        expect(refused.code).toBe(2);
+        expect(refused.calls).toEqual([]);
+        expect(refused.err).toBe(
+          `${command}: invalid values:\n` +
+            `${file}: objectStorage.credentials.serviceAccountAnnotations["eks.amazonaws.com/role-arn"]: is still the shipped example ` +
+            "arn:aws:iam::111122223333:role/restate-stack, a role in AWS's example account 111122223333, not yours, and the Restate " +
+            `pods' service account in ${join(copy, 'prod', 'aws')}/ would assume it: set the role your cluster's workload identity ` +
+            `grants them in ${file}, run deploy:build, then try again (docs/object-storage-and-credentials.md#set-your-role-first)`,
+        );
+      }
+      // AND a role in another account passes that check (the refusal is gone from what preview prints)
+      values.set(
+        'providers/aws.yaml',
+        ['objectStorage', 'credentials', 'serviceAccountAnnotations', 'eks.amazonaws.com/role-arn'],
+        'arn:aws:iam::444455556666:role/r',
+      );
+      runSynth({ environment: 'prod', provider: 'aws', valuesDir: values.path, outdir: copy, allowStorageChange: false });
+      const overrides = { environment: 'prod', provider: 'aws', dist: copy, valuesDir: values.path };
+      const run = deploy('preview', [currentContext('restate-prod'), ANYTHING_ELSE_SUCCEEDS], overrides);
+      expect(run.err).not.toContain('serviceAccountAnnotations');
+      expect(run.code).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+      values.remove();
+    }
+  });
+});
+
 describe('the target folder', () => {
   /** A scratch copy of the dev/vultr build that a test may change; `dist` of the copy. */
   const copies: string[] = [];

@@ -430,7 +430,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(report.targets.flatMap((t) => t.effects.map((e) => e.rule))).not.toContain('snapshots-off');
   });
 
-  test("the shipped examples (gitops.repoURL, the runbooks' base) are named once each, with the targets deploy refuses, until set", () => {
+  test("the shipped examples (gitops.repoURL, the runbooks' base, aws's IRSA role) are named once each, with the targets deploy refuses, until set", () => {
     // GIVEN the shipped values WHEN planning THEN one line names the key, the file and the Argo CD targets (not dev/kind, on Flux)
     const shipped = repo.plan();
     expect(renderJson(shipped)).toContain('"placeholders"');
@@ -449,6 +449,13 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
         doc: 'docs/runbooks.md#where-the-runbook-links-point',
         targets: ['prod/vultr', 'prod/aws'],
       },
+      {
+        keyPath: 'objectStorage.credentials.serviceAccountAnnotations["eks.amazonaws.com/role-arn"]',
+        value: 'arn:aws:iam::111122223333:role/restate-stack',
+        file: join(repo.values.path, 'providers', 'aws.yaml'),
+        doc: 'docs/object-storage-and-credentials.md#set-your-role-first',
+        targets: ['prod/aws'],
+      },
     ]);
     expect(renderMarkdown(shipped)).toContain(
       '**Not deployable yet**: `gitops.repoURL` is still the shipped example `https://github.com/example/platform-gitops.git` ' +
@@ -463,6 +470,11 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     // WHEN the repository and the runbooks' base are set THEN the lines are gone
     repo.values.set('base.yaml', ['gitops', 'repoURL'], 'https://git.internal/platform/gitops.git');
     repo.values.set('base.yaml', ['metrics', 'alerts', 'runbookBaseUrl'], 'https://docs.internal/restate/runbooks.html');
+    repo.values.set(
+      'providers/aws.yaml',
+      ['objectStorage', 'credentials', 'serviceAccountAnnotations', 'eks.amazonaws.com/role-arn'],
+      'arn:aws:iam::444455556666:role/restate',
+    );
     const set = repo.plan();
     expect(set.placeholders).toEqual([]);
     expect(renderMarkdown(set)).not.toContain('Not deployable yet');
