@@ -105,8 +105,8 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
   // provision and status only need the values.
   let target: DeployTarget | undefined;
   if (args.command === 'preview' || args.command === 'promote') {
-    refusePlaceholders(loaded, join(args.dist, targetDir(values)));
     target = locateTarget(args.dist, values, args.valuesDir);
+    refusePlaceholders(loaded, target.folder);
     assertFresh(target.folder, loaded, args.valuesDir, rebuildHint(values), deps.helmExecutable);
   }
 

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { isSynthFile } from '../target-folder/files';
+import { isSynthPath } from '../target-folder/files';
 import { ValuesError } from '../values';
 import { catFiles } from '../synth/committed';
 
-/** The files of every target folder, by `<environment>/<provider>` and file name. */
+/** The files of every target folder, by `<environment>/<provider>` and path below it (`argocd/application.yaml`). */
 export type TargetFiles = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
 export interface CommittedTargets {
@@ -32,8 +32,9 @@ function existingFolder(path: string): string {
 
 /**
  * The target folders committed under `dist` at revision `ref`: read from git (`ls-tree`, one `cat-file --batch`),
- * never from the folder on disk, which may be deleted, hand-edited or already rewritten. Only synth's own file
- * names count (`NNNN-<chart>.k8s.yaml`, the SOPS Secret); files of the user's beside them are not synth's change.
+ * never from the folder on disk, which may be deleted, hand-edited or already rewritten. Only synth's own files
+ * count (`NNNN-<chart>.k8s.yaml`, the SOPS Secret, everything below argocd/ and flux/); files of the user's beside
+ * them are not synth's change.
  */
 export function committedTargets(dist: string, ref: string): CommittedTargets {
   const at = existingFolder(dist);
@@ -61,8 +62,10 @@ export function committedTargets(dist: string, ref: string): CommittedTargets {
     if (!match) continue;
     const inside = prefix === '' ? match[2]! : match[2]!.slice(prefix.length + 1);
     const parts = inside.split('/');
-    if (parts.length !== 3 || parts.some((part) => part.startsWith('.')) || !isSynthFile(parts[2]!)) continue;
-    wanted.push({ folder: `${parts[0]}/${parts[1]}`, file: parts[2]!, blob: match[1]! });
+    if (parts.length < 3 || parts.slice(0, 2).some((part) => part.startsWith('.'))) continue;
+    const file = parts.slice(2).join('/');
+    if (!isSynthPath(file)) continue;
+    wanted.push({ folder: `${parts[0]}/${parts[1]}`, file, blob: match[1]! });
   }
   const texts =
     wanted.length > 0

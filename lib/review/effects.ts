@@ -1,5 +1,5 @@
 import { ChartIds } from '../target-folder/charts';
-import { TARGET_FILE } from '../target-folder/files';
+import { ARGOCD_FOLDER, FLUX_FOLDER, TARGET_FILE } from '../target-folder/files';
 import { podName } from '../target-folder/operator-names';
 import { locationOf, RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
 import {
@@ -38,6 +38,7 @@ export type EffectKind =
   | 'pod-security'
   | 'provisioning-rerun'
   | 'in-place'
+  | 'gitops-entry'
   | 'locations';
 
 export interface Effect {
@@ -353,6 +354,11 @@ export function objectEffects(changes: readonly ObjectChange[], facts: TargetFac
       }
       continue;
     }
+    const entry = gitOpsEntryEffect(change, facts.target);
+    if (entry) {
+      effects.push(entry);
+      continue;
+    }
     const podSecurity = change.file.startsWith('0000-') ? podSecurityLevelChange(change) : undefined;
     if (podSecurity !== undefined) {
       effects.push({
@@ -382,6 +388,27 @@ export function objectEffects(changes: readonly ObjectChange[], facts: TargetFac
     }
   }
   return effects;
+}
+
+/**
+ * A change of the GitOps entry (argocd/, flux/): nothing syncs it by itself (the Application reads the target folder
+ * non-recursively, and the Flux entry is applied once by hand or by a Kustomization of the user's own), so it takes
+ * effect only when the entry is applied again (docs/gitops.md).
+ */
+function gitOpsEntryEffect(change: ObjectChange, target: string): Effect | undefined {
+  const folder = change.file.split('/')[0];
+  if (change.file === folder || (folder !== ARGOCD_FOLDER && folder !== FLUX_FOLDER)) return undefined;
+  const apply =
+    folder === ARGOCD_FOLDER
+      ? `\`kubectl apply --server-side -f <dist>/${target}/argocd/\` (and the argocd-cm patch, for a change under patches/)`
+      : `\`kubectl apply -k <dist>/${target}/flux\`, or your own Kustomization that points at it`;
+  return {
+    kind: 'gitops-entry',
+    severity: 'info',
+    summary:
+      `${objectLabel(change.id)} (${change.file}) ${change.change === 'changed' ? 'changes' : change.change}: the GitOps entry is not synced by ` +
+      `itself; it takes effect when it is applied again: ${apply}. The Restate pods are not restarted by it.`,
+  };
 }
 
 /** The effect of a target that is not committed yet. */

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RestateStackOptions } from '../stack/stack';
-import { isSynthFile } from '../target-folder/files';
+import { synthPathsOf } from '../target-folder/files';
 import {
   type Acknowledgement,
   type LoadedValues,
@@ -59,16 +59,8 @@ export function freshTargets(valuesDir: string, options: RestateStackOptions = {
     const files = new Map<string, Map<string, string>>();
     for (const { folder, values } of loaded) {
       const out = join(scratch, folder);
-      synthTarget(out, values, valuesDir, options);
-      files.set(
-        folder,
-        new Map(
-          readdirSync(out)
-            .filter(isSynthFile)
-            .sort()
-            .map((name) => [name, readFileSync(join(out, name), 'utf8')]),
-        ),
-      );
+      synthTarget(out, values, valuesDir, options, folder);
+      files.set(folder, new Map(synthPathsOf(out).map((path) => [path, readFileSync(join(out, path), 'utf8')])));
     }
     return {
       targets: files,

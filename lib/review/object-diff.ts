@@ -77,6 +77,12 @@ export function manifestEntries(label: string, files: ReadonlyMap<string, string
     if (manifest.yamlError !== undefined) fail(`is not valid YAML (${manifest.yamlError})`);
     for (const object of manifest.objects) {
       if (object === null || object === undefined) continue;
+      // A kustomize file of the Flux entry (flux/…/kustomization.yaml) is read by Flux's kustomize-controller, never
+      // applied: it has no metadata.name, so the file's path names it.
+      if (isRecord(object) && String(object.apiVersion ?? '').startsWith('kustomize.config.k8s.io/')) {
+        entries.push({ id: { apiVersion: String(object.apiVersion), kind: String(object.kind), name: file }, file, object });
+        continue;
+      }
       if (!isRecord(object) || typeof object.kind !== 'string' || !isRecord(object.metadata) || typeof object.metadata.name !== 'string') {
         fail('holds a document that is not a Kubernetes object (kind and metadata.name)');
       }

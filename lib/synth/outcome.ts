@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSynthFile } from '../target-folder/files';
+import { synthPathsOf } from '../target-folder/files';
 
 /** What a synth did to one target folder, compared with the folder as it was on disk before. */
 export interface TargetOutcome {
@@ -8,13 +8,11 @@ export interface TargetOutcome {
   readonly folder: string;
   /** `new`: the folder held none of synth's files before. */
   readonly status: 'new' | 'changed' | 'unchanged';
-  /** For `changed`: synth's files that differ, appeared or went, sorted. */
+  /** For `changed`: synth's files that differ, appeared or went (paths below the folder: `argocd/application.yaml`), sorted. */
   readonly files: readonly string[];
 }
 
-function synthFiles(folder: string): string[] {
-  return existsSync(folder) ? readdirSync(folder).filter(isSynthFile).sort() : [];
-}
+const synthFiles = synthPathsOf;
 
 /** Compares synth's files of a freshly staged target folder with those of the folder it replaces (byte for byte). */
 export function targetOutcome(folder: string, previous: string, staged: string): TargetOutcome {

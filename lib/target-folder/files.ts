@@ -39,6 +39,37 @@ export function isSynthFolder(name: string): boolean {
   return name === ARGOCD_FOLDER || name === FLUX_FOLDER;
 }
 
+/**
+ * Whether a path relative to a target folder (`/`-separated) is one of synth's files: a chart file or the SOPS file at
+ * the top, or any file below argocd/ or flux/, which synth writes whole.
+ */
+export function isSynthPath(path: string): boolean {
+  const parts = path.split('/');
+  if (parts.some((part) => part === '' || part === '.' || part === '..')) return false;
+  return parts.length === 1 ? isSynthFile(parts[0]!) : isSynthFolder(parts[0]!);
+}
+
+/**
+ * Synth's files in a target folder, as `/`-separated paths relative to it, sorted: the chart files and the SOPS file,
+ * then every file below argocd/ and flux/ (an Application, a Kustomization: what Argo CD or Flux is pointed at). None
+ * when the folder does not exist. Every comparison of a target folder with a synth (synth's own report, deploy's
+ * freshness check, plan) reads this list, so that a change to the GitOps entry is a change like any other.
+ */
+export function synthPathsOf(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  const paths: string[] = [];
+  const walk = (relative: string) => {
+    for (const entry of readdirSync(join(folder, relative), { withFileTypes: true })) {
+      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (relative !== '' || isSynthFolder(entry.name)) walk(path);
+      } else if (entry.isFile() && isSynthPath(path)) paths.push(path);
+    }
+  };
+  walk('');
+  return paths.sort();
+}
+
 /** Whether an entry of a target folder (a file or a folder, by name) is synth's own. */
 export function isSynthEntry(name: string, isDirectory: boolean): boolean {
   return isDirectory ? isSynthFolder(name) : isSynthFile(name);

@@ -982,6 +982,34 @@ describe('the target folder', () => {
     ).toBe(0);
   });
 
+  test('a stale GitOps entry (argocd/, flux/) is refused like a stale chart file: it is what Argo CD or Flux is pointed at', () => {
+    // GIVEN dev/vultr built, then gitops.repoURL changed without a rebuild: only the Application and its AppProject
+    // (sourceRepos) are stale
+    const { dist: copy, values } = built(() => undefined);
+    values.set('base.yaml', ['gitops', 'repoURL'], 'https://git.restate-stack.test/moved.git');
+    for (const command of ['preview', 'promote'] as const) {
+      // WHEN
+      const run = deploy(command, [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], { dist: copy, valuesDir: values.path });
+      // THEN nothing is diffed or applied, and the stale file below the folder is named
+      expect([command, run.code, run.calls]).toEqual([command, 1, []]);
+      expect(run.err).toContain(
+        '(stale build?):\n  argocd/application.yaml: differs\n  argocd/appproject.yaml: differs\nrun `mise run deploy:build',
+      );
+    }
+    // AND a hand edit inside the Flux entry of dev/kind is refused the same way
+    const kind = built(() => undefined, 'kind');
+    const entry = join(kind.dist, 'dev', 'kind', 'flux', 'kustomizations.yaml');
+    writeFileSync(entry, `${readFileSync(entry, 'utf8')}# edited by hand\n`);
+    const run = deployWithStandIn('preview', [currentContext('restate-dev'), ANYTHING_ELSE_SUCCEEDS], {
+      dist: kind.dist,
+      provider: 'kind',
+      cleanup: standIns,
+      overrides: { valuesDir: kind.values.path },
+    });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('  flux/kustomizations.yaml: differs\n');
+  });
+
   test('a missing or extra synthesized file is named as such', () => {
     // GIVEN prod/vultr built with metrics on, then turned off: a fresh synth has no monitoring file
     const values = new DeployValuesDir();

@@ -92,6 +92,34 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(planExitCode(report)).toBe(ExitCode.CHANGES);
   });
 
+  test('a change that reaches only the GitOps entry (argocd/) is a change: the objects, and that it applies only when the entry is', () => {
+    // GIVEN only gitops.repoURL changed: it reaches the Argo CD Applications and AppProject, nothing Argo CD syncs
+    repo.values.set('base.yaml', ['gitops', 'repoURL'], 'https://git.restate-stack.test/moved.git');
+    // WHEN planning
+    const report = repo.plan();
+    const dev = target(report, 'dev/vultr');
+    // THEN the target changed (exit CHANGES, never "nothing changes"), the objects are named with their file below the folder
+    expect(dev.status).toBe('changed');
+    expect(dev.objects.map((o) => [o.id.kind, o.id.name, o.file, o.change])).toEqual([
+      ['Application', 'restate-dev', 'argocd/application.yaml', 'changed'],
+      ['AppProject', 'restate-stack', 'argocd/appproject.yaml', 'changed'],
+    ]);
+    expect(dev.objects[0]!.fields).toContainEqual({
+      path: 'spec.source.repoURL',
+      before: 'https://github.com/example/platform-gitops.git',
+      after: 'https://git.restate-stack.test/moved.git',
+    });
+    // AND the effect says the entry applies only when applied again, and how
+    expect(dev.effects.map((e) => e.kind)).toEqual(['gitops-entry', 'gitops-entry']);
+    expect(summary(dev, 'gitops-entry')).toMatch(
+      /not synced by itself; it takes effect when it is applied again: `kubectl apply --server-side -f <dist>\/dev\/vultr\/argocd\/`/,
+    );
+    // AND dev/kind (Flux: its entry names a GitRepository, not the URL) is unchanged
+    expect(target(report, 'dev/kind').status).toBe('unchanged');
+    expect(planExitCode(report)).toBe(ExitCode.CHANGES);
+    expect(renderMarkdown(report)).not.toContain('nothing changes');
+  });
+
   test("synth's change rules decide the refusals: a skipped minor version and a replicas decrease without its procedure", () => {
     // GIVEN an image two minors ahead for every target, and prod shrunk from 5 to 3 without a scale-in
     repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.6.1');

@@ -75,6 +75,25 @@ describe('npm run synth on the command line', () => {
     }
   });
 
+  test('a change that reaches only the GitOps entry (argocd/) is a change, naming the files below the folder', () => {
+    // GIVEN dev/vultr synthesized, then only gitops.repoURL changed (it reaches nothing but the Argo CD entry)
+    const outdir = join(scratch, 'gitops-entry');
+    const other = new ValuesDir();
+    try {
+      const args = ['--values-dir', other.path, '--outdir', outdir, '--environment', 'dev', '--provider', 'vultr'];
+      expect(synth(args).status).toBe(0);
+      other.set('base.yaml', ['gitops', 'repoURL'], 'https://git.restate-stack.test/other.git');
+      // WHEN synthesizing again THEN the target is changed, and the line names the Application's and AppProject's files
+      const run = synth(args);
+      expect(run.status).toBe(0);
+      expect(run.stdout.split('\n')[0]).toBe(`changed    ${join(outdir, 'dev/vultr')} (argocd/application.yaml, argocd/appproject.yaml)`);
+      // AND a third run, with nothing changed, says so
+      expect(synth(args).stdout.split('\n')[0]).toBe(`unchanged  ${join(outdir, 'dev/vultr')}`);
+    } finally {
+      other.remove();
+    }
+  });
+
   test('prints each warning once, as one line naming its id, its targets, what to do and its docs heading', () => {
     // GIVEN a floating image tag for every target, an even replica count in dev (vultr and kind), and base.yaml
     // acknowledging a warning that fires nowhere
