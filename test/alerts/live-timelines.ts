@@ -72,5 +72,16 @@ export function faultTable(record: LiveAlertsRecord, timelines: Map<FaultKind, M
     }
   }
   const steps = record.faults.map((f) => `${f.kind}: ${f.steps.join('; ')}`);
-  return [...lines, '', ...steps].join('\n');
+  return [...lines, '', ...steps, '', ...diagnoses(record)].join('\n');
+}
+
+/** Per fault, each change of what the alerts stood on (targets down, dead counts), from the fault's time. */
+function diagnoses(record: LiveAlertsRecord): string[] {
+  return record.faults.flatMap((fault, i) => {
+    const end = record.faults[i + 1]?.at ?? record.end + 1;
+    const window = record.samples.filter((s) => s.t >= fault.at && s.t < end);
+    return window
+      .filter((s, j) => s.why !== window[j - 1]?.why)
+      .map((s) => `${fault.kind} +${cell(s.t - fault.at)} s: ${s.why ?? 'no alert active'}`);
+  });
 }

@@ -59,6 +59,8 @@ export type AlertState = 'pending' | 'firing';
 export interface AlertSample {
   readonly t: number;
   readonly alerts: Record<string, AlertState>;
+  /** While an alert is active: the targets down with their scrape error, and the failure detectors' dead counts. */
+  readonly why?: string;
 }
 
 /** One panel query's result in the healthy phase. */
@@ -132,6 +134,26 @@ async function instantQuery(expr: string): Promise<QueryResult> {
   return { expr, status: 'success', series: result.length, values: values.sort() };
 }
 
+/** What the Restate alerts stand on, in a line: targets down and why, and who counts a node dead. */
+async function diagnosis(): Promise<string> {
+  try {
+    const response = await fetch(`${PROMETHEUS}/api/v1/targets?state=active`);
+    const body = (await response.json()) as {
+      data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> };
+    };
+    const down = body.data.activeTargets
+      .filter((t) => t.health !== 'up')
+      .map((t) => `${t.labels.pod} ${t.health}${t.lastError ? ` (${t.lastError.slice(0, 80)})` : ''}`);
+    const dead = await instantQuery('restate_failure_detector_nodes_total{state="dead"} > 0');
+    return [
+      down.length > 0 ? `down: ${down.join(', ')}` : 'every target up',
+      dead.series > 0 ? `dead per failure detector of ${dead.values.join(', ')}` : 'no node dead per failure detectors',
+    ].join('; ');
+  } catch (error) {
+    return `no diagnosis: ${(error as Error).message}`;
+  }
+}
+
 /** Samples the alerts once a second until stopped. */
 class Sampler {
   readonly samples: AlertSample[] = [];
@@ -145,7 +167,10 @@ class Sampler {
     this.loop = (async () => {
       while (!this.stopped && !deadline.expired()) {
         const alerts = await activeAlerts();
-        if (alerts) this.samples.push({ t: this.now(), alerts });
+        if (alerts) {
+          const t = this.now();
+          this.samples.push({ t, alerts, ...(Object.keys(alerts).length > 0 ? { why: await diagnosis() } : {}) });
+        }
         await sleep(1000);
       }
     })();
