@@ -157,6 +157,8 @@ async function diagnosis(): Promise<string> {
 /** Samples the alerts once a second until stopped. */
 class Sampler {
   readonly samples: AlertSample[] = [];
+  /** A look taken but not yet in `samples` (its diagnosis is being read). */
+  busy = false;
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -166,11 +168,13 @@ class Sampler {
   ) {
     this.loop = (async () => {
       while (!this.stopped && !deadline.expired()) {
+        this.busy = true;
         const alerts = await activeAlerts();
         if (alerts) {
           const t = this.now();
           this.samples.push({ t, alerts, ...(Object.keys(alerts).length > 0 ? { why: await diagnosis() } : {}) });
         }
+        this.busy = false;
         await sleep(1000);
       }
     })();
@@ -215,6 +219,10 @@ async function untilSettled(run: Run, victims: readonly LocalNode[]): Promise<nu
   while (!bound.expired()) {
     const down = victims.filter((v) => !run.local.isRunning(v.ordinal));
     if (down.length > 0) throw new Error(`${down.map((v) => v.name).join(', ')} exited after the recovery: ${run.local.logSummary()}`);
+    if (run.sampler.busy) {
+      await sleep(100);
+      continue;
+    }
     const since = run.sampler.now() - run.input.settleSeconds;
     const window = run.sampler.samples.filter((s) => s.t >= since);
     if (window.length >= run.input.settleSeconds / 2 && window.every((s) => Object.keys(s.alerts).length === 0)) return run.sampler.now();
