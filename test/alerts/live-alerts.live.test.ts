@@ -124,16 +124,24 @@ describe('the synthesized alerts and dashboard on a real Prometheus, a real clus
 
   test.each(FAULTS.map((f) => f.kind))('%s: its alerts go pending, then firing, and resolve after the recovery', (kind) => {
     const fault = record.faults.find((f) => f.kind === kind)!;
-    expect([kind, 'awaited alerts firing', fault.awaitedFiringAt !== undefined]).toEqual([kind, 'awaited alerts firing', true]);
-    expect([kind, 'settled after the recovery', fault.settledAt !== undefined]).toEqual([kind, 'settled after the recovery', true]);
+    // what was seen, in every failure message: each alert's timeline in this fault
+    const seen = Object.fromEntries(timelines.get(kind)!);
+    expect([kind, `${EXPECTED[kind].join(', ')} all firing`, fault.awaitedFiringAt !== undefined, seen]).toEqual([
+      kind,
+      `${EXPECTED[kind].join(', ')} all firing`,
+      true,
+      seen,
+    ]);
+    expect([kind, 'no alert active for a while after the recovery', fault.settledAt !== undefined, seen]).toEqual([
+      kind,
+      'no alert active for a while after the recovery',
+      true,
+      seen,
+    ]);
     for (const alert of EXPECTED[kind]) {
       const t = timelines.get(kind)!.get(alert);
-      expect([kind, alert, 'pending, then firing', t !== undefined && t.firing !== undefined && t.firing > t.pending]).toEqual([
-        kind,
-        alert,
-        'pending, then firing',
-        true,
-      ]);
+      const order = t !== undefined && t.firing !== undefined && t.firing > t.pending;
+      expect([kind, alert, 'pending, then firing', order, seen]).toEqual([kind, alert, 'pending, then firing', true, seen]);
       // active until the recovery started, then resolved
       const resolved = t!.resolved !== undefined && t!.lastActive >= fault.recoveryAt - fault.at;
       expect([kind, alert, 'resolved after the recovery', resolved, t]).toEqual([kind, alert, 'resolved after the recovery', true, t]);
@@ -143,7 +151,11 @@ describe('the synthesized alerts and dashboard on a real Prometheus, a real clus
   test.each(FAULTS.map((f) => f.kind))('%s: every other alert stays silent', (kind) => {
     const active = [...timelines.get(kind)!.keys()];
     const allowed = new Set([...EXPECTED[kind], ...Object.keys(TRANSIENT[kind])]);
-    expect([kind, active.filter((a) => !allowed.has(a))]).toEqual([kind, []]);
+    expect([kind, 'active beside the expected and transient alerts', active.filter((a) => !allowed.has(a))]).toEqual([
+      kind,
+      'active beside the expected and transient alerts',
+      [],
+    ]);
     const unresolved = active.filter((a) => timelines.get(kind)!.get(a)!.resolved === undefined);
     expect([kind, 'still active when the fault settled', unresolved]).toEqual([kind, 'still active when the fault settled', []]);
   });
