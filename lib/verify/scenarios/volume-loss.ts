@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { DATA_LOSS_LOG, nodeIdOf, nodeIdQuery, type RecoverStep, recoverSteps, type SqlRow } from '../../stack/day-two/recover-steps';
 import type { Restatectl } from '../restatectl';
 import { probeLayout } from '../cluster-checks';
-import { pollUntil, sleep } from '../deadline';
+import { type Deadline, pollUntil, sleep } from '../deadline';
 import { VerifyError } from '../errors';
 import { seconds } from '../live-session';
-import { type LocalNode, logTail } from '../local-cluster';
+import { type LocalCluster, type LocalNode, logTail } from '../local-cluster';
 import { describeExit } from '../managed-process';
 import { lastLine, plain } from '../restatectl';
 import { probeNodeBack } from './node-health';
@@ -19,7 +19,7 @@ const EXIT_BOUND_MS = 30_000;
 const JOIN_BOUND_MS = 90_000;
 
 /** The data-loss lines of a node's log, shortened for the report. */
-function dataLossLine(log: string): string | undefined {
+export function dataLossLine(log: string): string | undefined {
   const match = DATA_LOSS_LOG.exec(log);
   if (!match) return undefined;
   const start = log.lastIndexOf('\n', match.index) + 1;
@@ -88,7 +88,8 @@ async function runVolumeLoss(ctx: ScenarioContext): Promise<ScenarioOutcome> {
 
   const recoverStarted = Date.now();
   for (const step of recoverSteps({ name: node.name, id: oldId! })) {
-    await ctx.step(`recover: ${describeStep(step)}`, async () => runRecoverStep(ctx, step, node));
+    const runner = { local, ctl, deadline: ctx.deadline, started: (name: string) => session.services.containerStarted(name) };
+    await ctx.step(`recover: ${describeStep(step)}`, async () => runRecoverStep(runner, step, node));
   }
   await ctx.step(`${node.name} joined under a new node id: alive, every partition led with its replica set`, async () => {
     const t = Date.now();
@@ -137,13 +138,22 @@ async function metadataMembers(ctl: Restatectl, addresses: readonly string[]): P
     .sort();
 }
 
-function describeStep(step: RecoverStep): string {
+export function describeStep(step: RecoverStep): string {
   return step.kind === 'restatectl' ? `restatectl ${step.argv.join(' ')}` : `start ${step.nodeName} again on an emptied volume`;
 }
 
+/** What runs the recover steps: the local cluster, its restatectl, the run's deadline. */
+export interface RecoverRunner {
+  readonly local: LocalCluster;
+  readonly ctl: Restatectl;
+  readonly deadline: Deadline;
+  /** Told when the lost node is started again (verify's service model counts container starts). */
+  readonly started?: (name: string) => void;
+}
+
 /** One recover step as deploy runs it: the restatectl argv (or the pod's restart), then its wait. */
-async function runRecoverStep(ctx: ScenarioContext, step: RecoverStep, node: LocalNode): Promise<string> {
-  const { local, ctl, session } = ctx;
+export async function runRecoverStep(ctx: RecoverRunner, step: RecoverStep, node: LocalNode): Promise<string> {
+  const { local, ctl } = ctx;
   const t = Date.now();
   let did: string;
   const satisfied = async (): Promise<boolean> => {
@@ -180,7 +190,7 @@ async function runRecoverStep(ctx: ScenarioContext, step: RecoverStep, node: Loc
     // Measured: restarted on what they left, the new node id stays a metadata Standby and add-node times out.
     local.removeData(node.ordinal);
     await local.restart(node.ordinal, ctx.deadline.within(30_000));
-    session.services.containerStarted(node.name);
+    ctx.started?.(node.name);
     did = 'listening';
   }
   const wait = step.waitFor;
