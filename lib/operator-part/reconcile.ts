@@ -44,6 +44,8 @@ export interface OperatorPartOptions {
   readonly version: OperatorVersion | ((cluster: RestateClusterObject) => OperatorVersion);
   /**
    * 2.8.1's provisioning call (`run_provisioning`, provisioning.rs:113 @2.8.1: ProvisionCluster over gRPC to restate-0).
+   * A rejection is the call's failure (`Error::ProvisioningFailed`, its error's message the inner text, e.g.
+   * `Failed to connect to http://…:5122: transport error`): not Ready, `ProvisioningFailed`.
    * @default - none: a cluster that reaches the call fails the pass with an error saying so
    */
   readonly provision?: (cluster: RestateClusterObject) => Promise<void>;
@@ -250,9 +252,15 @@ export async function reconcileCluster(
             throw new Error(
               `operator part: RestateCluster ${name}: restate-0 runs and would be provisioned over gRPC; no provision hook given`,
             );
-          await options.provision(cluster);
-          provisioned = true;
-          outcome = { kind: 'not-ready', reason: 'Provisioned', message: 'Cluster provisioned, continuing reconciliation' };
+          try {
+            await options.provision(cluster);
+            provisioned = true;
+            outcome = { kind: 'not-ready', reason: 'Provisioned', message: 'Cluster provisioned, continuing reconciliation' };
+          } catch (error) {
+            // controller.rs:299-310 @2.8.1: False, `ProvisioningFailed`, "Provisioning failed: <message>"
+            const message = error instanceof Error ? error.message : String(error);
+            outcome = { kind: 'not-ready', reason: 'ProvisioningFailed', message: `Provisioning failed: ${message}` };
+          }
         }
       }
     }

@@ -56,6 +56,10 @@ function world(cluster: RestateClusterObject, phases: Record<string, string>) {
       );
       return ok(input.kind === 'List' ? { kind: 'List', items: back } : back[0]);
     }
+    if (args.includes('pod')) {
+      calls.push('get pod');
+      return ok({ status: { phase: 'Running' } });
+    }
     if (args.includes('statefulset')) {
       calls.push('get statefulset');
       return { code: 1, stdout: '', stderr: 'Error from server (NotFound): statefulsets.apps "restate" not found' };
@@ -167,4 +171,23 @@ describe('one reconcile with the claims step', () => {
       );
     });
   }
+
+  test('2.8.1 autoProvision, every claim Bound, restate-0 Running: a failed provisioning call is False ProvisioningFailed', async () => {
+    // GIVEN the shipped 2.8.1 cluster (autoProvision, not yet provisioned), its claims Bound, restate-0 Running
+    const cluster = served('2.8.1');
+    expect(cluster.spec.cluster?.autoProvision).toBe(true);
+    const claims = Object.fromEntries(Array.from({ length: cluster.spec.compute.replicas }, (_, i) => [`storage-restate-${i}`, 'Bound']));
+    const { kubectl, statuses } = world(cluster, claims);
+    // WHEN the part reconciles it and the provisioning call fails
+    const unreachable = 'Failed to connect to http://restate-0.restate-cluster.x.svc.cluster.local:5122: transport error';
+    const done = await reconcileCluster(kubectl, cluster, {
+      version: '2.8.1',
+      provision: async () => {
+        throw new Error(unreachable);
+      },
+    });
+    // THEN the condition is the operator's for Error::ProvisioningFailed (controller.rs:299-310 @2.8.1), not provisioned
+    expect(done?.condition).toEqual({ status: 'False', reason: 'ProvisioningFailed', message: `Provisioning failed: ${unreachable}` });
+    expect(statuses[0].provisioned).toBeUndefined();
+  });
 });
