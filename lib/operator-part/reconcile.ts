@@ -156,10 +156,14 @@ async function deletePolicies(kubectl: Kubectl, cluster: RestateClusterObject, v
 }
 
 /**
- * The claims step before the StatefulSet's apply (claims.ts): each claim of the cluster applied with the cluster's
- * size, in name order (the operator visits its cache's order, which varies), stopping at the first not Bound; once
- * all are Bound, the StatefulSet of another size deleted, orphaning its pods. The outcome that stops the reconcile, or
- * undefined to go on to the StatefulSet.
+ * The claims step before the StatefulSet's apply (claims.ts): the claims of the cluster applied with the cluster's
+ * size, and the first not Bound (by name) stopping the reconcile; once all are Bound, the StatefulSet of another size
+ * deleted, orphaning its pods. The outcome that stops the reconcile, or undefined to go on to the StatefulSet.
+ *
+ * Two kubectl calls where the operator reads its caches and makes one patch per claim: one list of the claims and
+ * the StatefulSets carrying the cluster's mandatory labels (the StatefulSet has them too, metadata.ts), and one apply
+ * of every claim. The operator stops patching at the first claim not Bound in its cache's order, which varies by run;
+ * applying them all is that order with the unbound claims last (the same size, so the same claims either way).
  */
 async function claimsStep(
   kubectl: Kubectl,
@@ -167,26 +171,32 @@ async function claimsStep(
   version: OperatorVersion,
 ): Promise<ReconcileOutcome | undefined> {
   const ns = cluster.metadata.name;
-  const listed = await kubectl(['get', 'persistentvolumeclaims', '--all-namespaces', '-l', claimSelector(cluster), '-o', 'json'], {
+  const selector = claimSelector(cluster);
+  const listed = await kubectl(['get', 'persistentvolumeclaims,statefulsets', '--all-namespaces', '-l', selector, '-o', 'json'], {
     check: false,
   });
   if (listed.code !== 0) return { kind: 'error', message: listed.stderr.trim() };
-  const names = (json(listed.stdout).items as Manifest[]).map((c) => c.metadata.name as string).sort();
-  const seen: ClaimPhase[] = [];
-  for (const claim of names) {
-    // the claim is applied in the cluster's namespace, whichever namespace the cache held it in (compute.rs:910)
+  const items = json(listed.stdout).items as Manifest[];
+  const names = items
+    .filter((o) => o.kind === 'PersistentVolumeClaim')
+    .map((c) => c.metadata.name as string)
+    .sort();
+  if (names.length > 0) {
+    // each claim is applied in the cluster's namespace, whichever namespace the cache held it in (compute.rs:910)
     const run = await kubectl(
       ['-n', ns, 'apply', '--server-side', `--field-manager=${OPERATOR_MANAGER}`, '--force-conflicts', '-o', 'json', '-f', '-'],
-      { input: JSON.stringify(claimPatch(cluster, version, claim)), check: false },
+      {
+        input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: names.map((name) => claimPatch(cluster, version, name)) }),
+        check: false,
+      },
     );
     if (run.code !== 0) return { kind: 'error', message: run.stderr.trim() };
-    seen.push({ name: claim, phase: json(run.stdout).status?.phase });
-    const stop = unboundClaim(seen);
+    const out = json(run.stdout);
+    const back: Manifest[] = out.kind === 'List' ? out.items : [out];
+    const stop = unboundClaim(back.map((c): ClaimPhase => ({ name: c.metadata.name, phase: c.status?.phase })));
     if (stop) return stop;
   }
-  const read = await kubectl(['-n', ns, 'get', 'statefulset', 'restate', '-o', 'json'], { check: false });
-  if (read.code !== 0 && !/NotFound/.test(read.stderr)) return { kind: 'error', message: read.stderr.trim() };
-  const existing = read.code === 0 ? json(read.stdout) : undefined;
+  const existing = items.find((o) => o.kind === 'StatefulSet' && o.metadata.namespace === ns && o.metadata.name === 'restate');
   if (!existing || storageUnchanged(existing, cluster, version)) return undefined;
   const run = await kubectl(['delete', '--raw', `/apis/apps/v1/namespaces/${ns}/statefulsets/restate`, '-f', '-'], {
     input: JSON.stringify(statefulSetDeleteOptions(existing, version)),

@@ -35,9 +35,11 @@ function world(cluster: RestateClusterObject, phases: Record<string, string>) {
       calls.push('get namespace');
       return ok({ metadata: { name, ownerReferences: [owner] } });
     }
-    if (args.includes('persistentvolumeclaims')) {
+    if (args.includes('persistentvolumeclaims,statefulsets')) {
       calls.push(`get claims -l ${args[args.indexOf('-l') + 1]}`);
-      return ok({ items: Object.keys(phases).map((claim) => ({ metadata: { name: claim, namespace: name } })) });
+      return ok({
+        items: Object.keys(phases).map((claim) => ({ kind: 'PersistentVolumeClaim', metadata: { name: claim, namespace: name } })),
+      });
     }
     if (args.includes('--subresource=status')) {
       statuses.push(input.status);
@@ -59,10 +61,6 @@ function world(cluster: RestateClusterObject, phases: Record<string, string>) {
     if (args.includes('pod')) {
       calls.push('get pod');
       return ok({ status: { phase: 'Running' } });
-    }
-    if (args.includes('statefulset')) {
-      calls.push('get statefulset');
-      return { code: 1, stdout: '', stderr: 'Error from server (NotFound): statefulsets.apps "restate" not found' };
     }
     calls.push(words.join(' '));
     return ok({});
@@ -146,8 +144,7 @@ describe('one reconcile with the claims step', () => {
       expect(done?.applied.map((o) => o.kind)).not.toContain('StatefulSet');
       expect(calls.filter((c) => c.startsWith('apply'))).toEqual([
         expect.stringMatching(/^apply Namespace,NetworkPolicy,.*,PodDisruptionBudget$/),
-        'apply PersistentVolumeClaim',
-        'apply PersistentVolumeClaim',
+        'apply PersistentVolumeClaim,PersistentVolumeClaim',
         'apply status',
       ]);
     });
@@ -161,9 +158,11 @@ describe('one reconcile with the claims step', () => {
       // WHEN the part reconciles it
       const done = await reconcileCluster(kubectl, cluster, { version });
       // THEN the claims were each applied, the StatefulSet after them, and the condition is the version's Ready
-      expect(calls.filter((c) => c === 'apply PersistentVolumeClaim')).toHaveLength(cluster.spec.compute.replicas);
-      expect(calls.indexOf('apply StatefulSet')).toBeGreaterThan(calls.lastIndexOf('apply PersistentVolumeClaim'));
-      expect(calls).toContain('get statefulset');
+      const claimApply = calls.findIndex((c) => c.startsWith('apply PersistentVolumeClaim'));
+      expect(calls[claimApply].split(',')).toHaveLength(cluster.spec.compute.replicas);
+      expect(calls[0]).toBe('get namespace');
+      expect(calls.indexOf('apply StatefulSet')).toBeGreaterThan(claimApply);
+      expect(calls).toContain(`get claims -l app.kubernetes.io/instance=${cluster.metadata.name},app.kubernetes.io/name=restate`);
       expect(done?.condition).toEqual(
         version === '2.8.1'
           ? { status: 'True', reason: 'Reconciled', message: 'Restate Cluster reconciled successfully' }
