@@ -15,8 +15,7 @@
  * lists (src/main.rs of each tag). Exit status 1 when the objects did not settle before the deadline (what was
  * there is still written, and the operator's log tail printed); 2 on a usage error.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,9 +23,9 @@ import { crds as restate174 } from '../imports/crds/restate.dev-v1.7.4';
 import { crds as restate281 } from '../imports/crds/restate.dev-v2.8.1';
 import { type ControlPlane, startControlPlane } from '../test/control-plane/harness';
 import { type CrdObject, installCrds } from '../test/control-plane/install-crds';
+import { logTail as tail, type OperatorProcess as Operator, startOperator, wrongBinary } from '../test/control-plane/operator-binary';
 import {
   distCluster,
-  FLAG_ENV,
   normalizeObject,
   type Obj,
   objectKey,
@@ -71,64 +70,6 @@ function usage(message: string): never {
 
 function note(line: string): void {
   process.stderr.write(`record-operator-objects: ${line}\n`);
-}
-
-function tail(file: string, lines = 40): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** The environment variables a binary's `--help` says its flags read (clap prints `[env: NAME=…]`). */
-function helpEnv(help: string): string[] {
-  return [...help.matchAll(/\[env: ([A-Z0-9_]+)=/g)].map((m) => m[1]).sort();
-}
-
-async function checkBinary(cp: ControlPlane, bin: string, version: string): Promise<void> {
-  const asked = await cp.run(bin, ['--version'], { check: false, timeoutMs: 30_000 });
-  const said = /(\d+\.\d+\.\d+)/.exec(asked.stdout);
-  if (asked.code === 0 && said) {
-    if (said[1] !== version) usage(`${bin} --version says ${said[1]}, the target runs ${version}`);
-    return;
-  }
-  const help = await cp.run(bin, ['--help'], { check: false, timeoutMs: 30_000 });
-  const expected = [...(FLAG_ENV[version] ?? [])].sort();
-  const found = helpEnv(help.stdout);
-  if (expected.length === 0) usage(`no flag list known for operator ${version}`);
-  if (found.join(' ') !== expected.join(' '))
-    usage(
-      `${bin} --help lists the flags of another version: env ${found.join(', ') || '(none)'}; operator ${version} has ${expected.join(', ')}`,
-    );
-}
-
-interface Operator {
-  readonly child: ChildProcess;
-  readonly log: string;
-  stop(): Promise<void>;
-}
-
-function startOperator(cp: ControlPlane, bin: string, env: Readonly<Record<string, string>>, log: string): Operator {
-  const fd = openSync(log, 'a');
-  const [command, ...prefix] = cp.enter;
-  const child = spawn(command, [...prefix, bin], {
-    stdio: ['ignore', fd, fd],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', KUBECONFIG: cp.kubeconfig, ...env },
-  });
-  closeSync(fd);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return {
-    child,
-    log,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
 }
 
 /** The objects the operator wrote and the RestateCluster, normalized and sorted; the fields the operator set in each. */
@@ -187,7 +128,8 @@ async function main(): Promise<number> {
   try {
     cp = await startControlPlane({ timeoutMs: 120_000 });
     note(`control plane ready in ${cp.startMs} ms`);
-    await checkBinary(cp, bin, deployment.version);
+    const wrong = await wrongBinary(cp, bin, deployment.version);
+    if (wrong) usage(wrong);
     const crds = deployment.crdsVersion === '2.8.1' ? restate281 : restate174;
     await installCrds(cp, crds as readonly CrdObject[]);
     // The release namespace, as Argo CD's CreateNamespace or the HelmRelease's createNamespace makes it.

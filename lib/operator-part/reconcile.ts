@@ -4,11 +4,12 @@
  * one reconcile of every cluster (the operator reconciles on each watch event and every 5 minutes; a caller polls).
  *
  * Upstream: restatedev/restate-operator `src/controllers/restatecluster/controller.rs` (v1.7.4; `@2.8.1` at v2.8.1).
- * What it does not do: the cloud identity objects (objects.ts), storage resizing (compute.rs:879-987), the signing
- * key and trusted CAs (refused, stateful-set.ts), Events, and 2.8.1's gRPC provisioning call (a `provision` hook
- * stands for it).
+ * What it does not do: the cloud identity objects (objects.ts), the signing key and trusted CAs (refused,
+ * stateful-set.ts), Events, and 2.8.1's gRPC provisioning call (a `provision` hook stands for it). It reads the
+ * API server where the operator reads its caches: the claims and the StatefulSet are listed afresh on each pass.
  */
 import type { OperatorVersion } from '../values';
+import { type ClaimPhase, claimPatch, claimSelector, statefulSetDeleteOptions, storageUnchanged, unboundClaim } from './claims';
 import type { Manifest, RestateClusterObject } from './manifest';
 import { ownerReference } from './metadata';
 import { deletedPolicyNames } from './network-policies';
@@ -43,6 +44,8 @@ export interface OperatorPartOptions {
   readonly version: OperatorVersion | ((cluster: RestateClusterObject) => OperatorVersion);
   /**
    * 2.8.1's provisioning call (`run_provisioning`, provisioning.rs:113 @2.8.1: ProvisionCluster over gRPC to restate-0).
+   * A rejection is the call's failure (`Error::ProvisioningFailed`, its error's message the inner text, e.g.
+   * `Failed to connect to http://…:5122: transport error`): not Ready, `ProvisioningFailed`.
    * @default - none: a cluster that reaches the call fails the pass with an error saying so
    */
   readonly provision?: (cluster: RestateClusterObject) => Promise<void>;
@@ -54,7 +57,7 @@ export interface OperatorPartOptions {
 export interface ClusterReconcile {
   readonly name: string;
   readonly version: OperatorVersion;
-  /** The objects applied, in order; empty when the reconcile stopped before them. */
+  /** The objects applied, in order; empty when the reconcile stopped before them, no StatefulSet when a claim is not Bound. */
   readonly applied: readonly Manifest[];
   readonly condition: ReadyCondition;
 }
@@ -152,6 +155,56 @@ async function deletePolicies(kubectl: Kubectl, cluster: RestateClusterObject, v
   return run.code === 0 ? undefined : run.stderr.trim();
 }
 
+/**
+ * The claims step before the StatefulSet's apply (claims.ts): the claims of the cluster applied with the cluster's
+ * size, and the first not Bound (by name) stopping the reconcile; once all are Bound, the StatefulSet of another size
+ * deleted, orphaning its pods. The outcome that stops the reconcile, or undefined to go on to the StatefulSet.
+ *
+ * Two kubectl calls where the operator reads its caches and makes one patch per claim: one list of the claims and
+ * the StatefulSets carrying the cluster's mandatory labels (the StatefulSet has them too, metadata.ts), and one apply
+ * of every claim. The operator stops patching at the first claim not Bound in its cache's order, which varies by run;
+ * applying them all is that order with the unbound claims last (the same size, so the same claims either way).
+ */
+async function claimsStep(
+  kubectl: Kubectl,
+  cluster: RestateClusterObject,
+  version: OperatorVersion,
+): Promise<ReconcileOutcome | undefined> {
+  const ns = cluster.metadata.name;
+  const selector = claimSelector(cluster);
+  const listed = await kubectl(['get', 'persistentvolumeclaims,statefulsets', '--all-namespaces', '-l', selector, '-o', 'json'], {
+    check: false,
+  });
+  if (listed.code !== 0) return { kind: 'error', message: listed.stderr.trim() };
+  const items = json(listed.stdout).items as Manifest[];
+  const names = items
+    .filter((o) => o.kind === 'PersistentVolumeClaim')
+    .map((c) => c.metadata.name as string)
+    .sort();
+  if (names.length > 0) {
+    // each claim is applied in the cluster's namespace, whichever namespace the cache held it in (compute.rs:910)
+    const run = await kubectl(
+      ['-n', ns, 'apply', '--server-side', `--field-manager=${OPERATOR_MANAGER}`, '--force-conflicts', '-o', 'json', '-f', '-'],
+      {
+        input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: names.map((name) => claimPatch(cluster, version, name)) }),
+        check: false,
+      },
+    );
+    if (run.code !== 0) return { kind: 'error', message: run.stderr.trim() };
+    const out = json(run.stdout);
+    const back: Manifest[] = out.kind === 'List' ? out.items : [out];
+    const stop = unboundClaim(back.map((c): ClaimPhase => ({ name: c.metadata.name, phase: c.status?.phase })));
+    if (stop) return stop;
+  }
+  const existing = items.find((o) => o.kind === 'StatefulSet' && o.metadata.namespace === ns && o.metadata.name === 'restate');
+  if (!existing || storageUnchanged(existing, cluster, version)) return undefined;
+  const run = await kubectl(['delete', '--raw', `/apis/apps/v1/namespaces/${ns}/statefulsets/restate`, '-f', '-'], {
+    input: JSON.stringify(statefulSetDeleteOptions(existing, version)),
+    check: false,
+  });
+  return run.code === 0 ? undefined : { kind: 'error', message: run.stderr.trim() };
+}
+
 async function podPhase(kubectl: Kubectl, namespace: string, pod: string): Promise<string | undefined> {
   const run = await kubectl(['-n', namespace, 'get', 'pod', pod, '-o', 'json'], { check: false });
   return run.code === 0 ? json(run.stdout).status?.phase : undefined;
@@ -176,12 +229,27 @@ export async function reconcileCluster(
   } else {
     // @2.8.1 (:191-203): a namespace it does not own is used as it is, not written.
     const objects = operatorObjectsInApplyOrder(cluster, version).filter((o) => ownership !== 'foreign' || o.kind !== 'Namespace');
-    const result = await applyObjects(kubectl, objects);
-    applied = result.applied;
-    const deleted = result.error === undefined ? await deletePolicies(kubectl, cluster, version) : undefined;
+    // everything before the StatefulSet, then the claims step, then the StatefulSet (compute.rs:585-603; :948-968 @2.8.1)
+    const before = await applyObjects(
+      kubectl,
+      objects.filter((o) => o.kind !== 'StatefulSet'),
+    );
+    applied = before.applied;
+    const deleted = before.error === undefined ? await deletePolicies(kubectl, cluster, version) : undefined;
+    const claims = before.error === undefined && deleted === undefined ? await claimsStep(kubectl, cluster, version) : undefined;
+    const after =
+      before.error === undefined && deleted === undefined && !claims
+        ? await applyObjects(
+            kubectl,
+            objects.filter((o) => o.kind === 'StatefulSet'),
+          )
+        : undefined;
+    applied = [...applied, ...(after?.applied ?? [])];
     const sts = applied.find((o) => o.kind === 'StatefulSet');
-    if (result.error !== undefined || deleted !== undefined || !sts) {
-      outcome = { kind: 'error', message: result.error ?? deleted ?? 'the StatefulSet apply returned nothing' };
+    if (claims) {
+      outcome = claims;
+    } else if (before.error !== undefined || deleted !== undefined || after?.error !== undefined || !sts) {
+      outcome = { kind: 'error', message: before.error ?? deleted ?? after?.error ?? 'the StatefulSet apply returned nothing' };
     } else {
       outcome = statefulSetOutcome(sts.status, cluster.spec.compute?.replicas ?? 1);
       const provisioning = version === '2.8.1' && cluster.spec.cluster?.autoProvision === true && cluster.status?.provisioned !== true;
@@ -194,9 +262,15 @@ export async function reconcileCluster(
             throw new Error(
               `operator part: RestateCluster ${name}: restate-0 runs and would be provisioned over gRPC; no provision hook given`,
             );
-          await options.provision(cluster);
-          provisioned = true;
-          outcome = { kind: 'not-ready', reason: 'Provisioned', message: 'Cluster provisioned, continuing reconciliation' };
+          try {
+            await options.provision(cluster);
+            provisioned = true;
+            outcome = { kind: 'not-ready', reason: 'Provisioned', message: 'Cluster provisioned, continuing reconciliation' };
+          } catch (error) {
+            // controller.rs:299-310 @2.8.1: False, `ProvisioningFailed`, "Provisioning failed: <message>"
+            const message = error instanceof Error ? error.message : String(error);
+            outcome = { kind: 'not-ready', reason: 'ProvisioningFailed', message: `Provisioning failed: ${message}` };
+          }
         }
       }
     }

@@ -2,7 +2,7 @@
  * `deploy:promote` and `deploy:preview` as a user runs them (`node scripts/bundle-cache/run.js lib/deploy/cli.ts …`,
  * the npm scripts' command), in a child process inside the control plane's network namespace, with the real kubectl
  * built from ./go.mod first on PATH; and what does not run here, looping in this process meanwhile: the stand-ins
- * (./argocd-operator-stand-in.ts, ./kubelet-stand-in.ts) and the operator's part (lib/operator-part/reconcile.ts). Promote is synchronous
+ * (./argocd-operator-stand-in.ts, ./volume-stand-in.ts, ./kubelet-stand-in.ts) and the operator's part (lib/operator-part/reconcile.ts). Promote is synchronous
  * (spawnSync, Atomics.wait), so it needs a process of its own for anything to change while it waits.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { argocdPass } from './argocd-operator-stand-in';
 import type { ControlPlane, RunResult } from './harness';
 import { type KubeletStandInOptions, kubeletPass } from './kubelet-stand-in';
+import { volumePass } from './volume-stand-in';
 
 const REPO = resolve(__dirname, '..', '..');
 
@@ -103,6 +104,7 @@ export class StandIns {
         await argocdPass(this.cp, this.argocdNamespace, this.synced);
         // Both targets of the promote tests deploy operator 1.7.4 (test/fixtures/values/base.yaml).
         await reconcileClusters((args, options) => this.cp.kubectl(args, options), { version: '1.7.4' });
+        await volumePass(this.cp);
         await kubeletPass(this.cp, this.kubelet);
         this.lastError = undefined;
       } catch (error) {

@@ -3,15 +3,17 @@
  * created (a recording of test/support/operator-objects.ts), field by field.
  *
  * Ours: `operatorObjects` (every object the operator writes), and the RestateCluster's status as `readyCondition`
- * writes it for a StatefulSet whose pods exist and none is ready (what the recording's control plane shows: no kubelet,
- * no volume provisioner). Each real object is cut down to the fields the operator set (`writtenFields` of its recorded
+ * writes it when the claims step finds the StatefulSet's claims `storage-restate-0..N-1` Pending (what the recording's
+ * control plane shows: no volume provisioner); the claim it names is normalized on both sides, as the operator's
+ * cache order decides it. Each real object is cut down to the fields the operator set (`writtenFields` of its recorded
  * `fieldsV1`), which is what our part writes too.
  */
 import { operatorObjects } from '../../lib/operator-part/objects';
 import type { RestateClusterObject } from '../../lib/operator-part/manifest';
-import { clusterStatus, readyCondition, statefulSetOutcome } from '../../lib/operator-part/status';
+import { unboundClaim } from '../../lib/operator-part/claims';
+import { clusterStatus, readyCondition } from '../../lib/operator-part/status';
 import type { OperatorVersion } from '../../lib/values';
-import { type Obj, objectKey, type OperatorDeployment, type OperatorRecording, writtenFields } from './operator-objects';
+import { normalizeObject, type Obj, objectKey, type OperatorDeployment, type OperatorRecording, writtenFields } from './operator-objects';
 
 /** One difference: which object, which field, the real operator's value and ours (undefined: absent). */
 export interface FieldDiff {
@@ -21,11 +23,14 @@ export interface FieldDiff {
   readonly ours: unknown;
 }
 
-/** What our operator part writes for `cluster`: its objects, and the cluster's status with no pod ready. */
+/** What our operator part writes for `cluster`: its objects, and the cluster's status with every claim Pending. */
 export function ourObjects(cluster: Obj, version: OperatorVersion): Obj[] {
   const objects = operatorObjects(cluster as RestateClusterObject, version);
   const replicas = cluster.spec?.compute?.replicas ?? 1;
-  const condition = readyCondition(statefulSetOutcome({ replicas, readyReplicas: 0 }, replicas), version);
+  const claims = Array.from({ length: replicas }, (_, i) => ({ name: `storage-restate-${i}`, phase: 'Pending' }));
+  const outcome = unboundClaim(claims);
+  if (!outcome) throw new Error(`${cluster.metadata?.name}: no claim to find unbound (replicas ${replicas})`);
+  const condition = readyCondition(outcome, version);
   const status = clusterStatus(cluster as RestateClusterObject, condition, version, 'now');
   return [...objects, { apiVersion: cluster.apiVersion, kind: cluster.kind, metadata: { name: cluster.metadata.name }, status }];
 }
@@ -107,7 +112,8 @@ export function diffAgainstOperatorPart(recording: OperatorRecording, cluster: O
     if (key.startsWith('RestateCluster ')) {
       // Only the status is the operator's; the spec is the target's (the consistency test holds it to dist/).
       const conditions = (status: Obj) => (status?.conditions ?? []).map(({ lastTransitionTime: _, ...c }: Obj) => c);
-      diffs.push(...fieldDiff(key, { conditions: conditions(real?.status) }, { conditions: conditions(our?.status) }));
+      const ourStatus = our ? normalizeObject(our).status : undefined;
+      diffs.push(...fieldDiff(key, { conditions: conditions(real?.status) }, { conditions: conditions(ourStatus) }));
       continue;
     }
     if (!real || !our) {
