@@ -25,6 +25,22 @@ export interface AcknowledgedRun {
 }
 
 /**
+ * What to do about a stale acknowledgement: remove it; and when its file is a layer that other targets read too (base
+ * ◄ provider ◄ environment), where it can be taken back for these targets alone, since removing it would make the
+ * warning speak again on the targets where it still holds. The same for every target of one file, so lines group.
+ */
+function staleText(acknowledgement: Acknowledgement): string {
+  const narrower = /[\\/]providers[\\/][^\\/]+$/.test(acknowledgement.file)
+    ? "their environment's file"
+    : /[\\/]base\.ya?ml$/.test(acknowledgement.file)
+      ? "their provider's or environment's file"
+      : undefined;
+  const remove = `remove ${acknowledgement.id} from ${acknowledgement.file}`;
+  if (!narrower) return remove;
+  return `${remove}, or, where it still holds on other targets that file reaches, take it back on these alone with \`${acknowledgement.id}: null\` under warnings.acknowledge in ${narrower}`;
+}
+
+/**
  * Sets each target's acknowledged warnings apart. An acknowledgement whose warning did not fire on its target is
  * itself a warning (`stale-acknowledgement`); only a caller that computed every standing warning of the target
  * (synth, plan) can tell, so `reportStale` is off for the deploy commands, which compute the values' own only.
@@ -48,11 +64,7 @@ export function applyAcknowledgements(
     for (const [target, list] of acknowledgements) {
       for (const acknowledgement of list) {
         if (warnings.some((w) => w.id === acknowledgement.id && w.target === target)) continue;
-        shown.push({
-          id: 'stale-acknowledgement',
-          target,
-          text: `remove ${acknowledgement.id} from ${acknowledgement.file}`,
-        });
+        shown.push({ id: 'stale-acknowledgement', target, text: staleText(acknowledgement) });
       }
     }
   }

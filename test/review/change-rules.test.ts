@@ -88,7 +88,13 @@ describe("plan reports what synth's change rules find", () => {
     const vultrFile = join(root, 'values', 'providers', 'vultr.yaml');
     expect(report.warnings).toEqual([
       { id: 'placement-no-spread', targets: ['dev/vultr'], text: 'keep placement.spreadOver' },
-      { id: 'stale-acknowledgement', targets: ['prod/vultr'], text: `remove snapshots-off from ${vultrFile}` },
+      {
+        id: 'stale-acknowledgement',
+        targets: ['prod/vultr'],
+        text:
+          `remove snapshots-off from ${vultrFile}, or, where it still holds on other targets that file reaches, take it back on these alone ` +
+          "with `snapshots-off: null` under warnings.acknowledge in their environment's file",
+      },
     ]);
     expect(report.acknowledged).toEqual([
       { id: 'snapshots-off', targets: ['dev/vultr'], reason: expect.stringMatching(/^Vultr Object Storage/), file: vultrFile },

@@ -111,7 +111,9 @@ describe('npm run synth on the command line', () => {
       expect(run.stderr.split('\n')).toEqual([
         'warning: even-replicas on dev/vultr, dev/kind: replicas 4 is even: no safer than 3; use an odd count (docs/warnings.md#even-replicas)',
         'warning: floating-image-tag on all 5 targets: image tag 1.4 may move; pin a patch, e.g. 1.4.4 (docs/warnings.md#floating-image-tag)',
-        `warning: stale-acknowledgement on all 5 targets: remove open-admin from ${join(other.path, 'base.yaml')} (docs/warnings.md#stale-acknowledgement)`,
+        `warning: stale-acknowledgement on all 5 targets: remove open-admin from ${join(other.path, 'base.yaml')}, or, where it still holds on ` +
+          "other targets that file reaches, take it back on these alone with `open-admin: null` under warnings.acknowledge in their provider's " +
+          "or environment's file (docs/warnings.md#stale-acknowledgement)",
         '',
       ]);
     } finally {
