@@ -1,0 +1,164 @@
+/**
+ * The podlet (./podlet.ts) on a real control plane: dev/vultr (operator 1.7.4, three nodes, provisioned by the
+ * `provision` step) promoted through the real kubectl and API server, its pods made by the real StatefulSet
+ * controller, scheduled by the real kube-scheduler once the real PV controller bound their claims to the podlet's
+ * volumes, and run as real restate-server 1.7.12 processes that turn Ready by their own readiness probe. Then the
+ * deploy steps that need those processes run on them: promote's provisioning (`kubectl exec -i restate-0 -- sh -s`
+ * with restatectl), its partition-health gate, and `status`. Argo CD and the operator's RestateCluster controller
+ * are still stand-ins (./deploy-cli.ts StandIns); so is the operator's own pod, whose status the status-only
+ * kubelet stand-in writes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crds as argoCrds } from '../../imports/crds/argoproj.io-v3.5.1';
+import { crds as monitoringCrds } from '../../imports/crds/monitoring.coreos.com-v0.93.0';
+import { runSynth } from '../../lib/synth/run';
+import { DeployValuesDir } from '../support/deploy-values';
+import { addContext, deployCli, StandIns } from './deploy-cli';
+import { type ControlPlane, startControlPlane } from './harness';
+import { type CrdObject, installCrds } from './install-crds';
+import { type KubeletNode, startKubeletNode } from './kubelet-stand-in';
+import { runsImage } from './pod-container';
+import { POD_ADDRESS_PREFIX } from './podlet';
+import type { Obj } from './target-cluster';
+
+const NS = 'restate-dev';
+const PODS = ['restate-0', 'restate-1', 'restate-2'];
+
+describe('the podlet runs the pods real controllers make: promote, provisioning and status on real restate-server processes', () => {
+  let cp: ControlPlane;
+  let standIns: StandIns;
+  let node: KubeletNode;
+  const values = new DeployValuesDir();
+  const dist = mkdtempSync(join(tmpdir(), 'podlet-dist-'));
+  const DEV = ['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--context', NS];
+  const get = async (args: string[]): Promise<Obj> => JSON.parse((await cp.kubectl([...args, '-o', 'json'])).stdout);
+  const pods = async (): Promise<Obj[]> => (await get(['-n', NS, 'get', 'pods'])).items;
+
+  /** Polls `what` until it returns a value; fails at the deadline with what it awaited and the last thing seen. */
+  async function until<T>(awaited: string, timeoutMs: number, what: () => Promise<{ done?: T; seen: string }>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = '';
+    for (;;) {
+      const answer = await what();
+      if (answer.done !== undefined) return answer.done;
+      seen = answer.seen;
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${awaited}; last seen: ${seen}`);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  }
+
+  beforeAll(async () => {
+    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
+    cp = await startControlPlane();
+    await installCrds(cp, [...argoCrds, ...monitoringCrds] as readonly CrdObject[]);
+    for (const name of ['argocd', 'monitoring']) await cp.kubectl(['create', 'namespace', name]);
+    await addContext(cp, NS);
+    node = await startKubeletNode(cp, 'podlet-1', 60_000, { runPods: true });
+    standIns = new StandIns(cp);
+    // The podlet runs Restate's pods on its Node; the status stand-in keeps writing the others' (the operator's pod).
+    standIns.kubelet = { leave: (pod) => pod.spec.nodeName === node.name && pod.spec.containers.every((c: Obj) => runsImage(c.image)) };
+  }, 180_000);
+
+  afterAll(async () => {
+    await standIns?.stop();
+    await node?.stop();
+    await cp?.stop();
+    values.remove();
+    rmSync(dist, { recursive: true, force: true });
+  }, 120_000);
+
+  test('promote dev/vultr: three restate-server pods on their volumes, provisioned through exec, Ready by their probe, every partition led', async () => {
+    // GIVEN a cluster with Argo CD installed and the podlet's Node, nothing of the target yet
+    // WHEN promoting dev/vultr through the real kubectl (no recorded call)
+    const run = await deployCli(cp, ['promote', ...DEV, '--dist', dist, '--timeout', process.env.PODLET_TIMEOUT ?? '300'], {
+      timeoutMs: 900_000,
+    });
+
+    if (run.code !== 0) {
+      // what the servers printed, for the failure below
+      for (const pod of PODS) {
+        for (const previous of [false, true]) {
+          const logs = await cp.kubectl(['-n', NS, 'logs', pod, '--tail=15', ...(previous ? ['--previous'] : [])], { check: false });
+          console.info(`${pod}${previous ? ' (previous)' : ''}:\n${logs.stdout}${logs.stderr}`);
+        }
+      }
+      console.info(`promote's output:\n${run.stdout}`);
+    }
+    // THEN every step passed: the provisioning script ran restatectl in restate-0 against the real servers, and the
+    // partition-health gate saw every pod a metadata member and every partition led
+    expect(run.stderr).toBe('');
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toContain('==> provisioning through pod restate-dev/restate-0');
+    expect(run.stdout).toMatch(/provision: restatectl provision: cluster has been successfully provisioned/);
+    expect(run.stdout).toMatch(/==> restatectl status \(restate-dev\/restate-0\)\n(.*\n)*\s+N1:\d+\s+restate-\d/);
+    expect(run.stdout).toMatch(
+      /provision: done: the cluster is provisioned and serving: 3 of 3 pods are metadata members, 128 of 128 partitions/,
+    );
+    expect(run.stdout).toContain('promoted dev/vultr: RestateCluster restate-dev is Ready');
+    expect(run.code).toBe(0);
+
+    // AND the pods are the real controllers': on the podlet's Node, each at its own private address, on a claim the
+    // PV controller bound to the podlet's volume, Ready by the probe after their server started
+    const listed = await pods();
+    expect(listed.map((p) => p.metadata.name).sort()).toEqual(PODS);
+    for (const pod of listed) {
+      expect(pod.spec.nodeName).toBe(node.name);
+      expect(pod.status.podIP.startsWith(POD_ADDRESS_PREFIX)).toBe(true);
+      expect(pod.status.containerStatuses[0]).toMatchObject({ ready: true, restartCount: 0, state: { running: {} } });
+    }
+    expect(new Set(listed.map((p) => p.status.podIP)).size).toBe(3);
+    const claims: Obj[] = (await get(['-n', NS, 'get', 'pvc'])).items;
+    expect(claims.map((c) => [c.metadata.name, c.status.phase, c.spec.volumeName.startsWith('pv-')]).sort()).toEqual(
+      PODS.map((p) => [`storage-${p}`, 'Bound', true]),
+    );
+    // (the EndpointSlice controller read the pods' addresses and readiness, which the headless Service's names serve)
+    const slices: Obj[] = (await get(['-n', NS, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=restate-cluster'])).items;
+    const endpoints = slices.flatMap((s) => s.endpoints ?? []).map((e: Obj) => [e.hostname, e.addresses[0]]);
+    expect(endpoints.sort()).toEqual(listed.map((p) => [p.metadata.name, p.status.podIP]).sort());
+  }, 900_000);
+
+  test('status reads everything from the real servers through exec: provisioned, three nodes, Ready', async () => {
+    // GIVEN dev/vultr promoted (previous test)
+    // WHEN asking for the status
+    const run = await deployCli(cp, ['status', ...DEV]);
+
+    // THEN restatectl status in restate-0 lists the three nodes, the pods are Running and Ready, exit 0
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toMatch(/Ready\s+True/);
+    for (const pod of PODS) {
+      expect(run.stdout).toMatch(new RegExp(`${pod}\\s+1/1\\s+Running\\s+0`));
+      expect(run.stdout).toMatch(new RegExp(`^\\s+N\\d+:\\d+\\s+${pod}\\s`, 'm'));
+    }
+    expect(run.stdout).toContain('== summary: Ready, provisioned');
+    expect(run.code).toBe(0);
+  }, 180_000);
+
+  test('a killed server is restarted in its pod, not Ready until its probe passes again; --previous has its last run', async () => {
+    // GIVEN restate-2's running server (the container ID names its process)
+    const before = (await get(['-n', NS, 'get', 'pod/restate-2'])).status.containerStatuses[0];
+    const pid = Number(/^podlet:\/\/(\d+)$/.exec(before.containerID)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+
+    // WHEN the process is killed
+    process.kill(pid, 'SIGKILL');
+
+    // THEN the podlet restarts it at once (restartPolicy Always, first restart without back-off), the pod shows the
+    // killed instance as lastState, and it turns Ready again only once its probe succeeded on the new process
+    const after = await until('restate-2 restarted and Ready again', 120_000, async () => {
+      const status = (await get(['-n', NS, 'get', 'pod/restate-2'])).status.containerStatuses[0];
+      return { done: status.restartCount === 1 && status.ready ? status : undefined, seen: JSON.stringify(status) };
+    });
+    expect(after.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(after.containerID).not.toBe(before.containerID);
+    expect(Date.parse(after.state.running.startedAt)).toBeGreaterThanOrEqual(Date.parse(after.lastState.terminated.finishedAt));
+    // AND `kubectl logs --previous` is the killed instance's output: its last line written before the kill, the
+    // current log's first line after the restart (the server's own JSON timestamps; the status's are whole seconds)
+    const stamp = (line: string) => Date.parse(JSON.parse(line).timestamp);
+    const previous = (await cp.kubectl(['-n', NS, 'logs', 'restate-2', '--previous', '--tail=1'])).stdout.trim();
+    const current = (await cp.kubectl(['-n', NS, 'logs', 'restate-2'])).stdout.split('\n')[0];
+    expect(stamp(previous)).toBeLessThan(Date.parse(after.lastState.terminated.finishedAt) + 1000);
+    expect(stamp(current)).toBeGreaterThanOrEqual(Date.parse(after.state.running.startedAt));
+  }, 180_000);
+});
