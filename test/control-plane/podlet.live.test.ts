@@ -8,7 +8,7 @@
  * are still stand-ins (./deploy-cli.ts StandIns); so is the operator's own pod, whose status the status-only
  * kubelet stand-in writes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crds as argoCrds } from '../../imports/crds/argoproj.io-v3.5.1';
@@ -161,4 +161,69 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     expect(stamp(previous)).toBeLessThan(Date.parse(after.lastState.terminated.finishedAt) + 1000);
     expect(stamp(current)).toBeGreaterThanOrEqual(Date.parse(after.state.running.startedAt));
   }, 180_000);
+  test("readiness is the probe's: a server that stops answering /health turns its running pod not Ready, then Ready again", async () => {
+    // GIVEN restate-1's running server
+    const status = async () => (await get(['-n', NS, 'get', 'pod/restate-1'])).status;
+    const pid = Number(/^podlet:\/\/(\d+)$/.exec((await status()).containerStatuses[0].containerID)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+
+    // WHEN it is stopped (SIGSTOP: the process stays, /health times out after the probe's 1 s)
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // THEN after failureThreshold (3) probes 10 s apart the pod is not Ready while its container still runs
+      const notReady = await until('restate-1 not Ready with its container running', 90_000, async () => {
+        const now = await status();
+        const done = now.containerStatuses[0].ready === false && now.containerStatuses[0].state.running ? now : undefined;
+        return { done, seen: JSON.stringify(now.containerStatuses[0]) };
+      });
+      expect(notReady.conditions.find((c: Obj) => c.type === 'Ready').status).toBe('False');
+      expect(notReady.containerStatuses[0].restartCount).toBe(0);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    // AND once it answers again, the next probe makes it Ready, the same process (no restart)
+    const ready = await until('restate-1 Ready again', 60_000, async () => {
+      const now = await status();
+      return { done: now.containerStatuses[0].ready ? now : undefined, seen: JSON.stringify(now.containerStatuses[0]) };
+    });
+    expect(ready.containerStatuses[0]).toMatchObject({ restartCount: 0, containerID: `podlet://${pid}` });
+  }, 180_000);
+  test('recover: restate-2 restarted on an emptied volume crash-loops with data loss; recover retires it through exec and it rejoins on a new volume', async () => {
+    // GIVEN restate-2's volume emptied under it: its server stopped, the folder of its claim's volume cleared, killed;
+    // the podlet restarts it on the empty folder
+    const claim = await get(['-n', NS, 'get', 'pvc/storage-restate-2']);
+    const folder = (await get(['get', `pv/${claim.spec.volumeName}`])).spec.hostPath.path as string;
+    const pid = Number(
+      /^podlet:\/\/(\d+)$/.exec((await get(['-n', NS, 'get', 'pod/restate-2'])).status.containerStatuses[0].containerID)?.[1],
+    );
+    process.kill(pid, 'SIGSTOP');
+    for (const entry of readdirSync(folder)) rmSync(join(folder, entry), { recursive: true, force: true });
+    process.kill(pid, 'SIGKILL');
+    await until("restate-2's previous log to say it lost its data", 120_000, async () => {
+      const logs = await cp.kubectl(['-n', NS, 'logs', 'restate-2', '--previous'], { check: false });
+      const said = `${logs.stdout}${logs.stderr}`;
+      return { done: /Detected data loss for log-server/.test(said) || undefined, seen: said.slice(-300) };
+    });
+
+    // WHEN running recover for it
+    const run = await deployCli(cp, ['recover', ...DEV, '--node', 'restate-2', '--yes'], { timeoutMs: 600_000 });
+
+    // THEN every step ran through the real kubectl in a healthy pod, the claim and pod were replaced, and the node
+    // rejoined under a new id
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toMatch(/recover: restate-2 is N\d+ and lost its data/);
+    expect(run.stdout).toMatch(/recover: restate-2 rejoined under a new node id/);
+    expect(run.code).toBe(0);
+    const replaced = await get(['-n', NS, 'get', 'pvc/storage-restate-2']);
+    expect(replaced.metadata.uid).not.toBe(claim.metadata.uid);
+    // (the old volume Released by the real PV controller once its claim went, then removed with its folder)
+    await until(`the old volume's folder ${folder} removed`, 60_000, async () => ({
+      done: !existsSync(folder) || undefined,
+      seen: 'it exists',
+    }));
+    await until('restate-2 Ready on its new volume', 180_000, async () => {
+      const status = (await get(['-n', NS, 'get', 'pod/restate-2'])).status;
+      return { done: status.containerStatuses?.[0]?.ready || undefined, seen: JSON.stringify(status.containerStatuses) };
+    });
+  }, 600_000);
 });
