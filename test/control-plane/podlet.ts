@@ -15,7 +15,7 @@
  * - probes each container's readinessProbe (./pod-probe.ts) at the pod's address;
  * - restarts an exited container per `restartPolicy` with the kubelet's back-off (first restart at once, then 10 s
  *   doubling to 300 s: kubernetes v1.37.2 `pkg/kubelet/kuberuntime/kuberuntime_manager.go` doBackOff,
- *   `pkg/kubelet/kubelet.go` backOffPeriod and MaxContainerBackOff), showing `CrashLoopBackOff` while it waits;
+ *   `pkg/kubelet/kubelet.go` backOffPeriod and MaxCrashLoopBackOff), showing `CrashLoopBackOff` while it waits;
  * - writes the pod's status as the kubelet does (`pkg/kubelet/kubelet_pods.go` generateAPIPodStatus and getPhase,
  *   `pkg/kubelet/status/generate.go`): podIP(s), hostIP(s), phase, the conditions, each container's state,
  *   lastState, restartCount, started and ready;
