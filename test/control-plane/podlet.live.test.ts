@@ -72,7 +72,7 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
   test('promote dev/vultr: three restate-server pods on their volumes, provisioned through exec, Ready by their probe, every partition led', async () => {
     // GIVEN a cluster with Argo CD installed and the podlet's Node, nothing of the target yet
     // WHEN promoting dev/vultr through the real kubectl (no recorded call)
-    const run = await deployCli(cp, ['promote', ...DEV, '--dist', dist, '--timeout', process.env.PODLET_TIMEOUT ?? '300'], {
+    const run = await deployCli(cp, ['promote', ...DEV, '--dist', dist, '--timeout', '300'], {
       timeoutMs: 900_000,
     });
 

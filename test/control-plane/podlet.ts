@@ -28,6 +28,9 @@
  * table `ip podlet`), so what a pod reaches on "its loopback" (e.g. restatectl's `--address http://127.0.0.1:5122`
  * in `kubectl exec`) is its own server.
  *
+ * Tested live (./podlet.live.test.ts): StatefulSet pods (restartPolicy Always). A Job's pod (Never/OnFailure, the
+ * Succeeded and Failed phases, `/bin/sh` with a ConfigMap script) is handled as written here but not run by a test yet.
+ *
  * Left unproven: container images (npm's restate-server and restatectl 1.7.12 run whatever the tag; a pod of any
  * other image is not run here and left to the status stand-in), the image's file system, read-only root, user and
  * capabilities (the pod runs as its own uid, not its securityContext's), resource limits and cgroups, init and
