@@ -136,6 +136,15 @@ function exec(config: KubeletNodeConfig, url: URL, socket: WebSocket, hooks?: Ku
   send(stdout ? CHANNEL.stdout : stderr ? CHANNEL.stderr : CHANNEL.error, '');
   if (command.length === 0)
     return finish({ metadata: {}, status: 'Failure', message: 'no command given', reason: 'BadRequest', code: 400 });
+  // A kubelet that runs pods execs only into a running container (the runtime's `container not found` otherwise).
+  if (hooks && !sandbox)
+    return finish({
+      metadata: {},
+      status: 'Failure',
+      message: `container not found ("${where.container}")`,
+      reason: 'InternalError',
+      code: 500,
+    });
   let child: ChildProcess;
   try {
     const stdio = [stdin ? 'pipe' : 'ignore', stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'] as const;

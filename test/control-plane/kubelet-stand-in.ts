@@ -170,6 +170,8 @@ export interface KubeletNode {
   writeLog(namespace: string, pod: string, container: string, text: string, options?: { previous?: boolean }): void;
   /** Binds a pod to this Node through the API (`pods/<name>/binding`), as the scheduler would. */
   bind(namespace: string, pod: string): Promise<void>;
+  /** What the endpoint's process (with `runPods`, the podlet) printed so far. */
+  output(): string;
   /** Ends the endpoint and the Lease renewal; the Node object stays. */
   stop(): Promise<void>;
 }
@@ -293,6 +295,7 @@ export async function startKubeletNode(
 
   return {
     name,
+    output: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
     writeLog(namespace, pod, container, text, options = {}) {
       const file = logFile(stateDir, namespace, pod, container, options.previous ?? false);
       mkdirSync(dirname(file), { recursive: true });

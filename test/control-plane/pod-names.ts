@@ -8,7 +8,8 @@
  * `pkg/kubelet/network/dns/dns.go`) is spelled out as the shorter names, for the pod's own namespace only.
  *
  * Left unproven: Services with a ClusterIP (no kube-proxy runs: they are not listed, so they do not resolve), SRV,
- * AAAA and ExternalName records, the search path through the node's own resolv.conf, DNS over the network and its
+ * AAAA and ExternalName records, a pod's `dnsConfig` (its extra search domains are not read: a short name resolves in
+ * the pod's own namespace only), the search path through the node's own resolv.conf, DNS over the network and its
  * caching; a name's answer changes when the file is rewritten (each pass of the podlet), not per query.
  */
 import type { Obj } from './api-client';

@@ -85,6 +85,13 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
         }
       }
       console.info(`promote's output:\n${run.stdout}`);
+      const nat = await cp.run('nft', ['list', 'ruleset'], { check: false });
+      const addresses = await cp.run('ip', ['-o', 'addr', 'show', 'dev', 'lo'], { check: false });
+      const processes = await cp.run('ps', ['-eo', 'pid,ppid,uid,args'], { check: false });
+      const servers = processes.stdout.split('\n').filter((line) => /restate-server|restatectl|nsenter|unshare/.test(line));
+      console.info(
+        `nft:\n${nat.stdout}${nat.stderr}\nlo:\n${addresses.stdout}\nprocesses:\n${servers.join('\n')}\npodlet:\n${node.output()}`,
+      );
     }
     // THEN every step passed: the provisioning script ran restatectl in restate-0 against the real servers, and the
     // partition-health gate saw every pod a metadata member and every partition led
@@ -188,6 +195,47 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     });
     expect(ready.containerStatuses[0]).toMatchObject({ restartCount: 0, containerID: `podlet://${pid}` });
   }, 180_000);
+  test("a Job's pod runs restatectl and sh: it reaches the nodes by their names, Succeeded or Failed as it exits", async () => {
+    // GIVEN two Jobs of Restate's image in the cluster's namespace (one attempt, no token, as the stack's Jobs):
+    // restatectl asking restate-0 by its fully qualified name (the nodes' advertised short names resolve in this
+    // namespace only), and a shell that exits 3
+    const job = (name: string, command: string[]) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: NS },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            containers: [{ name: 'main', image: 'restatedev/restate:1.4.4', command }],
+          },
+        },
+      },
+    });
+    const address = `http://restate-0.restate-cluster.${NS}.svc.cluster.local:5122`;
+    await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify(job('ask', ['restatectl', 'status', '--address', address])) });
+    await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify(job('fail', ['/bin/sh', '-c', 'echo giving up; exit 3'])) });
+
+    // WHEN the real Job controller makes their pods, the scheduler binds them to the podlet's Node and the podlet runs them
+    const condition = (name: string) =>
+      until(`Job ${name} Complete or Failed`, 120_000, async () => {
+        const conditions: Obj[] = (await get(['-n', NS, 'get', `job/${name}`])).status.conditions ?? [];
+        const done = conditions.find((c) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True');
+        return { done: done?.type as string | undefined, seen: JSON.stringify(conditions) };
+      });
+
+    // THEN the Job controller read their pods' phases: restatectl listed the three nodes, the shell's exit status 3 failed its Job
+    const asked = await condition('ask');
+    const said = await cp.kubectl(['-n', NS, 'logs', 'job/ask'], { check: false });
+    expect(`${asked}\n${said.stdout}${said.stderr}`).toMatch(/^Complete\n(.*\n)*\s+N\d+:\d+\s+restate-0\s/);
+    expect(await condition('fail')).toBe('Failed');
+    const failed: Obj[] = (await get(['-n', NS, 'get', 'pods', '-l', 'batch.kubernetes.io/job-name=fail'])).items;
+    expect(failed.map((p) => [p.status.phase, p.status.containerStatuses[0].state.terminated.exitCode])).toEqual([['Failed', 3]]);
+    expect((await cp.kubectl(['-n', NS, 'logs', 'job/fail'])).stdout).toBe('giving up\n');
+  }, 180_000);
+
   test('recover: restate-2 restarted on an emptied volume crash-loops with data loss; recover retires it through exec and it rejoins on a new volume', async () => {
     // GIVEN restate-2's volume emptied under it: its server stopped, the folder of its claim's volume cleared, killed;
     // the podlet restarts it on the empty folder

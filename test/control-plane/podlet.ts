@@ -28,8 +28,8 @@
  * table `ip podlet`), so what a pod reaches on "its loopback" (e.g. restatectl's `--address http://127.0.0.1:5122`
  * in `kubectl exec`) is its own server.
  *
- * Tested live (./podlet.live.test.ts): StatefulSet pods (restartPolicy Always). A Job's pod (Never/OnFailure, the
- * Succeeded and Failed phases, `/bin/sh` with a ConfigMap script) is handled as written here but not run by a test yet.
+ * Tested live (./podlet.live.test.ts): StatefulSet pods (restartPolicy Always) and Jobs' pods (Never: Succeeded and
+ * Failed); OnFailure is handled as written here but not run by a test.
  *
  * Left unproven: container images (npm's restate-server and restatectl 1.7.12 run whatever the tag; a pod of any
  * other image is not run here and left to the status stand-in), the image's file system, read-only root, user and
@@ -176,7 +176,8 @@ export class Podlet {
         if (!run) continue;
       }
       if (!run) {
-        const started = await this.startPod(pod);
+        // A pod the podlet cannot start (a volume kind it does not mount) is left Pending, the others go on.
+        const started = await this.startPod(pod).catch((error: Error) => void log(`cannot start ${key}: ${error.message}`));
         if (!started) continue;
         run = started;
       }
@@ -272,14 +273,19 @@ export class Podlet {
       written: '',
       conditions: new Map(),
     };
-    this.pods.set(key, run);
-    this.syncNat();
-    // The mount namespace is ready once the holder's /etc/hosts is the bind mount.
-    const deadline = Date.now() + 10_000;
+    // The mount namespace is ready once the holder's /etc/hosts is the bind mount; if it does not come up, nothing of
+    // the pod stays and the next pass tries again.
+    const deadline = Date.now() + 60_000;
     while (!this.hostsMounted(holder.pid!, hosts)) {
-      if (Date.now() > deadline || holder.exitCode !== null) throw new Error(`${key}: the pod's mount namespace did not come up`);
+      if (Date.now() > deadline || holder.exitCode !== null) {
+        holder.kill('SIGKILL');
+        spawnSync('ip', ['addr', 'del', `${ip}/32`, 'dev', 'lo']);
+        throw new Error(`${key}: the pod's mount namespace did not come up within 60 s`);
+      }
       await new Promise((done) => setTimeout(done, 50));
     }
+    this.pods.set(key, run);
+    this.syncNat();
     for (const spec of pod.spec.containers as Obj[]) {
       mounts.clear();
       for (const m of spec.volumeMounts ?? []) if (volumeDirs.has(m.name)) mounts.set(m.mountPath, volumeDirs.get(m.name)!);
