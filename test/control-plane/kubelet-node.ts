@@ -106,8 +106,22 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
   };
 }
 
-function exec(config: KubeletNodeConfig, url: URL, socket: WebSocket) {
+/** Where an exec'd command runs: the program prefix that enters the pod (its mount namespace and uid), its env. */
+export interface PodSandbox {
+  readonly prefix: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+/** What a kubelet that runs pods (./podlet.ts) adds: the pod an exec enters; undefined for a pod it does not run. */
+export interface KubeletNodeHooks {
+  sandbox(namespace: string, pod: string, container: string): PodSandbox | undefined;
+}
+
+function exec(config: KubeletNodeConfig, url: URL, socket: WebSocket, hooks?: KubeletNodeHooks) {
   const command = url.searchParams.getAll('command');
+  const where = target(url, 'exec')!;
+  const sandbox = hooks?.sandbox(where.namespace, where.pod, where.container);
   const send = (channel: number, data: Buffer | string) => {
     if (socket.readyState === socket.OPEN) socket.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   };
@@ -122,13 +136,25 @@ function exec(config: KubeletNodeConfig, url: URL, socket: WebSocket) {
   send(stdout ? CHANNEL.stdout : stderr ? CHANNEL.stderr : CHANNEL.error, '');
   if (command.length === 0)
     return finish({ metadata: {}, status: 'Failure', message: 'no command given', reason: 'BadRequest', code: 400 });
+  // A kubelet that runs pods execs only into a running container (the runtime's `container not found` otherwise).
+  if (hooks && !sandbox)
+    return finish({
+      metadata: {},
+      status: 'Failure',
+      message: `container not found ("${where.container}")`,
+      reason: 'InternalError',
+      code: 500,
+    });
   let child: ChildProcess;
   try {
-    child = spawn(command[0], command.slice(1), {
-      cwd: config.stateDir,
-      env: { ...process.env, PATH: [...config.path, process.env.PATH ?? ''].join(':') },
-      stdio: [stdin ? 'pipe' : 'ignore', stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'],
-    });
+    const stdio = [stdin ? 'pipe' : 'ignore', stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'] as const;
+    child = sandbox
+      ? spawn(sandbox.prefix[0], [...sandbox.prefix.slice(1), ...command], { cwd: sandbox.cwd, env: { ...sandbox.env }, stdio: [...stdio] })
+      : spawn(command[0], command.slice(1), {
+          cwd: config.stateDir,
+          env: { ...process.env, PATH: [...config.path, process.env.PATH ?? ''].join(':') },
+          stdio: [...stdio],
+        });
   } catch (error) {
     return finish({ metadata: {}, status: 'Failure', message: (error as Error).message, reason: 'InternalError', code: 500 });
   }
@@ -155,7 +181,7 @@ function exec(config: KubeletNodeConfig, url: URL, socket: WebSocket) {
 }
 
 /** Starts the node endpoint; prints `listening` once it accepts connections. */
-export function serveKubeletNode(config: KubeletNodeConfig) {
+export function serveKubeletNode(config: KubeletNodeConfig, hooks?: KubeletNodeHooks) {
   const options: ServerOptions = {
     cert: readFileSync(config.cert),
     key: readFileSync(config.key),
@@ -184,7 +210,7 @@ export function serveKubeletNode(config: KubeletNodeConfig) {
     if (!target(url, 'exec')) return refuse('404 Not Found', `the stand-in kubelet does not serve ${url.pathname}`);
     if (request.headers.upgrade?.toLowerCase() !== 'websocket' || !protocols.includes(EXEC_PROTOCOL))
       return refuse('400 Bad Request', SPDY_REFUSAL);
-    websockets.handleUpgrade(request, socket, head, (ws) => exec(config, url, ws));
+    websockets.handleUpgrade(request, socket, head, (ws) => exec(config, url, ws, hooks));
   });
   server.listen(config.port, config.host, () => process.stdout.write('listening\n'));
   return server;

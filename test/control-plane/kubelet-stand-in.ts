@@ -20,20 +20,27 @@
  * the API server passes through (both streams, stdin, the exit status) — the deploy tasks' commands reach the real
  * `restatectl` through the real kubectl and API server.
  *
- * Left unproven (nothing runs a pod): images pulled, probes (Ready is written, not probed), volumes mounted (the pods'
+ * With `runPods` (`startKubeletNode(cp, name, timeoutMs, { runPods: true })`) the Node is schedulable and its endpoint
+ * is the podlet's (./podlet.ts): the real scheduler binds pods there and the podlet runs the real processes of those of
+ * Restate's image (restate-server, restatectl, sh), with their volumes (./pod-volumes.ts), names (./pod-names.ts),
+ * probes (./pod-probe.ts) and restarts, and writes their status itself; `leave` keeps this status stand-in off them.
+ * What the podlet leaves unproven is in its header.
+ *
+ * Left unproven by the status stand-in (nothing runs a pod): images pulled, probes (Ready is written, not probed), volumes mounted (the pods'
  * claims stay Pending, so the Node is unschedulable and a test binds the pods it serves), the Secret a container's env
  * reads, restarts and crash loops, what a container prints (its log is a file the test wrote), the container's
  * filesystem, user and environment around an exec'd command, `--follow`, a TTY, attach, port-forward, SPDY, and the
  * kubelet's authorization of its caller (any certificate of the cluster CA may call).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IN_POD_ADDRESS } from '../../lib/deploy/provision';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
-import { type ControlPlane, KUBELET_PORT } from './harness';
+import { type ControlPlane, KUBELET_PORT, SERVER } from './harness';
+import type { PodletConfig } from './podlet';
 import { type KubeletNodeConfig, logFile } from './kubelet-node';
 import { KUBELET_ADDRESS } from './pki';
 import type { Obj } from './target-cluster';
@@ -52,6 +59,8 @@ export interface KubeletStandInOptions {
   ready?: (pod: Obj) => boolean;
   /** Pods whose container keeps exiting: not Ready, waiting in CrashLoopBackOff, restartCount 3. @default none */
   crashLooping?: (pod: Obj) => boolean;
+  /** Pods another kubelet runs (the podlet's, ./podlet.ts): neither their status nor their deletion is touched. @default none */
+  leave?: (pod: Obj) => boolean;
 }
 
 const owner = (pod: Obj): string | undefined => pod.metadata.ownerReferences?.find((o: Obj) => o.controller)?.kind;
@@ -122,6 +131,7 @@ export async function kubeletPass(cp: ControlPlane, options: KubeletStandInOptio
   const pods: Obj[] = JSON.parse((await cp.kubectl(['get', 'pods', '-A', '-o', 'json'])).stdout).items;
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   for (const pod of pods) {
+    if (options.leave?.(pod)) continue;
     if (pod.metadata.deletionTimestamp) {
       const { name, namespace } = pod.metadata;
       await cp.kubectl(['-n', namespace, 'delete', 'pod', name, '--grace-period=0', '--force', '--wait=false'], { check: false });
@@ -160,6 +170,8 @@ export interface KubeletNode {
   writeLog(namespace: string, pod: string, container: string, text: string, options?: { previous?: boolean }): void;
   /** Binds a pod to this Node through the API (`pods/<name>/binding`), as the scheduler would. */
   bind(namespace: string, pod: string): Promise<void>;
+  /** What the endpoint's process (with `runPods`, the podlet) printed so far. */
+  output(): string;
   /** Ends the endpoint and the Lease renewal; the Node object stays. */
   stop(): Promise<void>;
 }
@@ -186,11 +198,22 @@ async function renewLease(cp: ControlPlane, name: string): Promise<void> {
  * kube-node-lease renewed while it runs, so the node lifecycle controller neither taints nor evicts) and starts its
  * endpoint. The Node is unschedulable: the scheduler places nothing here (the pods' claims are never bound, no
  * provisioner runs), the test binds the pods it wants served (`bind`, or `spec.nodeName`).
+ *
+ * With `runPods`, the endpoint is the podlet's (./podlet.ts): the Node is schedulable, the real scheduler binds pods
+ * to it, and the podlet runs those of Restate's image, makes the claims' volumes and serves exec inside the pod.
  */
-export async function startKubeletNode(cp: ControlPlane, name = 'kubelet-1', timeoutMs = 30_000): Promise<KubeletNode> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'kubelet-'));
+export async function startKubeletNode(
+  cp: ControlPlane,
+  name = 'kubelet-1',
+  timeoutMs = 30_000,
+  options: { readonly runPods?: boolean } = {},
+): Promise<KubeletNode> {
+  // The podlet's pods run as uids of their own, which must reach their folders under it (./podlet.ts): not under the
+  // test run's TMPDIR, which is private to root (test/support/temp-root.js); stop() removes it.
+  const stateDir = mkdtempSync(join(options.runPods ? '/tmp' : tmpdir(), options.runPods ? 'podlet-' : 'kubelet-'));
+  if (options.runPods) chmodSync(stateDir, 0o711);
   const binaries = resolveRestateBinaries();
-  const config: KubeletNodeConfig = {
+  const config: KubeletNodeConfig & Partial<PodletConfig> = {
     port: KUBELET_PORT,
     host: KUBELET_ADDRESS,
     cert: cp.pki.kubeletServingCert,
@@ -198,10 +221,23 @@ export async function startKubeletNode(cp: ControlPlane, name = 'kubelet-1', tim
     ca: cp.pki.caCert,
     stateDir,
     path: [dirname(binaries.restatectl), dirname(binaries.server)],
+    ...(options.runPods
+      ? {
+          nodeName: name,
+          server: SERVER,
+          adminCert: cp.pki.clients.admin.cert,
+          adminKey: cp.pki.clients.admin.key,
+          programs: { restateServer: binaries.server, restatectl: binaries.restatectl },
+        }
+      : {}),
   };
   const log = join(stateDir, 'kubelet-node.log');
   const tsx = pathToFileURL(require.resolve('tsx')).href;
-  const child = cp.start(process.execPath, ['--import', tsx, join(__dirname, 'kubelet-node.ts'), JSON.stringify(config)], log);
+  const child = cp.start(
+    process.execPath,
+    ['--import', tsx, join(__dirname, options.runPods ? 'podlet.ts' : 'kubelet-node.ts'), JSON.stringify(config)],
+    log,
+  );
   const fail = (why: string): never => {
     child.kill('SIGKILL');
     rmSync(stateDir, { recursive: true, force: true });
@@ -216,7 +252,7 @@ export async function startKubeletNode(cp: ControlPlane, name = 'kubelet-1', tim
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
-      spec: { unschedulable: true },
+      spec: options.runPods ? {} : { unschedulable: true },
     }),
   });
   const status = {
@@ -259,6 +295,7 @@ export async function startKubeletNode(cp: ControlPlane, name = 'kubelet-1', tim
 
   return {
     name,
+    output: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
     writeLog(namespace, pod, container, text, options = {}) {
       const file = logFile(stateDir, namespace, pod, container, options.previous ?? false);
       mkdirSync(dirname(file), { recursive: true });

@@ -1,0 +1,277 @@
+/**
+ * The podlet (./podlet.ts) on a real control plane: dev/vultr (operator 1.7.4, three nodes, provisioned by the
+ * `provision` step) promoted through the real kubectl and API server, its pods made by the real StatefulSet
+ * controller, scheduled by the real kube-scheduler once the real PV controller bound their claims to the podlet's
+ * volumes, and run as real restate-server 1.7.12 processes that turn Ready by their own readiness probe. Then the
+ * deploy steps that need those processes run on them: promote's provisioning (`kubectl exec -i restate-0 -- sh -s`
+ * with restatectl), its partition-health gate, and `status`. Argo CD and the operator's RestateCluster controller
+ * are still stand-ins (./deploy-cli.ts StandIns); so is the operator's own pod, whose status the status-only
+ * kubelet stand-in writes.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crds as argoCrds } from '../../imports/crds/argoproj.io-v3.5.1';
+import { crds as monitoringCrds } from '../../imports/crds/monitoring.coreos.com-v0.93.0';
+import { runSynth } from '../../lib/synth/run';
+import { DeployValuesDir } from '../support/deploy-values';
+import { addContext, deployCli, StandIns } from './deploy-cli';
+import { type ControlPlane, startControlPlane } from './harness';
+import { type CrdObject, installCrds } from './install-crds';
+import { type KubeletNode, startKubeletNode } from './kubelet-stand-in';
+import { runsImage } from './pod-container';
+import { POD_ADDRESS_PREFIX } from './podlet';
+import type { Obj } from './target-cluster';
+
+const NS = 'restate-dev';
+const PODS = ['restate-0', 'restate-1', 'restate-2'];
+
+describe('the podlet runs the pods real controllers make: promote, provisioning and status on real restate-server processes', () => {
+  let cp: ControlPlane;
+  let standIns: StandIns;
+  let node: KubeletNode;
+  const values = new DeployValuesDir();
+  const dist = mkdtempSync(join(tmpdir(), 'podlet-dist-'));
+  const DEV = ['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--context', NS];
+  const get = async (args: string[]): Promise<Obj> => JSON.parse((await cp.kubectl([...args, '-o', 'json'])).stdout);
+  const pods = async (): Promise<Obj[]> => (await get(['-n', NS, 'get', 'pods'])).items;
+
+  /** Polls `what` until it returns a value; fails at the deadline with what it awaited and the last thing seen. */
+  async function until<T>(awaited: string, timeoutMs: number, what: () => Promise<{ done?: T; seen: string }>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = '';
+    for (;;) {
+      const answer = await what();
+      if (answer.done !== undefined) return answer.done;
+      seen = answer.seen;
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${awaited}; last seen: ${seen}`);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  }
+
+  beforeAll(async () => {
+    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
+    cp = await startControlPlane();
+    await installCrds(cp, [...argoCrds, ...monitoringCrds] as readonly CrdObject[]);
+    for (const name of ['argocd', 'monitoring']) await cp.kubectl(['create', 'namespace', name]);
+    await addContext(cp, NS);
+    node = await startKubeletNode(cp, 'podlet-1', 60_000, { runPods: true });
+    standIns = new StandIns(cp);
+    // The podlet runs Restate's pods on its Node; the status stand-in keeps writing the others' (the operator's pod).
+    standIns.kubelet = { leave: (pod) => pod.spec.nodeName === node.name && pod.spec.containers.every((c: Obj) => runsImage(c.image)) };
+  }, 180_000);
+
+  afterAll(async () => {
+    await standIns?.stop();
+    await node?.stop();
+    await cp?.stop();
+    values.remove();
+    rmSync(dist, { recursive: true, force: true });
+  }, 120_000);
+
+  test('promote dev/vultr: three restate-server pods on their volumes, provisioned through exec, Ready by their probe, every partition led', async () => {
+    // GIVEN a cluster with Argo CD installed and the podlet's Node, nothing of the target yet
+    // WHEN promoting dev/vultr through the real kubectl (no recorded call)
+    const run = await deployCli(cp, ['promote', ...DEV, '--dist', dist, '--timeout', '300'], {
+      timeoutMs: 900_000,
+    });
+
+    if (run.code !== 0) {
+      // what the servers printed, for the failure below
+      for (const pod of PODS) {
+        for (const previous of [false, true]) {
+          const logs = await cp.kubectl(['-n', NS, 'logs', pod, '--tail=15', ...(previous ? ['--previous'] : [])], { check: false });
+          console.info(`${pod}${previous ? ' (previous)' : ''}:\n${logs.stdout}${logs.stderr}`);
+        }
+      }
+      console.info(`promote's output:\n${run.stdout}`);
+      const nat = await cp.run('nft', ['list', 'ruleset'], { check: false });
+      const addresses = await cp.run('ip', ['-o', 'addr', 'show', 'dev', 'lo'], { check: false });
+      const processes = await cp.run('ps', ['-eo', 'pid,ppid,uid,args'], { check: false });
+      const servers = processes.stdout.split('\n').filter((line) => /restate-server|restatectl|nsenter|unshare/.test(line));
+      console.info(
+        `nft:\n${nat.stdout}${nat.stderr}\nlo:\n${addresses.stdout}\nprocesses:\n${servers.join('\n')}\npodlet:\n${node.output()}`,
+      );
+    }
+    // THEN every step passed: the provisioning script ran restatectl in restate-0 against the real servers, and the
+    // partition-health gate saw every pod a metadata member and every partition led
+    expect(run.stderr).toBe('');
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toContain('==> provisioning through pod restate-dev/restate-0');
+    expect(run.stdout).toMatch(/provision: restatectl provision: cluster has been successfully provisioned/);
+    expect(run.stdout).toMatch(/==> restatectl status \(restate-dev\/restate-0\)\n(.*\n)*\s+N1:\d+\s+restate-\d/);
+    expect(run.stdout).toMatch(
+      /provision: done: the cluster is provisioned and serving: 3 of 3 pods are metadata members, 128 of 128 partitions/,
+    );
+    expect(run.stdout).toContain('promoted dev/vultr: RestateCluster restate-dev is Ready');
+    expect(run.code).toBe(0);
+
+    // AND the pods are the real controllers': on the podlet's Node, each at its own private address, on a claim the
+    // PV controller bound to the podlet's volume, Ready by the probe after their server started
+    const listed = await pods();
+    expect(listed.map((p) => p.metadata.name).sort()).toEqual(PODS);
+    for (const pod of listed) {
+      expect(pod.spec.nodeName).toBe(node.name);
+      expect(pod.status.podIP.startsWith(POD_ADDRESS_PREFIX)).toBe(true);
+      expect(pod.status.containerStatuses[0]).toMatchObject({ ready: true, restartCount: 0, state: { running: {} } });
+    }
+    expect(new Set(listed.map((p) => p.status.podIP)).size).toBe(3);
+    const claims: Obj[] = (await get(['-n', NS, 'get', 'pvc'])).items;
+    expect(claims.map((c) => [c.metadata.name, c.status.phase, c.spec.volumeName.startsWith('pv-')]).sort()).toEqual(
+      PODS.map((p) => [`storage-${p}`, 'Bound', true]),
+    );
+    // (the EndpointSlice controller read the pods' addresses and readiness, which the headless Service's names serve)
+    const slices: Obj[] = (await get(['-n', NS, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=restate-cluster'])).items;
+    const endpoints = slices.flatMap((s) => s.endpoints ?? []).map((e: Obj) => [e.hostname, e.addresses[0]]);
+    expect(endpoints.sort()).toEqual(listed.map((p) => [p.metadata.name, p.status.podIP]).sort());
+  }, 900_000);
+
+  test('status reads everything from the real servers through exec: provisioned, three nodes, Ready', async () => {
+    // GIVEN dev/vultr promoted (previous test)
+    // WHEN asking for the status
+    const run = await deployCli(cp, ['status', ...DEV]);
+
+    // THEN restatectl status in restate-0 lists the three nodes, the pods are Running and Ready, exit 0
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toMatch(/Ready\s+True/);
+    for (const pod of PODS) {
+      expect(run.stdout).toMatch(new RegExp(`${pod}\\s+1/1\\s+Running\\s+0`));
+      expect(run.stdout).toMatch(new RegExp(`^\\s+N\\d+:\\d+\\s+${pod}\\s`, 'm'));
+    }
+    expect(run.stdout).toContain('== summary: Ready, provisioned');
+    expect(run.code).toBe(0);
+  }, 180_000);
+
+  test('a killed server is restarted in its pod, not Ready until its probe passes again; --previous has its last run', async () => {
+    // GIVEN restate-2's running server (the container ID names its process)
+    const before = (await get(['-n', NS, 'get', 'pod/restate-2'])).status.containerStatuses[0];
+    const pid = Number(/^podlet:\/\/(\d+)$/.exec(before.containerID)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+
+    // WHEN the process is killed
+    process.kill(pid, 'SIGKILL');
+
+    // THEN the podlet restarts it at once (restartPolicy Always, first restart without back-off), the pod shows the
+    // killed instance as lastState, and it turns Ready again only once its probe succeeded on the new process
+    const after = await until('restate-2 restarted and Ready again', 120_000, async () => {
+      const status = (await get(['-n', NS, 'get', 'pod/restate-2'])).status.containerStatuses[0];
+      return { done: status.restartCount === 1 && status.ready ? status : undefined, seen: JSON.stringify(status) };
+    });
+    expect(after.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(after.containerID).not.toBe(before.containerID);
+    expect(Date.parse(after.state.running.startedAt)).toBeGreaterThanOrEqual(Date.parse(after.lastState.terminated.finishedAt));
+    // AND `kubectl logs --previous` is the killed instance's output: its last line written before the kill, the
+    // current log's first line after the restart (the server's own JSON timestamps; the status's are whole seconds)
+    const stamp = (line: string) => Date.parse(JSON.parse(line).timestamp);
+    const previous = (await cp.kubectl(['-n', NS, 'logs', 'restate-2', '--previous', '--tail=1'])).stdout.trim();
+    const current = (await cp.kubectl(['-n', NS, 'logs', 'restate-2'])).stdout.split('\n')[0];
+    expect(stamp(previous)).toBeLessThan(Date.parse(after.lastState.terminated.finishedAt) + 1000);
+    expect(stamp(current)).toBeGreaterThanOrEqual(Date.parse(after.state.running.startedAt));
+  }, 180_000);
+  test("readiness is the probe's: a server that stops answering /health turns its running pod not Ready, then Ready again", async () => {
+    // GIVEN restate-1's running server
+    const status = async () => (await get(['-n', NS, 'get', 'pod/restate-1'])).status;
+    const pid = Number(/^podlet:\/\/(\d+)$/.exec((await status()).containerStatuses[0].containerID)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+
+    // WHEN it is stopped (SIGSTOP: the process stays, /health times out after the probe's 1 s)
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // THEN after failureThreshold (3) probes 10 s apart the pod is not Ready while its container still runs
+      const notReady = await until('restate-1 not Ready with its container running', 90_000, async () => {
+        const now = await status();
+        const done = now.containerStatuses[0].ready === false && now.containerStatuses[0].state.running ? now : undefined;
+        return { done, seen: JSON.stringify(now.containerStatuses[0]) };
+      });
+      expect(notReady.conditions.find((c: Obj) => c.type === 'Ready').status).toBe('False');
+      expect(notReady.containerStatuses[0].restartCount).toBe(0);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    // AND once it answers again, the next probe makes it Ready, the same process (no restart)
+    const ready = await until('restate-1 Ready again', 60_000, async () => {
+      const now = await status();
+      return { done: now.containerStatuses[0].ready ? now : undefined, seen: JSON.stringify(now.containerStatuses[0]) };
+    });
+    expect(ready.containerStatuses[0]).toMatchObject({ restartCount: 0, containerID: `podlet://${pid}` });
+  }, 180_000);
+  test("a Job's pod runs restatectl and sh: it reaches the nodes by their names, Succeeded or Failed as it exits", async () => {
+    // GIVEN two Jobs of Restate's image in the cluster's namespace (one attempt, no token, as the stack's Jobs):
+    // restatectl asking restate-0 by its fully qualified name (the nodes' advertised short names resolve in this
+    // namespace only), and a shell that exits 3
+    const job = (name: string, command: string[]) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: NS },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            containers: [{ name: 'main', image: 'restatedev/restate:1.4.4', command }],
+          },
+        },
+      },
+    });
+    const address = `http://restate-0.restate-cluster.${NS}.svc.cluster.local:5122`;
+    await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify(job('ask', ['restatectl', 'status', '--address', address])) });
+    await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify(job('fail', ['/bin/sh', '-c', 'echo giving up; exit 3'])) });
+
+    // WHEN the real Job controller makes their pods, the scheduler binds them to the podlet's Node and the podlet runs them
+    const condition = (name: string) =>
+      until(`Job ${name} Complete or Failed`, 120_000, async () => {
+        const conditions: Obj[] = (await get(['-n', NS, 'get', `job/${name}`])).status.conditions ?? [];
+        const done = conditions.find((c) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True');
+        return { done: done?.type as string | undefined, seen: JSON.stringify(conditions) };
+      });
+
+    // THEN the Job controller read their pods' phases: restatectl listed the three nodes, the shell's exit status 3 failed its Job
+    const asked = await condition('ask');
+    const said = await cp.kubectl(['-n', NS, 'logs', 'job/ask'], { check: false });
+    expect(`${asked}\n${said.stdout}${said.stderr}`).toMatch(/^Complete\n(.*\n)*\s+N\d+:\d+\s+restate-0\s/);
+    expect(await condition('fail')).toBe('Failed');
+    const failed: Obj[] = (await get(['-n', NS, 'get', 'pods', '-l', 'batch.kubernetes.io/job-name=fail'])).items;
+    expect(failed.map((p) => [p.status.phase, p.status.containerStatuses[0].state.terminated.exitCode])).toEqual([['Failed', 3]]);
+    expect((await cp.kubectl(['-n', NS, 'logs', 'job/fail'])).stdout).toBe('giving up\n');
+  }, 180_000);
+
+  test('recover: restate-2 restarted on an emptied volume crash-loops with data loss; recover retires it through exec and it rejoins on a new volume', async () => {
+    // GIVEN restate-2's volume emptied under it: its server stopped, the folder of its claim's volume cleared, killed;
+    // the podlet restarts it on the empty folder
+    const claim = await get(['-n', NS, 'get', 'pvc/storage-restate-2']);
+    const folder = (await get(['get', `pv/${claim.spec.volumeName}`])).spec.hostPath.path as string;
+    const pid = Number(
+      /^podlet:\/\/(\d+)$/.exec((await get(['-n', NS, 'get', 'pod/restate-2'])).status.containerStatuses[0].containerID)?.[1],
+    );
+    process.kill(pid, 'SIGSTOP');
+    for (const entry of readdirSync(folder)) rmSync(join(folder, entry), { recursive: true, force: true });
+    process.kill(pid, 'SIGKILL');
+    await until("restate-2's previous log to say it lost its data", 120_000, async () => {
+      const logs = await cp.kubectl(['-n', NS, 'logs', 'restate-2', '--previous'], { check: false });
+      const said = `${logs.stdout}${logs.stderr}`;
+      return { done: /Detected data loss for log-server/.test(said) || undefined, seen: said.slice(-300) };
+    });
+
+    // WHEN running recover for it
+    const run = await deployCli(cp, ['recover', ...DEV, '--node', 'restate-2', '--yes'], { timeoutMs: 600_000 });
+
+    // THEN every step ran through the real kubectl in a healthy pod, the claim and pod were replaced, and the node
+    // rejoined under a new id
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toMatch(/recover: restate-2 is N\d+ and lost its data/);
+    expect(run.stdout).toMatch(/recover: restate-2 rejoined under a new node id/);
+    expect(run.code).toBe(0);
+    const replaced = await get(['-n', NS, 'get', 'pvc/storage-restate-2']);
+    expect(replaced.metadata.uid).not.toBe(claim.metadata.uid);
+    // (the old volume Released by the real PV controller once its claim went, then removed with its folder)
+    await until(`the old volume's folder ${folder} removed`, 60_000, async () => ({
+      done: !existsSync(folder) || undefined,
+      seen: 'it exists',
+    }));
+    await until('restate-2 Ready on its new volume', 180_000, async () => {
+      const status = (await get(['-n', NS, 'get', 'pod/restate-2'])).status;
+      return { done: status.containerStatuses?.[0]?.ready || undefined, seen: JSON.stringify(status.containerStatuses) };
+    });
+  }, 600_000);
+});
