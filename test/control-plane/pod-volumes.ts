@@ -1,6 +1,6 @@
 /**
- * Stand-in for a volume provisioner: one PersistentVolume per claim that has none, a folder on this machine
- * (`hostPath`), pre-bound to its claim (`spec.claimRef` with the claim's uid). The real PV controller of
+ * The podlet's volumes: the volume stand-in's PersistentVolume (./volume-stand-in.ts) for each claim that has none,
+ * with a folder on this machine (`hostPath`), pre-bound to its claim (`spec.claimRef` with the claim's uid). The real PV controller of
  * kube-controller-manager binds the claim to it (kubernetes v1.37.2 `pkg/controller/volume/persistentvolume/
  * pv_controller.go`: syncUnboundClaim finds the volume whose claimRef names the claim, then bind()), and the real
  * scheduler's VolumeBinding plugin lets a pod onto a Node once its claims are Bound.
@@ -13,25 +13,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient, Obj } from './api-client';
+import { volumeFor } from './volume-stand-in';
 
-/** The volume made for `claim`, its folder under `dir`. */
-export function volumeFor(claim: Obj, dir: string): Obj {
-  const { namespace, name, uid } = claim.metadata;
-  return {
-    apiVersion: 'v1',
-    kind: 'PersistentVolume',
-    metadata: { name: `pv-${uid}`, labels: { 'podlet.restate-stack.test/volume': 'true' } },
-    spec: {
-      capacity: { storage: claim.spec.resources?.requests?.storage ?? '1Gi' },
-      accessModes: claim.spec.accessModes ?? ['ReadWriteOnce'],
-      ...(claim.spec.storageClassName ? { storageClassName: claim.spec.storageClassName } : {}),
-      persistentVolumeReclaimPolicy: 'Retain',
-      volumeMode: 'Filesystem',
-      // Short: the server keeps unix sockets under its base dir, whose paths are limited to 107 bytes.
-      hostPath: { path: join(dir, uid.slice(0, 8)), type: 'DirectoryOrCreate' },
-      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name, uid },
-    },
-  };
+/** The volume made for `claim` (./volume-stand-in.ts), its folder under `dir`, labelled as the podlet's. */
+export function podletVolume(claim: Obj, dir: string): Obj {
+  // Short: the server keeps unix sockets under its base dir, whose paths are limited to 107 bytes.
+  const volume = volumeFor(claim, join(dir, claim.metadata.uid.slice(0, 8)));
+  return { ...volume, metadata: { ...volume.metadata, labels: { 'podlet.restate-stack.test/volume': 'true' } } };
 }
 
 /** One pass: a volume for every claim without one, and every Released volume of ours deleted with its folder. */
@@ -41,7 +29,7 @@ export async function volumesPass(api: ApiClient, dir: string): Promise<void> {
   const claimed = new Set(volumes.map((v) => v.spec.claimRef?.uid));
   for (const claim of claims) {
     if (claim.metadata.deletionTimestamp || claim.spec.volumeName || claimed.has(claim.metadata.uid)) continue;
-    const volume = volumeFor(claim, dir);
+    const volume = podletVolume(claim, dir);
     mkdirSync(volume.spec.hostPath.path, { recursive: true, mode: 0o711 });
     const answer = await api.call('POST', '/api/v1/persistentvolumes', volume);
     if (answer.status !== 201 && answer.status !== 409)

@@ -2,7 +2,7 @@
 import { containerArgv, containerEnv, expand, mapProgram, pathMapper, runsImage } from './pod-container';
 import { hostsFile } from './pod-names';
 import { probeSpec } from './pod-probe';
-import { volumeFor } from './pod-volumes';
+import { podletVolume } from './pod-volumes';
 
 const programs = { restateServer: '/npm/restate-server', restatectl: '/npm/restatectl' };
 
@@ -124,7 +124,7 @@ describe('names and volumes', () => {
         resources: { requests: { storage: '42949672960' } },
       },
     };
-    expect(volumeFor(claim, '/tmp/p/v').spec).toEqual({
+    expect(podletVolume(claim, '/tmp/p/v').spec).toEqual({
       capacity: { storage: '42949672960' },
       accessModes: ['ReadWriteOnce'],
       storageClassName: 'vultr-block-storage',

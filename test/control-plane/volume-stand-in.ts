@@ -27,21 +27,24 @@ import type { Obj } from './target-cluster';
 /** The provisioner name written on each volume it makes. */
 export const VOLUME_STAND_IN = 'volume-stand-in.restate-stack.test';
 
-/** The PersistentVolume the stand-in makes for `claim`. */
-export function volumeFor(claim: Obj): Obj {
+/**
+ * The PersistentVolume the stand-in makes for `claim`; with `folder`, a folder of this machine that the podlet
+ * (./podlet.ts) mounts as the claim's volume (made when missing), else a path nothing reads.
+ */
+export function volumeFor(claim: Obj, folder?: string): Obj {
   const { namespace, name, uid } = claim.metadata;
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
     metadata: { name: `pvc-${uid}`, annotations: { 'pv.kubernetes.io/provisioned-by': VOLUME_STAND_IN } },
     spec: {
-      capacity: { storage: claim.spec.resources.requests.storage },
-      accessModes: claim.spec.accessModes,
+      capacity: { storage: claim.spec.resources?.requests?.storage ?? '1Gi' },
+      accessModes: claim.spec.accessModes ?? ['ReadWriteOnce'],
       volumeMode: claim.spec.volumeMode ?? 'Filesystem',
       ...(claim.spec.storageClassName ? { storageClassName: claim.spec.storageClassName } : {}),
       persistentVolumeReclaimPolicy: 'Retain',
       claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name, uid },
-      hostPath: { path: `/restate-stack-volume-stand-in/${uid}`, type: '' },
+      hostPath: folder ? { path: folder, type: 'DirectoryOrCreate' } : { path: `/restate-stack-volume-stand-in/${uid}`, type: '' },
     },
   };
 }
@@ -65,7 +68,7 @@ export async function volumePass(cp: ControlPlane, options: { readonly claims?: 
       (options.claims?.(o) ?? true),
   );
   if (wanting.length === 0) return [];
-  const made = wanting.map(volumeFor);
+  const made = wanting.map((claim) => volumeFor(claim));
   await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: made }) });
   return made.map((v) => v.metadata.name);
 }
