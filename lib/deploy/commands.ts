@@ -134,7 +134,9 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     case 'preview': {
       const result = preview(session, target!, { forceConflicts: args.forceConflicts });
       if (result.failed.length > 0) {
-        report.warn(`preview: kubectl diff failed for ${result.failed.length} of the files. ${previewFailureHints(result.failed)}`);
+        report.warn(
+          `preview: kubectl diff failed for ${result.failed.length} of the files. ${previewFailureHints(result.failed, choice.context)}`,
+        );
         return 1;
       }
       const notDiffed = result.skipped.length > 0 ? ` (${result.skipped.length} file(s) not diffed, see above)` : '';

@@ -104,6 +104,22 @@ describe('preview', () => {
     expect(run.err.match(/never been promoted|pass --force-conflicts/g)).toHaveLength(1);
   });
 
+  test('a cluster that does not answer stops the preview at the first file, saying so, not "never been promoted"', () => {
+    // GIVEN a kube context whose server refuses connections (the real kubectl 1.37's words and exit status for it)
+    const stderr =
+      'error: unable to recognize "0000-operator.k8s.yaml": Get "https://127.0.0.1:1/api?timeout=32s": dial tcp 127.0.0.1:1: ' +
+      'connect: connection refused\n';
+    const rules = [currentContext('restate-dev'), { match: '*diff*', exit: 2, stderr }, ANYTHING_ELSE_SUCCEEDS];
+    // WHEN previewing
+    const run = deploy('preview', rules);
+    // THEN one diff was tried, and the hint names the context and what to check
+    expect(run.code).toBe(1);
+    expect(run.calls.filter((argv) => argv.includes('diff'))).toHaveLength(1);
+    expect(run.err).toContain('preview: kubectl diff failed for 1 of the files. The cluster of kube context "restate-dev" did not answer');
+    expect(run.err).toContain('`kubectl config view --minify --context restate-dev`');
+    expect(run.err).not.toContain('never been promoted');
+  });
+
   test('--force-conflicts is passed to every diff', () => {
     const run = deploy('preview', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS], { forceConflicts: true });
     expect(run.calls.slice(1).map((argv) => argv.slice(2, 6))).toEqual([
