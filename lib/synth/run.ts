@@ -1,6 +1,7 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { buildStack, type RestateStackOptions } from '../stack/stack';
 import { gitOpsMarks } from '../stack/gitops/marks';
 import { gitOpsFiles } from '../stack/gitops/output';
@@ -123,7 +124,6 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
         }),
       );
     }
-    if (problems.length > 0) throw new ValuesError(problems);
     warnings.push(...committed.notes());
   }
   // The operator upgrade guard compares with the committed target too; --allow-storage-change does not lift it.
@@ -133,7 +133,8 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     const before = committedOperatorState(read(OPERATOR_FILE), read(CLUSTER_FILE));
     problems.push(...operatorUpgradeProblems(join(root.shown, targetDir(target)), before, operatorStateOf(values.values)));
   }
-  if (problems.length > 0) throw new ValuesError(problems);
+  // Every refusal at once: the change rules' too, from a synth into a scratch folder (the output is not touched).
+  if (problems.length > 0) throw new ValuesError([...problems, ...scratchChangeRefusals(committed, root.shown, loaded, args, options)]);
 
   const claimed = claimOutputRoot(root);
   let lock: OutputLock | undefined;
@@ -148,7 +149,9 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
     for (const { target, values } of loaded)
       synthTarget(output.folder(targetDir(target)), values, args.valuesDir, options, targetDir(target));
     assertOnlyYaml(output, folders);
-    warnings.push(...checkChanges(committed, output, root.shown, loaded));
+    const changes = checkChanges(committed, (folder) => output!.folder(folder), root.shown, loaded);
+    if (changes.refusals.length > 0) throw new ValuesError(changes.refusals);
+    warnings.push(...changes.warnings);
     const remove = args.environment ? [] : targetFolders(root.path).filter((folder) => !folders.includes(folder));
     const outcomes = folders.map((folder) => targetOutcome(folder, join(root.path, folder), output!.folder(folder)));
     const removed = remove.filter((folder) => holdsSynthFiles(join(root.path, folder)));
@@ -209,10 +212,10 @@ function realOrResolved(path: string): string {
  */
 function checkChanges(
   committed: CommittedOutput,
-  output: StagedOutput,
+  folderOf: (folder: string) => string,
   shownRoot: string,
   loaded: ReadonlyArray<{ target: Target; values: LoadedValues }>,
-): Warning[] {
+): { refusals: ValuesProblem[]; warnings: Warning[] } {
   const refusals: ValuesProblem[] = [];
   const warnings: Warning[] = [];
   for (const { target, values } of loaded) {
@@ -221,7 +224,7 @@ function checkChanges(
     const findings = checkTargetChange({
       target: shown,
       before: committedManifests(committed, folder, shown),
-      after: folderManifests(output.folder(folder), shown),
+      after: folderManifests(folderOf(folder), shown),
       values: values.values,
     });
     for (const finding of findings) {
@@ -229,8 +232,28 @@ function checkChanges(
       else warnings.push({ id: finding.rule, target: folder, text: finding.text });
     }
   }
-  if (refusals.length > 0) throw new ValuesError(refusals);
-  return warnings;
+  return { refusals, warnings };
+}
+
+/**
+ * The change rules' refusals of a synth that is refused already (storage, operator upgrade), so that one run names
+ * every refusal: the targets synthesized into a scratch folder, removed afterwards.
+ */
+function scratchChangeRefusals(
+  committed: CommittedOutput,
+  shownRoot: string,
+  loaded: ReadonlyArray<{ target: Target; values: LoadedValues }>,
+  args: SynthArgs,
+  options: RestateStackOptions,
+): ValuesProblem[] {
+  const scratch = mkdtempSync(join(tmpdir(), 'restate-stack-refusals-'));
+  try {
+    for (const { target, values } of loaded)
+      synthTarget(join(scratch, targetDir(target)), values, args.valuesDir, options, targetDir(target));
+    return checkChanges(committed, (folder) => join(scratch, folder), shownRoot, loaded).refusals;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -52,6 +52,23 @@ describe('synth applies the change rules against the committed target', () => {
     expect(readTree(repo.dist)).toEqual(before);
   });
 
+  test('GIVEN a storage shrink and a replicas decrease in one change WHEN synth THEN both refusals are named in one run', () => {
+    // GIVEN prod's volumes halved (the storage guard) and its replicas lowered without the procedure (a change rule)
+    repo.values.set(PROD, ['storage', 'size'], '20Gi').set(PROD, ['replicas'], 3);
+    const before = readTree(repo.dist);
+    // WHEN synthesizing
+    const run = repo.cli();
+    // THEN one run names both, and nothing is written
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      `${join(repo.dist, 'prod/vultr')}: storage.size: shrinks the volumes from 107374182400 to 21474836480 bytes`,
+    );
+    expect(run.stderr).toContain(
+      `${join(repo.dist, 'prod/vultr')}: replicas: lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;`,
+    );
+    expect(readTree(repo.dist)).toEqual(before);
+  });
+
   test('GIVEN the drain commit landed (a committed Job restate-prod-drain-5-to-3) WHEN replicas go 5 → 3 with scaleIn THEN synth writes it', () => {
     // GIVEN commit 1: scaleIn set, replicas still 5. The drain Job is the day-two step's; a committed chart file
     // holding a Job of that name stands in for it here.
