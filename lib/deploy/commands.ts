@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ManifestError } from '../target-folder/manifest-error';
 import { applyAcknowledgements, loadTargetValues, renderReplication, sopsFilePath, targetDir, ValuesError, warningLines } from '../values';
 import type { DeployArgs } from './args';
-import { chooseContext, missingContextError } from './context';
+import { chooseContext, configuredContext, missingContextError } from './context';
 import { DeployError } from './errors';
 import { contextExistsArgs, currentContextArgs } from './kubectl';
 import { preview, previewFailureHints } from './preview';
@@ -119,7 +119,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     environment: values.environment,
     requested: args.context,
     current,
-    configured: values.deploy.kubeContext,
+    ...configuredContext(values.deploy, values.provider),
     allowMismatch: args.allowContextMismatch,
   });
   if (choice.warning) report.warn(`warning: ${choice.warning}`);

@@ -13,8 +13,10 @@ export interface ContextInputs {
   readonly requested?: string;
   /** kubectl's current context; undefined when none is set. */
   readonly current?: string;
-  /** `deploy.kubeContext` of the environment. */
+  /** `deploy.kubeContext` of the environment (or its `kubeContextByProvider` entry for the target's provider). */
   readonly configured?: string;
+  /** Which key set `configured`, for the messages. @default `deploy.kubeContext` */
+  readonly configuredKey?: string;
   readonly allowMismatch: boolean;
 }
 
@@ -25,7 +27,8 @@ export interface ContextInputs {
 export function chooseContext(inputs: ContextInputs): ContextChoice {
   const { environment, configured, allowMismatch } = inputs;
   const used = inputs.requested ?? inputs.current;
-  const where = `deploy.kubeContext of environment "${environment}" (values/environments/${environment}.yaml)`;
+  const key = inputs.configuredKey ?? 'deploy.kubeContext';
+  const where = `${key} of environment "${environment}" (values/environments/${environment}.yaml)`;
   if (used === undefined) {
     throw new DeployError(
       `kubectl has no current context. Pass --context ${configured ?? 'NAME'}, or select one with \`kubectl config use-context ${configured ?? 'NAME'}\`.`,
@@ -40,10 +43,23 @@ export function chooseContext(inputs: ContextInputs): ContextChoice {
   if (allowMismatch) return { context: used, warning: `${problem}; going on because of --allow-context-mismatch` };
   const fixes =
     configured === undefined
-      ? `Set deploy.kubeContext for "${environment}", or pass --allow-context-mismatch if "${used}" is the cluster you mean.`
+      ? `Set ${key} for "${environment}", or pass --allow-context-mismatch if "${used}" is the cluster you mean.`
       : `Run \`kubectl config use-context ${configured}\` or pass --context ${configured}; ` +
         `pass --allow-context-mismatch only if "${used}" really is the cluster for "${environment}".`;
   throw new DeployError(`refusing to run: ${problem}. ${fixes}`);
+}
+
+/** The context a target's values insist on: its provider's entry of `deploy.kubeContextByProvider`, else `deploy.kubeContext`. */
+export function configuredContext(
+  deploy: {
+    readonly kubeContext?: string;
+    readonly kubeContextByProvider?: Readonly<Record<string, string>>;
+  },
+  provider: string,
+): Pick<ContextInputs, 'configured' | 'configuredKey'> {
+  const byProvider = deploy.kubeContextByProvider?.[provider];
+  if (byProvider !== undefined) return { configured: byProvider, configuredKey: `deploy.kubeContextByProvider.${provider}` };
+  return { configured: deploy.kubeContext };
 }
 
 /**

@@ -371,6 +371,11 @@ export const stackValuesSchema = z
     deploy: z.strictObject({
       /** kube context that `deploy:preview`/`deploy:promote` insist on for this environment. */
       kubeContext: singleLine().optional(),
+      /**
+       * The same per provider, for an environment with targets on more than one cluster (prod on vultr and on aws):
+       * `{aws: restate-prod-aws}` wins over `kubeContext` for the target of that provider.
+       */
+      kubeContextByProvider: z.record(dnsLabel(), singleLine()).optional(),
     }),
     /** Warnings the values acknowledge, by id, each with its reason (docs/warnings.md). */
     warnings: z.strictObject({ acknowledge: acknowledge.optional() }).optional(),

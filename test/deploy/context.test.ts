@@ -106,3 +106,24 @@ describe('a kube context that the kubeconfig does not hold', () => {
     expect(run.stdout).toBe('');
   });
 });
+
+describe('deploy.kubeContextByProvider: one environment, a cluster per provider', () => {
+  test("the provider's entry wins over the environment's kubeContext, and a mismatch names that key", () => {
+    // GIVEN prod, whose deploy.kubeContext is restate-prod, with prod/aws on a cluster of its own
+    const prod = new DeployValuesDir().set('environments/prod.yaml', ['deploy', 'kubeContextByProvider'], { aws: 'restate-prod-aws' });
+    cleanup.push(() => prod.remove());
+    const status = (provider: string, context: string) =>
+      deploy('status', context, { environment: 'prod', provider, valuesDir: prod.path, context });
+    // WHEN status runs for prod/aws on restate-prod THEN it is refused, naming the provider's key and what to run
+    const refused = status('aws', 'restate-prod');
+    expect(refused.code).toBe(ExitCode.FAILED);
+    expect(refused.err.join('\n')).toContain(
+      'refusing to run: kube context is "restate-prod" but deploy.kubeContextByProvider.aws of environment "prod" ' +
+        '(values/environments/prod.yaml) is "restate-prod-aws"',
+    );
+    // AND on restate-prod-aws it gets past the check; prod/vultr still insists on the environment's restate-prod
+    expect(status('aws', 'restate-prod-aws').out[0]).toContain('status prod/aws (cluster restate-prod) on kube context "restate-prod-aws"');
+    expect(status('vultr', 'restate-prod').out[0]).toContain('status prod/vultr (cluster restate-prod) on kube context "restate-prod"');
+    expect(status('vultr', 'restate-prod-aws').err.join('\n')).toContain('deploy.kubeContext of environment "prod"');
+  });
+});
