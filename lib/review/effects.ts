@@ -268,7 +268,40 @@ function clusterEffects(change: ObjectChange, facts: TargetFacts): Effect[] {
       summary: `Volumes grow from ${bytesBefore} to ${bytesAfter} bytes: the CRD allows growth; the PVCs expand only where their StorageClass allows volume expansion.`,
     });
   }
+  const other = otherClusterFields(change.fields);
+  if (other.length > 0) effects.push(otherClusterEffect(String(after.metadata?.name), other));
   return effects;
+}
+
+/** The RestateCluster fields the effects above do not speak for (each path once, in order). */
+function otherClusterFields(fields: readonly FieldChange[]): string[] {
+  const explained = (path: string) =>
+    /^spec\.(compute|config|clusterName)\b/.test(path) ||
+    path === 'spec.storage.storageRequestBytes' ||
+    path.startsWith('metadata.labels') ||
+    path.startsWith('metadata.annotations');
+  return [...new Set(fields.map((field) => field.path).filter((path) => !explained(path)))];
+}
+
+/**
+ * Any other RestateCluster field (security, network peers, the storage class of new claims): the operator
+ * reconciles what it describes in place, and the pods do not restart for it. A workload identity annotation is the
+ * one whose effect waits for the pods: the identity webhook (EKS's IRSA, GKE's) writes it into a pod when the pod is
+ * created.
+ */
+function otherClusterEffect(name: string, paths: readonly string[]): Effect {
+  const identity = paths.some((path) => path.startsWith('spec.security.serviceAccountAnnotations'));
+  return {
+    kind: 'in-place',
+    severity: 'info',
+    summary:
+      `RestateCluster ${name}: ${paths.join(', ')} ${paths.length === 1 ? 'changes' : 'change'}; the operator updates what ` +
+      `${paths.length === 1 ? 'it describes' : 'they describe'} in place (its ServiceAccount, NetworkPolicies), and the pods do not restart for it.` +
+      (identity
+        ? ' Running pods keep the identity they started with (the workload identity webhook sets it when a pod is created): ' +
+          'the new annotation takes effect as each pod restarts (a rolling restart, or the next change that rolls them).'
+        : ''),
+  };
 }
 
 /** The cluster's name, PVCs and whether Argo CD is told to keep it, for a RestateCluster that goes away. */

@@ -120,6 +120,24 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(renderMarkdown(report)).not.toContain('nothing changes');
   });
 
+  test('a RestateCluster field no other effect speaks for is still named: updated in place, and a new IRSA role waits for the pods', () => {
+    // GIVEN prod/aws's IRSA role changed (it reaches only spec.security.serviceAccountAnnotations)
+    repo.values.set(
+      'providers/aws.yaml',
+      ['objectStorage', 'credentials', 'serviceAccountAnnotations', 'eks.amazonaws.com/role-arn'],
+      'arn:aws:iam::444455556666:role/restate',
+    );
+    // WHEN planning
+    const aws = target(repo.plan(), 'prod/aws');
+    // THEN the RestateCluster's change has an effect of its own, naming the field and when it takes effect
+    expect(aws.objects.map((o) => o.id.kind)).toEqual(['RestateCluster']);
+    const effect = aws.effects.find((e) => e.summary.startsWith('RestateCluster restate-prod:'));
+    expect(effect).toMatchObject({ kind: 'in-place', severity: 'info' });
+    expect(effect!.summary).toContain('spec.security.serviceAccountAnnotations["eks.amazonaws.com/role-arn"] changes');
+    expect(effect!.summary).toContain('Running pods keep the identity they started with');
+    expect(aws.effects.some((e) => e.kind === 'rolling-restart')).toBe(false);
+  });
+
   test("synth's change rules decide the refusals: a skipped minor version and a replicas decrease without its procedure", () => {
     // GIVEN an image two minors ahead for every target, and prod shrunk from 5 to 3 without a scale-in
     repo.values.set('base.yaml', ['image'], 'restatedev/restate:1.6.1');
