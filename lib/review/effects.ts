@@ -412,6 +412,8 @@ export function objectEffects(changes: readonly ObjectChange[], facts: TargetFac
       });
     } else if (change.id.kind === 'Job' && TARGET_FILE.exec(change.file)?.[2] === ChartIds.PROVISIONING) {
       effects.push(provisioningRerun(change, facts));
+    } else if (change.id.kind === 'Job' && change.change === 'added' && DRAIN_JOB.test(change.id.name)) {
+      effects.push(drainJobEffect(change.id.name));
     } else {
       effects.push({
         kind: 'in-place',
@@ -441,6 +443,22 @@ function gitOpsEntryEffect(change: ObjectChange, target: string): Effect | undef
     summary:
       `${objectLabel(change.id)} (${change.file}) ${change.change === 'changed' ? 'changes' : change.change}: the GitOps entry is not synced by ` +
       `itself; it takes effect when it is applied again: ${apply}. The Restate pods are not restarted by it.`,
+  };
+}
+
+/** `<cluster>-drain-<from>-to-<to>`: the drain Job of a scale-in (lib/stack/day-two/drain-names.ts). */
+const DRAIN_JOB = /-drain-(\d+)-to-(\d+)$/;
+
+/** The first commit of a scale-in: what the drain Job does to the leaving nodes, and what must follow. */
+function drainJobEffect(job: string): Effect {
+  const [, from, to] = DRAIN_JOB.exec(job)!.map(Number);
+  return {
+    kind: 'scale-in',
+    severity: 'warn',
+    summary:
+      `Job ${job} added: the first commit of a scale-in ${from} → ${to}. It drains ${pods(from!, to!)} one at a time ` +
+      '(their partitions move away, their log storage turns read-only, they leave the metadata cluster); the pods keep running ' +
+      `and are not restarted. Once it completed, the commit that lowers replicas to ${to} may follow (docs/operations.md, "Scale in").`,
   };
 }
 

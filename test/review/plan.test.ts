@@ -315,6 +315,20 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(scaleIn.map((e) => e.summary).join(' ')).toMatch(/restate-3, restate-4|drain/i);
   });
 
+  test("a scale-in's first commit: the drain Job added is named with the nodes it drains and the commit that follows", () => {
+    // GIVEN prod's scaleIn set, replicas still 5 (the first of the two commits)
+    repo.values.set('environments/prod.yaml', ['scaleIn'], { from: 5, to: 3 });
+    // WHEN planning
+    const prod = target(repo.plan(), 'prod/vultr');
+    // THEN the Job's effect says what it does to restate-3 and restate-4, and what must follow; no in-place note for it
+    expect(summary(prod, 'scale-in')).toMatch(
+      /^Job restate-prod-drain-5-to-3 added: the first commit of a scale-in 5 → 3\. It drains restate-3, restate-4 one at a time .* the commit that lowers replicas to 3 may follow/,
+    );
+    expect(prod.effects.map((e) => e.summary).join(' ')).not.toMatch(
+      /Job restate-operator\/restate-prod-drain-5-to-3 added; the Restate pods are not restarted/,
+    );
+  });
+
   test("another operator.podSecurityLevel relabels the operator's namespace: a pod-security note, not an operator update", () => {
     // GIVEN privileged in base.yaml (every target: Argo CD's managedNamespaceMetadata, Flux's Namespace object)
     repo.values.set('base.yaml', ['operator', 'podSecurityLevel'], 'privileged');
