@@ -12,13 +12,11 @@ export interface TargetOutcome {
   readonly files: readonly string[];
 }
 
-const synthFiles = synthPathsOf;
-
 /** Compares synth's files of a freshly staged target folder with those of the folder it replaces (byte for byte). */
 export function targetOutcome(folder: string, previous: string, staged: string): TargetOutcome {
-  const before = synthFiles(previous);
+  const before = synthPathsOf(previous);
   if (before.length === 0) return { folder, status: 'new', files: [] };
-  const after = synthFiles(staged);
+  const after = synthPathsOf(staged);
   const files = [...new Set([...before, ...after])]
     .filter(
       (name) =>
@@ -30,7 +28,7 @@ export function targetOutcome(folder: string, previous: string, staged: string):
 
 /** Whether a folder holds any of synth's files (a target folder a full synth removes had some). */
 export function holdsSynthFiles(folder: string): boolean {
-  return synthFiles(folder).length > 0;
+  return synthPathsOf(folder).length > 0;
 }
 
 /** The lines synth prints: one per target, then a count; `shown` is the output folder as the user named it. */
