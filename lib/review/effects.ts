@@ -1,5 +1,5 @@
 import { ChartIds } from '../target-folder/charts';
-import { ARGOCD_FOLDER, FLUX_FOLDER, TARGET_FILE } from '../target-folder/files';
+import { ARGOCD_FOLDER, isSynthFolder, TARGET_FILE } from '../target-folder/files';
 import { podName } from '../target-folder/operator-names';
 import { locationOf, RESTATE_CLUSTER_KIND } from '../target-folder/restate-cluster';
 import {
@@ -432,7 +432,7 @@ export function objectEffects(changes: readonly ObjectChange[], facts: TargetFac
  */
 function gitOpsEntryEffect(change: ObjectChange, target: string): Effect | undefined {
   const folder = change.file.split('/')[0];
-  if (change.file === folder || (folder !== ARGOCD_FOLDER && folder !== FLUX_FOLDER)) return undefined;
+  if (change.file === folder || !isSynthFolder(folder!)) return undefined;
   const apply =
     folder === ARGOCD_FOLDER
       ? `\`kubectl apply --server-side -f <dist>/${target}/argocd/\` (and the argocd-cm patch, for a change under patches/)`
