@@ -32,7 +32,7 @@ export const majorityLoss: Scenario = {
   name: 'majority-loss',
   summary:
     'a majority of the pods (2 of 3) SIGKILLed with writes in flight: writes hang; restarted on their data, it recovers by itself, no acknowledged write lost or applied twice',
-  budgetSeconds: 120,
+  budgetSeconds: 240,
   refuse: ({ replicas }) =>
     replicas < 3 ? `a majority loss that leaves a node running needs at least 3 pods, the target has ${replicas}` : undefined,
   run: runMajorityLoss,

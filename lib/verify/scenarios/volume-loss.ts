@@ -43,7 +43,7 @@ export const volumeLoss: Scenario = {
   name: 'volume-loss',
   summary:
     'one pod restarted on an empty volume exits 1 (data loss, join refused); the recover steps of deploy recover bring it back as a new node id, counter exact',
-  budgetSeconds: 120,
+  budgetSeconds: 240,
   refuse: ({ replicas, replication }) =>
     replicas - 1 < replication
       ? `with one of ${replicas} pods lost a replication of ${replication} cannot be met, so the cluster cannot serve while it recovers`
