@@ -75,6 +75,21 @@ module.exports = {
       to: { path: '^lib/operator-part/' },
     },
     {
+      name: 'control-plane-on-its-own',
+      severity: 'error',
+      comment:
+        'control-plane/ (a Kubernetes control plane built from Go modules, and the podlet that runs its pods) imports nothing else of lib/.',
+      from: { path: '^lib/control-plane/' },
+      to: { path: '^lib/', pathNot: '^lib/control-plane/' },
+    },
+    {
+      name: 'control-plane-for-verify-only',
+      severity: 'error',
+      comment: 'Of the folders under lib/, only verify/ imports control-plane/.',
+      from: { path: '^lib/(synth|deploy|review|stack|target-folder|values|cli|errors|operator-part)/' },
+      to: { path: '^lib/control-plane/' },
+    },
+    {
       name: 'target-below-stack',
       severity: 'error',
       comment: 'target-folder/ (what a target folder is) stays free of the constructs and of cdk8s.',

@@ -3,7 +3,7 @@
  *   [--dist dist] [--timeout-seconds 240] [--log FILE]
  *
  * Records what the real restate-operator creates for a shipped target on a real API server: starts a test control
- * plane (test/control-plane/harness.ts), installs the restate.dev CRDs of the target's version (imports/crds/), runs
+ * plane (lib/control-plane/harness.ts), installs the restate.dev CRDs of the target's version (imports/crds/), runs
  * the binary inside the control plane's network namespace with the environment the target's operator chart gives its
  * Deployment (test/support/operator-objects.ts `operatorDeployment`), applies the target's RestateCluster from
  * dist/, waits until the objects the operator wrote stop changing, reads them back and writes them normalized to
@@ -21,8 +21,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { crds as restate174 } from '../imports/crds/restate.dev-v1.7.4';
 import { crds as restate281 } from '../imports/crds/restate.dev-v2.8.1';
-import { type ControlPlane, startControlPlane } from '../test/control-plane/harness';
-import { type CrdObject, installCrds } from '../test/control-plane/install-crds';
+import { type ControlPlane, startControlPlane } from '../lib/control-plane/harness';
+import { type CrdObject, installCrds } from '../lib/control-plane/install-crds';
 import { logTail as tail, type OperatorProcess as Operator, startOperator, wrongBinary } from '../test/control-plane/operator-binary';
 import {
   distCluster,

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ensureControlPlane } from '../../test/control-plane/build';
-import { startControlPlane } from '../../test/control-plane/harness';
-import { silentProgress, stderrProgress } from '../../test/control-plane/progress';
+import { ensureControlPlane } from '../../lib/control-plane/build';
+import { startControlPlane } from '../../lib/control-plane/harness';
+import { silentProgress, stderrProgress } from '../../lib/control-plane/progress';
 import { describeMachine } from './machine';
 import { formatMs, runTimed, type Stats, stats } from './timing';
 
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench:control-plane\` on ${date}: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB,`,
     `${machine.os}, Node.js ${machine.node}, ${binaries.go}; 1-minute load average at the start: ${machine.loadAtStart}.`,
-    `Kubernetes ${binaries.kubernetes} and etcd ${binaries.etcd}, built from test/control-plane/go.mod into ${binaries.dir}.`,
+    `Kubernetes ${binaries.kubernetes} and etcd ${binaries.etcd}, built from lib/control-plane/go.mod into ${binaries.dir}.`,
     '',
     '| step | median | min | max |',
     '| --- | ---: | ---: | ---: |',

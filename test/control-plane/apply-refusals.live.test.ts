@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fixtureDist } from '../support/fixture-dist';
 import { FIXTURE_VALUES } from '../support/values-dir';
 import { lostFields } from './fields';
-import { type ControlPlane, startControlPlane } from './harness';
+import { type ControlPlane, startControlPlane } from '../../lib/control-plane/harness';
 import {
   applyTarget,
   liveObject,

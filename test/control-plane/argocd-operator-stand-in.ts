@@ -22,8 +22,8 @@ import { crds as restate174 } from '../../imports/crds/restate.dev-v1.7.4';
 import { crds as restate281 } from '../../imports/crds/restate.dev-v2.8.1';
 import { OPERATOR_CHART_NAME } from '../../lib/target-folder/operator-names';
 import { withHelmStandIn } from '../support/helm-stand-in';
-import type { ControlPlane } from './harness';
-import { installCrds, type CrdObject } from './install-crds';
+import type { ControlPlane } from '../../lib/control-plane/harness';
+import { installCrds, type CrdObject } from '../../lib/control-plane/install-crds';
 import { ARGOCD_MANAGER, type Obj, yamlText } from './target-cluster';
 
 const CRDS: Record<string, readonly CrdObject[]> = {

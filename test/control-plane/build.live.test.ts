@@ -6,10 +6,10 @@
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Binary, ensureControlPlane, findControlPlane, MODULE_DIR } from './build';
-import { ControlPlaneError } from './errors';
-import { readPin } from './pin';
-import { silentProgress } from './progress';
+import { type Binary, ensureControlPlane, findControlPlane, MODULE_DIR } from '../../lib/control-plane/build';
+import { ControlPlaneError } from '../../lib/control-plane/errors';
+import { readPin } from '../../lib/control-plane/pin';
+import { silentProgress } from '../../lib/control-plane/progress';
 
 const pin = readPin(readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8'));
 

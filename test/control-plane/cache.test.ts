@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeOldEntries } from './build';
+import { removeOldEntries } from '../../lib/control-plane/build';
 
 describe('the control plane cache', () => {
   test('keeps the binaries of the last three pins built and nothing else of theirs, leaving other files alone', () => {

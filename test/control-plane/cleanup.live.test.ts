@@ -5,9 +5,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findControlPlane } from './build';
-import { ControlPlaneError } from './errors';
-import { processAlive, startControlPlane } from './harness';
+import { findControlPlane } from '../../lib/control-plane/build';
+import { ControlPlaneError } from '../../lib/control-plane/errors';
+import { processAlive, startControlPlane } from '../../lib/control-plane/harness';
 
 const ROOT = join(__dirname, '..', '..');
 const HOLD = join(__dirname, 'hold-control-plane.ts');

@@ -11,9 +11,9 @@ import { join, resolve } from 'node:path';
 import { reconcileClusters } from '../../lib/operator-part/reconcile';
 import { STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { argocdPass } from './argocd-operator-stand-in';
-import type { ControlPlane, RunResult } from './harness';
+import type { ControlPlane, RunResult } from '../../lib/control-plane/harness';
 import { type KubeletStandInOptions, kubeletPass } from './kubelet-stand-in';
-import { volumePass } from './volume-stand-in';
+import { volumePass } from '../../lib/control-plane/volume-stand-in';
 
 const REPO = resolve(__dirname, '..', '..');
 

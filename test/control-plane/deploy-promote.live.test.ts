@@ -21,8 +21,8 @@ import { crds as monitoringCrds } from '../../imports/crds/monitoring.coreos.com
 import { runSynth } from '../../lib/synth/run';
 import { DeployValuesDir } from '../support/deploy-values';
 import { addContext, deployCli, StandIns } from './deploy-cli';
-import { type ControlPlane, startControlPlane } from './harness';
-import { type CrdObject, installCrds } from './install-crds';
+import { type ControlPlane, startControlPlane } from '../../lib/control-plane/harness';
+import { type CrdObject, installCrds } from '../../lib/control-plane/install-crds';
 import { type KubeletNode, startKubeletNode, startRestateServer } from './kubelet-stand-in';
 import type { Obj } from './target-cluster';
 

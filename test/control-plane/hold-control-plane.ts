@@ -3,7 +3,7 @@
  * program the clean-up tests kill, to show that no process of the control plane outlives it.
  * Run as `node --import tsx test/control-plane/hold-control-plane.ts`.
  */
-import { startControlPlane } from './harness';
+import { startControlPlane } from '../../lib/control-plane/harness';
 
 async function main(): Promise<void> {
   const cp = await startControlPlane();

@@ -1,4 +1,4 @@
-import { exitStatus, logFile, tailLines } from './kubelet-node';
+import { exitStatus, logFile, tailLines } from '../../lib/control-plane/kubelet-node';
 
 describe("the stand-in kubelet's node endpoint, without a server", () => {
   test('--tail keeps the last lines, a last line without its newline counting as one', () => {

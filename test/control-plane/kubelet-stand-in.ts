@@ -39,10 +39,10 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IN_POD_ADDRESS } from '../../lib/deploy/provision';
 import { resolveRestateBinaries } from '../../lib/verify/binaries';
-import { type ControlPlane, KUBELET_PORT, SERVER } from './harness';
-import type { PodletConfig } from './podlet';
-import { type KubeletNodeConfig, logFile } from './kubelet-node';
-import { KUBELET_ADDRESS } from './pki';
+import { type ControlPlane, KUBELET_PORT, SERVER } from '../../lib/control-plane/harness';
+import type { PodletConfig } from '../../lib/control-plane/podlet';
+import { type KubeletNodeConfig, logFile } from '../../lib/control-plane/kubelet-node';
+import { KUBELET_ADDRESS } from '../../lib/control-plane/pki';
 import type { Obj } from './target-cluster';
 
 export interface KubeletStandInOptions {

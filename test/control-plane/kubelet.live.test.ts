@@ -3,10 +3,10 @@
  * (./kubelet-node.ts, ./kubelet-stand-in.ts): the Node's address and port, the API server's kubelet client
  * certificate, and exec's v5 WebSocket, which the API server proxies to a Node declaring ExtendWebSocketsToKubelet.
  */
-import { type ControlPlane, KUBELET_PORT, startControlPlane } from './harness';
-import { SPDY_REFUSAL } from './kubelet-node';
+import { type ControlPlane, KUBELET_PORT, startControlPlane } from '../../lib/control-plane/harness';
+import { SPDY_REFUSAL } from '../../lib/control-plane/kubelet-node';
 import { type KubeletNode, startKubeletNode } from './kubelet-stand-in';
-import { KUBELET_ADDRESS } from './pki';
+import { KUBELET_ADDRESS } from '../../lib/control-plane/pki';
 
 describe('the stand-in kubelet serves logs and exec through the real API server', () => {
   let cp: ControlPlane;

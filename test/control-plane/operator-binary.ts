@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { FLAG_ENV } from '../support/operator-objects';
-import type { ControlPlane } from './harness';
+import type { ControlPlane } from '../../lib/control-plane/harness';
 
 export interface OperatorProcess {
   readonly child: ChildProcess;

@@ -29,11 +29,11 @@ import type { OperatorVersion } from '../../lib/values';
 import { operatorDeployment } from '../support/operator-objects';
 import { SHIPPED_DIST, shippedClusters } from '../support/shipped-clusters';
 import { lostFields } from './fields';
-import { type ControlPlane, startControlPlane } from './harness';
-import { type CrdObject, installCrds } from './install-crds';
+import { type ControlPlane, startControlPlane } from '../../lib/control-plane/harness';
+import { type CrdObject, installCrds } from '../../lib/control-plane/install-crds';
 import { kubeletPass } from './kubelet-stand-in';
 import { logTail, type OperatorProcess, startOperator, wrongBinary } from './operator-binary';
-import { volumePass } from './volume-stand-in';
+import { volumePass } from '../../lib/control-plane/volume-stand-in';
 
 const shipped = shippedClusters()
   .map((s) => ({

@@ -1,12 +1,12 @@
 /**
- * The pin of the control plane (test/control-plane/go.mod) and the one-line messages of a build that cannot go on.
+ * The pin of the control plane (lib/control-plane/go.mod) and the one-line messages of a build that cannot go on.
  * Pure functions and a missing `go`: no Go, network or root needed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheEntryName, MODULE_DIR } from './build';
-import { explainGoFailure, runGo } from './go';
-import { goAtLeast, missingReplaces, readPin, stagingModules } from './pin';
+import { cacheEntryName, MODULE_DIR } from '../../lib/control-plane/build';
+import { explainGoFailure, runGo } from '../../lib/control-plane/go';
+import { goAtLeast, missingReplaces, readPin, stagingModules } from '../../lib/control-plane/pin';
 
 const GO_MOD = readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8');
 
@@ -66,7 +66,7 @@ describe('the control plane pin', () => {
     expect(goAtLeast('go1.26.0', '1.26.1')).toBe(false);
   });
 
-  test('the cache folder changes with go.mod, go.sum and Go, and only with them', () => {
+  test("the cache folder changes with go.mod, go.sum and Go, and only with them (not with go.mod's comments)", () => {
     // GIVEN the pin and its inputs
     const pin = readPin(GO_MOD);
     const name = (goMod: string, goSum: string, go: string) => cacheEntryName(pin, goMod, goSum, go);
@@ -75,9 +75,12 @@ describe('the control plane pin', () => {
     // THEN the same inputs give the same folder, and any change gives another
     expect(name(GO_MOD, 'sum', 'go version go1.26.8 linux/amd64')).toBe(base);
     expect(base).toMatch(new RegExp(`^${pin.kubernetes.replace(/\./g, '\\.')}-[0-9a-f]{16}$`));
-    expect(name(`${GO_MOD}\n`, 'sum', 'go version go1.26.8 linux/amd64')).not.toBe(base);
+    expect(name(`${GO_MOD}\nrequire example.com/more v1.0.0\n`, 'sum', 'go version go1.26.8 linux/amd64')).not.toBe(base);
     expect(name(GO_MOD, 'sum2', 'go version go1.26.8 linux/amd64')).not.toBe(base);
     expect(name(GO_MOD, 'sum', 'go version go1.26.9 linux/amd64')).not.toBe(base);
+    expect(name(`// a reworded comment\n${GO_MOD.replace(/\/\/ .*$/m, '// another')}`, 'sum', 'go version go1.26.8 linux/amd64')).toBe(
+      base,
+    );
   });
 });
 
@@ -115,7 +118,7 @@ describe('a build that cannot go on says so in one line', () => {
     [
       'a go.sum that does not match',
       'verifying k8s.io/api@v0.37.2: checksum mismatch\n\tdownloaded: h1:abc\n\tgo.sum:     h1:def\n',
-      /^test\/control-plane\/go\.sum does not match what Go found: verifying k8s\.io\/api@v0\.37\.2: checksum mismatch \(whole output: \/x\/last-build\.log\)$/,
+      /^lib\/control-plane\/go\.sum does not match what Go found: verifying k8s\.io\/api@v0\.37\.2: checksum mismatch \(whole output: \/x\/last-build\.log\)$/,
     ],
     [
       'a compile error',

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { operatorPodHasSeccomp } from '../../lib/values';
 import { fixtureDist } from '../support/fixture-dist';
 import { canaryPod, clusterPod, type OperatorChartVersion, operatorChartPod, podOfTemplate } from '../support/upstream-pods';
-import { type ControlPlane, startControlPlane } from './harness';
+import { type ControlPlane, startControlPlane } from '../../lib/control-plane/harness';
 import { ChangeWorkspace } from './target-changes';
 import { numberedFiles, type Obj, yamlObjects } from './target-cluster';
 

@@ -1,8 +1,8 @@
 /** The podlet's pure parts (./pod-container.ts, ./pod-names.ts, ./pod-probe.ts, ./pod-volumes.ts), without a control plane. */
-import { containerArgv, containerEnv, expand, mapProgram, pathMapper, runsImage } from './pod-container';
-import { hostsFile } from './pod-names';
-import { probeSpec } from './pod-probe';
-import { podletVolume } from './pod-volumes';
+import { containerArgv, containerEnv, expand, mapProgram, pathMapper, runsImage } from '../../lib/control-plane/pod-container';
+import { hostsFile } from '../../lib/control-plane/pod-names';
+import { probeSpec } from '../../lib/control-plane/pod-probe';
+import { podletVolume } from '../../lib/control-plane/pod-volumes';
 
 const programs = { restateServer: '/npm/restate-server', restatectl: '/npm/restatectl' };
 

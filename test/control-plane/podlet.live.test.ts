@@ -16,11 +16,11 @@ import { crds as monitoringCrds } from '../../imports/crds/monitoring.coreos.com
 import { runSynth } from '../../lib/synth/run';
 import { DeployValuesDir } from '../support/deploy-values';
 import { addContext, deployCli, StandIns } from './deploy-cli';
-import { type ControlPlane, startControlPlane } from './harness';
-import { type CrdObject, installCrds } from './install-crds';
+import { type ControlPlane, startControlPlane } from '../../lib/control-plane/harness';
+import { type CrdObject, installCrds } from '../../lib/control-plane/install-crds';
 import { type KubeletNode, startKubeletNode } from './kubelet-stand-in';
-import { runsImage } from './pod-container';
-import { POD_ADDRESS_PREFIX } from './podlet';
+import { runsImage } from '../../lib/control-plane/pod-container';
+import { POD_ADDRESS_PREFIX } from '../../lib/control-plane/podlet';
 import type { Obj } from './target-cluster';
 
 const NS = 'restate-dev';

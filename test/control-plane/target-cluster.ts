@@ -26,8 +26,8 @@ import { crds as restate281 } from '../../imports/crds/restate.dev-v2.8.1';
 import { crds as sourceCrds } from '../../imports/crds/source.toolkit.fluxcd.io-v1.9.1';
 import { loadTargetValues } from '../../lib/values';
 import { lostFields } from './fields';
-import type { ControlPlane, RunResult } from './harness';
-import { type CrdObject, installCrds } from './install-crds';
+import type { ControlPlane, RunResult } from '../../lib/control-plane/harness';
+import { type CrdObject, installCrds } from '../../lib/control-plane/install-crds';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects as kubectl returns them
 export type Obj = any;

@@ -10,8 +10,8 @@ import { crds as restate281 } from '../../imports/crds/restate.dev-v2.8.1';
 import { loadTargetValues } from '../../lib/values';
 import { fixtureDist } from '../support/fixture-dist';
 import { FIXTURE_VALUES } from '../support/values-dir';
-import type { ControlPlane, StartOptions } from './harness';
-import { type CrdObject, installCrds } from './install-crds';
+import type { ControlPlane, StartOptions } from '../../lib/control-plane/harness';
+import { type CrdObject, installCrds } from '../../lib/control-plane/install-crds';
 import {
   applyTarget,
   applyToolFolder,

@@ -15,7 +15,7 @@
  * Still simulated: kustomize-controller itself, and source-controller's checkout (the GitRepository is the test's
  * folder). Their modules do resolve from the proxy (fluxcd/kustomize-controller@v1.9.4 and its api@v1.9.4, checked
  * with `go mod download` on 2026-12-07; its go.mod's `replace ... => ./api` is undone by a module of our own, as
- * test/control-plane/go.mod does for Kubernetes), so the controller could be built here, but it reconciles only an
+ * lib/control-plane/go.mod does for Kubernetes), so the controller could be built here, but it reconciles only an
  * artifact that source-controller fetched from a Git or OCI server and serves over HTTP, and neither that server nor
  * source-controller is built here. helm-controller v1.6.3 cannot be built from the proxy: its go.mod replaces
  * helm.sh/helm/v4 with github.com/fluxcd/helm/v4 v4.2.4-flux.1, which the proxy does not serve ("403 Forbidden").

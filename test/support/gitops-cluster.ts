@@ -1,5 +1,5 @@
 /**
- * The GitOps simulations' way to the real API server (test/control-plane/harness.ts): every apply, dry run, read,
+ * The GitOps simulations' way to the real API server (lib/control-plane/harness.ts): every apply, dry run, read,
  * delete and status write of test/support/argocd-sync.ts, flux-reconcile.ts and the stand-ins of gitops-world.ts goes
  * through the real kubectl built from Go modules, so the server answers what is served (CRDs Established or not),
  * which namespaces exist, what it refuses and with which words.
@@ -15,8 +15,8 @@ import { crds as helmCrds } from '../../imports/crds/helm.toolkit.fluxcd.io-v1.6
 import { crds as kustomizeCrds } from '../../imports/crds/kustomize.toolkit.fluxcd.io-v1.9.4';
 import { crds as monitoringCrds } from '../../imports/crds/monitoring.coreos.com-v0.93.0';
 import { crds as sourceCrds } from '../../imports/crds/source.toolkit.fluxcd.io-v1.9.1';
-import { type ControlPlane, type RunResult, startControlPlane } from '../control-plane/harness';
-import { type CrdObject, installCrds } from '../control-plane/install-crds';
+import { type ControlPlane, type RunResult, startControlPlane } from '../../lib/control-plane/harness';
+import { type CrdObject, installCrds } from '../../lib/control-plane/install-crds';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects as kubectl returns them
 export type Manifest = Record<string, any>;

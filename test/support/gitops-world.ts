@@ -33,7 +33,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { crds as restate174 } from '../../imports/crds/restate.dev-v1.7.4';
 import { crds as restate281 } from '../../imports/crds/restate.dev-v2.8.1';
-import type { CrdObject } from '../control-plane/install-crds';
+import type { CrdObject } from '../../lib/control-plane/install-crds';
 import { type GitopsCluster, isEstablished, keyOf, type Manifest, namespace, RESTATE_CRDS, TOOL_KINDS } from './gitops-cluster';
 
 export { keyOf, type Manifest } from './gitops-cluster';

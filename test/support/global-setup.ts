@@ -1,13 +1,13 @@
 /**
  * Jest globalSetup: one private TMPDIR for the run (./temp-root.js), then the Kubernetes control plane when a
- * selected test file starts one (test/control-plane/build.ts: found in the cache in a few milliseconds, or built
+ * selected test file starts one (lib/control-plane/build.ts: found in the cache in a few milliseconds, or built
  * once per pin, with progress lines here before any test runs). Its folder is passed to the test workers in
  * $RESTATE_STACK_CONTROL_PLANE_BIN. A run that selects no such file (e.g. `npm run test:unit`) needs no Go.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureControlPlane } from '../control-plane/build';
-import { ControlPlaneError } from '../control-plane/errors';
+import { ensureControlPlane } from '../../lib/control-plane/build';
+import { ControlPlaneError } from '../../lib/control-plane/errors';
 
 // CommonJS, shared with globalTeardown: the first call makes the folder, the second removes it.
 const temporaryRoot = require('./temp-root.js') as () => Promise<void>;

@@ -8,7 +8,7 @@ import { GitopsCluster } from '../../support/gitops-cluster';
 import { ClusterWorld, loadManifests, type Manifest } from '../../support/gitops-world';
 import { FIXTURE_VALUES, ValuesDir } from '../../support/values-dir';
 
-// One real API server for the file (test/control-plane/harness.ts), with Argo CD's CRDs installed; each test starts
+// One real API server for the file (lib/control-plane/harness.ts), with Argo CD's CRDs installed; each test starts
 // from that fresh cluster (GitopsCluster.reset removes what the test before it made).
 let cluster: GitopsCluster;
 beforeAll(async () => {

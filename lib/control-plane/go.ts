@@ -89,11 +89,11 @@ export function explainGoFailure(
     const [, module, reason] = /(\S+@v[^:\s]+): (.*)$/.exec(fetch) ?? [];
     return (
       `the Go module proxy (GOPROXY=${proxy}) did not give ${module}: ${reason}; make the proxy reachable (or set GOPROXY to one ` +
-      'that has it), or fill the module cache where it is: `cd test/control-plane && go mod download`'
+      'that has it), or fill the module cache where it is: `cd lib/control-plane && go mod download`'
     );
   }
   const checksum = lines.find((line) => /checksum mismatch|SECURITY ERROR|missing go\.sum entry/.test(line));
-  if (checksum) return `test/control-plane/go.sum does not match what Go found: ${checksum.replace(/^go: /, '')}${whole}`;
+  if (checksum) return `lib/control-plane/go.sum does not match what Go found: ${checksum.replace(/^go: /, '')}${whole}`;
   const first = lines.find((line) => line.startsWith('go: ') || /\.go:\d+/.test(line)) ?? lines[lines.length - 1] ?? 'no output';
   return `${command} failed: ${first}${whole}`;
 }

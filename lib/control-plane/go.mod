@@ -1,4 +1,4 @@
-// The pin of the Kubernetes control plane under the tests: test/control-plane/build.ts builds kube-apiserver,
+// The pin of the Kubernetes control plane under the tests: lib/control-plane/build.ts builds kube-apiserver,
 // kube-controller-manager, kube-scheduler, kubectl and etcd from it (docs/development.md, "The control plane under the
 // tests"). k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with folders of its repository;
 // the replace block below gives each its published release instead (the build checks the list against Kubernetes'

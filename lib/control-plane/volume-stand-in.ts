@@ -22,7 +22,7 @@
  * or mounted; `hostPath` names a folder that is never made).
  */
 import type { ControlPlane } from './harness';
-import type { Obj } from './target-cluster';
+import type { Obj } from './api-client';
 
 /** The provisioner name written on each volume it makes. */
 export const VOLUME_STAND_IN = 'volume-stand-in.restate-stack.test';

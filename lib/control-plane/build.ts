@@ -1,9 +1,9 @@
 /**
  * Builds, or finds already built, the control plane the tests run: kube-apiserver, kube-controller-manager,
- * kube-scheduler, kubectl and etcd, compiled from the Go modules pinned by test/control-plane/go.mod.
+ * kube-scheduler, kubectl and etcd, compiled from the Go modules pinned by lib/control-plane/go.mod.
  *
  * The binaries live outside the clone, in `${XDG_CACHE_HOME:-~/.cache}/restate-stack/control-plane/<version>-<key>/`
- * (or $RESTATE_STACK_CONTROL_PLANE_CACHE), where the key hashes go.mod, go.sum, `go version` and this file's build
+ * (or $RESTATE_STACK_CONTROL_PLANE_CACHE), where the key hashes go.mod (its comments aside), go.sum, `go version` and this file's build
  * recipe: an unchanged pin never rebuilds, and a fresh clone on the same machine finds them. A build writes into a
  * temporary folder beside it and renames it into place once every binary reported its version, so a folder with
  * that name is always whole.
@@ -70,15 +70,24 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'restate-stack', 'control-plane');
 }
 
-/** The folder name for one pin, Go and recipe: `<kubernetes version>-<16 hex digits>`. */
+/** The folder name for one pin, Go and recipe: `<kubernetes version>-<16 hex digits>` (go.mod's comments aside). */
 export function cacheEntryName(pin: Pin, goMod: string, goSum: string, goVersion: string): string {
   // The link flags too (their build date is the release's, so it stands for itself here).
   const recipe = [RECIPE, ldflags(pin, 'release date')];
   const key = createHash('sha256')
-    .update(JSON.stringify([goMod, goSum, goVersion, recipe]))
+    .update(JSON.stringify([withoutComments(goMod), goSum, goVersion, recipe]))
     .digest('hex')
     .slice(0, 16);
   return `${pin.kubernetes}-${key}`;
+}
+
+/** go.mod's lines without their `//` comments and blank lines, which Go ignores: a reworded comment builds the same binaries. */
+function withoutComments(goMod: string): string {
+  return goMod
+    .split('\n')
+    .map((line) => line.replace(/\/\/.*$/, '').trim())
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 function manifestOf(dir: string): ControlPlaneBinaries | undefined {
@@ -105,7 +114,7 @@ async function locate(env: NodeJS.ProcessEnv): Promise<Located> {
   const { stdout } = await runGo(['version'], { cwd: MODULE_DIR, env: goEnvironment(env) });
   const go = /\bgo(\d+\.\d+(?:\.\d+)?)\b/.exec(stdout)?.[0];
   if (!go) throw new ControlPlaneError(`cannot read Go's version from \`go version\`: ${stdout.trim()}`);
-  if (!goAtLeast(go, pin.go)) throw new ControlPlaneError(`test/control-plane/go.mod needs Go ${pin.go} or newer, found ${go}: ${GET_GO}`);
+  if (!goAtLeast(go, pin.go)) throw new ControlPlaneError(`lib/control-plane/go.mod needs Go ${pin.go} or newer, found ${go}: ${GET_GO}`);
   return { pin, go, dir: join(cacheRoot(env), cacheEntryName(pin, goMod, goSum, stdout.trim())) };
 }
 
@@ -119,7 +128,7 @@ export async function findControlPlane(env: NodeJS.ProcessEnv = process.env): Pr
   const found = manifestOf(dir);
   if (found) return found;
   throw new ControlPlaneError(
-    `the control plane is not built${given ? ` in ${given}` : ' for test/control-plane/go.mod yet'}: run \`npm run control-plane:build\` ` +
+    `the control plane is not built${given ? ` in ${given}` : ' for lib/control-plane/go.mod yet'}: run \`npm run control-plane:build\` ` +
       '(npm test builds it first when a selected test uses it)',
   );
 }
@@ -225,7 +234,7 @@ async function build(located: Located, env: NodeJS.ProcessEnv, progress: Progres
   const missing = kubernetes?.GoMod ? missingReplaces(pin, readFileSync(kubernetes.GoMod, 'utf8')) : [];
   if (missing.length > 0) {
     throw new ControlPlaneError(
-      `test/control-plane/go.mod lacks ${missing.length} replace line(s) for Kubernetes' staging modules: ${missing.join('; ')}`,
+      `lib/control-plane/go.mod lacks ${missing.length} replace line(s) for Kubernetes' staging modules: ${missing.join('; ')}`,
     );
   }
   // The release's date as the build date, so that the binaries say the same wherever they are built.
@@ -306,7 +315,7 @@ async function downloadModules(env: NodeJS.ProcessEnv, logFile: string): Promise
     const what = failed ? `${failed.Path}@${failed.Version}: ${failed.Error}` : (said.find((line) => /@v/.test(line)) ?? said[0]);
     throw new ControlPlaneError(
       `the Go module proxy (GOPROXY=${env.GOPROXY || 'https://proxy.golang.org,direct'}) did not give ${what}; make the proxy reachable ` +
-        '(or set GOPROXY to one that has it), or fill the module cache where it is: `cd test/control-plane && go mod download`',
+        '(or set GOPROXY to one that has it), or fill the module cache where it is: `cd lib/control-plane && go mod download`',
     );
   }
   return modules;

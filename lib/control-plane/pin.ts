@@ -1,5 +1,5 @@
 /**
- * What test/control-plane/go.mod pins: the Kubernetes and etcd versions the control plane is built from, and the
+ * What lib/control-plane/go.mod pins: the Kubernetes and etcd versions the control plane is built from, and the
  * `replace` lines that stand in for Kubernetes' staging folders. Pure: takes the files' text, returns values.
  */
 import { ControlPlaneError } from './errors';
@@ -39,13 +39,13 @@ function required(goMod: string, module: string): string {
     const [path, version] = entry.split(/\s+/);
     if (path === module && version) return version;
   }
-  throw new ControlPlaneError(`test/control-plane/go.mod does not require ${module}`);
+  throw new ControlPlaneError(`lib/control-plane/go.mod does not require ${module}`);
 }
 
 /** Reads our go.mod's pins. */
 export function readPin(goMod: string): Pin {
   const go = /^go (\d+\.\d+(?:\.\d+)?)\s*$/m.exec(goMod)?.[1];
-  if (!go) throw new ControlPlaneError('test/control-plane/go.mod has no `go` directive');
+  if (!go) throw new ControlPlaneError('lib/control-plane/go.mod has no `go` directive');
   const replaces = new Map<string, string>();
   for (const entry of entries(goMod, 'replace')) {
     const [from, to] = entry.split('=>').map((side) => side.trim());

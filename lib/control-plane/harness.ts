@@ -1,6 +1,6 @@
 /**
  * A real Kubernetes control plane for a test file: etcd, kube-apiserver, kube-controller-manager and
- * kube-scheduler, built from test/control-plane/go.mod (./build.ts), running on loopback inside a network
+ * kube-scheduler, built from lib/control-plane/go.mod (./build.ts), running on loopback inside a network
  * namespace of their own (./network-namespace.ts). No kubelet: pods are scheduled (bound to a Node object the test
  * creates) but never run; ./kubelet-stand-in.ts can add a Node whose endpoint serves `kubectl logs` and `exec`, or
  * one whose podlet (./podlet.ts) runs the real processes of Restate's pods.
