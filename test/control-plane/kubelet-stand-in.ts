@@ -235,7 +235,12 @@ export async function startKubeletNode(
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   const child = cp.start(
     process.execPath,
-    ['--import', tsx, join(__dirname, '..', '..', 'lib', 'control-plane', options.runPods ? 'podlet.ts' : 'kubelet-node.ts'), JSON.stringify(config)],
+    [
+      '--import',
+      tsx,
+      join(__dirname, '..', '..', 'lib', 'control-plane', options.runPods ? 'podlet.ts' : 'kubelet-node.ts'),
+      JSON.stringify(config),
+    ],
     log,
   );
   const fail = (why: string): never => {
