@@ -14,7 +14,7 @@ export interface VerifyArgs {
   readonly valuesDir: string;
   /** Only the config lint, no live cluster. */
   readonly lintOnly: boolean;
-  /** Global deadline of the whole run; unset: 30 s plus 240 s per live target. */
+  /** Global deadline of the whole run; unset: 30 s plus 240 s per live target (360 s on the control plane). */
   readonly deadlineSeconds?: number;
   /** Bound from starting the nodes until every partition has an active leader. */
   readonly readySeconds: number;
@@ -49,7 +49,7 @@ export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provi
   --lint-only                 only the config lint (well under a second per target)
   --dist DIR                  synthesized output (default: dist)
   --values-dir DIR            values folder (default: values): the targets of --all, the names -e and -p must have
-  --deadline SECONDS          global deadline (default: 30 + 240 per live target)
+  --deadline SECONDS          global deadline (default: 30 + 240 per live target; 360 with --on control-plane)
   --ready-bound SECONDS       start until every partition has a leader (default: 90)
   --failover-bound SECONDS    SIGKILL until every partition has a live leader again (default: 20)
   --on BASE                   what the live check runs on: model (default; processes as pods in namespaces of

@@ -49,7 +49,9 @@ async function main(argv: readonly string[]): Promise<number> {
     const targets = args.all ? loadTargets(args.valuesDir) : [{ environment: args.environment!, provider: args.provider! }];
     const liveTargets = args.lintOnly ? 0 : targets.length;
     const budget = args.scenario === undefined ? undefined : findScenario(args.scenario)?.budgetSeconds;
-    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + (budget ?? 240 * liveTargets)) * 1000);
+    // The control plane's run starts more (the control plane, the controllers' pods) and waits on real restarts.
+    const perTarget = args.on === 'control-plane' ? 360 : 240;
+    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + (budget ?? perTarget * liveTargets)) * 1000);
 
     if (args.on === 'control-plane' && liveTargets > 0) {
       await findControlPlane().catch(() => {

@@ -5,8 +5,8 @@
  * through kubectl exec. Then the two ways it must refuse in one line: a control plane that is not built, and an
  * operator binary that is not the target's operator.
  *
- * Time: the dev/vultr run 1.5–2 min on 2 shared cores (bench/VERIFY.md); the refusals a few seconds each (the wrong
- * binary one starts a control plane, ~10–20 s).
+ * Time (`npx jest test/verify/control-plane.live.test.ts`, 2 shared cores): the file 299 s at a load of 35–54, of which
+ * the dev/vultr run 280 s; the refusals take a second each, the wrong binary 7–8 s (it starts a control plane).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +24,7 @@ interface Run {
   readonly stderr: string;
 }
 
-function verify(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 400_000): Promise<Run> {
+function verify(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 580_000): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -44,7 +44,10 @@ describe('verify --on control-plane', () => {
   test('dev/vultr: the real controllers make the pods, the podlet runs them, provision.sh through exec provisions, every partition is led, a killed server fails over and is restarted', async () => {
     // GIVEN dev/vultr as shipped and a built control plane
     // WHEN verify runs its live check on the control plane
-    const run = await verify(DEV);
+    // (bounds for a loaded CI machine: at a load of 30 on 2 cores the killed pod's partitions waited over 20 s for its
+    // restart in one of two runs (bench/VERIFY.md); at a load of 58 128 partitions were not all led 120 s after
+    // provisioning)
+    const run = await verify([...DEV, '--failover-bound', '60', '--ready-bound', '180', '--deadline', '540']);
     const progress = run.stderr;
 
     // THEN every step passed, in the model's order, each read from the real pods
@@ -73,14 +76,25 @@ describe('verify --on control-plane', () => {
       step("every pod Ready by its probe; the RestateCluster's Ready condition True: 3 pods Ready; Ready True \\(Provisioned\\)"),
     );
     expect(progress).toMatch(step('a second provisioning is a no-op'));
-    expect(progress).toMatch(/ok {3}SIGKILL (restate-\d)'s server: every partition has a live leader again: \1 led \d+ partitions/);
     expect(progress).toMatch(
-      /ok {3}the podlet restarts (restate-\d)'s container; Ready again by its probe, every partition led: restartCount 1, last state 137 exit/,
+      /ok {3}SIGKILL (restate-\d)'s server: every partition has an active leader again: \1 led \d+ partitions; all led again after/,
     );
+    expect(progress).toMatch(
+      /ok {3}the podlet restarted (restate-\d)'s container; Ready again by its probe: restartCount 1, last state exit 137/,
+    );
+    // AND the ledger of the model's check on the real pods: the SDK service registered through Service restate's
+    // admin API, 40 adds exact through three SIGKILLs the podlet restarted, the sleeping invocation exactly once
+    expect(progress).toMatch(
+      step(
+        'register the SDK service verify-services/counter through the admin API of Service restate: on http://counter\\.verify-services\\.svc\\.cluster\\.local:9080',
+      ),
+    );
+    expect(run.stdout).toMatch(/^ {2}counter: {3}40 adds answered exactly 1\.\.40, final 40; SIGKILL restate-0: next answer after \d/m);
+    expect(run.stdout).toMatch(/^ {2}sleep: {5}.* state after the sleep written exactly once$/m);
     expect(progress).not.toMatch(/FAIL/);
     // AND the report has the model's shape and says what it ran on and what is not on that base yet
     expect(run.stdout).toMatch(/^verify dev\/vultr: OK\n/);
-    expect(run.stdout).toMatch(/^ {2}live: {6}ok, 15 checks$/m);
+    expect(run.stdout).toMatch(/^ {2}live: {6}ok, 18 checks$/m);
     expect(run.stdout).toMatch(
       /^ {2}base: {6}the control plane \(real kube-apiserver, controllers and scheduler; lib\/operator-part; the podlet runs the pods\); not run on it yet: NetworkPolicies, /m,
     );
@@ -88,7 +102,7 @@ describe('verify --on control-plane', () => {
     expect(run.stdout).toMatch(/^ {2}fail-over: \d+\.\d s after SIGKILL of restate-\d until every partition had a live leader$/m);
     expect(run.stdout).toMatch(/ok {5}dev\/vultr: lint ok, live \(control plane\) ok\nverify: 1 passed, 0 failed\n$/);
     expect(run.code).toBe(0);
-  }, 420_000);
+  }, 600_000);
 
   test('a control plane that is not built: one line naming the command to run, exit 1', async () => {
     // GIVEN a control plane folder with nothing built in it
@@ -118,7 +132,10 @@ describe('verify --on control-plane', () => {
     const run = await verify(DEV, { RESTATE_OPERATOR_BIN: '/bin/true' }, 180_000);
     // THEN the control plane started, the operator step failed saying why, and no pod was started
     expect(run.stdout).toMatch(
-      /live: {6}FAILED at "the operator writes its objects \(the real operator binary\)":\n {4}RESTATE_OPERATOR_BIN: \/bin\/true --help lists the flags of another version: env \(none\); operator 1\.7\.4 has /,
+      new RegExp(
+        'live: {6}FAILED at "the operator writes its objects \\(the real operator binary\\)":\\n {4}' +
+          'RESTATE_OPERATOR_BIN: /bin/true --help lists the flags of another version: env \\(none\\); operator 1\\.7\\.4 has ',
+      ),
     );
     expect(run.stderr).not.toMatch(/podlet registers/);
     expect(run.stdout).toMatch(/FAILED dev\/vultr: lint ok, live \(control plane\) FAILED/);
