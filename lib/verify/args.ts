@@ -14,7 +14,7 @@ export interface VerifyArgs {
   readonly valuesDir: string;
   /** Only the config lint, no live cluster. */
   readonly lintOnly: boolean;
-  /** Global deadline of the whole run; unset: 30 s plus 240 s per live target. */
+  /** Global deadline of the whole run; unset: 30 s plus 240 s per live target (360 s on the control plane). */
   readonly deadlineSeconds?: number;
   /** Bound from starting the nodes until every partition has an active leader. */
   readonly readySeconds: number;
@@ -22,7 +22,17 @@ export interface VerifyArgs {
   readonly failoverSeconds: number;
   /** A day-two scenario to run on the one target instead of the live check (lib/verify/scenarios/). */
   readonly scenario?: string;
+  /** What the live check runs on: the model (lib/verify/local-cluster.ts) or a real control plane with the podlet. */
+  readonly on: LiveBase;
+  /** A restate-operator binary in the operator part's place (`--on control-plane` only), and what named it. */
+  readonly operatorBin?: { readonly path: string; readonly givenBy: string };
 }
+
+export const LIVE_BASES = ['model', 'control-plane'] as const;
+export type LiveBase = (typeof LIVE_BASES)[number];
+
+/** The environment variable that names a restate-operator binary when `--operator-bin` is not given. */
+export const OPERATOR_BIN_VARIABLE = 'RESTATE_OPERATOR_BIN';
 
 export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provider PROVIDER | --all) [options]
 
@@ -39,9 +49,15 @@ export const VERIFY_USAGE = `usage: npm run verify -- (--environment ENV --provi
   --lint-only                 only the config lint (well under a second per target)
   --dist DIR                  synthesized output (default: dist)
   --values-dir DIR            values folder (default: values): the targets of --all, the names -e and -p must have
-  --deadline SECONDS          global deadline (default: 30 + 240 per live target)
+  --deadline SECONDS          global deadline (default: 30 + 240 per live target; 360 with --on control-plane)
   --ready-bound SECONDS       start until every partition has a leader (default: 90)
   --failover-bound SECONDS    SIGKILL until every partition has a live leader again (default: 20)
+  --on BASE                   what the live check runs on: model (default; processes as pods in namespaces of
+                              verify's own) or control-plane (a real kube-apiserver, controllers and scheduler
+                              from \`npm run control-plane:build\`, the operator's part writing its objects, the
+                              podlet running the pods; fewer checks yet: docs/verify.md)
+  --operator-bin PATH         with --on control-plane: run this restate-operator binary (the target's version) in
+                              the operator part's place (default: $${OPERATOR_BIN_VARIABLE} when set)
   --scenario NAME             instead of the live check, one day-two scenario on the one target (its own
                               time budget; default deadline: 30 + the budget):
 ${SCENARIOS.map((s) => `                                ${s.name.padEnd(18)} ${s.summary} (budget ${s.budgetSeconds} s)`).join('\n')}`;
@@ -62,10 +78,12 @@ const OPTIONS = {
   'ready-bound': { type: 'string' },
   'failover-bound': { type: 'string' },
   scenario: { type: 'string' },
+  on: { type: 'string', default: 'model' },
+  'operator-bin': { type: 'string' },
 } as const;
 
 /** Parses verify's command line; mistakes are ValuesErrors naming the flag. */
-export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
+export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): VerifyArgs | 'help' {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS });
@@ -74,7 +92,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  const empty = emptyFlag(v, ['environment', 'provider', 'values-dir', 'dist', 'scenario']);
+  const empty = emptyFlag(v, ['environment', 'provider', 'values-dir', 'dist', 'scenario', 'on', 'operator-bin']);
   if (empty) throw ValuesError.single('(command line)', '', `${emptyFlagMessage(empty)}\n${VERIFY_USAGE}`);
   const one = v.environment !== undefined || v.provider !== undefined;
   if (one && (v.environment === undefined || v.provider === undefined)) {
@@ -98,8 +116,32 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
         '--scenario runs on one target (--environment and --provider), not with --all or --lint-only',
       );
   }
+  const on = v.on as LiveBase;
+  if (!LIVE_BASES.includes(on))
+    throw ValuesError.single('(command line)', '', `--on: unknown base "${v.on}"; the bases are: ${LIVE_BASES.join(', ')}`);
+  if (on === 'control-plane' && v.scenario !== undefined)
+    throw ValuesError.single(
+      '(command line)',
+      '',
+      '--scenario runs on the model only; the day-two scenarios are not on --on control-plane yet',
+    );
+  if (v['operator-bin'] !== undefined && on !== 'control-plane')
+    throw ValuesError.single(
+      '(command line)',
+      '',
+      '--operator-bin runs the operator on the control plane: give it with --on control-plane',
+    );
+  const variable = env[OPERATOR_BIN_VARIABLE];
+  const operatorBin =
+    v['operator-bin'] !== undefined
+      ? { path: v['operator-bin'], givenBy: '--operator-bin' }
+      : on === 'control-plane' && variable
+        ? { path: variable, givenBy: OPERATOR_BIN_VARIABLE }
+        : undefined;
   return {
     ...(v.scenario !== undefined ? { scenario: v.scenario } : {}),
+    on,
+    ...(operatorBin ? { operatorBin } : {}),
     environment: v.environment,
     provider: v.provider,
     all: v.all!,

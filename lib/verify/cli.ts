@@ -16,6 +16,8 @@ import { assertNamespacesAvailable, unshareArgs } from './linux-namespaces';
 import { formatSummary, formatTargetReport } from './report';
 import { verifyTargets, type Versions } from './run';
 import { findScenario } from './scenarios';
+import { findControlPlane } from '../control-plane/build';
+import { assertExecutable } from './operator-binary';
 
 /** `restate-server --version`, run without network like every server start. */
 function serverVersion(server: string): string {
@@ -47,8 +49,16 @@ async function main(argv: readonly string[]): Promise<number> {
     const targets = args.all ? loadTargets(args.valuesDir) : [{ environment: args.environment!, provider: args.provider! }];
     const liveTargets = args.lintOnly ? 0 : targets.length;
     const budget = args.scenario === undefined ? undefined : findScenario(args.scenario)?.budgetSeconds;
-    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + (budget ?? 240 * liveTargets)) * 1000);
+    // The control plane's run starts more (the control plane, the controllers' pods) and waits on real restarts.
+    const perTarget = args.on === 'control-plane' ? 360 : 240;
+    const deadline = Deadline.in((args.deadlineSeconds ?? 30 + (budget ?? perTarget * liveTargets)) * 1000);
 
+    if (args.on === 'control-plane' && liveTargets > 0) {
+      await findControlPlane().catch(() => {
+        throw new VerifyError('--on control-plane: the control plane is not built here; run `npm run control-plane:build` first');
+      });
+      if (args.operatorBin) assertExecutable(args.operatorBin.path, args.operatorBin.givenBy);
+    }
     assertNamespacesAvailable();
     const binaries = resolveRestateBinaries();
     const versions: Versions = { server: serverVersion(binaries.server), restatectl: binaryVersion(binaries.restatectl) };
@@ -62,6 +72,8 @@ async function main(argv: readonly string[]): Promise<number> {
       failoverBoundMs: args.failoverSeconds * 1000,
       binaries,
       ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
+      on: args.on,
+      ...(args.operatorBin ? { operatorBin: args.operatorBin } : {}),
       onTarget: (result) => process.stdout.write(`${formatTargetReport(result, versions)}\n`),
       stopRequested: () => interrupted || deadline.expired(),
     });

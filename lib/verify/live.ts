@@ -27,6 +27,8 @@ export interface LiveResult {
   readonly memory?: MemoryOutcome;
   /** The fail-over's node kill as the real Prometheus saw it, when the target ships rules. */
   readonly nodeDownAlert?: NodeDownAlertOutcome;
+  /** What the check ran on when not the model (`--on control-plane`), and which checks that base does not run yet. */
+  readonly base?: string;
 }
 
 /**

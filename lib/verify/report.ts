@@ -43,6 +43,7 @@ export function formatTargetReport(result: TargetVerification, versions: Version
         ? `  live:      ok, ${live.steps.length} checks`
         : `  live:      FAILED at "${failed?.name}":\n    ${failed?.detail.replace(/\n/g, '\n    ')}`,
     );
+    if (live.base) lines.push(`  base:      ${live.base}`);
     if (live.readyMs !== undefined)
       lines.push(`  ready:     ${seconds(live.readyMs)} from start until every partition had an active leader`);
     if (live.failoverMs !== undefined)
@@ -128,9 +129,7 @@ export function formatSummary(results: readonly TargetVerification[], skipped: n
     const live = r.scenario
       ? `scenario ${r.scenario.name} ${r.scenario.ok ? 'ok' : 'FAILED'}`
       : r.live
-        ? r.live.ok
-          ? 'live ok'
-          : 'live FAILED'
+        ? `live${r.live.base ? ' (control plane)' : ''} ${r.live.ok ? 'ok' : 'FAILED'}`
         : r.liveError
           ? 'live FAILED'
           : r.liveNotRun?.startsWith('cannot run')

@@ -8,6 +8,8 @@ import { lintClusterConfig, type LintResult } from './config-lint';
 import type { Deadline } from './deadline';
 import { VerifyError } from './errors';
 import { clusterHostsFile } from './hosts';
+import type { LiveBase } from './args';
+import { runControlPlaneCheck } from './control-plane-check';
 import type { LiveResult } from './live';
 import type { LiveCheckInput } from './live-session';
 import { olderServerBinary } from './older-servers';
@@ -55,6 +57,12 @@ export interface VerifyOptions {
   readonly scenario?: string;
   /** Checked between targets: true stops the run. */
   readonly stopRequested?: () => boolean;
+  /** What the live check runs on. @default 'model' */
+  readonly on?: LiveBase;
+  /** With `on: 'control-plane'`: a restate-operator binary in the operator part's place. */
+  readonly operatorBin?: { readonly path: string; readonly givenBy: string };
+  /** Progress lines of a live check that runs in this process (`on: 'control-plane'`). @default stderr */
+  readonly progress?: (line: string) => void;
 }
 
 const LIVE_ENTRY = join(__dirname, 'live-entry.ts');
@@ -134,6 +142,21 @@ async function verifyTarget(target: Target, options: VerifyOptions): Promise<Tar
     ...objectStoreHost(lint.effective),
   };
   if (options.scenario !== undefined) return runScenarioOf(options.scenario, { target, cluster, lint }, input, options);
+  if (options.on === 'control-plane') {
+    const live = await runControlPlaneCheck({
+      label: input.label,
+      targetDir: join(options.distDir, targetDir(target)),
+      cluster,
+      expected: input.expected,
+      binaries: options.binaries,
+      readyBoundMs: options.readyBoundMs,
+      failoverBoundMs: options.failoverBoundMs,
+      ...(options.operatorBin ? { operatorBin: options.operatorBin } : {}),
+      deadline: options.deadline,
+      progress: options.progress ?? ((line) => process.stderr.write(`${line}\n`)),
+    });
+    return { target, cluster, lint, live, ok: live.ok };
+  }
   const outcome = await runInSandbox<LiveCheckInput, LiveResult>({
     entry: LIVE_ENTRY,
     input,

@@ -1,5 +1,5 @@
 /**
- * npm run bench:verify -- --label NAME [--target ENV/PROVIDER ...] [--rounds 3]
+ * npm run bench:verify -- --label NAME [--target ENV/PROVIDER ...] [--on model|control-plane ...] [--rounds 3]
  *
  * Times verify's live check of each target, as a user runs it (`npm run verify -- --environment E --provider P`,
  * lint included), `--rounds` times per target, alternating the targets round by round so that a change in machine
@@ -7,7 +7,9 @@
  * recorded under `--label` in bench/verify-live.json, with the commit, the machine and its load; bench/VERIFY.md is
  * rewritten from every recorded label, so that one label's figures (a base, say the model of today) stand beside
  * another's (the same check on a new base) measured on the same machine. A failed run is recorded as failed, and
- * timed all the same. Not part of `npm test`: one round of one target takes 1.5-2.5 minutes on 2 cores.
+ * timed all the same. With `--on` given more than once (`--on model --on control-plane`), each target runs on each
+ * base in every round, alternating, and the runs on a base other than the model are recorded as
+ * `<target> on <base>`. Not part of `npm test`: one round of one target takes 1.5-2.5 minutes on 2 cores.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -113,11 +115,14 @@ function main(): void {
       label: { type: 'string' },
       target: { type: 'string', multiple: true },
       rounds: { type: 'string', default: '3' },
+      on: { type: 'string', multiple: true },
     },
   });
   const rounds = Number(values.rounds);
   if (!values.label || !Number.isInteger(rounds) || rounds < 1) {
-    process.stderr.write('usage: npm run bench:verify -- --label NAME [--target ENV/PROVIDER ...] [--rounds N (>= 1)]\n');
+    process.stderr.write(
+      'usage: npm run bench:verify -- --label NAME [--target ENV/PROVIDER ...] [--on model|control-plane ...] [--rounds N (>= 1)]\n',
+    );
     process.exit(2);
   }
   const targets = values.target ?? ['staging/vultr'];
@@ -127,29 +132,39 @@ function main(): void {
       process.exit(2);
     }
   }
+  const bases = values.on ?? ['model'];
+  const unknown = bases.find((b) => b !== 'model' && b !== 'control-plane');
+  if (unknown) {
+    process.stderr.write(`bench: --on ${unknown}: the bases are model and control-plane\n`);
+    process.exit(2);
+  }
+  const runsOf = targets.flatMap((target) =>
+    bases.map((base) => ({ target, base, key: base === 'model' ? target : `${target} on ${base}` })),
+  );
   const machine = describeMachine();
   const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const runs: Record<string, VerifyRun[]> = Object.fromEntries(targets.map((t) => [t, []]));
+  const runs: Record<string, VerifyRun[]> = Object.fromEntries(runsOf.map((r) => [r.key, []]));
   for (let round = 1; round <= rounds; round++) {
-    for (const target of targets) {
+    for (const { target, base, key } of runsOf) {
       const [environment, provider] = target.split('/');
+      const on = base === 'model' ? [] : ['--on', base];
       const run = runTimed(
         {
-          name: target,
+          name: key,
           program: process.execPath,
-          args: ['scripts/bundle-cache/run.js', 'lib/verify/cli.ts', '--environment', environment!, '--provider', provider!],
+          args: ['scripts/bundle-cache/run.js', 'lib/verify/cli.ts', '--environment', environment!, '--provider', provider!, ...on],
           cwd: ROOT,
         },
         RUN_TIMEOUT_MS,
       );
       const ok = run.status === 0;
-      runs[target]!.push({
+      runs[key]!.push({
         ms: Math.round(run.ms),
         ok,
         ...reportFigures(run.output),
         ...(ok ? {} : { failure: `${run.failure}: ${failureOf(run.output)}` }),
       });
-      process.stderr.write(`bench: round ${round}/${rounds}: ${target} ${formatMs(run.ms)} ${ok ? 'ok' : `FAILED (${run.failure})`}\n`);
+      process.stderr.write(`bench: round ${round}/${rounds}: ${key} ${formatMs(run.ms)} ${ok ? 'ok' : `FAILED (${run.failure})`}\n`);
     }
   }
   const bench: VerifyBench = {
