@@ -5,6 +5,7 @@ import {
   nodeIdQuery,
   type RecoverStep,
   type RecoverWait,
+  type RestatectlStep,
   recoverSteps,
   type SqlRow,
 } from '../stack/day-two/recover-steps';
@@ -121,6 +122,29 @@ function awaitState(session: Session, namespace: string, pod: string, wait: Reco
   }
 }
 
+/**
+ * Runs a restatectl step; one that fails is tried again, every poll, until it succeeds or its wait's bound passes.
+ * A change of the nodes configuration races with the nodes' own updates of it: seen on real servers (the podlet's
+ * live test), `nodes remove` refused with `The system is not in a state required for the operation's execution:
+ * [http://restate-1.restate-cluster:5122/] expected version 'v25' but found version 'Some(v26)'` while the lost node
+ * crash-looped, and the same command went through a moment later. verify's volume-loss scenario tries its steps again
+ * the same way.
+ */
+function runRestatectlStep(session: Session, argv: readonly string[], pod: string, step: RestatectlStep, timeoutSeconds: number): void {
+  const { pollMs, clock } = session.timing;
+  const end = clock.now() + Math.min(step.waitFor?.timeoutSeconds ?? timeoutSeconds, timeoutSeconds) * 1000;
+  for (;;) {
+    const result = session.run(argv);
+    const said = `${result.stdout}${result.stderr}`.trim();
+    if (said) session.report.info(indent(said));
+    if (result.code === 0) return;
+    const failure = `restatectl ${step.argv.join(' ')} in pod ${pod} exited ${result.code}: ${said.split('\n').pop() || 'no output'}`;
+    if (clock.now() >= end) throw new DeployError(`${failure} (tried until the step's bound passed)`);
+    session.report.info(`    failed, trying again: ${failure}`);
+    clock.sleep(Math.min(pollMs, Math.max(0, end - clock.now())));
+  }
+}
+
 /** How a step is shown before it runs: what it does, and the command. */
 function describe(step: RecoverStep, namespace: string, pod: string, context: string): string {
   const command =
@@ -192,13 +216,8 @@ export function recover(session: Session, values: StackValues, options: RecoverO
   steps.forEach((step, i) => {
     report.info(`recover: step ${i + 1}/${steps.length}: ${step.summary}`);
     if (step.kind === 'restatectl') {
-      const result = session.run(restatectlArgs(context, namespace, healthy.name, step.argv));
-      const said = `${result.stdout}${result.stderr}`.trim();
-      if (said) report.info(indent(said));
-      if (result.code !== 0)
-        throw new DeployError(
-          `restatectl ${step.argv.join(' ')} in pod ${namespace}/${healthy.name} exited ${result.code}: ${said.split('\n').pop() || 'no output'}`,
-        );
+      const pod = `${namespace}/${healthy.name}`;
+      runRestatectlStep(session, restatectlArgs(context, namespace, healthy.name, step.argv), pod, step, timeoutSeconds);
     } else {
       session.must(`deleting the claim storage-${step.nodeName}`, [
         '--context',

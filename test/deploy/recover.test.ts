@@ -152,6 +152,35 @@ describe('deploy recover', () => {
     expect(changes(run)).toHaveLength(1);
   });
 
+  test('GIVEN a step refused once by a concurrent change of the nodes configuration WHEN recover --yes THEN it is tried again and the recovery goes on', () => {
+    // (seen on real servers: `nodes remove` refused while the lost node crash-looped, then accepted)
+    const conflict =
+      "Error: The system is not in a state required for the operation's execution: expected version 'v25' but found version 'Some(v26)'\n";
+    const refusedOnce: Rule = { match: '*restatectl nodes remove *', exit: 1, stderr: conflict, times: 1 };
+    const run = recover([refusedOnce, ...lostVolumeCluster()], { yes: true });
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(
+      'failed, trying again: restatectl nodes remove --nodes N3 --yes in pod restate-dev/restate-0 exited 1: Error: The system',
+    );
+    expect(changes(run).filter((argv) => argv.includes('remove') && argv.includes('nodes'))).toHaveLength(2);
+    expect(run.out).toMatch(/recover: restate-2 rejoined under a new node id/);
+  });
+
+  test("GIVEN a step that keeps failing WHEN recover --yes --timeout 1 THEN it stops at that step with restatectl's last line, before the next", () => {
+    const refused: Rule = { match: '*restatectl metadata-server remove-node *', exit: 1, stderr: 'Error: node N3 is unknown\n' };
+    const run = deployWithStandIn('recover', [refused, ...lostVolumeCluster()], {
+      dist,
+      provider: 'vultr',
+      cleanup: standIns,
+      overrides: { node: 'restate-2', yes: true, timeoutSeconds: 1 },
+    });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      "restatectl metadata-server remove-node N3 --yes in pod restate-dev/restate-0 exited 1: Error: node N3 is unknown (tried until the step's bound passed)",
+    );
+    expect(changes(run).some((argv) => argv.includes('remove') && argv.includes('nodes'))).toBe(false);
+  });
+
   test('GIVEN --node outside the cluster WHEN recover THEN it is invalid input and nothing is read from the cluster', () => {
     const run = recover([{ match: 'config current-context', stdout: 'restate-dev\n' }, ANYTHING_ELSE_SUCCEEDS], {
       node: 'restate-3',
