@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { reconcileClusters } from '../../lib/operator-part/reconcile';
+import { type OperatorPartOptions, reconcileClusters } from '../../lib/operator-part/reconcile';
 import { STAND_IN_DIR } from '../fixtures/kubectl-stand-in';
 import { argocdPass } from './argocd-operator-stand-in';
 import type { ControlPlane, RunResult } from '../../lib/control-plane/harness';
@@ -90,6 +90,13 @@ export class StandIns {
    * of its pods itself, with the folders it mounts, and two makers would race for one claim.
    */
   volumes = true;
+  /**
+   * Whether the loop runs the operator's part (lib/operator-part/reconcile.ts). Off where a real restate-operator
+   * binary runs (./operator-binary.ts): two writers of one cluster's objects would fight.
+   */
+  operatorPart = true;
+  /** The operator version the part plays, and its hook for 2.8.1's provisioning call (lib/operator-part/reconcile.ts). */
+  operator: OperatorPartOptions = { version: '1.7.4' };
   /** The last error of a pass (a pass fails while the objects it reads are not there yet; the next one retries). */
   lastError: string | undefined;
   private running = true;
@@ -107,8 +114,7 @@ export class StandIns {
     while (this.running) {
       try {
         await argocdPass(this.cp, this.argocdNamespace, this.synced);
-        // Both targets of the promote tests deploy operator 1.7.4 (test/fixtures/values/base.yaml).
-        await reconcileClusters((args, options) => this.cp.kubectl(args, options), { version: '1.7.4' });
+        if (this.operatorPart) await reconcileClusters((args, options) => this.cp.kubectl(args, options), this.operator);
         if (this.volumes) await volumePass(this.cp);
         await kubeletPass(this.cp, this.kubelet);
         this.lastError = undefined;

@@ -172,6 +172,12 @@ export interface KubeletNode {
   bind(namespace: string, pod: string): Promise<void>;
   /** What the endpoint's process (with `runPods`, the podlet) printed so far. */
   output(): string;
+  /**
+   * With `runPods`: the hosts file the podlet keeps for the pods of `namespace` (lib/control-plane/pod-names.ts),
+   * made now when no pod ran there yet (the podlet rewrites it in place), for a process of the test that resolves
+   * the cluster's names as such a pod does (the real operator's provisioning call to restate-0).
+   */
+  hostsFile(namespace: string): string;
   /** Ends the endpoint and the Lease renewal; the Node object stays. */
   stop(): Promise<void>;
 }
@@ -301,6 +307,12 @@ export async function startKubeletNode(
   return {
     name,
     output: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+    hostsFile(namespace) {
+      const file = join(stateDir, 'hosts', namespace);
+      mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+      if (!existsSync(file)) writeFileSync(file, '127.0.0.1\tlocalhost\n', { mode: 0o644 });
+      return file;
+    },
     writeLog(namespace, pod, container, text, options = {}) {
       const file = logFile(stateDir, namespace, pod, container, options.previous ?? false);
       mkdirSync(dirname(file), { recursive: true });

@@ -4,32 +4,48 @@
  * controller, scheduled by the real kube-scheduler once the real PV controller bound their claims to the podlet's
  * volumes, and run as real restate-server 1.7.12 processes that turn Ready by their own readiness probe. Then the
  * deploy steps that need those processes run on them: promote's provisioning (`kubectl exec -i restate-0 -- sh -s`
- * with restatectl), its partition-health gate, and `status`. Argo CD and the operator's RestateCluster controller
- * are still stand-ins (./deploy-cli.ts StandIns); so is the operator's own pod, whose status the status-only
- * kubelet stand-in writes.
+ * with restatectl), its partition-health gate, and `status`; then day two as docs/operations.md has a user do it
+ * (a values commit, synthesized and promoted): a rolling restart by a pod-template change, rolled by the real
+ * StatefulSet controller one pod at a time on readiness (watched through the API), a scale-out, and a lost volume
+ * (claim and pod deleted) brought back by `recover`. Argo CD is a stand-in (./deploy-cli.ts StandIns), and so is
+ * the operator's own pod, whose status the status-only kubelet stand-in writes. The RestateCluster controller is
+ * the operator's part (lib/operator-part/reconcile.ts), or with `RESTATE_OPERATOR_BIN_1_7_4` set the real operator
+ * 1.7.4 binary (./operator-binary.ts; docs/verify.md, "The real operator"); each test's name says which ran.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crds as argoCrds } from '../../imports/crds/argoproj.io-v3.5.1';
 import { crds as monitoringCrds } from '../../imports/crds/monitoring.coreos.com-v0.93.0';
+import { crds as restateCrds } from '../../imports/crds/restate.dev-v1.7.4';
 import { runSynth } from '../../lib/synth/run';
 import { DeployValuesDir } from '../support/deploy-values';
+import { operatorDeployment } from '../support/operator-objects';
 import { addContext, deployCli, StandIns } from './deploy-cli';
 import { type ControlPlane, startControlPlane } from '../../lib/control-plane/harness';
 import { type CrdObject, installCrds } from '../../lib/control-plane/install-crds';
 import { type KubeletNode, startKubeletNode } from './kubelet-stand-in';
 import { runsImage } from '../../lib/control-plane/pod-container';
 import { POD_ADDRESS_PREFIX } from '../../lib/control-plane/podlet';
+import { logTail, type OperatorProcess, startOperator, wrongBinary } from './operator-binary';
+import { nodeIds as nodeIdsOf, podSql, rollOf, watchPods } from './pod-watch';
 import type { Obj } from './target-cluster';
 
 const NS = 'restate-dev';
 const PODS = ['restate-0', 'restate-1', 'restate-2'];
+/** A real restate-operator 1.7.4 binary to run as the RestateCluster controller; unset, the operator's part runs. */
+const OPERATOR_BIN = process.env.RESTATE_OPERATOR_BIN_1_7_4 || undefined;
+const OPERATOR = OPERATOR_BIN ? `the real operator ${OPERATOR_BIN}` : 'lib/operator-part';
+if (!OPERATOR_BIN)
+  process.stderr.write(
+    'podlet.live: RESTATE_OPERATOR_BIN_1_7_4 unset: the real operator 1.7.4 did NOT run; lib/operator-part ran in its place\n',
+  );
 
 describe('the podlet runs the pods real controllers make: promote, provisioning and status on real restate-server processes', () => {
   let cp: ControlPlane;
   let standIns: StandIns;
   let node: KubeletNode;
+  let operator: OperatorProcess | undefined;
   const values = new DeployValuesDir();
   const dist = mkdtempSync(join(tmpdir(), 'podlet-dist-'));
   const DEV = ['--environment', 'dev', '--provider', 'vultr', '--values-dir', values.path, '--context', NS];
@@ -49,6 +65,18 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     }
   }
 
+  const sql = (pod: string, query: string) => podSql(cp, NS, pod, query);
+  const nodeIds = () => nodeIdsOf(cp, NS);
+
+  /** A user's commit: one key of environments/dev.yaml changed, synthesized into dist/ and promoted. */
+  async function promoteChange(key: string[], value: unknown) {
+    values.set('environments/dev.yaml', key, value);
+    runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
+    const run = await deployCli(cp, ['promote', ...DEV, '--dist', dist, '--timeout', '300'], { timeoutMs: 900_000 });
+    if (run.code !== 0) console.info(`promote's output:\n${run.stdout}${run.stderr}\npodlet:\n${node.output().slice(-3000)}`);
+    return run;
+  }
+
   beforeAll(async () => {
     runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
     cp = await startControlPlane();
@@ -63,9 +91,22 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     // the scheduler (its claims not Bound yet) written Running by it would let promote exec into a container that
     // does not exist yet.
     standIns.kubelet = { leave: (pod) => pod.spec.containers.every((c: Obj) => runsImage(c.image)) };
+    if (OPERATOR_BIN) {
+      // The real operator in the part's place, started as the chart's Deployment runs it, once its CRDs are there (it
+      // exits at start when RestateCluster cannot be listed; Argo CD's sync applies the same CRDs again)
+      const wrong = await wrongBinary(cp, OPERATOR_BIN, '1.7.4');
+      if (wrong) throw new Error(`RESTATE_OPERATOR_BIN_1_7_4: ${wrong}`);
+      await installCrds(cp, restateCrds as readonly CrdObject[]);
+      const deployment = operatorDeployment(join(dist, 'dev', 'vultr'));
+      await cp.kubectl(['create', 'namespace', deployment.namespace]);
+      standIns.operatorPart = false;
+      operator = startOperator(cp, OPERATOR_BIN, deployment.env, join(dist, 'operator.log'));
+    }
   }, 180_000);
 
   afterAll(async () => {
+    if (operator) console.info(`the operator's log, last lines:\n${logTail(operator.log, 30)}`);
+    await operator?.stop();
     await standIns?.stop();
     await node?.stop();
     await cp?.stop();
@@ -73,7 +114,7 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     rmSync(dist, { recursive: true, force: true });
   }, 120_000);
 
-  test('promote dev/vultr: three restate-server pods on their volumes, provisioned through exec, Ready by their probe, every partition led', async () => {
+  test(`promote dev/vultr (${OPERATOR}): three restate-server pods on their volumes, provisioned through exec, Ready by their probe, every partition led`, async () => {
     // GIVEN a cluster with Argo CD installed and the podlet's Node, nothing of the target yet
     // WHEN promoting dev/vultr through the real kubectl (no recorded call)
     const run = await deployCli(cp, ['promote', ...DEV, '--dist', dist, '--timeout', '300'], {
@@ -240,22 +281,87 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     expect((await cp.kubectl(['-n', NS, 'logs', 'job/fail'])).stdout).toBe('giving up\n');
   }, 180_000);
 
-  test('recover: restate-2 restarted on an emptied volume crash-loops with data loss; recover retires it through exec and it rejoins on a new volume', async () => {
-    // GIVEN restate-2's volume emptied under it: its server stopped, the folder of its claim's volume cleared, killed;
-    // the podlet restarts it on the empty folder
-    const claim = await get(['-n', NS, 'get', 'pvc/storage-restate-2']);
-    const folder = (await get(['get', `pv/${claim.spec.volumeName}`])).spec.hostPath.path as string;
-    const pid = Number(
-      /^podlet:\/\/(\d+)$/.exec((await get(['-n', NS, 'get', 'pod/restate-2'])).status.containerStatuses[0].containerID)?.[1],
-    );
-    process.kill(pid, 'SIGSTOP');
-    for (const entry of readdirSync(folder)) rmSync(join(folder, entry), { recursive: true, force: true });
-    process.kill(pid, 'SIGKILL');
-    await until("restate-2's previous log to say it lost its data", 120_000, async () => {
+  test('rolling restart: a pod-template change (the image) is rolled by the StatefulSet controller one pod at a time, highest first, on readiness', async () => {
+    // GIVEN the three pods Ready, their node ids (kept on their volumes), and a watch on the pods through the API
+    const before = await nodeIds();
+    const uids = new Map((await pods()).filter((p) => PODS.includes(p.metadata.name)).map((p) => [p.metadata.name, p.metadata.uid]));
+    const watch = watchPods(cp, NS);
+    let run: Awaited<ReturnType<typeof promoteChange>>;
+    try {
+      // WHEN the user commits the next image minor (a pod-template change) and promotes it
+      run = await promoteChange(['image'], 'restatedev/restate:1.5.0');
+    } finally {
+      watch.stop();
+    }
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toMatch(/128 of 128 partitions/);
+    expect(run.code).toBe(0);
+
+    // THEN the StatefulSet controller replaced every pod once, restate-2, then restate-1, then restate-0, each new pod at
+    // the update revision
+    const sts = await get(['-n', NS, 'get', 'statefulset/restate']);
+    expect(sts.status).toMatchObject({ currentRevision: sts.status.updateRevision, updatedReplicas: 3, readyReplicas: 3 });
+    const roll = rollOf(watch.events, uids);
+    expect(roll.order).toEqual(['restate-2', 'restate-1', 'restate-0']);
+    const revisions = watch.events.filter((e) => roll.order.includes(e.name) && e.uid !== uids.get(e.name)).map((e) => e.revision);
+    expect(new Set(revisions)).toEqual(new Set([sts.status.updateRevision]));
+    // AND it moved on only once the pod before was Ready: at no event were two pods unhealthy (not Ready, terminating
+    // or gone), and each pod went down once
+    expect([roll.mostUnhealthy, roll.down]).toEqual([1, PODS]);
+    // AND each node came back on its volume: the same node id, a later generation
+    const after = await nodeIds();
+    for (const pod of PODS) {
+      const [id, generation] = before.get(pod)!.split(':');
+      expect(after.get(pod)).toMatch(new RegExp(`^${id}:\\d+$`));
+      expect(Number(after.get(pod)!.split(':')[1])).toBeGreaterThan(Number(generation));
+    }
+  }, 900_000);
+
+  test('scale out 3 -> 4 by the values: the StatefulSet controller adds restate-3, it joins and takes partitions', async () => {
+    // WHEN the user commits replicas: 4 and promotes it
+    const run = await promoteChange(['replicas'], 4);
+
+    // THEN promote's gate saw four metadata members and every partition led
+    expect(run.recordedCalls).toEqual([]);
+    expect(run.stdout).toMatch(/4 of 4 pods are metadata members, 128 of 128 partitions/);
+    expect(run.code).toBe(0);
+    // AND restate-3 runs on the podlet on a claim of its own, and the cluster lists it as a new node that runs partition
+    // processors (caught up) besides the three that kept their ids
+    const pod = await get(['-n', NS, 'get', 'pod/restate-3']);
+    expect([pod.spec.nodeName, pod.status.containerStatuses[0].ready]).toEqual([node.name, true]);
+    const ids = await nodeIds();
+    expect([...ids.keys()].sort()).toEqual([...PODS, 'restate-3']);
+    const processors = await until('restate-3 running an active partition processor', 120_000, async () => {
+      const rows = await sql(
+        'restate-0',
+        `SELECT partition_id, replay_status FROM partition_state WHERE gen_node_id = '${ids.get('restate-3')}'`,
+      );
+      const active = rows.filter((r) => r.replay_status.toLowerCase() === 'active');
+      return { done: active.length > 0 ? active.length : undefined, seen: JSON.stringify(rows).slice(0, 300) };
+    });
+    expect(processors).toBeGreaterThan(0);
+  }, 900_000);
+
+  test('lost volume: restate-2 deleted with its claim comes back empty and crash-loops with data loss; recover retires it through exec and it rejoins on a new volume', async () => {
+    // GIVEN restate-2's claim and pod deleted (a lost volume): the StatefulSet controller makes both again, the podlet a
+    // new, empty volume for the claim (the old volume's folder goes with it) and starts the pod on it
+    const before = await nodeIds();
+    const lostClaim = await get(['-n', NS, 'get', 'pvc/storage-restate-2']);
+    const lostFolder = (await get(['get', `pv/${lostClaim.spec.volumeName}`])).spec.hostPath.path as string;
+    await cp.kubectl(['-n', NS, 'delete', 'pvc', 'storage-restate-2', '--wait=false']);
+    await cp.kubectl(['-n', NS, 'delete', 'pod', 'restate-2'], { timeoutMs: 120_000 });
+    await until(`the lost volume's folder ${lostFolder} removed`, 60_000, async () => ({
+      done: !existsSync(lostFolder) || undefined,
+      seen: 'it exists',
+    }));
+    await until("restate-2's previous log to say it lost its data", 180_000, async () => {
       const logs = await cp.kubectl(['-n', NS, 'logs', 'restate-2', '--previous'], { check: false });
       const said = `${logs.stdout}${logs.stderr}`;
       return { done: /Detected data loss for log-server/.test(said) || undefined, seen: said.slice(-300) };
     });
+    const claim = await get(['-n', NS, 'get', 'pvc/storage-restate-2']);
+    expect(claim.metadata.uid).not.toBe(lostClaim.metadata.uid);
+    const folder = (await get(['get', `pv/${claim.spec.volumeName}`])).spec.hostPath.path as string;
 
     // WHEN running recover for it
     const run = await deployCli(cp, ['recover', ...DEV, '--node', 'restate-2', '--yes'], { timeoutMs: 600_000 });
@@ -277,5 +383,10 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
       const status = (await get(['-n', NS, 'get', 'pod/restate-2'])).status;
       return { done: status.containerStatuses?.[0]?.ready || undefined, seen: JSON.stringify(status.containerStatuses) };
     });
-  }, 600_000);
+    // AND the cluster lists restate-2 under a new id, the other nodes under theirs (their volumes kept)
+    const after = await nodeIds();
+    const plain = (ids: Map<string, string>, pod: string) => ids.get(pod)?.split(':')[0];
+    expect(plain(after, 'restate-2')).not.toBe(plain(before, 'restate-2'));
+    for (const pod of ['restate-0', 'restate-1', 'restate-3']) expect(plain(after, pod)).toBe(plain(before, pod));
+  }, 900_000);
 });
