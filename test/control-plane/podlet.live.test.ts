@@ -27,7 +27,7 @@ import { type CrdObject, installCrds } from '../../lib/control-plane/install-crd
 import { type KubeletNode, startKubeletNode } from './kubelet-stand-in';
 import { runsImage } from '../../lib/control-plane/pod-container';
 import { POD_ADDRESS_PREFIX } from '../../lib/control-plane/podlet';
-import { logTail, type OperatorProcess, startOperator, wrongBinary } from './operator-binary';
+import { logTail, type OperatorProcess, startOperatorInOwnNetwork, wrongBinary } from './operator-binary';
 import { nodeIds as nodeIdsOf, podSql, rollOf, watchPods } from './pod-watch';
 import type { Obj } from './target-cluster';
 
@@ -73,7 +73,10 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     values.set('environments/dev.yaml', key, value);
     runSynth({ environment: 'dev', provider: 'vultr', valuesDir: values.path, outdir: dist, allowStorageChange: false });
     const run = await deployCli(cp, ['promote', ...DEV, '--dist', dist, '--timeout', '300'], { timeoutMs: 900_000 });
-    if (run.code !== 0) console.info(`promote's output:\n${run.stdout}${run.stderr}\npodlet:\n${node.output().slice(-3000)}`);
+    if (run.code !== 0) {
+      const log = operator ? `\noperator:\n${logTail(operator.log, 30)}` : '';
+      console.info(`promote's output:\n${run.stdout}${run.stderr}${log}\npodlet:\n${node.output().slice(-3000)}`);
+    }
     return run;
   }
 
@@ -100,12 +103,12 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
       const deployment = operatorDeployment(join(dist, 'dev', 'vultr'));
       await cp.kubectl(['create', 'namespace', deployment.namespace]);
       standIns.operatorPart = false;
-      operator = startOperator(cp, OPERATOR_BIN, deployment.env, join(dist, 'operator.log'));
+      // (in a network namespace of its own: it binds 0.0.0.0:8080, the pods' ingress port)
+      operator = await startOperatorInOwnNetwork(cp, OPERATOR_BIN, deployment.env, join(dist, 'operator.log'), { dir: dist });
     }
   }, 180_000);
 
   afterAll(async () => {
-    if (operator) console.info(`the operator's log, last lines:\n${logTail(operator.log, 30)}`);
     await operator?.stop();
     await standIns?.stop();
     await node?.stop();
@@ -382,6 +385,10 @@ describe('the podlet runs the pods real controllers make: promote, provisioning 
     await until('restate-2 Ready on its new volume', 180_000, async () => {
       const status = (await get(['-n', NS, 'get', 'pod/restate-2'])).status;
       return { done: status.containerStatuses?.[0]?.ready || undefined, seen: JSON.stringify(status.containerStatuses) };
+    }).catch(async (error: Error) => {
+      const said = await cp.kubectl(['-n', NS, 'logs', 'restate-2', '--previous', '--tail=5'], { check: false });
+      const claims = (await get(['-n', NS, 'get', 'pvc'])).items.map((c: Obj) => `${c.metadata.name} ${c.metadata.uid} ${c.status.phase}`);
+      throw new Error(`${error.message}\nits previous log:\n${said.stdout}${said.stderr}\nclaims: ${claims.join('; ')}`);
     });
     // AND the cluster lists restate-2 under a new id, the other nodes under theirs (their volumes kept)
     const after = await nodeIds();
