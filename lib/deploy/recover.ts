@@ -138,7 +138,12 @@ function runRestatectlStep(session: Session, argv: readonly string[], pod: strin
     const said = `${result.stdout}${result.stderr}`.trim();
     if (said) session.report.info(indent(said));
     if (result.code === 0) return;
-    const failure = `restatectl ${step.argv.join(' ')} in pod ${pod} exited ${result.code}: ${said.split('\n').pop() || 'no output'}`;
+    // restatectl's own last line, not kubectl's `command terminated with exit code N` after it
+    const last = said
+      .split('\n')
+      .filter((line) => !/^command terminated with exit code/.test(line.trim()))
+      .pop();
+    const failure = `restatectl ${step.argv.join(' ')} in pod ${pod} exited ${result.code}: ${last?.trim() || 'no output'}`;
     if (clock.now() >= end) throw new DeployError(`${failure} (tried until the step's bound passed)`);
     session.report.info(`    failed, trying again: ${failure}`);
     clock.sleep(Math.min(pollMs, Math.max(0, end - clock.now())));

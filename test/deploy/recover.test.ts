@@ -167,7 +167,11 @@ describe('deploy recover', () => {
   });
 
   test("GIVEN a step that keeps failing WHEN recover --yes --timeout 1 THEN it stops at that step with restatectl's last line, before the next", () => {
-    const refused: Rule = { match: '*restatectl metadata-server remove-node *', exit: 1, stderr: 'Error: node N3 is unknown\n' };
+    const refused: Rule = {
+      match: '*restatectl metadata-server remove-node *',
+      exit: 1,
+      stderr: 'Error: node N3 is unknown\ncommand terminated with exit code 1\n',
+    };
     const run = deployWithStandIn('recover', [refused, ...lostVolumeCluster()], {
       dist,
       provider: 'vultr',
