@@ -212,7 +212,14 @@ function toProblems(issue: z.core.$ZodIssue, merged: Data, layers: readonly Laye
   let message = issue.message;
   if (!present && issue.code !== 'custom') message = 'is required (set it in base.yaml or an overlay)';
   else if (issue.code === 'invalid_type' || issue.code === 'invalid_value') {
-    message = `${issue.message.replace(/^Invalid input: /, '')}, got ${JSON.stringify(getPath(merged, issue.path))}`;
+    // zod's own words ("expected string, received number") as the rest of the messages put it; YAML reads an unquoted
+    // 123 or true as a number or a boolean, so say how to write text.
+    const plain = issue.message
+      .replace(/^Invalid input: /, '')
+      .replace(/^expected string, received (number|boolean)$/, 'must be text (YAML reads it unquoted as a $1: quote it)')
+      .replace(/^expected boolean, received \w+$/, 'must be true or false')
+      .replace(/^expected (\w+), received (\w+)$/, 'must be a $1, not a $2');
+    message = `${plain}, got ${JSON.stringify(getPath(merged, issue.path))}`;
   } else if (issue.code === 'too_small' || issue.code === 'too_big') {
     message = `${issue.message}, got ${JSON.stringify(getPath(merged, issue.path))}`;
   }
