@@ -127,7 +127,7 @@ function dispatch(args: DeployArgs, deps: DeployDeps): number {
     const known = deps.kubectl.run(contextExistsArgs(choice.context));
     if (known.code !== 0) throw missingContextError(choice.context, known.stderr || known.stdout);
   }
-  const session = new Session(deps.kubectl, choice.context, report, deps.waitTiming);
+  const session = new Session(deps.kubectl, choice.context, report, deps.waitTiming, args.command);
   report.info(`${args.command} ${targetDir(values)} (cluster ${values.clusterName}) on kube context "${choice.context}"`);
 
   switch (args.command) {

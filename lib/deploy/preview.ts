@@ -1,6 +1,7 @@
 import { diffArgs, type ApplyOptions } from './kubectl';
 import { indent, type Session } from './session';
 import type { DeployTarget } from './target';
+import { isUnreachable, unreachableHint } from './unreachable';
 
 export interface PreviewResult {
   /** Files that would change the cluster. */
@@ -38,25 +39,10 @@ export function preview(session: Session, target: DeployTarget, options: ApplyOp
       failed.push({ file, message });
       session.report.warn(`${file}: kubectl diff failed (exit ${result.code}):\n${indent(message)}`);
       // A cluster that does not answer fails every file alike (each after its own timeout): one is enough to say so.
-      if (UNREACHABLE.test(message)) break;
+      if (isUnreachable(message)) break;
     }
   }
   return { changed, failed, skipped };
-}
-
-/**
- * kubectl's words when the API server did not answer at all (client-go's connection errors, kubectl's own
- * "The connection to the server … was refused"): not a first deploy, not a conflict, and nothing was compared.
- */
-export const UNREACHABLE =
-  /Unable to connect to the server|The connection to the server \S+ was refused|connect: connection refused|no such host|i\/o timeout|TLS handshake timeout|network is unreachable/;
-
-/** A hint for a diff that could not reach the cluster of `context`. */
-export function unreachableHint(context: string): string {
-  return (
-    `The cluster of kube context "${context}" did not answer, so nothing was compared and the remaining files were not tried. ` +
-    `Check the context's server (\`kubectl config view --minify --context ${context}\`), the network or VPN to it, then run preview again.`
-  );
 }
 
 /** A hint for a failed diff on a cluster that does not have the operator (and so the CRDs) yet. */
@@ -75,7 +61,8 @@ export const CONFLICT_HINT =
  * problem (a real server answers a conflicting dry-run apply with "Apply failed with N conflict(s)").
  */
 export function previewFailureHints(failed: PreviewResult['failed'], context: string): string {
-  if (failed.some((f) => UNREACHABLE.test(f.message))) return unreachableHint(context);
+  if (failed.some((f) => isUnreachable(f.message)))
+    return unreachableHint(context, 'nothing was compared and the remaining files were not tried', 'preview');
   const conflict = failed.some((f) => /Apply failed with \d+ conflicts?/.test(f.message));
   const other = failed.some((f) => !/Apply failed with \d+ conflicts?/.test(f.message));
   return [...(other ? [FIRST_DEPLOY_HINT] : []), ...(conflict ? [CONFLICT_HINT] : [])].join(' ');

@@ -1,6 +1,7 @@
 import { DeployError } from './errors';
 import { waitArgs } from './kubectl';
 import { CALL_TIMEOUT_MARGIN_SECONDS, type Kubectl, type RunOptions, type RunResult } from './process';
+import { isUnreachable, unreachableHint } from './unreachable';
 import type { Wait } from './waits';
 
 /** Where progress goes: `info` to standard output, `warn` to standard error. */
@@ -72,6 +73,8 @@ export class Session {
     public readonly context: string,
     public readonly report: Reporter,
     public readonly timing: WaitTiming = DEFAULT_WAIT_TIMING,
+    /** The deploy command, named in what to run again (`promote`). */
+    public readonly command = 'the command',
   ) {}
 
   run(args: readonly string[], options?: RunOptions): RunResult {
@@ -81,8 +84,11 @@ export class Session {
   /** Runs a command that must succeed; on failure throws with `what` and kubectl's own message. */
   must(what: string, args: readonly string[], options?: RunOptions): RunResult {
     const result = this.run(args, options);
-    if (result.code !== 0)
-      throw new DeployError(`${what} failed (kubectl exit ${result.code}):\n${indent(result.stderr || result.stdout)}`);
+    if (result.code !== 0) {
+      const said = result.stderr || result.stdout;
+      const hint = isUnreachable(said) ? `\n${unreachableHint(this.context, `${what} was not done`, this.command)}` : '';
+      throw new DeployError(`${what} failed (kubectl exit ${result.code}):\n${indent(said)}${hint}`);
+    }
     return result;
   }
 
@@ -112,7 +118,9 @@ export class Session {
         `  kubectl: ${said.split('\n').join('\n    ')}\n` +
         (timedOut
           ? '  When it is only slow, run promote again (every step is idempotent), with a larger --timeout if needed.'
-          : '  Fix what kubectl reports and run promote again (every step is idempotent).'),
+          : isUnreachable(said)
+            ? `  ${unreachableHint(this.context, 'nothing was awaited', this.command)}`
+            : '  Fix what kubectl reports and run promote again (every step is idempotent).'),
     );
   }
 }

@@ -19,6 +19,8 @@ import { checkLocations, parseNodesList, parsePodZones, podZonesArgs } from './l
 import { execArgs } from './kubectl';
 import { IN_POD_ADDRESS } from './provision';
 import { clusterPodLabels } from '../target-folder/operator-names';
+import { DeployError } from './errors';
+import { isUnreachable, unreachableHint } from './unreachable';
 
 export interface StatusResult {
   /** The RestateCluster has `Ready=True`. */
@@ -43,7 +45,8 @@ export interface StatusOptions {
 
 /**
  * The RestateCluster's conditions, its pods, its object storage credentials Secret, and `restatectl status`,
- * in one view. Reads only; never reads a Secret's values.
+ * in one view. Reads only; never reads a Secret's values. A cluster that does not answer the first read is a
+ * DeployError (exit 1) that says so, not a status.
  */
 export function status(session: Session, values: StackValues, options: StatusOptions = {}): StatusResult {
   const { report, context } = session;
@@ -54,6 +57,8 @@ export function status(session: Session, values: StackValues, options: StatusOpt
   let ready = false;
   if (conditions.code !== 0) {
     report.info(indent(`(could not read: ${conditions.stderr.trim()})`));
+    // Every further read would fail alike (each after its own timeout), and "not Ready, not provisioned" would be untrue.
+    if (isUnreachable(conditions.stderr)) throw new DeployError(unreachableHint(context, 'nothing was checked', 'status'));
   } else if (conditions.stdout.trim() === '') {
     report.info(indent('(no conditions reported yet)'));
   } else {

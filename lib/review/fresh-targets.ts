@@ -5,6 +5,7 @@ import type { RestateStackOptions } from '../stack/stack';
 import { synthPathsOf } from '../target-folder/files';
 import {
   type Acknowledgement,
+  type Layer,
   type LoadedValues,
   type Placeholder,
   loadTargets,
@@ -24,6 +25,8 @@ export interface FreshTargets {
   readonly targets: TargetFiles;
   /** The values each target was synthesized from, by `<environment>/<provider>`. */
   readonly values: ReadonlyMap<string, StackValues>;
+  /** The values files of each target, in merge order, by `<environment>/<provider>`: which set a refused key. */
+  readonly layers: ReadonlyMap<string, readonly Layer[]>;
   /** The values' own warnings of every target (synth's change rules add theirs), before acknowledgements. */
   readonly warnings: readonly Warning[];
   /** `warnings.acknowledge` of each target, by `<environment>/<provider>`. */
@@ -65,6 +68,7 @@ export function freshTargets(valuesDir: string, options: RestateStackOptions = {
     return {
       targets: files,
       values: new Map(loaded.map(({ folder, values }) => [folder, values.values])),
+      layers: new Map(loaded.map(({ folder, values }) => [folder, values.layers])),
       warnings: loaded.flatMap(({ values }) => values.warnings),
       acknowledgements: new Map(loaded.map(({ folder, values }) => [folder, values.acknowledgements])),
       placeholders: new Map(loaded.map(({ folder, values }) => [folder, values.placeholders])),

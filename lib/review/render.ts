@@ -38,19 +38,39 @@ export function renderJson(report: PlanReport): string {
 }
 
 const MAX_VALUE = 100;
+/** How much of the common beginning a cut value keeps before the first character that differs. */
+const LEAD = 30;
 
-/** A value for a Markdown table cell: one line, no pipe, bounded. */
-function cell(value: unknown): string {
+/** A value as one line of a Markdown table cell: no line break, no pipe, no backtick. */
+function cellLine(value: unknown): string {
   const text = value === undefined ? '(absent)' : typeof value === 'string' ? value : JSON.stringify(value);
-  const line = text.replace(/\r?\n/g, '⏎').replace(/\|/g, '\\|').replace(/`/g, "'");
-  return `\`${line.length > MAX_VALUE ? `${line.slice(0, MAX_VALUE - 1)}…` : line}\``;
+  return text.replace(/\r?\n/g, '⏎').replace(/\|/g, '\\|').replace(/`/g, "'");
 }
 
-function fieldText(field: FieldChange): string {
+/** `line` bounded to MAX_VALUE characters from `start`, with `…` where it is cut. */
+function bounded(line: string, start: number): string {
+  if (line.length <= MAX_VALUE) return `\`${line}\``;
+  const head = start > 0 ? '…' : '';
+  const room = MAX_VALUE - head.length - 1;
+  const body = line.slice(start, start + room);
+  return `\`${head}${body}${start + room < line.length ? '…' : ''}\``;
+}
+
+/**
+ * A field's change as a table cell. Long values that share a long beginning (a JSON list, a dashboard) are both cut
+ * to a window that starts shortly before their first difference, so that a reviewer sees what changed rather than
+ * twice the same beginning.
+ */
+export function fieldText(field: FieldChange): string {
   if (field.opaque) return `${field.path} (not compared)`;
   // A flag's value is named by its flag, not by its position: `…args --ensure-replication`: `3` → `5`.
   const name = field.flag ? `${field.path.replace(/\[\d+\]$/, '')} ${field.flag}` : field.path;
-  return `\`${name.replace(/\|/g, '\\|')}\`: ${cell(field.before)} → ${cell(field.after)}`;
+  const before = cellLine(field.before);
+  const after = cellLine(field.after);
+  let same = 0;
+  while (same < before.length && same < after.length && before[same] === after[same]) same++;
+  const start = same > MAX_VALUE - LEAD ? same - LEAD : 0;
+  return `\`${name.replace(/\|/g, '\\|')}\`: ${bounded(before, Math.min(start, before.length))} → ${bounded(after, Math.min(start, after.length))}`;
 }
 
 const SEVERITY_WORD: Record<Effect['severity'], string> = { refuse: '**Refused**', warn: '**Warning**', info: 'Note' };

@@ -5,12 +5,15 @@ import { gitOpsTools } from '../stack/gitops/tools';
 import {
   type AcknowledgedGroup,
   applyAcknowledgements,
+  formatSource,
   groupAcknowledged,
   groupWarnings,
   operatorVersion,
   provisioner,
   quantityToBytes,
+  type Layer,
   type StackValues,
+  valuesSource,
   type Warning,
   type WarningGroup,
 } from '../values';
@@ -69,12 +72,18 @@ export interface PlaceholderGroup {
 
 const SEVERITY_ORDER = { refuse: 0, warn: 1, info: 2 } as const;
 
+/** A refusal's line, as synth prints it: the key, the values files that set it, and why. */
+function refusalSummary(keyPath: string, message: string, layers: readonly Layer[]): string {
+  return `${keyPath} (${formatSource(valuesSource(layers, keyPath))}): ${message}`;
+}
+
 /** The operator upgrade guard's refusals (1.7.4 → 2.8.1 in three commits, never back) as effects. */
 function operatorUpgradeEffects(
   shown: string,
   operatorFile: string | undefined,
   clusterFile: string | undefined,
   values: StackValues,
+  layers: readonly Layer[],
 ): Effect[] {
   const before = committedOperatorState(operatorFile, clusterFile);
   return operatorUpgradeProblems(shown, before, operatorStateOf(values)).map(
@@ -82,13 +91,19 @@ function operatorUpgradeEffects(
       kind: 'refused',
       severity: 'refuse',
       rule: 'operator-upgrade',
-      summary: `${problem.keyPath}: ${problem.message}`,
+      summary: refusalSummary(problem.keyPath, problem.message, layers),
     }),
   );
 }
 
 /** The storage guard's refusals (shrink, storage class, metadata store) as effects. */
-function storageEffects(shown: string, label: string, clusterFile: string | undefined, values: StackValues): Effect[] {
+function storageEffects(
+  shown: string,
+  label: string,
+  clusterFile: string | undefined,
+  values: StackValues,
+  layers: readonly Layer[],
+): Effect[] {
   if (clusterFile === undefined) return [];
   const problems = storageChangeProblems(shown, parseCommittedStorage(label, clusterFile), {
     storageRequestBytes: quantityToBytes(values.storage.size),
@@ -96,14 +111,9 @@ function storageEffects(shown: string, label: string, clusterFile: string | unde
     metadataStore: values.metadata.store,
   });
   return problems.map((problem): Effect => {
-    if (problem.keyPath === 'metadata.store')
-      return { kind: 'data-migration', severity: 'refuse', rule: 'metadata-store', summary: `${problem.keyPath}: ${problem.message}` };
-    return {
-      kind: 'refused',
-      severity: 'refuse',
-      rule: problem.keyPath === 'storage.size' ? 'storage-shrink' : 'storage-class',
-      summary: `${problem.keyPath}: ${problem.message}`,
-    };
+    const summary = refusalSummary(problem.keyPath, problem.message, layers);
+    if (problem.keyPath === 'metadata.store') return { kind: 'data-migration', severity: 'refuse', rule: 'metadata-store', summary };
+    return { kind: 'refused', severity: 'refuse', rule: problem.keyPath === 'storage.size' ? 'storage-shrink' : 'storage-class', summary };
   });
 }
 
@@ -120,6 +130,7 @@ function ruleEffects(
   before: TargetManifests | undefined,
   after: TargetManifests,
   values: StackValues,
+  layers: readonly Layer[],
 ): { effects: Effect[]; standing: Warning[]; fired: Warning[] } {
   const key = (finding: ChangeFinding) => `${finding.rule}\n${finding.keyPath ?? ''}\n${finding.message}`;
   const standing = new Set(
@@ -133,7 +144,11 @@ function ruleEffects(
   const warnings: Warning[] = [];
   const fired: Warning[] = [];
   for (const finding of checkTargetChange({ target: shown, before, after, values })) {
-    const summary = finding.keyPath ? `${finding.keyPath}: ${finding.message}` : finding.message;
+    const summary = !finding.keyPath
+      ? finding.message
+      : finding.severity === 'refuse'
+        ? refusalSummary(finding.keyPath, finding.message, layers)
+        : `${finding.keyPath}: ${finding.message}`;
     if (finding.severity === 'warn') fired.push({ id: finding.rule, target: folder, text: finding.text });
     if (finding.severity === 'warn' && standing.has(key(finding))) warnings.push(fired[fired.length - 1]!);
     else
@@ -198,14 +213,15 @@ export function reviewChanges(args: PlanArgs, options: RestateStackOptions = {})
       effects.push(removedTargetEffect(folder, objects));
     } else {
       const values = fresh.values.get(folder)!;
+      const layers = fresh.layers.get(folder)!;
       status = !beforeFiles ? 'added' : objects.length > 0 ? 'changed' : 'unchanged';
       if (status === 'added') effects.push(newTargetEffect(folder, objects));
       else {
-        effects.push(...storageEffects(shown, `${label}/${CLUSTER_FILE}`, beforeFiles!.get(CLUSTER_FILE), values));
-        effects.push(...operatorUpgradeEffects(shown, beforeFiles!.get(OPERATOR_FILE), beforeFiles!.get(CLUSTER_FILE), values));
+        effects.push(...storageEffects(shown, `${label}/${CLUSTER_FILE}`, beforeFiles!.get(CLUSTER_FILE), values, layers));
+        effects.push(...operatorUpgradeEffects(shown, beforeFiles!.get(OPERATOR_FILE), beforeFiles!.get(CLUSTER_FILE), values, layers));
         effects.push(...objectEffects(objects, targetFacts(folder, values)));
       }
-      const rules = ruleEffects(folder, shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values);
+      const rules = ruleEffects(folder, shown, beforeFiles ? manifests(label, before) : undefined, manifests(shown, after), values, layers);
       effects.push(...rules.effects);
       standing.push(...rules.standing);
       fired.push(...rules.fired);

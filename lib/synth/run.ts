@@ -23,6 +23,7 @@ import {
   targetDir,
   ValuesError,
   type ValuesProblem,
+  valuesSource,
   type Warning,
 } from '../values';
 import { type SynthArgs } from './args';
@@ -121,7 +122,7 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
           storageRequestBytes: quantityToBytes(values.values.storage.size),
           storageClassName: values.values.storage.storageClassName,
           metadataStore: values.values.metadata.store,
-        }),
+        }).map((problem) => withSource(problem, values)),
       );
     }
     warnings.push(...committed.notes());
@@ -131,7 +132,11 @@ export function runSynth(args: SynthArgs, options: RunSynthOptions = {}): SynthR
   for (const { target, values } of loaded) {
     const read = (file: string) => committedForUpgrade.read(targetDir(target), file)?.text;
     const before = committedOperatorState(read(OPERATOR_FILE), read(CLUSTER_FILE));
-    problems.push(...operatorUpgradeProblems(join(root.shown, targetDir(target)), before, operatorStateOf(values.values)));
+    problems.push(
+      ...operatorUpgradeProblems(join(root.shown, targetDir(target)), before, operatorStateOf(values.values)).map((problem) =>
+        withSource(problem, values),
+      ),
+    );
   }
   // Every refusal at once: the change rules' too, from a synth into a scratch folder (the output is not touched).
   if (problems.length > 0) throw new ValuesError([...problems, ...scratchChangeRefusals(committed, root.shown, loaded, args, options)]);
@@ -200,6 +205,14 @@ function unlistedTargetNote(valuesDir: string, target: Target): Warning[] {
   return [{ id: 'unlisted-target', target: targetDir(target), text: `not in ${file}: the next full synth removes it; list it there` }];
 }
 
+/**
+ * A refusal of a change against the committed target (its file is the target folder, `dist/prod/vultr`) with the
+ * values files that set the refused key, which is where the user changes it.
+ */
+function withSource(problem: ValuesProblem, loaded: LoadedValues): ValuesProblem {
+  return problem.keyPath ? { ...problem, source: valuesSource(loaded.layers, problem.keyPath) } : problem;
+}
+
 /** The real path of a folder that may not exist yet. */
 function realOrResolved(path: string): string {
   return existsSync(path) ? realpathSync(path) : resolve(path);
@@ -228,7 +241,8 @@ function checkChanges(
       values: values.values,
     });
     for (const finding of findings) {
-      if (finding.severity === 'refuse') refusals.push({ file: shown, keyPath: finding.keyPath ?? '', message: finding.message });
+      if (finding.severity === 'refuse')
+        refusals.push(withSource({ file: shown, keyPath: finding.keyPath ?? '', message: finding.message }, values));
       else warnings.push({ id: finding.rule, target: folder, text: finding.text });
     }
   }

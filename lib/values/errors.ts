@@ -9,10 +9,31 @@ export interface ValuesProblem {
   readonly message: string;
   /** The targets (`environment/provider`) the problem stops, when several were built. @default - not shown */
   readonly targets?: readonly string[];
+  /**
+   * Where the key's value came from, when `file` is not a values file (a refusal names the committed target,
+   * `dist/prod/vultr`): the values files that set it. @default - not shown
+   */
+  readonly source?: ValuesSource;
+}
+
+/** The values files that set a key of one target's values, and the files that could have. */
+export interface ValuesSource {
+  /** The files that set the key, in merge order: the last one's value is the one in force. Empty: the default. */
+  readonly setIn: readonly string[];
+  /** The target's values files, in merge order (base ◄ provider ◄ environment). */
+  readonly layers: readonly string[];
+}
+
+/** `set in values/environments/prod.yaml, over values/base.yaml`, or, for a default, the files none of which sets it. */
+export function formatSource(source: ValuesSource): string {
+  const [last, ...earlier] = [...source.setIn].reverse();
+  if (last === undefined) return `its default, set in none of ${source.layers.join(', ')}`;
+  return earlier.length === 0 ? `set in ${last}` : `set in ${last}, over ${earlier.reverse().join(', ')}`;
 }
 
 export function formatProblem(problem: ValuesProblem): string {
-  const text = problem.keyPath ? `${problem.file}: ${problem.keyPath}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  const key = problem.source ? `${problem.keyPath} (${formatSource(problem.source)})` : problem.keyPath;
+  const text = key ? `${problem.file}: ${key}: ${problem.message}` : `${problem.file}: ${problem.message}`;
   return problem.targets ? `${text} [${problem.targets.length === 1 ? 'target' : 'targets'} ${problem.targets.join(', ')}]` : text;
 }
 

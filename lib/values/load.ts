@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ValuesError, type ValuesProblem } from './errors';
+import { ValuesError, type ValuesProblem, type ValuesSource } from './errors';
 import { type Data, getPath, hasPath, isData, mergeData } from './merge';
 import { type StackValues, stackValuesSchema } from './schema';
 import { danglingLink, displayPath, readRegularFile } from './read-file';
@@ -33,6 +33,8 @@ export interface LoadedValues {
   readonly acknowledgements: readonly Acknowledgement[];
   /** Keys that still hold a shipped example (`gitops.repoURL`), which the deploy commands refuse. */
   readonly placeholders: readonly Placeholder[];
+  /** The values files, in merge order, as read: {@link valuesSource} says which of them set a key. */
+  readonly layers: readonly Layer[];
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -168,7 +170,23 @@ export function validateLayers(layers: readonly Layer[], environment: string, pr
     warnings: deepFreeze(warnings),
     acknowledgements: deepFreeze(acknowledgements),
     placeholders: deepFreeze(placeholders),
+    layers,
   };
+}
+
+/**
+ * Which values files set a dotted key path (`storage.size`), in merge order; a layer that sets it (or a parent of
+ * it) to `null` unsets it, so the files before it no longer count. Refusals name them beside the committed target.
+ */
+export function valuesSource(layers: readonly Layer[], keyPath: string): ValuesSource {
+  const path = keyPath.split('.');
+  const setIn: string[] = [];
+  for (const layer of layers) {
+    const unset = path.some((_, i) => hasPath(layer.data, path.slice(0, i + 1)) && getPath(layer.data, path.slice(0, i + 1)) === null);
+    if (unset) setIn.length = 0;
+    else if (hasPath(layer.data, path)) setIn.push(layer.file);
+  }
+  return { setIn, layers: layers.map((layer) => layer.file) };
 }
 
 function toProblems(issue: z.core.$ZodIssue, merged: Data, layers: readonly Layer[]): ValuesProblem[] {
@@ -194,7 +212,14 @@ function toProblems(issue: z.core.$ZodIssue, merged: Data, layers: readonly Laye
   let message = issue.message;
   if (!present && issue.code !== 'custom') message = 'is required (set it in base.yaml or an overlay)';
   else if (issue.code === 'invalid_type' || issue.code === 'invalid_value') {
-    message = `${issue.message.replace(/^Invalid input: /, '')}, got ${JSON.stringify(getPath(merged, issue.path))}`;
+    // zod's own words ("expected string, received number") as the rest of the messages put it; YAML reads an unquoted
+    // 123 or true as a number or a boolean, so say how to write text.
+    const plain = issue.message
+      .replace(/^Invalid input: /, '')
+      .replace(/^expected string, received (number|boolean)$/, 'must be text (YAML reads it unquoted as a $1: quote it)')
+      .replace(/^expected boolean, received \w+$/, 'must be true or false')
+      .replace(/^expected (\w+), received (\w+)$/, 'must be a $1, not a $2');
+    message = `${plain}, got ${JSON.stringify(getPath(merged, issue.path))}`;
   } else if (issue.code === 'too_small' || issue.code === 'too_big') {
     message = `${issue.message}, got ${JSON.stringify(getPath(merged, issue.path))}`;
   }

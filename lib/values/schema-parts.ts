@@ -19,7 +19,7 @@ export const dnsSubdomain = () => z.string().max(253).regex(DNS_SUBDOMAIN, { err
 
 export const integer = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' });
 
-export const quantity = z.string().superRefine((text, ctx) => {
+export const quantity = z.string({ error: 'must be a Kubernetes quantity with its unit, e.g. 40Gi or 500Mi' }).superRefine((text, ctx) => {
   try {
     quantityToBytes(text);
   } catch (error) {

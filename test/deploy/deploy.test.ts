@@ -465,6 +465,25 @@ describe('promote', () => {
     expect(run.calls.some((argv) => argv.includes('restatecluster/restate-dev'))).toBe(false);
   });
 
+  test('a cluster that does not answer fails the first apply, saying so and how to check the context', () => {
+    // GIVEN a kube context whose server refuses connections (the real kubectl 1.37's words for an apply)
+    const stderr =
+      'error: error validating "0000-operator.k8s.yaml": error validating data: failed to download openapi: Get ' +
+      '"https://127.0.0.1:1/openapi/v2?timeout=32s": dial tcp 127.0.0.1:1: connect: connection refused\n';
+    const rules = [currentContext('restate-dev'), { match: '*apply*', exit: 1, stderr }, ANYTHING_ELSE_SUCCEEDS];
+    // WHEN promoting
+    const run = deploy('promote', rules);
+    // THEN it stops at the first apply with kubectl's words and the same hint as preview and status
+    expect(run.code).toBe(1);
+    expect(run.calls.slice(1)).toHaveLength(1);
+    expect(run.err).toContain('connect: connection refused');
+    expect(run.err).toContain(
+      `The cluster of kube context "restate-dev" did not answer, so server-side apply of ${file(DEV, '0000-operator.k8s.yaml')} was not done.`,
+    );
+    expect(run.err).toContain('`kubectl config view --minify --context restate-dev`');
+    expect(run.err).toContain('then run promote again');
+  });
+
   // The real server's conflict, and --force-conflicts taking the field back: test/control-plane/deploy-promote.live.test.ts.
   test('--force-conflicts is passed to every apply when asked, and to none otherwise', () => {
     const plain = deploy('promote', [currentContext('restate-dev'), ...ROLLED_OUT, ANYTHING_ELSE_SUCCEEDS]);
@@ -1191,5 +1210,23 @@ describe('status', () => {
     expect(run.code).toBe(1);
     expect(run.out).toContain('The cluster is not provisioned');
     expect(run.out).toContain('== summary: not Ready, not provisioned (or not answering)');
+  });
+
+  test('a cluster that does not answer stops status at the first read, saying so and how to check the context, exit 1', () => {
+    // GIVEN a kube context whose server refuses connections (the real kubectl 1.37's words and exit status for a get)
+    const stderr =
+      'E1208 02:10:00.000000   1234 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: ' +
+      'Get \\"https://127.0.0.1:1/api?timeout=32s\\": dial tcp 127.0.0.1:1: connect: connection refused"\n' +
+      'The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?\n';
+    const rules = [currentContext('restate-dev'), { match: '*get restatecluster/*', exit: 1, stderr }, ANYTHING_ELSE_SUCCEEDS];
+    // WHEN asking for the status
+    const run = deploy('status', rules);
+    // THEN only the first read was tried, and it says the cluster did not answer, nothing was checked, and how to check the context
+    expect(run.code).toBe(1);
+    expect(run.calls.slice(1)).toHaveLength(1);
+    expect(run.out).toContain('The connection to the server 127.0.0.1:1 was refused');
+    expect(run.err).toContain('status: The cluster of kube context "restate-dev" did not answer, so nothing was checked.');
+    expect(run.err).toContain('`kubectl config view --minify --context restate-dev`');
+    expect(run.out).not.toContain('not provisioned');
   });
 });

@@ -78,7 +78,7 @@ describe("plan reports what synth's change rules find", () => {
       kind: 'refused',
       severity: 'refuse',
       rule: 'replicas-decrease',
-      summary: 'replicas: decreases replicas without the drain commit',
+      summary: `replicas (set in ${join(root, 'values/environments/prod.yaml')}, over ${join(root, 'values/base.yaml')}): decreases replicas without the drain commit`,
     });
     expect(report.targets.find((t) => t.target === 'dev/vultr')!.effects).toEqual([
       { kind: 'warning', severity: 'warn', rule: 'image-minor-upgrade', summary: 'a backup first' },
@@ -103,7 +103,8 @@ describe("plan reports what synth's change rules find", () => {
     // and the Markdown shows the refused target although nothing of it changes, and not the merely warned one
     const markdown = renderMarkdown(report);
     expect(markdown).toContain('### `prod/vultr`: unchanged');
-    expect(markdown).toContain('**Refused** `replicas-decrease`: replicas: decreases replicas without the drain commit');
+    expect(markdown).toContain('**Refused** `replicas-decrease`: replicas (set in ');
+    expect(markdown).toContain('values/base.yaml): decreases replicas without the drain commit');
     expect(markdown).not.toContain('### `dev/vultr`');
     expect(markdown).toContain('<details><summary>Warnings: 2; acknowledged: 1</summary>');
     expect(markdown).toContain('- placement-no-spread on dev/vultr: keep placement.spreadOver (docs/warnings.md#placement-no-spread)');

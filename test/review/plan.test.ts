@@ -270,8 +270,10 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     expect(target(report, 'prod/aws').effects[0]).toMatchObject({ kind: 'refused', severity: 'refuse', rule: 'storage-class' });
     expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
     expect(renderMarkdown(report)).toMatch(/\*\*2 changes are refused\*\*/);
+    // AND each names the values files that set the refused key, as synth's line does
     expect(renderMarkdown(report)).toContain(
-      '**Refused** `storage-shrink`: storage.size: shrinks the volumes from 42949672960 to 21474836480 bytes',
+      `**Refused** \`storage-shrink\`: storage.size (set in ${join(repo.values.path, 'environments/dev.yaml')}, over ` +
+        `${join(repo.values.path, 'base.yaml')}): shrinks the volumes from 42949672960 to 21474836480 bytes`,
     );
   });
 
@@ -284,7 +286,7 @@ describe('npm run plan compares a fresh synth with the committed targets', () =>
     const dev = target(report, 'dev/vultr');
     expect(dev.effects[0]).toMatchObject({ kind: 'refused', severity: 'refuse', rule: 'operator-upgrade' });
     expect(dev.effects[0]!.summary).toMatch(
-      /^operator\.version: moves the operator from 1\.7\.4 to 2\.8\.1 while the committed target still ships the 1\.7\.4 CRDs/,
+      /^operator\.version \(set in [^)]*environments\/dev\.yaml, over [^)]*base\.yaml\): moves the operator from 1\.7\.4 to 2\.8\.1 while the committed target still ships the 1\.7\.4 CRDs/,
     );
     expect(planExitCode(report)).toBe(ExitCode.INVALID_INPUT);
   });

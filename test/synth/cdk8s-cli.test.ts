@@ -129,7 +129,7 @@ describe('cdk8s synth (cdk8s-cli)', () => {
       const run = cdk8s(repo, app(), ['-o', 'out']);
       // THEN refused, and nothing written
       expect(run.status).not.toBe(0);
-      expect(run.stderr).toMatch(/storage\.size: shrinks the volumes from 42949672960 to 21474836480 bytes/);
+      expect(run.stderr).toMatch(/storage\.size \(set in [^)]*\): shrinks the volumes from 42949672960 to 21474836480 bytes/);
       expect(readTree(join(repo, 'out'))).toEqual({});
     }, 60_000);
   });

@@ -45,8 +45,10 @@ describe('synth applies the change rules against the committed target', () => {
     expect(run.status).toBe(2); // ExitCode.INVALID_INPUT
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^synth: invalid input, nothing written:\n/);
+    // THEN the line names the committed target and the values files that set replicas (the last one wins)
     expect(run.stderr).toContain(
-      `${join(repo.dist, 'prod/vultr')}: replicas: lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;`,
+      `${join(repo.dist, 'prod/vultr')}: replicas (set in ${join(repo.values.path, PROD)}, over ${join(repo.values.path, 'base.yaml')}): ` +
+        'lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;',
     );
     expect(run.stderr).toContain('set scaleIn: {from: 5, to: 3}, which adds the drain Job restate-prod-drain-5-to-3');
     expect(readTree(repo.dist)).toEqual(before);
@@ -61,10 +63,12 @@ describe('synth applies the change rules against the committed target', () => {
     // THEN one run names both, and nothing is written
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(
-      `${join(repo.dist, 'prod/vultr')}: storage.size: shrinks the volumes from 107374182400 to 21474836480 bytes`,
+      `${join(repo.dist, 'prod/vultr')}: storage.size (set in ${join(repo.values.path, PROD)}, over ${join(repo.values.path, 'base.yaml')}): ` +
+        'shrinks the volumes from 107374182400 to 21474836480 bytes',
     );
     expect(run.stderr).toContain(
-      `${join(repo.dist, 'prod/vultr')}: replicas: lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;`,
+      `${join(repo.dist, 'prod/vultr')}: replicas (set in ${join(repo.values.path, PROD)}, over ${join(repo.values.path, 'base.yaml')}): ` +
+        'lowers replicas from 5 (committed in HEAD:dist/prod/vultr) to 3;',
     );
     expect(readTree(repo.dist)).toEqual(before);
   });
@@ -90,14 +94,16 @@ describe('synth applies the change rules against the committed target', () => {
     repo.values.set(PROD, ['scaleIn'], { from: 5, to: 3 }).set(PROD, ['replicas'], 3);
     const before = readTree(repo.dist);
     expect(() => repo.synth()).toThrow(
-      /replicas: lowers replicas from 5 to 3 as scaleIn names, but the committed target .* holds no drain Job restate-prod-drain-5-to-3/,
+      /replicas \(set in [^)]*\): lowers replicas from 5 to 3 as scaleIn names, but the committed target .* holds no drain Job restate-prod-drain-5-to-3/,
     );
     expect(readTree(repo.dist)).toEqual(before);
   });
 
   test('GIVEN 1.4.4 committed WHEN the image skips to 1.6 THEN synth refuses with the path; WHEN it steps to 1.5 THEN it warns to take a backup and that all pods roll', () => {
     repo.values.set(PROD, ['image'], 'restatedev/restate:1.6.1');
-    expect(() => repo.synth()).toThrow(/image: changes from 1\.4\.4 \(restatedev\/restate:1\.4\.4\) to 1\.6\.1 .*skipping 1\.5/);
+    expect(() => repo.synth()).toThrow(
+      /image \(set in [^)]*\): changes from 1\.4\.4 \(restatedev\/restate:1\.4\.4\) to 1\.6\.1 .*skipping 1\.5/,
+    );
     repo.values.set(PROD, ['image'], 'restatedev/restate:1.5.3');
     const { warnings } = repo.synth();
     expect(warnings).toEqual([

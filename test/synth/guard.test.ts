@@ -28,7 +28,7 @@ class Repo extends GitRepo {
 }
 
 const CLUSTER = 'dev/vultr/0001-cluster.k8s.yaml';
-const SHRINK = /storage\.size: shrinks the volumes from 42949672960 to 21474836480 bytes/;
+const SHRINK = /storage\.size \(set in [^)]*\): shrinks the volumes from 42949672960 to 21474836480 bytes/;
 
 let repo: Repo;
 beforeEach(() => {

@@ -41,7 +41,7 @@ describe('the operator upgrade guard compares with the committed target', () => 
     repo.values.set(DEV, ['operator', 'version'], '2.8.1');
     // THEN
     expect(() => repo.synth()).toThrow(
-      /operator\.version: moves the operator from 1\.7\.4 to 2\.8\.1 while the committed target still ships the 1\.7\.4 CRDs\. CRDs first/,
+      /operator\.version \(set in [^)]*\): moves the operator from 1\.7\.4 to 2\.8\.1 while the committed target still ships the 1\.7\.4 CRDs\. CRDs first/,
     );
     expect(readTree(repo.dist)).toEqual(before);
   });
@@ -56,8 +56,12 @@ describe('the operator upgrade guard compares with the committed target', () => 
       repo.step({ crdsVersion: '2.8.1' });
       // THEN the chart alone may follow, but not together with the operator provisioning (the default under 2.8.1)
       repo.values.set(DEV, ['operator', 'version'], '2.8.1');
+      // (provisioning.by is set in no values file: the line says so, naming the three files that could set it)
       expect(() => repo.synth()).toThrow(
-        /provisioning\.by: adds spec\.cluster\.autoProvision in the same commit that brings operator 2\.8\.1/,
+        new RegExp(
+          String.raw`provisioning\.by \(its default, set in none of [^)]*values/base\.yaml, [^)]*values/providers/vultr\.yaml, ` +
+            String.raw`[^)]*values/environments/dev\.yaml\): adds spec\.cluster\.autoProvision in the same commit that brings operator 2\.8\.1`,
+        ),
       );
       // WHEN step 2: the chart, the Job kept
       repo.step({ version: '2.8.1' }, { 'provisioning.by': 'job' });
@@ -85,7 +89,7 @@ describe('the operator upgrade guard compares with the committed target', () => 
     repo.values.set(DEV, ['operator', 'crdsVersion'], undefined);
     // THEN both the operator and its CRDs going back are named
     expect(() => repo.synth()).toThrow(
-      /operator\.version: goes back from 2\.8\.1 to 1\.7\.4[\s\S]*operator\.crdsVersion: goes back from the 2\.8\.1 CRDs/,
+      /operator\.version \(set in [^)]*\): goes back from 2\.8\.1 to 1\.7\.4[\s\S]*operator\.crdsVersion \(its default, set in none of [^)]*\): goes back from the 2\.8\.1 CRDs/,
     );
   });
 
@@ -112,7 +116,7 @@ describe('the storage guard holds for a 2.8.1 target, whose CRD has no CEL rules
     repo.values.set(DEV, ['storage', 'storageClassName'], 'other');
     // THEN
     expect(() => repo.synth()).toThrow(
-      /storage\.size: shrinks the volumes from 42949672960 to 21474836480 bytes[\s\S]*storage\.storageClassName: changes from "vultr-block-storage" to "other"/,
+      /storage\.size \(set in [^)]*\): shrinks the volumes from 42949672960 to 21474836480 bytes[\s\S]*storage\.storageClassName \(set in [^)]*\): changes from "vultr-block-storage" to "other"/,
     );
     expect(readTree(repo.dist)).toEqual(before);
   });

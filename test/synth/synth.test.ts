@@ -95,7 +95,7 @@ describe('a failed synth leaves the output untouched', () => {
     expectUntouched(
       outdir,
       () => synthOne(outdir, 'dev', 'vultr', values.path),
-      /dev\/vultr: storage\.size: shrinks the volumes from 42949672960 to 21474836480 bytes; the RestateCluster CRD refuses a smaller storageRequestBytes/,
+      /dev\/vultr: storage\.size \(set in [^)]*\): shrinks the volumes from 42949672960 to 21474836480 bytes; the RestateCluster CRD refuses a smaller storageRequestBytes/,
     );
   });
 
@@ -106,7 +106,7 @@ describe('a failed synth leaves the output untouched', () => {
     expectUntouched(
       outdir,
       () => synthOne(outdir, 'dev', 'vultr', values.path),
-      /storage\.storageClassName: changes from "vultr-block-storage" to "vultr-block-storage-hdd"; storageClassName is immutable/,
+      /storage\.storageClassName \(set in [^)]*\): changes from "vultr-block-storage" to "vultr-block-storage-hdd"; storageClassName is immutable/,
     );
   });
 
@@ -141,7 +141,7 @@ describe('switching the metadata store of an existing target', () => {
       values.set('environments/dev.yaml', ['metadata', 'store'], 'object-store');
       // THEN
       expect(() => synthOne(outdir, 'dev', 'aws', values.path)).toThrow(
-        /dev\/aws: metadata\.store: changes from replicated to object-store; that is a data migration, not a config flip/,
+        /dev\/aws: metadata\.store \(set in [^)]*\): changes from replicated to object-store; that is a data migration, not a config flip/,
       );
       expect(readTree(outdir)).toEqual(before);
       // and a new cluster (no previous output) may use it from the start

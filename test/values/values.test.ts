@@ -161,6 +161,21 @@ describe('validation names the file, the key path and the reason', () => {
     ]);
   });
 
+  test('storage.size written as a bare number is refused with the unit it needs', () => {
+    // GIVEN `size: 40` (YAML reads a number; as a quantity it would be 40 bytes)
+    dir.set(DEV, ['storage', 'size'], 40);
+    expect(errorsOf()).toEqual([
+      `${join(dir.path, DEV)}: storage.size: must be a Kubernetes quantity with its unit, e.g. 40Gi or 500Mi, got 40`,
+    ]);
+  });
+
+  test('a text key given a number or a boolean says to quote it, in the words of the other messages', () => {
+    dir.set(DEV, ['clusterName'], 123);
+    expect(errorsOf()).toEqual([
+      `${join(dir.path, DEV)}: clusterName: must be text (YAML reads it unquoted as a number: quote it), got 123`,
+    ]);
+  });
+
   test('storage.size must be a Kubernetes quantity', () => {
     dir.set(DEV, ['storage', 'size'], '40GB');
     expect(errorsOf()).toEqual([`${join(dir.path, DEV)}: storage.size: "40GB" is not a Kubernetes quantity (examples: 40Gi, 500Mi, 100G)`]);
@@ -301,7 +316,7 @@ describe('every other rule has its message', () => {
       'otel:4317',
       'must be an http:// or https:// URL such as http://otel-collector.observability.svc:4317',
     ],
-    ['provisioning.automated', ['provisioning', 'automated'], 'yes', 'expected boolean, received string, got "yes"'],
+    ['provisioning.automated', ['provisioning', 'automated'], 'yes', 'must be true or false, got "yes"'],
   ])('%s', (keyPath, path, value, message) => {
     dir.set(DEV, path, value);
     expect(errorsOf()).toEqual([`${join(dir.path, DEV)}: ${keyPath}: ${message}`]);

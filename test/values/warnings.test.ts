@@ -140,7 +140,7 @@ describe('warnings.acknowledge in the values', () => {
     ]);
     dir.set(DEV, ['warnings', 'acknowledge', 'even-replicas'], 42);
     expect(dir.errorsOf()).toEqual([
-      `${join(dir.path, DEV)}: warnings.acknowledge.even-replicas: expected string, received number, got 42`,
+      `${join(dir.path, DEV)}: warnings.acknowledge.even-replicas: must be text (YAML reads it unquoted as a number: quote it), got 42`,
     ]);
   });
 });
