@@ -179,5 +179,6 @@ describe('SOPS-encrypted credentials', () => {
     } finally {
       values.remove();
     }
-  });
+    // age-keygen, sops and a synth in child processes: seconds on a busy machine (5 s ran out at a load of 50)
+  }, 60_000);
 });
