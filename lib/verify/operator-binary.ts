@@ -2,8 +2,8 @@
  * A real restate-operator binary in the operator part's place (`verify --on control-plane --operator-bin PATH`), run
  * as the chart's Deployment runs it: no arguments, the Deployment's environment (./operator-chart.ts), `KUBECONFIG`
  * the control plane's admin kubeconfig, inside the control plane's network namespace. What it needs is listed in
- * docs/verify.md, "The real operator". test/control-plane/operator-binary.ts does the same for the tests and the
- * recorder.
+ * docs/verify.md, "The real operator". The tests and the recorder start it from here too (through
+ * test/control-plane/operator-binary.ts, which adds a network namespace of its own for the podlet's tests).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, statSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { VerifyError } from './errors';
 import { FLAG_ENV } from './operator-chart';
 
 export interface OperatorProcess {
+  readonly child: ChildProcess;
   /** The file its stdout and stderr go to. */
   readonly log: string;
   /** How it ended, when it has (it should not while the control plane runs). */
@@ -76,6 +77,7 @@ export function startOperator(cp: ControlPlane, bin: string, env: Readonly<Recor
   const ended = () =>
     child.exitCode !== null || child.signalCode !== null ? (child.signalCode ?? `exit status ${child.exitCode}`) : undefined;
   return {
+    child,
     log,
     ended,
     stop: async () => {

@@ -1,82 +1,17 @@
 /**
- * A real restate-operator binary run against a test control plane, as the chart's Deployment runs it: no arguments,
- * the Deployment's environment (test/support/operator-objects.ts `chartEnv`), `KUBECONFIG` the control plane's admin
- * kubeconfig (the chart's RBAC is listed in docs/verify.md, not exercised), inside the control plane's network
- * namespace. Used by scripts/record-operator-objects.ts and test/control-plane/operator-part.live.test.ts.
+ * A real restate-operator binary run against a test control plane, as the chart's Deployment runs it: started by
+ * verify's own lib/verify/operator-binary.ts (no arguments, the Deployment's environment, `KUBECONFIG` the control
+ * plane's admin kubeconfig, inside the control plane's network namespace), re-exported here, and in a network
+ * namespace of its own beside the podlet's pods (startOperatorInOwnNetwork). Used by scripts/record-operator-objects.ts
+ * and the operator-part and podlet live tests.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FLAG_ENV } from '../support/operator-objects';
 import type { ControlPlane } from '../../lib/control-plane/harness';
+import { logTail, type OperatorProcess, startOperator, wrongBinary } from '../../lib/verify/operator-binary';
 
-export interface OperatorProcess {
-  readonly child: ChildProcess;
-  /** The file its stdout and stderr go to. */
-  readonly log: string;
-  /** Whether it has ended (it should not while the control plane runs). */
-  ended(): string | undefined;
-  /** SIGTERM, then SIGKILL after 10 s; resolves once it exited. */
-  stop(): Promise<void>;
-}
-
-/** The last lines of a log file, or `(no log)`. */
-export function logTail(file: string, lines = 40): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** The environment variables a binary's `--help` says its flags read (clap prints `[env: NAME=…]`). */
-function helpEnv(help: string): string[] {
-  return [...help.matchAll(/\[env: ([A-Z0-9_]+)=/g)].map((m) => m[1]).sort();
-}
-
-/**
- * Undefined when `bin` is the operator at `version`, else why not. It has no `--version`: its `--help` must list
- * exactly the environment variables that tag's flags read (FLAG_ENV, src/main.rs of each tag).
- */
-export async function wrongBinary(cp: ControlPlane, bin: string, version: string): Promise<string | undefined> {
-  const asked = await cp.run(bin, ['--version'], { check: false, timeoutMs: 30_000 });
-  const said = /(\d+\.\d+\.\d+)/.exec(asked.stdout);
-  if (asked.code === 0 && said) return said[1] === version ? undefined : `${bin} --version says ${said[1]}, the target runs ${version}`;
-  const help = await cp.run(bin, ['--help'], { check: false, timeoutMs: 30_000 });
-  const expected = [...(FLAG_ENV[version] ?? [])].sort();
-  const found = helpEnv(help.stdout);
-  if (expected.length === 0) return `no flag list known for operator ${version}`;
-  if (found.join(' ') !== expected.join(' '))
-    return `${bin} --help lists the flags of another version: env ${found.join(', ') || '(none)'}; operator ${version} has ${expected.join(', ')}`;
-  return undefined;
-}
-
-/** Starts `bin` inside the control plane's namespace with `env` (and only PATH, HOME and KUBECONFIG besides). */
-export function startOperator(cp: ControlPlane, bin: string, env: Readonly<Record<string, string>>, log: string): OperatorProcess {
-  const fd = openSync(log, 'a');
-  const [command, ...prefix] = cp.enter;
-  const child = spawn(command, [...prefix, bin], {
-    stdio: ['ignore', fd, fd],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', KUBECONFIG: cp.kubeconfig, ...env },
-  });
-  closeSync(fd);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const ended = () =>
-    child.exitCode !== null || child.signalCode !== null ? (child.signalCode ?? `exit status ${child.exitCode}`) : undefined;
-  return {
-    child,
-    log,
-    ended,
-    stop: async () => {
-      if (ended()) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
-}
+export { logTail, type OperatorProcess, startOperator, wrongBinary };
 
 /** What the operator reaches from a network namespace of its own (startOperatorInOwnNetwork). */
 export interface OwnNetwork {

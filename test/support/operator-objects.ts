@@ -19,6 +19,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { readOperatorRelease } from '../../lib/target-folder/operator-release';
+import { chartEnv, FLAG_ENV } from '../../lib/verify/operator-chart';
+
+/** What each operator tag's flags read, and the env the chart's Deployment gives it: verify's (lib/verify/operator-chart.ts). */
+export { chartEnv, FLAG_ENV };
 
 // biome-ignore lint/suspicious/noExplicitAny: objects as the API server returns them
 export type Obj = any;
@@ -107,24 +111,6 @@ export function writtenFields(value: Obj, fields: Obj): Obj {
 /** The field manager prefix of every write the operator makes. */
 export const OPERATOR_MANAGER_PREFIX = 'restate-operator';
 
-/**
- * The environment variable each flag of the binary reads, per operator version (src/main.rs `Arguments`): a binary
- * whose `--help` lists another set is not the version it is said to be.
- */
-export const FLAG_ENV: Readonly<Record<string, readonly string[]>> = {
-  '1.7.4': ['AWS_POD_IDENTITY_ASSOCIATION_CLUSTER', 'OPERATOR_NAMESPACE', 'OPERATOR_LABEL_NAME', 'OPERATOR_LABEL_VALUE'],
-  '2.8.1': [
-    'AWS_POD_IDENTITY_ASSOCIATION_CLUSTER',
-    'GCP_WORKLOAD_IDENTITY',
-    'OPERATOR_NAMESPACE',
-    'OPERATOR_LABEL_NAME',
-    'OPERATOR_LABEL_VALUE',
-    'OPERATOR_TUNNEL_CLIENT_DEFAULT_IMAGE',
-    'CLUSTER_DNS',
-    'CANARY_IMAGE',
-  ],
-};
-
 /** How a target deploys its operator, read from its 0000-operator.k8s.yaml. */
 export interface OperatorDeployment {
   /** The chart's version, which is the operator's (the image tag defaults to the chart version). */
@@ -169,27 +155,6 @@ export function operatorDeployment(targetDir: string): OperatorDeployment {
     values,
     env: chartEnv(release.operatorVersion, namespace, values),
   };
-}
-
-/** The container env of the chart's Deployment at `version` (templates/deployment.yaml, defaults from values.yaml). */
-export function chartEnv(version: string, namespace: string, values: Readonly<Record<string, Obj>>): Record<string, string> {
-  const logging = isRecord(values.logging) ? values.logging : {};
-  const env: Record<string, string> = {
-    RUST_LOG: String(logging.env_filter ?? 'info,restate=debug'),
-    OPERATOR_NAMESPACE: namespace,
-    OPERATOR_LABEL_NAME: 'app',
-    OPERATOR_LABEL_VALUE: String(values.nameOverride ?? 'restate-operator'),
-  };
-  if (values.awsPodIdentityAssociationCluster) env.AWS_POD_IDENTITY_ASSOCIATION_CLUSTER = String(values.awsPodIdentityAssociationCluster);
-  if (version !== '1.7.4') {
-    if (values.gcpWorkloadIdentity) env.GCP_WORKLOAD_IDENTITY = 'true';
-    if (values.canaryImage) env.CANARY_IMAGE = String(values.canaryImage);
-    if (values.clusterDns) env.CLUSTER_DNS = String(values.clusterDns);
-  }
-  for (const entry of Array.isArray(values.env) ? values.env : []) {
-    if (isRecord(entry) && typeof entry.name === 'string' && typeof entry.value === 'string') env[entry.name] = entry.value;
-  }
-  return env;
 }
 
 /** The one RestateCluster of a target folder's 0001-cluster.k8s.yaml. */
