@@ -13,7 +13,7 @@ import type { RestateClusterObject } from '../operator-part/manifest';
 import { reconcileClusters } from '../operator-part/reconcile';
 import type { OperatorVersion } from '../values';
 import { VerifyError } from './errors';
-import { assertExecutable, logTail, type OperatorProcess, startOperator, wrongBinary } from './operator-binary';
+import { assertExecutable, logTail, type OperatorProcess, startOperatorInOwnNetwork, wrongBinary } from './operator-binary';
 import type { OperatorChart } from './operator-chart';
 import { lastLine, plain } from './restatectl';
 
@@ -78,7 +78,8 @@ export async function runOperatorBinary(cp: ControlPlane, bin: string, chart: Op
     input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: chart.namespace } }),
   });
   const dir = mkdtempSync(join(tmpdir(), 'verify-operator-'));
-  const process: OperatorProcess = startOperator(cp, bin, chart.env, join(dir, 'operator.log'));
+  // In a network namespace of its own, as in its pod: it binds port 8080 of every address, the pods' ingress port.
+  const process: OperatorProcess = await startOperatorInOwnNetwork(cp, bin, chart.env, join(dir, 'operator.log'), { dir });
   return {
     what: `the operator binary ${bin}`,
     trouble: () => {

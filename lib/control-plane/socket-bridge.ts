@@ -1,6 +1,6 @@
 /**
  * A byte-for-byte TCP bridge between two network namespaces through a unix socket (a file both see), for the real
- * operator's own network namespace (./operator-binary.ts): nothing of either namespace is reachable from the other
+ * operator's own network namespace (lib/verify/operator-binary.ts): nothing of either namespace is reachable from the other
  * but the one address bridged. Two modes, one process each:
  *
  *   unix-to-tcp SOCKET HOST PORT [HOSTS NAME]   listens on SOCKET; each connection goes to HOST:PORT, or, with HOSTS,
