@@ -43,8 +43,12 @@ export const FLAG_ENV: Readonly<Record<string, readonly string[]>> = {
 export interface OperatorChart {
   /** The chart's version, which is the operator's. */
   readonly version: string;
+  /** The version of the restate.dev CRDs installed (the CRDs chart's, else the operator's). */
+  readonly crdsVersion: string;
   /** The release namespace: the pod's namespace, so OPERATOR_NAMESPACE. */
   readonly namespace: string;
+  /** The chart values the target sets (Argo CD `valuesObject`, Flux HelmRelease `values`). */
+  readonly values: Readonly<Record<string, unknown>>;
   /** The container's environment as the chart's Deployment gives it. */
   readonly env: Readonly<Record<string, string>>;
 }
@@ -72,7 +76,13 @@ export function operatorChart(targetDir: string): OperatorChart {
     }
   }
   if (!namespace) throw new VerifyError(`${file}: no Argo CD Application or Flux HelmRelease of the operator chart with a namespace`);
-  return { version: release.operatorVersion, namespace, env: chartEnv(release.operatorVersion, namespace, values) };
+  return {
+    version: release.operatorVersion,
+    crdsVersion: release.crdsVersion ?? release.operatorVersion,
+    namespace,
+    values,
+    env: chartEnv(release.operatorVersion, namespace, values),
+  };
 }
 
 /** The container env of the chart's Deployment at `version` (templates/deployment.yaml, defaults from values.yaml). */

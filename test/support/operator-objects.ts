@@ -18,8 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { readOperatorRelease } from '../../lib/target-folder/operator-release';
-import { chartEnv, FLAG_ENV } from '../../lib/verify/operator-chart';
+import { chartEnv, FLAG_ENV, type OperatorChart, operatorChart } from '../../lib/verify/operator-chart';
 
 /** What each operator tag's flags read, and the env the chart's Deployment gives it: verify's (lib/verify/operator-chart.ts). */
 export { chartEnv, FLAG_ENV };
@@ -111,51 +110,11 @@ export function writtenFields(value: Obj, fields: Obj): Obj {
 /** The field manager prefix of every write the operator makes. */
 export const OPERATOR_MANAGER_PREFIX = 'restate-operator';
 
-/** How a target deploys its operator, read from its 0000-operator.k8s.yaml. */
-export interface OperatorDeployment {
-  /** The chart's version, which is the operator's (the image tag defaults to the chart version). */
-  readonly version: string;
-  /** The version of the restate.dev CRDs installed (the CRDs chart's, else the operator's). */
-  readonly crdsVersion: string;
-  /** The release namespace: the pod's namespace, so OPERATOR_NAMESPACE. */
-  readonly namespace: string;
-  /** The chart values the target sets (Argo CD `valuesObject`, Flux HelmRelease `values`). */
-  readonly values: Readonly<Record<string, unknown>>;
-  /** The container's environment as the chart's Deployment gives it (fieldRefs resolved as the kubelet would). */
-  readonly env: Readonly<Record<string, string>>;
-}
+/** How a target deploys its operator, read from its 0000-operator.k8s.yaml: verify's reading (lib/verify/operator-chart.ts). */
+export type OperatorDeployment = OperatorChart;
+export const operatorDeployment = operatorChart;
 
 const isRecord = (value: unknown): value is Record<string, Obj> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Reads a target folder's operator file; an operator file this does not understand is an error naming it. */
-export function operatorDeployment(targetDir: string): OperatorDeployment {
-  const file = join(targetDir, '0000-operator.k8s.yaml');
-  const text = readFileSync(file, 'utf8');
-  const release = readOperatorRelease(text);
-  if (!release.operatorVersion) throw new Error(`${file}: names no restate-operator-helm chart version`);
-  let namespace: string | undefined;
-  let values: Record<string, unknown> = {};
-  for (const object of parseAllDocuments(text).map((doc) => doc.toJSON() as Obj)) {
-    if (!isRecord(object) || !isRecord(object.spec)) continue;
-    const spec = object.spec;
-    if (object.kind === 'Application' && spec.source?.chart === 'restate-operator-helm') {
-      namespace = spec.destination?.namespace;
-      values = spec.source.helm?.valuesObject ?? {};
-    }
-    if (object.kind === 'HelmRelease') {
-      namespace = spec.targetNamespace ?? object.metadata?.namespace;
-      values = spec.values ?? {};
-    }
-  }
-  if (!namespace) throw new Error(`${file}: no Argo CD Application or Flux HelmRelease of the operator chart with a namespace`);
-  return {
-    version: release.operatorVersion,
-    crdsVersion: release.crdsVersion ?? release.operatorVersion,
-    namespace,
-    values,
-    env: chartEnv(release.operatorVersion, namespace, values),
-  };
-}
 
 /** The one RestateCluster of a target folder's 0001-cluster.k8s.yaml. */
 export function distCluster(targetDir: string): Obj {
