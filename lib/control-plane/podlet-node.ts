@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { ControlPlaneError } from './errors';
 import { type ControlPlane, KUBELET_PORT, SERVER } from './harness';
 import { KUBELET_ADDRESS } from './pki';
+import { awaitNodeEndpoint, keepLease, registerNode } from './node-registration';
 import type { Programs } from './pod-container';
 import type { PodletConfig } from './podlet';
 
@@ -28,19 +29,6 @@ export interface PodletNode {
   output(): string;
   /** Ends the podlet (its pods' processes with it) and the Lease renewal, and removes its folder; the Node object stays. */
   stop(): Promise<void>;
-}
-
-/** How often the Node's Lease is renewed (the kubelet's default, nodelease: 10 s of a 40 s lease). */
-const LEASE_RENEW_MS = 10_000;
-
-async function renewLease(cp: ControlPlane, name: string): Promise<void> {
-  const lease = {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { name, namespace: 'kube-node-lease' },
-    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace(/Z$/, '000Z') },
-  };
-  await cp.kubectl(['apply', '--server-side', '--field-manager=kubelet', '-f', '-'], { input: JSON.stringify(lease) });
 }
 
 /**
@@ -80,44 +68,16 @@ export async function startPodletNode(
     throw new ControlPlaneError(`the podlet of Node ${name}: ${why}; its output: ${said || '(none)'}`);
   };
 
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const resources = { cpu: '64', memory: '512Gi', pods: '110' };
-  const node = {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
-  };
-  await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify(node) });
-  const status = {
-    addresses: [{ type: 'InternalIP', address: KUBELET_ADDRESS }],
-    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
-    declaredFeatures: ['ExtendWebSocketsToKubelet'],
-    capacity: resources,
-    allocatable: resources,
-    conditions: [
-      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'the podlet', lastHeartbeatTime: now, lastTransitionTime: now },
-    ],
-  };
-  await cp.kubectl(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
-  await renewLease(cp, name);
+  await registerNode(cp, name, { unschedulable: false, message: 'the podlet' });
+  const ended = () =>
+    child.exitCode !== null || child.signalCode !== null ? (child.signalCode ?? `exit status ${child.exitCode}`) : undefined;
+  await awaitNodeEndpoint(cp, name, options.timeoutMs, ended, fail);
 
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) fail(`it ended (${child.signalCode ?? `exit status ${child.exitCode}`})`);
-    const answer = await cp.kubectl(['get', '--raw', `/api/v1/nodes/${name}/proxy/healthz`], { check: false, timeoutMs: 10_000 });
-    if (answer.code === 0 && answer.stdout.trim() === 'ok') break;
-    if (Date.now() > deadline)
-      fail(`the API server did not reach it within ${options.timeoutMs} ms (last answer: ${(answer.stderr || answer.stdout).trim()})`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
-
-  let renewal: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => (renewal = renewLease(cp, name).catch(() => undefined)), LEASE_RENEW_MS);
+  const lease = keepLease(cp, name);
   return {
     name,
     output,
     async stop() {
-      clearInterval(timer);
       if (child.exitCode === null && child.signalCode === null) {
         // SIGTERM: the podlet stops its pods (their addresses and NAT rules with them) before it exits.
         const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -126,7 +86,7 @@ export async function startPodletNode(
         await exited;
         clearTimeout(killer);
       }
-      await renewal;
+      await lease.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

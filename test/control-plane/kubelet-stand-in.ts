@@ -43,6 +43,7 @@ import { type ControlPlane, KUBELET_PORT, SERVER } from '../../lib/control-plane
 import type { PodletConfig } from '../../lib/control-plane/podlet';
 import { type KubeletNodeConfig, logFile } from '../../lib/control-plane/kubelet-node';
 import { KUBELET_ADDRESS } from '../../lib/control-plane/pki';
+import { awaitNodeEndpoint, keepLease, registerNode } from '../../lib/control-plane/node-registration';
 import type { Obj } from './target-cluster';
 
 export interface KubeletStandInOptions {
@@ -182,22 +183,6 @@ export interface KubeletNode {
   stop(): Promise<void>;
 }
 
-/** How often the Node's Lease is renewed: the node lifecycle controller's grace period is 50 s (kube-controller-manager). */
-const LEASE_RENEW_MS = 10_000;
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function renewLease(cp: ControlPlane, name: string): Promise<void> {
-  const renewTime = new Date().toISOString().replace(/Z$/, '000Z');
-  const lease = {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { name, namespace: 'kube-node-lease' },
-    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
-  };
-  await cp.kubectl(['apply', '--server-side', '--field-manager=kubelet', '-f', '-'], { input: JSON.stringify(lease) });
-}
-
 /**
  * Registers Node `name` as a kubelet does (`pkg/kubelet/kubelet_node_status.go`: the address, the endpoint's port in
  * `status.daemonEndpoints.kubeletEndpoint.Port`, the declared features, Ready; `pkg/kubelet/nodelease`: a Lease in
@@ -256,53 +241,12 @@ export async function startKubeletNode(
     throw new Error(`the stand-in kubelet's endpoint for Node ${name}: ${why}; its output: ${said || '(none)'}`);
   };
 
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const resources = { cpu: '64', memory: '512Gi', pods: '110' };
-  await cp.kubectl(['create', '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
-      spec: options.runPods ? {} : { unschedulable: true },
-    }),
-  });
-  const status = {
-    addresses: [{ type: 'InternalIP', address: KUBELET_ADDRESS }],
-    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
-    // subresources.go: with this the API server hands a v5 WebSocket exec to the kubelet as it came
-    declaredFeatures: ['ExtendWebSocketsToKubelet'],
-    capacity: resources,
-    allocatable: resources,
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'KubeletReady',
-        message: 'stand-in kubelet',
-        lastHeartbeatTime: now,
-        lastTransitionTime: now,
-      },
-    ],
-  };
-  await cp.kubectl(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
-  await renewLease(cp, name);
+  await registerNode(cp, name, { unschedulable: !options.runPods, message: 'stand-in kubelet' });
+  const ended = () =>
+    child.exitCode !== null || child.signalCode !== null ? (child.signalCode ?? `exit status ${child.exitCode}`) : undefined;
+  await awaitNodeEndpoint(cp, name, timeoutMs, ended, fail);
 
-  // Ready when the API server itself reaches the endpoint (the node proxy takes the same address, port and client
-  // certificate as logs and exec).
-  const deadline = Date.now() + timeoutMs;
-  let seen = '';
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) fail(`it ended (${child.signalCode ?? `exit status ${child.exitCode}`})`);
-    const answer = await cp.kubectl(['get', '--raw', `/api/v1/nodes/${name}/proxy/healthz`], { check: false, timeoutMs: 10_000 });
-    if (answer.code === 0 && answer.stdout.trim() === 'ok') break;
-    seen = (answer.stderr || answer.stdout).trim();
-    if (Date.now() > deadline) fail(`the API server did not reach it within ${timeoutMs} ms (last answer: ${seen})`);
-    await sleep(200);
-  }
-
-  let renewal: Promise<void> = Promise.resolve();
-  // A failed renewal is retried by the next one.
-  const timer = setInterval(() => (renewal = renewLease(cp, name).catch(() => undefined)), LEASE_RENEW_MS);
+  const lease = keepLease(cp, name);
 
   return {
     name,
@@ -325,13 +269,14 @@ export async function startKubeletNode(
       });
     },
     async stop() {
-      clearInterval(timer);
       child.kill('SIGKILL');
-      await renewal;
+      await lease.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /**
  * A real `restate-server` (npm's) behind a pod's container, for what `kubectl exec … restatectl` asks: one node named
